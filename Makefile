@@ -1,0 +1,43 @@
+# One command each: `make lab` opens the dashboards on the sample store, `make test` runs
+# the whole suite. Both set up everything they need on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+STORE  := data/crm.duckdb
+SAMPLE := data/sample_contacts.csv
+
+.PHONY: venv lab test test-fast lint bench clean-store
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+$(STORE): $(STAMP) $(SAMPLE)
+	rm -f $(STORE) $(STORE).wal
+	$(BIN)/crmdata --db $(STORE) import $(SAMPLE)
+
+lab: $(STORE)
+	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.extension_manager=readonly
+
+test: $(STAMP)
+	$(BIN)/ruff check crmdata tests benchmarks
+	$(BIN)/mypy crmdata
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check crmdata tests benchmarks
+	$(BIN)/mypy crmdata
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+clean-store:
+	rm -f $(STORE) $(STORE).wal

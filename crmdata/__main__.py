@@ -1,0 +1,5 @@
+"""``python -m crmdata`` runs the CLI."""
+
+from .cli import main
+
+main()

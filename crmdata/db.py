@@ -1,0 +1,215 @@
+"""The one module that owns DuckDB connections; every SQL statement in crmdata runs here.
+
+DuckDB lets one process at a time write a database file. So that a notebook and a cron
+script can share ``data/crm.duckdb``, a :class:`Database` opens a connection for one action
+(a read, or one write transaction) and closes it again, retrying for a bounded time while
+another process holds the file, then raising :class:`~crmdata.errors.Busy`. A process that
+has the file to itself (a benchmark, a long batch job) may ask to ``keep_open``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .errors import Busy, StoreError
+from .schema import MIGRATIONS, SCHEMA_VERSION
+
+Params = Sequence[Any] | dict[str, Any] | None
+
+_LOCK_RE = re.compile(r"lock|conflicting|being used by another", re.IGNORECASE)
+
+
+class Tx:
+    """A connection inside one action. The only object that runs SQL."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        self._con.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._con.executemany(sql, rows)
+
+    def df(self, sql: str, params: Params = None) -> pd.DataFrame:
+        return self._con.execute(sql, params).df()
+
+    def rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        return self._con.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Params = None) -> tuple[Any, ...] | None:
+        return self._con.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        row = self._con.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        """Make a DataFrame visible to SQL under ``name`` for the rest of this action."""
+        self._con.register(name, frame)
+
+    def unregister(self, name: str) -> None:
+        self._con.unregister(name)
+
+    def next_id(self, table: str) -> int:
+        """The next free id of a table (one writer at a time holds the file, so this is safe)."""
+        return int(self.scalar(f"SELECT coalesce(max(id), 0) + 1 FROM {table}"))
+
+
+class Database:
+    """A crmdata store file: opens, migrates and hands out short-lived connections."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        keep_open: bool = False,
+        busy_timeout: float = 10.0,
+        create: bool = True,
+    ) -> None:
+        self.path = str(path)
+        self.keep_open = keep_open
+        self.busy_timeout = busy_timeout
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._depth = 0
+        self._lock = threading.RLock()
+        if self.path != ":memory:":
+            p = Path(self.path)
+            if not p.exists() and not create:
+                raise StoreError(f"There is no store at {self.path}.")
+            if p.exists() and p.is_dir():
+                raise StoreError(f"{self.path} is a folder, not a store file.")
+            p.parent.mkdir(parents=True, exist_ok=True)
+        elif not keep_open:
+            self.keep_open = True  # an in-memory store lives as long as its connection
+        with self.transaction() as tx:
+            self._migrate(tx)
+
+    # -- connections -------------------------------------------------------------------
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.busy_timeout
+        delay = 0.01
+        while True:
+            try:
+                return duckdb.connect(self.path)
+            except duckdb.IOException as exc:
+                if not _LOCK_RE.search(str(exc)):
+                    raise StoreError(f"Cannot open the store {self.path}: {exc}") from exc
+                if time.monotonic() >= deadline:
+                    raise Busy(
+                        f"The store {self.path} is in use by another process; "
+                        f"waited {self.busy_timeout:g} s.",
+                        hint="retry when the other job has finished",
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
+            except duckdb.Error as exc:
+                raise StoreError(f"{self.path} is not a crmdata store: {exc}") from exc
+
+    @contextmanager
+    def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._lock:
+            if self._con is not None:
+                yield self._con
+                return
+            con = self._open()
+            if self.keep_open:
+                self._con = con
+                yield con
+                return
+            self._con = con
+            try:
+                yield con
+            finally:
+                self._con = None
+                con.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A connection for reading, released afterwards unless the store is kept open."""
+        with self._connection() as con:
+            yield Tx(con)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """All-or-nothing: commits when the block ends, rolls back on any exception.
+
+        Nested blocks join the outer transaction (DuckDB has no savepoints).
+        """
+        with self._connection() as con:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield Tx(con)
+                finally:
+                    self._depth -= 1
+                return
+            con.execute("BEGIN TRANSACTION")
+            self._depth = 1
+            try:
+                yield Tx(con)
+            except BaseException:
+                self._depth = 0
+                con.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            try:
+                con.execute("COMMIT")
+            except duckdb.Error:
+                con.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+    # -- schema ------------------------------------------------------------------------
+    def _migrate(self, tx: Tx) -> None:
+        has_meta = tx.scalar(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_name = 'meta' AND table_schema = 'main'"
+        )
+        if has_meta:
+            version = int(tx.scalar("SELECT value FROM meta WHERE key = 'schema_version'") or 0)
+        else:
+            other = tx.scalar(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'"
+            )
+            if other:
+                raise StoreError(
+                    f"{self.path} is a DuckDB file but not a crmdata store "
+                    f"(it has {other} other tables)."
+                )
+            version = 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer crmdata (schema {version}, "
+                f"this one knows {SCHEMA_VERSION}).",
+                hint="upgrade crmdata",
+            )
+        for migration in MIGRATIONS:
+            if migration.version <= version:
+                continue
+            for statement in migration.statements:
+                tx.execute(statement)
+            tx.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                [str(migration.version)],
+            )
+
+    @property
+    def schema_version(self) -> int:
+        with self.read() as tx:
+            return int(tx.scalar("SELECT value FROM meta WHERE key = 'schema_version'"))

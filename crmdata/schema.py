@@ -1,0 +1,209 @@
+"""The store's schema as ordered migrations, applied on open.
+
+Each migration is a version number and a list of SQL statements; the ``meta`` table records
+the version reached. A store written by a newer crmdata is refused rather than guessed at.
+No foreign-key constraints: DuckDB checks them too eagerly on updates, so referential rules
+live in the write code, which is the only code that changes these tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import DEFAULT_CONTACT_TYPES, DEFAULT_TAGS, DEFAULT_TEMPERATURES, ListType
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+def _quote(value: str | None) -> str:
+    """A SQL string literal for constant seed data (never for user input)."""
+    if value is None:
+        return "NULL"
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _seed_list_items() -> list[str]:
+    rows = []
+    next_id = 1
+    for list_type, items in (
+        (ListType.TEMPERATURE, DEFAULT_TEMPERATURES),
+        (ListType.CONTACT_TYPE, DEFAULT_CONTACT_TYPES),
+    ):
+        for item in items:
+            rows.append(
+                f"({next_id}, {int(list_type)}, {_quote(item.title)}, "
+                f"{_quote(item.color)}, {item.sort_order})"
+            )
+            next_id += 1
+    return [
+        "INSERT INTO list_items (id, list_type, title, color, sort_order) VALUES "
+        + ", ".join(rows)
+    ]
+
+
+def _seed_tags() -> list[str]:
+    rows = ", ".join(
+        f"({i}, {_quote(t)}, {_quote(t.lower())})" for i, t in enumerate(DEFAULT_TAGS, 1)
+    )
+    return [f"INSERT INTO tags (id, title, title_key) VALUES {rows}"]
+
+
+BASE_TABLES: tuple[str, ...] = (
+    """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
+    """CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        login VARCHAR NOT NULL UNIQUE,
+        name VARCHAR NOT NULL,
+        is_admin BOOLEAN NOT NULL DEFAULT FALSE,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+    )""",
+    """CREATE TABLE list_items (
+        id INTEGER PRIMARY KEY,
+        list_type SMALLINT NOT NULL,      -- 1 temperature level, 4 contact type
+        title VARCHAR NOT NULL,
+        color VARCHAR,
+        sort_order INTEGER NOT NULL
+    )""",
+    """CREATE TABLE contacts (
+        id BIGINT PRIMARY KEY,
+        is_company BOOLEAN NOT NULL,
+        first_name VARCHAR,
+        last_name VARCHAR,
+        company_name VARCHAR,
+        display_name VARCHAR NOT NULL,    -- 'First Last' or the company name, kept by the writers
+        title VARCHAR,                    -- a person's position
+        company_id BIGINT,                -- a person's company, NULL for none
+        notes VARCHAR,
+        industry VARCHAR,
+        currency VARCHAR,
+        status_id INTEGER,                -- temperature level, NULL for not set
+        contact_type_id INTEGER,          -- NULL for not set
+        share_type SMALLINT NOT NULL DEFAULT 1,
+        created_by INTEGER NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        updated_by INTEGER NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+    )""",
+    """CREATE TABLE contact_info (
+        id BIGINT PRIMARY KEY,
+        contact_id BIGINT NOT NULL,
+        info_type SMALLINT NOT NULL,
+        category SMALLINT NOT NULL,
+        data VARCHAR NOT NULL,            -- the value; for addresses the parts joined for display
+        is_primary BOOLEAN NOT NULL DEFAULT FALSE,
+        street VARCHAR, city VARCHAR, state VARCHAR, zip VARCHAR, country VARCHAR,
+        updated_by INTEGER,
+        updated_at TIMESTAMP
+    )""",
+    """CREATE TABLE tags (
+        id INTEGER PRIMARY KEY,
+        title VARCHAR NOT NULL,
+        title_key VARCHAR NOT NULL UNIQUE  -- lower(trim(title)): tags are unique ignoring case
+    )""",
+    """CREATE TABLE contact_tags (
+        contact_id BIGINT NOT NULL,
+        tag_id INTEGER NOT NULL,
+        PRIMARY KEY (contact_id, tag_id)
+    )""",
+    """CREATE TABLE custom_fields (
+        id INTEGER PRIMARY KEY,
+        label VARCHAR NOT NULL,
+        field_type SMALLINT NOT NULL,
+        scope SMALLINT NOT NULL,           -- 0 persons and companies, 4 companies, 5 persons
+        sort_order INTEGER NOT NULL,
+        mask VARCHAR                       -- JSON, as ONLYOFFICE keeps it
+    )""",
+    """CREATE TABLE custom_values (
+        contact_id BIGINT NOT NULL,
+        field_id INTEGER NOT NULL,
+        value VARCHAR NOT NULL,            -- dates as ISO yyyy-mm-dd, checkboxes 'true'/'false'
+        updated_by INTEGER,
+        updated_at TIMESTAMP,
+        PRIMARY KEY (contact_id, field_id)
+    )""",
+    """CREATE TABLE deals (
+        id BIGINT PRIMARY KEY,
+        title VARCHAR NOT NULL,
+        contact_id BIGINT,                 -- main contact, NULL once it is deleted
+        stage VARCHAR,
+        bid_value DECIMAL(18, 2),
+        bid_currency VARCHAR,
+        created_by INTEGER NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE deal_participants (
+        deal_id BIGINT NOT NULL,
+        contact_id BIGINT NOT NULL,
+        PRIMARY KEY (deal_id, contact_id)
+    )""",
+    """CREATE TABLE history_events (
+        id BIGINT PRIMARY KEY,
+        contact_id BIGINT NOT NULL,
+        deal_id BIGINT,
+        category VARCHAR NOT NULL,         -- Note, Call, Email, Meeting, ...
+        content VARCHAR NOT NULL,
+        event_at TIMESTAMP NOT NULL,
+        created_by INTEGER NOT NULL
+    )""",
+    """CREATE TABLE contact_managers (
+        contact_id BIGINT NOT NULL,
+        user_id INTEGER NOT NULL,
+        PRIMARY KEY (contact_id, user_id)
+    )""",
+    """CREATE TABLE photos (
+        contact_id BIGINT PRIMARY KEY,
+        format VARCHAR NOT NULL,           -- PNG or JPEG
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        image BLOB NOT NULL,               -- fits 200 x 300
+        thumb_82 BLOB NOT NULL,
+        thumb_40 BLOB NOT NULL,
+        source VARCHAR,                    -- 'upload' or the URL it came from
+        updated_by INTEGER NOT NULL,
+        updated_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE journal (
+        id BIGINT PRIMARY KEY,             -- the change set id
+        committed_at TIMESTAMP NOT NULL,
+        user_id INTEGER NOT NULL,
+        action VARCHAR NOT NULL,           -- import, edit, delete, merge, photo, undo, ...
+        summary VARCHAR NOT NULL,
+        undoes BIGINT,                     -- the journal entry this one reverted
+        undone_by BIGINT                   -- set when this entry was reverted
+    )""",
+    """CREATE TABLE journal_rows (
+        journal_id BIGINT NOT NULL,
+        seq INTEGER NOT NULL,
+        contact_id BIGINT,                 -- the contact the row belongs to
+        table_name VARCHAR NOT NULL,
+        row_key VARCHAR NOT NULL,          -- JSON of the row's key columns
+        before VARCHAR,                    -- JSON of the whole row before, NULL when inserted
+        after VARCHAR,                     -- JSON of the whole row after, NULL when deleted
+        PRIMARY KEY (journal_id, seq)
+    )""",
+)
+
+#: The default administrator every new store has; reads and writes run as a user.
+DEFAULT_ADMIN = "admin"
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "base schema",
+        BASE_TABLES
+        + tuple(_seed_list_items())
+        + tuple(_seed_tags())
+        + (
+            f"INSERT INTO users (id, login, name, is_admin) VALUES "
+            f"(1, {_quote(DEFAULT_ADMIN)}, 'Administrator', TRUE)",
+        ),
+    ),
+)
+
+SCHEMA_VERSION = MIGRATIONS[-1].version

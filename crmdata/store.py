@@ -1,0 +1,261 @@
+"""The entry object: a contact store opened as a user.
+
+``Store`` reads contacts as pandas DataFrames, always through the access rules of the user
+it was opened as. Feature modules (import and export, search, editing, photos, duplicates)
+hang their verbs on it, so a notebook needs one object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from . import queries
+from .access import User, can_edit, can_view
+from .db import Database, Tx
+from .errors import AccessDenied, CrmDataError, NotFound
+from .model import ListType
+from .schema import DEFAULT_ADMIN
+
+if TYPE_CHECKING:
+    from .csvio.importer import ImportReport
+
+#: Where the store lives unless told otherwise.
+DEFAULT_PATH = Path("data") / "crm.duckdb"
+
+
+@dataclass
+class ContactDetail:
+    """Everything about one contact, as its detail page shows it."""
+
+    id: int
+    fields: dict[str, Any]
+    info: pd.DataFrame
+    tags: list[str]
+    custom: dict[str, str]
+    managers: list[str]
+    persons: pd.DataFrame
+    deals: pd.DataFrame
+    history: pd.DataFrame
+    has_photo: bool
+    can_edit: bool = field(default=False)
+
+    @property
+    def display_name(self) -> str:
+        return str(self.fields["display_name"])
+
+    @property
+    def is_company(self) -> bool:
+        return bool(self.fields["is_company"])
+
+
+class Store:
+    """A crmdata store (one DuckDB file) seen by one user.
+
+    Examples:
+        >>> store = Store(":memory:")
+        >>> store.contacts().empty
+        True
+    """
+
+    def __init__(
+        self,
+        path: str | Path = DEFAULT_PATH,
+        *,
+        user: str = DEFAULT_ADMIN,
+        keep_open: bool = False,
+        busy_timeout: float = 10.0,
+        create: bool = True,
+        _db: Database | None = None,
+    ) -> None:
+        self.db = _db or Database(
+            path, keep_open=keep_open, busy_timeout=busy_timeout, create=create
+        )
+        self.user = self._load_user(user)
+
+    # -- users ---------------------------------------------------------------------------
+    def _load_user(self, login: str) -> User:
+        with self.db.read() as tx:
+            row = tx.one("SELECT id, login, name, is_admin FROM users WHERE login = ?", [login])
+        if row is None:
+            raise NotFound(f"There is no CRM user '{login}'.", hint="see `crmdata users`")
+        return User(int(row[0]), str(row[1]), str(row[2]), bool(row[3]))
+
+    def as_user(self, login: str) -> Store:
+        """The same store seen by another user."""
+        return Store(_db=self.db, user=login)
+
+    def users(self) -> pd.DataFrame:
+        with self.db.read() as tx:
+            return tx.df("SELECT id, login, name, is_admin FROM users ORDER BY id")
+
+    def add_user(self, login: str, name: str | None = None, *, is_admin: bool = False) -> User:
+        """Create a CRM user (admins only)."""
+        self._require_admin("add users")
+        login = login.strip()
+        if not login:
+            raise CrmDataError("A user needs a login name.")
+        with self.db.transaction() as tx:
+            if tx.scalar("SELECT count(*) FROM users WHERE lower(login) = lower(?)", [login]):
+                raise CrmDataError(f"There is already a user '{login}'.")
+            uid = tx.next_id("users")
+            tx.execute(
+                "INSERT INTO users (id, login, name, is_admin) VALUES (?, ?, ?, ?)",
+                [uid, login, (name or login).strip(), is_admin],
+            )
+        return User(uid, login, (name or login).strip(), is_admin)
+
+    def _require_admin(self, what: str) -> None:
+        if not self.user.is_admin:
+            raise AccessDenied(f"Only CRM administrators may {what}; you are '{self.user.login}'.")
+
+    # -- reads ---------------------------------------------------------------------------
+    def _df(self, built: tuple[str, list[object]]) -> pd.DataFrame:
+        with self.db.read() as tx:
+            return tx.df(*built)
+
+    def contacts(self, ids: Sequence[int] | None = None) -> pd.DataFrame:
+        """One wide row per contact the user may view; custom fields become columns."""
+        with self.db.read() as tx:
+            frame = tx.df(*queries.contacts_frame(self.user, ids))
+            custom = tx.df(*queries.custom_values_frame(self.user, ids))
+            labels = [
+                r[0] for r in tx.rows("SELECT label FROM custom_fields ORDER BY sort_order, id")
+            ]
+        if labels:
+            wide = custom.pivot_table(
+                index="contact_id", columns="label", values="value", aggfunc="first"
+            ) if not custom.empty else pd.DataFrame(index=pd.Index([], name="contact_id"))
+            wide = wide.reindex(columns=[lbl for lbl in dict.fromkeys(labels)])
+            frame = frame.merge(wide, how="left", left_on="id", right_index=True)
+        return frame.reset_index(drop=True)
+
+    def info(self, ids: Sequence[int] | None = None) -> pd.DataFrame:
+        """Contact info rows (long frame)."""
+        return self._df(queries.info_frame(self.user, ids))
+
+    def tag_links(self, ids: Sequence[int] | None = None) -> pd.DataFrame:
+        """Tag links (long frame): contact id, tag id, tag."""
+        return self._df(queries.tags_frame(self.user, ids))
+
+    def custom_values(self, ids: Sequence[int] | None = None) -> pd.DataFrame:
+        """Custom field values (long frame)."""
+        return self._df(queries.custom_values_frame(self.user, ids))
+
+    def temperature_levels(self) -> pd.DataFrame:
+        return self._list_items(ListType.TEMPERATURE)
+
+    def contact_types(self) -> pd.DataFrame:
+        return self._list_items(ListType.CONTACT_TYPE)
+
+    def _list_items(self, list_type: ListType) -> pd.DataFrame:
+        with self.db.read() as tx:
+            return tx.df(
+                "SELECT id, title, color, sort_order FROM list_items "
+                "WHERE list_type = ? ORDER BY sort_order, id",
+                [int(list_type)],
+            )
+
+    def tags(self) -> pd.DataFrame:
+        """The tag pool with how many visible contacts carry each tag."""
+        return self._df(queries.counts(self.user)["tag"])
+
+    def custom_fields(self) -> pd.DataFrame:
+        with self.db.read() as tx:
+            return tx.df(
+                "SELECT id, label, field_type, scope, sort_order, mask FROM custom_fields "
+                "ORDER BY sort_order, id"
+            )
+
+    def summary(self) -> dict[str, pd.DataFrame]:
+        """Counts by kind, temperature level, contact type and tag (visible contacts only)."""
+        with self.db.read() as tx:
+            return {name: tx.df(*q) for name, q in queries.counts(self.user).items()}
+
+    def count(self) -> int:
+        """How many contacts the user may view."""
+        sql, params = queries.visible_ids(self.user)
+        with self.db.read() as tx:
+            return int(tx.scalar(f"SELECT count(*) FROM ({sql})", params))
+
+    def contact(self, contact_id: int) -> ContactDetail:
+        """The detail view of one contact; NotFound when it does not exist for this user."""
+        with self.db.read() as tx:
+            return self._detail(tx, int(contact_id))
+
+    def _detail(self, tx: Tx, cid: int) -> ContactDetail:
+        row = tx.df("SELECT * FROM contacts WHERE id = ?", [cid])
+        managers = {int(r[0]) for r in tx.rows(
+            "SELECT user_id FROM contact_managers WHERE contact_id = ?", [cid])}
+        if row.empty or not can_view(self.user, int(row["share_type"].iloc[0]), managers):
+            raise NotFound(f"There is no contact {cid}.")
+        fields: dict[str, Any] = {
+            str(k): (None if pd.isna(v) else v) for k, v in row.iloc[0].to_dict().items()
+        }
+        for key, list_type in (("status_id", ListType.TEMPERATURE),
+                               ("contact_type_id", ListType.CONTACT_TYPE)):
+            title_key = "temperature" if key == "status_id" else "contact_type"
+            fields[title_key] = tx.scalar(
+                "SELECT title FROM list_items WHERE id = ? AND list_type = ?",
+                [fields[key], int(list_type)],
+            ) if fields[key] is not None else None
+        fields["company"] = tx.scalar(
+            "SELECT company_name FROM contacts WHERE id = ?", [fields["company_id"]]
+        ) if fields.get("company_id") is not None else None
+        persons_sql, pparams = queries.visible_ids(self.user)
+        return ContactDetail(
+            id=cid,
+            fields=fields,
+            info=tx.df(*queries.info_frame(self.user, [cid])),
+            tags=[r[0] for r in tx.rows(
+                "SELECT t.title FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id "
+                "WHERE ct.contact_id = ? ORDER BY lower(t.title)", [cid])],
+            custom={r[0]: r[1] for r in tx.rows(
+                "SELECT f.label, v.value FROM custom_values v JOIN custom_fields f "
+                "ON f.id = v.field_id WHERE v.contact_id = ? ORDER BY f.sort_order, f.id",
+                [cid])},
+            managers=[r[0] for r in tx.rows(
+                "SELECT u.login FROM contact_managers m JOIN users u ON u.id = m.user_id "
+                "WHERE m.contact_id = ? ORDER BY u.login", [cid])],
+            persons=tx.df(
+                f"SELECT id, display_name, title AS position FROM contacts "
+                f"WHERE company_id = ? AND id IN ({persons_sql}) ORDER BY display_name",
+                [cid, *pparams]),
+            deals=tx.df(
+                "SELECT d.id, d.title, d.stage, d.bid_value, d.bid_currency, "
+                "d.contact_id = ? AS is_main_contact FROM deals d "
+                "WHERE d.contact_id = ? OR d.id IN "
+                "(SELECT deal_id FROM deal_participants WHERE contact_id = ?) ORDER BY d.id",
+                [cid, cid, cid]),
+            history=tx.df(
+                "SELECT id, event_at, category, content, deal_id FROM history_events "
+                "WHERE contact_id = ? ORDER BY event_at DESC, id DESC", [cid]),
+            has_photo=bool(tx.scalar("SELECT count(*) FROM photos WHERE contact_id = ?", [cid])),
+            can_edit=can_edit(self.user, int(fields["share_type"] or 0), managers),
+        )
+
+    # -- import and export (crmdata.csvio) ----------------------------------------------------
+    def import_onlyoffice(self, source: str | Path, **options: Any) -> ImportReport:
+        """Import an ONLYOFFICE contacts CSV (see :mod:`crmdata.csvio.importer`)."""
+        from .csvio.importer import import_onlyoffice
+
+        return import_onlyoffice(self, source, **options)
+
+    def export_onlyoffice(self, target: str | Path, **options: Any) -> int:
+        """Export visible contacts as ONLYOFFICE CSV; returns the number of contacts written."""
+        from .csvio.exporter import export_onlyoffice
+
+        return export_onlyoffice(self, target, **options)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
