@@ -1,0 +1,30 @@
+"""Data derived from contacts and kept current in the same transaction as every write.
+
+Every writer (import, edits, merges, deletes) calls :func:`contacts_changed` with the ids it
+touched, after its own changes and before its transaction commits. Derived data therefore
+never lags: a read right after a write sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .db import Tx
+
+#: SQL for a contact's display name: the company name, or "First Last" for a person.
+DISPLAY_NAME_SQL = (
+    "CASE WHEN is_company THEN coalesce(company_name, '') "
+    "ELSE trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) END"
+)
+
+
+def contacts_changed(tx: Tx, ids_sql: str, params: Sequence[object] = ()) -> None:
+    """Refresh everything derived from the contacts whose ids ``ids_sql`` selects.
+
+    ``ids_sql`` is a ``SELECT`` of one BIGINT column; deleted ids may be among them.
+    """
+    tx.execute(
+        f"UPDATE contacts SET display_name = {DISPLAY_NAME_SQL} "
+        f"WHERE id IN ({ids_sql}) AND display_name IS DISTINCT FROM {DISPLAY_NAME_SQL}",
+        list(params),
+    )
