@@ -23,6 +23,8 @@ from .schema import DEFAULT_ADMIN
 
 if TYPE_CHECKING:
     from .csvio.importer import ImportReport
+    from .photos.store_ops import PhotoImage, PhotoInfo
+    from .photos.suggest import Suggestion
 
 #: Where the store lives unless told otherwise.
 DEFAULT_PATH = Path("data") / "crm.duckdb"
@@ -250,6 +252,31 @@ class Store:
         from .csvio.exporter import export_onlyoffice
 
         return export_onlyoffice(self, target, **options)
+
+    # -- photos (crmdata.photos) ---------------------------------------------------------------
+    def set_photo(self, contact_id: int, data: Any, source: str = "upload", **options: Any) -> PhotoInfo:
+        """Store a photo or logo (bytes, a path or a binary file); see :mod:`crmdata.photos.store_ops`."""
+        from .photos.store_ops import set_photo
+
+        return set_photo(self, contact_id, data, source, **options)
+
+    def remove_photo(self, contact_id: int, **options: Any) -> bool:
+        """Remove a contact's photo so the default image shows; False when it had none."""
+        from .photos.store_ops import remove_photo
+
+        return remove_photo(self, contact_id, **options)
+
+    def photo(self, contact_id: int, size: str | int = "big") -> PhotoImage:
+        """A contact's photo ("big", "82" or "40"), or the default person/company image."""
+        from .photos.store_ops import photo
+
+        return photo(self, contact_id, size)
+
+    def photo_suggestions(self, contact_id: int, **options: Any) -> list[Suggestion]:
+        """Candidate photos from the contact's Gravatars and profile pages (none when offline)."""
+        from .photos.suggest import photo_suggestions
+
+        return photo_suggestions(self, contact_id, **options)
 
     def close(self) -> None:
         self.db.close()
