@@ -34,12 +34,16 @@ class Tx:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
 
-    def execute(self, sql: str, params: Params = None) -> None:
-        self._con.execute(sql, params)
+    def execute(self, sql: str, params: Params = None) -> int | None:
+        """Run a statement to completion; returns the rows changed for INSERT/UPDATE/DELETE."""
+        rows = self._con.execute(sql, params).fetchall()
+        if len(rows) == 1 and len(rows[0]) == 1 and isinstance(rows[0][0], int):
+            return int(rows[0][0])
+        return None
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self._con.executemany(sql, rows)
+            self._con.executemany(sql, rows).fetchall()
 
     def df(self, sql: str, params: Params = None) -> pd.DataFrame:
         return self._con.execute(sql, params).df()
@@ -48,11 +52,20 @@ class Tx:
         return self._con.execute(sql, params).fetchall()
 
     def one(self, sql: str, params: Params = None) -> tuple[Any, ...] | None:
-        return self._con.execute(sql, params).fetchone()
+        rows = self._con.execute(sql, params).fetchall()
+        return rows[0] if rows else None
 
     def scalar(self, sql: str, params: Params = None) -> Any:
-        row = self._con.execute(sql, params).fetchone()
+        row = self.one(sql, params)
         return None if row is None else row[0]
+
+    def batches(
+        self, sql: str, params: Params = None, size: int = 50_000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of a query in lists of at most ``size``, for streaming large results."""
+        cur = self._con.execute(sql, params)
+        while rows := cur.fetchmany(size):
+            yield rows
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         """Make a DataFrame visible to SQL under ``name`` for the rest of this action."""

@@ -1,0 +1,151 @@
+"""Export contacts in ONLYOFFICE's CSV layout (spec section 9), or as plain CSV.
+
+The ONLYOFFICE file: UTF-8, a header of English captions joined by commas, then one line
+per contact with every value trimmed, wrapped in double quotes (inner quotes doubled) and
+joined by commas: the 9 base columns, the 84 info columns in enum order (several values of
+one type and category joined by ``,``, the primary first), then one column per custom field
+(headings left out). Lines are built inside DuckDB and streamed to the file, so a million
+contacts do not pass through pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+from ..access import User
+from ..errors import CrmDataError
+from ..model import (
+    BASE_COLUMNS,
+    ID_COLUMN,
+    INFO_COLUMNS,
+    CustomFieldType,
+    InfoType,
+    ListType,
+)
+from ..queries import visible_ids
+
+Progress = Callable[[int], None]
+
+
+def _q(expr: str) -> str:
+    """SQL for one quoted CSV value."""
+    return f"""'"' || replace(trim(coalesce(CAST({expr} AS VARCHAR), '')), '"', '""') || '"'"""
+
+
+def header_line(custom_labels: list[str], with_ids: bool) -> str:
+    """The caption line; a caption is quoted only if it would otherwise break the line."""
+    captions = ([ID_COLUMN] if with_ids else []) + list(BASE_COLUMNS)
+    captions += [c.caption for c in INFO_COLUMNS] + custom_labels
+    out = []
+    for cap in captions:
+        if any(ch in cap for ch in ',"\n\r'):
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="").writerow([cap])
+            out.append(buf.getvalue())
+        else:
+            out.append(cap)
+    return ",".join(out)
+
+
+def export_sql(
+    user: User, custom_fields: list[tuple[int, str]], with_ids: bool
+) -> tuple[str, list[object]]:
+    """One text column ``line`` per visible contact, in id order."""
+    vis_sql, params = visible_ids(user)
+    aggs = []
+    for n, col in enumerate(INFO_COLUMNS):
+        value = col.part if col.part else "data"
+        aggs.append(
+            f"string_agg(coalesce(i.{value}, ''), ',' ORDER BY i.is_primary DESC, i.id) "
+            f"FILTER (WHERE i.info_type = {int(col.info_type)} AND i.category = {col.category}) "
+            f"AS x{n}"
+        )
+    cf_aggs = [
+        f"max(v.value) FILTER (WHERE v.field_id = {fid}) AS f{n}"
+        for n, (fid, _label) in enumerate(custom_fields)
+    ]
+    cols = ([_q("c.id")] if with_ids else []) + [
+        _q("CASE WHEN c.is_company THEN 'Company' ELSE 'Person' END"),
+        _q("c.first_name"),
+        _q("c.last_name"),
+        _q("CASE WHEN c.is_company THEN c.company_name ELSE co.company_name END"),
+        _q("c.title"),
+        _q("c.notes"),
+        _q("ts.title"),
+        _q("ty.title"),
+        _q("tg.tags"),
+    ]
+    cols += [_q(f"info.x{n}") for n in range(len(INFO_COLUMNS))]
+    cols += [_q(f"cv.f{n}") for n in range(len(custom_fields))]
+    info_cte = (
+        f"info AS (SELECT i.contact_id, {', '.join(aggs)} FROM contact_info i "
+        f"WHERE i.contact_id IN (SELECT id FROM vis) GROUP BY i.contact_id)"
+    )
+    cf_cte = (
+        f", cv AS (SELECT v.contact_id, {', '.join(cf_aggs)} FROM custom_values v "
+        f"WHERE v.contact_id IN (SELECT id FROM vis) GROUP BY v.contact_id)"
+        if custom_fields else ""
+    )
+    sql = f"""
+    WITH vis AS ({vis_sql}),
+    {info_cte}{cf_cte},
+    tg AS (SELECT ct.contact_id, string_agg(t.title, ',' ORDER BY lower(t.title), t.title) AS tags
+           FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
+           WHERE ct.contact_id IN (SELECT id FROM vis) GROUP BY ct.contact_id)
+    SELECT {" || ',' || ".join(cols)} AS line
+    FROM contacts c JOIN vis ON vis.id = c.id
+    LEFT JOIN contacts co ON co.id = c.company_id AND co.id IN (SELECT id FROM vis)
+    LEFT JOIN list_items ts ON ts.id = c.status_id AND ts.list_type = {int(ListType.TEMPERATURE)}
+    LEFT JOIN list_items ty ON ty.id = c.contact_type_id AND ty.list_type = {int(ListType.CONTACT_TYPE)}
+    LEFT JOIN info ON info.contact_id = c.id
+    {"LEFT JOIN cv ON cv.contact_id = c.id" if custom_fields else ""}
+    LEFT JOIN tg ON tg.contact_id = c.id
+    ORDER BY c.id
+    """
+    return sql, params
+
+
+def export_onlyoffice(
+    store: object,
+    target: str | Path,
+    *,
+    with_ids: bool = False,
+    newline: str = "\n",
+    progress: Progress | None = None,
+) -> int:
+    """Write every contact the store's user may view; returns how many were written."""
+    from ..store import Store
+
+    if not isinstance(store, Store):
+        raise TypeError("store must be a crmdata Store")
+    path = Path(target)
+    if path.is_dir():
+        raise CrmDataError(f"{path} is a folder; give a file name to export to.")
+    if not path.parent.exists():
+        raise CrmDataError(f"The folder {path.parent} does not exist.")
+    written = 0
+    tmp = path.with_name(path.name + ".part")
+    with store.db.read() as tx:
+        fields = [
+            (int(fid), str(label))
+            for fid, label in tx.rows(
+                "SELECT id, label FROM custom_fields WHERE field_type <> ? ORDER BY sort_order, id",
+                [int(CustomFieldType.HEADING)],
+            )
+        ]
+        sql, params = export_sql(store.user, fields, with_ids)
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(header_line([label for _, label in fields], with_ids) + newline)
+            for batch in tx.batches(sql, params):
+                fh.write(newline.join(row[0] for row in batch) + newline)
+                written += len(batch)
+                if progress:
+                    progress(len(batch))
+    tmp.replace(path)
+    return written
+
+
+__all__ = ["export_onlyoffice", "export_sql", "header_line", "InfoType"]
