@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model import DEFAULT_CONTACT_TYPES, DEFAULT_TAGS, DEFAULT_TEMPERATURES, ListType
+from .search import index as search_index
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         + (
             f"INSERT INTO users (id, login, name, is_admin) VALUES "
             f"(1, {_quote(DEFAULT_ADMIN)}, 'Administrator', TRUE)",
+        ),
+    ),
+    Migration(2, "search index", search_index.migration_statements()),
+    Migration(
+        3,
+        "edits: matching keys beside contact info (E.164 phones, lower-case emails)",
+        (
+            "ALTER TABLE contact_info ADD COLUMN e164 VARCHAR",  # phones, filled by crmdata.edit
+            "ALTER TABLE contact_info ADD COLUMN email_key VARCHAR",  # lower(trim(email))
         ),
     ),
 )

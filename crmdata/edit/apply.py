@@ -1,0 +1,321 @@
+"""Running a change set: one transaction that checks, writes and journals, or changes nothing.
+
+Order inside the transaction: load the touched contacts (refusing unknown or invisible ones
+as "no such contact", and ones the user may not edit), compare versions (optimistic
+concurrency), apply the operations in memory, validate everything, ask the duplicate
+checker, then write the differences, refresh derived data and journal every row before and
+after. Any refusal raises before the first write; the transaction rolls back on any error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from .. import journal
+from ..access import User, can_edit, can_view, view_predicate
+from ..db import Tx
+from ..derived import contacts_changed
+from ..errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from ..model import INFO_TYPE_LABELS, InfoType, ShareType, categories
+from . import ops as o
+from .dupcheck import DuplicateCandidate, DuplicateChecker, DuplicatesFound, StagedContact
+from .state import CONTACT_TABLES, Applier, ContactState, Lookups, display_name
+
+if TYPE_CHECKING:
+    from .changeset import ChangeSet
+
+OnDuplicate = Literal["ask", "save", "cancel"]
+Rows = dict[tuple[Any, ...], dict[str, Any]]
+
+IDS_SQL = "SELECT unnest(?::BIGINT[])"
+
+
+@dataclass
+class CommitResult:
+    """What a commit did: its journal id (the change set id), created and updated contacts."""
+
+    status: Literal["committed", "cancelled", "nothing to do"]
+    change_set_id: int | None = None
+    created: dict[o.NewContact, int] = field(default_factory=dict)
+    updated: list[int] = field(default_factory=list)
+    duplicates: list[DuplicateCandidate] = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    states: dict[o.Target, ContactState]
+    before: dict[str, Rows]
+    applier: Applier
+    lookups: Lookups
+    conflicts: list[str]
+    now: str
+
+
+def _capture_all(tx: Tx, ids: Sequence[int]) -> dict[str, Rows]:
+    out = {}
+    for table, (keys, col) in CONTACT_TABLES.items():
+        out[table] = journal.capture(tx, table, keys, f"{col} IN ({IDS_SQL})", [list(ids)])
+    return out
+
+
+def _lookups(tx: Tx, user: User, cs: ChangeSet) -> Lookups:
+    company_refs = sorted({
+        int(val) for op in cs.operations if isinstance(op, (o.Update, o.Create))
+        for name, val in op.fields if name == "company" and isinstance(val, int) and val
+    })
+    pred, pparams = view_predicate(user, "c")
+    companies = {
+        int(r[0]): str(r[1]) for r in tx.rows(
+            f"SELECT c.id, c.display_name FROM contacts c WHERE c.is_company "
+            f"AND c.id IN ({IDS_SQL}) AND {pred}", [company_refs, *pparams])
+    } if company_refs else {}
+    users = tx.rows("SELECT id, login FROM users")
+    return Lookups(
+        list_items={int(r[0]): (int(r[1]), str(r[2])) for r in tx.rows(
+            "SELECT id, list_type, title FROM list_items")},
+        users={str(r[1]).lower(): int(r[0]) for r in users},
+        user_logins={int(r[0]): str(r[1]) for r in users},
+        fields={int(r[0]): (str(r[1]), int(r[2]), int(r[3]), r[4]) for r in tx.rows(
+            "SELECT id, label, field_type, scope, mask FROM custom_fields")},
+        tags={str(r[2]): (int(r[0]), str(r[1])) for r in tx.rows(
+            "SELECT id, title, title_key FROM tags")},
+        companies=companies,
+        next_tag_id=tx.next_id("tags"),
+    )
+
+
+def _group(rows: Rows, col: str, key_col: str) -> dict[int, dict[int, dict[str, Any]]]:
+    out: dict[int, dict[int, dict[str, Any]]] = {}
+    for row in rows.values():
+        out.setdefault(int(row[col]), {})[int(row[key_col])] = dict(row)
+    return out
+
+
+def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
+    """Load, check rights and versions, and apply the operations in memory."""
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat()
+    existing = sorted({t for t in cs.targets() if isinstance(t, int)})
+    before = _capture_all(tx, existing)
+    contacts = {int(r["id"]): r for r in before["contacts"].values()}
+    managers = _group(before["contact_managers"], "contact_id", "user_id")
+    missing = [cid for cid in existing if cid not in contacts
+               or not can_view(user, int(contacts[cid]["share_type"]), set(managers.get(cid, {})))]
+    if missing:
+        raise NotFound(
+            f"There is no contact {', '.join(map(str, missing))}." if len(missing) < 20
+            else f"There are no contacts {', '.join(map(str, missing[:20]))} and {len(missing) - 20} more."
+        )
+    denied = [cid for cid in existing
+              if not can_edit(user, int(contacts[cid]["share_type"]), set(managers.get(cid, {})))]
+    if denied:
+        names = ", ".join(f"{cid} ({contacts[cid]['display_name']})" for cid in denied[:20])
+        raise AccessDenied(
+            f"You ('{user.login}') may view but not edit contact(s) {names}; nothing was changed.",
+            hint="ask one of the contact's managers or an administrator",
+        )
+    conflicts = []
+    logins = {int(r[0]): str(r[1]) for r in tx.rows("SELECT id, login FROM users")}
+    for cid in existing:
+        want = cs.versions.get(cid)
+        have = int(contacts[cid]["version"])
+        if want is not None and want != have:
+            who = logins.get(int(contacts[cid]["updated_by"]), "someone")
+            conflicts.append(
+                f"contact {cid} ({contacts[cid]['display_name']}) was changed by {who} at "
+                f"{contacts[cid]['updated_at']} after you read it (version {want}, now {have})"
+            )
+    lookups = _lookups(tx, user, cs)
+    info = _group(before["contact_info"], "contact_id", "id")
+    tags = _group(before["contact_tags"], "contact_id", "tag_id")
+    custom = _group(before["custom_values"], "contact_id", "field_id")
+    states: dict[o.Target, ContactState] = {
+        cid: ContactState(f"contact {cid}", False, dict(contacts[cid]), info.get(cid, {}),
+                          tags.get(cid, {}), custom.get(cid, {}), managers.get(cid, {}))
+        for cid in existing
+    }
+    next_contact = tx.next_id("contacts")
+    for op in cs.operations:
+        if isinstance(op, o.Create):
+            states[op.ref] = _new_state(op, next_contact, user, now)
+            next_contact += 1
+    ap = Applier(states, lookups, user_id=user.id, now=now, region=cs.region,
+                 next_info_id=tx.next_id("contact_info"))
+    for op in cs.operations:
+        ap.apply(op)
+    ap.finish()
+    ap.check_names()
+    for st in states.values():
+        if st.is_new and st.row["share_type"] == ShareType.NONE and not st.managers:
+            st.managers[user.id] = {"contact_id": st.id, "user_id": user.id}  # as the form preselects
+        if st.changed and not st.is_new:
+            st.row["version"] = int(st.row["version"]) + 1
+            st.row["updated_by"], st.row["updated_at"] = user.id, now
+        st.row["display_name"] = display_name(st.row)
+    return Prepared(states, before, ap, lookups, conflicts, now)
+
+
+def _new_state(op: o.Create, cid: int, user: User, now: str) -> ContactState:
+    row: dict[str, Any] = {
+        "id": cid, "is_company": op.is_company, "first_name": None, "last_name": None,
+        "company_name": None, "display_name": "", "title": None, "company_id": None, "notes": None,
+        "industry": None, "currency": None, "status_id": None, "contact_type_id": None,
+        "share_type": int(ShareType.READ_WRITE), "created_by": user.id, "created_at": now,
+        "updated_by": user.id, "updated_at": now, "version": 1,
+    }
+    return ContactState(str(op.ref), True, row)
+
+
+def _after(states: dict[o.Target, ContactState]) -> dict[str, Rows]:
+    out: dict[str, Rows] = {t: {} for t in CONTACT_TABLES}
+    for st in states.values():
+        out["contacts"][(st.id,)] = st.row
+        out["contact_info"].update({(r["id"],): r for r in st.info.values()})
+        out["contact_tags"].update({(st.id, r["tag_id"]): r for r in st.tags.values()})
+        out["custom_values"].update({(st.id, r["field_id"]): r for r in st.custom.values()})
+        out["contact_managers"].update({(st.id, r["user_id"]): r for r in st.managers.values()})
+    return out
+
+
+def staged(prep: Prepared) -> list[StagedContact]:
+    """The new and changed contacts, as the duplicate checker sees them."""
+    return [
+        StagedContact(st.label, st.id, st.is_new, dict(st.row), tuple(st.info.values()),
+                      frozenset(st.new_keys))
+        for st in prep.states.values() if st.is_new or st.changed
+    ]
+
+
+def write_rows(tx: Tx, table: str, keys: Sequence[str], before: Rows, after: Rows) -> None:
+    """Make ``table`` go from ``before`` to ``after`` (rows keyed alike) with few statements."""
+    gone = [k for k in before if k not in after]
+    added = [after[k] for k in after if k not in before]
+    where = " AND ".join(f"{k} = ?" for k in keys)
+    if gone:
+        tx.executemany(f"DELETE FROM {table} WHERE {where}", [list(k) for k in gone])
+    if added:
+        cols = list(added[0])
+        tx.executemany(
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [[r[c] for c in cols] for r in added],
+        )
+    for k, row in after.items():
+        old = before.get(k)
+        if old is None or old == row:
+            continue
+        cols = [c for c in row if row[c] != old.get(c)]
+        tx.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} WHERE {where}",
+                   [*(row[c] for c in cols), *k])
+
+
+def commit(
+    tx: Tx, user: User, cs: ChangeSet, *, on_duplicate: OnDuplicate, checker: DuplicateChecker | None
+) -> CommitResult:
+    prep = prepare(tx, user, cs)
+    if prep.conflicts:
+        raise Conflict(
+            "Nothing was written: " + "; ".join(prep.conflicts) + ".",
+            hint="read the contacts again and redo your edit", details=prep.conflicts,
+        )
+    if prep.applier.problems:
+        raise ValidationFailed(
+            f"Nothing was written: {len(prep.applier.problems)} problem(s) in the change set.",
+            prep.applier.problems,
+        )
+    changed = {k: st for k, st in prep.states.items() if st.is_new or st.changed}
+    if not changed:
+        return CommitResult("nothing to do")
+    dups = checker.check(tx, user, staged(prep)) if checker is not None else []
+    if dups and on_duplicate == "ask":
+        raise DuplicatesFound(dups)
+    if dups and on_duplicate == "cancel":
+        return CommitResult("cancelled", duplicates=dups)
+    ids = [st.id for st in changed.values()]
+    changes: list[journal.RowChange] = []
+    new_tags = prep.applier.new_tags
+    if new_tags:
+        tag_rows = [(tid, title, key) for key, (tid, title) in new_tags.items()]
+        tx.executemany("INSERT INTO tags (id, title, title_key) VALUES (?, ?, ?)", tag_rows)
+        changes += [journal.RowChange("tags", {"id": tid}, None,
+                                      {"id": tid, "title": title, "title_key": key})
+                    for tid, title, key in tag_rows]
+    after = _after(changed)
+    for table, (keys, _col) in CONTACT_TABLES.items():
+        mine = {k: r for k, r in prep.before[table].items()
+                if int(r[CONTACT_TABLES[table][1]]) in ids}
+        write_rows(tx, table, keys, mine, after[table])
+    contacts_changed(tx, IDS_SQL, [ids])
+    stored = _capture_all(tx, ids)
+    for table, (keys, col) in CONTACT_TABLES.items():
+        mine = {k: r for k, r in prep.before[table].items() if int(r[col]) in ids}
+        changes += journal.diff(table, keys, mine, stored[table], col)
+    created = {k: st.id for k, st in changed.items() if isinstance(k, o.NewContact)}
+    updated = [st.id for st in changed.values() if not st.is_new]
+    summary = f"{len(created)} created, {len(updated)} updated" + (
+        f" (saved despite {len(dups)} likely duplicate(s))" if dups else "")
+    jid = journal.record(tx, user, "edit", summary, changes)
+    return CommitResult("committed", jid, created, updated, dups)
+
+
+def preview(tx: Tx, user: User, cs: ChangeSet, checker: DuplicateChecker | None) -> o.Preview:
+    """Field-by-field changes, problems, conflicts and duplicates; writes nothing."""
+    prep = prepare(tx, user, cs)
+    out = o.Preview(problems=list(prep.applier.problems), conflicts=list(prep.conflicts))
+    if checker is not None:
+        out.duplicates = checker.check(tx, user, staged(prep))
+    for st in prep.states.values():
+        if not (st.is_new or st.changed):
+            continue
+        before = _state_view(prep, prep.before, st, old=True)
+        after = _state_view(prep, None, st, old=False)
+        cid = None if st.is_new else st.id
+        for name in dict.fromkeys([*before, *after]):
+            b, a = before.get(name), after.get(name)
+            b, a = (None if b == "" else b), (None if a == "" else a)
+            if b != a:
+                out.changes.append(o.FieldChange(st.label, cid, name, b, a))
+    return out
+
+
+_SHOWN = ("first_name", "last_name", "company_name", "title", "notes", "industry", "currency")
+
+
+def _state_view(prep: Prepared, before: dict[str, Rows] | None, st: ContactState, *, old: bool
+                ) -> dict[str, Any]:
+    """A contact as readable fields (names for ids), before or after the change."""
+    lk = prep.lookups
+    if old:
+        if st.is_new or before is None:
+            return {}
+        cid = st.id
+        row = before["contacts"][(cid,)]
+        info = [r for r in before["contact_info"].values() if r["contact_id"] == cid]
+        tag_ids = [r["tag_id"] for r in before["contact_tags"].values() if r["contact_id"] == cid]
+        custom = {r["field_id"]: r["value"] for r in before["custom_values"].values()
+                  if r["contact_id"] == cid}
+        mgrs = [r["user_id"] for r in before["contact_managers"].values() if r["contact_id"] == cid]
+    else:
+        row, info, tag_ids = st.row, list(st.info.values()), list(st.tags)
+        custom = {f: r["value"] for f, r in st.custom.items()}
+        mgrs = list(st.managers)
+    view: dict[str, Any] = {k: row.get(k) for k in _SHOWN}
+    view["temperature"] = lk.list_items.get(row.get("status_id") or -1, (0, None))[1]
+    view["contact_type"] = lk.list_items.get(row.get("contact_type_id") or -1, (0, None))[1]
+    company = row.get("company_id")
+    names = {s.id: display_name(s.row) for s in prep.states.values()}
+    view["company"] = None if company is None else lk.companies.get(company) or names.get(company) or company
+    view["share_type"] = ShareType(int(row["share_type"])).name
+    tag_titles = {tid: title for tid, title in lk.tags.values()}
+    tag_titles.update({tid: title for tid, title in prep.applier.new_tags.values()})
+    view["tags"] = ", ".join(sorted((tag_titles.get(t, str(t)) for t in tag_ids), key=str.lower))
+    view["managers"] = ", ".join(sorted(lk.user_logins.get(u, str(u)) for u in mgrs))
+    for fid, value in custom.items():
+        view[f"custom: {lk.fields[fid][0] if fid in lk.fields else fid}"] = value
+    for r in sorted(info, key=lambda r: r["id"]):
+        t = InfoType(r["info_type"])
+        cat = categories(t).get(int(r["category"]), str(r["category"])).lower()
+        flag = ", primary" if r["is_primary"] else ""
+        view[f"{INFO_TYPE_LABELS[t]} #{r['id']}"] = f"{r['data']} ({cat}{flag})"
+    return view

@@ -1,0 +1,207 @@
+"""ChangeSet: stage edits to one or many contacts, preview them, commit them at once.
+
+A change set holds its operations as data (:mod:`crmdata.edit.ops`) and no connection:
+staging only remembers the version of each contact as it was read, so that a commit can
+refuse when someone else changed the contact since (optimistic concurrency). ``preview()``
+and ``commit()`` each open the store for one action.
+
+Examples:
+    >>> from crmdata import Store
+    >>> store = Store(":memory:")
+    >>> cs = store.change()
+    >>> lore = cs.create_person("Lore", "Hamann")
+    >>> cs.add_info(lore, "email", "lore.hamann@example.com")
+    >>> cs.add_tags(lore, "Lead")
+    >>> result = cs.commit()
+    >>> store.contact(result.created[lore]).tags
+    ['Lead']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..access import view_predicate
+from ..model import InfoType, ShareType
+from . import apply
+from . import ops as o
+from .dupcheck import DuplicateChecker, ExactKeyChecker
+from .validate import DEFAULT_REGION
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+
+def info_type_of(value: InfoType | int | str) -> InfoType:
+    """An info type given as the enum, its code, or its name ("email", "Web site")."""
+    if isinstance(value, str):
+        wanted = value.strip().lower().replace(" ", "").replace("(", "").replace(")", "")
+        for t in InfoType:
+            if wanted in (t.name.lower(), "website" if t is InfoType.WEBSITE else t.name.lower()):
+                return t
+        if wanted in ("x", "xtwitter"):
+            return InfoType.TWITTER
+        raise ValueError(f"'{value}' is not a contact info type")
+    return InfoType(value)
+
+
+class ChangeSet:
+    """Edits staged against a store, written together by :meth:`commit`."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        region: str = DEFAULT_REGION,
+        checker: DuplicateChecker | None = None,
+    ) -> None:
+        self.store = store
+        self.region = region
+        self.checker: DuplicateChecker | None = checker if checker is not None else ExactKeyChecker()
+        self.operations: list[o.Operation] = []
+        self.versions: dict[int, int | None] = {}
+        self._seq = 0
+
+    # -- versions ------------------------------------------------------------------------
+    def pin(self, ids: Iterable[int], versions: Iterable[int] | None = None) -> None:
+        """Remember the versions the caller has read (read them now when not given).
+
+        A batch script pins all its contacts in one read; a dashboard passes the versions it
+        showed. Contacts the user may not view get no version (the commit says "no contact").
+        """
+        ids = [int(i) for i in ids]
+        if versions is not None:
+            self.versions.update(zip(ids, (int(v) for v in versions), strict=True))
+            return
+        todo = [i for i in ids if i not in self.versions]
+        if not todo:
+            return
+        pred, params = view_predicate(self.store.user, "c")
+        with self.store.db.read() as tx:
+            found = dict(tx.rows(
+                f"SELECT c.id, c.version FROM contacts c WHERE c.id IN (SELECT unnest(?::BIGINT[])) "
+                f"AND {pred}", [todo, *params]))
+        for i in todo:
+            self.versions[i] = None if i not in found else int(found[i])
+
+    def _target(self, target: o.Target, version: int | None = None) -> o.Target:
+        if isinstance(target, o.NewContact):
+            return target
+        cid = int(target)
+        if version is not None:
+            self.versions[cid] = int(version)
+        elif cid not in self.versions:
+            self.pin([cid])
+        return cid
+
+    def targets(self) -> list[o.Target]:
+        seen: dict[o.Target, None] = {}
+        for op in self.operations:
+            seen[op.ref if isinstance(op, o.Create) else op.target] = None
+        return list(seen)
+
+    # -- staging -------------------------------------------------------------------------
+    def _create(self, is_company: bool, fields: Mapping[str, Any]) -> o.NewContact:
+        self._seq += 1
+        ref = o.NewContact(self._seq)
+        self.operations.append(o.Create(ref, is_company, tuple(fields.items())))
+        return ref
+
+    def create_person(self, first_name: str, last_name: str | None = None, **fields: Any) -> o.NewContact:
+        """Stage a new person; ``fields`` as for :meth:`update` (title, company, temperature, ...)."""
+        return self._create(False, {"first_name": first_name, "last_name": last_name, **fields})
+
+    def create_company(self, name: str, **fields: Any) -> o.NewContact:
+        """Stage a new company."""
+        return self._create(True, {"company_name": name, **fields})
+
+    def update(self, target: o.Target, *, version: int | None = None, **fields: Any) -> None:
+        """Set fields: first_name, last_name, company_name, title (position), notes, industry,
+        currency, temperature and contact_type (title, id or None), company (id, new company
+        or None)."""
+        self.operations.append(o.Update(self._target(target, version), tuple(fields.items())))
+
+    def set_temperature(self, target: o.Target, level: str | int | None) -> None:
+        self.update(target, temperature=level)
+
+    def set_contact_type(self, target: o.Target, contact_type: str | int | None) -> None:
+        self.update(target, contact_type=contact_type)
+
+    def link_company(self, person: o.Target, company: o.Target | None) -> None:
+        """Link a person to a company (None unlinks)."""
+        self.update(person, company=company)
+
+    def add_info(
+        self,
+        target: o.Target,
+        info_type: InfoType | int | str,
+        data: str | None = None,
+        *,
+        category: int | str | None = None,
+        primary: bool | None = None,
+        **address: str,
+    ) -> None:
+        """Add a contact info row; addresses take street=, city=, state=, zip=, country=.
+
+        The first row of a type becomes primary; ``primary=True`` moves the flag here.
+        """
+        t = info_type_of(info_type)
+        self.operations.append(o.AddInfo(
+            self._target(target), t, data, category, primary, tuple(address.items())))
+
+    def change_info(
+        self, target: o.Target, info_id: int, data: str | None = None, *,
+        category: int | str | None = None, **address: str,
+    ) -> None:
+        self.operations.append(o.ChangeInfo(
+            self._target(target), int(info_id), data, category, tuple(address.items())))
+
+    def delete_info(self, target: o.Target, info_id: int) -> None:
+        """Remove an info row; deleting the primary promotes the first remaining one."""
+        self.operations.append(o.DeleteInfo(self._target(target), int(info_id)))
+
+    def set_primary(self, target: o.Target, info_id: int) -> None:
+        self.operations.append(o.SetPrimary(self._target(target), int(info_id)))
+
+    def set_custom(self, target: o.Target, field: str | int, value: Any) -> None:
+        """Set a custom field (by label or id); None or "" clears it."""
+        self.operations.append(o.SetCustom(self._target(target), field, value))
+
+    def add_tags(self, target: o.Target, *tags: str) -> None:
+        """Add tags, creating unknown ones (case-insensitive: existing spelling is reused)."""
+        self.operations.append(o.AddTags(self._target(target), tuple(tags)))
+
+    def remove_tags(self, target: o.Target, *tags: str) -> None:
+        self.operations.append(o.RemoveTags(self._target(target), tuple(tags)))
+
+    def set_access(
+        self, target: o.Target, share_type: ShareType | int | None = None,
+        managers: Sequence[str] | None = None,
+    ) -> None:
+        """Share type (NONE / READ_WRITE / READ) and the whole manager list (logins)."""
+        st = None if share_type is None else ShareType(share_type)
+        self.operations.append(o.SetAccess(
+            self._target(target), st, None if managers is None else tuple(managers)))
+
+    # -- running -------------------------------------------------------------------------
+    def preview(self) -> o.Preview:
+        """What the commit would change, field by field, and what would stop it."""
+        with self.store.db.read() as tx:
+            return apply.preview(tx, self.store.user, self, self.checker)
+
+    def commit(self, *, on_duplicate: apply.OnDuplicate = "ask") -> apply.CommitResult:
+        """Write everything in one transaction, or nothing.
+
+        Raises NotFound / AccessDenied (rights), Conflict (stale versions),
+        ValidationFailed (every problem at once) or DuplicatesFound (with
+        ``on_duplicate="ask"``). ``"save"`` writes despite duplicates; ``"cancel"`` returns
+        without writing.
+        """
+        with self.store.db.transaction() as tx:
+            result = apply.commit(tx, self.store.user, self, on_duplicate=on_duplicate,
+                                  checker=self.checker)
+        return result
+
+    def __len__(self) -> int:
+        return len(self.operations)

@@ -1,0 +1,135 @@
+"""The duplicate check a commit runs before it writes, and its simplest implementation.
+
+:class:`DuplicateChecker` is the seam: given the contacts a change set creates or changes
+(with their after-state) and the open transaction, it returns the stored contacts they
+likely duplicate, each with a score and the reasons. :class:`ExactKeyChecker` matches the
+email addresses (lower case) and phone numbers (E.164) the change set adds against the
+stored ones. The duplicates feature plugs a fuzzier checker in through the same protocol.
+Only contacts the user may view are ever returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..access import User, view_predicate
+from ..db import Tx
+from ..errors import CrmDataError
+from ..model import InfoType
+
+
+@dataclass(frozen=True)
+class StagedContact:
+    """A contact as the change set would leave it."""
+
+    label: str  # "contact 42" or "new contact #1"
+    contact_id: int  # the id it has, or will have once created
+    is_new: bool
+    row: dict[str, Any]  # the contacts row after the change
+    info: tuple[dict[str, Any], ...]  # its info rows after the change
+    new_keys: frozenset[tuple[int, str]]  # (info type, key) the change set adds
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    """A stored contact that a staged one likely duplicates."""
+
+    contact: str
+    contact_id: int
+    existing_id: int
+    existing_name: str
+    score: float  # 0..1
+    reasons: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return (f"{self.contact} looks like contact {self.existing_id} ({self.existing_name}), "
+                f"score {self.score:.2f}: {'; '.join(self.reasons)}")
+
+
+class DuplicateChecker(Protocol):
+    """Finds stored contacts that staged contacts likely duplicate."""
+
+    def check(self, tx: Tx, user: User, staged: Sequence[StagedContact]) -> list[DuplicateCandidate]:
+        ...
+
+
+class DuplicatesFound(CrmDataError):  # noqa: N818 - it is an outcome the caller handles, like Conflict
+    """A commit found likely duplicates and wrote nothing; ``candidates`` lists them.
+
+    Commit again with ``on_duplicate="save"`` to write anyway, or merge into the existing
+    contact instead.
+    """
+
+    def __init__(self, candidates: list[DuplicateCandidate]) -> None:
+        lines = "\n".join(f"  - {c}" for c in candidates[:20])
+        super().__init__(
+            f"Nothing was written: {len(candidates)} likely duplicate(s) found.\n{lines}",
+            hint="merge into the existing contact, save anyway (on_duplicate='save'), or cancel",
+            details=candidates,
+        )
+        self.candidates = candidates
+
+
+_KEY_REASON = {int(InfoType.EMAIL): ("same email", 1.0), int(InfoType.PHONE): ("same phone", 0.9)}
+
+
+@dataclass
+class ExactKeyChecker:
+    """Same normalised email or E.164 phone as a stored contact the user may view.
+
+    Stored rows are compared by their ``email_key`` / ``e164`` columns; rows imported
+    without them are compared by lower-cased email and by the digits of the phone, so run
+    :func:`crmdata.edit.keys.fill_match_keys` after a large import for exact phone matching.
+    """
+
+    max_candidates: int = 20
+
+    def check(self, tx: Tx, user: User, staged: Sequence[StagedContact]) -> list[DuplicateCandidate]:
+        emails = sorted({k for s in staged for t, k in s.new_keys if t == int(InfoType.EMAIL)})
+        phones = sorted({k for s in staged for t, k in s.new_keys if t == int(InfoType.PHONE)})
+        if not emails and not phones:
+            return []
+        digits = sorted({p.lstrip("+") for p in phones})
+        own = [s.contact_id for s in staged]
+        pred, pparams = view_predicate(user, "c")
+        sql = f"""
+            SELECT i.contact_id, i.info_type,
+                   CASE WHEN i.info_type = {int(InfoType.EMAIL)}
+                        THEN coalesce(i.email_key, lower(trim(i.data)))
+                        ELSE coalesce(i.e164, '+' || regexp_replace(i.data, '[^0-9]', '', 'g')) END AS k,
+                   c.display_name
+            FROM contact_info i JOIN contacts c ON c.id = i.contact_id
+            WHERE (
+                (i.info_type = {int(InfoType.EMAIL)} AND (
+                    i.email_key IN (SELECT unnest(?::VARCHAR[]))
+                    OR (i.email_key IS NULL AND lower(trim(i.data)) IN (SELECT unnest(?::VARCHAR[])))))
+                OR (i.info_type = {int(InfoType.PHONE)} AND (
+                    i.e164 IN (SELECT unnest(?::VARCHAR[]))
+                    OR (i.e164 IS NULL
+                        AND regexp_replace(i.data, '[^0-9]', '', 'g') IN (SELECT unnest(?::VARCHAR[])))))
+            )
+            AND i.contact_id NOT IN (SELECT unnest(?::BIGINT[]))
+            AND {pred}
+            ORDER BY i.contact_id
+        """
+        rows = tx.rows(sql, [emails, emails, phones, digits, own, *pparams])
+        found: dict[tuple[int, int], tuple[str, list[str], float]] = {}
+        for s in staged:
+            keys = {(t, k) for t, k in s.new_keys}
+            for cid, itype, key, name in rows:
+                if (int(itype), key) in keys:
+                    reason, score = _KEY_REASON[int(itype)]
+                    slot = found.setdefault((s.contact_id, int(cid)), (str(name), [], 0.0))
+                    text = f"{reason} {key}"
+                    if text not in slot[1]:
+                        slot[1].append(text)
+                    found[(s.contact_id, int(cid))] = (slot[0], slot[1], max(slot[2], score))
+        labels = {s.contact_id: s.label for s in staged}
+        out = [
+            DuplicateCandidate(labels[sid], sid, eid, name, score, tuple(reasons))
+            for (sid, eid), (name, reasons, score) in found.items()
+        ]
+        out.sort(key=lambda c: (-c.score, c.contact_id, c.existing_id))
+        return out[: self.max_candidates]
