@@ -23,6 +23,7 @@ from .schema import DEFAULT_ADMIN
 
 if TYPE_CHECKING:
     from .csvio.importer import ImportReport
+    from .edit import ChangeSet, DeleteReport
     from .photos.store_ops import PhotoImage, PhotoInfo
     from .photos.suggest import Suggestion
 
@@ -277,6 +278,31 @@ class Store:
         from .photos.suggest import photo_suggestions
 
         return photo_suggestions(self, contact_id, **options)
+
+    # -- editing (crmdata.edit) -----------------------------------------------------------------
+    def change(self, **options: Any) -> ChangeSet:
+        """A new change set: stage edits, ``preview()``, ``commit()`` (see :mod:`crmdata.edit`)."""
+        from .edit import ChangeSet
+
+        return ChangeSet(self, **options)
+
+    def history(self, contact_id: int) -> pd.DataFrame:
+        """Every journalled change of a contact, field by field (see :func:`crmdata.edit.history`)."""
+        from .edit import history
+
+        return history(self, contact_id)
+
+    def undo(self, change_set_id: int) -> int:
+        """Revert a committed change set; returns the undo's own change set id."""
+        from .edit import undo
+
+        return undo(self, change_set_id)
+
+    def delete(self, ids: int | Sequence[int], *, dry_run: bool = False) -> DeleteReport:
+        """Delete contacts irreversibly, with their cascades (see :mod:`crmdata.edit.delete`)."""
+        from .edit import delete_contacts
+
+        return delete_contacts(self, [ids] if isinstance(ids, int) else ids, dry_run=dry_run)
 
     def close(self) -> None:
         self.db.close()
