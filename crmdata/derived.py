@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .db import Tx
+from .search import index as search_index
 
 #: SQL for a contact's display name: the company name, or "First Last" for a person.
 DISPLAY_NAME_SQL = (
@@ -28,3 +29,4 @@ def contacts_changed(tx: Tx, ids_sql: str, params: Sequence[object] = ()) -> Non
         f"WHERE id IN ({ids_sql}) AND display_name IS DISTINCT FROM {DISPLAY_NAME_SQL}",
         list(params),
     )
+    search_index.refresh(tx, ids_sql, params)
