@@ -265,10 +265,6 @@ def _write(
             "nothing was imported.",
             bad_ids,
         )
-    report.skipped_duplicates = [
-        (int(rec) + 1, int(cid)) for rec, cid in tx.rows(
-            "SELECT rec, target FROM imp_act WHERE action = 'skip' ORDER BY rec")
-    ]
     report.new_temperatures = w.ensure_list_items(
         tx, ListType.TEMPERATURE, "stage", IMPORTED_TEMPERATURE_COLOR)
     report.new_contact_types = w.ensure_list_items(tx, ListType.CONTACT_TYPE, "ctype", None)
@@ -276,6 +272,10 @@ def _write(
     report.new_custom_fields = w.ensure_custom_fields(tx, custom_types)
     counts = w.write_contacts(tx, user, share, vis_sql, vis_params)
     report.imported, report.updated, report.new_companies = counts
+    report.skipped_duplicates = [
+        (int(rec) + 1, int(cid)) for rec, cid in tx.rows(
+            "SELECT rec, target FROM imp_act WHERE action = 'skip' ORDER BY rec")
+    ]
     w.write_details(tx, user, manager_ids)
     contacts_changed(tx, "SELECT contact_id FROM imp_touched")
     ids = dict(tx.rows("SELECT rec, contact_id FROM imp_act WHERE contact_id IS NOT NULL"))
