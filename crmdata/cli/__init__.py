@@ -78,9 +78,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from . import csv_cmds, io_cmds
+    from . import csv_cmds, io_cmds, photo_cmds
 
-    for command in [*io_cmds.COMMANDS, *csv_cmds.COMMANDS]:
+    for command in [*io_cmds.COMMANDS, *csv_cmds.COMMANDS, *photo_cmds.COMMANDS]:
         cli.add_command(command)
 
 
