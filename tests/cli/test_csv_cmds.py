@@ -1,0 +1,64 @@
+"""The CLI over import, export and info, on real store files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from crmdata.cli import cli
+
+from ..csvio.helpers import write_oo
+
+BOB = {"First Name": "Bob", "Last Name": "Smith", "Email (home)": "bob@example.com"}
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_import_export_info(tmp_path: Path) -> None:
+    db = str(tmp_path / "crm.duckdb")
+    src = write_oo(tmp_path / "in.csv", [BOB, dict(BOB, **{"First Name": "Rob"})])
+    code, out = run("--db", db, "import", str(src))
+    assert code == 0, out
+    assert "1 contacts imported" in out and "line 3: duplicate of contact 1, skipped" in out
+    code, out = run("--db", db, "export", str(tmp_path / "out.csv"))
+    assert code == 0 and "Exported 1 contacts" in out
+    assert '"Bob","Smith"' in (tmp_path / "out.csv").read_text(encoding="utf-8")
+    code, out = run("--db", db, "info")
+    assert code == 0 and "1 contacts visible to admin" in out and "person" in out
+    code, out = run("--db", db, "export", str(tmp_path / "plain.csv"),
+                    "--columns", "display_name=Name,email")
+    assert code == 0
+    assert (tmp_path / "plain.csv").read_text().splitlines() == ["Name,email", "Bob Smith,bob@example.com"]
+
+
+def test_errors_are_one_line_and_exit_non_zero(tmp_path: Path) -> None:
+    db = str(tmp_path / "crm.duckdb")
+    code, out = run("--db", db, "import", str(tmp_path / "missing.csv"))
+    assert code == 1 and out.startswith("Error: There is no file") and "Traceback" not in out
+    bad = write_oo(tmp_path / "bad.csv", [{"Note": "nobody"}, BOB])
+    code, out = run("--db", db, "import", str(bad))
+    assert code == 1 and "Error:" in out and "line 2: is neither a person" in out
+    code, out = run("--db", db, "import", str(bad), "--skip-bad-rows")
+    assert code == 0 and "1 bad rows skipped" in out
+    code, out = run("--db", str(tmp_path / "none.duckdb"), "info")
+    assert code == 1 and out == f"Error: There is no store at {tmp_path / 'none.duckdb'}.\n"
+    code, out = run("--db", db, "--user", "mallory", "info")
+    assert code == 1 and "There is no CRM user 'mallory'" in out
+    code, out = run("--db", db, "import", str(bad), "--map", "oops")
+    assert code == 1 and "--map takes HEADER=KEY" in out
+
+
+def test_users(tmp_path: Path) -> None:
+    db = str(tmp_path / "crm.duckdb")
+    write_oo(tmp_path / "in.csv", [BOB])
+    run("--db", db, "import", str(tmp_path / "in.csv"))
+    code, out = run("--db", db, "add-user", "sam", "--name", "Sam Lee")
+    assert code == 0 and "Created user sam" in out
+    code, out = run("--db", db, "--user", "sam", "add-user", "eve")
+    assert code == 1 and "Only CRM administrators may add users" in out
+    code, out = run("--db", db, "users", "--format", "csv")
+    assert out.splitlines()[1:] == ["1,admin,Administrator,True", "2,sam,Sam Lee,False"]
