@@ -309,7 +309,7 @@ def write_details(tx: Tx, user: User, manager_ids: list[int]) -> None:
     base = tx.next_id("contact_info") - 1
     tx.execute(
         f"""INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary,
-                street, city, state, zip, country, updated_by, updated_at)
+                street, city, state, zip, country, updated_by, updated_at, email_key)
         WITH incoming AS (
             SELECT a.contact_id, i.*, row_number() OVER (
                 PARTITION BY a.contact_id, i.info_type, i.category, lower(i.data)
@@ -328,7 +328,8 @@ def write_details(tx: Tx, user: User, manager_ids: list[int]) -> None:
         SELECT {base} + seq, contact_id, info_type, category, data,
                nth = 1 AND NOT EXISTS (SELECT 1 FROM contact_info p WHERE p.contact_id = ranked.contact_id
                     AND p.info_type = ranked.info_type AND p.is_primary),
-               street, city, state, zip, country, ?, now()::TIMESTAMP
+               street, city, state, zip, country, ?, now()::TIMESTAMP,
+               CASE WHEN info_type = {int(InfoType.EMAIL)} THEN lower(trim(data)) END
         FROM ranked""",
         [user.id],
     )
