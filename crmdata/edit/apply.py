@@ -125,7 +125,8 @@ def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
             who = logins.get(int(contacts[cid]["updated_by"]), "someone")
             conflicts.append(
                 f"contact {cid} ({contacts[cid]['display_name']}) was changed by {who} at "
-                f"{contacts[cid]['updated_at']} after you read it (version {want}, now {have})"
+                f"{str(contacts[cid]['updated_at'])[:19].replace('T', ' ')} after you read it "
+                f"(version {want}, now {have})"
             )
     lookups = _lookups(tx, user, cs)
     info = _group(before["contact_info"], "contact_id", "id")

@@ -93,7 +93,8 @@ def normalise_phone(value: str, region: str = DEFAULT_REGION) -> tuple[str | Non
     except phonenumbers.NumberParseException as exc:
         return None, f"'{text}' is not a phone number: {exc}"
     if not phonenumbers.is_possible_number(number):
-        return None, f"'{text}' is not a possible phone number for region {region.upper()}"
+        where = "" if text.startswith("+") else f" in region {region.upper()}"
+        return None, f"'{text}' is not a possible phone number{where} (too short or too long)"
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
