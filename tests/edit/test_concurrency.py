@@ -16,7 +16,8 @@ def test_stale_edit_conflicts_and_nothing_is_lost(store: Store) -> None:
     script = store.change()
     script.update(cid, notes="from the batch script")
     script.commit()  # version 2
-    with pytest.raises(Conflict, match=r"contact \d+ \(Lore Hamann\) was changed by admin at .*version 1, now 2"):
+    stale = r"contact \d+ \(Lore Hamann\) was changed by admin at .*version 1, now 2"
+    with pytest.raises(Conflict, match=stale):
         notebook.commit()
     d = store.contact(cid)
     assert d.fields["notes"] == "from the batch script" and d.fields["title"] is None
