@@ -102,8 +102,14 @@ def _sniff_unsupported(data: bytes) -> str | None:
     return None
 
 
-def _open(data: bytes) -> Image.Image:
-    """Open and fully decode the first frame, refusing anything that is not a safe, whole image."""
+def _open(data: bytes, *, draft: bool = False) -> tuple[Image.Image, tuple[int, int]]:
+    """Open and fully decode the first frame, refusing anything that is not a safe, whole image.
+
+    Returns the image and its size as stored in the file (before any draft scaling).
+
+    With ``draft`` a large JPEG is decoded at 1/2, 1/4 or 1/8 scale (never below 300 x 300 px,
+    so the stored sizes are unaffected): much faster and smaller in memory than full size.
+    """
     known = _sniff_unsupported(data)
     if known:
         raise BadImage(f"The file is {known}, not a {ACCEPTED_TEXT} image.")
@@ -121,6 +127,8 @@ def _open(data: bytes) -> Image.Image:
                     f"{MAX_PIXELS:,} pixels. It looks like a decompression bomb and was not decoded."
                 )
             im.seek(0)  # GIF and WebP: the first frame only
+            if draft and im.format in ("JPEG", "MPO"):
+                im.draft(None, (max(BIG_BOX), max(BIG_BOX)))
             im.load()
     except BadImage:
         raise
@@ -136,7 +144,7 @@ def _open(data: bytes) -> Image.Image:
         raise BadImage(f"{im.format} images are not accepted; use {ACCEPTED_TEXT}.")
     if im.width < 1 or im.height < 1:
         raise BadImage("The image has no pixels.")
-    return im
+    return im, (width, height)
 
 
 def _to_srgb(im: Image.Image) -> Image.Image:
@@ -202,8 +210,10 @@ def _encode(im: Image.Image, fmt: str) -> Rendition:
 def process(data: bytes) -> ProcessedPhoto:
     """Check an upload and make the stored renditions; raises :class:`BadImage` on bad input."""
     check_size(len(data))
-    im = _open(data)
+    im, (width, height) = _open(data, draft=True)
     source_format = ACCEPTED_FORMATS[str(im.format)]
+    orientation = im.getexif().get(0x0112)
+    source_size = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
     try:
         upright = ImageOps.exif_transpose(im)
     except (OSError, ValueError, SyntaxError, KeyError, TypeError) as exc:
@@ -219,7 +229,7 @@ def process(data: bytes) -> ProcessedPhoto:
         thumb_82=thumbs[0],
         thumb_40=thumbs[1],
         source_format=source_format,
-        source_size=(pixels.width, pixels.height),
+        source_size=source_size,
         source_bytes=len(data),
     )
 
@@ -227,5 +237,5 @@ def process(data: bytes) -> ProcessedPhoto:
 def probe(data: bytes) -> tuple[str, int, int]:
     """Format and size of an acceptable image, without making renditions (for suggestions)."""
     check_size(len(data))
-    im = _open(data)
-    return ACCEPTED_FORMATS[str(im.format)], im.width, im.height
+    im, (width, height) = _open(data, draft=True)
+    return ACCEPTED_FORMATS[str(im.format)], width, height

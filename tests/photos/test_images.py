@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import struct
 
+import photo_samples as s
 import pytest
-import samples as s
 
 from crmdata.photos import images
 from crmdata.photos.images import MAX_UPLOAD_BYTES, BadImage, process
@@ -180,6 +180,22 @@ def test_gigapixel_decompression_bomb_is_refused() -> None:
     assert struct.unpack(">II", data[16:24]) == (32768, 32768)  # what the IHDR header claims
     with pytest.raises(BadImage, match="decompression bomb"):
         process(data)
+
+
+def test_large_jpeg_is_decoded_at_reduced_scale_with_exact_stored_sizes() -> None:
+    data = s.jpeg(2400, 1800)  # decoded at 1/4 scale (600 x 450), still above every box
+    p = process(data)
+    assert (p.source_size, (p.big.width, p.big.height)) == ((2400, 1800), (200, 150))
+    assert s.decode(p.big.data).getpixel((3, 3))[0] > 150  # the red corner survived
+    assert images.probe(data) == ("JPEG", 2400, 1800)
+    rotated = process(s.jpeg_with_exif(2400, 1200, 6))
+    assert (rotated.source_size, (rotated.big.width, rotated.big.height)) == ((1200, 2400), (150, 300))
+
+
+def test_large_truncated_jpeg_is_refused_at_reduced_scale_too() -> None:
+    data = s.jpeg(2400, 1800)
+    with pytest.raises(BadImage, match="truncated"):
+        process(data[: len(data) // 2])
 
 
 def test_probe_reports_format_and_size_without_rendering() -> None:

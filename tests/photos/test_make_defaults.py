@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import photo_samples as s
 import pytest
-import samples as s
 
 from crmdata.photos._make_defaults import KINDS, SIZES, asset_path, draw
 

@@ -6,38 +6,15 @@ import io
 import json
 from pathlib import Path
 
+import photo_samples as s
 import pytest
-import samples as s
+from photo_samples import add_contact
 
 from crmdata import Store
 from crmdata.errors import AccessDenied, Conflict, CrmDataError, NotFound
 from crmdata.model import ShareType
 from crmdata.photos._make_defaults import asset_path
 from crmdata.photos.images import BadImage
-
-
-def add_contact(
-    store: Store,
-    name: str = "Jane Doe",
-    *,
-    company: bool = False,
-    share_type: ShareType = ShareType.READ_WRITE,
-    managers: tuple[int, ...] = (),
-) -> int:
-    """Insert a contact row directly (the editing module is someone else's)."""
-    with store.db.transaction() as tx:
-        cid = tx.next_id("contacts")
-        first, _, last = name.partition(" ")
-        tx.execute(
-            "INSERT INTO contacts (id, is_company, first_name, last_name, company_name, display_name, "
-            "share_type, created_by, created_at, updated_by, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 1, now(), 1, now())",
-            [cid, company, None if company else first, None if company else last,
-             name if company else None, name, int(share_type)],
-        )
-        for uid in managers:
-            tx.execute("INSERT INTO contact_managers VALUES (?, ?)", [cid, uid])
-    return cid
 
 
 def stored(store: Store, cid: int) -> dict | None:

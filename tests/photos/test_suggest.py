@@ -9,9 +9,9 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import photo_samples as s
 import pytest
-import samples as s
-from test_store_ops import add_contact
+from photo_samples import add_contact
 
 from crmdata import Store
 from crmdata.errors import NotFound

@@ -1,4 +1,4 @@
-"""Real image files made by the photo tests: photos, logos, damaged files and bombs."""
+"""Helpers of the photo tests: real image files (photos, logos, damaged files, bombs) and contacts."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import zlib
 
 import numpy as np
 from PIL import Image, ImageCms
+
+from crmdata import Store
+from crmdata.model import ShareType
 
 RED = (220, 20, 20)
 GREEN = (20, 200, 20)
@@ -163,3 +166,27 @@ def decode(data: bytes) -> Image.Image:
     im = Image.open(io.BytesIO(data))
     im.load()
     return im
+
+
+def add_contact(
+    store: Store,
+    name: str = "Jane Doe",
+    *,
+    company: bool = False,
+    share_type: ShareType = ShareType.READ_WRITE,
+    managers: tuple[int, ...] = (),
+) -> int:
+    """Insert a contact row directly (the editing module is someone else's)."""
+    with store.db.transaction() as tx:
+        cid = tx.next_id("contacts")
+        first, _, last = name.partition(" ")
+        tx.execute(
+            "INSERT INTO contacts (id, is_company, first_name, last_name, company_name, display_name, "
+            "share_type, created_by, created_at, updated_by, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 1, now(), 1, now())",
+            [cid, company, None if company else first, None if company else last,
+             name if company else None, name, int(share_type)],
+        )
+        for uid in managers:
+            tx.execute("INSERT INTO contact_managers VALUES (?, ?)", [cid, uid])
+    return cid
