@@ -100,8 +100,7 @@ def suggest(
         ],
         columns=["n", "kind", "format", "size", "bytes", "url", "found_via"],
     )
-    if pick is None or fmt == "table":
-        echo_frame(frame, fmt)
+    echo_frame(frame, fmt)
     if pick is None:
         return
     if not 1 <= pick <= len(found):
@@ -113,7 +112,7 @@ def suggest(
     click.echo(
         f"Set the photo of contact {info.contact_id} from {chosen.source_url}: "
         f"{info.format} {info.width}x{info.height} (contact version {info.version}).",
-        err=fmt != "table",
+        err=fmt != "table",  # keep CSV and JSON output parseable
     )
 
 

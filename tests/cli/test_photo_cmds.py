@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -183,6 +184,10 @@ def test_suggest_and_pick(setup: tuple[Path, int, int], gravatar: str) -> None:
     assert result.exit_code == 0, result.output
     assert "gravatar" in result.output and "300x300" in result.output and "jane@example.com" in result.output
     assert "other@example.com" not in result.output
+    result = run(db, "suggest", str(cid), "--gravatar-base", gravatar, "--format", "json")
+    (row,) = json.loads(result.stdout)
+    assert (row["n"], row["kind"], row["format"]) == (1, "gravatar", "JPEG")
+    assert row["found_via"] == "jane@example.com"
     result = run(db, "suggest", str(cid), "--gravatar-base", gravatar, "--pick", "2")
     assert result.exit_code == 1 and "There is no candidate 2; found 1" in result.output
     result = run(db, "suggest", str(cid), "--gravatar-base", gravatar, "--pick", "1")
