@@ -207,10 +207,13 @@ def _encode(im: Image.Image, fmt: str) -> Rendition:
     return Rendition(buf.getvalue(), fmt, bare.width, bare.height)
 
 
-def process(data: bytes) -> ProcessedPhoto:
-    """Check an upload and make the stored renditions; raises :class:`BadImage` on bad input."""
+def process(data: bytes, *, reduced_decode: bool = True) -> ProcessedPhoto:
+    """Check an upload and make the stored renditions; raises :class:`BadImage` on bad input.
+
+    ``reduced_decode=False`` decodes large JPEGs at full size (slower; the benchmark's baseline).
+    """
     check_size(len(data))
-    im, (width, height) = _open(data, draft=True)
+    im, (width, height) = _open(data, draft=reduced_decode)
     source_format = ACCEPTED_FORMATS[str(im.format)]
     orientation = im.getexif().get(0x0112)
     source_size = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
