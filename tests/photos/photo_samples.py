@@ -126,6 +126,11 @@ def animated_gif() -> bytes:
     return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
 
 
+def animated_webp() -> bytes:
+    frames = [Image.new("RGB", (160, 120), c) for c in (GREEN, RED, BLUE)]
+    return encode(frames[0], "WEBP", save_all=True, append_images=frames[1:], duration=100, quality=90)
+
+
 def webp(alpha: bool = False) -> bytes:
     if alpha:
         im = Image.new("RGBA", (300, 300), (0, 0, 0, 0))

@@ -80,6 +80,13 @@ def test_animated_gif_takes_the_first_frame() -> None:
     assert big.getpixel((60, 45)) == s.RED
 
 
+def test_animated_webp_takes_the_first_frame() -> None:
+    p = process(s.animated_webp())
+    r, g, b = s.decode(p.big.data).getpixel((80, 60))
+    assert (p.format, p.big.width, p.big.height) == ("JPEG", 160, 120)
+    assert g > 150 and r < 60 and b < 60
+
+
 def test_cmyk_is_converted_to_rgb() -> None:
     r, g, b = s.decode(process(s.cmyk_jpeg()).big.data).getpixel((100, 100))
     assert r > 230 and g < 25 and b < 25
