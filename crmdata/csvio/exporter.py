@@ -15,6 +15,8 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 from ..access import User
 from ..errors import CrmDataError
 from ..model import (
@@ -22,7 +24,6 @@ from ..model import (
     ID_COLUMN,
     INFO_COLUMNS,
     CustomFieldType,
-    InfoType,
     ListType,
 )
 from ..queries import visible_ids
@@ -148,4 +149,14 @@ def export_onlyoffice(
     return written
 
 
-__all__ = ["export_onlyoffice", "export_sql", "header_line", "InfoType"]
+def write_frame(frame: pd.DataFrame, target: str | Path, newline: str = "\n") -> None:
+    """Write a DataFrame of text columns in the export's format (used for generated samples)."""
+    path = Path(target)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(map(str, frame.columns)) + newline)
+        frame.fillna("").astype(str).apply(lambda col: col.str.strip()).to_csv(
+            fh, header=False, index=False, quoting=csv.QUOTE_ALL, lineterminator=newline
+        )
+
+
+__all__ = ["export_onlyoffice", "export_sql", "header_line", "write_frame"]

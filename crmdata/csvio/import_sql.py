@@ -60,6 +60,7 @@ def info_sql(mapping: Mapping) -> str:
     ``colpos`` and ``pos`` keep file order, so the first value of each type can be primary.
     """
     parts: list[str] = []
+    singles: list[tuple[int, InfoType, int]] = []
     addresses: dict[int, dict[str, int]] = {}
     for idx, key in mapping.columns:
         ik = parse_info_key(key)
@@ -67,9 +68,11 @@ def info_sql(mapping: Mapping) -> str:
             continue
         if ik.info_type is InfoType.ADDRESS:
             addresses.setdefault(ik.category, {})[ik.part or ""] = idx
-            continue
+        else:
+            singles.append((idx, ik.info_type, ik.category))
+    for idx, info_type, cat in singles:
         parts.append(
-            f"SELECT rec, {int(ik.info_type)} AS info_type, {ik.category} AS category, "
+            f"SELECT rec, {int(info_type)} AS info_type, {cat} AS category, "
             f"{idx} AS colpos, u.pos, trim(u.v) AS data, NULL::VARCHAR AS street, "
             f"NULL::VARCHAR AS city, NULL::VARCHAR AS state, NULL::VARCHAR AS zip, "
             f"NULL::VARCHAR AS country "

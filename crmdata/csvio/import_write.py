@@ -311,23 +311,29 @@ def write_details(tx: Tx, user: User, manager_ids: list[int]) -> None:
         f"""INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary,
                 street, city, state, zip, country, updated_by, updated_at, email_key)
         WITH incoming AS (
-            SELECT a.contact_id, i.*, row_number() OVER (
+            SELECT a.contact_id, a.action, i.*, row_number() OVER (
                 PARTITION BY a.contact_id, i.info_type, i.category, lower(i.data)
                 ORDER BY i.rec, i.colpos, i.pos) AS dup
             FROM imp_info i JOIN imp_act a USING (rec) WHERE {LIVE}),
+        existing AS (
+            SELECT e.contact_id, e.info_type, e.category, lower(e.data) AS k, e.is_primary
+            FROM contact_info e
+            WHERE e.contact_id IN (SELECT contact_id FROM imp_act WHERE action = 'update')),
         fresh AS (
-            SELECT n.* FROM incoming n WHERE n.dup = 1 AND NOT EXISTS (
-                SELECT 1 FROM contact_info e WHERE e.contact_id = n.contact_id
+            SELECT n.* FROM incoming n WHERE n.dup = 1 AND (n.action = 'insert' OR NOT EXISTS (
+                SELECT 1 FROM existing e WHERE e.contact_id = n.contact_id
                 AND e.info_type = n.info_type AND e.category = n.category
-                AND lower(e.data) = lower(n.data))),
+                AND e.k = lower(n.data)))),
+        has_primary AS (
+            SELECT DISTINCT contact_id, info_type FROM existing WHERE is_primary),
         ranked AS (
             SELECT f.*, row_number() OVER (PARTITION BY f.contact_id, f.info_type
                                            ORDER BY f.rec, f.colpos, f.pos) AS nth,
-                   row_number() OVER (ORDER BY f.contact_id, f.rec, f.colpos, f.pos) AS seq
-            FROM fresh f)
+                   row_number() OVER (ORDER BY f.contact_id, f.rec, f.colpos, f.pos) AS seq,
+                   p.contact_id IS NOT NULL AS had_primary
+            FROM fresh f LEFT JOIN has_primary p USING (contact_id, info_type))
         SELECT {base} + seq, contact_id, info_type, category, data,
-               nth = 1 AND NOT EXISTS (SELECT 1 FROM contact_info p WHERE p.contact_id = ranked.contact_id
-                    AND p.info_type = ranked.info_type AND p.is_primary),
+               nth = 1 AND NOT had_primary,
                street, city, state, zip, country, ?, now()::TIMESTAMP,
                CASE WHEN info_type = {int(InfoType.EMAIL)} THEN lower(trim(data)) END
         FROM ranked""",

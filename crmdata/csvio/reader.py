@@ -159,13 +159,17 @@ def stage(tx: Tx, path: Path, dialect: Dialect) -> Staged:
     rejected_recs = rejects["line"].to_numpy(dtype=np.int64) - 1
     all_recs = np.arange(1, total + 1, dtype=np.int64)
     accepted_recs = np.setdiff1d(all_recs, rejected_recs, assume_unique=True)
-    tx.register("imp_recmap", pd.DataFrame({"acc": np.arange(1, accepted + 1), "rec": accepted_recs}))
-    cols = ", ".join(columns)
-    tx.execute(
-        f"CREATE OR REPLACE TEMP TABLE imp_raw AS SELECT m.rec, {cols} "
-        "FROM imp_raw r JOIN imp_recmap m USING (acc) ORDER BY m.rec"
-    )
-    tx.unregister("imp_recmap")
+    if len(rejects) == 0:  # every record accepted: its number is its position
+        tx.execute("ALTER TABLE imp_raw RENAME COLUMN acc TO rec")
+    else:
+        recmap = pd.DataFrame({"acc": np.arange(1, accepted + 1), "rec": accepted_recs})
+        tx.register("imp_recmap", recmap)
+        cols = ", ".join(columns)
+        tx.execute(
+            f"CREATE OR REPLACE TEMP TABLE imp_raw AS SELECT m.rec, {cols} "
+            "FROM imp_raw r JOIN imp_recmap m USING (acc) ORDER BY m.rec"
+        )
+        tx.unregister("imp_recmap")
     problems = [
         Problem(
             _reject_message(str(r.error_type), str(r.csv_line), dialect, len(headers)),

@@ -1,0 +1,1 @@
+"""Benchmarks: each ``*_bench`` module's ``run(quick)`` returns a Markdown section."""

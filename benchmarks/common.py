@@ -1,0 +1,45 @@
+"""Helpers shared by the benchmarks: timing in a fresh process, peak memory, sample files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CACHE = Path(tempfile.gettempdir()) / "crmdata-bench"
+
+
+def sample_csv(n: int, seed: int = 1) -> Path:
+    """A generated ONLYOFFICE export of ``n`` contacts (made once, then reused)."""
+    from crmdata.csvio.exporter import write_frame
+    from crmdata.sample import generate
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"contacts-{n}-{seed}.csv"
+    if not path.exists():
+        sample = generate(n, seed=seed)
+        tmp = path.with_suffix(".part")
+        write_frame(sample.contacts, tmp)
+        tmp.replace(path)
+    return path
+
+
+def in_subprocess(code: str, timeout: float = 3600) -> dict[str, float]:
+    """Run ``code`` in a fresh Python; it must print one JSON object. Adds peak RSS in MiB."""
+    wrapper = (
+        "import json, resource, time, sys\n"
+        f"{code}\n"
+        "out['peak_rss_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "print(json.dumps(out))\n"
+    )
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark process failed:\n{done.stderr[-3000:]}")
+    out: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    out["process_s"] = time.perf_counter() - started
+    return out
