@@ -171,11 +171,9 @@ def stage(tx: Tx, path: Path, dialect: Dialect) -> Staged:
         )
         tx.unregister("imp_recmap")
     problems = [
-        Problem(
-            _reject_message(str(r.error_type), str(r.csv_line), dialect, len(headers)),
-            line=int(r.line),
-        )
-        for r in rejects.itertuples()
+        Problem(_reject_message(str(kind), str(text), dialect, len(headers)), line=int(line))
+        for line, kind, text in zip(rejects["line"], rejects["error_type"], rejects["csv_line"],
+                                    strict=True)
     ]
     return Staged(headers, encoding, total, problems)
 
