@@ -1,0 +1,137 @@
+"""Deals and history events of a sample, keyed by the 1-based data-row number of the contacts.
+
+History makes "last activity" meaningful: about 15 % of the rows have none, 15 % only events
+three to eight years old (stale contacts), the rest at least one event in the last ten
+months. Deals link a main contact to participants that are rows of the same file (a
+company's persons, a person's company and colleagues). Texts come from small template
+tables indexed with numpy, so millions of events take seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from . import names as N
+from .entities import Components, Rng, group_lists, obj
+
+_DAY = np.timedelta64(1, "D")
+_CURRENCY = obj(["EUR", "GBP", "USD"])
+_NONE: list[int] = []
+
+
+def _timestamps(rng: Rng, as_of: date, days_back: np.ndarray) -> np.ndarray:
+    """Business-hour timestamps ``days_back`` whole days before ``as_of``."""
+    base = np.datetime64(as_of, "s") - days_back.astype(np.int64) * _DAY
+    seconds = rng.integers(8 * 3600, 18 * 3600, len(days_back)) // 60 * 60
+    return (base + seconds.astype("timedelta64[s]")).astype("datetime64[ns]")
+
+
+def _mid_sentence(topic: str, lang: str) -> str:
+    """English topics are lower-cased inside a sentence; German nouns keep their capital."""
+    return topic if lang == "de" else topic[:1].lower() + topic[1:]
+
+
+def _lang(loc: np.ndarray) -> np.ndarray:
+    """0 German, 1 English: the language a contact's notes and deal titles are in."""
+    return (loc != 0).astype(np.int64)
+
+
+def history(rng: Rng, rows: Components, final_row: np.ndarray, as_of: date) -> pd.DataFrame:
+    """History events (row, category, content, event_at), sorted by row and time."""
+    n = len(final_row)
+    kind = rng.choice(3, n, p=[0.15, 0.15, 0.7])  # 0 none, 1 stale, 2 recent
+    count = np.where(kind == 0, 0, np.where(kind == 1, rng.integers(1, 4, n), rng.integers(1, 7, n)))
+    owner = np.repeat(np.arange(n), count)
+    m = len(owner)
+    starts = np.repeat(np.cumsum(count) - count, count)
+    first = np.arange(m) == starts
+    stale = kind[owner] == 1
+    u = rng.random(m)
+    days = np.where(stale, 3 * 365 + u * 5 * 365, np.where(first, u * 300, u * 3 * 365))
+    at = _timestamps(rng, as_of, days)
+
+    cats = len(N.HISTORY_CATEGORIES)
+    topics = N.DEAL_TOPICS
+    n_tpl = 3
+    table = obj([
+        N.HISTORY_TEXTS[lang][cat][t].format(topic=_mid_sentence(topics[lang][k], lang))
+        for lang in ("de", "en") for cat in N.HISTORY_CATEGORIES
+        for t in range(n_tpl) for k in range(len(topics["de"]))
+    ])
+    lang = _lang(rows["loc"][owner])
+    cat = rng.integers(0, cats, m)
+    tpl = rng.integers(0, n_tpl, m)
+    topic = rng.integers(0, len(topics["de"]), m)
+    content = table[((lang * cats + cat) * n_tpl + tpl) * len(topics["de"]) + topic]
+    row = final_row[owner].astype(np.int64)
+    order = np.lexsort((at, row))
+    return pd.DataFrame({
+        "row": row[order],
+        "category": obj(N.HISTORY_CATEGORIES)[cat][order],
+        "content": content[order],
+        "event_at": at[order],
+    })
+
+
+def deals(
+    rng: Rng,
+    rows: Components,
+    entity: np.ndarray,
+    company_row: np.ndarray,
+    final_row: np.ndarray,
+    as_of: date,
+) -> pd.DataFrame:
+    """Deals (row, title, stage, bid_value, bid_currency, created_at, participant_rows)."""
+    n = len(final_row)
+    is_company = rows["is_company"]
+    has = rng.random(n) < np.where(is_company, 0.35, 0.12)
+    count = np.where(has, rng.choice([1, 2, 3], n, p=[0.6, 0.3, 0.1]), 0)
+    main = np.repeat(np.arange(n), count)
+    m = len(main)
+
+    # persons of each company entity, and each company entity's rows
+    linked = np.flatnonzero(company_row >= 0)
+    staff = group_lists(entity[company_row[linked]], linked)
+    u = rng.random((4, m))
+    participants: list[list[int]] = []
+    for j, r in enumerate(main):
+        people: list[int] = []
+        if is_company[r]:
+            pool = staff.get(int(entity[r]), _NONE)
+            for k in range(min(len(pool), int(u[0, j] * 3))):
+                people.append(int(pool[int(u[1, j] * len(pool) + k) % len(pool)]))
+        else:
+            c = int(company_row[r])
+            if c >= 0 and u[0, j] < 0.6:
+                people.append(c)
+                pool = [p for p in staff.get(int(entity[c]), _NONE) if p != r]
+                if pool and u[2, j] < 0.3:
+                    people.append(int(pool[int(u[3, j] * len(pool))]))
+        participants.append(sorted({int(final_row[p]) for p in people}))
+
+    days = rng.random(m) * 4 * 365
+    created = _timestamps(rng, as_of, days)
+    years = pd.DatetimeIndex(created).year.to_numpy()
+    lang = _lang(rows["loc"][main])
+    topic_idx = rng.integers(0, len(N.DEAL_TOPICS["de"]), m)
+    topic = np.where(lang == 0, obj(N.DEAL_TOPICS["de"])[topic_idx], obj(N.DEAL_TOPICS["en"])[topic_idx])
+    title = topic + " " + obj([str(y) for y in years])
+    stage_p = np.asarray([0.15, 0.15, 0.2, 0.15, 0.2, 0.15])
+    stage = obj(N.DEAL_STAGES)[rng.choice(len(N.DEAL_STAGES), m, p=stage_p)]
+    value = np.round(np.exp(rng.normal(8.5, 1.1, m)), -1) + np.round(rng.random(m), 2) * (rng.random(m) < 0.2)
+    row = final_row[main].astype(np.int64)
+    order = np.lexsort((created, row))
+    participant_col = np.empty(m, dtype=object)
+    participant_col[:] = participants
+    return pd.DataFrame({
+        "row": row[order],
+        "title": title[order],
+        "stage": stage[order],
+        "bid_value": np.round(value, 2)[order],
+        "bid_currency": _CURRENCY[rows["loc"][main]][order],
+        "created_at": created[order],
+        "participant_rows": participant_col[order],
+    })

@@ -1,0 +1,238 @@
+"""``generate(n, seed)``: a seeded, deterministic sample contact base in the ONLYOFFICE layout.
+
+The steps: draw companies and persons (:mod:`.entities`), pick which of them get duplicates
+(clusters of 2 to 4 rows), copy and vary those rows (:mod:`.variants`), link persons to a
+company row that is in the file, shuffle the rows so that every company still comes before
+its persons, and render the ONLYOFFICE export columns. Deals and history are drawn for the
+final rows (:mod:`.events`). The truth (which rows are the same real entity) is returned
+beside the contacts, never inside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CrmDataError
+from ..model import BASE_COLUMNS, INFO_CAPTIONS, CustomFieldType
+from . import entities, events, variants
+from .entities import Components, empty, obj
+from .names import INDUSTRY_SEGMENTS, LOCALES
+from .text import format_phones
+
+#: The day the sample's history is "recent" relative to (fixed, so samples are reproducible).
+DEFAULT_AS_OF = date(2026, 11, 1)
+
+#: The sample's custom fields: label -> (type, mask), in column order.
+CUSTOM_FIELDS: dict[str, tuple[CustomFieldType, Any]] = {
+    "Birthday": (CustomFieldType.DATE, None),
+    "Newsletter": (CustomFieldType.CHECKBOX, None),
+    "Segment": (CustomFieldType.SELECT, list(INDUSTRY_SEGMENTS)),
+    "Customer number": (CustomFieldType.TEXT, {"size": 20}),
+}
+
+#: Share of real entities that are companies.
+COMPANY_SHARE = 0.2
+#: Largest share of duplicate rows a sample may have.
+MAX_DUP_RATE = 0.5
+
+
+@dataclass
+class Sample:
+    """A generated contact base and what belongs to it, keyed by 1-based data-row number."""
+
+    contacts: pd.DataFrame
+    custom_fields: dict[str, tuple[CustomFieldType, Any]]
+    deals: pd.DataFrame
+    history: pd.DataFrame
+    truth: pd.DataFrame
+
+
+def generate(n: int, seed: int = 0, dup_rate: float = 0.1, *, as_of: date = DEFAULT_AS_OF) -> Sample:
+    """``n`` contact rows, of which about ``dup_rate`` are duplicates of another row.
+
+    The same ``(n, seed, dup_rate, as_of)`` always gives identical frames.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise CrmDataError(f"The number of sample rows must be a whole number of at least 0, not {n!r}.")
+    if not 0 <= dup_rate <= MAX_DUP_RATE:
+        raise CrmDataError(f"The duplicate rate must be between 0 and {MAX_DUP_RATE}, not {dup_rate!r}.")
+    n = int(n)
+    rng = np.random.default_rng(seed)
+    n_dup = int(round(n * dup_rate)) if n > 1 else 0
+    n_ent = n - n_dup
+    n_comp = int(round(n_ent * COMPANY_SHARE)) if n_ent > 1 else 0
+
+    comp = entities.companies(rng, n_comp)
+    pers = entities.persons(rng, n_ent - n_comp, comp)
+    rows = _combine(rng, comp, pers)
+    src = _duplicate_sources(rng, n_ent, n_dup)
+    rows = {key: np.concatenate([col, col[src]]) for key, col in rows.items()}
+    entity = np.concatenate([np.arange(n_ent), src])
+    dup_idx = np.arange(n_ent, n)
+    is_company = rows["is_company"]
+    variants.vary_companies(rng, rows, dup_idx[is_company[dup_idx]])
+    variants.vary_persons(rng, rows, dup_idx[~is_company[dup_idx]])
+    variants.keep_an_anchor(rows, dup_idx, src)
+    _unclash_company_names(rows, entity)
+    company_row = _link_persons(rng, rows, entity)
+    order = _row_order(rng, is_company, company_row)
+
+    contacts = _render(rows, order)
+    final_row = np.empty(n, dtype=np.int64)
+    final_row[order] = np.arange(1, n + 1)
+    truth = pd.DataFrame({"row": np.arange(1, n + 1, dtype=np.int64), "entity_id": entity[order] + 1})
+    deals = events.deals(rng, rows, entity, company_row, final_row, as_of)
+    history = events.history(rng, rows, final_row, as_of)
+    return Sample(contacts, dict(CUSTOM_FIELDS), deals, history, truth)
+
+
+def _combine(rng: entities.Rng, comp: Components, pers: Components) -> Components:
+    """Companies then persons as one set of equally long row components."""
+    n_c, n_p = len(comp["loc"]), len(pers["loc"])
+    keys = set(comp) | set(pers)
+    rows: Components = {}
+    for key in sorted(keys):
+        a = comp.get(key)
+        b = pers.get(key)
+        if a is None:
+            a = np.full(n_c, -1) if key == "employer" else empty(n_c)
+        if b is None:
+            b = empty(n_p)
+        rows[key] = np.concatenate([a, b])
+    loc = rows["loc"].astype(np.int64)
+    rows["loc"] = loc
+    rows["employer"] = rows["employer"].astype(np.int64)
+    rows["is_company"] = np.arange(n_c + n_p) < n_c
+    rows.update(entities.shared_lists(rng, loc))
+    rows["ph_style"] = rng.integers(0, 6, n_c + n_p)
+    rows["mob_style"] = rng.integers(0, 6, n_c + n_p)
+    rows["company_name"] = np.concatenate([comp["company_name"], empty(n_p)])
+    clients = rows["contact_type"] == "Client"
+    prefix = np.where(loc == 0, "K-", "C-")
+    number = obj([f"{i:07d}" for i in np.arange(n_c + n_p) + 10001])
+    rows["custno"] = np.where(clients & (rng.random(n_c + n_p) < 0.8), prefix + number, "").astype(object)
+    return rows
+
+
+def _duplicate_sources(rng: entities.Rng, n_ent: int, n_dup: int) -> np.ndarray:
+    """The entity each duplicate row copies: clusters of 2-4 rows (1-3 copies per entity)."""
+    if not n_dup:
+        return np.zeros(0, dtype=np.int64)
+    extra = rng.choice([1, 2, 3], n_dup, p=[0.7, 0.2, 0.1])
+    cut = int(np.searchsorted(np.cumsum(extra), n_dup)) + 1
+    extra = extra[:cut]
+    extra[-1] -= int(extra.sum()) - n_dup
+    chosen = rng.choice(n_ent, len(extra), replace=False)
+    return np.repeat(chosen, extra).astype(np.int64)
+
+
+def _unclash_company_names(rows: Components, entity: np.ndarray) -> None:
+    """A varied company name that equals another company's name goes back to its own original.
+
+    Persons are linked to companies by exact name, so a name must mean one entity.
+    """
+    comp_rows = np.flatnonzero(rows["is_company"])
+    frame = pd.DataFrame({"name": rows["company_name"][comp_rows], "entity": entity[comp_rows]})
+    owners = frame.groupby("name", sort=False)["entity"].nunique()
+    clashing = set(owners.index[owners > 1])
+    for i in comp_rows:
+        if rows["company_name"][i] in clashing and i != entity[i]:
+            rows["company_name"][i] = rows["company_name"][entity[i]]
+            rows["core"][i] = rows["core"][entity[i]]
+            rows["legal"][i] = rows["legal"][entity[i]]
+
+
+def _link_persons(rng: entities.Rng, rows: Components, entity: np.ndarray) -> np.ndarray:
+    """Each person's "Company Name": the name of a row of its employer (another spelling, at times).
+
+    Returns the company row index each person names (-1 for none, and for companies).
+    """
+    n = len(entity)
+    employer = rows["employer"]
+    company_row = np.where(employer >= 0, employer, -1)  # the original company row
+    is_dup = np.arange(n) != entity  # originals are row e of entity e
+    dup_company = np.flatnonzero(rows["is_company"] & is_dup)
+    by_entity = entities.group_lists(entity[dup_company], dup_company)
+    is_dup_person = is_dup & ~rows["is_company"]
+    u = rng.random((3, n))
+    for i in np.flatnonzero(is_dup_person & (employer >= 0)):
+        if u[0, i] < 0.12:
+            company_row[i] = -1  # left out on this entry
+        elif u[1, i] < 0.5 and employer[i] in by_entity:
+            options = by_entity[int(employer[i])]
+            company_row[i] = options[int(u[2, i] * len(options))]
+    linked = company_row >= 0
+    names = empty(n)
+    names[linked] = rows["company_name"][company_row[linked]]
+    rows["company_name"] = np.where(rows["is_company"], rows["company_name"], names).astype(object)
+    return company_row
+
+
+def _row_order(rng: entities.Rng, is_company: np.ndarray, company_row: np.ndarray) -> np.ndarray:
+    """A shuffled row order in which each person comes after the company row it names."""
+    key = rng.random(len(is_company))
+    linked = company_row >= 0
+    ckey = key[company_row[linked]]
+    key[linked] = ckey + (1.0 - ckey) * rng.random(int(linked.sum())) + 1e-12
+    return np.argsort(key, kind="stable")
+
+
+def _phones(loc: np.ndarray, area: np.ndarray, sub: np.ndarray, style: np.ndarray) -> np.ndarray:
+    """Rendered phone numbers ("" where there is none)."""
+    out = empty(len(loc))
+    for li, name in enumerate(LOCALES):
+        m = np.flatnonzero((loc == li) & (sub != ""))
+        out[m] = format_phones(name, area[m], sub[m], style[m])
+    return out
+
+
+def _render(rows: Components, order: np.ndarray) -> pd.DataFrame:
+    """The ONLYOFFICE export columns (all strings) of the rows, in the given order."""
+    n = len(rows["loc"])
+    is_company = rows["is_company"]
+    cols: dict[str, np.ndarray] = {
+        "Company/Person": np.where(is_company, "Company", "Person").astype(object),
+        "First Name": rows["first"],
+        "Last Name": rows["last"],
+        "Company Name": rows["company_name"],
+        "Position": rows["position"],
+        "Note": rows["note"],
+        "Contact Temperature Level": rows["temperature"],
+        "Contact Type": rows["contact_type"],
+        "Contact Tag List": rows["tags"],
+    }
+    loc = rows["loc"]
+    filled = {
+        "Phone (work)": _phones(loc, rows["ph_area"], rows["ph_sub"], rows["ph_style"]),
+        "Phone (mobile)": _phones(loc, rows["mob_area"], rows["mob_sub"], rows["mob_style"]),
+        "Phone (fax)": _phones(loc, rows["ph_area"], rows["fax_sub"], rows["ph_style"]),
+        "Email (work)": rows["email_work"],
+        "Email (home)": rows["email_home"],
+        "Web site (work)": rows["website"],
+        "Skype (work)": rows["skype"],
+        "X (Twitter) (work)": rows["twitter"],
+        "LinkedIn (work)": rows["linkedin"],
+        "Facebook (work)": rows["facebook"],
+    }
+    for part in ("street", "city", "state", "zip", "country"):
+        filled[f"Address (work) {part}"] = rows[f"w_{part}"]
+        home = rows[f"h_{part}"]
+        filled[f"Address (home) {part}"] = np.where(is_company, "", home).astype(object)
+        filled[f"Address (billing) {part}"] = np.where(is_company, home, "").astype(object)
+    for caption in INFO_CAPTIONS:
+        cols[caption] = filled[caption][order] if caption in filled else empty(n)
+    cols["Birthday"] = np.where(is_company, "", rows["birthday"]).astype(object)
+    cols["Newsletter"] = rows["newsletter"]
+    cols["Segment"] = np.where(is_company, rows["segment"], "").astype(object)
+    cols["Customer number"] = rows["custno"]
+    for key in (*BASE_COLUMNS, *CUSTOM_FIELDS):
+        cols[key] = cols[key][order]
+    # copy=False keeps one block per column: consolidating 100 object columns costs seconds
+    frame = pd.DataFrame(cols, copy=False)
+    assert list(frame.columns) == [*BASE_COLUMNS, *INFO_CAPTIONS, *CUSTOM_FIELDS]
+    return frame
