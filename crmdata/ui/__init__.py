@@ -1,0 +1,32 @@
+"""Dashboards for JupyterLab and Voilà: thin ipywidgets faces over the library.
+
+``contacts_dashboard(store)`` (browse, search, open and edit contacts) and
+``review_dashboard(store)`` (duplicate review). State lives in plain-Python view models
+(:mod:`.state`, :mod:`.editor_state`, :mod:`.review_state`); the widget modules only bind them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def contacts_dashboard(store: Any, **options: Any) -> Any:
+    """The contacts dashboard (see :class:`crmdata.ui.contacts.ContactsDashboard`)."""
+    from .contacts import ContactsDashboard
+
+    return ContactsDashboard(store, **options)
+
+
+def contact_editor(store: Any, contact_id: int | None = None) -> Any:
+    """The contact editor on its own, opened on ``contact_id`` (or on a new person)."""
+    from .editor import ContactEditor
+
+    editor = ContactEditor(store)
+    if contact_id is None:
+        editor.new(False)
+    else:
+        editor.open(contact_id)
+    return editor
+
+
+__all__ = ["contact_editor", "contacts_dashboard"]

@@ -1,0 +1,229 @@
+"""The contacts dashboard: search box, filters, a sortable page of 25 rows, open a contact.
+
+A view over :class:`~crmdata.ui.state.ContactsState`: widget events call the state, the
+state calls :func:`crmdata.search.api.search`, and :meth:`ContactsDashboard.render` copies
+the state into the widgets. The table is a fixed set of row widgets updated in place (a
+thumbnail, the name as a button that opens the contact, the other cells as HTML), so a new
+page costs a few value updates rather than new widgets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Any
+
+import ipywidgets as w
+
+from .editor import ContactEditor
+from .state import QUERY_HINT, SORT_CHOICES, ContactsState, ListRow
+from .widgets import banner, button, chip, classed, show_notice, style_sheet
+
+SHOW_CHOICES = (
+    ("All contacts", "all"),
+    ("Companies", "companies"),
+    ("Persons", "persons"),
+    ("With opportunities", "with_opportunities"),
+)
+ACCESS_CHOICES = (("Public or restricted", None), ("Public", "public"), ("Restricted", "restricted"))
+HEADER = ("Company", "Position", "Email", "Phone", "Temp.", "Tags", "Last activity")
+_CELL_CLASSES = ("company", "position", "email", "phone", "temp", "tags", "activity")
+
+
+def cells_html(row: ListRow) -> str:
+    """Pure: one row's cells after the name, as HTML spans with fixed widths."""
+    temp = chip(row.temperature, row.temperature_color) if row.temperature else ""
+    cells = [
+        (row.company, html.escape(row.company)),
+        (row.position, html.escape(row.position)),
+        (row.email, html.escape(row.email)),
+        (row.phone, html.escape(row.phone)),
+        (row.temperature, temp),
+        (", ".join(row.tags), "".join(chip(t) for t in row.tags)),
+        (row.last_activity, html.escape(row.last_activity)),
+    ]
+    spans = "".join(
+        f"<span class='crm-c-{c}' title='{html.escape(text)}'>{shown}</span>"
+        for c, (text, shown) in zip(_CELL_CLASSES, cells, strict=True)
+    )
+    return f"<div class='crm-cells' data-contact-id='{row.id}'>{spans}</div>"
+
+
+def header_html() -> str:
+    spans = "".join(f"<span class='crm-c-{c}'>{h}</span>" for c, h in zip(_CELL_CLASSES, HEADER, strict=True))
+    return f"<div class='crm-cells crm-head'>{spans}</div>"
+
+
+class _RowView:
+    """One of the table's fixed rows: thumbnail, name button, cells."""
+
+    def __init__(self, open_row: Any) -> None:
+        self.contact_id: int | None = None
+        self.thumb = classed(w.Image(format="png", width=32, height=32), "crm-thumb")
+        self.name = classed(
+            w.Button(description="", tooltip="Open this contact", layout=w.Layout(width="200px")),
+            "crm-row-open",
+        )
+        self.name.on_click(lambda _b: self.contact_id is not None and open_row(self.contact_id))
+        self.cells = classed(w.HTML(""), "crm-row-cells")
+        self.box = classed(w.HBox([self.thumb, self.name, self.cells]), "crm-row")
+
+    def show(self, row: ListRow | None) -> None:
+        if row is None:
+            self.contact_id = None
+            self.box.layout.display = "none"
+            return
+        self.contact_id = row.id
+        self.thumb.format = "jpeg" if row.thumb_format.upper() == "JPEG" else "png"
+        self.thumb.value = row.thumb
+        self.name.description = row.display_name or f"(contact {row.id})"
+        self.cells.value = cells_html(row)
+        self.box.layout.display = None
+
+
+class ContactsDashboard:
+    """Widgets bound to a :class:`ContactsState`; ``.widget`` is what a notebook displays."""
+
+    def __init__(self, store: Any, *, page_size: int = 25, with_editor: bool = True) -> None:
+        self.state = ContactsState(store, page_size=page_size)
+        s = self.state
+        ch = s.choices
+        self.banner = banner()
+        self.search = classed(
+            w.Text(
+                placeholder="Search: name, email, phone, tag ...",
+                continuous_update=False,
+                layout=w.Layout(width="420px"),
+            ),
+            "crm-search",
+        )
+        self.search_go = button("Search", "crm-search-go", self._search_clicked, icon="search")
+        self.hint = classed(w.HTML(f"<small>{html.escape(QUERY_HINT)}</small>"), "crm-hint")
+        self.show = classed(
+            w.Dropdown(options=SHOW_CHOICES, value="all", description="Show", layout=w.Layout(width="250px")),
+            "crm-show",
+        )
+        self.temps = [
+            classed(
+                w.ToggleButton(description=t, value=False, layout=w.Layout(width="auto")),
+                "crm-temp-chip",
+                f"crm-temp-{t.lower().replace(' ', '-')}",
+            )
+            for t, _ in ch.temperatures
+        ]
+        for tb, (_, color) in zip(self.temps, ch.temperatures, strict=True):
+            if color:
+                tb.style.button_color = color
+        self.types = classed(
+            w.SelectMultiple(
+                options=ch.contact_types, rows=min(4, max(1, len(ch.contact_types))), description="Type"
+            ),
+            "crm-types",
+        )
+        self.tags = classed(
+            w.TagsInput(value=[], allowed_tags=list(ch.tags), allow_duplicates=False), "crm-tags"
+        )
+        self.manager = classed(
+            w.Dropdown(
+                options=[("Any manager", None), ("No manager", "none")] + [(u, u) for u in ch.users],
+                value=None,
+                description="Manager",
+            ),
+            "crm-manager",
+        )
+        self.access = classed(
+            w.Dropdown(options=ACCESS_CHOICES, value=None, description="Access"), "crm-access"
+        )
+        self.stale = classed(w.DatePicker(description="No activity since"), "crm-stale")
+        self.clear = button("Clear filters", "crm-clear", self._clear)
+        self.sort = classed(w.Dropdown(options=SORT_CHOICES, value=s.sort, description="Sort by"), "crm-sort")
+        self.desc = classed(w.ToggleButton(description="Descending", value=False), "crm-desc")
+        self.count = classed(w.HTML(""), "crm-count")
+        self.prev = button("◀ Previous", "crm-prev", lambda: s.go_to_page(s.page - 1))
+        self.next = button("Next ▶", "crm-next", lambda: s.go_to_page(s.page + 1))
+        self.rows = [_RowView(s.open) for _ in range(page_size)]
+        self.table = classed(
+            w.VBox([classed(w.HTML(header_html()), "crm-header")] + [r.box for r in self.rows]), "crm-table"
+        )
+        self.editor = ContactEditor(store) if with_editor else None
+        self._muted = False
+        self._wire()
+        filters = w.VBox(
+            [
+                w.HBox([self.show, classed(w.HBox(self.temps), "crm-temps"), self.manager, self.access]),
+                w.HBox([self.types, w.VBox([w.HTML("Tags (all of)"), self.tags]), self.stale, self.clear]),
+            ]
+        )
+        top = w.VBox(
+            [
+                self.banner,
+                w.HBox([self.search, self.search_go]),
+                self.hint,
+                filters,
+                w.HBox([self.sort, self.desc, self.count]),
+                self.table,
+                w.HBox([self.prev, self.next]),
+            ]
+        )
+        parts: list[Any] = [style_sheet(), classed(top, "crm-contacts-list")]
+        if self.editor is not None:
+            s.on_open(self.editor.open)
+            self.editor.state.on_saved(lambda _cid: s.refresh())
+            parts.append(self.editor.widget)
+        self.widget = classed(w.VBox(parts), "crm-dashboard", "crm-contacts")
+        s.observe(self.render)
+        s.refresh()
+
+    # -- events -> state ------------------------------------------------------------------------
+    def _wire(self) -> None:
+        s = self.state
+
+        def on(widget: Any, handler: Any) -> None:
+            widget.observe(lambda ch: None if self._muted else handler(ch["new"]), names="value")
+
+        on(self.search, s.set_query)
+        on(self.show, lambda v: s.set_filters(show=v))
+        for tb in self.temps:
+            on(tb, lambda _v: s.set_filters(temperatures=tuple(t.description for t in self.temps if t.value)))
+        on(self.types, lambda v: s.set_filters(contact_types=tuple(v)))
+        on(self.tags, lambda v: s.set_filters(tags=tuple(v)))
+        on(self.manager, lambda v: s.set_filters(manager=v))
+        on(self.access, lambda v: s.set_filters(access=v))
+        on(self.stale, lambda v: s.set_filters(no_activity_since=_date_or_none(v)))
+        on(self.sort, lambda v: s.set_sort(v, self.desc.value or None))
+        on(self.desc, lambda v: s.set_sort(self.sort.value, bool(v)))
+
+    def _search_clicked(self) -> None:
+        if self.search.value != self.state.query:
+            self.state.set_query(self.search.value)
+
+    def _clear(self) -> None:
+        """Reset every filter widget without searching, then search once."""
+        self._muted = True
+        try:
+            self.show.value, self.types.value, self.tags.value = "all", (), []
+            self.manager.value, self.access.value, self.stale.value = None, None, None
+            for tb in self.temps:
+                tb.value = False
+        finally:
+            self._muted = False
+        self.state.clear_filters()
+
+    # -- state -> widgets -----------------------------------------------------------------------
+    def render(self) -> None:
+        s = self.state
+        show_notice(self.banner, s.notice)
+        for i, view in enumerate(self.rows):
+            view.show(s.rows[i] if i < len(s.rows) else None)
+        self.count.value = f"<span class='crm-count-text'>{html.escape(s.count_text())}</span>"
+        self.prev.disabled = s.page <= 1
+        self.next.disabled = s.page >= s.pages
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    return value if isinstance(value, dt.date) else None
+
+
+def contacts_dashboard(store: Any, **options: Any) -> ContactsDashboard:
+    """Build the contacts dashboard on a store; display ``.widget`` in a notebook."""
+    return ContactsDashboard(store, **options)

@@ -1,0 +1,127 @@
+"""Small widget builders the dashboards share: banner, chips, progress, styles.
+
+Every widget gets a ``crm-...`` CSS class, so browser tests (and people) can find it.
+Nothing here knows about contacts; the dashboards bind these to their state objects.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import ipywidgets as w
+
+from .state import Notice
+
+#: Colours of the banner per notice kind (background, text).
+_BANNER_COLOURS = {
+    "error": ("#fdecea", "#8a1c12"),
+    "warning": ("#fff4e5", "#7a4b00"),
+    "info": ("#e8f1fb", "#17406d"),
+    "success": ("#edf7ed", "#1e4620"),
+}
+
+#: The dashboards' style sheet: fixed column widths so the list rows line up.
+STYLE = """
+<style>
+.crm-dashboard { font-family: var(--jp-ui-font-family, sans-serif); }
+.crm-cells { display: flex; gap: 6px; align-items: center; font-size: 12px; }
+.crm-cells span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.crm-c-company { width: 150px; } .crm-c-position { width: 130px; }
+.crm-c-email { width: 190px; } .crm-c-phone { width: 120px; } .crm-c-temp { width: 60px; }
+.crm-c-tags { width: 170px; } .crm-c-activity { width: 80px; }
+.crm-head { font-weight: bold; border-bottom: 1px solid #ccc; }
+.crm-chip { display: inline-block; padding: 1px 7px; border-radius: 9px; margin: 0 2px;
+            font-size: 11px; background: #eee; color: #222; }
+.crm-row-open.jupyter-button { text-align: left; background: none; color: #1a5fb4;
+            text-decoration: underline; }
+.crm-problem { color: #b3261e; font-size: 12px; }
+.crm-diff { background: #fff4c2; }
+.crm-section-title { font-weight: bold; margin-top: 6px; }
+</style>
+"""
+
+
+def classed(widget: Any, *classes: str) -> Any:
+    """Add CSS classes to a widget and return it (for one-line builders)."""
+    for c in classes:
+        widget.add_class(c)
+    return widget
+
+
+def style_sheet() -> w.HTML:
+    return classed(w.HTML(STYLE), "crm-style")
+
+
+def banner() -> w.HTML:
+    """The error/notice banner every dashboard shows at its top (hidden when empty)."""
+    b = classed(w.HTML(""), "crm-banner")
+    b.layout.display = "none"
+    return b
+
+
+def show_notice(widget: w.HTML, notice: Notice | None) -> None:
+    """Put a notice into a banner (or hide the banner for None)."""
+    if notice is None:
+        widget.value = ""
+        widget.layout.display = "none"
+        return
+    bg, fg = _BANNER_COLOURS[notice.kind]
+    text = html.escape(notice.text).replace("\n", "<br>")
+    widget.value = (
+        f"<div class='crm-notice crm-notice-{notice.kind}' style='background:{bg};"
+        f"color:{fg};padding:6px 10px;border-radius:4px'>{text}</div>"
+    )
+    widget.layout.display = None
+
+
+def chip(text: str, color: str | None = None) -> str:
+    """An HTML chip (a temperature level, a tag)."""
+    style = f" style='background:{html.escape(color)};color:#111'" if color else ""
+    return f"<span class='crm-chip'{style}>{html.escape(text)}</span>"
+
+
+def problems_html(messages: Iterable[str]) -> str:
+    return "".join(f"<div class='crm-problem'>{html.escape(m)}</div>" for m in messages)
+
+
+def button(description: str, css: str, on_click: Callable[[], Any], **kwargs: Any) -> w.Button:
+    """A button with a CSS class whose click calls ``on_click()``."""
+    b = classed(w.Button(description=description, **kwargs), css)
+    b.on_click(lambda _b: on_click())
+    return b
+
+
+class Progress:
+    """A progress bar and a label, fed by the library's progress callbacks.
+
+    Call it as ``progress(message)`` (a step description) or ``progress(done, total)``;
+    both forms are what crmdata's long operations report.
+    """
+
+    def __init__(self, description: str = "Working") -> None:
+        self.bar = classed(w.IntProgress(value=0, min=0, max=100, description=description), "crm-progress")
+        self.label = classed(w.HTML(""), "crm-progress-label")
+        self.box = classed(w.HBox([self.bar, self.label]), "crm-progress-box")
+        self.box.layout.display = "none"
+
+    def start(self, text: str = "") -> None:
+        self.bar.value, self.bar.bar_style = 0, ""
+        self.label.value = html.escape(text)
+        self.box.layout.display = None
+
+    def __call__(self, done: Any, total: Any = None) -> None:
+        if total is None:
+            self.label.value = html.escape(str(done))
+            self.bar.value = min(self.bar.max, self.bar.value + 5)
+            return
+        total = max(1, int(total))
+        self.bar.max = total
+        self.bar.value = min(int(done), total)
+        self.label.value = f"{int(done):,} / {total:,}"
+
+    def finish(self, text: str = "Done") -> None:
+        self.bar.value = self.bar.max
+        self.bar.bar_style = "success"
+        self.label.value = html.escape(text)
