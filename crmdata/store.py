@@ -241,6 +241,20 @@ class Store:
             can_edit=can_edit(self.user, int(fields["share_type"] or 0), managers),
         )
 
+    # -- search (crmdata.search) ---------------------------------------------------------------
+    def search(self, query: str = "", filters: Any = None, **options: Any) -> pd.DataFrame:
+        """One page of contacts matching a search query and filters (see :mod:`crmdata.search.api`).
+
+        ``frame.attrs`` holds ``total``, ``page``, ``pages`` and a plain-English ``description``.
+        """
+        from .search.api import search
+
+        result = search(self, query, filters, **options)
+        frame = result.frame
+        frame.attrs.update(total=result.total, page=result.page, pages=result.pages,
+                           description=result.description)
+        return frame
+
     # -- import and export (crmdata.csvio) ----------------------------------------------------
     def import_onlyoffice(self, source: str | Path, **options: Any) -> ImportReport:
         """Import an ONLYOFFICE contacts CSV (see :mod:`crmdata.csvio.importer`)."""

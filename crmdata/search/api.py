@@ -1,0 +1,144 @@
+"""Search the contact list: query text + filters + sort + page -> one page of contacts and a total.
+
+The one entry point the library, the CLI and the dashboards share. Everything runs as the
+store's user, in one read: contacts that user may not view are never matched, counted, pulled
+in by their company or named in an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..db import Tx
+from .filters import FilterError, Filters, describe, names_to_check
+from .parse import Query, parse
+from .sql import (
+    MAX_INLINE_TERMS,
+    SORTS,
+    Resolved,
+    atoms_to_resolve,
+    count_sql,
+    page_frame_sql,
+    page_sql,
+    vocab_sql,
+)
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 10_000
+
+_FILTER_FIELDS = {f.name for f in fields(Filters)}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One page of a search: the contacts (in order), how many match in all, and what was asked."""
+
+    frame: pd.DataFrame
+    total: int
+    page: int
+    page_size: int
+    description: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def make_filters(filters: Filters | None = None, **values: Any) -> Filters:
+    """Filters from a :class:`Filters` and/or keyword values (``show="persons", tags=["Lead"]``)."""
+    unknown = sorted(set(values) - _FILTER_FIELDS)
+    if unknown:
+        raise FilterError(
+            f"Unknown filter {', '.join(unknown)}; filters are {', '.join(sorted(_FILTER_FIELDS))}."
+        )
+    base = filters or Filters()
+    return base.with_(**values) if values else base
+
+
+def search(
+    store: Store,
+    query: str | Query = "",
+    filters: Filters | None = None,
+    *,
+    sort: str = "display_name",
+    descending: bool | None = None,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    include_company_persons: bool = True,
+    **filter_values: Any,
+) -> SearchResult:
+    """Search the contacts the store's user may view.
+
+    ``query`` uses the search box language (:mod:`crmdata.search.parse`); an empty query lists
+    every contact the filters let through. ``sort`` is one of :data:`crmdata.search.sql.SORTS`
+    (names ascending and dates/temperature descending unless ``descending`` says otherwise).
+    ``include_company_persons`` adds the persons of every matching company.
+    """
+    parsed = query if isinstance(query, Query) else parse(query or "")
+    chosen = make_filters(filters, **filter_values)
+    if sort not in SORTS:
+        raise FilterError(f"Cannot sort by {sort!r}; choose one of {', '.join(SORTS)}.")
+    if int(page) < 1:
+        raise FilterError(f"Page {page} does not exist; pages start at 1.")
+    if not 1 <= int(page_size) <= MAX_PAGE_SIZE:
+        raise FilterError(f"A page holds 1 to {MAX_PAGE_SIZE} contacts, not {page_size}.")
+    page, page_size = int(page), int(page_size)
+    user = store.user
+    with store.db.read() as tx:
+        _check_names(tx, chosen)
+        resolved = _resolve(tx, parsed)
+        rows = tx.rows(*page_sql(
+            user, parsed, chosen, resolved, sort=sort, descending=descending, page=page,
+            page_size=page_size, include_company_persons=include_company_persons,
+        ))
+        if rows:
+            total = int(rows[0][1])
+        elif page == 1:
+            total = 0
+        else:
+            total = int(tx.scalar(*count_sql(
+                user, parsed, chosen, resolved, include_company_persons)))
+        ids = [int(r[0]) for r in rows]
+        frame = tx.df(*page_frame_sql(user, ids))
+    if ids:
+        frame = frame.set_index("id").loc[ids].reset_index()
+    text = f"contacts matching {parsed.describe()}" if not parsed.is_empty else "contacts"
+    extra = describe(chosen)
+    description = text if extra == "all contacts" else f"{text}; {extra}"
+    if not parsed.is_empty and not include_company_persons:
+        description += " (without the persons of matching companies)"
+    description += f"; sorted by {sort.replace('_', ' ')}"
+    return SearchResult(frame, total, page, page_size, description)
+
+
+def _check_names(tx: Tx, filters: Filters) -> None:
+    """Unknown temperature levels, types, tags, users or custom fields are errors, not empty lists."""
+    for kind, names in names_to_check(filters):
+        assert kind.known_sql is not None
+        known = {str(r[0]) for r in tx.rows(kind.known_sql)}
+        missing = [n for n in names if n.strip().lower() not in known]
+        if missing:
+            shown = ", ".join(sorted(known)[:20]) or "(none)"
+            raise FilterError(
+                f"There is no {kind.label} {', '.join(repr(m) for m in missing)}.",
+                hint=f"known: {shown}",
+            )
+
+
+def _resolve(tx: Tx, query: Query) -> dict[tuple[int, int], Resolved]:
+    """Look fuzzy and leading-wildcard atoms up in the vocabulary first (short token lists)."""
+    out: dict[tuple[int, int], Resolved] = {}
+    for ti, ai, atom in atoms_to_resolve(query):
+        sql, params = vocab_sql(atom)
+        terms = [str(r[0]) for r in tx.rows(f"{sql} LIMIT {MAX_INLINE_TERMS + 1}", params)]
+        if len(terms) > MAX_INLINE_TERMS:
+            out[(ti, ai)] = Resolved(subquery=(sql, params))
+        else:
+            out[(ti, ai)] = Resolved(terms=tuple(sorted(terms)))
+    return out

@@ -1,0 +1,315 @@
+"""Pure SQL builders for search: a parsed query, filters, sort and page -> ``(sql, params)``.
+
+Nothing here runs SQL. A query is answered in two steps:
+
+1. atoms that cannot be narrowed by a token range (``~``, and patterns that start with a
+   wildcard) are first resolved against the vocabulary ``search_terms`` (:func:`vocab_sql`),
+   giving a short list of tokens;
+2. :func:`page_sql` then selects the contacts: per term the contacts having its atoms as
+   adjacent words of one field, terms intersected, companies' persons pulled in, then the
+   access rule, the filters, the sort and the page.
+
+Words reach SQL only as bound parameters; LIKE patterns escape ``%``, ``_`` and ``\\``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..access import User, view_predicate
+from ..model import InfoType, ListType
+from .filters import Filters, filters_sql
+from .normalise import signature
+from .parse import Atom, Query, Term
+
+SqlParams = tuple[str, list[object]]
+
+#: Sort keys: name -> (SQL on ``contacts AS c``, default descending).
+SORTS: dict[str, tuple[str, bool]] = {
+    "display_name": ("lower(c.display_name)", False),
+    "first_name": ("lower(c.first_name)", False),
+    "last_name": ("lower(c.last_name)", False),
+    "created": ("c.created_at", True),
+    "updated": ("c.updated_at", True),
+    "temperature": (
+        f"(SELECT l.sort_order FROM list_items l WHERE l.id = c.status_id "
+        f"AND l.list_type = {int(ListType.TEMPERATURE)})",
+        True,
+    ),
+    "last_activity": (
+        "(SELECT max(h.event_at) FROM history_events h WHERE h.contact_id = c.id)", True
+    ),
+}
+
+#: A pattern or fuzzy atom resolved to more vocabulary terms than this is joined, not inlined.
+MAX_INLINE_TERMS = 2000
+
+
+def like_escape(text: str) -> str:
+    """Escape LIKE's own metacharacters (``\\``, ``%``, ``_``) for ``ESCAPE '\\'``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def like_pattern(pattern: str) -> str:
+    """A query pattern (``?`` one character, ``*`` any run) as a LIKE pattern."""
+    return "".join(
+        "_" if ch == "?" else "%" if ch == "*" else like_escape(ch) for ch in pattern
+    )
+
+
+def literal_prefix(pattern: str) -> str:
+    """The characters of a pattern before its first wildcard."""
+    for i, ch in enumerate(pattern):
+        if ch in "?*":
+            return pattern[:i]
+    return pattern
+
+
+def successor(prefix: str) -> str | None:
+    """The smallest string greater than every string starting with ``prefix`` (None if none)."""
+    for i in range(len(prefix) - 1, -1, -1):
+        if ord(prefix[i]) < 0x10FFFF:
+            return prefix[:i] + chr(ord(prefix[i]) + 1)
+    return None
+
+
+def _range(column: str, prefix: str) -> SqlParams:
+    upper = successor(prefix)
+    if upper is None:
+        return f"starts_with({column}, ?)", [prefix]
+    return f"({column} >= ? AND {column} < ?)", [prefix, upper]
+
+
+def needs_vocab(atom: Atom) -> bool:
+    """True for atoms answered via the vocabulary first: ``~`` and patterns with no prefix."""
+    if atom.kind == "fuzzy":
+        return True
+    return atom.kind == "pattern" and any(literal_prefix(f) == "" for f in atom.forms)
+
+
+def vocab_sql(atom: Atom) -> SqlParams:
+    """``SELECT term`` of the vocabulary terms the atom matches (fuzzy or wildcard)."""
+    parts: list[str] = []
+    params: list[object] = []
+    for form in atom.forms:
+        if atom.kind == "fuzzy":
+            k = atom.distance
+            parts.append(
+                "(len BETWEEN ? AND ? AND bit_count(xor(sig, ?::BIGINT)) <= ? "
+                "AND damerau_levenshtein(term, ?) <= ?)"
+            )
+            params += [len(form) - k, len(form) + k, signature(form), 2 * k, form, k]
+        else:
+            parts.append("term LIKE ? ESCAPE '\\'")
+            params.append(like_pattern(form))
+    return f"SELECT term FROM search_terms WHERE {' OR '.join(parts)}", params
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Vocabulary terms an atom resolved to; ``subquery`` set when there were too many to inline."""
+
+    terms: tuple[str, ...] = ()
+    subquery: SqlParams | None = None
+
+
+def atom_predicate(atom: Atom, resolved: Resolved | None = None) -> SqlParams:
+    """A predicate on ``search_tokens`` (unqualified ``token``) for one atom."""
+    if resolved is not None:
+        if resolved.subquery is not None:
+            sub_sql, sub_params = resolved.subquery
+            return f"token IN ({sub_sql})", list(sub_params)
+        if not resolved.terms:
+            return "FALSE", []
+        marks = ", ".join("?" for _ in resolved.terms)
+        return f"token IN ({marks})", list(resolved.terms)
+    if atom.kind == "exact":
+        marks = ", ".join("?" for _ in atom.forms)
+        return f"token IN ({marks})", list(atom.forms)
+    parts: list[str] = []
+    params: list[object] = []
+    for form in atom.forms:
+        if atom.kind == "prefix":
+            sql, p = _range("token", form)
+        elif atom.kind == "pattern":
+            rng, p = _range("token", literal_prefix(form))
+            sql = f"({rng} AND token LIKE ? ESCAPE '\\')"
+            p = p + [like_pattern(form)]
+        else:
+            raise ValueError(f"atom {atom} needs resolving against the vocabulary first")
+        parts.append(sql)
+        params += p
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def term_sql(term: Term, resolved: Mapping[int, Resolved]) -> SqlParams:
+    """``SELECT DISTINCT contact_id`` of the contacts where the term's atoms are adjacent words."""
+    selects: list[str] = []
+    params: list[object] = []
+    for i, atom in enumerate(term.atoms):
+        pred, p = atom_predicate(atom, resolved.get(i))
+        selects.append(f"(SELECT contact_id, slot, pos FROM search_tokens WHERE {pred}) t{i}")
+        params += p
+    if len(selects) == 1:
+        pred, _ = atom_predicate(term.atoms[0], resolved.get(0))
+        return f"SELECT DISTINCT contact_id FROM search_tokens WHERE {pred}", params
+    joins = selects[0]
+    for i in range(1, len(selects)):
+        joins += (
+            f" JOIN {selects[i]} ON t{i}.contact_id = t0.contact_id AND t{i}.slot = t0.slot "
+            f"AND t{i}.pos = t0.pos + {i}"
+        )
+    return f"SELECT DISTINCT t0.contact_id FROM {joins}", params
+
+
+def hits_sql(
+    query: Query, resolved: Mapping[tuple[int, int], Resolved]
+) -> SqlParams:
+    """``SELECT contact_id`` of contacts matching every term (the query must not be empty)."""
+    parts: list[str] = []
+    params: list[object] = []
+    for ti, term in enumerate(query.terms):
+        sql, p = term_sql(term, {ai: r for (t, ai), r in resolved.items() if t == ti})
+        parts.append(f"SELECT contact_id FROM ({sql})")
+        params += p
+    return " INTERSECT ".join(parts), params
+
+
+def _order(sort: str, descending: bool | None) -> str:
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    expr, default_desc = SORTS[sort]
+    desc = default_desc if descending is None else descending
+    direction = "DESC" if desc else "ASC"
+    return f"{expr} {direction} NULLS LAST, c.id {direction}"
+
+
+def select_parts(
+    user: User,
+    query: Query,
+    filters: Filters,
+    resolved: Mapping[tuple[int, int], Resolved],
+    include_company_persons: bool = True,
+) -> tuple[str, str, list[object]]:
+    """``(with_clause, where_clause, params)`` selecting the matching rows of ``contacts c``.
+
+    The access rule applies to every row, and to a company before it pulls in its persons.
+    """
+    view, view_params = view_predicate(user, "c")
+    fsql, fparams = filters_sql(filters)
+    if query.is_empty:
+        return "", f"WHERE {view} AND {fsql}", [*view_params, *fparams]
+    hits, params = hits_sql(query, resolved)
+    cte = f"WITH hits AS ({hits})"
+    if include_company_persons:
+        cvis, cvis_params = view_predicate(user, "co")
+        cte += (
+            ", matched AS (SELECT contact_id AS id FROM hits UNION "
+            "SELECT p.id FROM contacts p WHERE NOT p.is_company AND p.company_id IN ("
+            "SELECT co.id FROM contacts co WHERE co.is_company "
+            f"AND co.id IN (SELECT contact_id FROM hits) AND {cvis}))"
+        )
+        params += cvis_params
+    else:
+        cte += ", matched AS (SELECT contact_id AS id FROM hits)"
+    where = f"WHERE c.id IN (SELECT id FROM matched) AND {view} AND {fsql}"
+    return cte, where, [*params, *view_params, *fparams]
+
+
+def page_sql(
+    user: User,
+    query: Query,
+    filters: Filters,
+    resolved: Mapping[tuple[int, int], Resolved],
+    *,
+    sort: str = "display_name",
+    descending: bool | None = None,
+    page: int = 1,
+    page_size: int = 25,
+    include_company_persons: bool = True,
+) -> SqlParams:
+    """``(id, total)`` of one page of matching contacts, in order; total counts all pages."""
+    cte, where, params = select_parts(user, query, filters, resolved, include_company_persons)
+    sql = (
+        f"{cte} SELECT c.id, count(*) OVER () AS total FROM contacts c {where} "
+        f"ORDER BY {_order(sort, descending)} LIMIT ? OFFSET ?"
+    )
+    return sql, [*params, page_size, (page - 1) * page_size]
+
+
+def count_sql(
+    user: User,
+    query: Query,
+    filters: Filters,
+    resolved: Mapping[tuple[int, int], Resolved],
+    include_company_persons: bool = True,
+) -> SqlParams:
+    """``SELECT count(*)`` of all matching contacts."""
+    cte, where, params = select_parts(user, query, filters, resolved, include_company_persons)
+    return f"{cte} SELECT count(*) FROM contacts c {where}", params
+
+
+def atoms_to_resolve(query: Query) -> Sequence[tuple[int, int, Atom]]:
+    """``(term index, atom index, atom)`` of the atoms :func:`vocab_sql` must resolve first."""
+    return [
+        (ti, ai, atom)
+        for ti, term in enumerate(query.terms)
+        for ai, atom in enumerate(term.atoms)
+        if needs_vocab(atom)
+    ]
+
+
+def page_frame_sql(user: User, ids: Sequence[int]) -> SqlParams:
+    """The list columns of the contacts ``ids`` (one page), like :func:`crmdata.queries.contacts_frame`.
+
+    Built for a handful of ids: every side table is filtered by the id list itself, so
+    DuckDB can prune by the ids' range instead of joining whole tables.
+    """
+    view, view_params = view_predicate(user, "c")
+    id_list = [int(i) for i in ids]
+    info_types = (InfoType.EMAIL, InfoType.PHONE, InfoType.WEBSITE, InfoType.ADDRESS)
+    prim = ", ".join(
+        f"max(data) FILTER (WHERE info_type = {int(t)}) AS {name}"
+        for t, name in zip(info_types, ("email", "phone", "website", "address"), strict=True)
+    )
+    sql = f"""
+    WITH ids AS (SELECT unnest(?::BIGINT[]) AS id),
+    prim AS (
+        SELECT contact_id, {prim} FROM (
+            SELECT i.contact_id, i.info_type, i.data,
+                   row_number() OVER (PARTITION BY i.contact_id, i.info_type
+                                      ORDER BY i.is_primary DESC, i.id) AS rn
+            FROM contact_info i WHERE i.contact_id IN (SELECT id FROM ids)
+        ) WHERE rn = 1 GROUP BY contact_id
+    ),
+    tg AS (
+        SELECT ct.contact_id, string_agg(t.title, ', ' ORDER BY lower(t.title)) AS tags
+        FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
+        WHERE ct.contact_id IN (SELECT id FROM ids) GROUP BY ct.contact_id
+    ),
+    act AS (
+        SELECT h.contact_id, max(h.event_at) AS last_activity FROM history_events h
+        WHERE h.contact_id IN (SELECT id FROM ids) GROUP BY h.contact_id
+    )
+    SELECT c.id,
+           CASE WHEN c.is_company THEN 'company' ELSE 'person' END AS kind,
+           c.display_name, c.first_name, c.last_name,
+           CASE WHEN c.is_company THEN c.company_name ELSE co.company_name END AS company_name,
+           c.company_id, c.title AS position,
+           ts.title AS temperature, ct.title AS contact_type, tg.tags,
+           prim.email, prim.phone, prim.website, prim.address,
+           c.notes, c.industry, c.currency, c.share_type,
+           c.created_at, c.updated_at, act.last_activity, c.version
+    FROM contacts c
+    LEFT JOIN contacts co ON co.id = c.company_id AND co.id IN (
+        SELECT company_id FROM contacts WHERE id IN (SELECT id FROM ids))
+    LEFT JOIN list_items ts ON ts.id = c.status_id AND ts.list_type = {int(ListType.TEMPERATURE)}
+    LEFT JOIN list_items ct ON ct.id = c.contact_type_id
+         AND ct.list_type = {int(ListType.CONTACT_TYPE)}
+    LEFT JOIN tg ON tg.contact_id = c.id
+    LEFT JOIN prim ON prim.contact_id = c.id
+    LEFT JOIN act ON act.contact_id = c.id
+    WHERE c.id IN (SELECT id FROM ids) AND {view}
+    """
+    return sql, [id_list, *view_params]
