@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+import pandas as pd
+
 from .. import journal
 from ..access import User, can_edit, can_view, view_predicate
 from ..db import Tx
@@ -189,26 +191,41 @@ def staged(prep: Prepared) -> list[StagedContact]:
     ]
 
 
+def _frame(rows: Sequence[dict[str, Any]], cols: Sequence[str], keys: Sequence[str]) -> pd.DataFrame:
+    """Rows as a DataFrame DuckDB can read without guessing: integer keys, other values as
+    text (or NULL) that the INSERT / UPDATE casts to each column's type."""
+    data: dict[str, Any] = {}
+    for c in cols:
+        values = [r.get(c) for r in rows]
+        if c in keys:
+            data[c] = pd.Series(values, dtype="int64")
+        else:
+            data[c] = pd.Series([None if x is None else str(x) for x in values], dtype=object)
+    return pd.DataFrame(data)
+
+
 def write_rows(tx: Tx, table: str, keys: Sequence[str], before: Rows, after: Rows) -> None:
-    """Make ``table`` go from ``before`` to ``after`` (rows keyed alike) with few statements."""
-    gone = [k for k in before if k not in after]
+    """Make ``table`` go from ``before`` to ``after`` (rows keyed alike), set-based: one
+    DELETE, one INSERT and one UPDATE at most, whatever the number of rows."""
+    gone = [dict(zip(keys, k, strict=True)) for k in before if k not in after]
     added = [after[k] for k in after if k not in before]
-    where = " AND ".join(f"{k} = ?" for k in keys)
+    changed = [row for k, row in after.items() if k in before and before[k] != row]
+    match = " AND ".join(f"{table}.{k} = w_.{k}" for k in keys)
     if gone:
-        tx.executemany(f"DELETE FROM {table} WHERE {where}", [list(k) for k in gone])
+        tx.register("w_", _frame(gone, keys, keys))
+        tx.execute(f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM w_ WHERE {match})")
+        tx.unregister("w_")
     if added:
         cols = list(added[0])
-        tx.executemany(
-            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-            [[r[c] for c in cols] for r in added],
-        )
-    for k, row in after.items():
-        old = before.get(k)
-        if old is None or old == row:
-            continue
-        cols = [c for c in row if row[c] != old.get(c)]
-        tx.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} WHERE {where}",
-                   [*(row[c] for c in cols), *k])
+        tx.register("w_", _frame(added, cols, keys))
+        tx.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM w_")
+        tx.unregister("w_")
+    if changed:
+        cols = sorted({c for row in changed for c in row
+                       if c not in keys and row[c] != before[tuple(row[k] for k in keys)].get(c)})
+        tx.register("w_", _frame(changed, [*keys, *cols], keys))
+        tx.execute(f"UPDATE {table} SET {', '.join(f'{c} = w_.{c}' for c in cols)} FROM w_ WHERE {match}")
+        tx.unregister("w_")
 
 
 def commit(

@@ -27,8 +27,16 @@ if TYPE_CHECKING:
 #: Columns that only say who and when; history lists them with the entry, not per field.
 _BOOKKEEPING = {"updated_by", "updated_at", "version", "display_name", "e164", "email_key",
                 "contact_id", "created_by", "created_at"}
-#: Tables an undo can restore, with their key columns (contact tables plus the tag pool).
+#: Rows of other tables that merges and photo changes journal: key columns, contact column.
+LINKED_TABLES: dict[str, tuple[tuple[str, ...], str]] = {
+    "deals": (("id",), "contact_id"),
+    "deal_participants": (("deal_id", "contact_id"), "contact_id"),
+    "history_events": (("id",), "contact_id"),
+    "photos": (("contact_id",), "contact_id"),
+}
+#: Tables an undo can restore, with their key columns (contact tables, linked rows, tag pool).
 _TABLES: dict[str, tuple[str, ...]] = {t: keys for t, (keys, _c) in CONTACT_TABLES.items()}
+_TABLES.update({t: keys for t, (keys, _c) in LINKED_TABLES.items()})
 _TABLES["tags"] = ("id",)
 #: Table name left on journal rows whose personal data a delete purged.
 PURGED = "(purged)"
@@ -136,8 +144,11 @@ def undo(store: Store, change_set_id: int) -> int:
                     row["version"] = int(current[table].get(k, before)["version"]) + 1
                     row["updated_by"], row["updated_at"] = user.id, now
                 targets[table][k] = row
-        for table in CONTACT_TABLES:
-            write_rows(tx, table, _TABLES[table], mine[table], targets[table])
+        for table in [*CONTACT_TABLES, *LINKED_TABLES]:
+            if table == "photos":
+                _restore_photos(tx, mine[table], targets[table])
+            else:
+                write_rows(tx, table, _TABLES[table], mine[table], targets[table])
         for k in [k for k in mine["tags"] if k not in targets["tags"]]:
             if _tag_in_use(tx, int(k[0])):  # created by the change set, used by others since: keep
                 del mine["tags"][k]
@@ -146,7 +157,7 @@ def undo(store: Store, change_set_id: int) -> int:
         after_now = _current(tx, images, contact_ids)
         changes = []
         for table in _TABLES:
-            col = CONTACT_TABLES[table][1] if table in CONTACT_TABLES else None
+            col = {**CONTACT_TABLES, **LINKED_TABLES}.get(table, ((), None))[1]
             changes += journal.diff(table, _TABLES[table], mine[table],
                                     {k: after_now[table][k] for k in set(mine[table]) | set(targets[table])
                                      if k in after_now[table]}, col)
@@ -180,9 +191,32 @@ def _current(tx: Any, images: list[Any], contact_ids: list[int]) -> dict[str, di
     out: dict[str, dict[tuple[Any, ...], Any]] = {}
     for table, (keys, col) in CONTACT_TABLES.items():
         out[table] = journal.capture(tx, table, keys, f"{col} IN ({IDS_SQL})", [contact_ids])
+    for table, (keys, _col) in LINKED_TABLES.items():  # by the first key column, then by key
+        firsts = sorted({int(k[keys[0]]) for t, k, *_x in images if t == table})
+        out[table] = journal.capture(tx, table, keys, f"{keys[0]} IN ({IDS_SQL})", [firsts])
     tag_ids = [int(k["id"]) for t, k, *_x in images if t == "tags"]
     out["tags"] = journal.capture(tx, "tags", ("id",), f"id IN ({IDS_SQL})", [tag_ids])
     return out
+
+
+def _restore_photos(tx: Any, now: dict[tuple[Any, ...], Any], want: dict[tuple[Any, ...], Any]) -> None:
+    """Put photo rows back with their images (the journal keeps BLOBs as ``{"$bytes": hex}``)."""
+    def plain(v: Any) -> Any:
+        return bytes.fromhex(v["$bytes"]) if isinstance(v, dict) and "$bytes" in v else v
+
+    for key in [k for k in now if k not in want]:
+        tx.execute("DELETE FROM photos WHERE contact_id = ?", [key[0]])
+    for key, row in want.items():
+        if now.get(key) == row:
+            continue
+        cols = [c for c in row if c != "contact_id"]
+        values = [plain(row[c]) for c in cols]
+        if key in now:
+            tx.execute(f"UPDATE photos SET {', '.join(f'{c} = ?' for c in cols)} WHERE contact_id = ?",
+                       [*values, key[0]])
+        else:
+            tx.execute(f"INSERT INTO photos (contact_id, {', '.join(cols)}) VALUES "
+                       f"({', '.join('?' * (len(cols) + 1))})", [key[0], *values])
 
 
 def _tag_in_use(tx: Any, tag_id: int) -> bool:
