@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .edit import ChangeSet, DeleteReport
     from .photos.store_ops import PhotoImage, PhotoInfo
     from .photos.suggest import Suggestion
+    from .quality.clean import CleanupChangeSet
 
 #: Where the store lives unless told otherwise.
 DEFAULT_PATH = Path("data") / "crm.duckdb"
@@ -317,6 +318,20 @@ class Store:
         from .edit import delete_contacts
 
         return delete_contacts(self, [ids] if isinstance(ids, int) else ids, dry_run=dry_run)
+
+    # -- data quality (crmdata.quality) -------------------------------------------------------
+    def check(self, rules: Any = None, **options: Any) -> pd.DataFrame:
+        """Data-quality findings on the visible contacts, one row each (see :mod:`crmdata.quality.check`)."""
+        from .quality.check import check
+
+        return check(self, rules, **options)
+
+    def clean(self, rules: Any = None, **options: Any) -> CleanupChangeSet:
+        """The fixable findings as one change set: ``preview()``, ``commit()``, then undoable
+        (see :mod:`crmdata.quality.clean`)."""
+        from .quality.clean import clean
+
+        return clean(self, rules, **options)
 
     def close(self) -> None:
         self.db.close()

@@ -1,0 +1,590 @@
+"""``check(store)``: every data-quality finding of the contacts a user may view, as one frame.
+
+Set-based: each rule is one SQL query over the store (pure builders below, run through one
+read of :class:`~crmdata.db.Database`). Where only a validation library can judge a value
+(email syntax, phone numbers, URLs, custom values), SQL first lets through the values that a
+conservative pattern proves fine, and the library looks at each remaining *distinct* value
+once; its verdicts are joined back to the rows. The validators are those of the editing code
+(:mod:`crmdata.edit.validate`), so a value the check accepts is one an edit would accept.
+
+A finding is one row: contact, field, the info row (when it is about one), rule, severity,
+message, the value found, a suggested fix in words and, for fixable rules, the value the
+cleanup would write (``fix_value``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..access import User, edit_predicate, view_predicate
+from ..db import Tx
+from ..edit import validate as v
+from ..model import INFO_TYPE_LABELS, CustomFieldType, FieldScope, InfoType
+from ..search.filters import Filters, filters_sql
+from . import text as qt
+from .rules import RULES_BY_NAME, SEVERITIES, Rule, select
+
+SqlParams = tuple[str, list[object]]
+
+#: Columns of the findings frame, in order.
+COLUMNS = ["contact_id", "name", "kind", "field", "info_id", "rule", "severity", "message", "value",
+           "suggestion", "fix_value", "fixable", "editable", "version"]
+#: Columns each rule's query returns (the rest is added once at the end).
+_RULE_COLUMNS = ["contact_id", "field", "info_id", "value", "message", "fix_value"]
+
+#: Emails this pattern matches are valid for email-validator too (a dot-atom local part and
+#: a plain domain name); the rest go to the library. Applied to ``lower(trim(data))``.
+FAST_EMAIL_RE = (r"[a-z0-9_+\-]{1,64}(\.[a-z0-9_+\-]+)*@([a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?\.)+"
+                 r"[a-z]{2,63}")
+#: Special-use top-level domains email-validator refuses; never let through by the pattern.
+SPECIAL_TLDS = ("arpa", "invalid", "local", "localhost", "onion", "test")
+#: Web addresses this pattern matches pass :func:`crmdata.edit.validate.check_url`.
+FAST_URL_RE = (r"(?i)(https?://)?([a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+               r"([/?#][^\s\x00-\x1f\x7f]*)?")
+#: SQL twin of :data:`crmdata.quality.text.INTERNATIONAL_RE`.
+INTERNATIONAL_SQL_RE = r"\+[0-9]+([ -][0-9]+)*"
+#: Whitespace worth fixing: at the ends, doubled, or tabs and line breaks inside.
+_SPACE_SQL_RE = r"^\s|\s$|\s\s|[\t\r\n]"
+#: Info types with a whitespace check on their value (emails and phones have format rules).
+_PLAIN_INFO_TYPES = tuple(int(t) for t in InfoType
+                          if t not in (InfoType.EMAIL, InfoType.PHONE, InfoType.ADDRESS))
+#: Info types whose values may be profile URLs (checked when they look like one).
+_PROFILE_TYPES = tuple(int(t) for t in (InfoType.LINKEDIN, InfoType.FACEBOOK, InfoType.TWITTER,
+                                          InfoType.MYSPACE, InfoType.BLOGGER, InfoType.VK))
+#: Contact columns checked for whitespace, and the person / company name columns for case.
+_TEXT_FIELDS = ("first_name", "last_name", "company_name", "title", "industry")
+_ADDRESS_PARTS = ("street", "city", "state", "zip", "country")
+
+#: Default number of days without update and activity after which a contact is stale.
+DEFAULT_STALE_DAYS = 365
+#: Phone region for contacts whose address names no recognised country.
+DEFAULT_PHONE_REGION = "DE"
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What the check needs besides the store: the stale period and the default phone region."""
+
+    stale_days: int = DEFAULT_STALE_DAYS
+    as_of: dt.date | None = None  # "today" for staleness; None: the current date
+    default_region: str = DEFAULT_PHONE_REGION
+    rules: tuple[Rule, ...] = field(default_factory=lambda: select())
+
+    @property
+    def cutoff(self) -> dt.date:
+        today = self.as_of or dt.date.today()
+        return today - dt.timedelta(days=int(self.stale_days))
+
+
+# -- pure SQL builders ------------------------------------------------------------------------
+def visible_cte(user: User) -> SqlParams:
+    """``vis`` (ids the user may view) for the ``WITH`` clause of every rule query."""
+    pred, params = view_predicate(user, "c")
+    return f"vis AS (SELECT c.id FROM contacts c WHERE {pred})", list(params)
+
+
+def _with(user: User, body: str, params: Sequence[object] = ()) -> SqlParams:
+    cte, p = visible_cte(user)
+    return f"WITH {cte} {body}", [*p, *params]
+
+
+def _info_label_sql(alias: str = "i") -> str:
+    cases = " ".join(f"WHEN {int(t)} THEN '{t.name.lower()}'" for t in InfoType)
+    return f"CASE {alias}.info_type {cases} END"
+
+
+def whitespace_sql(user: User) -> SqlParams:
+    parts = [
+        f"SELECT c.id AS contact_id, '{col}' AS field, NULL::BIGINT AS info_id, c.{col} AS value, "
+        f"'{col.replace('_', ' ')} has leading, trailing or doubled spaces' AS message, "
+        f"trim(regexp_replace(c.{col}, '\\s+', ' ', 'g')) AS fix_value "
+        f"FROM contacts c JOIN vis ON vis.id = c.id WHERE regexp_matches(c.{col}, '{_SPACE_SQL_RE}')"
+        for col in _TEXT_FIELDS
+    ]
+    types = ", ".join(map(str, _PLAIN_INFO_TYPES))
+    parts.append(
+        f"SELECT i.contact_id, {_info_label_sql()}, i.id, i.data, "
+        f"{_info_label_sql()} || ' has leading, trailing or doubled spaces', "
+        f"trim(regexp_replace(i.data, '\\s+', ' ', 'g')) "
+        f"FROM contact_info i JOIN vis ON vis.id = i.contact_id "
+        f"WHERE i.info_type IN ({types}) AND regexp_matches(i.data, '{_SPACE_SQL_RE}')"
+    )
+    for part in _ADDRESS_PARTS:
+        parts.append(
+            f"SELECT i.contact_id, 'address.{part}', i.id, i.{part}, "
+            f"'address {part} has leading, trailing or doubled spaces', "
+            f"trim(regexp_replace(i.{part}, '\\s+', ' ', 'g')) "
+            f"FROM contact_info i JOIN vis ON vis.id = i.contact_id "
+            f"WHERE i.info_type = {int(InfoType.ADDRESS)} AND regexp_matches(i.{part}, '{_SPACE_SQL_RE}')"
+        )
+    return _with(user, " UNION ALL ".join(parts))
+
+
+def name_case_sql(user: User) -> SqlParams:
+    """Names all capitals or all lower case (values come back collapsed; Python re-cases)."""
+    checks = (("first_name", "NOT c.is_company", False), ("last_name", "NOT c.is_company", False),
+              ("company_name", "c.is_company", True))
+    parts = []
+    for col, who, company in checks:
+        val = f"trim(regexp_replace(c.{col}, '\\s+', ' ', 'g'))"
+        # companies: all capitals only counts with a word of 5+ letters (IBM, BASF SE are fine)
+        caps = f"({val} = upper({val}) AND {val} <> lower({val})" + (
+            f" AND regexp_matches({val}, '\\p{{Lu}}{{5,}}'))" if company else ")")
+        lower = f"({val} = lower({val}) AND {val} <> upper({val}))"
+        parts.append(
+            f"SELECT c.id AS contact_id, '{col}' AS field, NULL::BIGINT AS info_id, {val} AS value, "
+            f"'{col.replace('_', ' ')} is written in ' || CASE WHEN {val} = upper({val}) "
+            f"THEN 'all capitals' ELSE 'lower case' END AS message, NULL AS fix_value "
+            f"FROM contacts c JOIN vis ON vis.id = c.id WHERE {who} AND c.{col} IS NOT NULL "
+            f"AND length(regexp_replace({val}, '[^\\p{{L}}]', '', 'g')) >= 2 AND ({caps} OR {lower})"
+        )
+    return _with(user, " UNION ALL ".join(parts))
+
+
+def primaries_sql(user: User) -> SqlParams:
+    """Per contact and info type: how many rows, how many primaries, which row to make primary."""
+    return _with(user, """
+        SELECT i.contact_id, i.info_type, count(*) AS n,
+               count(*) FILTER (WHERE i.is_primary) AS n_primary,
+               coalesce(min(i.id) FILTER (WHERE i.is_primary), min(i.id)) AS keep_id
+        FROM contact_info i JOIN vis ON vis.id = i.contact_id
+        GROUP BY i.contact_id, i.info_type
+        HAVING count(*) FILTER (WHERE i.is_primary) <> 1
+    """)
+
+
+def company_missing_sql(user: User) -> SqlParams:
+    return _with(user, """
+        SELECT c.id AS contact_id, 'company_id' AS field, NULL::BIGINT AS info_id,
+               CAST(c.company_id AS VARCHAR) AS value,
+               'linked to company ' || c.company_id || ', which does not exist' AS message,
+               NULL AS fix_value
+        FROM contacts c JOIN vis ON vis.id = c.id
+        WHERE NOT c.is_company AND c.company_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM contacts co WHERE co.id = c.company_id AND co.is_company)
+    """)
+
+
+def company_empty_sql(user: User) -> SqlParams:
+    return _with(user, """
+        SELECT c.id AS contact_id, 'contact' AS field, NULL::BIGINT AS info_id, NULL AS value,
+               'company has neither persons nor any contact information' AS message,
+               NULL AS fix_value
+        FROM contacts c JOIN vis ON vis.id = c.id
+        WHERE c.is_company
+          AND NOT EXISTS (SELECT 1 FROM contacts p WHERE p.company_id = c.id AND NOT p.is_company)
+          AND NOT EXISTS (SELECT 1 FROM contact_info i WHERE i.contact_id = c.id)
+    """)
+
+
+def stale_sql(user: User, cutoff: dt.date) -> SqlParams:
+    """Not updated and no history event since ``cutoff``: the search filters' own staleness SQL."""
+    pred, params = filters_sql(Filters(not_updated_since=cutoff, no_activity_since=cutoff))
+    return _with(user, f"""
+        , last AS (SELECT contact_id, max(event_at) AS at FROM history_events GROUP BY contact_id)
+        SELECT c.id AS contact_id, 'contact' AS field, NULL::BIGINT AS info_id,
+               strftime(greatest(c.updated_at, coalesce(last.at, c.updated_at)), '%Y-%m-%d') AS value,
+               'not updated since ' || strftime(c.updated_at, '%Y-%m-%d') || ' and ' ||
+               CASE WHEN last.at IS NULL THEN 'no activity ever'
+                    ELSE 'last activity on ' || strftime(last.at, '%Y-%m-%d') END AS message,
+               NULL AS fix_value
+        FROM contacts c JOIN vis ON vis.id = c.id LEFT JOIN last ON last.contact_id = c.id
+        WHERE {pred}
+    """, params)
+
+
+def unreachable_sql(user: User) -> SqlParams:
+    reach = f"{int(InfoType.EMAIL)}, {int(InfoType.PHONE)}, {int(InfoType.ADDRESS)}"
+    return _with(user, f"""
+        SELECT c.id AS contact_id, 'contact' AS field, NULL::BIGINT AS info_id, NULL AS value,
+               'no email, no phone and no address' AS message, NULL AS fix_value
+        FROM contacts c JOIN vis ON vis.id = c.id
+        WHERE NOT EXISTS (SELECT 1 FROM contact_info i WHERE i.contact_id = c.id
+                          AND i.info_type IN ({reach}))
+    """)
+
+
+def info_duplicate_sql(user: User) -> SqlParams:
+    """Repeated info values within a contact: every row after the first (primary first)."""
+    return _with(user, f"""
+        , k AS (
+            SELECT i.id, i.contact_id, i.info_type, i.data, i.is_primary,
+                   CASE WHEN i.info_type = {int(InfoType.PHONE)}
+                        THEN coalesce(i.e164, regexp_replace(i.data, '[^0-9+]', '', 'g'))
+                        ELSE lower(trim(regexp_replace(i.data, '\\s+', ' ', 'g'))) END AS key
+            FROM contact_info i JOIN vis ON vis.id = i.contact_id
+        ), dup AS (
+            SELECT contact_id, info_type, key FROM k GROUP BY ALL HAVING count(*) > 1
+        ), ranked AS (
+            SELECT k.*, row_number() OVER w AS rn, first_value(k.id) OVER w AS keep_id
+            FROM k JOIN dup USING (contact_id, info_type, key)
+            WINDOW w AS (PARTITION BY k.contact_id, k.info_type, k.key
+                         ORDER BY k.is_primary DESC, k.id)
+        )
+        SELECT contact_id, {_info_label_sql('ranked')} AS field, id AS info_id, data AS value,
+               'same ' || {_info_label_sql('ranked')} || ' as info #' || keep_id AS message,
+               NULL AS fix_value
+        FROM ranked WHERE rn > 1
+    """)
+
+
+def email_candidates_sql(user: User) -> SqlParams:
+    """Distinct emails the fast pattern cannot vouch for (the library judges these)."""
+    tlds = ", ".join(f"'{t}'" for t in SPECIAL_TLDS)
+    return _with(user, f"""
+        SELECT DISTINCT i.data FROM contact_info i JOIN vis ON vis.id = i.contact_id
+        WHERE i.info_type = {int(InfoType.EMAIL)}
+          AND NOT (length(trim(i.data)) <= {v.MAX_EMAIL_PHONE_LENGTH}
+                   AND regexp_full_match(lower(trim(i.data)), '{FAST_EMAIL_RE}')
+                   AND split_part(lower(trim(i.data)), '.', -1) NOT IN ({tlds}))
+    """)
+
+
+def email_rows_sql(user: User) -> SqlParams:
+    """Email rows that are invalid (listed in ``q_bad``) or not lower case and trimmed."""
+    return _with(user, f"""
+        SELECT i.contact_id, i.id AS info_id, i.data, b.message AS bad
+        FROM contact_info i JOIN vis ON vis.id = i.contact_id LEFT JOIN q_bad b ON b.data = i.data
+        WHERE i.info_type = {int(InfoType.EMAIL)} AND (b.data IS NOT NULL OR i.data <> lower(trim(i.data)))
+    """)
+
+
+def phone_candidates_sql(user: User, default_region: str) -> SqlParams:
+    """Phone rows not already in international format matching their E.164 form, with the
+    region to read them in (``q_regions`` maps address countries; '' for numbers with +)."""
+    addr = int(InfoType.ADDRESS)
+    return _with(user, f"""
+        , addr AS (
+            SELECT contact_id, country FROM (
+                SELECT i.contact_id, i.country, row_number() OVER (
+                    PARTITION BY i.contact_id ORDER BY i.is_primary DESC, i.id) AS rn
+                FROM contact_info i JOIN vis ON vis.id = i.contact_id WHERE i.info_type = {addr}
+            ) WHERE rn = 1
+        )
+        SELECT i.contact_id, i.id AS info_id, i.data,
+               CASE WHEN starts_with(trim(i.data), '+') THEN ''
+                    ELSE coalesce(r.region, ?) END AS region
+        FROM contact_info i JOIN vis ON vis.id = i.contact_id
+        LEFT JOIN addr a ON a.contact_id = i.contact_id
+        LEFT JOIN q_regions r ON r.country = lower(trim(a.country))
+        WHERE i.info_type = {int(InfoType.PHONE)}
+          AND NOT (i.e164 IS NOT NULL AND regexp_full_match(i.data, '{INTERNATIONAL_SQL_RE}')
+                   AND replace(replace(i.data, ' ', ''), '-', '') = i.e164)
+    """, [default_region.upper()])
+
+
+def countries_sql(user: User) -> SqlParams:
+    return _with(user, f"""
+        SELECT DISTINCT lower(trim(i.country)) AS country FROM contact_info i
+        JOIN vis ON vis.id = i.contact_id
+        WHERE i.info_type = {int(InfoType.ADDRESS)} AND i.country IS NOT NULL
+    """)
+
+
+def url_candidates_sql(user: User) -> SqlParams:
+    """Web sites, and profile values that look like URLs, the fast pattern cannot vouch for."""
+    profiles = ", ".join(map(str, _PROFILE_TYPES))
+    return _with(user, f"""
+        SELECT i.contact_id, i.id AS info_id, {_info_label_sql()} AS field, i.data
+        FROM contact_info i JOIN vis ON vis.id = i.contact_id
+        WHERE (i.info_type = {int(InfoType.WEBSITE)}
+               OR (i.info_type IN ({profiles}) AND (i.data LIKE '%://%' OR lower(i.data) LIKE 'www.%')))
+          AND NOT (length(i.data) <= 253 AND regexp_full_match(i.data, '{FAST_URL_RE}'))
+    """)
+
+
+def custom_rows_sql(user: User) -> SqlParams:
+    """Custom values whose field is gone, out of scope, a one-line text with line breaks, or of
+    a type the library must judge (select, checkbox, date, heading)."""
+    text_types = f"{int(CustomFieldType.TEXT)}, {int(CustomFieldType.TEXTAREA)}"
+    return _with(user, f"""
+        SELECT cv.contact_id, cv.field_id, cv.value, f.label, f.field_type, f.mask,
+               CASE WHEN f.id IS NULL THEN 'the custom field ' || cv.field_id || ' no longer exists'
+                    WHEN f.scope = {int(FieldScope.PERSON)} AND c.is_company
+                         THEN '''' || f.label || ''' is a field for persons only'
+                    WHEN f.scope = {int(FieldScope.COMPANY)} AND NOT c.is_company
+                         THEN '''' || f.label || ''' is a field for companies only'
+                    WHEN f.field_type = {int(CustomFieldType.TEXT)} AND regexp_matches(cv.value, '[\\r\\n]')
+                         THEN 'a text field holds one line; use a text area for several'
+               END AS problem
+        FROM custom_values cv JOIN vis ON vis.id = cv.contact_id
+        JOIN contacts c ON c.id = cv.contact_id
+        LEFT JOIN custom_fields f ON f.id = cv.field_id
+        WHERE f.id IS NULL OR f.field_type NOT IN ({text_types})
+           OR (f.scope = {int(FieldScope.PERSON)} AND c.is_company)
+           OR (f.scope = {int(FieldScope.COMPANY)} AND NOT c.is_company)
+           OR (f.field_type = {int(CustomFieldType.TEXT)} AND regexp_matches(cv.value, '[\\r\\n]'))
+    """)
+
+
+# -- rules that need a library on distinct values ---------------------------------------------
+def rows_of(frame: pd.DataFrame) -> Iterable[Any]:
+    """A frame's rows as named tuples (typed loosely: pandas-stubs types each cell as a union)."""
+    return frame.itertuples()
+
+
+def _frame(rows: Iterable[tuple[Any, ...]] | pd.DataFrame) -> pd.DataFrame:
+    if isinstance(rows, pd.DataFrame):
+        return rows.reindex(columns=_RULE_COLUMNS)
+    return pd.DataFrame(list(rows), columns=_RULE_COLUMNS)
+
+
+def _emails(tx: Tx, user: User, opts: CheckOptions, wanted: set[str]) -> dict[str, pd.DataFrame]:
+    bad = {}
+    for (data,) in tx.rows(*email_candidates_sql(user)):
+        _key, problem = v.normalise_email(str(data))
+        if problem:
+            bad[data] = problem
+    tx.register("q_bad", pd.DataFrame({"data": list(bad), "message": list(bad.values())},
+                                      dtype=object))
+    try:
+        rows = tx.df(*email_rows_sql(user))
+    finally:
+        tx.unregister("q_bad")
+    invalid = rows[rows["bad"].notna()]
+    fmt = rows[rows["bad"].isna()]
+    out = {}
+    if "email_invalid" in wanted:
+        out["email_invalid"] = _frame([(r.contact_id, "email", r.info_id, r.data, r.bad, None)
+                                       for r in rows_of(invalid)])
+    if "email_format" in wanted:
+        out["email_format"] = _frame([
+            (r.contact_id, "email", r.info_id, r.data, "email has capitals or surrounding spaces",
+             r.data.strip().lower()) for r in rows_of(fmt)])
+    return out
+
+
+def phone_facts(data: str, region: str) -> tuple[str | None, str | None, str | None]:
+    """(E.164, international form, problem) of one phone read in ``region``."""
+    import phonenumbers
+
+    e164, problem = v.normalise_phone(data, region or DEFAULT_PHONE_REGION)
+    if e164 is None:
+        if region and "region" not in (problem or ""):
+            problem = f"{problem} (read for region {region})"
+        return None, None, problem
+    number = phonenumbers.parse(e164, None)
+    return e164, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL), None
+
+
+def _phones(tx: Tx, user: User, opts: CheckOptions, wanted: set[str],
+            progress: Callable[[Iterable[Any], int], Iterable[Any]]) -> dict[str, pd.DataFrame]:
+    countries = [str(r[0]) for r in tx.rows(*countries_sql(user))]
+    regions = {c: qt.region_of_country(c) for c in countries}
+    tx.register("q_regions", pd.DataFrame(
+        {"country": [c for c, r in regions.items() if r], "region": [r for r in regions.values() if r]},
+        dtype=object))
+    try:
+        rows = tx.df(*phone_candidates_sql(user, opts.default_region))
+    finally:
+        tx.unregister("q_regions")
+    keys = rows[["data", "region"]].drop_duplicates()
+    facts = {}
+    for data, region in progress(keys.itertuples(index=False, name=None), len(keys)):
+        facts[(data, region)] = phone_facts(str(data), str(region))
+    invalid, fmt = [], []
+    for r in rows_of(rows):
+        e164, intl, problem = facts[(r.data, r.region)]
+        if problem:
+            invalid.append((r.contact_id, "phone", r.info_id, r.data, problem, None))
+        elif intl is not None and not qt.is_international(r.data, e164):
+            fmt.append((r.contact_id, "phone", r.info_id, r.data,
+                        "phone is not in international format (+country code, digit groups)", intl))
+    out = {}
+    if "phone_invalid" in wanted:
+        out["phone_invalid"] = _frame(invalid)
+    if "phone_format" in wanted:
+        out["phone_format"] = _frame(fmt)
+    return out
+
+
+def _urls(tx: Tx, user: User) -> pd.DataFrame:
+    rows = tx.df(*url_candidates_sql(user))
+    verdicts = {d: v.check_url(str(d)) for d in rows["data"].unique()}
+    return _frame([(r.contact_id, r.field, r.info_id, r.data, verdicts[r.data], None)
+                   for r in rows_of(rows) if verdicts[r.data]])
+
+
+def _custom(tx: Tx, user: User) -> pd.DataFrame:
+    rows = tx.df(*custom_rows_sql(user))
+    judged: dict[tuple[int, str], str | None] = {}
+    out = []
+    for r in rows_of(rows):
+        label = r.label if isinstance(r.label, str) else str(r.field_id)
+        problem = r.problem if isinstance(r.problem, str) else None
+        if problem is None:
+            key = (int(r.field_id), str(r.value))
+            if key not in judged:
+                mask = r.mask if isinstance(r.mask, str) else None
+                stored, msgs = v.normalise_custom(CustomFieldType(int(r.field_type)), mask, r.value)
+                judged[key] = "; ".join(msgs) if msgs else (
+                    None if stored == r.value else f"'{r.value}' is not stored as '{stored}'")
+            problem = judged[key]
+        if problem:
+            out.append((r.contact_id, f"custom:{label}", None, r.value, problem, None))
+    return _frame(out)
+
+
+def _names(tx: Tx, user: User) -> pd.DataFrame:
+    rows = tx.df(*name_case_sql(user))
+    fixes = {}
+    for col, value in rows[["field", "value"]].drop_duplicates().itertuples(index=False, name=None):
+        fixes[(col, value)] = qt.recase_name(value, company=col == "company_name",
+                                             last_name=col == "last_name")
+    rows["fix_value"] = [fixes[(c, val)] for c, val in zip(rows["field"], rows["value"], strict=True)]
+    return _frame(rows[rows["fix_value"] != rows["value"]])
+
+
+def _primaries(tx: Tx, user: User, wanted: set[str]) -> dict[str, pd.DataFrame]:
+    several, none = [], []
+    for cid, info_type, n, n_primary, keep_id in tx.rows(*primaries_sql(user)):
+        label = INFO_TYPE_LABELS[InfoType(info_type)].lower()
+        name = InfoType(info_type).name.lower()
+        if n_primary > 1:
+            several.append((cid, name, keep_id, None,
+                            f"{n_primary} of {n} {label} values are primary", str(keep_id)))
+        else:
+            none.append((cid, name, keep_id, None, f"none of {n} {label} values is primary",
+                         str(keep_id)))
+    out = {}
+    if "primary_several" in wanted:
+        out["primary_several"] = _frame(several)
+    if "primary_none" in wanted:
+        out["primary_none"] = _frame(none)
+    return out
+
+
+# -- the check -------------------------------------------------------------------------------
+def _no_progress(items: Iterable[Any], total: int) -> Iterable[Any]:
+    return items
+
+
+def run_rules(tx: Tx, user: User, opts: CheckOptions,
+              progress: Callable[[Iterable[Any], int], Iterable[Any]] = _no_progress,
+              step: Callable[[str], None] | None = None) -> dict[str, pd.DataFrame]:
+    """Each chosen rule's findings (columns :data:`_RULE_COLUMNS`), keyed by rule name."""
+    wanted = {r.name for r in opts.rules}
+    plain_sql: dict[str, Callable[[], SqlParams]] = {
+        "whitespace": lambda: whitespace_sql(user),
+        "company_missing": lambda: company_missing_sql(user),
+        "company_empty": lambda: company_empty_sql(user),
+        "stale": lambda: stale_sql(user, opts.cutoff),
+        "unreachable": lambda: unreachable_sql(user),
+        "info_duplicate": lambda: info_duplicate_sql(user),
+    }
+    groups: list[tuple[set[str], Callable[[], dict[str, pd.DataFrame]]]] = [
+        ({"email_invalid", "email_format"}, lambda: _emails(tx, user, opts, wanted)),
+        ({"phone_invalid", "phone_format"}, lambda: _phones(tx, user, opts, wanted, progress)),
+        ({"url_invalid"}, lambda: {"url_invalid": _urls(tx, user)}),
+        ({"name_case"}, lambda: {"name_case": _names(tx, user)}),
+        ({"primary_several", "primary_none"}, lambda: _primaries(tx, user, wanted)),
+        ({"custom_invalid"}, lambda: {"custom_invalid": _custom(tx, user)}),
+    ]
+    def plain(name: str, build: Callable[[], SqlParams]) -> Callable[[], dict[str, pd.DataFrame]]:
+        return lambda: {name: _frame(tx.df(*build()))}
+
+    for name, build in plain_sql.items():
+        groups.append(({name}, plain(name, build)))
+    out: dict[str, pd.DataFrame] = {}
+    for names, run in groups:
+        if names & wanted:
+            if step is not None:
+                step(", ".join(sorted(names & wanted)))
+            out.update(run())
+    return out
+
+
+def _finish(tx: Tx, user: User, found: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One frame: add contact name, kind, version and edit right; sort worst first."""
+    frames = []
+    for name, frame in found.items():
+        if frame.empty:
+            continue
+        r = RULES_BY_NAME[name]
+        frame = frame.copy()
+        frame["rule"], frame["severity"], frame["fixable"] = r.name, r.severity, r.fixable
+        frame["suggestion"] = [
+            f"{r.fix}: '{fv}'" if r.fixable and isinstance(fv, str) and name not in
+            ("primary_several", "primary_none", "info_duplicate") else r.fix
+            for fv in frame["fix_value"]]
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    allf = pd.concat(frames, ignore_index=True)
+    allf["contact_id"] = allf["contact_id"].astype("int64")
+    ids = pd.DataFrame({"id": allf["contact_id"].unique()})
+    pred, params = edit_predicate(user, "c")
+    tx.register("q_ids", ids)
+    try:
+        meta = tx.df(f"SELECT c.id AS contact_id, c.display_name AS name, "
+                     f"CASE WHEN c.is_company THEN 'company' ELSE 'person' END AS kind, "
+                     f"c.version, {pred} AS editable FROM contacts c JOIN q_ids ON q_ids.id = c.id",
+                     params)
+    finally:
+        tx.unregister("q_ids")
+    allf = allf.merge(meta, on="contact_id", how="left")
+    allf["info_id"] = allf["info_id"].astype("Int64")
+    order = {r.name: i for i, r in enumerate(RULES_BY_NAME.values())}
+    allf["_s"] = allf["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
+    allf["_r"] = allf["rule"].map(order)
+    allf = allf.sort_values(["_s", "_r", "contact_id", "field", "info_id"], kind="stable")
+    return allf[COLUMNS].reset_index(drop=True)
+
+
+def check(store: Any, rules: str | Iterable[str] | None = None, *,
+          stale_days: int = DEFAULT_STALE_DAYS, as_of: dt.date | None = None,
+          default_region: str = DEFAULT_PHONE_REGION, progress: bool = False) -> pd.DataFrame:
+    """Every finding of the chosen rules (None: all) on the contacts ``store``'s user may view.
+
+    One row per finding, columns :data:`COLUMNS`; worst severity first. ``stale_days`` and
+    ``as_of`` set the stale period; ``default_region`` reads phones of contacts whose address
+    names no known country. With ``progress`` a bar on standard error follows the rules.
+    """
+    import phonenumbers
+
+    region = default_region.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        from ..errors import CrmDataError
+
+        raise CrmDataError(f"'{default_region}' is not a phone region; use a code such as DE, GB or US.")
+    if int(stale_days) < 1:
+        from ..errors import CrmDataError
+
+        raise CrmDataError(f"The stale period must be at least 1 day, not {stale_days}.")
+    opts = CheckOptions(int(stale_days), as_of, region, select(rules))
+    bar_fn, step = _progress(progress, len(opts.rules))
+    with store.db.read() as tx:
+        found = run_rules(tx, store.user, opts, bar_fn, step)
+        result = _finish(tx, store.user, found)
+    if step is not None:
+        step(None)
+    return result
+
+
+def _progress(enabled: bool, total: int) -> tuple[Callable[[Iterable[Any], int], Iterable[Any]],
+                                                    Callable[[str | None], None] | None]:
+    """A per-value bar for long library loops and a bar over the rule groups (tqdm, stderr)."""
+    if not enabled:
+        return _no_progress, None
+    from tqdm import tqdm
+
+    outer = tqdm(total=total, desc="checking", unit="rule", leave=False)
+
+    def values(items: Iterable[Any], n: int) -> Iterable[Any]:
+        return tqdm(items, total=n, desc="phone numbers", unit="value", leave=False,
+                    mininterval=0.5) if n > 10_000 else items
+
+    def step(label: str | None) -> None:
+        if label is None:
+            outer.update(outer.total - outer.n)
+            outer.close()
+            return
+        outer.set_postfix_str(label)
+        outer.update(min(len(label.split(", ")), outer.total - outer.n))
+
+    return values, step
