@@ -7,6 +7,10 @@ which rows are the same entity. :mod:`.files` writes and loads the three shipped
 
 from __future__ import annotations
 
+from .files import LoadReport, load_sample, read_activity, write_sample
 from .generate import CUSTOM_FIELDS, DEFAULT_AS_OF, Sample, generate
 
-__all__ = ["CUSTOM_FIELDS", "DEFAULT_AS_OF", "Sample", "generate"]
+__all__ = [
+    "CUSTOM_FIELDS", "DEFAULT_AS_OF", "LoadReport", "Sample", "generate", "load_sample",
+    "read_activity", "write_sample",
+]
