@@ -19,7 +19,7 @@ from ..access import can_edit
 from ..derived import contacts_changed
 from ..errors import AccessDenied, Conflict, CrmDataError, NotFound
 from .apply import IDS_SQL, write_rows
-from .state import CONTACT_TABLES
+from .state import CONTACT_TABLES, canonical, capture_contacts
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -108,8 +108,7 @@ def undo(store: Store, change_set_id: int) -> int:
             raise NotFound(f"There is no change set {jid}.")
         raw = tx.rows("SELECT table_name, row_key, before, after, contact_id FROM journal_rows "
                       "WHERE journal_id = ? ORDER BY seq", [jid])
-        images = [(t, json.loads(k), json.loads(b) if b else None, json.loads(a) if a else None, c)
-                  for t, k, b, a, c in raw]
+        images = [(t, json.loads(k), _load(b), _load(a), c) for t, k, b, a, c in raw]
         contact_ids = sorted({int(c) for *_x, c in images if c is not None})
         _check_rights(tx, store, jid, contact_ids)
         if entry[1] is not None:
@@ -118,6 +117,10 @@ def undo(store: Store, change_set_id: int) -> int:
             raise Conflict(f"Change set {jid} cannot be undone: deleting a contact is irreversible.")
         if not images:
             raise CrmDataError(f"Change set {jid} ({entry[0]}) kept no row images, so it cannot be undone.")
+        foreign = sorted({t for t, *_x in images if t not in _TABLES})
+        if foreign:
+            raise CrmDataError(f"Change set {jid} ({entry[0]}) changed {', '.join(foreign)}, which undo "
+                               f"does not restore; nothing was reverted.")
         current = _current(tx, images, contact_ids)
         stale = []
         for table, key, _before, after, cid in images:
@@ -131,7 +134,7 @@ def undo(store: Store, change_set_id: int) -> int:
                 f"Change set {jid} cannot be undone: {shown} changed since; nothing was reverted.",
                 hint="undo the later change sets first, or edit by hand", details=stale,
             )
-        now = datetime.now(UTC).replace(tzinfo=None).isoformat()
+        now = canonical(datetime.now(UTC).replace(tzinfo=None).isoformat())
         targets: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {t: {} for t in _TABLES}
         mine: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {t: {} for t in _TABLES}
         for table, key, before, _after, _cid in images:
@@ -187,10 +190,13 @@ def _check_rights(tx: Any, store: Store, jid: int, contact_ids: list[int]) -> No
                                f"{jid} changed; nothing was reverted.")
 
 
+def _load(text: str | None) -> dict[str, Any] | None:
+    """A row image from the journal, timestamps spelt as the capture spells them."""
+    return None if not text else {k: canonical(v) for k, v in json.loads(text).items()}
+
+
 def _current(tx: Any, images: list[Any], contact_ids: list[int]) -> dict[str, dict[tuple[Any, ...], Any]]:
-    out: dict[str, dict[tuple[Any, ...], Any]] = {}
-    for table, (keys, col) in CONTACT_TABLES.items():
-        out[table] = journal.capture(tx, table, keys, f"{col} IN ({IDS_SQL})", [contact_ids])
+    out: dict[str, dict[tuple[Any, ...], Any]] = dict(capture_contacts(tx, contact_ids))
     for table, (keys, _col) in LINKED_TABLES.items():  # by the first key column, then by key
         firsts = sorted({int(k[keys[0]]) for t, k, *_x in images if t == table})
         out[table] = journal.capture(tx, table, keys, f"{keys[0]} IN ({IDS_SQL})", [firsts])
