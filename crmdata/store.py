@@ -24,6 +24,8 @@ from .schema import DEFAULT_ADMIN
 if TYPE_CHECKING:
     from .csvio.importer import ImportReport
     from .edit import ChangeSet, DeleteReport
+    from .merge.apply import MergeResult
+    from .merge.plan import MergePlan
     from .photos.store_ops import PhotoImage, PhotoInfo
     from .photos.suggest import Suggestion
     from .quality.clean import CleanupChangeSet
@@ -318,6 +320,26 @@ class Store:
         from .edit import delete_contacts
 
         return delete_contacts(self, [ids] if isinstance(ids, int) else ids, dry_run=dry_run)
+
+    # -- merging duplicates (crmdata.merge) -----------------------------------------------------
+    def plan_merge(self, ids: Sequence[int], *, survivor: int | None = None,
+                   keep: dict[str, int] | None = None) -> MergePlan:
+        """A merge plan for two or more contacts (see :mod:`crmdata.merge.plan`); writes nothing.
+
+        ``keep`` maps field names to the contact whose value the field takes.
+        """
+        from .merge.load import load_records
+        from .merge.plan import plan_merge
+
+        with self.db.read() as tx:
+            records = load_records(tx, self.user, ids)
+        return plan_merge(records, survivor=survivor, overrides=keep)
+
+    def merge(self, plan: MergePlan, *, expected_versions: dict[int, int] | None = None) -> MergeResult:
+        """Apply a merge plan atomically; ``store.undo(result.change_set_id)`` reverts it."""
+        from .merge.apply import apply_merge
+
+        return apply_merge(self, plan, expected_versions)
 
     # -- data quality (crmdata.quality) -------------------------------------------------------
     def check(self, rules: Any = None, **options: Any) -> pd.DataFrame:
