@@ -403,11 +403,10 @@ def plan_merge(
     photos = sum(1 for r in ranked if r.photo)  # two photos always differ as far as we can tell
     choices.append(replace(photo, conflict=photos > 1, why=photo.why.replace(
         "the survivor's value (others differ)", "the survivor's photo (others have one too)")))
-    labels = {fid: label for r in ranked for fid, label, _v in r.custom}
-    for fid in sorted(labels):
+    for fid, fname in custom_field_names(ranked).items():
         def custom_of(r: MergeRecord, f: int = fid) -> str | None:
             return next((v for i, _l, v in r.custom if i == f), None)
-        choices.append(_choose(f"custom:{labels[fid]}", ranked, over, custom_of, custom_of))
+        choices.append(_choose(fname, ranked, over, custom_of, custom_of))
     info, primaries = _info(ranked, over)
     choices += primaries
     known = {c.field for c in choices}
@@ -418,6 +417,17 @@ def plan_merge(
     tags = tuple(sorted({t for r in ranked for t in r.tags}, key=lambda t: t[1].lower()))
     return MergePlan(recs, best.id, why, tuple(r.id for r in ranked[1:]), tuple(choices),
                      info, tags, tuple(sorted(over.items())), survivor is not None)
+
+
+def custom_field_names(records: Sequence[MergeRecord]) -> dict[int, str]:
+    """Plan field names of the custom fields set on any record: ``custom:<label>`` (plus
+    `` #<id>`` when two fields share a label), by field id."""
+    labels = {fid: label for r in records for fid, label, _v in r.custom}
+    counts: dict[str, int] = {}
+    for label in labels.values():
+        counts[label.lower()] = counts.get(label.lower(), 0) + 1
+    return {fid: f"custom:{labels[fid]}" + (f" #{fid}" if counts[labels[fid].lower()] > 1 else "")
+            for fid in sorted(labels)}
 
 
 def _access_choice(ranked: Sequence[MergeRecord], over: Mapping[str, int]) -> FieldChoice:
