@@ -24,7 +24,7 @@ from ..errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from ..model import INFO_TYPE_LABELS, InfoType, ShareType, categories
 from . import ops as o
 from .dupcheck import DuplicateCandidate, DuplicateChecker, DuplicatesFound, StagedContact
-from .state import CONTACT_TABLES, Applier, ContactState, Lookups, display_name
+from .state import CONTACT_TABLES, Applier, ContactState, Lookups, canonical, capture_contacts, display_name
 
 if TYPE_CHECKING:
     from .changeset import ChangeSet
@@ -57,10 +57,7 @@ class Prepared:
 
 
 def _capture_all(tx: Tx, ids: Sequence[int]) -> dict[str, Rows]:
-    out = {}
-    for table, (keys, col) in CONTACT_TABLES.items():
-        out[table] = journal.capture(tx, table, keys, f"{col} IN ({IDS_SQL})", [list(ids)])
-    return out
+    return capture_contacts(tx, ids)
 
 
 def _lookups(tx: Tx, user: User, cs: ChangeSet) -> Lookups:
@@ -98,7 +95,7 @@ def _group(rows: Rows, col: str, key_col: str) -> dict[int, dict[int, dict[str, 
 
 def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
     """Load, check rights and versions, and apply the operations in memory."""
-    now = datetime.now(UTC).replace(tzinfo=None).isoformat()
+    now = canonical(datetime.now(UTC).replace(tzinfo=None).isoformat())
     existing = sorted({t for t in cs.targets() if isinstance(t, int)})
     before = _capture_all(tx, existing)
     contacts = {int(r["id"]): r for r in before["contacts"].values()}
