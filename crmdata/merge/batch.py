@@ -1,0 +1,78 @@
+"""Batch merges: every duplicate cluster whose pairs all score high enough, one cluster at a time.
+
+Input is the pairs frame duplicate detection reports (``contact_id_1``, ``contact_id_2``,
+``cluster_id``, ``score``). A cluster qualifies when it has at least one pair and every pair
+reported inside it scores at least ``min_score``; pairs outside any cluster are ignored. Each
+cluster is planned with the default survivorship rule and merged in its own transaction, so
+one refused cluster (no edit rights, changed meanwhile) is reported and skipped while the
+others still merge; each merged cluster is its own undoable change set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..errors import CrmDataError
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+#: Called once per cluster handled, with the cluster id (for progress bars).
+Tick = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A qualifying cluster: its id, contacts and lowest pair score."""
+
+    cluster_id: int
+    ids: tuple[int, ...]
+    min_score: float
+
+
+def qualifying_clusters(pairs: pd.DataFrame, min_score: float) -> list[Cluster]:
+    """The clusters whose every reported pair scores at least ``min_score`` (pure)."""
+    inside = pairs[pairs["cluster_id"].notna()]
+    out = []
+    for cid, group in inside.groupby("cluster_id", sort=True):
+        low = float(group["score"].min())
+        if low >= min_score:
+            ids = sorted({int(i) for i in group["contact_id_1"]} | {int(i) for i in group["contact_id_2"]})
+            out.append(Cluster(int(str(cid)), tuple(ids), low))
+    return out
+
+
+def merge_clusters(
+    store: Store, clusters: list[Cluster], *, dry_run: bool = False, tick: Tick | None = None
+) -> pd.DataFrame:
+    """Plan (and unless ``dry_run``, merge) each cluster; one report row per cluster.
+
+    Columns: cluster_id, contacts, survivor, removed, conflicts, min_score, status,
+    change_set_id. Status is "merged", "would merge" or "skipped: <why>".
+    """
+    rows = []
+    for cl in clusters:
+        survivor = removed = change_set = None
+        conflicts = 0
+        try:
+            plan = store.plan_merge(cl.ids)
+            survivor, removed = plan.survivor_id, ", ".join(map(str, plan.removed_ids))
+            conflicts = len(plan.conflicts)
+            if dry_run:
+                status = "would merge"
+            else:
+                change_set = store.merge(plan).change_set_id
+                status = "merged"
+        except CrmDataError as exc:
+            status = f"skipped: {exc.message}"
+        rows.append((cl.cluster_id, ", ".join(map(str, cl.ids)), survivor, removed, conflicts,
+                     cl.min_score, status, change_set))
+        if tick is not None:
+            tick(cl.cluster_id)
+    return pd.DataFrame(rows, columns=["cluster_id", "contacts", "survivor", "removed", "conflicts",
+                                       "min_score", "status", "change_set_id"]).astype(
+        {"survivor": "Int64", "change_set_id": "Int64"})
