@@ -126,7 +126,8 @@ class ListEditor:
             used = self._in_use(tx, item_id)
             if used:
                 raise Conflict(f"The {self.what} '{old}' cannot be deleted: {used} contact(s) use it.")
-            left = int(tx.scalar("SELECT count(*) FROM list_items WHERE list_type = ?", [int(self.list_type)]))
+            count_sql = "SELECT count(*) FROM list_items WHERE list_type = ?"
+            left = int(tx.scalar(count_sql, [int(self.list_type)]))
             if left <= 1:
                 raise Conflict(f"The {self.what} '{old}' is the last one and cannot be deleted.")
             _journalled(tx, self.store, "list_items", "id = ?", [item_id], "lists",
