@@ -95,7 +95,8 @@ def add_history(store: Store, events: pd.DataFrame) -> list[int]:
     """Insert history events (dated notes, calls, emails, meetings); returns the new ids.
 
     Columns: ``contact_id``, ``category`` and ``content`` are required; ``event_at``
-    (default: now) and ``deal_id`` (a deal the event belongs to) are optional.
+    (default: now; ISO 8601 text or datetimes) and ``deal_id`` (a deal the event belongs to) are
+    optional.
     """
     frame, problems = _common(events, HISTORY_COLUMNS, ("contact_id", "category", "content"), "event_at")
     frame["category"] = _text(frame["category"])
@@ -148,7 +149,7 @@ def _common(
     problems: list[Problem] = []
     frame["contact_id"] = _ids(frame["contact_id"], len(frame), problems, "contact_id", required=True)
     raw = frame.get(when, pd.Series(None, index=frame.index, dtype=object))
-    stamps = pd.to_datetime(raw, errors="coerce", utc=True).dt.tz_localize(None)
+    stamps = pd.to_datetime(raw, errors="coerce", utc=True, format="ISO8601").dt.tz_localize(None)
     for i in np.flatnonzero(stamps.isna().to_numpy() & ~_blank(raw).to_numpy()).tolist():
         problems.append(Problem("not a date and time", line=i + 1, field=when, value=str(raw.iloc[i])))
     now = pd.Timestamp(datetime.now(UTC).replace(tzinfo=None))
