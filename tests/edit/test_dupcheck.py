@@ -88,3 +88,26 @@ def test_checker_can_be_replaced(store: Store) -> None:
     ref = cs.create_person("Twin")
     cs.add_info(ref, "email", "a@example.com")
     assert cs.commit().status == "committed"
+
+
+def test_fill_match_keys_after_a_bulk_load(store: Store) -> None:
+    from crmdata.edit.keys import fill_match_keys
+
+    existing = person(store, email="A@Example.com", phone="030 1234567")
+    person(store, "Other", phone="030 7654321")
+    with store.db.transaction() as tx:  # as a bulk import leaves them, plus an unreadable phone
+        tx.execute("UPDATE contact_info SET e164 = NULL, email_key = NULL")
+        tx.execute("INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary) "
+                   "VALUES (99, ?, 0, 1, 'call the office', FALSE)", [existing])
+    assert fill_match_keys(store, region="DE") == {"emails": 1, "phones": 3}
+    with store.db.read() as tx:
+        assert tx.rows("SELECT data, e164 FROM contact_info WHERE info_type = 0 ORDER BY id") == [
+            ("030 1234567", "+49301234567"), ("030 7654321", "+49307654321"), ("call the office", "")]
+        assert tx.scalar("SELECT email_key FROM contact_info WHERE info_type = 1") == "a@example.com"
+    assert fill_match_keys(store, region="DE") == {"emails": 0, "phones": 0}
+    cs = store.change(region="US")
+    ref = cs.create_person("Max")
+    cs.add_info(ref, "phone", "+49 30 1234567")
+    with pytest.raises(DuplicatesFound) as err:
+        cs.commit()
+    assert [c.existing_id for c in err.value.candidates] == [existing]
