@@ -369,6 +369,11 @@ def phone_facts(data: str, region: str) -> tuple[str | None, str | None, str | N
             problem = f"{problem} (read for region {region})"
         return None, None, problem
     number = phonenumbers.parse(e164, None)
+    if phonenumbers.is_possible_number_with_reason(number) == \
+            phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
+        # the editing code accepts it (it can be dialled locally); a CRM cannot use it
+        where = f" in region {region}" if region else ""
+        return None, None, f"'{data.strip()}' is a local number without area code{where}"
     return e164, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL), None
 
 
