@@ -10,7 +10,7 @@ from .changeset import ChangeSet
 from .delete import DeleteReport, delete_contacts
 from .dupcheck import DuplicateCandidate, DuplicateChecker, DuplicatesFound, ExactKeyChecker, StagedContact
 from .ops import FieldChange, NewContact, Preview
-from .undo import history, undo
+from .undo import check_undo, history, undo
 
 __all__ = [
     "ChangeSet",
@@ -24,6 +24,7 @@ __all__ = [
     "NewContact",
     "Preview",
     "StagedContact",
+    "check_undo",
     "delete_contacts",
     "history",
     "undo",

@@ -100,7 +100,26 @@ def undo(store: Store, change_set_id: int) -> int:
     or when a delete purged part of it; NotFound when it does not exist or touches a contact
     the user may not view; AccessDenied when the user may not edit one of its contacts.
     """
-    jid = int(change_set_id)
+    return _undo(store, int(change_set_id), dry_run=False)
+
+
+def check_undo(store: Store, change_set_id: int) -> int:
+    """Whether a change set can be undone now: runs the whole undo, rolls it back, and
+    returns how many rows it would change; raises exactly what :func:`undo` would."""
+    try:
+        _undo(store, int(change_set_id), dry_run=True)
+    except _RolledBack as done:
+        return done.rows
+    raise AssertionError("unreachable: a dry run always rolls back")  # pragma: no cover
+
+
+class _RolledBack(Exception):  # noqa: N818 - control flow of a dry run, never escapes this module
+    def __init__(self, rows: int) -> None:
+        super().__init__(rows)
+        self.rows = rows
+
+
+def _undo(store: Store, jid: int, *, dry_run: bool) -> int:
     user = store.user
     with store.db.transaction() as tx:
         entry = tx.one("SELECT action, undone_by, user_id FROM journal WHERE id = ?", [jid])
@@ -164,6 +183,8 @@ def undo(store: Store, change_set_id: int) -> int:
             changes += journal.diff(table, _TABLES[table], mine[table],
                                     {k: after_now[table][k] for k in set(mine[table]) | set(targets[table])
                                      if k in after_now[table]}, col)
+        if dry_run:
+            raise _RolledBack(len(changes))  # the transaction rolls back: nothing was written
         new_id = journal.record(tx, user, "undo", f"undo of change set {jid}", changes)
         tx.execute("UPDATE journal SET undoes = ? WHERE id = ?", [jid, new_id])
         tx.execute("UPDATE journal SET undone_by = ? WHERE id = ?", [new_id, jid])

@@ -101,3 +101,18 @@ def test_undo_of_unknown_or_invisible_change_set(store: Store) -> None:
         store.as_user("olaf").undo(jid)
     with pytest.raises(NotFound, match="There is no change set 999."):
         store.undo(999)
+
+
+def test_check_undo_is_a_dry_run(store: Store) -> None:
+    from crmdata.edit import check_undo
+
+    cid = person(store)
+    cs = store.change()
+    cs.update(cid, title="A")
+    jid = cs.commit().change_set_id
+    counts = row_counts(store)
+    assert check_undo(store, jid) == 1
+    assert row_counts(store) == counts and store.contact(cid).fields["title"] == "A"
+    store.undo(jid)
+    with pytest.raises(Conflict, match="already undone"):
+        check_undo(store, jid)
