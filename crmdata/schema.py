@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .dedupe import tables as dedupe_tables
 from .model import DEFAULT_CONTACT_TYPES, DEFAULT_TAGS, DEFAULT_TEMPERATURES, ListType
 from .search import index as search_index
 
@@ -214,6 +215,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE contact_info ADD COLUMN email_key VARCHAR",  # lower(trim(email))
         ),
     ),
+    Migration(4, "duplicates: review decisions and fitted models", dedupe_tables.MIGRATION_STATEMENTS),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

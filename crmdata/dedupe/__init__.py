@@ -1,0 +1,19 @@
+"""Duplicate detection: normalise, block, compare, classify (recordlinkage), explain, cluster.
+
+The entry points live in :mod:`.api` (``find_duplicates``, ``decide``, ``FuzzyChecker``) and
+are imported lazily, so the schema can load :mod:`.tables` without the heavy modules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["DuplicateReport", "FuzzyChecker", "decide", "find_duplicates"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(name)

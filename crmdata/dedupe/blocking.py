@@ -1,0 +1,90 @@
+"""Candidate pairs: several blocking rules, each a pure SQL builder, unioned.
+
+Every rule is a ``SELECT id1, id2`` with ``id1 < id2`` over the key tables of :mod:`.keys`,
+so a record is never paired with itself and each pair comes once per rule. The union keeps
+every pair any rule found; :func:`counts_sql` says what each rule contributed (its pairs,
+and how many only it found). Shared email and shared phone are rules of their own and are
+never capped, so no pair sharing an exact email or phone is lost. The SQL is portable (joins,
+``GROUP BY``, ``UNION ALL``), ready to run on Spark later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One blocking rule: a name, what it means, and the SQL of its pairs."""
+
+    name: str
+    meaning: str
+    sql: str
+
+
+def shared_key(table: str, left: str = "a", right: str = "b") -> str:
+    """Pairs of ids sharing a key ``k`` in ``table (id, k)``."""
+    return (f"SELECT {left}.id AS id1, {right}.id AS id2 FROM {table} {left} "
+            f"JOIN {table} {right} ON {left}.k = {right}.k AND {left}.id < {right}.id")
+
+
+def same_values(source: str, columns: tuple[str, ...]) -> str:
+    """Pairs of ids of ``source`` (a SELECT with ``id`` and ``columns``) equal on all ``columns``."""
+    on = " AND ".join(f"a.{c} = b.{c}" for c in columns)
+    nonnull = " AND ".join(f"{c} IS NOT NULL" for c in columns)
+    return (f"SELECT a.id AS id1, b.id AS id2 FROM (SELECT * FROM ({source}) s WHERE {nonnull}) a "
+            f"JOIN (SELECT * FROM ({source}) s WHERE {nonnull}) b ON {on} AND a.id < b.id")
+
+
+def default_rules(prefix: str = "dd_") -> tuple[Rule, ...]:
+    """The rules a duplicate run uses over the key tables named with ``prefix``."""
+    c = f"{prefix}c"
+    persons = f"SELECT * FROM {c} WHERE kind = 'P'"
+    companies = f"SELECT * FROM {c} WHERE kind = 'C'"
+    given = (f"SELECT p.id, p.last_key, p.last_col, f.g FROM {c} p JOIN {prefix}first f ON f.id = p.id "
+             f"WHERE p.kind = 'P'")
+    given_full = (f"SELECT p.id, p.birthday, p.zip_k, f.g FROM {c} p JOIN {prefix}first f "
+                  f"ON f.id = p.id WHERE p.kind = 'P'")
+    return (
+        Rule("email", "same email address (lower case)", shared_key(f"{prefix}email")),
+        Rule("phone", "same phone number (E.164)", shared_key(f"{prefix}phone")),
+        Rule("person_name", "persons: same last name and given name (nicknames count)",
+             same_values(given, ("last_key", "g"))),
+        Rule("person_sound", "persons: last names sound alike (Cologne phonetics), same given name",
+             same_values(given, ("last_col", "g"))),
+        Rule("person_last_zip", "persons: same last name and postal code",
+             same_values(persons, ("last_key", "zip_k"))),
+        Rule("person_last_birthday", "persons: same last name and birthday",
+             same_values(persons, ("last_key", "birthday"))),
+        Rule("person_given_birthday", "persons: same given name and birthday",
+             same_values(given_full, ("g", "birthday"))),
+        Rule("person_given_zip", "persons: same given name and postal code",
+             same_values(given_full, ("g", "zip_k"))),
+        Rule("company_name", "companies: same name without legal form",
+             same_values(companies, ("comp_key",))),
+        Rule("company_sound", "companies: names sound alike (Cologne phonetics)",
+             same_values(companies, ("comp_col",))),
+        Rule("company_address", "companies: same street and postal code",
+             same_values(companies, ("street_k", "zip_k"))),
+        Rule("company_domain", "companies: same web or email domain", shared_key(f"{prefix}domain")),
+    )
+
+
+def union_sql(rules: tuple[Rule, ...]) -> str:
+    """``(id1, id2, rule)``: every pair of every rule, tagged with the rule's name."""
+    return "\nUNION ALL\n".join(f"SELECT id1, id2, '{r.name}' AS rule FROM ({r.sql}) r_{i}"
+                                for i, r in enumerate(rules))
+
+
+def pairs_sql(tagged: str) -> str:
+    """Distinct candidate pairs from the tagged union table ``tagged``."""
+    return f"SELECT id1, id2, count(*) AS n_rules FROM {tagged} GROUP BY id1, id2"
+
+
+def counts_sql(tagged: str) -> str:
+    """Per rule: pairs it found and pairs only it found (from the tagged union table)."""
+    return f"""
+        WITH per_pair AS (SELECT id1, id2, count(*) AS n FROM {tagged} GROUP BY id1, id2)
+        SELECT t.rule, count(*) AS pairs, sum(CASE WHEN p.n = 1 THEN 1 ELSE 0 END) AS only_this_rule
+        FROM {tagged} t JOIN per_pair p ON p.id1 = t.id1 AND p.id2 = t.id2
+        GROUP BY t.rule ORDER BY t.rule"""

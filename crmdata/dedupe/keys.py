@@ -1,0 +1,228 @@
+"""The match-key tables: per visible contact its normalised fields, as DuckDB temp tables.
+
+Built once per duplicate run (and for a handful of ids by the incremental check), never
+written over the data. Names, companies and streets are normalised in Python over their
+DISTINCT values; emails, websites and most phone numbers in SQL. Phones become E.164 by a
+portable SQL rule for the forms it can read for sure (``+``/``00`` international prefix, a
+national number with trunk ``0``, ten-digit North American numbers), with the region of the
+contact's address country or the default region; the DISTINCT rest goes through
+:func:`phonenumbers` (:func:`.normalise.phone_e164`). A stored ``e164`` / ``email_key``
+(schema 3) is used as it is.
+
+Tables (all ``TEMP``, names prefixed ``dd_``):
+
+- ``dd_c``: ``id, kind ('P'/'C'), first_key, first_head, last_key, last_col, last_mp,
+  comp_key, comp_sort, comp_col, company_id, birthday, street_k, zip_k, city_k,
+  n_email, n_phone, n_domain``;
+- ``dd_first (id, g)``: the given-name groups of a person's first name;
+- ``dd_email (id, k)``, ``dd_phone (id, k)``, ``dd_domain (id, k)``: one row per distinct key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import pandas as pd
+
+from ..access import User, view_predicate
+from ..db import Tx
+from ..model import CustomFieldType, InfoType
+from . import normalise as nz
+
+#: Countries whose national numbers start with a trunk ``0`` after the country code.
+TRUNK_ZERO_CODES: dict[str, str] = {
+    "DE": "49", "AT": "43", "CH": "41", "GB": "44", "FR": "33", "NL": "31", "BE": "32",
+    "IE": "353", "ES": "34", "PL": "48", "DK": "45",
+}
+#: Custom date fields read as a person's birthday (folded labels).
+BIRTHDAY_LABELS = ("birthday", "geburtstag", "date of birth", "birth date", "dob", "geburtsdatum")
+#: Email domains that say nothing about a company.
+FREEMAIL = frozenset({
+    "gmail.com", "googlemail.com", "web.de", "gmx.de", "gmx.net", "t-online.de", "outlook.de",
+    "outlook.com", "posteo.de", "yahoo.com", "yahoo.co.uk", "yahoo.de", "hotmail.com",
+    "hotmail.co.uk", "hotmail.de", "btinternet.com", "icloud.com", "aol.com", "live.com",
+    "msn.com", "me.com", "mail.de", "freenet.de", "proton.me", "protonmail.com",
+})
+
+
+@dataclass(frozen=True)
+class KeyCounts:
+    """How many contacts and keys a build produced."""
+
+    contacts: int
+    emails: int
+    phones: int
+    phones_by_phonenumbers: int
+
+
+def phone_sql(data: str, region: str) -> str:
+    """Portable SQL: the E.164 form of phone text ``data`` read in ``region``, or NULL if unsure."""
+    digits = f"regexp_replace(replace({data}, '(0)', ''), '[^0-9]', '', 'g')"
+    trunk = " ".join(
+        f"WHEN {region} = '{r}' AND substr({digits}, 1, 1) = '0' AND substr({digits}, 2, 1) <> '0' "
+        f"THEN '+{cc}' || substr({digits}, 2)" for r, cc in TRUNK_ZERO_CODES.items()
+    )
+    raw = (
+        f"CASE WHEN trim({data}) LIKE '+%' THEN '+' || {digits} "
+        f"WHEN substr({digits}, 1, 2) = '00' THEN '+' || substr({digits}, 3) "
+        f"WHEN {region} IN ('US', 'CA') AND length({digits}) = 10 "
+        f"AND substr({digits}, 1, 1) NOT IN ('0', '1') THEN '+1' || {digits} "
+        f"{trunk} ELSE NULL END"
+    )
+    return f"CASE WHEN length({raw}) BETWEEN 9 AND 16 THEN {raw} ELSE NULL END"
+
+
+def _map_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """``fn`` applied once per distinct non-null value of ``values``."""
+    uniq = values.dropna().unique()
+    table = {u: fn(u) for u in uniq}
+    return values.map(table)
+
+
+def contacts_frame(tx: Tx, user: User, ids_sql: str | None = None,
+                   params: Sequence[object] = ()) -> pd.DataFrame:
+    """The raw fields the keys come from, for the visible contacts (optionally only ``ids_sql``)."""
+    pred, pparams = view_predicate(user, "c")
+    only = f" AND c.id IN ({ids_sql})" if ids_sql else ""
+    birthday_labels = ", ".join(f"'{b}'" for b in BIRTHDAY_LABELS)
+    sql = f"""
+        WITH vis AS (SELECT c.* FROM contacts c WHERE {pred}{only}),
+        addr AS (
+            SELECT contact_id, street, zip, city, country,
+                   row_number() OVER (PARTITION BY contact_id ORDER BY is_primary DESC, id) AS rn
+            FROM contact_info
+            WHERE info_type = {int(InfoType.ADDRESS)} AND contact_id IN (SELECT id FROM vis)
+              AND coalesce(street, zip, city, country) IS NOT NULL),
+        bday AS (
+            SELECT v.contact_id, min(v.value) AS birthday
+            FROM custom_values v JOIN custom_fields f ON f.id = v.field_id
+            WHERE f.field_type = {int(CustomFieldType.DATE)} AND lower(trim(f.label)) IN ({birthday_labels})
+              AND v.contact_id IN (SELECT id FROM vis)
+            GROUP BY v.contact_id)
+        SELECT vis.id, vis.is_company, vis.first_name, vis.last_name,
+               coalesce(vis.company_name, co.company_name) AS company_name,
+               vis.company_id, a.street, a.zip, a.city, a.country, b.birthday
+        FROM vis LEFT JOIN addr a ON a.contact_id = vis.id AND a.rn = 1
+        LEFT JOIN contacts co ON co.id = vis.company_id AND NOT vis.is_company
+        LEFT JOIN bday b ON b.contact_id = vis.id
+    """
+    return tx.df(sql, [*pparams, *params])
+
+
+def key_frame(raw: pd.DataFrame, default_region: str = "DE") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(dd_c, dd_first)`` frames from :func:`contacts_frame`-shaped raw fields (pure)."""
+    is_company = raw["is_company"].astype(bool)
+    first = raw["first_name"].where(~is_company)
+    last = raw["last_name"].where(~is_company)
+    comp = raw["company_name"]
+    out = pd.DataFrame({"id": raw["id"].astype("int64"), "kind": is_company.map({True: "C", False: "P"})})
+    out["first_key"] = _map_distinct(first, nz.first_name_key)
+    out["first_head"] = out["first_key"].str.split(" ").str[0]
+    out["last_key"] = _map_distinct(last, nz.name_key)
+    out["last_col"] = _map_distinct(out["last_key"], nz.cologne)
+    out["last_mp"] = _map_distinct(out["last_key"], nz.metaphone)
+    out["comp_key"] = _map_distinct(comp, nz.company_key)
+    out["comp_sort"] = _map_distinct(out["comp_key"], nz.token_sort)
+    out["comp_col"] = _map_distinct(out["comp_key"], nz.cologne)
+    out["company_id"] = raw["company_id"].astype("Int64")
+    out["birthday"] = raw["birthday"].where(~is_company)
+    out["street_k"] = _map_distinct(raw["street"], nz.street_key)
+    out["zip_k"] = _map_distinct(raw["zip"], nz.zip_key)
+    out["city_k"] = _map_distinct(raw["city"], nz.name_key)
+    region = _map_distinct(raw["country"], nz.region_of)
+    out["region"] = region.fillna(default_region.upper())
+    heads = out[["id", "first_head"]].dropna()
+    groups = heads["first_head"].map(lambda h: nz.NICKNAME_GROUPS.get(h, (h,)))
+    first_groups = pd.DataFrame({"id": heads["id"], "g": groups}).explode("g")
+    clean = out.astype(object)
+    clean = clean.mask(out.isna(), cast(Any, None))
+    return clean, first_groups.reset_index(drop=True)
+
+
+def nickname_pairs() -> pd.DataFrame:
+    """``(f1, f2)``: every ordered pair of different folded first names sharing a given-name group."""
+    by_group: dict[str, list[str]] = {}
+    for name, groups in nz.NICKNAME_GROUPS.items():
+        for g in groups:
+            by_group.setdefault(g, []).append(name)
+    pairs = {(a, b) for names in by_group.values() for a in names for b in names if a != b}
+    return pd.DataFrame(sorted(pairs), columns=["f1", "f2"])
+
+
+def build(tx: Tx, user: User, *, default_region: str = "DE", ids_sql: str | None = None,
+          params: Sequence[object] = (), prefix: str = "dd_") -> KeyCounts:
+    """Create the ``dd_`` temp tables for the visible contacts (all, or those ``ids_sql`` selects)."""
+    raw = contacts_frame(tx, user, ids_sql, params)
+    frame, first_groups = key_frame(raw, default_region)
+    return load(tx, frame, first_groups, default_region=default_region, prefix=prefix)
+
+
+def load(tx: Tx, frame: pd.DataFrame, first_groups: pd.DataFrame, *, default_region: str = "DE",
+         info: pd.DataFrame | None = None, prefix: str = "dd_") -> KeyCounts:
+    """Create the key tables ``{prefix}c`` ... from a key frame.
+
+    Contact info comes from the store for the frame's ids, or from ``info`` (columns
+    ``contact_id, info_type, data, email_key, e164``) for contacts not stored yet.
+    """
+    tx.register("_dd_frame", frame)
+    tx.register("_dd_first", first_groups)
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT * FROM _dd_frame")
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}first AS SELECT DISTINCT id, g FROM _dd_first")
+    tx.unregister("_dd_frame")
+    tx.unregister("_dd_first")
+    if info is None:
+        source = (f"SELECT i.contact_id, i.info_type, i.data, i.email_key, i.e164 FROM contact_info i "
+                  f"WHERE i.info_type IN ({int(InfoType.EMAIL)}, {int(InfoType.PHONE)}, "
+                  f"{int(InfoType.WEBSITE)}) AND i.contact_id IN (SELECT id FROM {prefix}c)")
+    else:
+        tx.register("_dd_info", info)
+        source = "SELECT contact_id, info_type, data, email_key, e164 FROM _dd_info"
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}info AS {source}")
+    if info is not None:
+        tx.unregister("_dd_info")
+    tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}email AS
+        SELECT DISTINCT contact_id AS id, coalesce(email_key, lower(trim(data))) AS k
+        FROM {prefix}info WHERE info_type = {int(InfoType.EMAIL)} AND data LIKE '%_@_%'""")
+    tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}phone_raw AS
+        SELECT i.contact_id AS id, i.data, c.region,
+               coalesce(i.e164, {phone_sql('i.data', 'c.region')}) AS k
+        FROM {prefix}info i JOIN {prefix}c c ON c.id = i.contact_id
+        WHERE i.info_type = {int(InfoType.PHONE)}""")
+    rest = tx.df(f"SELECT DISTINCT data, region FROM {prefix}phone_raw WHERE k IS NULL")
+    if len(rest):
+        rest["k"] = [nz.phone_e164(d, r or default_region) for d, r in zip(rest["data"], rest["region"],
+                                                                             strict=True)]
+        tx.register("_dd_rest", rest)
+        tx.execute(f"""UPDATE {prefix}phone_raw SET k = r.k FROM _dd_rest r
+                       WHERE {prefix}phone_raw.k IS NULL AND {prefix}phone_raw.data = r.data
+                       AND {prefix}phone_raw.region IS NOT DISTINCT FROM r.region""")
+        tx.unregister("_dd_rest")
+    tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}phone AS
+        SELECT DISTINCT id, k FROM {prefix}phone_raw WHERE k IS NOT NULL""")
+    freemail = ", ".join(f"'{d}'" for d in sorted(FREEMAIL))
+    web = "lower(trim(i.data))"
+    host = (f"regexp_replace(regexp_replace(regexp_replace({web}, '^[a-z][a-z0-9+.-]*://', ''), "
+            f"'[/?#:].*$', ''), '^www\\.', '')")
+    tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}domain AS
+        SELECT DISTINCT i.contact_id AS id, {host} AS k
+        FROM {prefix}info i JOIN {prefix}c c ON c.id = i.contact_id
+        WHERE c.kind = 'C' AND i.info_type = {int(InfoType.WEBSITE)} AND {host} LIKE '%_._%'
+        UNION
+        SELECT e.id, split_part(e.k, '@', 2) FROM {prefix}email e JOIN {prefix}c c ON c.id = e.id
+        WHERE c.kind = 'C' AND split_part(e.k, '@', 2) NOT IN ({freemail})""")
+    for table in ("email", "phone", "domain"):
+        tx.execute(f"""ALTER TABLE {prefix}c ADD COLUMN n_{table} INTEGER""")
+        tx.execute(f"""UPDATE {prefix}c SET n_{table} = s.n FROM
+            (SELECT id, count(*) AS n FROM {prefix}{table} GROUP BY id) s WHERE s.id = {prefix}c.id""")
+    counts = tx.one(f"""SELECT (SELECT count(*) FROM {prefix}c), (SELECT count(*) FROM {prefix}email),
+                        (SELECT count(*) FROM {prefix}phone)""")
+    assert counts is not None
+    return KeyCounts(int(counts[0]), int(counts[1]), int(counts[2]), len(rest))
+
+
+def drop(tx: Tx, prefix: str = "dd_") -> None:
+    """Drop the key tables (temp tables vanish with the connection anyway)."""
+    for name in ("c", "first", "info", "email", "phone_raw", "phone", "domain"):
+        tx.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
