@@ -83,6 +83,10 @@ def _register() -> None:
     for command in [*io_cmds.COMMANDS, *csv_cmds.COMMANDS, *photo_cmds.COMMANDS,
                     *sample_cmds.COMMANDS, *merge_cmds.COMMANDS]:
         cli.add_command(command)
+    from . import edit_cmds
+
+    for command in edit_cmds.COMMANDS:
+        cli.add_command(command)
 
 
 _register()
