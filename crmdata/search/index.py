@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..model import CustomFieldType, InfoType
-from .normalise import fold_sql, signature_sql, words_sql
+from .normalise import fold, fold_sql, signature, signature_sql, words, words_sql
 
 if TYPE_CHECKING:
     from ..db import Tx
@@ -46,7 +46,13 @@ CREATE_TABLES: tuple[str, ...] = (
 )
 CREATE_INDEXES: tuple[str, ...] = (
     "CREATE INDEX search_tokens_contact ON search_tokens (contact_id)",
+    # refreshing a few contacts, and reading one page of contacts, look rows up by contact
+    "CREATE INDEX contact_info_by_contact ON contact_info (contact_id)",
+    "CREATE INDEX custom_values_by_contact ON custom_values (contact_id)",
+    "CREATE INDEX contact_tags_by_contact ON contact_tags (contact_id)",
 )
+#: Up to this many touched contacts are refreshed by index lookups; more by set-based scans.
+SMALL_REFRESH = 2000
 
 _ADDRESS_TEXT = (
     f"CASE WHEN i.info_type = {int(InfoType.ADDRESS)} AND coalesce(i.street, i.city, i.state, "
@@ -55,34 +61,38 @@ _ADDRESS_TEXT = (
 )
 
 
-def source_sql(ids_table: str) -> str:
-    """``(contact_id, slot, text)`` of every searched field of the contacts in ``ids_table``."""
-    in_ids = f"IN (SELECT id FROM {ids_table})"
+def source_sql(member: str) -> str:
+    """``(contact_id, slot, text)`` of every searched field of the contacts whose id is ``member``.
+
+    ``member`` is a membership test such as ``IN (SELECT id FROM t)`` or ``= ANY(?)``; it
+    appears :data:`SOURCE_ID_USES` times.
+    """
     return f"""
-    SELECT c.id AS contact_id, 0 AS slot,
+    SELECT c.id AS contact_id, unnest([0, 1, 2, 3, 4]) AS slot, unnest([
            CASE WHEN c.is_company THEN c.company_name
-                ELSE concat_ws(' ', c.first_name, c.last_name) END AS text
-      FROM contacts c WHERE c.id {in_ids}
-    UNION ALL SELECT c.id, 1, CASE WHEN NOT c.is_company THEN c.company_name END
-      FROM contacts c WHERE c.id {in_ids}
-    UNION ALL SELECT c.id, 2, c.title FROM contacts c WHERE c.id {in_ids}
-    UNION ALL SELECT c.id, 3, c.notes FROM contacts c WHERE c.id {in_ids}
-    UNION ALL SELECT c.id, 4, c.industry FROM contacts c WHERE c.id {in_ids}
+                ELSE concat_ws(' ', c.first_name, c.last_name) END,
+           CASE WHEN NOT c.is_company THEN c.company_name END,
+           c.title, c.notes, c.industry]) AS text
+      FROM contacts c WHERE c.id {member}
     UNION ALL SELECT i.contact_id,
            ({SLOT_INFO} + row_number() OVER (PARTITION BY i.contact_id ORDER BY i.id))::INTEGER,
            {_ADDRESS_TEXT}
-      FROM contact_info i WHERE i.contact_id {in_ids}
+      FROM (SELECT * FROM contact_info WHERE contact_id {member}) i
     UNION ALL SELECT v.contact_id, {SLOT_CUSTOM} + v.field_id, v.value
-      FROM custom_values v JOIN custom_fields f ON f.id = v.field_id
+      FROM (SELECT * FROM custom_values WHERE contact_id {member}) v
+      JOIN custom_fields f ON f.id = v.field_id
       WHERE f.field_type NOT IN ({int(CustomFieldType.CHECKBOX)}, {int(CustomFieldType.HEADING)})
-        AND v.contact_id {in_ids}
     UNION ALL SELECT ct.contact_id, {SLOT_TAG} + ct.tag_id, t.title
-      FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.contact_id {in_ids}
+      FROM (SELECT * FROM contact_tags WHERE contact_id {member}) ct
+      JOIN tags t ON t.id = ct.tag_id
     """
 
 
-def tokens_sql(ids_table: str) -> str:
-    """``(token, contact_id, slot, pos)`` rows for the contacts in ``ids_table``."""
+SOURCE_ID_USES = 4
+
+
+def tokens_sql(member: str) -> str:
+    """``(token, contact_id, slot, pos)`` rows for the contacts whose id is ``member``."""
     wa = words_sql(fold_sql("text"))
     wb = words_sql(fold_sql("text", umlauts=True))
     return f"""
@@ -93,7 +103,7 @@ def tokens_sql(ids_table: str) -> str:
                unnest(range(len(wa)))::INTEGER AS pos
         FROM (
             SELECT contact_id, slot::INTEGER AS slot, {wa} AS wa, {wb} AS wb
-            FROM ({source_sql(ids_table)}) src
+            FROM ({source_sql(member)}) src
             WHERE text IS NOT NULL AND text <> ''
         ) w
     ) u
@@ -110,7 +120,7 @@ def refresh_statements(ids_sql: str) -> tuple[str, ...]:
         f"CREATE OR REPLACE TEMP TABLE _search_ids AS "
         f"SELECT DISTINCT id FROM ({ids_sql}) AS t(id) WHERE id IS NOT NULL",
         "DELETE FROM search_tokens WHERE contact_id IN (SELECT id FROM _search_ids)",
-        f"CREATE OR REPLACE TEMP TABLE _search_new AS {tokens_sql('_search_ids')}",
+        f"CREATE OR REPLACE TEMP TABLE _search_new AS {tokens_sql('IN (SELECT id FROM _search_ids)')}",
         "INSERT INTO search_tokens SELECT token, contact_id, slot, pos FROM _search_new "
         "ORDER BY token",
         f"INSERT INTO search_terms SELECT term, length(term), {signature_sql('term')} "
@@ -129,8 +139,67 @@ def migration_statements() -> tuple[str, ...]:
     )
 
 
+_ID_LIST = "= ANY(?::BIGINT[])"
+
+
+def python_tokens(
+    texts: Sequence[tuple[int, int, str | None]],
+) -> tuple[list[str], list[int], list[int], list[int]]:
+    """:func:`tokens_sql` in Python, as columns (token, contact_id, slot, pos).
+
+    For a few contacts this is much faster than DuckDB's Unicode regular expressions, whose
+    set-up alone costs more than tokenising an edit; the two must agree (tested).
+    """
+    tok: list[str] = []
+    cid: list[int] = []
+    slot: list[int] = []
+    pos: list[int] = []
+    for contact_id, slot_no, text in texts:
+        if not text:
+            continue
+        for i, (a, b) in enumerate(zip(words(fold(text)), words(fold(text, umlauts=True)),
+                                       strict=False)):
+            for form in (a,) if a == b else (a, b):
+                tok.append(form)
+                cid.append(contact_id)
+                slot.append(slot_no)
+                pos.append(i)
+    return tok, cid, slot, pos
+
+
+def _small_refresh(tx: Tx, ids: list[int]) -> None:
+    """Refresh a few contacts: index lookups to read them, tokens made in Python."""
+    texts = tx.rows(source_sql(_ID_LIST), [ids] * SOURCE_ID_USES)
+    tok, cid, slot, pos = python_tokens([(int(r[0]), int(r[1]), r[2]) for r in texts])
+    order = sorted(range(len(tok)), key=tok.__getitem__)
+    tx.execute(f"DELETE FROM search_tokens WHERE contact_id {_ID_LIST}", [ids])
+    if tok:
+        tx.execute(
+            "INSERT INTO search_tokens SELECT unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
+            "unnest(?::INTEGER[]), unnest(?::INTEGER[])",
+            [[tok[i] for i in order], [cid[i] for i in order], [slot[i] for i in order],
+             [pos[i] for i in order]],
+        )
+        terms = sorted(set(tok))
+        tx.execute(
+            "INSERT INTO search_terms SELECT unnest(?::VARCHAR[]), unnest(?::INTEGER[]), "
+            "unnest(?::BIGINT[]) ON CONFLICT DO NOTHING",
+            [terms, [len(t) for t in terms], [signature(t) for t in terms]],
+        )
+
+
 def refresh(tx: Tx, ids_sql: str, params: Sequence[object] = ()) -> None:
-    """Rebuild the index rows of the contacts ``ids_sql`` selects, inside the caller's transaction."""
+    """Rebuild the index rows of the contacts ``ids_sql`` selects, inside the caller's transaction.
+
+    A few ids (an edit) go by index lookups; many (an import) by one set-based pass.
+    """
+    ids = [int(r[0]) for r in tx.rows(
+        f"SELECT DISTINCT id FROM ({ids_sql}) AS t(id) WHERE id IS NOT NULL "
+        f"LIMIT {SMALL_REFRESH + 1}", list(params))]
+    if len(ids) <= SMALL_REFRESH:
+        if ids:
+            _small_refresh(tx, ids)
+        return
     statements = refresh_statements(ids_sql)
     tx.execute(statements[0], list(params))
     for statement in statements[1:]:

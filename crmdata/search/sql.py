@@ -202,18 +202,20 @@ def select_parts(
         return "", f"WHERE {view} AND {fsql}", [*view_params, *fparams]
     hits, params = hits_sql(query, resolved)
     cte = f"WITH hits AS ({hits})"
+    matched = "c.id IN (SELECT contact_id FROM hits)"
     if include_company_persons:
+        # persons of matching companies the user may view (an invisible company pulls in nothing)
         cvis, cvis_params = view_predicate(user, "co")
         cte += (
-            ", matched AS (SELECT contact_id AS id FROM hits UNION "
-            "SELECT p.id FROM contacts p WHERE NOT p.is_company AND p.company_id IN ("
-            "SELECT co.id FROM contacts co WHERE co.is_company "
-            f"AND co.id IN (SELECT contact_id FROM hits) AND {cvis}))"
+            ", hit_companies AS (SELECT co.id FROM contacts co WHERE co.is_company "
+            f"AND co.id IN (SELECT contact_id FROM hits) AND {cvis})"
         )
         params += cvis_params
-    else:
-        cte += ", matched AS (SELECT contact_id AS id FROM hits)"
-    where = f"WHERE c.id IN (SELECT id FROM matched) AND {view} AND {fsql}"
+        matched = (
+            f"({matched} OR (NOT c.is_company "
+            "AND c.company_id IN (SELECT id FROM hit_companies)))"
+        )
+    where = f"WHERE {matched} AND {view} AND {fsql}"
     return cte, where, [*params, *view_params, *fparams]
 
 

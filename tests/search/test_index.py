@@ -1,0 +1,121 @@
+"""The search index stays current: same transaction as every write, both refresh paths agree,
+and a store opened at schema version 1 gets its index built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from crmdata import Store
+from crmdata.derived import contacts_changed
+from crmdata.schema import MIGRATIONS
+from crmdata.search import index
+from crmdata.search.api import search
+
+from .data import add_contacts, populate
+
+TOKENS = "SELECT token, contact_id, slot, pos FROM search_tokens ORDER BY ALL"
+
+
+def _found(store: Store, text: str) -> set[int]:
+    return set(search(store, text, page_size=1000).frame["id"].astype(int))
+
+
+def test_small_and_bulk_refresh_agree(store: Store) -> None:
+    """Edits tokenise in Python, imports in SQL: both must give the same rows."""
+    populate(store, n=120, seed=3)
+    with store.db.read() as tx:
+        small = tx.rows(TOKENS)
+        n_contacts = tx.scalar("SELECT count(*) FROM contacts")
+    assert n_contacts <= index.SMALL_REFRESH and len(small) > 1000
+    with store.db.transaction() as tx:
+        tx.execute("DELETE FROM search_tokens")
+        for statement in index.refresh_statements("SELECT id FROM contacts"):
+            tx.execute(statement)
+        bulk = tx.rows(TOKENS)
+        missing_terms = tx.scalar(
+            "SELECT count(*) FROM (SELECT DISTINCT token FROM search_tokens) "
+            "WHERE token NOT IN (SELECT term FROM search_terms)")
+    assert bulk == small
+    assert missing_terms == 0
+
+
+def test_python_tokens_match_sql(store: Store) -> None:
+    texts = [(1, 0, "Jürgen Müller-Lüdenscheidt"), (1, 3, "lore.hamann@gmail.com, 50% a_b"),
+             (2, 100, "ΟΔΟΣ Straße Ørsted u\u0308ber"), (2, 101, None), (3, 4, "")]
+    tok, cid, slot, pos = index.python_tokens(texts)
+    with store.db.read() as tx:
+        tx.execute("CREATE TEMP TABLE src AS SELECT * FROM (VALUES "
+                   + ", ".join("(?, ?, ?)" for _ in texts) + ") t(contact_id, slot, text)",
+                   [v for row in texts for v in row])
+        member = "IN (1, 2, 3)"
+        sql = index.tokens_sql(member).replace(index.source_sql(member), "SELECT * FROM src")
+        assert "FROM (SELECT * FROM src) src" in sql
+        rows = tx.rows(sql + " ORDER BY ALL")
+    assert sorted(zip(tok, cid, slot, pos, strict=True)) == sorted(rows)
+
+
+def test_search_sees_every_write_at_once(store: Store) -> None:
+    (anna,) = add_contacts(store, [{"first": "Anna", "last": "Oldname", "email": "anna@old.example"}])
+    assert _found(store, "oldname") == {anna}
+    with store.db.transaction() as tx:
+        tx.execute("UPDATE contacts SET last_name = 'Neuname', title = 'Geschäftsführerin' WHERE id = ?",
+                   [anna])
+        tx.execute("UPDATE contact_info SET data = 'anna@new.example' WHERE contact_id = ?", [anna])
+        tx.execute("INSERT INTO contact_tags VALUES (?, 2)", [anna])
+        contacts_changed(tx, "SELECT CAST(? AS BIGINT)", [anna])
+    assert _found(store, "oldname") == set() and _found(store, "old.example") == set()
+    assert _found(store, "neuname") == _found(store, "new.example") == {anna}
+    assert _found(store, "geschaeftsfuehrerin") == _found(store, "customer") == {anna}
+    assert _found(store, '"anna neuname"') == {anna}
+    with store.db.transaction() as tx:
+        tx.execute("DELETE FROM contact_info WHERE contact_id = ?", [anna])
+        tx.execute("DELETE FROM contact_tags WHERE contact_id = ?", [anna])
+        tx.execute("DELETE FROM contacts WHERE id = ?", [anna])
+        contacts_changed(tx, "SELECT CAST(? AS BIGINT)", [anna])
+    assert _found(store, "anna") == set()
+    with store.db.read() as tx:
+        assert tx.scalar("SELECT count(*) FROM search_tokens WHERE contact_id = ?", [anna]) == 0
+
+
+def test_failed_write_leaves_the_index_as_it_was(store: Store) -> None:
+    (cid,) = add_contacts(store, [{"first": "Berta", "last": "Stable"}])
+    with store.db.read() as tx:
+        before = tx.rows(TOKENS)
+    with pytest.raises(RuntimeError), store.db.transaction() as tx:
+        tx.execute("UPDATE contacts SET last_name = 'Changed' WHERE id = ?", [cid])
+        contacts_changed(tx, "SELECT CAST(? AS BIGINT)", [cid])
+        raise RuntimeError("the writer fails after refreshing")
+    with store.db.read() as tx:
+        assert tx.rows(TOKENS) == before
+    assert _found(store, "stable") == {cid} and _found(store, "changed") == set()
+
+
+def test_large_refresh_goes_set_based(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index, "SMALL_REFRESH", 2)
+    ids = add_contacts(store, [{"first": f"Name{i}", "last": "Bulk"} for i in range(5)])
+    assert _found(store, "bulk") == set(ids)
+    assert _found(store, "name3") == {ids[3]}
+
+
+def test_store_at_schema_1_gets_its_index(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    for statement in MIGRATIONS[0].statements:
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute(
+        "INSERT INTO contacts (id, is_company, first_name, last_name, display_name, share_type, "
+        "created_by, created_at, updated_by, updated_at) VALUES "
+        "(1, FALSE, 'Grete', 'Größe', 'Grete Größe', 1, 1, now(), 1, now()), "
+        "(2, TRUE, NULL, NULL, 'Old Firm', 1, 1, now(), 1, now())")
+    con.execute("UPDATE contacts SET company_name = 'Old Firm' WHERE id = 2")
+    con.execute("INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary) "
+                "VALUES (1, 1, 1, 1, 'grete@firm.example', TRUE)")
+    con.close()
+    with Store(path) as store:
+        assert store.db.schema_version == MIGRATIONS[-1].version
+        assert _found(store, "grosse") == _found(store, "firm.example") == {1}
+        assert _found(store, "old firm") == {2}
