@@ -87,6 +87,10 @@ def _register() -> None:
 
     for command in edit_cmds.COMMANDS:
         cli.add_command(command)
+    from . import search_cmds
+
+    for command in search_cmds.COMMANDS:
+        cli.add_command(command)
 
 
 _register()
