@@ -220,7 +220,8 @@ def _current(tx: Any, images: list[Any], contact_ids: list[int]) -> dict[str, di
     out: dict[str, dict[tuple[Any, ...], Any]] = dict(capture_contacts(tx, contact_ids))
     for table, (keys, _col) in LINKED_TABLES.items():  # by the first key column, then by key
         firsts = sorted({int(k[keys[0]]) for t, k, *_x in images if t == table})
-        out[table] = journal.capture(tx, table, keys, f"{keys[0]} IN ({IDS_SQL})", [firsts])
+        rows = journal.capture(tx, table, keys, f"{keys[0]} IN ({IDS_SQL})", [firsts])
+        out[table] = {k: {c: canonical(v) for c, v in row.items()} for k, row in rows.items()}
     tag_ids = [int(k["id"]) for t, k, *_x in images if t == "tags"]
     out["tags"] = journal.capture(tx, "tags", ("id",), f"id IN ({IDS_SQL})", [tag_ids])
     return out

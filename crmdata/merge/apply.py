@@ -20,7 +20,7 @@ from .. import journal
 from ..db import Tx
 from ..derived import contacts_changed
 from ..edit.apply import write_rows
-from ..edit.state import CONTACT_TABLES, display_name
+from ..edit.state import CONTACT_TABLES, capture_contacts, display_name
 from ..errors import Conflict
 from .load import IDS_SQL, load_records
 from .plan import COMPANY_FIELDS, PERSON_FIELDS, MergePlan, custom_field_names
@@ -63,8 +63,7 @@ def _stale(plan: MergePlan, fresh: tuple[Any, ...], expected: Mapping[int, int])
 
 
 def _capture(tx: Tx, ids: list[int]) -> dict[str, Rows]:
-    return {t: journal.capture(tx, t, keys, f"{col} IN ({IDS_SQL})", [ids])
-            for t, (keys, col) in CONTACT_TABLES.items()}
+    return capture_contacts(tx, ids)
 
 
 def _targets(plan: MergePlan, before: dict[str, Rows], user_id: int, now: str) -> dict[str, Rows]:

@@ -32,7 +32,7 @@ def setup(store_path: Path) -> Iterator[tuple[Path, list[int]]]:
                person(store, "Jane", "jd@x.de", industry="Retail")]
         cs = store.change()
         cs.set_access(ids[2], ShareType.NONE, ["admin"])
-        cs.commit()
+        cs.commit(on_duplicate="save")
     yield store_path, ids
 
 

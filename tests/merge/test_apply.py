@@ -159,9 +159,20 @@ def test_undo_refuses_after_a_later_change(store: Store, cluster: dict[str, int]
     result = store.merge(store.plan_merge([a, b]))
     cs = store.change()
     cs.update(a, title="Boss")
-    cs.commit()
+    cs.commit(on_duplicate="save")
     with pytest.raises(Conflict, match="changed since"):
         store.undo(result.change_set_id)
+
+
+def test_undo_refuses_when_a_removed_id_was_given_to_a_new_contact(store: Store) -> None:
+    a = person(store, "Jane", emails=("a@x.de",), title="CEO")
+    b = person(store, "Jane")
+    result = store.merge(store.plan_merge([a, b]))
+    assert result.removed_ids == (b,)
+    newcomer = person(store, "Newcomer")  # ids are max + 1, so b's id comes back
+    with pytest.raises(Conflict, match=f"contact {newcomer}"):
+        store.undo(result.change_set_id)
+    assert store.contact(newcomer).fields["first_name"] == "Newcomer"
 
 
 def test_choices_override_the_rule(store: Store, cluster: dict[str, int]) -> None:
@@ -201,7 +212,7 @@ def test_stale_plan_conflicts_and_changes_nothing(store: Store, cluster: dict[st
     plan = store.plan_merge([a, b])
     cs = store.change()
     cs.update(b, notes="edited meanwhile")
-    cs.commit()
+    cs.commit(on_duplicate="save")
     before = snapshot(store)
     with pytest.raises(Conflict, match=f"contact {b} .* changed after you read it"):
         store.merge(plan)
