@@ -12,12 +12,16 @@ from click.testing import CliRunner
 
 from crmdata import NotFound, Store
 from crmdata.cli import cli
+from crmdata.edit import ExactKeyChecker
 from crmdata.merge.batch import merge_clusters, qualifying_clusters
 from crmdata.model import ShareType
 
+#: Building test contacts needs no fuzzy duplicate check (it only warns; they are saved anyway).
+QUICK = ExactKeyChecker()
+
 
 def person(store: Store, first: str, email: str, **fields: object) -> int:
-    cs = store.change()
+    cs = store.change(checker=QUICK)
     ref = cs.create_person(first, "Doe", **fields)
     cs.add_info(ref, "email", email)
     return cs.commit(on_duplicate="save").created[ref]
@@ -30,7 +34,7 @@ def setup(store_path: Path) -> Iterator[tuple[Path, list[int]]]:
         ids = [person(store, "Jane", "jane@x.de", title="CEO", notes="first"),
                person(store, "Jane", "JANE@x.de", notes="second"),
                person(store, "Jane", "jd@x.de", industry="Retail")]
-        cs = store.change()
+        cs = store.change(checker=QUICK)
         cs.set_access(ids[2], ShareType.NONE, ["admin"])
         cs.commit(on_duplicate="save")
     yield store_path, ids

@@ -10,8 +10,12 @@ import pytest
 from PIL import Image
 
 from crmdata import AccessDenied, Conflict, NotFound, Store
+from crmdata.edit import ExactKeyChecker
 from crmdata.merge.plan import MergeRefused
 from crmdata.model import ShareType
+
+#: Building test contacts needs no fuzzy duplicate check (it only warns; they are saved anyway).
+QUICK = ExactKeyChecker()
 
 NOW = datetime(2026, 1, 1)
 
@@ -19,7 +23,7 @@ NOW = datetime(2026, 1, 1)
 def person(store: Store, first: str, last: str = "Doe", *, emails: tuple[str, ...] = (),
            phones: tuple[str, ...] = (), tags: tuple[str, ...] = (), custom: dict[str, str] | None = None,
            share_type: int | None = None, managers: list[str] | None = None, **fields: Any) -> int:
-    cs = store.change(region="DE")
+    cs = store.change(region="DE", checker=QUICK)
     ref = cs.create_person(first, last, **fields)
     for e in emails:
         cs.add_info(ref, "email", e)
@@ -35,7 +39,7 @@ def person(store: Store, first: str, last: str = "Doe", *, emails: tuple[str, ..
 
 
 def company(store: Store, name: str, **fields: Any) -> int:
-    cs = store.change()
+    cs = store.change(checker=QUICK)
     ref = cs.create_company(name, **fields)
     return cs.commit(on_duplicate="save").created[ref]
 
@@ -157,7 +161,7 @@ def test_merge_then_undo_restores_every_table_exactly(store: Store, cluster: dic
 def test_undo_refuses_after_a_later_change(store: Store, cluster: dict[str, int]) -> None:
     a, b = cluster["a"], cluster["b"]
     result = store.merge(store.plan_merge([a, b]))
-    cs = store.change()
+    cs = store.change(checker=QUICK)
     cs.update(a, title="Boss")
     cs.commit(on_duplicate="save")
     with pytest.raises(Conflict, match="changed since"):
@@ -210,7 +214,7 @@ def test_mixed_kinds_are_refused(store: Store) -> None:
 def test_stale_plan_conflicts_and_changes_nothing(store: Store, cluster: dict[str, int]) -> None:
     a, b = cluster["a"], cluster["b"]
     plan = store.plan_merge([a, b])
-    cs = store.change()
+    cs = store.change(checker=QUICK)
     cs.update(b, notes="edited meanwhile")
     cs.commit(on_duplicate="save")
     before = snapshot(store)
