@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..model import ADDRESS_PARTS, INFO_TYPE_LABELS, CustomFieldType, InfoType, ShareType, categories
 from .editor_state import FORM_FIELDS, EditorState, InfoDraft, history_entries
+from .state import one_connection
 from .widgets import banner, button, chip, classed, problems_html, show_notice
 
 SHARE_CHOICES = (
@@ -88,7 +89,8 @@ class ContactEditor:
         s = self.state
         show_notice(self.banner, s.notice)
         old, self._owned, self.inputs = self._owned, [], {}
-        self.form.children = self._build()
+        with one_connection(s.store):
+            self.form.children = self._build()
         for widget in old:
             widget.close()
 
@@ -291,7 +293,7 @@ class ContactEditor:
                 t = self._own(
                     classed(
                         w.Text(value=r.address.get(p, ""), placeholder=p, layout=w.Layout(width="110px")),
-                        "crm-info-address",
+                        "crm-address-part",
                         f"crm-address-{p}",
                     )
                 )

@@ -22,7 +22,7 @@ from ..edit.validate import select_options
 from ..errors import Problem, ValidationFailed
 from ..model import ADDRESS_PARTS, CustomFieldType, FieldScope, InfoType, ShareType, default_category
 from ..store import ContactDetail
-from .state import Notice, Observable, error_text
+from .state import Notice, Observable, error_text, one_connection
 
 #: Contact fields the form edits, with their labels (``title`` is the position).
 FORM_FIELDS: dict[str, str] = {
@@ -214,6 +214,10 @@ class EditorState(Observable):
         """Read a contact into the draft (NotFound shows as a notice)."""
 
         def run() -> None:
+            with one_connection(self.store):
+                read()
+
+        def read() -> None:
             detail = self.store.contact(int(contact_id))
             self.detail = detail
             self.contact_id = detail.id

@@ -58,6 +58,12 @@ class Notice:
     text: str
 
 
+def one_connection(store: Any) -> Any:
+    """A block in which the store's reads share one connection (opening the file costs
+    tens of milliseconds; a dashboard redraw makes several reads)."""
+    return store.db.read()
+
+
 def error_text(exc: BaseException) -> str:
     """The message to show for an exception: its own for crmdata errors, a generic one else."""
     if isinstance(exc, CrmDataError):
@@ -199,7 +205,8 @@ class ContactsState(Observable):
 
     def __post_init__(self) -> None:
         Observable.__init__(self)
-        self.choices = Choices.read(self.store)
+        with one_connection(self.store):
+            self.choices = Choices.read(self.store)
         self._colors = dict(self.choices.temperatures)
         self._open_callbacks: list[Callable[[int], None]] = []
 
@@ -208,6 +215,10 @@ class ContactsState(Observable):
         """Run the search for the current query, filters, sort and page; keep rows or error."""
 
         def run() -> None:
+            with one_connection(self.store):
+                fetch()
+
+        def fetch() -> None:
             result = search(
                 self.store,
                 self.query,

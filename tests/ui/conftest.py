@@ -1,0 +1,29 @@
+"""Fixtures of the dashboard tests: one sample store built per session, a fresh copy per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crmdata import Store
+
+from .helpers import build_sample_store, copy_store
+
+
+@pytest.fixture(scope="session")
+def sample_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_sample_store(tmp_path_factory.mktemp("sample") / "crm.duckdb")
+
+
+@pytest.fixture
+def sample_path(sample_store_file: Path, tmp_path: Path) -> Path:
+    return copy_store(sample_store_file, tmp_path / "crm.duckdb")
+
+
+@pytest.fixture
+def sample(sample_path: Path) -> Iterator[Store]:
+    s = Store(sample_path)
+    yield s
+    s.close()

@@ -1,0 +1,106 @@
+"""The contacts dashboard driven from Python: set .value, .click(), check against the library."""
+
+from __future__ import annotations
+
+from crmdata import Store
+from crmdata.search.api import search
+from crmdata.ui.contacts import ContactsDashboard
+
+from .helpers import LORE_EMAIL
+
+
+def _shown_ids(d: ContactsDashboard) -> list[int]:
+    return [r.contact_id for r in d.rows if r.contact_id is not None]
+
+
+def test_first_page_lists_every_contact_25_at_a_time(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    total = sample.count()
+    assert f"of {total:,} contacts" in d.count.value
+    assert len(_shown_ids(d)) == 25
+    assert _shown_ids(d) == [int(i) for i in search(sample).frame["id"]]
+    assert d.prev.disabled and not d.next.disabled
+    hidden = ContactsDashboard(sample, page_size=500)
+    assert sum(r.box.layout.display != "none" for r in hidden.rows) == total
+
+
+def test_search_box_uses_the_query_language(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    d.search.value = "hamann"
+    assert _shown_ids(d) == [int(i) for i in search(sample, "hamann").frame["id"]]
+    assert any(r.name.description == "Lore Hamann" for r in d.rows if r.contact_id)
+    row = next(r for r in d.rows if r.name.description == "Lore Hamann")
+    assert LORE_EMAIL in row.cells.value and "Hot" in row.cells.value and "Lead" in row.cells.value
+    d.search.value = "Ham?nn"
+    assert "Lore Hamann" in [r.name.description for r in d.rows if r.contact_id]
+
+
+def test_malformed_query_shows_the_message_not_a_traceback(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    before = _shown_ids(d)
+    d.search.value = '"never closed'
+    assert "crm-notice-error" in d.banner.value and "never closed" in d.banner.value
+    assert "Traceback" not in d.banner.value
+    assert _shown_ids(d) == before  # the last good page stays
+    d.search.value = ""
+    assert d.banner.layout.display == "none"
+
+
+def test_filters_combine_and_clear(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    hot = next(t for t in d.temps if t.description == "Hot")
+    hot.value = True
+    expected = search(sample, temperatures=["Hot"])
+    assert f"of {expected.total:,} contacts" in d.count.value
+    d.show.value = "persons"
+    d.tags.value = ["Lead"]
+    expected = search(sample, show="persons", temperatures=["Hot"], tags=["Lead"])
+    assert _shown_ids(d) == [int(i) for i in expected.frame["id"]]
+    assert expected.total >= 1  # Lore is a hot person tagged Lead
+    d.access.value = "restricted"
+    assert "No contacts match" in d.count.value
+    d.clear.click()
+    assert not hot.value and d.show.value == "all" and d.tags.value == []
+    assert f"of {sample.count():,} contacts" in d.count.value
+
+
+def test_sort_and_pages(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    d.sort.value = "last_name"
+    d.desc.value = True
+    expected = search(sample, sort="last_name", descending=True, page=2)
+    d.next.click()
+    assert "page 2 of" in d.count.value
+    assert _shown_ids(d) == [int(i) for i in expected.frame["id"]]
+    d.prev.click()
+    assert "page 1 of" in d.count.value and d.prev.disabled
+
+
+def test_clicking_a_row_opens_the_contact_in_the_editor(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    d.search.value = "hamann"
+    row = next(r for r in d.rows if r.name.description == "Lore Hamann")
+    assert d.editor is not None and d.editor.widget.layout.display == "none"
+    row.name.click()
+    assert d.editor.widget.layout.display != "none"
+    assert d.editor.state.contact_id == row.contact_id
+    assert d.editor.inputs["first_name"].value == "Lore"
+
+
+def test_saving_in_the_editor_refreshes_the_list(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    d.search.value = "hamann"
+    next(r for r in d.rows if r.name.description == "Lore Hamann").name.click()
+    assert d.editor is not None
+    d.editor.inputs["last_name"].value = "Hamann-Berg"
+    d.editor.inputs["save"].click()
+    assert "Lore Hamann-Berg" in [r.name.description for r in d.rows if r.contact_id]
+
+
+def test_rows_show_thumbnails(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    assert all(
+        r.thumb.value[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xdb")
+        for r in d.rows
+        if r.contact_id
+    )
