@@ -151,7 +151,7 @@ MOBILE_AREAS: dict[str, tuple[str, ...]] = {
 def companies(rng: Rng, count: int) -> Components:
     """``count`` companies with unique names and domains, addresses, phones and lists."""
     loc = rng.choice(len(N.LOCALES), count, p=np.asarray(N.LOCALE_WEIGHTS))
-    core = _company_cores(rng, loc)
+    core, core_slug = _company_cores(rng, loc)
     legal = empty(count)
     for li, name in enumerate(N.LOCALES):
         m = loc == li
@@ -164,16 +164,17 @@ def companies(rng: Rng, count: int) -> Components:
             break
         place = addresses(rng, loc[clash])["city"]
         core[clash] = core[clash] + " " + place
+        core_slug[clash] = core_slug[clash] + "-" + mapped(place, slug)
         names[clash] = core[clash] + " " + legal[clash]
     clash = np.flatnonzero(pd.Series(names).duplicated().to_numpy())
     for k, i in enumerate(clash, 2):  # still clashing after six redraws: number them
         core[i] = f"{core[i]} {k}"
+        core_slug[i] = f"{core_slug[i]}-{k}"
     names = core + " " + legal
 
     addr = addresses(rng, loc)
     tld = obj([N.TLD[N.LOCALES[i]] for i in range(len(N.LOCALES))])[loc]
-    base = mapped(core, slug)
-    domain = unique_suffix(base + "." + tld, lambda v, k: v.replace(".", f"{k}.", 1))
+    domain = unique_suffix(core_slug + "." + tld, lambda v, k: v.replace(".", f"{k}.", 1))
     sub_len = subscriber_lengths(rng, loc, addr["area"])
     u = rng.random((6, count))
     mailbox = obj([("info", "kontakt", "office", "vertrieb"), ("info", "hello", "enquiries", "sales"),
@@ -193,8 +194,8 @@ def companies(rng: Rng, count: int) -> Components:
         "ph_area": addr["area"],
         "ph_sub": digits(rng, sub_len),
         "fax_sub": np.where(has_fax, digits(rng, sub_len), "").astype(object),
-        "facebook": np.where(u[5] < 0.2, "https://www.facebook.com/" + mapped(core, lambda c: slug(c, "")),
-                             "").astype(object),
+        "facebook": only(u[5] < 0.2, lambda r: "https://www.facebook.com/"
+                         + obj([c.replace("-", "") for c in core_slug[r]])),
         "segment": weighted(rng, ("",) + N.INDUSTRY_SEGMENTS, (0.2, 0.35, 0.25, 0.12, 0.08), count),
     }
     for part in ("street", "city", "state", "zip", "country"):
@@ -203,19 +204,29 @@ def companies(rng: Rng, count: int) -> Components:
     return comp
 
 
-def _company_cores(rng: Rng, loc: np.ndarray) -> np.ndarray:
-    """Company names without legal form: "Müller Logistik", "Schäfer & Voß", "Nordwind"."""
+def _company_cores(rng: Rng, loc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Company names without legal form ("Müller Logistik", "Schäfer & Voß", "Nordwind") and
+    their slugs for domains ("mueller-logistik"), built from the slugs of their parts."""
     n = len(loc)
     last = pick_by_locale(rng, loc, N.LAST_NAMES)
     last2 = pick_by_locale(rng, loc, N.LAST_NAMES)
     branch = pick_by_locale(rng, loc, N.BRANCHES)
     brand = pick_by_locale(rng, loc, N.BRAND_HEADS) + pick_by_locale(rng, loc, N.BRAND_TAILS)
     pattern = rng.choice(5, n, p=[0.3, 0.15, 0.2, 0.2, 0.15])
-    return np.select(
-        [pattern == 0, pattern == 1, pattern == 2, pattern == 3],
+    s_last, s_last2, s_branch, s_brand = (mapped(v, slug) for v in (last, last2, branch, brand))
+    conditions = [pattern == 0, pattern == 1, pattern == 2, pattern == 3]
+    core = np.select(
+        conditions,
         [last + " " + branch, last + " & " + last2, brand + " " + branch, brand],
         default=np.where(loc == 0, branch + " " + last, last + " " + branch),
     ).astype(object)
+    joined = np.where(loc == 0, "-und-", "-and-")
+    core_slug = np.select(
+        conditions,
+        [s_last + "-" + s_branch, s_last + joined + s_last2, s_brand + "-" + s_branch, s_brand],
+        default=np.where(loc == 0, s_branch + "-" + s_last, s_last + "-" + s_branch),
+    ).astype(object)
+    return core, core_slug
 
 
 # -- persons -----------------------------------------------------------------------------------

@@ -140,7 +140,8 @@ def _deals_by_id(deals: pd.DataFrame, ids: list[int | None]) -> tuple[pd.DataFra
     keep = main.notna()
 
     def participants(rows: list[int]) -> list[int]:
-        return [int(ids[r - 1]) for r in rows if 1 <= r <= len(ids) and ids[r - 1] is not None]
+        found = (ids[r - 1] if 1 <= r <= len(ids) else None for r in rows)
+        return [int(cid) for cid in found if cid is not None]
 
     frame = pd.DataFrame({
         "contact_id": main[keep],

@@ -123,25 +123,27 @@ def format_phone(locale: str, area: str, subscriber: str, style: int) -> str:
 def format_phones(locale: str, area: np.ndarray, subscriber: np.ndarray, style: np.ndarray) -> np.ndarray:
     """:func:`format_phone` for whole arrays of one locale, with numpy object arithmetic."""
     n = len(area)
-    cut = 3 if locale == "us" else None
-    head = np.asarray([s[:cut] if cut else s[:-4] for s in subscriber], dtype=object)
-    tail = np.asarray([s[cut:] if cut else s[-4:] for s in subscriber], dtype=object)
-    fields = {
-        "a": area,
-        "s": subscriber,
-        "g": head + ("-" if locale == "us" else " ") + tail,
-        "d": head + ("." if locale == "us" else " ") + tail,
-    }
     styles = PHONE_STYLES[locale]
-    out = np.full(n, "", dtype=object)
     which = style % len(styles)
+    used = {name for template in styles for _, name, _, _ in Formatter().parse(template) if name}
+    fields = {"a": area, "s": subscriber}
+    if used & {"g", "d"}:
+        cut = 3 if locale == "us" else None
+        head = np.asarray([s[:cut] if cut else s[:-4] for s in subscriber], dtype=object)
+        tail = np.asarray([s[cut:] if cut else s[-4:] for s in subscriber], dtype=object)
+        if "g" in used:
+            fields["g"] = head + ("-" if locale == "us" else " ") + tail
+        if "d" in used:
+            fields["d"] = head + ("." if locale == "us" else " ") + tail
+    out = np.full(n, "", dtype=object)
     for k, template in enumerate(styles):
         m = which == k
         if not m.any():
             continue
-        text = np.full(int(m.sum()), "", dtype=object)
+        text: np.ndarray | str = ""
         for literal, name, _, _ in Formatter().parse(template):
-            text = text + literal
+            if literal:
+                text = text + literal
             if name:
                 text = text + fields[name][m]
         out[m] = text
