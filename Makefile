@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STORE  := data/crm.duckdb
-SAMPLE := data/sample_contacts.csv
+SAMPLE := data/sample_contacts.csv data/sample_deals.csv data/sample_history.csv
 
 .PHONY: venv lab test test-fast lint bench clean-store
 
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 $(STORE): $(STAMP) $(SAMPLE)
 	rm -f $(STORE) $(STORE).wal
-	$(BIN)/crmdata --db $(STORE) import $(SAMPLE)
+	$(BIN)/crmdata --db $(STORE) sample load data
 
 lab: $(STORE)
 	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.extension_manager=readonly
