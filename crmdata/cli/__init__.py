@@ -78,10 +78,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    from . import csv_cmds, io_cmds, merge_cmds, photo_cmds, sample_cmds
+    from . import csv_cmds, io_cmds, merge_cmds, photo_cmds, quality_cmds, sample_cmds
 
     for command in [*io_cmds.COMMANDS, *csv_cmds.COMMANDS, *photo_cmds.COMMANDS,
-                    *sample_cmds.COMMANDS, *merge_cmds.COMMANDS]:
+                    *sample_cmds.COMMANDS, *merge_cmds.COMMANDS, *quality_cmds.COMMANDS]:
         cli.add_command(command)
     from . import edit_cmds
 
@@ -90,6 +90,10 @@ def _register() -> None:
     from . import search_cmds
 
     for command in search_cmds.COMMANDS:
+        cli.add_command(command)
+    from . import app_cmds
+
+    for command in app_cmds.COMMANDS:
         cli.add_command(command)
 
 

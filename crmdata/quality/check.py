@@ -48,6 +48,9 @@ FAST_URL_RE = (r"(?i)(https?://)?([a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2
                r"([/?#][^\s\x00-\x1f\x7f]*)?")
 #: SQL twin of :data:`crmdata.quality.text.INTERNATIONAL_RE`.
 INTERNATIONAL_SQL_RE = r"\+[0-9]+([ -][0-9]+)*"
+#: Phones made only of digits, spaces and ( ) . / - (with + in front or not) parse the same as
+#: their digits alone (phonenumbers ignores that punctuation), so they share one library call.
+PLAIN_PHONE_SQL_RE = r"\+?[0-9 ()./\-]+"
 #: Whitespace worth fixing: at the ends, doubled, or tabs and line breaks inside.
 _SPACE_SQL_RE = r"^\s|\s$|\s\s|[\t\r\n]"
 #: Info types with a whitespace check on their value (emails and phones have format rules).
@@ -74,6 +77,7 @@ class CheckOptions:
     as_of: dt.date | None = None  # "today" for staleness; None: the current date
     default_region: str = DEFAULT_PHONE_REGION
     rules: tuple[Rule, ...] = field(default_factory=lambda: select())
+    workers: int = 1  # processes for the phone library calls on large bases
 
     @property
     def cutoff(self) -> dt.date:
@@ -268,7 +272,10 @@ def phone_candidates_sql(user: User, default_region: str) -> SqlParams:
         )
         SELECT i.contact_id, i.id AS info_id, i.data,
                CASE WHEN starts_with(trim(i.data), '+') THEN ''
-                    ELSE coalesce(r.region, ?) END AS region
+                    ELSE coalesce(r.region, ?) END AS region,
+               CASE WHEN regexp_full_match(trim(i.data), '{PLAIN_PHONE_SQL_RE}')
+                    THEN regexp_replace(trim(i.data), '[ ()./-]', '', 'g')
+                    ELSE trim(i.data) END AS key
         FROM contact_info i JOIN vis ON vis.id = i.contact_id
         LEFT JOIN addr a ON a.contact_id = i.contact_id
         LEFT JOIN q_regions r ON r.country = lower(trim(a.country))
@@ -359,22 +366,61 @@ def _emails(tx: Tx, user: User, opts: CheckOptions, wanted: set[str]) -> dict[st
     return out
 
 
-def phone_facts(data: str, region: str) -> tuple[str | None, str | None, str | None]:
-    """(E.164, international form, problem) of one phone read in ``region``."""
+def phone_facts(text: str, region: str) -> tuple[str | None, str | None]:
+    """(E.164, international form) of one phone read in ``region``; (None, None) when it is no
+    usable number. One library parse, with the same steps as
+    :func:`crmdata.edit.validate.normalise_phone` (which words the problem), and stricter in one
+    way: a number that is possible only locally (no area code) is not usable in a CRM."""
     import phonenumbers
 
-    e164, problem = v.normalise_phone(data, region or DEFAULT_PHONE_REGION)
-    if e164 is None:
-        if region and "region" not in (problem or ""):
-            problem = f"{problem} (read for region {region})"
-        return None, None, problem
-    number = phonenumbers.parse(e164, None)
-    if phonenumbers.is_possible_number_with_reason(number) == \
-            phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
-        # the editing code accepts it (it can be dialled locally); a CRM cannot use it
-        where = f" in region {region}" if region else ""
-        return None, None, f"'{data.strip()}' is a local number without area code{where}"
-    return e164, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL), None
+    text = text.strip()
+    if len(text) > v.MAX_EMAIL_PHONE_LENGTH or not any(ch.isdigit() for ch in text):
+        return None, None
+    try:
+        number = phonenumbers.parse(text, (region or DEFAULT_PHONE_REGION).upper())
+    except phonenumbers.NumberParseException:
+        return None, None
+    if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
+        return None, None
+    return (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+
+
+def phone_problem(data: str, region: str) -> str:
+    """What is wrong with a phone :func:`phone_facts` refused, in the editing code's words."""
+    _e164, problem = v.normalise_phone(data, region or DEFAULT_PHONE_REGION)
+    if problem:
+        return problem if not region or "region" in problem else f"{problem} (read for region {region})"
+    where = f" in region {region}" if region else ""
+    return f"'{data.strip()}' is a local number without area code{where}"
+
+
+def _facts_chunk(pairs: list[tuple[str, str]]) -> list[tuple[str | None, str | None]]:
+    return [phone_facts(k, r) for k, r in pairs]
+
+
+def map_phone_facts(pairs: list[tuple[str, str]], workers: int,
+                    progress: Callable[[Iterable[Any], int], Iterable[Any]] = lambda x, n: x
+                    ) -> list[tuple[str | None, str | None]]:
+    """:func:`phone_facts` of many (value, region) pairs; in ``workers`` processes when there
+    are enough of them to pay for starting those."""
+    chunk = 20_000
+    if workers <= 1 or len(pairs) < 4 * chunk:
+        return [phone_facts(k, r) for k, r in progress(pairs, len(pairs))]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    parts = [pairs[i:i + chunk] for i in range(0, len(pairs), chunk)]
+    out: list[tuple[str | None, str | None]] = []
+    ctx = multiprocessing.get_context("spawn")  # never fork a process holding a DuckDB connection
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            for done in progress(pool.map(_facts_chunk, parts), len(parts)):
+                out.extend(done)
+    except BrokenProcessPool:  # e.g. a script read from stdin cannot be re-imported by workers
+        return [phone_facts(k, r) for k, r in pairs]
+    return out
 
 
 def _phones(tx: Tx, user: User, opts: CheckOptions, wanted: set[str],
@@ -388,23 +434,28 @@ def _phones(tx: Tx, user: User, opts: CheckOptions, wanted: set[str],
         rows = tx.df(*phone_candidates_sql(user, opts.default_region))
     finally:
         tx.unregister("q_regions")
-    keys = rows[["data", "region"]].drop_duplicates()
-    facts = {}
-    for data, region in progress(keys.itertuples(index=False, name=None), len(keys)):
-        facts[(data, region)] = phone_facts(str(data), str(region))
-    invalid, fmt = [], []
-    for r in rows_of(rows):
-        e164, intl, problem = facts[(r.data, r.region)]
-        if problem:
-            invalid.append((r.contact_id, "phone", r.info_id, r.data, problem, None))
-        elif intl is not None and not qt.is_international(r.data, e164):
-            fmt.append((r.contact_id, "phone", r.info_id, r.data,
-                        "phone is not in international format (+country code, digit groups)", intl))
+    keys = rows[["key", "region"]].drop_duplicates()
+    pairs = list(zip(keys["key"].astype(str), keys["region"].astype(str), strict=True))
+    facts = map_phone_facts(pairs, opts.workers, progress)
+    keys = keys.assign(e164=pd.Series([f[0] for f in facts], index=keys.index, dtype=object),
+                       intl=pd.Series([f[1] for f in facts], index=keys.index, dtype=object))
+    rows = rows.merge(keys, on=["key", "region"], how="left")
+    bad = rows[rows["e164"].isna()]
+    good = rows[rows["e164"].notna()]
+    digits = good["data"].str.replace(r"[ -]", "", regex=True)
+    canonical = good["data"].str.fullmatch(INTERNATIONAL_SQL_RE) & (digits == good["e164"])
+    fmt = good[~canonical]
     out = {}
     if "phone_invalid" in wanted:
-        out["phone_invalid"] = _frame(invalid)
+        out["phone_invalid"] = _frame([
+            (r.contact_id, "phone", r.info_id, r.data, phone_problem(str(r.data), str(r.region)), None)
+            for r in rows_of(bad)])
     if "phone_format" in wanted:
-        out["phone_format"] = _frame(fmt)
+        out["phone_format"] = _frame(pd.DataFrame({
+            "contact_id": fmt["contact_id"], "field": "phone", "info_id": fmt["info_id"],
+            "value": fmt["data"],
+            "message": "phone is not in international format (+country code, digit groups)",
+            "fix_value": fmt["intl"]}))
     return out
 
 
@@ -543,12 +594,15 @@ def _finish(tx: Tx, user: User, found: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def check(store: Any, rules: str | Iterable[str] | None = None, *,
           stale_days: int = DEFAULT_STALE_DAYS, as_of: dt.date | None = None,
-          default_region: str = DEFAULT_PHONE_REGION, progress: bool = False) -> pd.DataFrame:
+          default_region: str = DEFAULT_PHONE_REGION, progress: bool = False,
+          workers: int | None = None) -> pd.DataFrame:
     """Every finding of the chosen rules (None: all) on the contacts ``store``'s user may view.
 
     One row per finding, columns :data:`COLUMNS`; worst severity first. ``stale_days`` and
     ``as_of`` set the stale period; ``default_region`` reads phones of contacts whose address
     names no known country. With ``progress`` a bar on standard error follows the rules.
+    ``workers`` processes share the phone library calls of large bases (default 1; worth it
+    only with idle cores, see docs/benchmarks.md).
     """
     import phonenumbers
 
@@ -561,7 +615,9 @@ def check(store: Any, rules: str | Iterable[str] | None = None, *,
         from ..errors import CrmDataError
 
         raise CrmDataError(f"The stale period must be at least 1 day, not {stale_days}.")
-    opts = CheckOptions(int(stale_days), as_of, region, select(rules))
+    if workers is None:
+        workers = 1  # measured: on 2 busy shared cores a second process made the phones slower
+    opts = CheckOptions(int(stale_days), as_of, region, select(rules), max(1, int(workers)))
     bar_fn, step = _progress(progress, len(opts.rules))
     with store.db.read() as tx:
         found = run_rules(tx, store.user, opts, bar_fn, step)
@@ -581,8 +637,7 @@ def _progress(enabled: bool, total: int) -> tuple[Callable[[Iterable[Any], int],
     outer = tqdm(total=total, desc="checking", unit="rule", leave=False)
 
     def values(items: Iterable[Any], n: int) -> Iterable[Any]:
-        return tqdm(items, total=n, desc="phone numbers", unit="value", leave=False,
-                    mininterval=0.5) if n > 10_000 else items
+        return tqdm(items, total=n, desc="phone numbers", leave=False, mininterval=0.5)
 
     def step(label: str | None) -> None:
         if label is None:

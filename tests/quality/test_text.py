@@ -88,3 +88,22 @@ def test_fast_url_pattern_only_passes_what_check_url_accepts(scheme: str, labels
     url = f"{scheme}{'.'.join(labels)}.{tld}{rest}"
     if re.fullmatch(FAST_URL_RE, url) and len(url) <= 253:
         assert check_url(url) is None, url
+
+
+def test_phone_facts_agree_with_the_edit_validator_and_punctuation_does_not_matter() -> None:
+    from crmdata.edit.validate import normalise_phone
+    from crmdata.quality.check import PLAIN_PHONE_SQL_RE, phone_facts
+    from crmdata.sample import generate
+
+    sample = generate(400, seed=5).contacts
+    phones = sample[[c for c in sample.columns if c.startswith("Phone")]].stack()
+    values = [*phones[phones != ""].tolist(), "12", "+1 (415) 271-3508 ext. 4", "0049 (0)30 1234567"]
+    for value in values:
+        for region in ("DE", "US", "GB"):
+            e164, intl = phone_facts(value, region)
+            expected, _problem = normalise_phone(value, region)
+            assert e164 is None or e164 == expected, (value, region)
+            if re.fullmatch(PLAIN_PHONE_SQL_RE, value.strip()):
+                digits = re.sub(r"[ ()./-]", "", value.strip())
+                assert phone_facts(digits, region) == (e164, intl), (value, region)
+    assert phone_facts("12", "DE") == (None, None)  # possible only locally: refused by the check
