@@ -13,15 +13,19 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..db import Tx
+from ..model import ListType
 from .filters import FilterError, Filters, describe, names_to_check
 from .parse import Query, parse
 from .sql import (
     MAX_INLINE_TERMS,
+    PAGE_COLUMNS,
+    PAGE_CONTACT_FIELDS,
+    PAGE_INFO,
     SORTS,
     Resolved,
     atoms_to_resolve,
     count_sql,
-    page_frame_sql,
+    page_rows_sql,
     page_sql,
     vocab_sql,
 )
@@ -105,9 +109,7 @@ def search(
             total = int(tx.scalar(*count_sql(
                 user, parsed, chosen, resolved, include_company_persons)))
         ids = [int(r[0]) for r in rows]
-        frame = tx.df(*page_frame_sql(user, ids))
-    if ids:
-        frame = frame.set_index("id").loc[ids].reset_index()
+        frame = _page_frame(tx, store, ids)
     text = f"contacts matching {parsed.describe()}" if not parsed.is_empty else "contacts"
     extra = describe(chosen)
     description = text if extra == "all contacts" else f"{text}; {extra}"
@@ -142,3 +144,44 @@ def _resolve(tx: Tx, query: Query) -> dict[tuple[int, int], Resolved]:
         else:
             out[(ti, ai)] = Resolved(terms=tuple(sorted(terms)))
     return out
+
+
+def _page_frame(tx: Tx, store: Store, ids: list[int]) -> pd.DataFrame:
+    """The list columns of the page's contacts, in the page's order (a few index lookups)."""
+    if not ids:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in PAGE_COLUMNS})
+    q = page_rows_sql(store.user, ids)
+    names = [name for name, _ in PAGE_CONTACT_FIELDS]
+    by_id = {int(r[0]): dict(zip(names, r, strict=True)) for r in tx.rows(*q["contacts"])}
+    rows = [by_id[i] for i in ids if i in by_id]
+    company_ids = sorted({int(r["company_id"]) for r in rows if r["company_id"] is not None})
+    companies = dict(tx.rows(q["companies"][0], [company_ids])) if company_ids else {}
+    lists = {(int(r[0]), int(r[1])): r[2] for r in tx.rows(*q["lists"])}
+    best: dict[tuple[int, int], tuple[bool, int, str]] = {}
+    for cid, info_type, data, primary, info_id in tx.rows(*q["info"]):
+        key, rank = (int(cid), int(info_type)), (not primary, int(info_id), data)
+        if key not in best or rank < best[key]:
+            best[key] = rank  # the primary value, else the first one
+    titles = dict(tx.rows(*q["tag_titles"]))
+    tags: dict[int, list[str]] = {}
+    for cid, tag_id in tx.rows(*q["tags"]):
+        tags.setdefault(int(cid), []).append(str(titles[tag_id]))
+    activity = {int(r[0]): r[1] for r in tx.rows(*q["activity"])}
+    out = []
+    for r in rows:
+        cid = int(r["id"])
+        info = {name: best[(cid, int(t))][2] if (cid, int(t)) in best else None
+                for name, t in PAGE_INFO.items()}
+        out.append({
+            **r,
+            "kind": "company" if r["is_company"] else "person",
+            "company_name": r["company_name"] if r["is_company"] else companies.get(r["company_id"]),
+            "temperature": lists.get((r["status_id"], int(ListType.TEMPERATURE))),
+            "contact_type": lists.get((r["contact_type_id"], int(ListType.CONTACT_TYPE))),
+            "tags": ", ".join(sorted(tags[cid], key=str.lower)) if cid in tags else None,
+            **info,
+            "last_activity": activity.get(cid),
+        })
+    frame = pd.DataFrame(out, columns=list(PAGE_COLUMNS))
+    frame["last_activity"] = pd.to_datetime(frame["last_activity"])
+    return frame
