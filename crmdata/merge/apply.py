@@ -45,8 +45,9 @@ class MergeResult:
 
     def __str__(self) -> str:
         done = ", ".join(f"{n} {what}" for what, n in self.counts.items() if n)
+        cs = self.change_set_id
         return (f"Merged {', '.join(map(str, self.removed_ids))} into {self.survivor_id}"
-                + (f" ({done})" if done else "") + f"; change set {self.change_set_id} undoes it.")
+                + (f" ({done})" if done else "") + f"; change set {cs} (`crmdata undo {cs}` reverts it).")
 
 
 def _stale(plan: MergePlan, fresh: tuple[Any, ...], expected: Mapping[int, int]) -> list[str]:
