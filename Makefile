@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 STORE  := data/crm.duckdb
 SAMPLE := data/sample_contacts.csv data/sample_deals.csv data/sample_history.csv
 
-.PHONY: venv lab test test-fast lint bench clean-store
+.PHONY: venv lab app chromium test test-fast lint bench clean-store
 
 venv: $(STAMP)
 
@@ -22,9 +22,17 @@ $(STORE): $(STAMP) $(SAMPLE)
 	$(BIN)/crmdata --db $(STORE) sample load data
 
 lab: $(STORE)
-	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.extension_manager=readonly
+	cd notebooks && ../$(BIN)/jupyter lab --allow-root --ServerApp.root_dir=. --LabApp.extension_manager=readonly
 
-test: $(STAMP)
+# The contacts dashboard as a web page (Voila) on http://127.0.0.1:8866/.
+app: $(STORE)
+	$(BIN)/crmdata --db $(STORE) app
+
+# The browser tests drive Debian's chromium (Playwright's own browser download is blocked here).
+chromium:
+	command -v chromium || (apt-get update && apt-get install -y chromium)
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check crmdata tests benchmarks
 	$(BIN)/mypy crmdata
 	$(BIN)/python -m pytest

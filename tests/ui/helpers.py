@@ -1,8 +1,8 @@
-"""A small sample store for the dashboard tests: the seeded sample generator, imported as a user would.
+"""The sample store for the dashboard tests: the shipped sample files (data/sample_*.csv)
+loaded with :func:`crmdata.sample.load_sample`, as ``make lab`` does, plus one known contact.
 
-``build_sample_store`` writes ``generate(n)`` as an ONLYOFFICE CSV and imports it with duplicates
-kept (clone), so the store has persons, companies, tags, the sample's typed custom fields and
-duplicate pairs. A fixed contact ("Lore Hamann", with a known email) is added for the tests.
+The store has persons, companies, tags, the sample's typed custom fields, deals, history and
+duplicate clusters. "Lore Hamann" (a hot lead with a known email) is added for the tests.
 """
 
 from __future__ import annotations
@@ -11,25 +11,23 @@ import shutil
 from pathlib import Path
 
 from crmdata import Store
-from crmdata.sample import generate
+from crmdata.sample import load_sample
+
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 LORE_EMAIL = "lore.hamann@example.com"
 
 
-def build_sample_store(path: Path, n: int = 300, seed: int = 11) -> Path:
-    """Create a store file at ``path`` from the seeded sample; returns ``path``."""
-    sample = generate(n, seed=seed)
-    csv = path.with_suffix(".csv")
-    sample.contacts.to_csv(csv, index=False)
+def build_sample_store(path: Path) -> Path:
+    """Create a store file at ``path`` from the shipped sample files; returns ``path``."""
     with Store(path) as store:
-        store.import_onlyoffice(csv, duplicates="clone", custom_field_types=sample.custom_fields)
+        load_sample(store, DATA)
         cs = store.change()
         lore = cs.create_person("Lore", "Hamann", title="Data steward", temperature="Hot")
         cs.add_info(lore, "email", LORE_EMAIL)
         cs.add_info(lore, "phone", "+49 30 1234567")
         cs.add_tags(lore, "Lead")
         cs.commit(on_duplicate="save")
-    csv.unlink()
     return path
 
 
