@@ -91,6 +91,10 @@ def _register() -> None:
 
     for command in search_cmds.COMMANDS:
         cli.add_command(command)
+    from . import app_cmds
+
+    for command in app_cmds.COMMANDS:
+        cli.add_command(command)
 
 
 _register()
