@@ -107,8 +107,9 @@ def _photo(tx: Tx, plan: MergePlan) -> bool:
     if src != sid:
         cols = ", ".join(_PHOTO_COLUMNS)
         if tx.scalar("SELECT count(*) FROM photos WHERE contact_id = ?", [sid]):
-            tx.execute(f"UPDATE photos SET ({cols}) = (SELECT {cols} FROM photos WHERE contact_id = ?) "
-                       f"WHERE contact_id = ?", [src, sid])
+            sets = ", ".join(f"{c} = s_.{c}" for c in _PHOTO_COLUMNS)
+            tx.execute(f"UPDATE photos SET {sets} FROM (SELECT * FROM photos WHERE contact_id = ?) s_ "
+                       f"WHERE photos.contact_id = ?", [src, sid])
         else:
             tx.execute(f"INSERT INTO photos (contact_id, {cols}) SELECT ?, {cols} FROM photos "
                        f"WHERE contact_id = ?", [sid, src])

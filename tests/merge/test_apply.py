@@ -274,3 +274,22 @@ def test_large_cluster(store: Store) -> None:
     d = store.contact(result.survivor_id)
     assert len(d.info[d.info["info_type"] == 1]) == 5 and len(d.info[d.info["info_type"] == 0]) == 12
     assert store.count() == 1
+
+
+def test_choosing_another_photo_replaces_the_survivors_and_undo_puts_both_back(store: Store) -> None:
+    a = person(store, "Jane", emails=("a@x.de",), title="CEO")
+    b = person(store, "Jane")
+    store.set_photo(a, png((10, 200, 10)))
+    store.set_photo(b, png((200, 10, 10)))
+    with store.db.read() as tx:
+        images = dict(tx.rows("SELECT contact_id, image FROM photos"))
+    before = snapshot(store)
+    plan = store.plan_merge([a, b])
+    assert plan.survivor_id == a and plan.field("photo").source_contact_id == a
+    result = store.merge(plan.choose("photo", b))
+    with store.db.read() as tx:
+        assert tx.rows("SELECT contact_id, image FROM photos") == [(a, images[b])]
+    store.undo(result.change_set_id)
+    assert snapshot(store) == before
+    none = store.merge(store.plan_merge([a, b]).choose("photo", b).choose("photo", a))
+    assert none.counts["photo taken over"] == 0
