@@ -293,3 +293,15 @@ def test_choosing_another_photo_replaces_the_survivors_and_undo_puts_both_back(s
     assert snapshot(store) == before
     none = store.merge(store.plan_merge([a, b]).choose("photo", b).choose("photo", a))
     assert none.counts["photo taken over"] == 0
+
+
+def test_overlapping_plans_second_one_is_refused(store: Store) -> None:
+    a = person(store, "Jane", emails=("a@x.de",), title="CEO", notes="n")
+    b = person(store, "Jane", emails=("b@x.de",))
+    c = person(store, "Jane", emails=("c@x.de",))
+    first, second = store.plan_merge([a, b]), store.plan_merge([b, c])
+    store.merge(first)
+    before = snapshot(store)
+    with pytest.raises(NotFound, match=f"There is no contact {b}; nothing was merged"):
+        store.merge(second)
+    assert snapshot(store) == before
