@@ -28,6 +28,7 @@ from .sql import (
     page_rows_sql,
     page_sql,
     vocab_sql,
+    within_distance,
 )
 
 if TYPE_CHECKING:
@@ -138,6 +139,10 @@ def _resolve(tx: Tx, query: Query) -> dict[tuple[int, int], Resolved]:
     out: dict[tuple[int, int], Resolved] = {}
     for ti, ai, atom in atoms_to_resolve(query):
         sql, params = vocab_sql(atom)
+        if atom.kind == "fuzzy":
+            candidates = [str(r[0]) for r in tx.rows(sql, params)]
+            out[(ti, ai)] = Resolved(terms=tuple(sorted(within_distance(atom, candidates))))
+            continue
         terms = [str(r[0]) for r in tx.rows(f"{sql} LIMIT {MAX_INLINE_TERMS + 1}", params)]
         if len(terms) > MAX_INLINE_TERMS:
             out[(ti, ai)] = Resolved(subquery=(sql, params))

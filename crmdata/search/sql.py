@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from rapidfuzz.distance import DamerauLevenshtein
+
 from ..access import User, view_predicate
 from ..model import InfoType, ListType
 from .filters import Filters, filters_sql
@@ -89,21 +91,33 @@ def needs_vocab(atom: Atom) -> bool:
 
 
 def vocab_sql(atom: Atom) -> SqlParams:
-    """``SELECT term`` of the vocabulary terms the atom matches (fuzzy or wildcard)."""
+    """``SELECT term`` of the vocabulary terms the atom may match.
+
+    For a pattern this is exact. For ``~`` it is a superset: terms whose length and character
+    set allow the distance (two cheap integer tests); the caller then checks the
+    Damerau-Levenshtein distance of those few in Python, because DuckDB would otherwise compute
+    the distance for every term before filtering.
+    """
     parts: list[str] = []
     params: list[object] = []
     for form in atom.forms:
         if atom.kind == "fuzzy":
             k = atom.distance
-            parts.append(
-                "(len BETWEEN ? AND ? AND bit_count(xor(sig, ?::BIGINT)) <= ? "
-                "AND damerau_levenshtein(term, ?) <= ?)"
-            )
-            params += [len(form) - k, len(form) + k, signature(form), 2 * k, form, k]
+            parts.append("(len BETWEEN ? AND ? AND bit_count(xor(sig, ?::BIGINT)) <= ?)")
+            params += [len(form) - k, len(form) + k, signature(form), 2 * k]
         else:
             parts.append("term LIKE ? ESCAPE '\\'")
             params.append(like_pattern(form))
     return f"SELECT term FROM search_terms WHERE {' OR '.join(parts)}", params
+
+
+def within_distance(atom: Atom, terms: Sequence[str]) -> list[str]:
+    """The terms within the fuzzy atom's Damerau-Levenshtein distance of one of its forms."""
+    k = atom.distance
+    return [
+        t for t in terms
+        if any(DamerauLevenshtein.distance(f, t, score_cutoff=k) <= k for f in atom.forms)
+    ]
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,8 @@ def atom_predicate(atom: Atom, resolved: Resolved | None = None) -> SqlParams:
             return f"token IN ({sub_sql})", list(sub_params)
         if not resolved.terms:
             return "FALSE", []
+        if len(resolved.terms) > MAX_INLINE_TERMS:
+            return "token IN (SELECT unnest(?::VARCHAR[]))", [list(resolved.terms)]
         marks = ", ".join("?" for _ in resolved.terms)
         return f"token IN ({marks})", list(resolved.terms)
     if atom.kind == "exact":
@@ -208,13 +224,12 @@ def select_parts(
         cvis, cvis_params = view_predicate(user, "co")
         cte += (
             ", hit_companies AS (SELECT co.id FROM contacts co WHERE co.is_company "
-            f"AND co.id IN (SELECT contact_id FROM hits) AND {cvis})"
+            f"AND co.id IN (SELECT contact_id FROM hits) AND {cvis}), "
+            "matched AS (SELECT contact_id AS id FROM hits UNION SELECT p.id FROM contacts p "
+            "WHERE NOT p.is_company AND p.company_id IN (SELECT id FROM hit_companies))"
         )
         params += cvis_params
-        matched = (
-            f"({matched} OR (NOT c.is_company "
-            "AND c.company_id IN (SELECT id FROM hit_companies)))"
-        )
+        matched = "c.id IN (SELECT id FROM matched)"
     where = f"WHERE {matched} AND {view} AND {fsql}"
     return cte, where, [*params, *view_params, *fparams]
 

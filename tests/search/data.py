@@ -1,7 +1,7 @@
 """Generated test contacts inserted straight into a store, and reference answers in Python.
 
 The reference answers read the raw tables (not the search index) and match words with plain
-Python (regular expressions, rapidfuzz's Damerau-Levenshtein), so they check the SQL search
+Python (regular expressions, jellyfish's Damerau-Levenshtein), so they check the search
 independently of how it is built.
 """
 
@@ -11,8 +11,8 @@ import datetime as dt
 import random
 import re
 
+import jellyfish
 import pandas as pd
-from rapidfuzz.distance import DamerauLevenshtein
 
 from crmdata import Store
 from crmdata.derived import contacts_changed
@@ -182,7 +182,7 @@ def _atom_ok(atom: Atom, forms: set[str]) -> bool:
                 regex = "".join("." if c == "?" else ".*" if c == "*" else re.escape(c) for c in q)
                 if re.fullmatch(regex, w, flags=re.DOTALL):
                     return True
-            if atom.kind == "fuzzy" and DamerauLevenshtein.distance(q, w) <= atom.distance:
+            if atom.kind == "fuzzy" and jellyfish.damerau_levenshtein_distance(q, w) <= atom.distance:
                 return True
     return False
 
