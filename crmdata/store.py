@@ -23,6 +23,7 @@ from .schema import DEFAULT_ADMIN
 
 if TYPE_CHECKING:
     from .csvio.importer import ImportReport
+    from .dedupe.api import DuplicateReport
     from .edit import ChangeSet, DeleteReport
     from .merge.apply import MergeResult
     from .merge.plan import MergePlan
@@ -301,6 +302,11 @@ class Store:
         """A new change set: stage edits, ``preview()``, ``commit()`` (see :mod:`crmdata.edit`)."""
         from .edit import ChangeSet
 
+        if "checker" not in options:  # the fuzzy duplicate check, which includes the exact-key one
+            from .dedupe.checker import FuzzyChecker
+
+            options["checker"] = FuzzyChecker(**(
+                {"default_region": options["region"]} if "region" in options else {}))
         return ChangeSet(self, **options)
 
     def history(self, contact_id: int) -> pd.DataFrame:
@@ -320,6 +326,19 @@ class Store:
         from .edit import delete_contacts
 
         return delete_contacts(self, [ids] if isinstance(ids, int) else ids, dry_run=dry_run)
+
+    # -- finding duplicates (crmdata.dedupe) ---------------------------------------------------
+    def find_duplicates(self, **options: Any) -> DuplicateReport:
+        """Likely duplicate pairs with scores, reasons and clusters (see :mod:`crmdata.dedupe`)."""
+        from .dedupe.api import find_duplicates
+
+        return find_duplicates(self, **options)
+
+    def decide(self, id1: int, id2: int, decision: str) -> tuple[int, int]:
+        """Record a review decision on a pair: "duplicate" or "not_duplicate" (never suggested again)."""
+        from .dedupe.api import decide
+
+        return decide(self, id1, id2, decision)
 
     # -- merging duplicates (crmdata.merge) -----------------------------------------------------
     def plan_merge(self, ids: Sequence[int], *, survivor: int | None = None,

@@ -95,6 +95,10 @@ def _register() -> None:
 
     for command in app_cmds.COMMANDS:
         cli.add_command(command)
+    from . import dedupe_cmds
+
+    for command in dedupe_cmds.COMMANDS:
+        cli.add_command(command)
 
 
 _register()

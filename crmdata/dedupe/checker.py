@@ -20,6 +20,7 @@ import pandas as pd
 from ..access import User
 from ..db import Tx
 from ..edit.dupcheck import DuplicateCandidate, ExactKeyChecker, StagedContact
+from ..edit.validate import DEFAULT_REGION
 from ..model import InfoType
 from ..search.normalise import forms
 from . import classify, compare, decisions, explain, keys
@@ -70,44 +71,63 @@ def staged_frames(staged: Sequence[StagedContact], default_region: str) -> tuple
     return frame, first_groups, info_df
 
 
-def candidate_ids_sql(frame: pd.DataFrame, info: pd.DataFrame, emails: list[str],
-                      phones: list[str]) -> tuple[str, list[object]]:
-    """SQL selecting stored contact ids that could match the staged ones (pure)."""
-    parts: list[str] = []
-    params: list[object] = []
-    if emails:
-        parts.append(f"SELECT contact_id FROM contact_info WHERE info_type = {int(InfoType.EMAIL)} "
-                     f"AND coalesce(email_key, lower(trim(data))) IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(emails)
-    for e164 in phones:
-        tail = e164[-4:]
-        parts.append(f"SELECT contact_id FROM contact_info WHERE info_type = {int(InfoType.PHONE)} "
-                     f"AND (e164 = ? OR (data LIKE ? AND regexp_replace(data, '[^0-9]', '', 'g') LIKE ?))")
-        # the national number: E.164 without the country code (1-3 digits); 7 trailing digits at least
-        params += [e164, f"%{tail}%", f"%{e164[-8:]}"]
-    for _, r in frame.iterrows():
+def lookup_tokens(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Search-index words to look the staged contacts up by (pure).
+
+    ``(sid, token)`` of last names (persons) or the longest name word (companies), and
+    ``(sid, token)`` of every spelling of every first name of the same given-name group.
+    """
+    names_of_group: dict[str, set[str]] = {}
+    for name, groups in nz.NICKNAME_GROUPS.items():
+        for g in groups:
+            names_of_group.setdefault(g, set()).add(name)
+    lasts: list[tuple[int, str]] = []
+    firsts: list[tuple[int, str]] = []
+    for r in frame[["id", "kind", "last_key", "first_head", "comp_key"]].to_dict("records"):
+        sid = int(r["id"])
         if r["kind"] == "P" and r["last_key"]:
-            lasts = sorted({f for w in str(r["last_key"]).split() for f in _spellings(w)})
-            heads = nz.NICKNAME_GROUPS.get(str(r["first_head"]), (str(r["first_head"]),)) \
-                if r["first_head"] else ()
-            names = {h for g in heads for h, gs in nz.NICKNAME_GROUPS.items() if g in gs} | set(heads)
-            if r["first_head"]:
-                names.add(str(r["first_head"]))
-            firsts = sorted({f for n in names for f in _spellings(n)})
-            if firsts:
-                parts.append("SELECT contact_id FROM search_tokens WHERE slot = 0 AND token IN "
-                             "(SELECT unnest(?::VARCHAR[])) INTERSECT SELECT contact_id FROM search_tokens "
-                             "WHERE slot = 0 AND token IN (SELECT unnest(?::VARCHAR[]))")
-                params += [lasts, firsts]
+            lasts += [(sid, t) for w in str(r["last_key"]).split() for t in _spellings(w)]
+            head = r["first_head"]
+            if head:
+                names = {str(head)} | {n for g in nz.NICKNAME_GROUPS.get(str(head), ()) for n in
+                                       names_of_group.get(g, ())}
+                firsts += [(sid, t) for n in names for t in _spellings(n)]
+            else:
+                firsts.append((sid, "*"))  # no first name: the last name alone
         elif r["kind"] == "C" and r["comp_key"]:
-            words = str(r["comp_key"]).split()
-            toks = sorted(_spellings(max(words, key=len)))
-            parts.append("SELECT contact_id FROM search_tokens WHERE slot = 0 AND token IN "
-                         "(SELECT unnest(?::VARCHAR[]))")
-            params.append(toks)
-    if not parts:
-        return "SELECT NULL::BIGINT AS contact_id WHERE FALSE", []
-    return "\nUNION\n".join(parts), params
+            word = max(str(r["comp_key"]).split(), key=len)
+            lasts += [(sid, t) for t in _spellings(word)]
+            firsts.append((sid, "*"))
+    cols = ["sid", "token"]
+    return (pd.DataFrame(sorted(set(lasts)), columns=cols), pd.DataFrame(sorted(set(firsts)), columns=cols))
+
+
+def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts: str = "_dn_firsts") -> str:
+    """``(sid, contact_id)``: stored contacts that could match each staged one, set-based (pure).
+
+    Same email, same phone (E.164, or the last eight digits of an unnormalised number), or the
+    search index holds the staged last name (company word) and, for persons, one spelling of
+    the same given name in the contact's name.
+    """
+    digits = "right(regexp_replace(i.data, '[^0-9]', '', 'g'), 8)"
+    return f"""
+        SELECT e.id AS sid, i.contact_id FROM {staged_prefix}email e JOIN contact_info i
+          ON i.info_type = {int(InfoType.EMAIL)} AND coalesce(nullif(i.email_key, ''), lower(trim(i.data))) = e.k
+        UNION
+        SELECT p.id, i.contact_id FROM {staged_prefix}phone p JOIN contact_info i
+          ON i.info_type = {int(InfoType.PHONE)} AND i.e164 = p.k
+        UNION
+        SELECT p.id, i.contact_id FROM {staged_prefix}phone p JOIN contact_info i
+          ON i.info_type = {int(InfoType.PHONE)} AND coalesce(i.e164, '') = '' AND {digits} = right(p.k, 8)
+        UNION
+        SELECT l.sid, t1.contact_id FROM {lasts} l
+          JOIN search_tokens t1 ON t1.slot = 0 AND t1.token = l.token
+          JOIN {firsts} f ON f.sid = l.sid AND f.token = '*'
+        UNION
+        SELECT l.sid, t1.contact_id FROM {lasts} l
+          JOIN search_tokens t1 ON t1.slot = 0 AND t1.token = l.token
+          JOIN {firsts} f ON f.sid = l.sid
+          JOIN search_tokens t2 ON t2.slot = 0 AND t2.token = f.token AND t2.contact_id = t1.contact_id"""
 
 
 @dataclass
@@ -115,7 +135,7 @@ class FuzzyChecker:
     """Likely duplicates of staged contacts among the stored ones (see the module docstring)."""
 
     threshold: float = CHECK_THRESHOLD
-    default_region: str = "DE"
+    default_region: str = DEFAULT_REGION  # the editing default, so staged and stored keys agree
     max_candidates: int = 20
 
     def check(self, tx: Tx, user: User, staged: Sequence[StagedContact]) -> list[DuplicateCandidate]:
@@ -124,23 +144,24 @@ class FuzzyChecker:
             return exact
         frame, first_groups, info = staged_frames(staged, self.default_region)
         keys.load(tx, frame, first_groups, default_region=self.default_region, info=info, prefix="dn_")
-        emails = [str(r[0]) for r in tx.rows("SELECT DISTINCT k FROM dn_email")]
-        phones = [str(r[0]) for r in tx.rows("SELECT DISTINCT k FROM dn_phone")]
-        sql, params = candidate_ids_sql(frame, info, emails, phones)
-        own = [s.contact_id for s in staged]
-        ids = [int(r[0]) for r in tx.rows(f"SELECT DISTINCT contact_id FROM ({sql}) q", params)
-               if r[0] is not None and int(r[0]) not in own]
+        lasts, firsts = lookup_tokens(frame)
+        tx.register("_dn_lasts", lasts)
+        tx.register("_dn_firsts", firsts)
+        tx.execute(f"""CREATE OR REPLACE TEMP TABLE dn_cand AS
+            SELECT DISTINCT sid, contact_id FROM ({candidates_sql()}) q
+            WHERE contact_id NOT IN (SELECT id FROM dn_c)""")
+        tx.unregister("_dn_lasts")
+        tx.unregister("_dn_firsts")
         found: list[DuplicateCandidate] = []
-        if ids:
-            tx.register("_dq_ids", pd.DataFrame({"id": pd.Series(ids, dtype="int64")}))
-            keys.build(tx, user, default_region=self.default_region, ids_sql="SELECT id FROM _dq_ids",
-                       prefix="dq_")
-            tx.unregister("_dq_ids")
+        if tx.scalar("SELECT count(*) FROM dn_cand"):
+            keys.build(tx, user, default_region=self.default_region,
+                       ids_sql="SELECT contact_id FROM dn_cand", prefix="dq_")
             tx.register("_dq_nick", keys.nickname_pairs())
             tx.execute("CREATE OR REPLACE TEMP TABLE dq_nick AS SELECT * FROM _dq_nick")
             tx.unregister("_dq_nick")
             tx.execute("""CREATE OR REPLACE TEMP TABLE dq_pairs AS
-                SELECT n.id AS id1, q.id AS id2 FROM dn_c n JOIN dq_c q ON q.kind = n.kind
+                SELECT n.id AS id1, q.id AS id2 FROM dn_cand k JOIN dn_c n ON n.id = k.sid
+                JOIN dq_c q ON q.id = k.contact_id AND q.kind = n.kind
                 WHERE NOT EXISTS (SELECT 1 FROM dedupe_decisions d WHERE d.decision = 'not_duplicate'
                     AND d.id1 = least(n.id, q.id) AND d.id2 = greatest(n.id, q.id))""")
             vectors = tx.df(compare.vectors_sql("dq_pairs", left="dn_", right="dq_", nick="dq_nick"))
@@ -166,7 +187,8 @@ class FuzzyChecker:
             tx.execute("DROP TABLE IF EXISTS dq_nick")
             tx.execute("DROP TABLE IF EXISTS dq_pairs")
         keys.drop(tx, "dn_")
-        seen = {(c.contact_id, c.existing_id) for c in found}
-        found += [c for c in exact if (c.contact_id, c.existing_id) not in seen]
-        found.sort(key=lambda c: (-c.score, c.contact_id, c.existing_id))
-        return found[: self.max_candidates]
+        tx.execute("DROP TABLE IF EXISTS dn_cand")
+        seen = {(c.contact_id, c.existing_id) for c in exact}  # an exact match keeps its own reasons
+        out = exact + [c for c in found if (c.contact_id, c.existing_id) not in seen]
+        out.sort(key=lambda c: (-c.score, c.contact_id, c.existing_id))
+        return out[: self.max_candidates]

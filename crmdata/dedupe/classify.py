@@ -15,7 +15,9 @@ weighs exactly nothing, and every pair's reasons are the weights of its levels
 from __future__ import annotations
 
 import json
+import logging
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -141,7 +143,14 @@ def fit_ecm(vectors: pd.DataFrame, kind: str, *, sample: int = ECM_SAMPLE, seed:
     live = [c for c in agree if 0 < x[c].sum() < len(x)]
     ecm = rl.ECMClassifier(binarize=None, init="jaro", max_iter=100)
     _start_from_priors(ecm, kind, live)
-    ecm.fit(x[live])
+    with warnings.catch_warnings():  # log(0) of never-seen levels; EM copes with -inf there
+        warnings.simplefilter("ignore", RuntimeWarning)
+        previous = logging.root.manager.disable
+        logging.disable(logging.WARNING)  # recordlinkage logs "might not have converged" on root
+        try:
+            ecm.fit(x[live])
+        finally:
+            logging.disable(previous)
     m, u = ecm.m_probs, ecm.u_probs
     prior = prior_model(kind)
     weights: dict[str, dict[int, float]] = {}

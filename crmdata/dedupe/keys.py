@@ -119,7 +119,7 @@ def key_frame(raw: pd.DataFrame, default_region: str = "DE") -> tuple[pd.DataFra
     comp = raw["company_name"]
     out = pd.DataFrame({"id": raw["id"].astype("int64"), "kind": is_company.map({True: "C", False: "P"})})
     out["first_key"] = _map_distinct(first, nz.first_name_key)
-    out["first_head"] = out["first_key"].str.split(" ").str[0]
+    out["first_head"] = _map_distinct(out["first_key"], lambda k: str(k).split(" ")[0])
     out["last_key"] = _map_distinct(last, nz.name_key)
     out["last_col"] = _map_distinct(out["last_key"], nz.cologne)
     out["last_mp"] = _map_distinct(out["last_key"], nz.metaphone)
@@ -183,11 +183,11 @@ def load(tx: Tx, frame: pd.DataFrame, first_groups: pd.DataFrame, *, default_reg
     if info is not None:
         tx.unregister("_dd_info")
     tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}email AS
-        SELECT DISTINCT contact_id AS id, coalesce(email_key, lower(trim(data))) AS k
+        SELECT DISTINCT contact_id AS id, coalesce(nullif(email_key, ''), lower(trim(data))) AS k
         FROM {prefix}info WHERE info_type = {int(InfoType.EMAIL)} AND data LIKE '%_@_%'""")
     tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}phone_raw AS
         SELECT i.contact_id AS id, i.data, c.region,
-               coalesce(i.e164, {phone_sql('i.data', 'c.region')}) AS k
+               coalesce(nullif(i.e164, ''), {phone_sql('i.data', 'c.region')}) AS k
         FROM {prefix}info i JOIN {prefix}c c ON c.id = i.contact_id
         WHERE i.info_type = {int(InfoType.PHONE)}""")
     rest = tx.df(f"SELECT DISTINCT data, region FROM {prefix}phone_raw WHERE k IS NULL")

@@ -266,10 +266,10 @@ def street_key(value: str | None) -> str | None:
     if value is None:
         return None
     text = fold(str(value), umlauts=True)
-    for src, dst in _UMLAUT_PAIRS:
-        text = text.replace(src, dst)
     for pattern, full in _STREET_RES:
         text = pattern.sub(full, text)
+    for src, dst in _UMLAUT_PAIRS:
+        text = text.replace(src, dst)
     text = re.sub(r"(\d)\s+([a-z])\b", r"\1\2", text)  # 148 a -> 148a
     text = _SPACES.sub(" ", _NON_LETTER.sub(" ", text)).strip()
     text = re.sub(r"(\D)(\d)", r"\1 \2", text)  # strasse5 -> strasse 5

@@ -1,0 +1,81 @@
+"""``crmdata duplicates``: batch duplicate report (CSV/JSON/table) and review decisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from . import State
+from .output import FORMATS, echo_frame
+
+#: The pipeline's steps, as ``find_duplicates`` reports them (for the progress bar).
+STEPS = ("match keys", "blocking", "comparison vectors", "classification", "clusters")
+
+
+@click.group("duplicates", invoke_without_command=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True,
+              help="One row per candidate pair as CSV, JSON or an aligned table.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of standard output.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Report pairs whose match probability is at least this.")
+@click.option("--region", default="DE", show_default=True,
+              help="Phone region for numbers without a country code (when the address has no country).")
+@click.option("--blocking", "show_blocking", is_flag=True,
+              help="Also print what each blocking rule contributed (to standard error).")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
+@click.pass_context
+def duplicates(ctx: click.Context, fmt: str, output: Path | None, threshold: float, region: str,
+               show_blocking: bool, progress: bool) -> None:
+    """Find likely duplicate contacts: contact_id_1, contact_id_2, cluster_id, score, reasons.
+
+    Only contacts you may view take part. Pairs decided "not duplicate" never come back
+    (see `crmdata duplicates decide`). Use `crmdata merge` to merge what you confirm.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    state: State = ctx.obj
+    store = state.store()
+    bar = tqdm(total=len(STEPS), desc="duplicates", unit="step", disable=not progress, leave=False)
+
+    def step(name: str) -> None:
+        bar.set_description(name)
+        if name != STEPS[0]:
+            bar.update(1)
+
+    try:
+        report = store.find_duplicates(threshold=threshold, default_region=region, progress=step)
+        bar.update(bar.total - bar.n)
+    finally:
+        bar.close()
+    if show_blocking:
+        click.echo(report.blocking.to_string(index=False), err=True)
+    click.echo(f"{report.contacts:,} contacts, {report.candidates:,} candidate pairs, "
+               f"{len(report.pairs):,} likely duplicate pairs in "
+               f"{report.pairs['cluster_id'].nunique():,} clusters.", err=True)
+    if output is not None:
+        if fmt == "json":
+            report.pairs.to_json(output, orient="records", force_ascii=False)
+        elif fmt == "csv":
+            report.pairs.to_csv(output, index=False)
+        else:
+            output.write_text(report.pairs.to_string(index=False, na_rep=""), encoding="utf-8")
+        click.echo(f"Wrote {len(report.pairs):,} pairs to {output}.", err=True)
+    else:
+        echo_frame(report.pairs, fmt)
+
+
+@duplicates.command("decide")
+@click.argument("id1", type=int)
+@click.argument("id2", type=int)
+@click.argument("decision", type=click.Choice(["duplicate", "not_duplicate"]))
+@click.pass_obj
+def decide(state: State, id1: int, id2: int, decision: str) -> None:
+    """Record a review decision on contacts ID1 and ID2; "not_duplicate" is never suggested again."""
+    a, b = state.store().decide(id1, id2, decision)
+    click.echo(f"Recorded: contacts {a} and {b} are {decision.replace('_', ' ')}.")
+
+
+COMMANDS = [duplicates]
