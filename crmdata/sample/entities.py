@@ -81,12 +81,13 @@ def group_lists(keys: np.ndarray, values: np.ndarray) -> dict[int, list[int]]:
 
 
 def unique_suffix(values: np.ndarray, make: object) -> np.ndarray:
-    """Values made unique: the k-th repeat (k >= 1) becomes ``make(value, k + 1)``."""
-    s = pd.Series(values, dtype=object)
+    """Values made unique: the k-th repeat (k >= 1) becomes ``make(value, k + 1)``; "" stays."""
+    filled = np.flatnonzero(values != "")
+    s = pd.Series(values[filled], dtype=object)
     nth = s.groupby(s, sort=False).cumcount().to_numpy()
     out = values.copy()
-    for i in np.flatnonzero(nth):
-        out[i] = make(values[i], int(nth[i]) + 1)  # type: ignore[operator]
+    for i, k in zip(filled[nth > 0].tolist(), nth[nth > 0].tolist(), strict=True):
+        out[i] = make(values[i], k + 1)  # type: ignore[operator]
     return out
 
 
@@ -135,7 +136,7 @@ def addresses(rng: Rng, loc: np.ndarray, city_idx: np.ndarray | None = None) -> 
 
 def subscriber_lengths(rng: Rng, loc: np.ndarray, area: np.ndarray) -> np.ndarray:
     """Subscriber number length per row: DE 7-8, UK fills 10 digits, US 7."""
-    alen = np.fromiter((len(a) for a in area), dtype=np.int64, count=len(area))
+    alen = mapped(area, len).astype(np.int64)
     de = 7 + (rng.random(len(loc)) < 0.5)
     return np.where(loc == 0, de, np.where(loc == 1, 10 - alen, 7))
 
@@ -345,15 +346,19 @@ _YEARS = obj([str(i) for i in range(1900, 2100)])
 def _birthdays(rng: Rng, count: int) -> np.ndarray:
     """40 % of persons have a birthday, written dd.mm.yyyy as the portal's German culture does."""
     start = np.datetime64("1950-01-01", "D")
-    days = start + rng.integers(0, (date(2004, 12, 31) - date(1950, 1, 1)).days, count)
+    all_days = start + rng.integers(0, (date(2004, 12, 31) - date(1950, 1, 1)).days, count)
     has = rng.random(count) < 0.4
-    year = days.astype("datetime64[Y]")
-    month = days.astype("datetime64[M]")
-    y = year.astype(np.int64) + 1970
-    mo = (month - year).astype(np.int64) + 1
-    d = (days - month).astype(np.int64) + 1
-    text = _DAYS[d] + "." + _DAYS[mo] + "." + _YEARS[y - 1900]
-    return np.where(has, text, "").astype(object)
+
+    def written(rows: np.ndarray) -> np.ndarray:
+        days = all_days[rows]
+        year = days.astype("datetime64[Y]")
+        month = days.astype("datetime64[M]")
+        y = year.astype(np.int64) + 1970
+        mo = (month - year).astype(np.int64) + 1
+        d = (days - month).astype(np.int64) + 1
+        return _DAYS[d] + "." + _DAYS[mo] + "." + _YEARS[y - 1900]
+
+    return only(has, written)
 
 
 def shared_lists(rng: Rng, loc: np.ndarray) -> Components:

@@ -29,6 +29,16 @@ def _timestamps(rng: Rng, as_of: date, days_back: np.ndarray) -> np.ndarray:
     return (base + seconds.astype("timedelta64[s]")).astype("datetime64[ns]")
 
 
+def _by_row_and_time(row: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The order by row, then time: one stable sort of a combined integer key (faster than lexsort)."""
+    if not len(row):
+        return np.zeros(0, dtype=np.int64)
+    seconds = at.astype("datetime64[s]").view(np.int64)
+    seconds = seconds - seconds.min()
+    assert seconds.max() < 2**32 and row.max() < 2**30
+    return np.argsort((row << 32) | seconds, kind="stable")
+
+
 def _mid_sentence(topic: str, lang: str) -> str:
     """English topics are lower-cased inside a sentence; German nouns keep their capital."""
     return topic if lang == "de" else topic[:1].lower() + topic[1:]
@@ -67,7 +77,7 @@ def history(rng: Rng, rows: Components, final_row: np.ndarray, as_of: date) -> p
     topic = rng.integers(0, len(topics["de"]), m)
     content = table[((lang * cats + cat) * n_tpl + tpl) * len(topics["de"]) + topic]
     row = final_row[owner].astype(np.int64)
-    order = np.lexsort((at, row))
+    order = _by_row_and_time(row, at)
     return pd.DataFrame({
         "row": row[order],
         "category": obj(N.HISTORY_CATEGORIES)[cat][order],
@@ -123,7 +133,7 @@ def deals(
     stage = obj(N.DEAL_STAGES)[rng.choice(len(N.DEAL_STAGES), m, p=stage_p)]
     value = np.round(np.exp(rng.normal(8.5, 1.1, m)), -1) + np.round(rng.random(m), 2) * (rng.random(m) < 0.2)
     row = final_row[main].astype(np.int64)
-    order = np.lexsort((created, row))
+    order = _by_row_and_time(row, created)
     participant_col = np.empty(m, dtype=object)
     participant_col[:] = participants
     return pd.DataFrame({

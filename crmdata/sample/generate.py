@@ -69,25 +69,34 @@ def generate(n: int, seed: int = 0, dup_rate: float = 0.1, *, as_of: date = DEFA
 
     comp = entities.companies(rng, n_comp)
     pers = entities.persons(rng, n_ent - n_comp, comp)
-    rows = _combine(rng, comp, pers)
+    per_entity = _combine(rng, comp, pers)
+    # "build" rows: the entities, then their duplicates; only numbers are decided here
     src = _duplicate_sources(rng, n_ent, n_dup)
-    rows = {key: np.concatenate([col, col[src]]) for key, col in rows.items()}
-    entity = np.concatenate([np.arange(n_ent), src])
-    dup_idx = np.arange(n_ent, n)
+    built = np.concatenate([np.arange(n_ent), src])
+    built_company = per_entity["is_company"][built]
+    built_link = _choose_company_rows(rng, built, built_company, per_entity["employer"][built])
+    order = _row_order(rng, built_company, built_link)
+    # one gather puts every component in file order; text work happens on these arrays
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.arange(n)
+    entity = built[order]
+    rows = {key: col[entity] for key, col in per_entity.items()}
+    company_row = built_link[order]
+    company_row = np.where(company_row >= 0, pos[np.maximum(company_row, 0)], -1)
+    dup_pos = pos[n_ent:]
+    original_pos = pos[:n_ent]  # the original row of entity e is built row e
     is_company = rows["is_company"]
-    variants.vary_companies(rng, rows, dup_idx[is_company[dup_idx]])
-    variants.vary_persons(rng, rows, dup_idx[~is_company[dup_idx]])
-    variants.keep_an_anchor(rows, dup_idx, src)
-    _unclash_company_names(rows, entity)
-    company_row = _link_persons(rng, rows, entity)
-    order = _row_order(rng, is_company, company_row)
+    variants.vary_companies(rng, rows, dup_pos[is_company[dup_pos]])
+    variants.vary_persons(rng, rows, dup_pos[~is_company[dup_pos]])
+    variants.keep_an_anchor(rows, dup_pos, original_pos[src])
+    _unclash_company_names(rows, original_pos[entity])
+    _name_companies(rows, company_row)
 
-    contacts = _render(rows, order)
-    final_row = np.empty(n, dtype=np.int64)
-    final_row[order] = np.arange(1, n + 1)
-    truth = pd.DataFrame({"row": np.arange(1, n + 1, dtype=np.int64), "entity_id": entity[order] + 1})
-    deals = events.deals(rng, rows, entity, company_row, final_row, as_of)
-    history = events.history(rng, rows, final_row, as_of)
+    contacts = _render(rows)
+    file_row = np.arange(1, n + 1, dtype=np.int64)
+    truth = pd.DataFrame({"row": file_row, "entity_id": entity + 1})
+    deals = events.deals(rng, rows, entity, company_row, file_row, as_of)
+    history = events.history(rng, rows, file_row, as_of)
     return Sample(contacts, dict(CUSTOM_FIELDS), deals, history, truth)
 
 
@@ -131,46 +140,52 @@ def _duplicate_sources(rng: entities.Rng, n_ent: int, n_dup: int) -> np.ndarray:
     return np.repeat(chosen, extra).astype(np.int64)
 
 
-def _unclash_company_names(rows: Components, entity: np.ndarray) -> None:
+def _unclash_company_names(rows: Components, original: np.ndarray) -> None:
     """A varied company name that equals another company's name goes back to its own original.
 
-    Persons are linked to companies by exact name, so a name must mean one entity.
+    ``original`` is, per row, the row of its entity's original. Persons are linked to companies
+    by exact name, so a name must mean one entity.
     """
     comp_rows = np.flatnonzero(rows["is_company"])
-    frame = pd.DataFrame({"name": rows["company_name"][comp_rows], "entity": entity[comp_rows]})
+    frame = pd.DataFrame({"name": rows["company_name"][comp_rows], "entity": original[comp_rows]})
     owners = frame.groupby("name", sort=False)["entity"].nunique()
     clashing = set(owners.index[owners > 1])
     for i in comp_rows:
-        if rows["company_name"][i] in clashing and i != entity[i]:
-            rows["company_name"][i] = rows["company_name"][entity[i]]
-            rows["core"][i] = rows["core"][entity[i]]
-            rows["legal"][i] = rows["legal"][entity[i]]
+        o = original[i]
+        if rows["company_name"][i] in clashing and i != o:
+            for key in ("company_name", "core", "legal"):
+                rows[key][i] = rows[key][o]
 
 
-def _link_persons(rng: entities.Rng, rows: Components, entity: np.ndarray) -> np.ndarray:
-    """Each person's "Company Name": the name of a row of its employer (another spelling, at times).
+def _choose_company_rows(
+    rng: entities.Rng, entity: np.ndarray, is_company: np.ndarray, employer: np.ndarray
+) -> np.ndarray:
+    """Which company row each person names: its employer's original row, or for a duplicate
+    person at times a duplicate row of that company (another spelling), or none (left out).
 
-    Returns the company row index each person names (-1 for none, and for companies).
+    Works on built rows (row e is the original of entity e); -1 for none and for companies.
     """
     n = len(entity)
-    employer = rows["employer"]
-    company_row = np.where(employer >= 0, employer, -1)  # the original company row
-    is_dup = np.arange(n) != entity  # originals are row e of entity e
-    dup_company = np.flatnonzero(rows["is_company"] & is_dup)
+    company_row = np.where(employer >= 0, employer, -1)
+    is_dup = np.arange(n) != entity
+    dup_company = np.flatnonzero(is_company & is_dup)
     by_entity = entities.group_lists(entity[dup_company], dup_company)
-    is_dup_person = is_dup & ~rows["is_company"]
     u = rng.random((3, n))
-    for i in np.flatnonzero(is_dup_person & (employer >= 0)):
+    for i in np.flatnonzero(is_dup & ~is_company & (employer >= 0)).tolist():
         if u[0, i] < 0.12:
             company_row[i] = -1  # left out on this entry
-        elif u[1, i] < 0.5 and employer[i] in by_entity:
+        elif u[1, i] < 0.5 and int(employer[i]) in by_entity:
             options = by_entity[int(employer[i])]
             company_row[i] = options[int(u[2, i] * len(options))]
+    return company_row
+
+
+def _name_companies(rows: Components, company_row: np.ndarray) -> None:
+    """Each person's "Company Name" is the name on the company row it links to."""
     linked = company_row >= 0
-    names = empty(n)
+    names = empty(len(company_row))
     names[linked] = rows["company_name"][company_row[linked]]
     rows["company_name"] = np.where(rows["is_company"], rows["company_name"], names).astype(object)
-    return company_row
 
 
 def _row_order(rng: entities.Rng, is_company: np.ndarray, company_row: np.ndarray) -> np.ndarray:
@@ -191,8 +206,8 @@ def _phones(loc: np.ndarray, area: np.ndarray, sub: np.ndarray, style: np.ndarra
     return out
 
 
-def _render(rows: Components, order: np.ndarray) -> pd.DataFrame:
-    """The ONLYOFFICE export columns (all strings) of the rows, in the given order."""
+def _render(rows: Components) -> pd.DataFrame:
+    """The ONLYOFFICE export columns (all strings) of the rows."""
     n = len(rows["loc"])
     is_company = rows["is_company"]
     cols: dict[str, np.ndarray] = {
@@ -225,13 +240,11 @@ def _render(rows: Components, order: np.ndarray) -> pd.DataFrame:
         filled[f"Address (home) {part}"] = np.where(is_company, "", home).astype(object)
         filled[f"Address (billing) {part}"] = np.where(is_company, home, "").astype(object)
     for caption in INFO_CAPTIONS:
-        cols[caption] = filled[caption][order] if caption in filled else empty(n)
+        cols[caption] = filled[caption] if caption in filled else empty(n)
     cols["Birthday"] = np.where(is_company, "", rows["birthday"]).astype(object)
     cols["Newsletter"] = rows["newsletter"]
     cols["Segment"] = np.where(is_company, rows["segment"], "").astype(object)
     cols["Customer number"] = rows["custno"]
-    for key in (*BASE_COLUMNS, *CUSTOM_FIELDS):
-        cols[key] = cols[key][order]
     # copy=False keeps one block per column: consolidating 100 object columns costs seconds
     frame = pd.DataFrame(cols, copy=False)
     assert list(frame.columns) == [*BASE_COLUMNS, *INFO_CAPTIONS, *CUSTOM_FIELDS]
