@@ -110,14 +110,19 @@ PHONE_STYLES: dict[str, tuple[str, ...]] = {
 def format_phone(locale: str, area: str, subscriber: str, style: int) -> str:
     """One phone number written in one of its locale's styles (``style`` is taken modulo)."""
     styles = PHONE_STYLES[locale]
+    return styles[style % len(styles)].format(
+        a=area, s=subscriber, g=_group(locale, subscriber, "-"), d=_group(locale, subscriber, ".")
+    )
+
+
+def _group(locale: str, subscriber: str, us_sep: str) -> str:
+    """The subscriber number in groups: US 555-0123, UK 7946 0123 (six digits stay whole),
+    German 123 4567."""
     if locale == "us":
-        grouped = f"{subscriber[:3]}-{subscriber[3:]}"
-        dotted = f"{subscriber[:3]}.{subscriber[3:]}"
-    else:
-        cut = len(subscriber) - 4
-        grouped = f"{subscriber[:cut]} {subscriber[cut:]}"
-        dotted = grouped
-    return styles[style % len(styles)].format(a=area, s=subscriber, g=grouped, d=dotted)
+        return subscriber[:3] + us_sep + subscriber[3:]
+    if locale == "uk" and len(subscriber) <= 6:
+        return subscriber
+    return subscriber[:-4] + " " + subscriber[-4:]
 
 
 def format_phones(locale: str, area: np.ndarray, subscriber: np.ndarray, style: np.ndarray) -> np.ndarray:
@@ -127,14 +132,9 @@ def format_phones(locale: str, area: np.ndarray, subscriber: np.ndarray, style: 
     which = style % len(styles)
     used = {name for template in styles for _, name, _, _ in Formatter().parse(template) if name}
     fields = {"a": area, "s": subscriber}
-    if used & {"g", "d"}:
-        cut = 3 if locale == "us" else None
-        head = np.asarray([s[:cut] if cut else s[:-4] for s in subscriber], dtype=object)
-        tail = np.asarray([s[cut:] if cut else s[-4:] for s in subscriber], dtype=object)
-        if "g" in used:
-            fields["g"] = head + ("-" if locale == "us" else " ") + tail
-        if "d" in used:
-            fields["d"] = head + ("." if locale == "us" else " ") + tail
+    for field, sep in (("g", "-"), ("d", ".")):
+        if field in used:
+            fields[field] = np.asarray([_group(locale, s, sep) for s in subscriber], dtype=object)
     out = np.full(n, "", dtype=object)
     for k, template in enumerate(styles):
         m = which == k
