@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 import pandas as pd
 from tqdm import tqdm
 
-from ..errors import CrmDataError
 from ..merge.batch import merge_clusters, qualifying_clusters
+from ..store import Store
 from . import State
 from .output import echo_frame, format_option
 
@@ -24,14 +22,13 @@ def _parse_keep(items: tuple[str, ...]) -> dict[str, int]:
     return out
 
 
-def _pairs(store: Any, bar: tqdm) -> pd.DataFrame:
-    """The duplicate pairs (with cluster ids) the user may see, from duplicate detection."""
+def _pairs(store: Store, bar: tqdm) -> pd.DataFrame:
+    """The duplicate pairs (with cluster ids) among the contacts the user may see."""
     def step(name: str) -> None:
         bar.set_postfix_str(name)
         bar.update(1)
 
-    found = store.find_duplicates(progress=step)
-    return found.pairs if hasattr(found, "pairs") else found
+    return store.find_duplicates(progress=step).pairs
 
 
 @click.command("merge")
@@ -53,7 +50,7 @@ def merge_cmd(state: State, ids: tuple[int, ...], keep: tuple[str, ...], survivo
 
     The survivor keeps its non-empty fields, empty ones are filled from the others; info rows,
     tags, custom values, deals and history are unioned onto it; the others are removed. The
-    merge is journalled; the change set id it prints can be undone (Store.undo).
+    merge is journalled: `crmdata undo CHANGE_SET_ID` (the id it prints) reverts it.
     """
     if auto:
         if ids or keep or survivor is not None:
@@ -83,9 +80,7 @@ def merge_cmd(state: State, ids: tuple[int, ...], keep: tuple[str, ...], survivo
 
 def _auto(state: State, min_score: float, dry_run: bool, yes: bool, fmt: str) -> None:
     store = state.store()
-    if not hasattr(store, "find_duplicates"):
-        raise CrmDataError("This crmdata has no duplicate detection (Store.find_duplicates).")
-    with tqdm(total=6, desc="finding duplicates", unit="step", disable=None, leave=False) as bar:
+    with tqdm(total=5, desc="finding duplicates", unit="step", disable=None, leave=False) as bar:
         pairs = _pairs(store, bar)
     clusters = qualifying_clusters(pairs, min_score)
     if not clusters:

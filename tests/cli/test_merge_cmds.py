@@ -77,6 +77,11 @@ def test_merge_asks_then_merges(setup: tuple[Path, list[int]]) -> None:
         with pytest.raises(NotFound):
             store.contact(b)
         assert store.contact(a).fields["notes"] == "first"
+    change_set = yes.output.split("`crmdata undo ")[1].split("`")[0]
+    undone = CliRunner().invoke(cli, ["--db", str(db), "undo", change_set])
+    assert undone.exit_code == 0, undone.output
+    with Store(db) as store:
+        assert store.contact(b).fields["notes"] == "second"
 
 
 def test_errors_are_one_line(setup: tuple[Path, list[int]]) -> None:
@@ -120,3 +125,42 @@ def test_batch_merges_only_clusters_scoring_high_enough(setup: tuple[Path, list[
         again = merge_clusters(store, qualifying_clusters(pairs, 0.9)[:1], tick=ticks.append)
         assert list(again["status"]) == ["merged"] and ticks == [a]
         assert store.count() == 4
+
+
+@pytest.mark.slow
+def test_auto_merges_high_scoring_clusters_from_duplicate_detection(store_path: Path) -> None:
+    with Store(store_path) as store:
+        def add(first: str, last: str, email: str, phone: str | None = None) -> int:
+            cs = store.change(region="DE", checker=QUICK)
+            ref = cs.create_person(first, last)
+            cs.add_info(ref, "email", email)
+            if phone:
+                cs.add_info(ref, "phone", phone)
+            return cs.commit(on_duplicate="save").created[ref]
+
+        jane = [add("Jane", "Doe", "jane@x.de", "030 1234567"),
+                add("Jane", "Doe", "JANE@x.de", "030 1234567"),
+                add("Jane", "Doe", "jane@x.de", "+49 30 1234567")]
+        maxes = [add("Max", "Mustermann", "max@y.de", "0171 555000"), add("Max", "Mustermann", "max@y.de")]
+        anna = add("Anna", "Schmidt", "anna@z.de")
+    dry = CliRunner().invoke(cli, ["--db", str(store_path), "merge", "--auto", "--min-score", "0.9",
+                                   "--dry-run", "--format", "json"])
+    assert dry.exit_code == 0, dry.output
+    rows = json.loads(dry.stdout.splitlines()[0])
+    assert [r["contacts"] for r in rows] == [", ".join(map(str, jane)), ", ".join(map(str, maxes))]
+    assert {r["status"] for r in rows} == {"would merge"}
+    with Store(store_path) as store:
+        assert store.count() == 6
+    no = CliRunner().invoke(cli, ["--db", str(store_path), "merge", "--auto"], input="n\n")
+    assert no.exit_code == 1 and "Nothing was merged" in no.output
+    done = CliRunner().invoke(cli, ["--db", str(store_path), "merge", "--auto", "--yes"])
+    assert done.exit_code == 0, done.output
+    assert "Merged 2 cluster(s), 0 skipped." in done.output
+    with Store(store_path) as store:
+        assert store.count() == 3
+        left = set(store.contacts()["id"])
+    assert anna in left and len(left & set(jane)) == 1 and len(left & set(maxes)) == 1
+    again = CliRunner().invoke(cli, ["--db", str(store_path), "merge", "--auto", "--yes"])
+    assert again.exit_code == 0 and "No duplicate cluster" in again.output
+    usage = CliRunner().invoke(cli, ["--db", str(store_path), "merge", "--auto", "1", "2"])
+    assert usage.exit_code == 2 and "--auto takes no contact ids" in usage.output
