@@ -38,11 +38,11 @@ def qualifying_clusters(pairs: pd.DataFrame, min_score: float) -> list[Cluster]:
     """The clusters whose every reported pair scores at least ``min_score`` (pure)."""
     inside = pairs[pairs["cluster_id"].notna()]
     out = []
-    for cid, group in inside.groupby("cluster_id", sort=True):
+    for _cid, group in inside.groupby("cluster_id", sort=True):
         low = float(group["score"].min())
         if low >= min_score:
             ids = sorted({int(i) for i in group["contact_id_1"]} | {int(i) for i in group["contact_id_2"]})
-            out.append(Cluster(int(str(cid)), tuple(ids), low))
+            out.append(Cluster(int(group["cluster_id"].iloc[0]), tuple(ids), low))
     return out
 
 

@@ -29,7 +29,7 @@ survivor's own rows are always kept. Exactly one row per type is primary. Tags a
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -286,14 +286,16 @@ def make_record(d: Mapping[str, Any]) -> MergeRecord:
 
 
 # -- planning ----------------------------------------------------------------------------------
-def _rank_key(r: MergeRecord) -> tuple[int, str, int]:
-    # sorted() ascending: most complete first, then latest update, then lowest id
-    return (-r.completeness, _neg(r.updated_at), r.id)
+def _ranked(records: Iterable[MergeRecord]) -> list[MergeRecord]:
+    """Records in survivorship order: most complete, then most recently updated, then lowest id.
 
-
-def _neg(text: str) -> str:
-    """A key that sorts ISO timestamps newest first."""
-    return "".join(chr(0x10FFFF - ord(c)) for c in text)
+    Three stable sorts, last rule first; ``updated_at`` is an ISO timestamp, so text order is
+    time order.
+    """
+    out = sorted(records, key=lambda r: r.id)
+    out.sort(key=lambda r: r.updated_at, reverse=True)
+    out.sort(key=lambda r: r.completeness, reverse=True)
+    return out
 
 
 def _survivor(records: Sequence[MergeRecord], survivor: int | None) -> tuple[MergeRecord, str]:
@@ -302,7 +304,7 @@ def _survivor(records: Sequence[MergeRecord], survivor: int | None) -> tuple[Mer
             if r.id == int(survivor):
                 return r, "you chose it"
         raise MergeRefused(f"Contact {survivor} is not part of this merge ({_ids(r.id for r in records)}).")
-    ranked = sorted(records, key=_rank_key)
+    ranked = _ranked(records)
     best, second = ranked[0], ranked[1]
     if best.completeness != second.completeness:
         why = f"it is the most complete ({best.completeness} values, next {second.completeness})"
@@ -391,7 +393,7 @@ def plan_merge(
         if cid not in ids:
             raise MergeRefused(f"Contact {cid} is not part of this merge ({_ids(ids)}).")
     best, why = _survivor(recs, survivor)
-    ranked = [best, *sorted((r for r in recs if r.id != best.id), key=_rank_key)]
+    ranked = [best, *_ranked(r for r in recs if r.id != best.id)]
     names = COMPANY_FIELDS if best.is_company else PERSON_FIELDS
     choices: list[FieldChoice] = []
     for name, col in names.items():
