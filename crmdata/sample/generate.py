@@ -81,6 +81,7 @@ def generate(n: int, seed: int = 0, dup_rate: float = 0.1, *, as_of: date = DEFA
     pos[order] = np.arange(n)
     entity = built[order]
     rows = {key: col[entity] for key, col in per_entity.items()}
+    del comp, pers, per_entity  # the per-entity arrays are not needed any more (memory at 1M rows)
     company_row = built_link[order]
     company_row = np.where(company_row >= 0, pos[np.maximum(company_row, 0)], -1)
     dup_pos = pos[n_ent:]
@@ -93,6 +94,7 @@ def generate(n: int, seed: int = 0, dup_rate: float = 0.1, *, as_of: date = DEFA
     _name_companies(rows, company_row)
 
     contacts = _render(rows)
+    rows = {key: rows[key] for key in ("loc", "is_company")}  # all deals and history need
     file_row = np.arange(1, n + 1, dtype=np.int64)
     truth = pd.DataFrame({"row": file_row, "entity_id": entity + 1})
     deals = events.deals(rng, rows, entity, company_row, file_row, as_of)
