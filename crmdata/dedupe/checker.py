@@ -112,7 +112,8 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
     digits = "right(regexp_replace(i.data, '[^0-9]', '', 'g'), 8)"
     return f"""
         SELECT e.id AS sid, i.contact_id FROM {staged_prefix}email e JOIN contact_info i
-          ON i.info_type = {int(InfoType.EMAIL)} AND coalesce(nullif(i.email_key, ''), lower(trim(i.data))) = e.k
+          ON i.info_type = {int(InfoType.EMAIL)}
+          AND coalesce(nullif(i.email_key, ''), lower(trim(i.data))) = e.k
         UNION
         SELECT p.id, i.contact_id FROM {staged_prefix}phone p JOIN contact_info i
           ON i.info_type = {int(InfoType.PHONE)} AND i.e164 = p.k

@@ -81,8 +81,10 @@ PRIOR_MU: dict[str, dict[str, dict[int, tuple[float, float]]]] = {
         "addr": {3: (0.8, 0.01), 2: (0.05, 0.01), 1: (0.05, 0.05), 0: (0.1, 0.93)},
     },
 }
-#: Prior share of candidate pairs that are duplicates.
-PRIOR_P = 0.01
+#: Prior share of compared pairs that are duplicates: low enough that an equal name alone
+#: (about +7) stays below even odds, while a name plus one shared email, phone, address or
+#: birthday is above it.
+PRIOR_P = 0.0003
 
 
 def prior_model(kind: str) -> Model:

@@ -1,0 +1,95 @@
+"""The batch pipeline on a generated base: accuracy, decisions, access, reasons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crmdata import Store
+from crmdata.dedupe import api
+from crmdata.errors import CrmDataError, NotFound
+from crmdata.model import ShareType
+
+
+def test_finds_the_generated_duplicates_with_reasons(
+    sample_store: Store, sample_store_file: tuple[Path, dict[int, int]]
+) -> None:
+    report = sample_store.find_duplicates()
+    truth = api.truth_pairs(sample_store_file[1])
+    quality = api.evaluate(report.cluster_pairs(), truth)
+    assert quality["f1"] >= 0.95, quality
+    pairs = report.pairs
+    assert list(pairs.columns) == api.PAIR_COLUMNS
+    assert (pairs["contact_id_1"] < pairs["contact_id_2"]).all()
+    assert pairs["score"].between(0.5, 1.0).all()
+    assert pairs["reasons"].str.len().gt(0).all()
+    assert set(report.blocking["rule"]) >= {"email", "phone", "person_name", "company_name"}
+    assert (report.blocking["pairs"] >= report.blocking["only_this_rule"]).all()
+    assert report.models["P"].method == "ecm" and report.models["C"].method == "ecm"
+
+
+def test_not_duplicate_sticks(sample_store: Store) -> None:
+    first = sample_store.find_duplicates(keep_model=False)
+    a, b = (int(x) for x in first.pairs.iloc[0][["contact_id_1", "contact_id_2"]])
+    assert sample_store.decide(b, a, "not_duplicate") == (a, b)
+    again = sample_store.find_duplicates(keep_model=False)
+    found = set(zip(again.pairs["contact_id_1"], again.pairs["contact_id_2"], strict=True))
+    assert (a, b) not in found
+    assert (a, b) not in again.cluster_pairs()
+    assert len(again.pairs) >= len(first.pairs) - 3  # the rest is unaffected
+
+
+def test_confirmed_pairs_are_kept_with_full_score(sample_store: Store) -> None:
+    sample_store.decide(1, 2, "duplicate")
+    report = sample_store.find_duplicates(keep_model=False)
+    row = report.pairs[(report.pairs["contact_id_1"] == 1) & (report.pairs["contact_id_2"] == 2)]
+    assert len(row) == 1 and row["score"].iloc[0] == 1.0 and row["reasons"].iloc[0] == "decided: duplicate"
+
+
+def test_decisions_train_logistic_regression(
+    sample_store: Store, sample_store_file: tuple[Path, dict[int, int]]
+) -> None:
+    entity = sample_store_file[1]
+    report = sample_store.find_duplicates(threshold=0.0, keep_model=False)
+    with sample_store.db.read() as tx:
+        persons = {int(r[0]) for r in tx.rows("SELECT id FROM contacts WHERE NOT is_company")}
+    decided = 0
+    for a, b in zip(report.pairs["contact_id_1"], report.pairs["contact_id_2"], strict=True):
+        if a in persons and decided < 120:
+            sample_store.decide(a, b, "duplicate" if entity[a] == entity[b] else "not_duplicate")
+            decided += 1
+    trained = sample_store.find_duplicates(keep_model=False)
+    assert trained.models["P"].method == "logistic"
+    assert trained.models["C"].method == "ecm"  # no company decisions
+
+
+def test_restricted_contacts_never_appear_in_another_users_pairs(sample_store: Store) -> None:
+    sample_store.add_user("olaf")
+    everyone = sample_store.find_duplicates(keep_model=False)
+    hidden = sorted(set(everyone.pairs["contact_id_1"].head(30)))
+    with sample_store.db.transaction() as tx:
+        tx.execute(f"UPDATE contacts SET share_type = {int(ShareType.NONE)} "
+                   f"WHERE id IN ({', '.join(map(str, hidden))})")
+    olaf = sample_store.as_user("olaf").find_duplicates(keep_model=False)
+    seen = set(olaf.pairs["contact_id_1"]) | set(olaf.pairs["contact_id_2"])
+    assert not seen & set(hidden)
+    assert olaf.contacts == everyone.contacts - len(hidden)
+    admin = sample_store.find_duplicates(keep_model=False)  # the managers (admins) still see them
+    assert set(hidden) <= set(admin.pairs["contact_id_1"]) | set(admin.pairs["contact_id_2"])
+    with pytest.raises(NotFound):
+        sample_store.as_user("olaf").decide(hidden[0], hidden[0] + 1, "not_duplicate")
+
+
+def test_decide_refuses_nonsense(store: Store) -> None:
+    with pytest.raises(CrmDataError, match="itself"):
+        store.decide(3, 3, "duplicate")
+    with pytest.raises(CrmDataError, match="not_duplicate"):
+        store.decide(1, 2, "maybe")
+    with pytest.raises(NotFound):
+        store.decide(1, 2, "duplicate")
+
+
+def test_empty_store_has_no_pairs(store: Store) -> None:
+    report = store.find_duplicates()
+    assert report.pairs.empty and report.candidates == 0 and report.contacts == 0

@@ -1,0 +1,79 @@
+"""The write-back check finds fuzzy duplicates of new contacts, within the user's view."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from crmdata import Store
+from crmdata.cli import cli
+from crmdata.edit import DuplicatesFound, ExactKeyChecker
+from crmdata.model import ShareType
+
+
+def _person(store: Store, first: str, last: str, *, share: ShareType | None = None,
+            managers: list[str] | None = None, **info: str) -> int:
+    cs = store.change(checker=ExactKeyChecker(), region="DE")
+    ref = cs.create_person(first, last)
+    for kind, value in info.items():
+        cs.add_info(ref, kind, value)
+    if share is not None:
+        cs.set_access(ref, share, managers)
+    return cs.commit(on_duplicate="save").created[ref]
+
+
+def test_a_transliterated_nickname_with_a_new_email_is_caught(store: Store) -> None:
+    existing = _person(store, "Robert", "Müller", email="r.mueller@example.com", phone="030 1234567")
+    _person(store, "Petra", "Müller", email="petra@example.com")  # same family name, another person
+    cs = store.change(region="DE")
+    ref = cs.create_person("Bob", "Mueller")
+    cs.add_info(ref, "email", "bob@private.example")
+    cs.add_info(ref, "phone", "+49 30 123 4567")
+    with pytest.raises(DuplicatesFound) as err:
+        cs.commit()
+    ids = [c.existing_id for c in err.value.candidates]
+    assert ids == [existing]
+
+
+def test_name_alone_is_not_enough_and_restricted_contacts_stay_hidden(store: Store) -> None:
+    store.add_user("mia")
+    store.add_user("olaf")
+    _person(store, "Anna", "Schmidt", email="anna@a.example")
+    _person(store, "Lena", "Weiß", email="lena@b.example", phone="030 7654321", share=ShareType.NONE,
+            managers=["mia"])
+    cs = store.as_user("olaf").change(region="DE")
+    ref = cs.create_person("Anna", "Schmidt")
+    cs.add_info(ref, "email", "anna@c.example")
+    ref2 = cs.create_person("Lena", "Weiss")
+    cs.add_info(ref2, "phone", "030 7654321")
+    assert cs.preview().duplicates == []
+    cs_mia = store.as_user("mia").change(region="DE")
+    ref3 = cs_mia.create_person("Lena", "Weiss")
+    cs_mia.add_info(ref3, "phone", "030 7654321")
+    assert len(cs_mia.preview().duplicates) == 1
+
+
+def test_a_not_duplicate_decision_silences_the_check(store: Store) -> None:
+    a = _person(store, "Robert", "Müller", email="r@example.com", phone="030 1234567")
+    b = _person(store, "Bob", "Mueller", email="b@example.com", phone="030 1234567")
+    cs = store.change(region="DE")
+    cs.update(b, title="Chef")
+    cs.add_info(b, "email", "bob2@example.com")
+    assert [c.existing_id for c in cs.preview().duplicates] == [a]
+    store.decide(a, b, "not_duplicate")
+    fresh = store.change(region="DE")
+    fresh.add_info(b, "email", "bob3@example.com")
+    assert fresh.preview().duplicates == []
+
+
+def test_cli_report_as_json(store: Store, store_path: object) -> None:
+    a = _person(store, "Robert", "Müller", email="r@example.com", phone="030 1234567")
+    b = _person(store, "Bob", "Mueller", email="R@Example.com")
+    store.close()
+    result = CliRunner().invoke(cli, ["--db", str(store_path), "duplicates", "--format", "json",
+                                      "--no-progress"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f'"contact_id_1":{a},"contact_id_2":{b}' in result.output.replace(" ", "")
+    result = CliRunner().invoke(cli, ["--db", str(store_path), "duplicates", "decide", str(b), str(a),
+                                      "not_duplicate"], catch_exceptions=False)
+    assert result.exit_code == 0 and "not duplicate" in result.output
