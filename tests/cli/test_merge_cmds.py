@@ -99,6 +99,7 @@ def test_errors_are_one_line(setup: tuple[Path, list[int]]) -> None:
     assert one.exit_code == 2 and "at least two" in one.output
 
 
+@pytest.mark.slow
 def test_batch_merges_only_clusters_scoring_high_enough(setup: tuple[Path, list[int]]) -> None:
     db, (a, b, c) = setup
     with Store(db) as store:

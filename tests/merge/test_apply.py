@@ -268,6 +268,7 @@ def test_access_follows_the_chosen_contact(store: Store) -> None:
     assert d.fields["share_type"] == ShareType.NONE and d.managers == ["admin", "eve"]
 
 
+@pytest.mark.slow
 def test_large_cluster(store: Store) -> None:
     ids = [person(store, "Jane", emails=(f"j{i % 5}@x.de",), phones=(f"030 55{i:04d}",)) for i in range(12)]
     result = store.merge(store.plan_merge(ids))
