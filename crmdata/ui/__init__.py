@@ -29,4 +29,11 @@ def contact_editor(store: Any, contact_id: int | None = None) -> Any:
     return editor
 
 
-__all__ = ["contact_editor", "contacts_dashboard"]
+def review_dashboard(store: Any) -> Any:
+    """The duplicate review dashboard (see :class:`crmdata.ui.review.ReviewDashboard`)."""
+    from .review import ReviewDashboard
+
+    return ReviewDashboard(store)
+
+
+__all__ = ["contact_editor", "contacts_dashboard", "review_dashboard"]

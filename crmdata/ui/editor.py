@@ -469,7 +469,6 @@ class ContactEditor:
         merge = self._own(
             button("Merge instead", "crm-merge-instead", s.merge_instead, button_style="warning")
         )
-        merge.disabled = not hasattr(s.store, "merge")
         anyway = self._own(button("Save anyway", "crm-save-anyway", s.save_anyway))
         return self._own(classed(w.VBox([text, self._own(w.HBox([merge, anyway]))]), "crm-duplicates"))
 

@@ -404,7 +404,7 @@ class EditorState(Observable):
 
     def merge_instead(self) -> bool:
         """Save, then merge this contact into the existing one it duplicates (the existing
-        contact survives and keeps its values; see :mod:`crmdata.merge`)."""
+        contact survives and keeps its non-empty values; see :mod:`crmdata.merge`)."""
         if not self.duplicates:
             return False
         existing = int(self.duplicates[0].existing_id)
@@ -413,7 +413,7 @@ class EditorState(Observable):
         merged = self.contact_id
 
         def run() -> None:
-            self.store.merge(existing, merged)
+            self.store.merge(self.store.plan_merge([existing, merged], survivor=existing))
             self.load(existing)
             self.notice = Notice("success", f"Merged into contact {existing}.")
 

@@ -38,6 +38,9 @@ STYLE = """
             text-decoration: underline; }
 .crm-problem { color: #b3261e; font-size: 12px; }
 .crm-diff { background: #fff4c2; }
+.crm-compare-table { border-collapse: collapse; font-size: 12px; }
+.crm-compare-table th, .crm-compare-table td { border: 1px solid #ddd; padding: 2px 6px; text-align: left; }
+.crm-compare-table td.crm-chosen { font-weight: bold; }
 .crm-section-title { font-weight: bold; margin-top: 6px; }
 </style>
 """
@@ -96,32 +99,33 @@ def button(description: str, css: str, on_click: Callable[[], Any], **kwargs: An
 class Progress:
     """A progress bar and a label, fed by the library's progress callbacks.
 
-    Call it as ``progress(message)`` (a step description) or ``progress(done, total)``;
-    both forms are what crmdata's long operations report.
+    Call it as ``progress(message)`` (a step description; the bar advances one of ``steps``)
+    or ``progress(done, total)``; both forms are what crmdata's long operations report.
     """
 
-    def __init__(self, description: str = "Working") -> None:
-        self.bar = classed(w.IntProgress(value=0, min=0, max=100, description=description), "crm-progress")
+    def __init__(self, description: str = "Working", steps: int = 10) -> None:
+        self.steps = steps
+        self.bar = classed(w.IntProgress(value=0, min=0, max=steps, description=description), "crm-progress")
         self.label = classed(w.HTML(""), "crm-progress-label")
         self.box = classed(w.HBox([self.bar, self.label]), "crm-progress-box")
         self.box.layout.display = "none"
 
     def start(self, text: str = "") -> None:
-        self.bar.value, self.bar.bar_style = 0, ""
+        self.bar.max, self.bar.value, self.bar.bar_style = self.steps, 0, ""
         self.label.value = html.escape(text)
         self.box.layout.display = None
 
     def __call__(self, done: Any, total: Any = None) -> None:
         if total is None:
             self.label.value = html.escape(str(done))
-            self.bar.value = min(self.bar.max, self.bar.value + 5)
+            self.bar.value = min(self.bar.max, self.bar.value + 1)
             return
         total = max(1, int(total))
         self.bar.max = total
         self.bar.value = min(int(done), total)
         self.label.value = f"{int(done):,} / {total:,}"
 
-    def finish(self, text: str = "Done") -> None:
+    def finish(self, text: str = "Done", ok: bool = True) -> None:
         self.bar.value = self.bar.max
-        self.bar.bar_style = "success"
+        self.bar.bar_style = "success" if ok else "danger"
         self.label.value = html.escape(text)

@@ -38,7 +38,7 @@ def test_notebook_runs_top_to_bottom(
     )
     if "dashboard" in notebook.read_text() or "editor" in notebook.read_text():
         names = {m["model_name"] for m in state.values()}
-        assert {"ButtonModel", "TextModel"} <= names  # the dashboard really rendered widgets
+        assert {"ButtonModel", "HTMLModel"} <= names  # the dashboard really rendered widgets
 
 
 def test_notebooks_default_to_the_sample_store() -> None:

@@ -1,0 +1,198 @@
+"""The duplicate review's view model: a queue of candidate clusters and the merge plan of one.
+
+:meth:`ReviewState.scan` runs :meth:`crmdata.Store.find_duplicates` (with a progress
+callback) and turns its pairs into a queue of clusters, best score first. For the current
+cluster the state keeps the library's :class:`~crmdata.merge.plan.MergePlan`; per-field
+choices and the survivor are changes to that plan. Merge, Not a duplicate and Skip move
+through the queue; the last merge can be undone (the cluster then comes back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from .state import Notice, Observable, one_connection
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One queue item: contacts that likely are one, with the pairs that say so."""
+
+    ids: tuple[int, ...]
+    score: float  # the best pair score in the cluster
+    pairs: tuple[tuple[int, int, float, str], ...]  # (id1, id2, score, reasons)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f"#{a} and #{b} ({score:.2f}): {why}" for a, b, score, why in self.pairs]
+
+
+def candidates_from(pairs: pd.DataFrame) -> list[Candidate]:
+    """Pure: duplicate pairs -> clusters (pairs the chain guard kept apart stay pairs), best first."""
+    groups: dict[Any, list[tuple[int, int, float, str]]] = {}
+    for rec in pairs.to_dict("records"):
+        a, b = int(rec["contact_id_1"]), int(rec["contact_id_2"])
+        cluster = rec["cluster_id"]
+        key = ("pair", a, b) if cluster is None or pd.isna(cluster) else ("cluster", int(cluster))
+        groups.setdefault(key, []).append((a, b, float(rec["score"]), str(rec["reasons"])))
+    out = []
+    for members in groups.values():
+        ids = tuple(sorted({i for a, b, _s, _r in members for i in (a, b)}))
+        ranked = tuple(sorted(members, key=lambda p: (-p[2], p[0], p[1])))
+        out.append(Candidate(ids, ranked[0][2], ranked))
+    return sorted(out, key=lambda c: (-c.score, c.ids))
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    """One row of the side-by-side view: a field, each contact's value, what the merge keeps."""
+
+    field: str
+    values: tuple[str, ...]  # in the order of the plan's records ("" when empty)
+    chosen_from: int | None
+    differs: bool
+    why: str
+
+
+def compare_rows(plan: Any) -> list[CompareRow]:
+    """Pure: a merge plan as side-by-side rows (one value per contact, differing ones flagged)."""
+    ids = [r.id for r in plan.records]
+    rows = []
+    for f in plan.fields:
+        shown = dict(f.alternatives)
+        values = tuple(str(shown.get(i, "")) for i in ids)
+        rows.append(CompareRow(f.field, values, f.source_contact_id, bool(f.conflict), f.why))
+    return rows
+
+
+class ReviewState(Observable):
+    """Where the reviewer is in the queue, the plan on screen, and what was done."""
+
+    def __init__(self, store: Any) -> None:
+        super().__init__()
+        self.store = store
+        self.queue: list[Candidate] = []
+        self.position = 0
+        self.plan: Any = None
+        self.scanned = False
+        self.merged = self.not_duplicates = self.skipped = 0
+        self.last_merge: Any = None
+        self._last_candidate: Candidate | None = None
+
+    # -- the queue ------------------------------------------------------------------------------
+    def scan(self, progress: Callable[[str], None] | None = None, **options: Any) -> bool:
+        """Find duplicates (long work: ``progress`` hears each step) and start at the top."""
+        report = self.guard(lambda: self.store.find_duplicates(progress=progress, **options), notify=False)
+        if report is None:
+            self.changed()
+            return False
+        self.queue = candidates_from(report.pairs)
+        self.position, self.scanned = 0, True
+        self.merged = self.not_duplicates = self.skipped = 0
+        self.notice = Notice(
+            "info", f"{len(self.queue)} likely duplicate group(s) among {report.contacts:,} contacts."
+        )
+        self._load_plan()
+        self.changed()
+        return True
+
+    @property
+    def current(self) -> Candidate | None:
+        return self.queue[self.position] if self.position < len(self.queue) else None
+
+    def progress_text(self) -> str:
+        if not self.scanned:
+            return "Not scanned yet: press Find duplicates."
+        done = f"{self.merged} merged · {self.not_duplicates} not duplicates · {self.skipped} skipped"
+        if self.current is None:
+            return f"Queue done ({len(self.queue)} groups) · {done}"
+        return f"Group {self.position + 1} of {len(self.queue)} · {done}"
+
+    def _load_plan(self) -> None:
+        self.plan = None
+        current = self.current
+        if current is None:
+            return
+        with one_connection(self.store):
+            self.plan = self.guard(lambda: self.store.plan_merge(list(current.ids)), notify=False)
+
+    def _advance(self) -> None:
+        self.position += 1
+        self._load_plan()
+
+    # -- choices on the plan ----------------------------------------------------------------------
+    def choose(self, field: str, contact_id: int) -> None:
+        """Keep ``contact_id``'s value of ``field`` in the merged contact."""
+        if self.plan is not None:
+            plan = self.guard(lambda: self.plan.choose(field, int(contact_id)), notify=False)
+            self.plan = plan or self.plan
+        self.changed()
+
+    def set_survivor(self, contact_id: int) -> None:
+        if self.plan is not None:
+            plan = self.guard(lambda: self.plan.with_survivor(int(contact_id)), notify=False)
+            self.plan = plan or self.plan
+        self.changed()
+
+    # -- decisions --------------------------------------------------------------------------------
+    def merge(self) -> bool:
+        """Apply the plan on screen, then move to the next group."""
+        if self.plan is None:
+            return False
+        plan, current = self.plan, self.current
+        result = self.guard(lambda: self.store.merge(plan), notify=False)
+        if result is not None:
+            self.last_merge, self._last_candidate = result, current
+            self.merged += 1
+            self.notice = Notice("success", str(result))
+            self._advance()
+        self.changed()
+        return result is not None
+
+    def not_duplicate(self) -> bool:
+        """Remember every pair of the group as "not a duplicate" (never suggested again)."""
+        current = self.current
+        if current is None:
+            return False
+
+        def run() -> bool:
+            for a, b, _s, _r in current.pairs:
+                self.store.decide(a, b, "not_duplicate")
+            return True
+
+        if self.guard(run, notify=False):
+            self.not_duplicates += 1
+            self.notice = Notice(
+                "success",
+                f"Contacts {', '.join(map(str, current.ids))} will not be suggested as duplicates again.",
+            )
+            self._advance()
+        self.changed()
+        return True
+
+    def skip(self) -> None:
+        if self.current is not None:
+            self.skipped += 1
+            self._advance()
+        self.changed()
+
+    def undo_last_merge(self) -> bool:
+        """Revert the last merge; its group comes back as the current one."""
+        result, candidate = self.last_merge, self._last_candidate
+        if result is None or candidate is None:
+            return False
+        done = self.guard(lambda: self.store.undo(int(result.change_set_id)), notify=False)
+        if done is not None:
+            self.last_merge, self._last_candidate = None, None
+            self.merged -= 1
+            self.position = self.queue.index(candidate)  # back to its group (it stays in the queue)
+            self._load_plan()
+            self.notice = Notice(
+                "success", f"Merge undone: contacts {', '.join(map(str, candidate.ids))} are back."
+            )
+        self.changed()
+        return done is not None

@@ -1,0 +1,113 @@
+"""The duplicate review driven from Python: scan, choose, merge, undo, not a duplicate, skip."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from crmdata import Store
+from crmdata.errors import NotFound
+from crmdata.ui.review import ReviewDashboard, compare_html
+from crmdata.ui.review_state import candidates_from, compare_rows
+
+
+@pytest.fixture
+def review(sample: Store) -> ReviewDashboard:
+    d = ReviewDashboard(sample)
+    d.scan_button.click()
+    return d
+
+
+def test_candidates_group_clusters_and_order_by_score() -> None:
+    pairs = pd.DataFrame({
+        "contact_id_1": [1, 1, 2, 7, 5],
+        "contact_id_2": [2, 3, 3, 9, 6],
+        "cluster_id": pd.array([10, 10, 10, pd.NA, 20], dtype="Int64"),
+        "score": [0.9, 0.7, 0.8, 0.95, 0.6],
+        "reasons": ["a", "b", "c", "d", "e"],
+    })
+    got = candidates_from(pairs)
+    assert [c.ids for c in got] == [(7, 9), (1, 2, 3), (5, 6)]
+    assert got[1].score == 0.9 and [p[:2] for p in got[1].pairs] == [(1, 2), (2, 3), (1, 3)]
+    assert got[0].reasons == ["#7 and #9 (0.95): d"]
+
+
+def test_scan_fills_the_queue_best_first(review: ReviewDashboard, sample: Store) -> None:
+    s = review.state
+    assert s.queue and s.position == 0
+    scores = [c.score for c in s.queue]
+    assert scores == sorted(scores, reverse=True)
+    assert f"Group 1 of {len(s.queue)}" in review.status.value
+    assert review.progress.bar.value == review.progress.bar.max and review.progress.bar.bar_style == "success"
+    assert "Why these match" in review.reasons.value
+    plan = s.plan
+    assert set(plan.ids) == set(s.current.ids)
+    html = review.compare.value
+    for r in plan.records:
+        assert f"#{r.id}" in html
+    differs = [row.field for row in compare_rows(plan) if row.differs]
+    assert html.count("class='crm-diff'") == len(differs)
+    assert [c.description for c in review.choices.children] == [f.replace("_", " ") for f in differs]
+
+
+def test_choose_a_value_then_merge_and_undo(review: ReviewDashboard, sample: Store) -> None:
+    s = review.state
+    while s.current is not None and not s.plan.conflicts:  # a group whose contacts differ
+        review.skip.click()
+    before = sample.count()
+    ids = s.current.ids
+    conflict = s.plan.conflicts[0]
+    other = next(cid for cid, _shown in conflict.alternatives if cid != conflict.source_contact_id)
+    review.choices.children[0].value = other
+    kept = s.plan.field(conflict.field)
+    assert kept.source_contact_id == other
+    survivor = s.plan.survivor_id
+    review.merge.click()
+    assert sample.count() == before - (len(ids) - 1)
+    assert "Merged" in review.banner.value and "1 merged" in review.status.value
+    for cid in ids:
+        if cid != survivor:
+            with pytest.raises(NotFound):
+                sample.contact(cid)
+    if conflict.field in ("first_name", "last_name", "company_name", "title", "notes"):
+        assert sample.contact(survivor).fields[conflict.field] == kept.value
+    review.undo.click()
+    assert sample.count() == before and s.current.ids == ids
+    assert "Merge undone" in review.banner.value and review.undo.disabled
+
+
+def test_survivor_can_be_changed(review: ReviewDashboard, sample: Store) -> None:
+    s = review.state
+    other = [i for i in s.current.ids if i != s.plan.survivor_id][0]
+    review.survivor.value = other
+    assert s.plan.survivor_id == other
+    review.merge.click()
+    assert sample.contact(other).id == other
+
+
+def test_not_a_duplicate_is_remembered_and_skip_moves_on(review: ReviewDashboard, sample: Store) -> None:
+    s = review.state
+    first = s.current.ids
+    review.not_dup.click()
+    assert "1 not duplicates" in review.status.value and s.position == 1
+    second = s.current.ids
+    review.skip.click()
+    assert "1 skipped" in review.status.value and s.position == 2
+    again = ReviewDashboard(sample)
+    again.scan_button.click()
+    queued = [c.ids for c in again.state.queue]
+    assert first not in queued and second in queued
+
+
+def test_compare_html_marks_the_kept_values(review: ReviewDashboard) -> None:
+    html = compare_html(review.state.plan)
+    assert "merge keeps" in html and "crm-chosen" in html
+
+
+def test_review_before_scanning_shows_nothing_to_decide(sample: Store) -> None:
+    d = ReviewDashboard(sample)
+    assert "Not scanned yet" in d.status.value
+    assert d.body.layout.display == "none"
+    d.merge.click()
+    d.skip.click()
+    assert d.state.merged == 0 and d.state.skipped == 0
