@@ -176,3 +176,12 @@ def test_info_key_rules() -> None:
     assert info_key({"info_type": 2, "data": " Example.COM "}) == "example.com"
     address = {"info_type": 7, "data": "x", "city": "Berlin", "street": "Main St"}
     assert info_key(address) == "main st|berlin|||"
+
+
+def test_legacy_rows_end_with_exactly_one_primary_per_type() -> None:
+    two_primaries = person(1, title="t", info=[email(11, "a@x.de", True), email(12, "b@x.de", True)])
+    no_primary = person(2, info=[phone(21, "030 1", "+49301"), phone(22, "030 2", "+49302")])
+    plan = plan_merge([two_primaries, no_primary], survivor=1)
+    primary = {o.info_id for o in plan.info if o.is_primary}
+    assert primary == {11, 21}  # the survivor's first primary; the lowest row when none is marked
+    assert {o.info_id: o.note for o in plan.info}[12] == "(was primary)"
