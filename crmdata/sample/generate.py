@@ -75,7 +75,7 @@ def generate(n: int, seed: int = 0, dup_rate: float = 0.1, *, as_of: date = DEFA
     built = np.concatenate([np.arange(n_ent), src])
     built_company = per_entity["is_company"][built]
     built_link = _choose_company_rows(rng, built, built_company, per_entity["employer"][built])
-    order = _row_order(rng, built_company, built_link)
+    order = _row_order(rng, built, built_company, built_link)
     # one gather puts every component in file order; text work happens on these arrays
     pos = np.empty(n, dtype=np.int64)
     pos[order] = np.arange(n)
@@ -190,12 +190,30 @@ def _name_companies(rows: Components, company_row: np.ndarray) -> None:
     rows["company_name"] = np.where(rows["is_company"], rows["company_name"], names).astype(object)
 
 
-def _row_order(rng: entities.Rng, is_company: np.ndarray, company_row: np.ndarray) -> np.ndarray:
-    """A shuffled row order in which each person comes after the company row it names."""
-    key = rng.random(len(is_company))
-    linked = company_row >= 0
-    ckey = key[company_row[linked]]
-    key[linked] = ckey + (1.0 - ckey) * rng.random(int(linked.sum())) + 1e-12
+def _row_order(
+    rng: entities.Rng, built: np.ndarray, is_company: np.ndarray, company_row: np.ndarray
+) -> np.ndarray:
+    """The file order of the built rows, as a CRM export in creation order would have them.
+
+    Companies and persons are entered in two interleaved streams; a person comes right after
+    the company row it names when that company was entered later; a duplicate is entered some
+    time after its original. Keeping the streams in order also keeps memory access sequential
+    when the rows are gathered, which is most of the speed at a million rows.
+    """
+    n = len(built)
+    is_dup = built != np.arange(n)
+    u = rng.random(n)
+    key = np.zeros(n)
+    for kind in (True, False):  # companies first: persons' keys depend on them
+        original = np.flatnonzero(~is_dup & (is_company == kind))
+        key[original] = np.arange(len(original)) / max(len(original), 1)
+        dup = np.flatnonzero(is_dup & (is_company == kind))
+        start = key[built[dup]]
+        key[dup] = start + (1.0 - start) * u[dup]
+        if not kind:
+            rows = np.flatnonzero(~is_company & (company_row >= 0))
+            after = key[company_row[rows]] + 1e-9 * (1.0 + u[rows])
+            key[rows] = np.maximum(key[rows], after)
     return np.argsort(key, kind="stable")
 
 
