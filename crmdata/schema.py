@@ -216,6 +216,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(4, "duplicates: review decisions and fitted models", dedupe_tables.MIGRATION_STATEMENTS),
+    Migration(
+        5,
+        "edits: indexes on the matching keys, so the write-back duplicate check is a lookup",
+        (
+            "CREATE INDEX contact_info_e164 ON contact_info(e164)",
+            "CREATE INDEX contact_info_email_key ON contact_info(email_key)",
+        ),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

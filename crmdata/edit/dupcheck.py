@@ -91,34 +91,20 @@ class ExactKeyChecker:
         phones = sorted({k for s in staged for t, k in s.new_keys if t == int(InfoType.PHONE)})
         if not emails and not phones:
             return []
-        digits = sorted({p.lstrip("+") for p in phones})
-        own = [s.contact_id for s in staged]
+        hits = _key_hits(tx, emails, phones)
+        own = {s.contact_id for s in staged}
+        others = sorted({int(r[0]) for r in hits} - own)
+        if not others:
+            return []
         pred, pparams = view_predicate(user, "c")
-        sql = f"""
-            SELECT i.contact_id, i.info_type,
-                   CASE WHEN i.info_type = {int(InfoType.EMAIL)}
-                        THEN coalesce(i.email_key, lower(trim(i.data)))
-                        ELSE coalesce(i.e164, '+' || regexp_replace(i.data, '[^0-9]', '', 'g')) END AS k,
-                   c.display_name
-            FROM contact_info i JOIN contacts c ON c.id = i.contact_id
-            WHERE (
-                (i.info_type = {int(InfoType.EMAIL)} AND (
-                    i.email_key IN (SELECT unnest(?::VARCHAR[]))
-                    OR (i.email_key IS NULL AND lower(trim(i.data)) IN (SELECT unnest(?::VARCHAR[])))))
-                OR (i.info_type = {int(InfoType.PHONE)} AND (
-                    i.e164 IN (SELECT unnest(?::VARCHAR[]))
-                    OR (i.e164 IS NULL
-                        AND regexp_replace(i.data, '[^0-9]', '', 'g') IN (SELECT unnest(?::VARCHAR[])))))
-            )
-            AND i.contact_id NOT IN (SELECT unnest(?::BIGINT[]))
-            AND {pred}
-            ORDER BY i.contact_id
-        """
-        rows = tx.rows(sql, [emails, emails, phones, digits, own, *pparams])
+        names = dict(tx.rows(
+            f"SELECT c.id, c.display_name FROM contacts c WHERE c.id IN ({_marks(others)}) AND {pred}",
+            [*others, *pparams]))
+        named = [(cid, t, k, names[int(cid)]) for cid, t, k in hits if int(cid) in names]
         found: dict[tuple[int, int], tuple[str, list[str], float]] = {}
         for s in staged:
             keys = {(t, k) for t, k in s.new_keys}
-            for cid, itype, key, name in rows:
+            for cid, itype, key, name in named:
                 if (int(itype), key) in keys:
                     reason, score = _KEY_REASON[int(itype)]
                     slot = found.setdefault((s.contact_id, int(cid)), (str(name), [], 0.0))
@@ -133,3 +119,43 @@ class ExactKeyChecker:
         ]
         out.sort(key=lambda c: (-c.score, c.contact_id, c.existing_id))
         return out[: self.max_candidates]
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" * len(values))
+
+
+#: ``meta`` key: every contact_info row with an id up to this value has its matching key.
+KEYS_THROUGH = "match_keys_through_info_id"
+
+
+def _key_hits(tx: Tx, emails: list[str], phones: list[str]) -> list[tuple[int, int, str]]:
+    """(contact id, info type, key) of stored rows with one of the keys.
+
+    Plain ``IN`` lists on one key column, so DuckDB filters inside the scan. Rows whose key
+    was never filled (bulk loads after the last :func:`crmdata.edit.keys.fill_match_keys`)
+    are compared by their normalised value. Only rows above the id up to which keys are
+    known to be filled are looked at, so once keys are filled that costs next to nothing
+    (row groups are skipped by their id range).
+    """
+    through = int(tx.scalar("SELECT value FROM meta WHERE key = ?", [KEYS_THROUGH]) or 0)
+    email, phone = int(InfoType.EMAIL), int(InfoType.PHONE)
+    hits: list[tuple[int, int, str]] = []
+    if emails:
+        m = _marks(emails)
+        hits += [(int(c), email, str(k)) for c, k in tx.rows(
+            f"SELECT contact_id, email_key FROM contact_info WHERE email_key IN ({m})", emails)]
+        hits += [(int(c), email, str(k)) for c, k in tx.rows(
+            f"WITH u AS MATERIALIZED (SELECT contact_id, lower(trim(data)) AS k FROM contact_info "
+            f"WHERE id > ? AND info_type = {email} AND email_key IS NULL) "
+            f"SELECT contact_id, k FROM u WHERE k IN ({m})", [through, *emails])]
+    if phones:
+        hits += [(int(c), phone, str(k)) for c, k in tx.rows(
+            f"SELECT contact_id, e164 FROM contact_info WHERE e164 IN ({_marks(phones)})", phones)]
+        digits = [p.lstrip("+") for p in phones]
+        hits += [(int(c), phone, "+" + str(k)) for c, k in tx.rows(
+            f"WITH u AS MATERIALIZED (SELECT contact_id, data FROM contact_info "
+            f"WHERE id > ? AND info_type = {phone} AND e164 IS NULL) "
+            f"SELECT contact_id, regexp_replace(data, '[^0-9]', '', 'g') AS k FROM u "
+            f"WHERE k IN ({_marks(digits)})", [through, *digits])]
+    return hits

@@ -3,7 +3,9 @@
 Edits fill both for the rows they write. Bulk loads (the CSV import) leave them empty,
 because parsing a million phone numbers one by one would dominate an import;
 :func:`fill_match_keys` fills the missing ones afterwards, parsing each distinct phone
-value once. Phones that cannot be read get an empty key, so later runs skip them.
+value once. Phones that cannot be read get an empty key, so later runs skip them. The
+highest info id it covered is kept in ``meta``, so the duplicate check compares unkeyed
+values only for rows added since.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..model import InfoType
+from .dupcheck import KEYS_THROUGH
 from .validate import DEFAULT_REGION, e164_or_none
 
 if TYPE_CHECKING:
@@ -27,6 +30,7 @@ def fill_match_keys(store: Store, region: str = DEFAULT_REGION) -> dict[str, int
     missing_email = f"info_type = {int(InfoType.EMAIL)} AND email_key IS NULL"
     missing_phone = f"info_type = {int(InfoType.PHONE)} AND e164 IS NULL"
     with store.db.transaction() as tx:
+        through = int(tx.scalar("SELECT coalesce(max(id), 0) FROM contact_info"))
         emails = int(tx.scalar(f"SELECT count(*) FROM contact_info WHERE {missing_email}"))
         tx.execute(f"UPDATE contact_info SET email_key = lower(trim(data)) WHERE {missing_email}")
         values = [str(r[0]) for r in tx.rows(f"SELECT DISTINCT data FROM contact_info WHERE {missing_phone}")]
@@ -41,4 +45,5 @@ def fill_match_keys(store: Store, region: str = DEFAULT_REGION) -> dict[str, int
                        f"WHERE contact_info.data = k.data AND contact_info.info_type = {int(InfoType.PHONE)} "
                        f"AND contact_info.e164 IS NULL")
             tx.unregister("phone_keys_")
+        tx.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [KEYS_THROUGH, str(through)])
     return {"emails": emails, "phones": phones}
