@@ -28,11 +28,12 @@ if TYPE_CHECKING:
 _BOOKKEEPING = {"updated_by", "updated_at", "version", "display_name", "e164", "email_key",
                 "contact_id", "created_by", "created_at"}
 #: Rows of other tables that merges and photo changes journal: key columns, contact column.
-LINKED_TABLES: dict[str, tuple[tuple[str, ...], str]] = {
+LINKED_TABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "deals": (("id",), "contact_id"),
     "deal_participants": (("deal_id", "contact_id"), "contact_id"),
     "history_events": (("id",), "contact_id"),
     "photos": (("contact_id",), "contact_id"),
+    "dedupe_decisions": (("id1", "id2"), None),  # pair decisions a merge re-points
 }
 #: Tables an undo can restore, with their key columns (contact tables, linked rows, tag pool).
 _TABLES: dict[str, tuple[str, ...]] = {t: keys for t, (keys, _c) in CONTACT_TABLES.items()}

@@ -21,6 +21,7 @@ from ..db import Tx
 from ..derived import contacts_changed
 from ..edit.apply import write_rows
 from ..edit.state import CONTACT_TABLES, capture_contacts, display_name
+from ..edit.undo import LINKED_TABLES
 from ..errors import Conflict
 from .load import IDS_SQL, load_records
 from .plan import COMPANY_FIELDS, PERSON_FIELDS, MergePlan, custom_field_names
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from ..store import Store
 
 Rows = dict[tuple[Any, ...], dict[str, Any]]
+#: Key of ``dedupe_decisions`` and the rows of it that name one of a list of contacts.
+_PAIR = ("id1", "id2")
+_PAIR_WHERE = f"id1 IN ({IDS_SQL}) OR id2 IN ({IDS_SQL})"
 #: Columns of ``photos`` copied when the survivor takes another contact's photo.
 _PHOTO_COLUMNS = ("format", "width", "height", "image", "thumb_82", "thumb_40", "source",
                   "updated_by", "updated_at")
@@ -96,6 +100,26 @@ def _targets(plan: MergePlan, before: dict[str, Rows], user_id: int, now: str) -
     return out
 
 
+def decisions_after(rows: Rows, removed: set[int], survivor: int) -> Rows:
+    """Duplicate-review decisions after a merge (pure): pairs naming a removed contact now name
+    the survivor, so a pair judged "not a duplicate" stays judged; a pair inside the cluster
+    disappears; where two decisions meet on one pair, one already standing wins, else
+    "not_duplicate"."""
+    out: Rows = {}
+    moved = []
+    for key, row in rows.items():
+        if int(row["id1"]) in removed or int(row["id2"]) in removed:
+            moved.append(row)
+        else:
+            out[key] = row
+    moved.sort(key=lambda r: (r["decision"] != "not_duplicate", r["id1"], r["id2"]))
+    for row in moved:
+        a, b = (survivor if int(x) in removed else int(x) for x in (row["id1"], row["id2"]))
+        if a != b and (min(a, b), max(a, b)) not in out:
+            out[(min(a, b), max(a, b))] = {**row, "id1": min(a, b), "id2": max(a, b)}
+    return out
+
+
 def _photo(tx: Tx, plan: MergePlan) -> bool:
     """Keep the chosen photo on the survivor and remove the others; True when one moved over."""
     sid, choice = plan.survivor_id, plan.field("photo")
@@ -144,6 +168,7 @@ def apply_merge(store: Store, plan: MergePlan, expected_versions: Mapping[int, i
             "history_events": journal.capture(tx, "history_events", ("id",),
                                               f"contact_id IN ({IDS_SQL})", [removed]),
             "photos": journal.capture(tx, "photos", ("contact_id",), f"contact_id IN ({IDS_SQL})", [ids]),
+            "dedupe_decisions": journal.capture(tx, "dedupe_decisions", _PAIR, _PAIR_WHERE, [ids, ids]),
         }
         after = _targets(plan, before, user.id, now)
         for table, (keys, _col) in CONTACT_TABLES.items():
@@ -160,6 +185,8 @@ def apply_merge(store: Store, plan: MergePlan, expected_versions: Mapping[int, i
         event_ids = [int(k[0]) for k in linked_before["history_events"]]
         tx.execute(f"UPDATE history_events SET contact_id = ? WHERE id IN ({IDS_SQL})", [sid, event_ids])
         photo_moved = _photo(tx, plan)
+        write_rows(tx, "dedupe_decisions", _PAIR, linked_before["dedupe_decisions"],
+                   decisions_after(linked_before["dedupe_decisions"], set(removed), sid))
         contacts_changed(tx, f"{IDS_SQL} UNION ALL {IDS_SQL}", [ids, person_ids])
         stored = _capture(tx, ids)
         changes: list[journal.RowChange] = []
@@ -174,11 +201,11 @@ def apply_merge(store: Store, plan: MergePlan, expected_versions: Mapping[int, i
             "history_events": journal.capture(tx, "history_events", ("id",), f"id IN ({IDS_SQL})",
                                               [event_ids]),
             "photos": journal.capture(tx, "photos", ("contact_id",), f"contact_id IN ({IDS_SQL})", [ids]),
+            "dedupe_decisions": journal.capture(tx, "dedupe_decisions", _PAIR, _PAIR_WHERE, [ids, ids]),
         }
         for table, rows in linked_before.items():
-            keys = ("deal_id", "contact_id") if table == "deal_participants" else (
-                ("contact_id",) if table == "photos" else ("id",))
-            changes += journal.diff(table, keys, rows, linked_after[table], "contact_id")
+            link_keys, link_col = LINKED_TABLES[table]
+            changes += journal.diff(table, link_keys, rows, linked_after[table], link_col)
         counts = {
             "info rows moved": sum(1 for o in plan.info if o.action == "move"),
             "duplicate info rows dropped": sum(1 for o in plan.info if o.action == "drop"),
@@ -189,6 +216,9 @@ def apply_merge(store: Store, plan: MergePlan, expected_versions: Mapping[int, i
             "history events re-pointed": len(event_ids),
             "persons moved": len(person_ids),
             "photo taken over": int(photo_moved),
+            "duplicate review decisions re-pointed": sum(
+                1 for r in linked_before["dedupe_decisions"].values()
+                if int(r["id1"]) in removed or int(r["id2"]) in removed),
         }
         name = after["contacts"][(sid,)]["display_name"]
         summary = f"merged {', '.join(map(str, removed))} into {sid} ({name})"

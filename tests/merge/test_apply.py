@@ -306,3 +306,32 @@ def test_overlapping_plans_second_one_is_refused(store: Store) -> None:
     with pytest.raises(NotFound, match=f"There is no contact {b}; nothing was merged"):
         store.merge(second)
     assert snapshot(store) == before
+
+
+def test_review_decisions_follow_the_survivor_and_undo_restores_them(store: Store) -> None:
+    a = person(store, "Jane", emails=("a@x.de",), title="CEO")
+    b = person(store, "Jane", emails=("b@x.de",))
+    c = person(store, "Jane", emails=("c@x.de",))
+    store.decide(a, b, "duplicate")
+    store.decide(b, c, "not_duplicate")
+    before = snapshot(store)
+    result = store.merge(store.plan_merge([a, b]))
+    assert result.counts["duplicate review decisions re-pointed"] == 2
+    with store.db.read() as tx:
+        assert tx.rows("SELECT id1, id2, decision FROM dedupe_decisions") == [(a, c, "not_duplicate")]
+    store.undo(result.change_set_id)
+    assert snapshot(store) == before
+
+
+def test_decisions_after_is_pure_and_prefers_standing_decisions() -> None:
+    from crmdata.merge.apply import decisions_after
+
+    def row(i: int, j: int, d: str) -> dict[str, Any]:
+        return {"id1": i, "id2": j, "decision": d, "decided_by": 1, "decided_at": "2026-01-01 00:00:00"}
+
+    pairs = [(1, 2, "duplicate"), (2, 5, "duplicate"), (3, 5, "duplicate"), (1, 5, "duplicate"),
+             (4, 9, "not_duplicate"), (3, 4, "duplicate"), (2, 4, "not_duplicate")]
+    rows = {(i, j): row(i, j, d) for i, j, d in pairs}
+    out = decisions_after(rows, {2, 3}, 1)
+    assert out == {(1, 5): row(1, 5, "duplicate"), (4, 9): row(4, 9, "not_duplicate"),
+                   (1, 4): row(1, 4, "not_duplicate")}
