@@ -4,8 +4,9 @@ Inside one ``store.db.transaction()``: read the cluster again as the user (edit 
 every contact), refuse with :class:`~crmdata.errors.Conflict` when any contact changed since
 the plan was read (its version, or any of its rows), then write the survivor's fields, the
 unioned info rows, tags, custom values and access entries, re-point deals (main contact and
-participants, kept once), history events and, for companies, their persons, keep one photo,
-remove the other contacts, refresh derived data, and journal every row of every table before
+participants, kept once), history events, duplicate review decisions and, for companies,
+their persons, keep one photo, remove the other contacts, refresh derived data, and journal
+every row of every table before
 and after (action ``merge``), so that :func:`crmdata.edit.undo` restores exactly what was there.
 """
 
