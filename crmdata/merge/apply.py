@@ -6,8 +6,8 @@ the plan was read (its version, or any of its rows), then write the survivor's f
 unioned info rows, tags, custom values and access entries, re-point deals (main contact and
 participants, kept once), history events, duplicate review decisions and, for companies,
 their persons, keep one photo, remove the other contacts, refresh derived data, and journal
-every row of every table before
-and after (action ``merge``), so that :func:`crmdata.edit.undo` restores exactly what was there.
+every row of every table before and after (action ``merge``), so that
+:func:`crmdata.edit.undo` restores exactly what was there.
 """
 
 from __future__ import annotations
