@@ -98,24 +98,20 @@ _ZIP2 = obj([f"{i % 100:02d}" for i in range(1000)])
 _UK_INWARD = obj([f"{i % 10}{chr(65 + i % 26)}{chr(65 + (i // 26) % 26)}" for i in range(1000)])
 
 
-def addresses(rng: Rng, loc: np.ndarray, city_idx: np.ndarray | None = None) -> Components:
+def addresses(rng: Rng, loc: np.ndarray) -> Components:
     """Street, city, state, zip, country and phone area code per row, in the row's locale."""
     n = len(loc)
     out = {k: empty(n) for k in ("street", "city", "state", "zip", "country", "area")}
     number = _NUMBERS[rng.integers(1, 180, n)] + np.where(rng.random(n) < 0.08, "a", "").astype(object)
     u_street = rng.random(n)
-    u_city = rng.random(n) if city_idx is None else None
+    u_city = rng.random(n)
     zip_tail = rng.integers(0, 1000, n)
     for li, name in enumerate(N.LOCALES):
         m = np.flatnonzero(loc == li)
         if not len(m):
             continue
         cities = N.CITIES[name]
-        ci = (
-            (u_city[m] * len(cities)).astype(np.int64)  # type: ignore[index]
-            if city_idx is None
-            else city_idx[m] % len(cities)
-        )
+        ci = (u_city[m] * len(cities)).astype(np.int64)
         city, state, prefix, area = (obj([c[k] for c in cities])[ci] for k in range(4))
         streets = obj(N.STREETS[name])
         st = streets[(u_street[m] * len(streets)).astype(np.int64)]
@@ -183,7 +179,7 @@ def companies(rng: Rng, count: int) -> Components:
     boxes = mailbox[loc, (u[0] * 4).astype(np.int64)]
     has_fax = u[1] < np.where(loc == 0, 0.4, 0.1)
     has_billing = u[2] < 0.15
-    billing = addresses(rng, loc, city_idx=None)
+    billing = scatter(has_billing, addresses(rng, loc[has_billing]))
     comp: Components = {
         "loc": loc,
         "core": core,
@@ -201,7 +197,7 @@ def companies(rng: Rng, count: int) -> Components:
     }
     for part in ("street", "city", "state", "zip", "country"):
         comp[f"w_{part}"] = addr[part]
-        comp[f"h_{part}"] = np.where(has_billing, billing[part], "").astype(object)
+        comp[f"h_{part}"] = billing[part]
     return comp
 
 
