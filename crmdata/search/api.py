@@ -98,13 +98,17 @@ def search(
     with store.db.read() as tx:
         _check_names(tx, chosen)
         resolved = _resolve(tx, parsed)
+        # a text query narrows the rows first, so one query with a window count is cheapest;
+        # a plain listing of (nearly) everything counts separately
+        windowed = not parsed.is_empty
         rows = tx.rows(*page_sql(
             user, parsed, chosen, resolved, sort=sort, descending=descending, page=page,
             page_size=page_size, include_company_persons=include_company_persons,
+            with_total=windowed,
         ))
-        if rows:
+        if rows and windowed:
             total = int(rows[0][1])
-        elif page == 1:
+        elif not rows and page == 1:
             total = 0
         else:
             total = int(tx.scalar(*count_sql(
