@@ -61,7 +61,8 @@ def merge_cmd(state: State, ids: tuple[int, ...], keep: tuple[str, ...], survivo
         raise click.UsageError("Give at least two contact ids, or --auto.")
     store = state.store()
     plan = store.plan_merge(list(ids), survivor=survivor, keep=_parse_keep(keep))
-    echo_frame(plan.table(), fmt)
+    table = plan.table()
+    echo_frame(table.astype(object).where(table.notna(), "") if fmt == "table" else table, fmt)
     info = pd.DataFrame([(o.info_id, o.contact_id, o.info_type, o.data, o.action, o.is_primary, o.note)
                          for o in plan.info],
                         columns=["info_id", "contact_id", "type", "data", "action", "primary", "note"])

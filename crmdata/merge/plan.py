@@ -207,7 +207,7 @@ class MergePlan:
               "; ".join(f"{c}: {v}" for c, v in f.alternatives) if f.conflict else "")
              for f in self.fields],
             columns=["field", "value", "from_contact", "why", "conflict", "alternatives"],
-        )
+        ).astype({"value": "string", "from_contact": "Int64"})
 
     def summary(self) -> str:
         s = self.record(self.survivor_id)
