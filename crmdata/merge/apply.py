@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import journal
+from ..access import view_predicate
 from ..db import Tx
 from ..derived import contacts_changed
 from ..edit.apply import write_rows
@@ -174,7 +175,10 @@ def apply_merge(store: Store, plan: MergePlan, expected_versions: Mapping[int, i
         after = _targets(plan, before, user.id, now)
         for table, (keys, _col) in CONTACT_TABLES.items():
             write_rows(tx, table, keys, before[table], after[table])
-        person_ids = [int(k[0]) for k in persons]
+        person_ids = [int(k[0]) for k in persons]  # moved whether the user may see them or not,
+        pred, pparams = view_predicate(user, "c")  # but only the ones they may see are counted
+        visible_persons = int(tx.scalar(
+            f"SELECT count(*) FROM contacts c WHERE c.id IN ({IDS_SQL}) AND {pred}", [person_ids, *pparams]))
         if person_ids:
             tx.execute(f"UPDATE contacts SET company_id = ?, version = version + 1, updated_by = ?, "
                        f"updated_at = ? WHERE id IN ({IDS_SQL})", [sid, user.id, now, person_ids])
@@ -215,7 +219,7 @@ def apply_merge(store: Store, plan: MergePlan, expected_versions: Mapping[int, i
             "deals re-pointed": len(deal_ids),
             "deal participant links re-pointed": sum(1 for _d, c in links if c != sid),
             "history events re-pointed": len(event_ids),
-            "persons moved": len(person_ids),
+            "persons moved": visible_persons,
             "photo taken over": int(photo_moved),
             "duplicate review decisions re-pointed": sum(
                 1 for r in linked_before["dedupe_decisions"].values()

@@ -76,13 +76,13 @@ def load_records(tx: Tx, user: User, ids: Sequence[int]) -> tuple[MergeRecord, .
     history = {int(r[0]): int(r[1]) for r in tx.rows(
         f"SELECT contact_id, count(*) FROM history_events WHERE contact_id IN ({IDS_SQL}) "
         f"GROUP BY contact_id", [wanted])}
-    persons = {int(r[0]): int(r[1]) for r in tx.rows(
-        f"SELECT company_id, count(*) FROM contacts WHERE company_id IN ({IDS_SQL}) "
-        f"GROUP BY company_id", [wanted])}
+    pred, pparams = view_predicate(user, "c")
+    persons = {int(r[0]): int(r[1]) for r in tx.rows(  # only those the user may see are counted
+        f"SELECT c.company_id, count(*) FROM contacts c WHERE c.company_id IN ({IDS_SQL}) AND {pred} "
+        f"GROUP BY c.company_id", [wanted, *pparams])}
     list_titles = {(int(r[0]), int(r[1])): str(r[2]) for r in tx.rows(
         "SELECT id, list_type, title FROM list_items")}
     company_ids = sorted({int(r["company_id"]) for r in rows.values() if r.get("company_id") is not None})
-    pred, pparams = view_predicate(user, "c")
     companies = {int(r[0]): str(r[1]) for r in tx.rows(
         f"SELECT c.id, c.display_name FROM contacts c WHERE c.id IN ({IDS_SQL}) AND {pred}",
         [company_ids, *pparams])} if company_ids else {}

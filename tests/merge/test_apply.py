@@ -335,3 +335,19 @@ def test_decisions_after_is_pure_and_prefers_standing_decisions() -> None:
     out = decisions_after(rows, {2, 3}, 1)
     assert out == {(1, 5): row(1, 5, "duplicate"), (4, 9): row(4, 9, "not_duplicate"),
                    (1, 4): row(1, 4, "not_duplicate")}
+
+
+def test_company_merge_moves_hidden_persons_without_revealing_them(store: Store) -> None:
+    store.add_user("bob")
+    store.add_user("eve")
+    acme = company(store, "Acme", industry="Tools")
+    acme2 = company(store, "ACME")
+    seen = person(store, "Ann", company=acme2)
+    hidden = person(store, "Hid", company=acme2, share_type=ShareType.NONE, managers=["eve"])
+    bob = store.as_user("bob")
+    plan = bob.plan_merge([acme, acme2])
+    assert plan.survivor_id == acme and "1 person(s) moved" in plan.summary()
+    result = bob.merge(plan)
+    assert result.counts["persons moved"] == 1
+    assert store.contact(seen).fields["company_id"] == acme
+    assert store.contact(hidden).fields["company_id"] == acme  # nobody is left pointing at a removed company
