@@ -201,12 +201,39 @@ def _frame(rows: Sequence[dict[str, Any]], cols: Sequence[str], keys: Sequence[s
     return pd.DataFrame(data)
 
 
+#: Up to this many rows, plain parameterised statements beat registering a DataFrame.
+SMALL = 32
+
+
+def _write_few(tx: Tx, table: str, keys: Sequence[str], before: Rows, gone: list[dict[str, Any]],
+               added: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
+    """The same writes as :func:`write_rows` for a handful of rows (one edited contact)."""
+    where = " AND ".join(f"{k} = ?" for k in keys)
+    if gone:
+        tx.execute(f"DELETE FROM {table} WHERE " + " OR ".join(f"({where})" for _ in gone),
+                   [r[k] for r in gone for k in keys])
+    if added:
+        cols = list(added[0])
+        row_marks = "(" + ", ".join("?" * len(cols)) + ")"
+        tx.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES " + ", ".join([row_marks] * len(added)),
+                   [r[c] for r in added for c in cols])
+    for row in changed:
+        old = before[tuple(row[k] for k in keys)]
+        cols = [c for c in row if c not in keys and row[c] != old.get(c)]
+        tx.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} WHERE {where}",
+                   [*(row[c] for c in cols), *(row[k] for k in keys)])
+
+
 def write_rows(tx: Tx, table: str, keys: Sequence[str], before: Rows, after: Rows) -> None:
     """Make ``table`` go from ``before`` to ``after`` (rows keyed alike), set-based: one
-    DELETE, one INSERT and one UPDATE at most, whatever the number of rows."""
+    DELETE, one INSERT and one UPDATE at most, whatever the number of rows (a handful of
+    rows go as plain statements)."""
     gone = [dict(zip(keys, k, strict=True)) for k in before if k not in after]
     added = [after[k] for k in after if k not in before]
     changed = [row for k, row in after.items() if k in before and before[k] != row]
+    if len(gone) + len(added) + len(changed) <= SMALL:
+        _write_few(tx, table, keys, before, gone, added, changed)
+        return
     match = " AND ".join(f"{table}.{k} = w_.{k}" for k in keys)
     if gone:
         tx.register("w_", _frame(gone, keys, keys))

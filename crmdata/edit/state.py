@@ -53,10 +53,14 @@ def capture_contacts(tx: Tx, ids: Sequence[int], tables: Sequence[str] = tuple(C
     The same shape as :func:`crmdata.journal.capture` (keyed by the key columns), read as
     JSON so one statement serves all tables.
     """
-    parts = [f"SELECT '{t}', to_json(x)::VARCHAR FROM {t} x WHERE x.{CONTACT_TABLES[t][1]} IN "
-             f"(SELECT unnest(?::BIGINT[]))" for t in tables]
+    ids = [int(i) for i in ids]
+    few = len(ids) <= 64  # a literal list lets DuckDB filter in the scan (and use indexes)
+    match = "(" + ", ".join("?" * len(ids)) + ")" if few and ids else "(SELECT unnest(?::BIGINT[]))"
+    parts = [f"SELECT '{t}', to_json(x)::VARCHAR FROM {t} x WHERE x.{CONTACT_TABLES[t][1]} IN {match}"
+             for t in tables]
+    params = [i for _t in tables for i in ids] if few and ids else [ids] * len(parts)
     out: dict[str, Rows] = {t: {} for t in tables}
-    for table, text in tx.rows(" UNION ALL ".join(parts), [list(ids)] * len(parts)):
+    for table, text in tx.rows(" UNION ALL ".join(parts), params):
         row = {k: canonical(v) for k, v in json.loads(text).items()}
         out[table][tuple(row[k] for k in CONTACT_TABLES[table][0])] = row
     return out

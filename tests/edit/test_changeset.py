@@ -153,3 +153,27 @@ def test_restricted_new_contact_gets_creator_as_manager(store: Store, share: Sha
     eve = store.as_user("eve")
     cid = person(eve, share_type=int(share))
     assert eve.contact(cid).managers == ["eve"]
+
+
+def test_large_change_set_goes_set_based(store: Store) -> None:
+    cs = store.change(region="DE")
+    refs = [cs.create_person(f"P{i}", "Bulk", temperature="Warm") for i in range(40)]
+    for i, ref in enumerate(refs):
+        cs.add_info(ref, "phone", f"030 55{i:05d}")
+    created = cs.commit().created
+    ids = [created[r] for r in refs]
+    cs = store.change()
+    cs.pin(ids)
+    for cid in ids:
+        cs.update(cid, title="Boss", temperature=None)
+        cs.add_tags(cid, "Bulk tag")
+    jid = cs.commit().change_set_id
+    frame = store.contacts(ids)
+    assert set(frame["position"]) == {"Boss"} and frame["temperature"].isna().all()
+    assert set(frame["tags"]) == {"Bulk tag"} and set(frame["version"]) == {2}
+    with store.db.read() as tx:
+        assert tx.scalar("SELECT count(DISTINCT e164) FROM contact_info") == 40
+    store.undo(jid)
+    frame = store.contacts(ids)
+    assert frame["position"].isna().all() and set(frame["temperature"]) == {"Warm"}
+    assert frame["tags"].isna().all() and set(frame["version"]) == {3}
