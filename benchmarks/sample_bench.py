@@ -1,9 +1,11 @@
 """Sample generation speed and memory: ``crmdata.sample.generate`` beside reading the same rows.
 
-The baseline is what a test or benchmark would do without a generator: read the same
-contacts from their ONLYOFFICE CSV file with ``pandas.read_csv`` (all text, the same frame
-shape). The generator in addition draws the deals, the history and the truth. Every
-measurement runs in a fresh process, so peak RSS is its own.
+The baseline is what a test or benchmark would do without a generator: read as many contacts
+from an ONLYOFFICE CSV file with ``pandas.read_csv`` (all text, the same frame shape). The
+file is the generator's own (``benchmarks.common.sample_csv``, cached in the temp folder and
+shared with the import benchmark, so it may come from an earlier version of the generator).
+The generator in addition draws the deals, the history and the truth. Every measurement
+runs in a fresh process, so peak RSS is its own.
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ frame = pd.read_csv({path!r}, dtype=str, keep_default_na=False)
 out = {{'seconds': time.perf_counter() - t, 'cpu_s': time.process_time() - c, 'rows': len(frame)}}
 """
 
-BASELINE = "baseline: pandas.read_csv of the same contacts"
+BASELINE = "baseline: pandas.read_csv of a generated contacts CSV of n rows"
 
 
 def _measure(n: int) -> dict[str, dict[str, float]]:
-    path = sample_csv(n, seed=1)  # the same rows, written once and cached (shared with import_bench)
+    path = sample_csv(n, seed=1)  # written once and cached (shared with import_bench)
     return {
         BASELINE: in_subprocess(READ.format(path=str(path))),
         "crmdata.sample.generate (contacts, deals, history, truth)": in_subprocess(GENERATE.format(n=n)),
@@ -44,8 +46,8 @@ def run(quick: bool = False) -> str:
         "## Sample generator (issue: foundation)",
         "",
         "Command: `python -m benchmarks.sample_bench" + (" --quick" if quick else "")
-        + "` (part of `make bench`). `generate(n, seed=1)` with 10% duplicates beside reading the "
-        "same contacts from their CSV file, each in a fresh process. Goal: 1M rows in well under a "
+        + "` (part of `make bench`). `generate(n, seed=1)` with 10% duplicates beside reading "
+        "as many contacts from a CSV file, each in a fresh process. Goal: 1M rows in well under a "
         "minute. CPU seconds are given too: wall time on these shared cores depends on the neighbours.",
         "",
         "| rows | what | wall s | CPU s | peak RSS MiB | x baseline (CPU) | deals | history events |",
