@@ -255,3 +255,23 @@ def test_opening_a_missing_contact_is_a_message(sample: Store) -> None:
     editor = ContactEditor(sample)
     editor.open(10**9)
     assert "There is no contact" in editor.banner.value
+
+
+def test_duplicate_warning_then_merge_instead(sample: Store) -> None:
+    lore = _lore(sample)
+    editor = ContactEditor(sample)
+    editor.new(is_company=False)
+    editor.inputs["first_name"].value = "Lore"
+    editor.inputs["last_name"].value = "Hamann"
+    editor.inputs["title"].value = "ignored: the existing contact keeps its position"
+    editor.state.add_info(InfoType.EMAIL, LORE_EMAIL)
+    editor.state.add_info(InfoType.PHONE, "+49 40 7654321")
+    before = sample.count()
+    editor.inputs["save"].click()
+    assert sample.count() == before
+    _find(editor.form, "crm-merge-instead")[0].click()  # type: ignore[attr-defined]
+    assert sample.count() == before
+    assert editor.state.contact_id == lore and "Merged into contact" in editor.banner.value
+    detail = sample.contact(lore)
+    assert detail.fields["title"] == "Data steward"
+    assert "+49 40 7654321" in set(detail.info["data"])

@@ -19,13 +19,15 @@ def review(sample: Store) -> ReviewDashboard:
 
 
 def test_candidates_group_clusters_and_order_by_score() -> None:
-    pairs = pd.DataFrame({
-        "contact_id_1": [1, 1, 2, 7, 5],
-        "contact_id_2": [2, 3, 3, 9, 6],
-        "cluster_id": pd.array([10, 10, 10, pd.NA, 20], dtype="Int64"),
-        "score": [0.9, 0.7, 0.8, 0.95, 0.6],
-        "reasons": ["a", "b", "c", "d", "e"],
-    })
+    pairs = pd.DataFrame(
+        {
+            "contact_id_1": [1, 1, 2, 7, 5],
+            "contact_id_2": [2, 3, 3, 9, 6],
+            "cluster_id": pd.array([10, 10, 10, pd.NA, 20], dtype="Int64"),
+            "score": [0.9, 0.7, 0.8, 0.95, 0.6],
+            "reasons": ["a", "b", "c", "d", "e"],
+        }
+    )
     got = candidates_from(pairs)
     assert [c.ids for c in got] == [(7, 9), (1, 2, 3), (5, 6)]
     assert got[1].score == 0.9 and [p[:2] for p in got[1].pairs] == [(1, 2), (2, 3), (1, 3)]
