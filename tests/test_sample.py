@@ -231,6 +231,13 @@ def test_tiny_samples() -> None:
     one = generate(1)
     assert len(one.contacts) == 1 and one.truth["entity_id"].tolist() == [1]
 
+@pytest.mark.parametrize("n", [2, 3, 5, 7, 11])
+def test_small_samples_at_the_highest_duplicate_rate(n: int) -> None:
+    for seed in range(3):
+        s = generate(n, seed=seed, dup_rate=0.5)
+        sizes = s.truth.groupby("entity_id").size()
+        assert len(s.contacts) == n and sizes.sum() == n and sizes.max() <= 4
+
 
 # -- deals and history ---------------------------------------------------------------------------
 def test_deal_rows_point_at_the_right_contacts(sample) -> None:

@@ -63,7 +63,7 @@ def generate(n: int, seed: int = 0, dup_rate: float = 0.1, *, as_of: date = DEFA
         raise CrmDataError(f"The duplicate rate must be between 0 and {MAX_DUP_RATE}, not {dup_rate!r}.")
     n = int(n)
     rng = np.random.default_rng(seed)
-    n_dup = int(round(n * dup_rate)) if n > 1 else 0
+    n_dup = min(int(round(n * dup_rate)), n // 2)  # never more duplicates than entities
     n_ent = n - n_dup
     n_comp = int(round(n_ent * COMPANY_SHARE)) if n_ent > 1 else 0
 
