@@ -114,3 +114,34 @@ def test_sigkill_in_a_large_commit_leaves_the_store_as_before(
     assert row_counts(reopened) == before
     person(reopened, "After", email="after@example.com")  # the store opens and writes cleanly
     assert reopened.count() == 2
+
+
+HOLDER = r"""
+import sys, time
+from crmdata.db import Database
+db = Database(sys.argv[1])
+with db.transaction() as tx:
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+@pytest.mark.slow
+def test_busy_after_a_bounded_wait_then_success(store: Store, store_path: Path) -> None:
+    from crmdata import Busy
+
+    cid = person(store)
+    store.close()
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(store_path), "4"], stdout=subprocess.PIPE,
+                              text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+    started = time.monotonic()
+    with pytest.raises(Busy, match="in use by another process; waited 0.5 s"):
+        Store(store_path, busy_timeout=0.5)
+    assert 0.4 < time.monotonic() - started < 3.5
+    patient = Store(store_path, busy_timeout=30)  # waits for the holder, then works
+    cs = patient.change()
+    cs.update(cid, title="after the wait")
+    cs.commit()
+    holder.wait(timeout=30)
+    assert patient.contact(cid).fields["title"] == "after the wait"
