@@ -16,6 +16,7 @@ from typing import Any
 import ipywidgets as w
 
 from .editor import ContactEditor
+from .importing import ImportPanel
 from .state import QUERY_HINT, SORT_CHOICES, ContactsState, ListRow
 from .widgets import banner, button, chip, classed, show_notice, style_sheet
 
@@ -165,7 +166,16 @@ class ContactsDashboard:
                 w.HBox([self.prev, self.next]),
             ]
         )
-        parts: list[Any] = [style_sheet(), classed(top, "crm-contacts-list")]
+        self.importer = ImportPanel(store, on_done=s.refresh)
+        imports = classed(
+            w.Accordion(
+                children=[self.importer.widget],
+                titles=("Import contacts (ONLYOFFICE CSV)",),
+                selected_index=None,
+            ),
+            "crm-import-box",
+        )
+        parts: list[Any] = [style_sheet(), classed(top, "crm-contacts-list"), imports]
         if self.editor is not None:
             s.on_open(self.editor.open)
             self.editor.state.on_saved(lambda _cid: s.refresh())
