@@ -116,7 +116,8 @@ def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
             hint="ask one of the contact's managers or an administrator",
         )
     conflicts = []
-    logins = {int(r[0]): str(r[1]) for r in tx.rows("SELECT id, login FROM users")}
+    lookups = _lookups(tx, user, cs)
+    logins = lookups.user_logins
     for cid in existing:
         want = cs.versions.get(cid)
         have = int(contacts[cid]["version"])
@@ -127,7 +128,6 @@ def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
                 f"{str(contacts[cid]['updated_at'])[:19].replace('T', ' ')} after you read it "
                 f"(version {want}, now {have})"
             )
-    lookups = _lookups(tx, user, cs)
     info = _group(before["contact_info"], "contact_id", "id")
     tags = _group(before["contact_tags"], "contact_id", "tag_id")
     custom = _group(before["custom_values"], "contact_id", "field_id")
@@ -136,13 +136,15 @@ def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
                           tags.get(cid, {}), custom.get(cid, {}), managers.get(cid, {}))
         for cid in existing
     }
-    next_contact = tx.next_id("contacts")
+    creates = any(isinstance(op, o.Create) for op in cs.operations)
+    next_contact = tx.next_id("contacts") if creates else 0  # max(id) scans: only when needed
     for op in cs.operations:
         if isinstance(op, o.Create):
             states[op.ref] = _new_state(op, next_contact, user, now)
             next_contact += 1
     ap = Applier(states, lookups, user_id=user.id, now=now, region=cs.region,
-                 next_info_id=tx.next_id("contact_info"))
+                 next_info_id=tx.next_id("contact_info")
+                 if any(isinstance(op, o.AddInfo) for op in cs.operations) else 0)
     for op in cs.operations:
         ap.apply(op)
     ap.finish()
