@@ -15,11 +15,10 @@ import numpy as np
 import pandas as pd
 
 from . import names as N
-from .entities import Components, Rng, group_lists, obj
+from .entities import Components, Rng, obj
 
 _DAY = np.timedelta64(1, "D")
 _CURRENCY = obj(["EUR", "GBP", "USD"])
-_NONE: list[int] = []
 
 
 def _timestamps(rng: Rng, as_of: date, days_back: np.ndarray) -> np.ndarray:
@@ -86,6 +85,71 @@ def history(rng: Rng, rows: Components, final_row: np.ndarray, as_of: date) -> p
     })
 
 
+def _participants(
+    main: np.ndarray,
+    u: np.ndarray,
+    is_company: np.ndarray,
+    entity: np.ndarray,
+    company_row: np.ndarray,
+    final_row: np.ndarray,
+) -> list[list[int]]:
+    """Each deal's other contacts (sorted file rows), drawn with the numbers ``u`` (4 x deals).
+
+    A company's deal: up to two of the persons that name one of its rows, consecutive in
+    its staff list from a random start. A person's deal: 60 % its company row, and then
+    30 % one colleague. Vectorised over a compressed staff list per company entity.
+    """
+    m = len(main)
+    linked = np.flatnonzero(company_row >= 0)
+    owner = entity[company_row[linked]]
+    order = np.argsort(owner, kind="stable")
+    staff = linked[order]  # person rows grouped by the company entity they name
+    size = np.bincount(owner, minlength=len(entity)) if len(owner) else np.zeros(len(entity), np.int64)
+    first = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    place = np.empty(len(entity), dtype=np.int64)  # where each linked person sits in ``staff``
+    place[staff] = np.arange(len(staff))
+    deal_of: list[np.ndarray] = []
+    member: list[np.ndarray] = []
+
+    # a company's deal: k = min(size, floor(3 u0)) persons from position floor(u1 size) on
+    comp = np.flatnonzero(is_company[main])
+    e = entity[main[comp]]
+    k = np.minimum(size[e], (u[0, comp] * 3).astype(np.int64))
+    deal = np.repeat(comp, k)
+    if len(deal):
+        step = np.arange(len(deal)) - np.repeat(np.cumsum(k) - k, k)
+        ed = entity[main[deal]]
+        start = (u[1, deal] * size[ed]).astype(np.int64)
+        deal_of.append(deal)
+        member.append(staff[first[ed] + (start + step) % size[ed]])
+
+    # a person's deal: its company row, then perhaps a colleague (not the person itself)
+    pers = np.flatnonzero(~is_company[main])
+    c = company_row[main[pers]]
+    with_company = pers[(c >= 0) & (u[0, pers] < 0.6)]
+    c = company_row[main[with_company]]
+    deal_of.append(with_company)
+    member.append(c)
+    ec = entity[c]
+    others = size[ec] - 1
+    colleague = (others > 0) & (u[2, with_company] < 0.3)
+    d = with_company[colleague]
+    q = (u[3, d] * others[colleague]).astype(np.int64)
+    mine = place[main[d]] - first[ec[colleague]]
+    q = q + (q >= mine)  # skip the person itself in its company's staff list
+    deal_of.append(d)
+    member.append(staff[first[ec[colleague]] + q])
+
+    deals_idx = np.concatenate(deal_of) if deal_of else np.zeros(0, np.int64)
+    rows = final_row[np.concatenate(member)] if member else np.zeros(0, np.int64)
+    pairs = np.unique(deals_idx.astype(np.int64) * (len(final_row) + 1) + rows)  # sorted, no repeats
+    deals_idx, rows = np.divmod(pairs, len(final_row) + 1)
+    counts = np.bincount(deals_idx, minlength=m)
+    ends = np.cumsum(counts).tolist()
+    flat = rows.tolist()
+    return [flat[b - n:b] for n, b in zip(counts.tolist(), ends, strict=True)]
+
+
 def deals(
     rng: Rng,
     rows: Components,
@@ -102,25 +166,8 @@ def deals(
     main = np.repeat(np.arange(n), count)
     m = len(main)
 
-    # persons of each company entity, and each company entity's rows
-    linked = np.flatnonzero(company_row >= 0)
-    staff = group_lists(entity[company_row[linked]], linked)
     u = rng.random((4, m))
-    participants: list[list[int]] = []
-    for j, r in enumerate(main):
-        people: list[int] = []
-        if is_company[r]:
-            pool = staff.get(int(entity[r]), _NONE)
-            for k in range(min(len(pool), int(u[0, j] * 3))):
-                people.append(int(pool[int(u[1, j] * len(pool) + k) % len(pool)]))
-        else:
-            c = int(company_row[r])
-            if c >= 0 and u[0, j] < 0.6:
-                people.append(c)
-                pool = [p for p in staff.get(int(entity[c]), _NONE) if p != r]
-                if pool and u[2, j] < 0.3:
-                    people.append(int(pool[int(u[3, j] * len(pool))]))
-        participants.append(sorted({int(final_row[p]) for p in people}))
+    participants = _participants(main, u, is_company, entity, company_row, final_row)
 
     days = rng.random(m) * 4 * 365
     created = _timestamps(rng, as_of, days)
