@@ -1,11 +1,12 @@
 """``generate(n, seed)``: a seeded, deterministic sample contact base in the ONLYOFFICE layout.
 
 The steps: draw companies and persons (:mod:`.entities`), pick which of them get duplicates
-(clusters of 2 to 4 rows), copy and vary those rows (:mod:`.variants`), link persons to a
-company row that is in the file, shuffle the rows so that every company still comes before
-its persons, and render the ONLYOFFICE export columns. Deals and history are drawn for the
-final rows (:mod:`.events`). The truth (which rows are the same real entity) is returned
-beside the contacts, never inside them.
+(clusters of 2 to 4 rows) and which company row each person names, put the rows in creation
+order (every person after the company row it names, duplicates entered some time after
+their original), gather every component into that order once, vary the duplicate rows
+(:mod:`.variants`) and render the ONLYOFFICE export columns. Deals and history are drawn for
+the rows (:mod:`.events`). The truth (which rows are the same real entity) is returned beside
+the contacts, never inside them.
 """
 
 from __future__ import annotations
