@@ -25,6 +25,11 @@ from .schema import MIGRATIONS, SCHEMA_VERSION
 
 Params = Sequence[Any] | dict[str, Any] | None
 
+#: The largest contact id ever committed (meta row kept by :meth:`Tx.keep_high_water`).
+_HIGH_WATER = (
+    "coalesce((SELECT value::BIGINT FROM meta WHERE key = 'contacts_high_water'), 0)"
+)
+
 _LOCK_RE = re.compile(r"lock|conflicting|being used by another", re.IGNORECASE)
 
 
@@ -75,8 +80,22 @@ class Tx:
         self._con.unregister(name)
 
     def next_id(self, table: str) -> int:
-        """The next free id of a table (one writer at a time holds the file, so this is safe)."""
+        """The next free id of a table (one writer at a time holds the file, so this is safe).
+
+        Contact ids are never reused: past the largest id ever committed, even once deleted,
+        so journal entries of a removed contact can never be mistaken for a new one's.
+        """
+        if table == "contacts":
+            return int(self.scalar(f"SELECT greatest(coalesce(max(id), 0), {_HIGH_WATER}) + 1 "
+                                   "FROM contacts"))
         return int(self.scalar(f"SELECT coalesce(max(id), 0) + 1 FROM {table}"))
+
+    def keep_high_water(self) -> None:
+        """Remember the largest contact id so far (called before every commit)."""
+        self.execute(
+            "INSERT OR REPLACE INTO meta SELECT 'contacts_high_water', "
+            f"greatest(coalesce(max(id), 0), {_HIGH_WATER})::VARCHAR FROM contacts"
+        )
 
 
 class Database:
@@ -105,7 +124,7 @@ class Database:
             p.parent.mkdir(parents=True, exist_ok=True)
         elif not keep_open:
             self.keep_open = True  # an in-memory store lives as long as its connection
-        with self.transaction() as tx:
+        with self.transaction(_schema=True) as tx:
             self._migrate(tx)
 
     # -- connections -------------------------------------------------------------------
@@ -154,7 +173,7 @@ class Database:
             yield Tx(con)
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def transaction(self, *, _schema: bool = False) -> Iterator[Tx]:
         """All-or-nothing: commits when the block ends, rolls back on any exception.
 
         Nested blocks join the outer transaction (DuckDB has no savepoints).
@@ -177,6 +196,8 @@ class Database:
                 raise
             self._depth = 0
             try:
+                if not _schema:
+                    Tx(con).keep_high_water()
                 con.execute("COMMIT")
             except duckdb.Error:
                 con.execute("ROLLBACK")

@@ -1,0 +1,39 @@
+"""The connection owner: transactions, nesting, id allocation, busy files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crmdata.db import Database
+
+INSERT = ("INSERT INTO contacts (id, is_company, first_name, display_name, created_by, created_at, "
+          "updated_by, updated_at) VALUES (?, FALSE, 'A', 'A', 1, now(), 1, now())")
+
+
+def test_contact_ids_are_never_reused(tmp_path: Path) -> None:
+    db = Database(tmp_path / "crm.duckdb")
+    with db.transaction() as tx:
+        assert tx.next_id("contacts") == 1
+        tx.execute(INSERT, [1])
+        tx.execute(INSERT, [2])
+    with db.transaction() as tx:
+        tx.execute("DELETE FROM contacts WHERE id = 2")
+    with db.transaction() as tx:
+        assert tx.next_id("contacts") == 3
+    db.close()
+    with Database(tmp_path / "crm.duckdb").transaction() as tx:  # survives reopening
+        assert tx.next_id("contacts") == 3
+
+
+def test_nested_transactions_join_and_roll_back_together(tmp_path: Path) -> None:
+    db = Database(tmp_path / "crm.duckdb")
+    with pytest.raises(ValueError):
+        with db.transaction() as outer:
+            outer.execute(INSERT, [1])
+            with db.transaction() as inner:
+                inner.execute(INSERT, [2])
+            raise ValueError("boom")
+    with db.read() as tx:
+        assert tx.scalar("SELECT count(*) FROM contacts") == 0
