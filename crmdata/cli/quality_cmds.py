@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..quality import rules as quality_rules
 from ..quality import summary
+from ..quality.clean import undo
 from . import State
 from .output import echo_frame, format_option
 
@@ -104,20 +105,32 @@ check_cmd.help = (check_cmd.help or "") + "\n\n" + _EXIT_HELP
 @format_option()
 @click.option("--dry-run", is_flag=True, help="Show the before/after table and change nothing.")
 @click.option("--yes", is_flag=True, help="Apply without asking (for cron).")
+@click.option("--undo", "undo_ids", default=None, metavar="IDS",
+              help="Revert an earlier cleanup: the comma-separated change set ids it printed.")
 @click.pass_obj
 @click.pass_context
 def clean_cmd(ctx: click.Context, state: State, rules: str | None, stale_days: int, as_of: dt.datetime | None,
-              region: str, progress: bool | None, fmt: str, dry_run: bool, yes: bool) -> None:
+              region: str, progress: bool | None, fmt: str, dry_run: bool, yes: bool,
+              undo_ids: str | None) -> None:
     """Fix what can be fixed safely, as one change set: phones to international format, emails
     lower case and trimmed, names re-cased, spaces, primaries, repeated info rows.
 
-    The change set is committed atomically with a journal entry and can be undone
-    (``store.undo(id)``). Contacts you may not edit, and fixes the editor would refuse, are
-    skipped and listed.
+    The fixes are committed atomically (one transaction, journalled in change sets of 500
+    contacts) and can be undone with ``--undo IDS``. Contacts you may not edit, and fixes the
+    editor would refuse, are skipped and listed.
     """
     if dry_run and yes:
         raise click.UsageError("Choose --dry-run or --yes, not both.")
     store = state.store()
+    if undo_ids is not None:
+        try:
+            ids = [int(x) for x in undo_ids.split(",") if x.strip()]
+        except ValueError:
+            raise click.UsageError(f"--undo takes change set ids such as 12,13, not {undo_ids!r}.") from None
+        done = undo(store, ids)
+        click.echo(f"Reverted change set(s) {', '.join(map(str, ids))} "
+                   f"(undo entries {', '.join(map(str, done))}).")
+        return
     options = _options(stale_days, as_of, region)
     chosen = [r.name for r in quality_rules.select(rules, fixable_only=True)]
     if not chosen:
@@ -140,8 +153,8 @@ def clean_cmd(ctx: click.Context, state: State, rules: str | None, stale_days: i
             ctx.exit(FINDINGS_EXIT)
         click.confirm(f"Apply {what}?", abort=True)
     result = cs.commit()
-    jid = result.change_set_id
-    click.echo(f"Applied {what} as change set {jid} (undo: store.undo({jid})).")
+    jids = ",".join(map(str, result.change_set_ids))
+    click.echo(f"Applied {what} as change set(s) {jids} (undo: crmdata clean --undo {jids}).")
     left = store.check(chosen, **options)
     if len(left):
         click.echo(f"{len(left):,} findings remain.")

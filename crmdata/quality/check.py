@@ -305,12 +305,24 @@ def url_candidates_sql(user: User) -> SqlParams:
     """)
 
 
-def custom_rows_sql(user: User) -> SqlParams:
-    """Custom values whose field is gone, out of scope, a one-line text with line breaks, or of
-    a type the library must judge (select, checkbox, date, heading)."""
+def custom_pairs_sql(user: User) -> SqlParams:
+    """Distinct (field, value) pairs of the field types a validator must judge (select,
+    checkbox, date, heading) among the visible contacts."""
     text_types = f"{int(CustomFieldType.TEXT)}, {int(CustomFieldType.TEXTAREA)}"
     return _with(user, f"""
-        SELECT cv.contact_id, cv.field_id, cv.value, f.label, f.field_type, f.mask,
+        SELECT DISTINCT f.id AS field_id, f.field_type, f.mask, cv.value
+        FROM custom_values cv JOIN vis ON vis.id = cv.contact_id
+        JOIN custom_fields f ON f.id = cv.field_id
+        WHERE f.field_type NOT IN ({text_types})
+    """)
+
+
+def custom_rows_sql(user: User) -> SqlParams:
+    """Custom values whose field is gone, out of scope, a one-line text with line breaks, or
+    whose (field, value) pair the validator refused (``q_custom_bad``)."""
+    label = "coalesce(f.label, CAST(cv.field_id AS VARCHAR))"
+    return _with(user, f"""
+        SELECT cv.contact_id, 'custom:' || {label} AS field, NULL::BIGINT AS info_id, cv.value,
                CASE WHEN f.id IS NULL THEN 'the custom field ' || cv.field_id || ' no longer exists'
                     WHEN f.scope = {int(FieldScope.PERSON)} AND c.is_company
                          THEN '''' || f.label || ''' is a field for persons only'
@@ -318,11 +330,13 @@ def custom_rows_sql(user: User) -> SqlParams:
                          THEN '''' || f.label || ''' is a field for companies only'
                     WHEN f.field_type = {int(CustomFieldType.TEXT)} AND regexp_matches(cv.value, '[\\r\\n]')
                          THEN 'a text field holds one line; use a text area for several'
-               END AS problem
+                    ELSE b.message
+               END AS message, NULL AS fix_value
         FROM custom_values cv JOIN vis ON vis.id = cv.contact_id
         JOIN contacts c ON c.id = cv.contact_id
         LEFT JOIN custom_fields f ON f.id = cv.field_id
-        WHERE f.id IS NULL OR f.field_type NOT IN ({text_types})
+        LEFT JOIN q_custom_bad b ON b.field_id = cv.field_id AND b.value = cv.value
+        WHERE f.id IS NULL OR b.message IS NOT NULL
            OR (f.scope = {int(FieldScope.PERSON)} AND c.is_company)
            OR (f.scope = {int(FieldScope.COMPANY)} AND NOT c.is_company)
            OR (f.field_type = {int(CustomFieldType.TEXT)} AND regexp_matches(cv.value, '[\\r\\n]'))
@@ -467,23 +481,20 @@ def _urls(tx: Tx, user: User) -> pd.DataFrame:
 
 
 def _custom(tx: Tx, user: User) -> pd.DataFrame:
-    rows = tx.df(*custom_rows_sql(user))
-    judged: dict[tuple[int, str], str | None] = {}
-    out = []
-    for r in rows_of(rows):
-        label = r.label if isinstance(r.label, str) else str(r.field_id)
-        problem = r.problem if isinstance(r.problem, str) else None
-        if problem is None:
-            key = (int(r.field_id), str(r.value))
-            if key not in judged:
-                mask = r.mask if isinstance(r.mask, str) else None
-                stored, msgs = v.normalise_custom(CustomFieldType(int(r.field_type)), mask, r.value)
-                judged[key] = "; ".join(msgs) if msgs else (
-                    None if stored == r.value else f"'{r.value}' is not stored as '{stored}'")
-            problem = judged[key]
-        if problem:
-            out.append((r.contact_id, f"custom:{label}", None, r.value, problem, None))
-    return _frame(out)
+    bad: dict[tuple[int, str], str] = {}
+    for field_id, field_type, mask, value in tx.rows(*custom_pairs_sql(user)):
+        stored, msgs = v.normalise_custom(CustomFieldType(int(field_type)), mask, value)
+        if msgs or stored != value:
+            bad[(int(field_id), str(value))] = "; ".join(msgs) if msgs else \
+                f"'{value}' is not stored as '{stored}'"
+    tx.register("q_custom_bad", pd.DataFrame(
+        {"field_id": pd.Series([k[0] for k in bad], dtype="int64"),
+         "value": pd.Series([k[1] for k in bad], dtype=object),
+         "message": pd.Series(list(bad.values()), dtype=object)}))
+    try:
+        return _frame(tx.df(*custom_rows_sql(user)))
+    finally:
+        tx.unregister("q_custom_bad")
 
 
 def _names(tx: Tx, user: User) -> pd.DataFrame:

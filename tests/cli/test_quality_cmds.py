@@ -81,6 +81,15 @@ def test_clean_dry_run_then_yes(tmp_path: Path) -> None:
     code, out = run("--db", db, "clean", "--yes")
     assert code == 0, out
     assert "Applied 3 fixes on 1 contacts as change set" in out
+    jids = out.split("crmdata clean --undo ")[1].split(")")[0]
+    code, out = run("--db", db, "clean", "--undo", jids)
+    assert code == 0 and "Reverted change set" in out
+    with Store(db) as s:
+        assert snapshot(s)["contact_info"] == before["contact_info"]
+    code, out = run("--db", db, "clean", "--undo", "x")
+    assert code == 2
+    code, out = run("--db", db, "clean", "--yes")
+    assert code == 0
     code, out = run("--db", db, "check", "--rules", "name_case,email_format")
     assert code == 0
     code, out = run("--db", db, "clean", "--yes")

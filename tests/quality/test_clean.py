@@ -7,7 +7,7 @@ import pytest
 from crmdata import Store
 from crmdata.errors import Conflict
 from crmdata.model import ShareType
-from crmdata.quality.clean import CleanupChangeSet, plan
+from crmdata.quality.clean import CleanupChangeSet, plan, undo
 
 from .helpers import company, person, snapshot, sql
 
@@ -77,10 +77,9 @@ def test_clean_fixes_then_undo_restores_exactly(store: Store) -> None:
     sp = store.contact(ids["spaces"])
     assert (sp.fields["first_name"], sp.fields["last_name"]) == ("Space", "Person Two")
     assert sp.info["city"].tolist() == ["Bad Homburg"]
-    with store.db.read() as tx:
-        assert tx.scalar("SELECT count(*) FROM journal WHERE id = ?", [result.change_set_id]) == 1
+    assert len(result.change_set_ids) == 1  # fewer contacts than one chunk: one journal entry
 
-    store.undo(result.change_set_id)
+    undo(store, result.change_set_ids)
     after = snapshot(store)
     for table in ("contact_info", "contact_tags", "custom_values", "contact_managers", "tags"):
         assert after[table] == before[table], table
@@ -146,3 +145,29 @@ def test_plan_skips_values_the_editor_would_refuse(store: Store) -> None:
     fixes, skipped = plan(store.check("whitespace"))
     assert fixes.empty
     assert skipped["reason"].str.contains("would be refused").all()
+
+
+def test_chunks_commit_as_one_and_undo_together(store: Store) -> None:
+    ids = [person(store, f"NAME{i}", "PERSON") for i in range(5)]
+    before = snapshot(store)
+    cs = store.clean("name_case", chunk=2)
+    assert len(cs.change_sets) == 3 and len(cs) == 5
+    assert len(cs.preview().changes) == 10
+    result = cs.commit()
+    assert len(result.change_set_ids) == 3 and sorted(result.updated) == ids
+    assert store.check("name_case").empty
+    undo(store, result.change_set_ids)
+    assert snapshot(store)["contact_info"] == before["contact_info"]
+    assert [store.contact(i).fields["first_name"] for i in ids] == [f"NAME{i}" for i in range(5)]
+
+
+def test_a_failing_chunk_writes_nothing_at_all(store: Store) -> None:
+    ids = [person(store, f"NAME{i}", "PERSON") for i in range(4)]
+    cs = store.clean("name_case", chunk=2)
+    edit = store.change()
+    edit.update(ids[-1], title="Buyer")  # changed after the check: the last chunk conflicts
+    edit.commit()
+    before = snapshot(store)
+    with pytest.raises(Conflict):
+        cs.commit()
+    assert snapshot(store) == before
