@@ -66,7 +66,7 @@ class ImportReport:
             parts.append(f"{self.skipped_bad_rows} bad rows skipped")
         text = f"{self.source}: " + ", ".join(parts) + f" ({self.records} rows read)."
         if self.new_custom_fields:
-            text += " New custom fields from unknown columns: " + ", ".join(
+            text += " Custom fields created for columns the store did not know: " + ", ".join(
                 self.new_custom_fields) + "."
         return text
 
