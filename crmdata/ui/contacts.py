@@ -55,15 +55,35 @@ def header_html() -> str:
     return f"<div class='crm-cells crm-head'>{spans}</div>"
 
 
+_THUMB = w.Layout(width="36px", min_width="36px", flex="0 0 36px")
+
+
+def _NAME() -> w.Layout:  # noqa: N802 - a layout factory, named like the constant beside it
+    return w.Layout(width="220px", min_width="220px", flex="0 0 220px")
+
+
+def _header() -> w.HBox:
+    """The table header, built like a row so its columns line up."""
+    return classed(
+        w.HBox(
+            [
+                w.HTML("", layout=w.Layout(width="36px", min_width="36px", flex="0 0 36px")),
+                w.HTML("<div class='crm-cells crm-head'><span>Name</span></div>", layout=_NAME()),
+                w.HTML(header_html()),
+            ]
+        ),
+        "crm-header",
+    )
+
+
 class _RowView:
     """One of the table's fixed rows: thumbnail, name button, cells."""
 
     def __init__(self, open_row: Any) -> None:
         self.contact_id: int | None = None
-        self.thumb = classed(w.Image(format="png", width=32, height=32), "crm-thumb")
+        self.thumb = classed(w.Image(format="png", width=32, height=32, layout=_THUMB), "crm-thumb")
         self.name = classed(
-            w.Button(description="", tooltip="Open this contact", layout=w.Layout(width="200px")),
-            "crm-row-open",
+            w.Button(description="", tooltip="Open this contact", layout=_NAME()), "crm-row-open"
         )
         self.name.on_click(lambda _b: self.contact_id is not None and open_row(self.contact_id))
         self.cells = classed(w.HTML(""), "crm-row-cells")
@@ -143,9 +163,7 @@ class ContactsDashboard:
         self.prev = button("◀ Previous", "crm-prev", lambda: s.go_to_page(s.page - 1))
         self.next = button("Next ▶", "crm-next", lambda: s.go_to_page(s.page + 1))
         self.rows = [_RowView(s.open) for _ in range(page_size)]
-        self.table = classed(
-            w.VBox([classed(w.HTML(header_html()), "crm-header")] + [r.box for r in self.rows]), "crm-table"
-        )
+        self.table = classed(w.VBox([_header()] + [r.box for r in self.rows]), "crm-table")
         self.editor = ContactEditor(store) if with_editor else None
         self._muted = False
         self._wire()

@@ -181,7 +181,8 @@ def browser(env: dict[str, str]) -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
+    tall = bool(os.environ.get("CRMDATA_SCREENSHOTS"))  # README shots: the whole dashboard in view
+    ctx = browser.new_context(viewport={"width": 1500, "height": 2600 if tall else 1000})
     ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith("http://127.0.0.1") else r.abort())
     pg = ctx.new_page()
     pg.set_default_timeout(60_000)
