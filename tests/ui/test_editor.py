@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PIL import Image
@@ -275,3 +277,41 @@ def test_duplicate_warning_then_merge_instead(sample: Store) -> None:
     detail = sample.contact(lore)
     assert detail.fields["title"] == "Data steward"
     assert "+49 40 7654321" in set(detail.info["data"])
+
+
+class _Avatars(BaseHTTPRequestHandler):
+    """Serves one PNG for every /avatar/<hash> request, like a Gravatar mirror."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        buf = io.BytesIO()
+        Image.new("RGB", (80, 80), (30, 120, 200)).save(buf, "PNG")
+        body = buf.getvalue()
+        if not self.path.startswith("/avatar/"):
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_photo_suggestions_are_shown_and_one_is_used(
+    editor: ContactEditor, sample: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Avatars)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("CRMDATA_GRAVATAR_BASE", f"http://127.0.0.1:{httpd.server_address[1]}")
+        cid = editor.state.contact_id
+        _find(editor.form, "crm-photo-suggest")[0].click()  # type: ignore[attr-defined]
+        uses = _find(editor.form, "crm-photo-use")
+        assert len(uses) == 1  # one email address, one Gravatar
+        uses[0].click()  # type: ignore[attr-defined]
+        assert sample.contact(cid).has_photo
+        assert str(sample.photo(cid).source).startswith(f"http://127.0.0.1:{httpd.server_address[1]}/avatar/")
+    finally:
+        httpd.shutdown()
