@@ -21,7 +21,7 @@ import pandas as pd
 from ..db import Tx
 from . import blocking, classify, cluster, compare, decisions, explain, keys
 from .checker import FuzzyChecker
-from .classify import Model
+from .classify import ECM_SAMPLE, Model
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -63,18 +63,19 @@ def _decided(tx: Tx) -> pd.DataFrame:
                     WHERE d.id1 IN (SELECT id FROM dd_c) AND d.id2 IN (SELECT id FROM dd_c)""")
 
 
-def _fit(tx: Tx, vectors: pd.DataFrame, decided: pd.DataFrame, kind: str, seed: int) -> Model:
+def _fit(tx: Tx, vectors: pd.DataFrame, decided: pd.DataFrame, kind: str, seed: int,
+         background: pd.DataFrame) -> Model:
     """Logistic regression on the decided pairs of a kind if there are enough, else ECM."""
     mine = decided
     if len(mine):
         tx.register("_dd_decided", mine[["id1", "id2"]])
         dvec = tx.df(compare.vectors_sql("_dd_decided"))
         tx.unregister("_dd_decided")
-        dvec = dvec[(dvec["kind"] == kind) & compare.eligible(dvec)].merge(mine, on=["id1", "id2"])
+        dvec = dvec[dvec["kind"] == kind].merge(mine, on=["id1", "id2"])
         labels = (dvec["decision"] == "duplicate").to_numpy().astype(int)
         if classify.enough_decisions(labels):
             return classify.fit_logistic(dvec, labels, kind)
-    return classify.fit_ecm(vectors, kind, seed=seed)
+    return classify.fit_ecm(vectors, kind, seed=seed, background=background)
 
 
 def find_duplicates(
@@ -120,6 +121,13 @@ def find_duplicates(
         say("comparison vectors")
         vectors = tx.df(compare.vectors_sql("dd_pairs"))
         vectors = vectors[compare.eligible(vectors)]
+        sizes = vectors["kind"].value_counts()
+        randoms = " UNION ALL ".join(
+            f"SELECT * FROM ({blocking.random_pairs_sql(kind, min(int(sizes.get(kind, 0)), ECM_SAMPLE))}) "
+            f"r_{kind}" for kind in ("P", "C"))
+        tx.execute(f"CREATE OR REPLACE TEMP TABLE dd_random AS SELECT DISTINCT * FROM ({randoms}) r")
+        background = tx.df(compare.vectors_sql("dd_random"))
+        tx.execute("DROP TABLE dd_random")
         lap("compare")
         say("classification")
         decided = _decided(tx)
@@ -127,7 +135,7 @@ def find_duplicates(
         parts = []
         for kind in ("P", "C"):
             vk = vectors[vectors["kind"] == kind].reset_index(drop=True)
-            model = _fit(tx, vk, decided, kind, seed)
+            model = _fit(tx, vk, decided, kind, seed, background[background["kind"] == kind])
             models[kind] = model
             vk["score"] = classify.score(vk, model)
             kept = vk[vk["score"] >= threshold].reset_index(drop=True)

@@ -60,6 +60,11 @@ def default_rules(prefix: str = "dd_") -> tuple[Rule, ...]:
              same_values(given_full, ("g", "birthday"))),
         Rule("person_given_zip", "persons: same given name and postal code",
              same_values(given_full, ("g", "zip_k"))),
+        Rule("person_birthday_zip", "persons: same birthday and postal code",
+             same_values(persons, ("birthday", "zip_k"))),
+        Rule("person_swapped", "persons: first and last name swapped",
+             f"SELECT a.id AS id1, b.id AS id2 FROM ({persons}) a JOIN ({persons}) b "
+             f"ON a.first_key = b.last_key AND a.last_key = b.first_key AND a.id < b.id"),
         Rule("company_name", "companies: same name without legal form",
              same_values(companies, ("comp_key",))),
         Rule("company_sound", "companies: names sound alike (Cologne phonetics)",
@@ -88,3 +93,23 @@ def counts_sql(tagged: str) -> str:
         SELECT t.rule, count(*) AS pairs, sum(CASE WHEN p.n = 1 THEN 1 ELSE 0 END) AS only_this_rule
         FROM {tagged} t JOIN per_pair p ON p.id1 = t.id1 AND p.id2 = t.id2
         GROUP BY t.rule ORDER BY t.rule"""
+
+
+def random_pairs_sql(kind: str, limit: int, prefix: str = "dd_") -> str:
+    """About ``limit`` pseudo-random pairs of contacts of one kind (a background of non-matches).
+
+    Two different multiplicative hashes of the id order the contacts twice; the n-th of one
+    order is paired with the n-th of the other. Deterministic and plain arithmetic (portable).
+    """
+    c = f"{prefix}c"
+
+    def order(mult: int, mod: int) -> str:
+        return (f"SELECT id, row_number() OVER (ORDER BY (CAST(id AS BIGINT) * {mult}) % {mod}, id) AS rn "
+                f"FROM {c} WHERE kind = '{kind}'")
+
+    return f"""
+        SELECT CASE WHEN a.id < b.id THEN a.id ELSE b.id END AS id1,
+               CASE WHEN a.id < b.id THEN b.id ELSE a.id END AS id2
+        FROM ({order(48271, 1000003)}) a JOIN ({order(69621, 999983)}) b ON a.rn = b.rn AND a.id <> b.id
+        ORDER BY a.rn
+        LIMIT {int(limit)}"""

@@ -129,9 +129,14 @@ def _start_from_priors(ecm: rl.ECMClassifier, kind: str, names: list[str]) -> No
     ecm.kernel._init_parameters_jaro = init
 
 
-def fit_ecm(vectors: pd.DataFrame, kind: str, *, sample: int = ECM_SAMPLE, seed: int = 0) -> Model:
+def fit_ecm(vectors: pd.DataFrame, kind: str, *, sample: int = ECM_SAMPLE, seed: int = 0,
+            background: pd.DataFrame | None = None) -> Model:
     """Fit recordlinkage's ECM classifier on (a sample of) one kind's vectors.
 
+    ``background`` are vectors of as many random pairs as candidates (nearly all non-matches):
+    without them a candidate set made almost only of duplicates leaves EM no non-match class
+    to learn from. The intercept is the match share EM finds in that fixed half-and-half
+    mixture, so it does not drift with the size of the base.
     ECM sees one binary column per agreeing level (``last=3``, ``last=2`` ...; 1 = the pair
     agrees at that level), started from the priors. A level's weight is log(m/u); the weight of
     disagreement is log((1 - sum of the field's m) / (1 - sum of its u)); a missing field
@@ -140,6 +145,9 @@ def fit_ecm(vectors: pd.DataFrame, kind: str, *, sample: int = ECM_SAMPLE, seed:
     if len(vectors) < 50:
         return prior_model(kind)
     part = vectors.sample(n=sample, random_state=seed) if len(vectors) > sample else vectors
+    n_background = len(background) if background is not None else 0
+    if n_background:
+        part = pd.concat([part, background], ignore_index=True)
     x = one_hot(part, kind)
     agree = [f"{f}={lv}" for f, lv in columns(kind) if lv > 0]
     live = [c for c in agree if 0 < x[c].sum() < len(x)]
@@ -170,7 +178,8 @@ def fit_ecm(vectors: pd.DataFrame, kind: str, *, sample: int = ECM_SAMPLE, seed:
             else:  # a level never (or always) seen: keep its prior
                 weights.setdefault(f, {})[lv] = prior.weights[f][lv]
         weights[f][0] = _m_u(1.0 - sum_m, 1.0 - sum_u) if fitted else prior.weights[f][0]
-    p = min(max(float(ecm.p), _EPS), 1 - _EPS)
+    p = float(ecm.p)
+    p = min(max(p, 1e-12), 1 - _EPS)
     return Model(kind, "ecm", math.log(p / (1 - p)), weights, len(part))
 
 

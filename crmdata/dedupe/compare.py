@@ -20,8 +20,8 @@ SIMILARITY = "jaro_winkler_similarity"
 
 #: Fields compared for persons and for companies, with their levels (highest first).
 PERSON_FIELDS: dict[str, dict[int, str]] = {
-    "first": {3: "same first name", 2: "nickname or same first given name", 1: "similar first name",
-              0: "different first name"},
+    "first": {3: "same first name (or names swapped)", 2: "nickname or same first given name",
+              1: "similar first name", 0: "different first name"},
     "last": {3: "same last name", 2: "very similar last name", 1: "last name sounds alike",
              0: "different last name"},
     "email": {1: "shared email", 0: "different emails"},
@@ -71,10 +71,12 @@ def vectors_sql(pairs: str, left: str = "dd_", right: str = "dd_", nick: str = "
     company = "a.kind = 'C'"
     first = f"""CASE WHEN NOT {person} OR {_missing('first_key')} THEN NULL
         WHEN a.first_key = b.first_key THEN 3
+        WHEN a.first_key = b.last_key AND a.last_key = b.first_key THEN 3
         WHEN a.first_head = b.first_head OR nk.f1 IS NOT NULL THEN 2
         WHEN {_sim('a.first_key', 'b.first_key')} >= 0.88 THEN 1 ELSE 0 END"""
     last = f"""CASE WHEN NOT {person} OR {_missing('last_key')} THEN NULL
         WHEN a.last_key = b.last_key THEN 3
+        WHEN a.first_key = b.last_key AND a.last_key = b.first_key THEN 3
         WHEN {_sim('a.last_key', 'b.last_key')} >= 0.92 THEN 2
         WHEN a.last_col = b.last_col OR a.last_mp = b.last_mp THEN 1 ELSE 0 END"""
     addr = """CASE WHEN (a.street_k IS NULL AND a.zip_k IS NULL AND a.city_k IS NULL)
@@ -116,7 +118,10 @@ def eligible(vectors: pd.DataFrame) -> np.ndarray:
     Two persons whose first names clearly differ (level 0: not equal, no nickname, not
     similar) are different people even when they share an address, a landline or an email
     (a household) or a company switchboard; so are persons whose last names clearly differ
-    unless they share an email address (a changed name). Two companies whose names clearly
+    unless they share an email address (a changed name). The same birthday keeps a pair in
+    (a household rarely shares one; a mistyped name does). A name shared and nothing else (no
+    email, phone, address, birthday or company in common) is no evidence of one person either:
+    common names repeat. Two companies whose names clearly
     differ are two companies even at one address. A missing name rules nothing out.
     """
     kind = vectors["kind"].to_numpy()
@@ -124,5 +129,10 @@ def eligible(vectors: pd.DataFrame) -> np.ndarray:
     last = vectors["last"].to_numpy(dtype="float64", na_value=np.nan)
     email = vectors["email"].to_numpy(dtype="float64", na_value=np.nan)
     name = vectors["name"].to_numpy(dtype="float64", na_value=np.nan)
-    person_out = (first == 0) | ((last == 0) & (email != 1))
+    birthday = vectors["birthday"].to_numpy(dtype="float64", na_value=np.nan)
+    phone = vectors["phone"].to_numpy(dtype="float64", na_value=np.nan)
+    addr = vectors["addr"].to_numpy(dtype="float64", na_value=np.nan)
+    company = vectors["company"].to_numpy(dtype="float64", na_value=np.nan)
+    names_only = ~((email == 1) | (phone == 1) | (addr >= 2) | (birthday == 1) | (company >= 1))
+    person_out = (((first == 0) | ((last == 0) & (email != 1))) & (birthday != 1)) | names_only
     return ~(((kind == "P") & person_out) | ((kind == "C") & (name == 0)))

@@ -30,11 +30,16 @@ _NON_LETTER = re.compile(r"[^a-z0-9 ]+")
 _SPACES = re.compile(r"\s+")
 
 
+def _fold(text: str) -> str:
+    """The search folding with umlauts spelled out; plain ASCII only needs lower case (fast path)."""
+    return text.lower() if text.isascii() else fold(text, umlauts=True)
+
+
 def fold_text(value: str | None) -> str | None:
     """Lower case, accents dropped, umlauts folded both ways, only letters, digits, single spaces."""
     if value is None:
         return None
-    out = fold(str(value), umlauts=True)
+    out = _fold(str(value))
     for src, dst in _UMLAUT_PAIRS:
         out = out.replace(src, dst)
     out = _SPACES.sub(" ", _NON_LETTER.sub(" ", out.replace("'", ""))).strip()
@@ -164,7 +169,7 @@ def company_key(value: str | None) -> str | None:
     """
     if value is None:
         return None
-    text = fold(str(value), umlauts=True)
+    text = _fold(str(value))
     for src, dst in _UMLAUT_PAIRS:
         text = text.replace(src, dst)
     text = text.replace(".", " ").replace("&", " ").replace("+", " ")
@@ -244,30 +249,26 @@ def phone_e164(value: str | None, region: str = "DE") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-#: Street-type abbreviations (folded, dot optional) and what they stand for.
-STREET_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
-    (r"str\b\.?", "strasse"),  # Hauptstr. 5 -> hauptstrasse 5
-    (r"\bst\b\.?", "street"),
-    (r"\brd\b\.?", "road"),
-    (r"\bave?\b\.?", "avenue"),
-    (r"\bblvd\b\.?", "boulevard"),
-    (r"\bdr\b\.?", "drive"),
-    (r"\bln\b\.?", "lane"),
-    (r"\bpl\b\.?", "platz"),
-    (r"\bsq\b\.?", "square"),
-    (r"\bct\b\.?", "court"),
-    (r"\bhwy\b\.?", "highway"),
-)
-_STREET_RES = tuple((re.compile(p), r) for p, r in STREET_ABBREVIATIONS)
+#: Street-type abbreviations (folded, dot optional) and what they stand for; ``str`` also
+#: ends a word (``Hauptstr. 5`` -> ``hauptstrasse 5``).
+STREET_ABBREVIATIONS: dict[str, str] = {
+    "str": "strasse", "st": "street", "rd": "road", "av": "avenue", "ave": "avenue",
+    "blvd": "boulevard", "dr": "drive", "ln": "lane", "pl": "platz", "sq": "square", "ct": "court",
+    "hwy": "highway",
+}
+_ABBREVIATIONS_RE = "|".join(sorted(STREET_ABBREVIATIONS, key=len, reverse=True))
+_STREET_RE = re.compile(r"(?:(?<=[a-z])str|\b(?:" + _ABBREVIATIONS_RE + r"))\b\.?")
+
+
+def _expand(match: re.Match[str]) -> str:
+    return STREET_ABBREVIATIONS[match.group(0).rstrip(".")]
 
 
 def street_key(value: str | None) -> str | None:
     """A street line folded with its abbreviations expanded: ``Hauptstr. 5`` = ``Hauptstraße 5``."""
     if value is None:
         return None
-    text = fold(str(value), umlauts=True)
-    for pattern, full in _STREET_RES:
-        text = pattern.sub(full, text)
+    text = _STREET_RE.sub(_expand, _fold(str(value)))
     for src, dst in _UMLAUT_PAIRS:
         text = text.replace(src, dst)
     text = re.sub(r"(\d)\s+([a-z])\b", r"\1\2", text)  # 148 a -> 148a

@@ -51,14 +51,17 @@ def test_decisions_train_logistic_regression(
     sample_store: Store, sample_store_file: tuple[Path, dict[int, int]]
 ) -> None:
     entity = sample_store_file[1]
-    report = sample_store.find_duplicates(threshold=0.0, keep_model=False)
+    report = sample_store.find_duplicates(keep_model=False)
     with sample_store.db.read() as tx:
-        persons = {int(r[0]) for r in tx.rows("SELECT id FROM contacts WHERE NOT is_company")}
-    decided = 0
-    for a, b in zip(report.pairs["contact_id_1"], report.pairs["contact_id_2"], strict=True):
-        if a in persons and decided < 120:
-            sample_store.decide(a, b, "duplicate" if entity[a] == entity[b] else "not_duplicate")
-            decided += 1
+        persons = sorted(int(r[0]) for r in tx.rows("SELECT id FROM contacts WHERE NOT is_company"))
+    person_set = set(persons)
+    same = [(a, b) for a, b in zip(report.pairs["contact_id_1"], report.pairs["contact_id_2"], strict=True)
+            if a in person_set and entity[a] == entity[b]][:60]
+    other = [(a, b) for a, b in zip(persons, persons[1:], strict=False) if entity[a] != entity[b]][:60]
+    for a, b in same:
+        sample_store.decide(a, b, "duplicate")
+    for a, b in other:
+        sample_store.decide(a, b, "not_duplicate")
     trained = sample_store.find_duplicates(keep_model=False)
     assert trained.models["P"].method == "logistic"
     assert trained.models["C"].method == "ecm"  # no company decisions
