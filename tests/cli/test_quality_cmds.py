@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from crmdata import Store
@@ -15,6 +16,7 @@ from crmdata.cli.quality_cmds import FINDINGS_EXIT
 
 from ..quality.helpers import person, snapshot
 
+pytestmark = pytest.mark.slow  # real stores, several commits each: 5-10 s per test here
 
 def run(*args: str, stdin: str | None = None) -> tuple[int, str]:
     result = CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)

@@ -11,6 +11,8 @@ from crmdata.quality.clean import CleanupChangeSet, plan, undo
 
 from .helpers import company, person, snapshot, sql
 
+pytestmark = pytest.mark.slow  # real stores, several commits each: 5-10 s per test here
+
 FIXABLE = ["email_format", "phone_format", "name_case", "whitespace", "primary_several", "primary_none",
            "info_duplicate"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 
 from crmdata import Store
 from crmdata.quality import summary
@@ -41,6 +42,7 @@ def test_empty() -> None:
     assert summary.text(empty) == "No findings."
 
 
+@pytest.mark.slow
 def test_last_activity_buckets(store: Store) -> None:
     today = dt.date(2030, 6, 1)
     ids = [person(store, f"P{i}") for i in range(4)]
