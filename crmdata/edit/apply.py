@@ -280,20 +280,19 @@ def commit(
     changes: list[journal.RowChange] = []
     new_tags = prep.applier.new_tags
     if new_tags:
-        tag_rows = [(tid, title, key) for key, (tid, title) in new_tags.items()]
-        tx.executemany("INSERT INTO tags (id, title, title_key) VALUES (?, ?, ?)", tag_rows)
-        changes += [journal.RowChange("tags", {"id": tid}, None,
-                                      {"id": tid, "title": title, "title_key": key})
-                    for tid, title, key in tag_rows]
+        tag_rows = {(tid,): {"id": tid, "title": title, "title_key": key}
+                    for key, (tid, title) in new_tags.items()}
+        write_rows(tx, "tags", ("id",), {}, tag_rows)
+        changes += [journal.RowChange("tags", {"id": k[0]}, None, row) for k, row in tag_rows.items()]
     after = _after(changed)
-    for table, (keys, _col) in CONTACT_TABLES.items():
-        mine = {k: r for k, r in prep.before[table].items()
-                if int(r[CONTACT_TABLES[table][1]]) in ids}
+    id_set = set(ids)
+    for table, (keys, col) in CONTACT_TABLES.items():
+        mine = {k: r for k, r in prep.before[table].items() if int(r[col]) in id_set}
         write_rows(tx, table, keys, mine, after[table])
     contacts_changed(tx, IDS_SQL, [ids])
     stored = _capture_all(tx, ids)
     for table, (keys, col) in CONTACT_TABLES.items():
-        mine = {k: r for k, r in prep.before[table].items() if int(r[col]) in ids}
+        mine = {k: r for k, r in prep.before[table].items() if int(r[col]) in id_set}
         changes += journal.diff(table, keys, mine, stored[table], col)
     created = {k: st.id for k, st in changed.items() if isinstance(k, o.NewContact)}
     updated = [st.id for st in changed.values() if not st.is_new]
@@ -309,11 +308,16 @@ def preview(tx: Tx, user: User, cs: ChangeSet, checker: DuplicateChecker | None)
     out = o.Preview(problems=list(prep.applier.problems), conflicts=list(prep.conflicts))
     if checker is not None:
         out.duplicates = checker.check(tx, user, staged(prep))
+    grouped: dict[str, dict[int, list[dict[str, Any]]]] = {}
+    for table, (_keys, col) in CONTACT_TABLES.items():
+        for r in prep.before[table].values():
+            grouped.setdefault(table, {}).setdefault(int(r[col]), []).append(r)
+    names = {s.id: display_name(s.row) for s in prep.states.values()}
     for st in prep.states.values():
         if not (st.is_new or st.changed):
             continue
-        before = _state_view(prep, prep.before, st, old=True)
-        after = _state_view(prep, None, st, old=False)
+        before = _state_view(prep, st, grouped, names, old=True)
+        after = _state_view(prep, st, grouped, names, old=False)
         cid = None if st.is_new else st.id
         for name in dict.fromkeys([*before, *after]):
             b, a = before.get(name), after.get(name)
@@ -326,20 +330,19 @@ def preview(tx: Tx, user: User, cs: ChangeSet, checker: DuplicateChecker | None)
 _SHOWN = ("first_name", "last_name", "company_name", "title", "notes", "industry", "currency")
 
 
-def _state_view(prep: Prepared, before: dict[str, Rows] | None, st: ContactState, *, old: bool
-                ) -> dict[str, Any]:
+def _state_view(prep: Prepared, st: ContactState, grouped: dict[str, dict[int, list[dict[str, Any]]]],
+                names: dict[int, str], *, old: bool) -> dict[str, Any]:
     """A contact as readable fields (names for ids), before or after the change."""
     lk = prep.lookups
     if old:
-        if st.is_new or before is None:
+        if st.is_new:
             return {}
         cid = st.id
-        row = before["contacts"][(cid,)]
-        info = [r for r in before["contact_info"].values() if r["contact_id"] == cid]
-        tag_ids = [r["tag_id"] for r in before["contact_tags"].values() if r["contact_id"] == cid]
-        custom = {r["field_id"]: r["value"] for r in before["custom_values"].values()
-                  if r["contact_id"] == cid}
-        mgrs = [r["user_id"] for r in before["contact_managers"].values() if r["contact_id"] == cid]
+        row = prep.before["contacts"][(cid,)]
+        info = grouped.get("contact_info", {}).get(cid, [])
+        tag_ids = [r["tag_id"] for r in grouped.get("contact_tags", {}).get(cid, [])]
+        custom = {r["field_id"]: r["value"] for r in grouped.get("custom_values", {}).get(cid, [])}
+        mgrs = [r["user_id"] for r in grouped.get("contact_managers", {}).get(cid, [])]
     else:
         row, info, tag_ids = st.row, list(st.info.values()), list(st.tags)
         custom = {f: r["value"] for f, r in st.custom.items()}
@@ -348,7 +351,6 @@ def _state_view(prep: Prepared, before: dict[str, Rows] | None, st: ContactState
     view["temperature"] = lk.list_items.get(row.get("status_id") or -1, (0, None))[1]
     view["contact_type"] = lk.list_items.get(row.get("contact_type_id") or -1, (0, None))[1]
     company = row.get("company_id")
-    names = {s.id: display_name(s.row) for s in prep.states.values()}
     view["company"] = None if company is None else lk.companies.get(company) or names.get(company) or company
     view["share_type"] = ShareType(int(row["share_type"])).name
     tag_titles = {tid: title for tid, title in lk.tags.values()}
