@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -315,3 +316,30 @@ def test_photo_suggestions_are_shown_and_one_is_used(
         assert str(sample.photo(cid).source).startswith(f"http://127.0.0.1:{httpd.server_address[1]}/avatar/")
     finally:
         httpd.shutdown()
+
+
+def test_text_area_and_heading_fields(sample: Store, tmp_path: Path) -> None:
+    from crmdata.csvio.exporter import write_frame
+    from crmdata.model import CustomFieldType
+    from crmdata.sample import generate
+    from crmdata.ui.editor_state import CustomFieldDef
+
+    frame = generate(1, seed=5).contacts.assign(Terms="Net 60")
+    write_frame(frame, tmp_path / "one.csv")
+    sample.import_onlyoffice(
+        tmp_path / "one.csv",
+        duplicates="clone",
+        custom_field_types={"Terms": (CustomFieldType.TEXTAREA, None)},
+    )
+    editor = ContactEditor(sample)
+    editor.open(_lore(sample))
+    assert type(editor.inputs["custom:Terms"]).__name__ == "Textarea"
+    editor.inputs["custom:Terms"].value = "Net 30.\nNo weekend deliveries."
+    editor.inputs["save"].click()
+    assert sample.contact(editor.state.contact_id).custom["Terms"] == "Net 30.\nNo weekend deliveries."
+    # a heading (the importer cannot create one: it holds no value) renders as a title, no input
+    editor.state.custom_defs.insert(0, CustomFieldDef("Contract", CustomFieldType.HEADING))
+    editor.render()
+    heading = _find(editor.form, "crm-custom-contract")[0]
+    assert type(heading).__name__ == "HTML" and "Contract" in heading.value  # type: ignore[attr-defined]
+    assert "custom:Contract" not in editor.inputs
