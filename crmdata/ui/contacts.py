@@ -200,6 +200,7 @@ class ContactsDashboard:
             parts.append(self.editor.widget)
         self.widget = classed(w.VBox(parts), "crm-dashboard", "crm-contacts")
         s.observe(self.render)
+        s.on_busy(self._searching)
         s.refresh()
 
     # -- events -> state ------------------------------------------------------------------------
@@ -236,6 +237,10 @@ class ContactsDashboard:
         finally:
             self._muted = False
         self.state.clear_filters()
+
+    def _searching(self) -> None:
+        """Say that a search runs (sent to the browser at once; the redraw replaces it)."""
+        self.count.value = "<span class='crm-count-text crm-busy'>Searching …</span>"
 
     # -- state -> widgets -----------------------------------------------------------------------
     def render(self) -> None:

@@ -209,6 +209,7 @@ class ContactsState(Observable):
             self.choices = Choices.read(self.store)
         self._colors = dict(self.choices.temperatures)
         self._open_callbacks: list[Callable[[int], None]] = []
+        self._busy_callbacks: list[Callable[[], None]] = []
 
     # -- reading -------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -219,6 +220,8 @@ class ContactsState(Observable):
                 fetch()
 
         def fetch() -> None:
+            for callback in list(self._busy_callbacks):
+                callback()
             result = search(
                 self.store,
                 self.query,
@@ -283,6 +286,10 @@ class ContactsState(Observable):
     def go_to_page(self, page: int) -> None:
         self.page = max(1, min(int(page), self.pages))
         self.refresh()
+
+    def on_busy(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when a search starts (a view shows "Searching ..." until it redraws)."""
+        self._busy_callbacks.append(callback)
 
     # -- opening a contact -------------------------------------------------------------------
     def on_open(self, callback: Callable[[int], None]) -> None:

@@ -106,3 +106,11 @@ def test_rows_show_thumbnails(sample: Store) -> None:
         for r in d.rows
         if r.contact_id
     )
+
+
+def test_a_running_search_says_so_before_the_table_redraws(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    shown: list[str] = []
+    d.count.observe(lambda ch: shown.append(ch["new"]), names="value")
+    d.search.value = "hamann"
+    assert "Searching" in shown[0] and "contacts" in shown[-1] and "Searching" not in shown[-1]
