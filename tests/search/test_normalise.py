@@ -56,6 +56,7 @@ TEXT = st.text(
 ) | st.text(alphabet="aäoöuüßÄÖÜẞ éÉ'%_-.@ΣσςøØłŁæÆıİ\u0308\u0301", max_size=20)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(TEXT)
 def test_python_and_sql_agree(sql_store: Store, text: str) -> None:
