@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -30,6 +30,9 @@ from ..access import User, view_predicate
 from ..db import Tx
 from ..model import CustomFieldType, InfoType
 from . import normalise as nz
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 #: Countries whose national numbers start with a trunk ``0`` after the country code.
 TRUNK_ZERO_CODES: dict[str, str] = {
@@ -212,10 +215,11 @@ def load(tx: Tx, frame: pd.DataFrame, first_groups: pd.DataFrame, *, default_reg
         UNION
         SELECT e.id, split_part(e.k, '@', 2) FROM {prefix}email e JOIN {prefix}c c ON c.id = e.id
         WHERE c.kind = 'C' AND split_part(e.k, '@', 2) NOT IN ({freemail})""")
-    for table in ("email", "phone", "domain"):
-        tx.execute(f"""ALTER TABLE {prefix}c ADD COLUMN n_{table} INTEGER""")
-        tx.execute(f"""UPDATE {prefix}c SET n_{table} = s.n FROM
-            (SELECT id, count(*) AS n FROM {prefix}{table} GROUP BY id) s WHERE s.id = {prefix}c.id""")
+    counts_sql = ", ".join(f"(SELECT count(*) FROM {prefix}{t} x WHERE x.id = k.id) AS n_{t}"
+                           for t in ("email", "phone", "domain"))
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT k.*, {counts_sql} FROM {prefix}c k")
+    for t in ("email", "phone", "domain"):  # no keys of a kind is missing, not zero agreement
+        tx.execute(f"UPDATE {prefix}c SET n_{t} = NULL WHERE n_{t} = 0")
     counts = tx.one(f"""SELECT (SELECT count(*) FROM {prefix}c), (SELECT count(*) FROM {prefix}email),
                         (SELECT count(*) FROM {prefix}phone)""")
     assert counts is not None
@@ -226,3 +230,34 @@ def drop(tx: Tx, prefix: str = "dd_") -> None:
     """Drop the key tables (temp tables vanish with the connection anyway)."""
     for name in ("c", "first", "info", "email", "phone_raw", "phone", "domain"):
         tx.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
+
+
+def fill_keys(store: Store, default_region: str = "DE") -> dict[str, int]:
+    """Fill the stored ``email_key`` / ``e164`` columns where they are empty, in one transaction.
+
+    The same keys the duplicate run computes, written beside the data (never over it) so the
+    write-back check can look phones and emails up by equality. Phones are read with the region
+    of the contact's address country (else ``default_region``) by the SQL rule, the distinct
+    rest by :mod:`phonenumbers`; unreadable phones get ``''`` as :func:`crmdata.edit.keys.fill_match_keys`
+    gives them, so later runs skip them. Returns how many rows got each key.
+    """
+    from ..access import User as _User
+
+    admin = _User(0, "keys", "keys", True)
+    with store.db.transaction() as tx:
+        emails = int(tx.scalar(f"SELECT count(*) FROM contact_info WHERE info_type = {int(InfoType.EMAIL)} "
+                               f"AND email_key IS NULL"))
+        tx.execute(f"UPDATE contact_info SET email_key = lower(trim(data)) "
+                   f"WHERE info_type = {int(InfoType.EMAIL)} AND email_key IS NULL")
+        build(tx, admin, default_region=default_region,
+              ids_sql=f"SELECT contact_id FROM contact_info WHERE info_type = {int(InfoType.PHONE)} "
+                      f"AND e164 IS NULL", prefix="df_")
+        phones = int(tx.scalar(f"""SELECT count(*) FROM contact_info i JOIN df_phone_raw r
+            ON r.id = i.contact_id AND r.data = i.data
+            WHERE i.info_type = {int(InfoType.PHONE)} AND i.e164 IS NULL"""))
+        tx.execute(f"""UPDATE contact_info SET e164 = coalesce(r.k, '') FROM
+            (SELECT DISTINCT id, data, k FROM df_phone_raw) r
+            WHERE contact_info.contact_id = r.id AND contact_info.data = r.data
+            AND contact_info.info_type = {int(InfoType.PHONE)} AND contact_info.e164 IS NULL""")
+        drop(tx, "df_")
+    return {"emails": emails, "phones": phones}
