@@ -78,27 +78,23 @@ def main() -> None:
 
 
 def _register() -> None:
-    from . import csv_cmds, io_cmds, merge_cmds, photo_cmds, quality_cmds, sample_cmds
+    from . import (
+        app_cmds,
+        csv_cmds,
+        dedupe_cmds,
+        edit_cmds,
+        io_cmds,
+        merge_cmds,
+        photo_cmds,
+        quality_cmds,
+        sample_cmds,
+        search_cmds,
+    )
 
-    for command in [*io_cmds.COMMANDS, *csv_cmds.COMMANDS, *photo_cmds.COMMANDS,
-                    *sample_cmds.COMMANDS, *merge_cmds.COMMANDS, *quality_cmds.COMMANDS]:
-        cli.add_command(command)
-    from . import edit_cmds
-
-    for command in edit_cmds.COMMANDS:
-        cli.add_command(command)
-    from . import search_cmds
-
-    for command in search_cmds.COMMANDS:
-        cli.add_command(command)
-    from . import app_cmds
-
-    for command in app_cmds.COMMANDS:
-        cli.add_command(command)
-    from . import dedupe_cmds
-
-    for command in dedupe_cmds.COMMANDS:
-        cli.add_command(command)
+    for module in (io_cmds, csv_cmds, search_cmds, edit_cmds, photo_cmds, dedupe_cmds,
+                   merge_cmds, quality_cmds, sample_cmds, app_cmds):
+        for command in module.COMMANDS:
+            cli.add_command(command)
 
 
 _register()
