@@ -17,7 +17,7 @@ import ipywidgets as w
 
 from .editor import ContactEditor
 from .importing import ImportPanel
-from .state import QUERY_HINT, SORT_CHOICES, ContactsState, ListRow
+from .state import QUERY_HINT, SORT_CHOICES, Choices, ContactsState, ListRow, one_connection
 from .widgets import banner, button, chip, classed, show_notice, style_sheet
 
 SHOW_CHOICES = (
@@ -184,7 +184,7 @@ class ContactsDashboard:
                 w.HBox([self.prev, self.next]),
             ]
         )
-        self.importer = ImportPanel(store, on_done=s.refresh)
+        self.importer = ImportPanel(store, on_done=self.reload)
         imports = classed(
             w.Accordion(
                 children=[self.importer.widget],
@@ -196,7 +196,7 @@ class ContactsDashboard:
         parts: list[Any] = [style_sheet(), classed(top, "crm-contacts-list"), imports]
         if self.editor is not None:
             s.on_open(self.editor.open)
-            self.editor.state.on_saved(lambda _cid: s.refresh())
+            self.editor.state.on_saved(lambda _cid: self.reload())
             parts.append(self.editor.widget)
         self.widget = classed(w.VBox(parts), "crm-dashboard", "crm-contacts")
         s.observe(self.render)
@@ -237,6 +237,13 @@ class ContactsDashboard:
         finally:
             self._muted = False
         self.state.clear_filters()
+
+    def reload(self) -> None:
+        """After a save or an import: re-read the tag pool (new tags), then search again."""
+        with one_connection(self.state.store):
+            self.state.choices = Choices.read(self.state.store)
+        self.tags.allowed_tags = list(self.state.choices.tags)
+        self.state.refresh()
 
     def _searching(self) -> None:
         """Say that a search runs (sent to the browser at once; the redraw replaces it)."""

@@ -114,3 +114,17 @@ def test_a_running_search_says_so_before_the_table_redraws(sample: Store) -> Non
     d.count.observe(lambda ch: shown.append(ch["new"]), names="value")
     d.search.value = "hamann"
     assert "Searching" in shown[0] and "contacts" in shown[-1] and "Searching" not in shown[-1]
+
+
+def test_a_tag_added_in_the_editor_becomes_a_filter_choice(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    assert "Met at fair 2026" not in d.tags.allowed_tags
+    d.search.value = "hamann"
+    next(r for r in d.rows if r.name.description == "Lore Hamann").name.click()
+    assert d.editor is not None
+    d.editor.inputs["tag_new"].value = "Met at fair 2026"
+    d.editor.inputs["tag_add"].click()
+    d.editor.inputs["save"].click()
+    assert "Met at fair 2026" in d.tags.allowed_tags
+    d.tags.value = ["Met at fair 2026"]
+    assert [r.name.description for r in d.rows if r.contact_id] == ["Lore Hamann"]
