@@ -134,6 +134,17 @@ def run(quick: bool = False) -> str:
         lmed, lp95 = _timed(library, reps)
         worst = max(worst, p95)
         rows.append(f"| {label} | {med:.0f} | {p95:.0f} | {lmed:.0f} | {lp95:.0f} | {med - lmed:+.0f} |")
+    d.state.set_query("")
+    pages = [list(d.state.rows)]
+    d.state.go_to_page(2)
+    pages.append(list(d.state.rows))
+    flip = iter(range(10**6))
+
+    def redraw() -> None:  # the view's own part: 25 rows redrawn with other contacts each time
+        d.state.rows = pages[next(flip) % 2]
+        d.render()
+
+    render_med, render_p95 = _timed(redraw, reps)
     store.close()
     cmd = f"`.venv/bin/python -m benchmarks.ui_bench{' --quick' if quick else ''}`"
     verdict = "met" if worst < 300 else "NOT met"
@@ -150,6 +161,8 @@ def run(quick: bool = False) -> str:
             "",
             f"Building the dashboard (lists, first page) took {first_ms:.0f} ms. "
             f"Goal p95 < 300 ms: **{verdict}** (worst p95 {worst:.0f} ms).",
+            f"Redrawing the table alone (25 rows from the state, no search): median {render_med:.0f} ms, "
+            f"p95 {render_p95:.0f} ms: the rest of each dashboard figure is the library's search.",
             "",
             "| case | dashboard median | dashboard p95 | library median | library p95 | overhead (median) |",
             "|---|---:|---:|---:|---:|---:|",
