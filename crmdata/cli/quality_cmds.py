@@ -8,6 +8,7 @@ to standard error and show only when it is a terminal (or with ``--progress``).
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -97,7 +98,7 @@ def check_cmd(ctx: click.Context, state: State, rules: str | None, stale_days: i
     ctx.exit(FINDINGS_EXIT if len(found) else 0)
 
 
-check_cmd.help = (check_cmd.help or "") + "\n\n" + _EXIT_HELP
+check_cmd.help = inspect.cleandoc(check_cmd.help or "") + "\n\n" + _EXIT_HELP
 
 
 @click.command("clean")
@@ -161,6 +162,6 @@ def clean_cmd(ctx: click.Context, state: State, rules: str | None, stale_days: i
     ctx.exit(FINDINGS_EXIT if len(left) else 0)
 
 
-clean_cmd.help = (clean_cmd.help or "") + "\n\n" + _EXIT_HELP
+clean_cmd.help = inspect.cleandoc(clean_cmd.help or "") + "\n\n" + _EXIT_HELP
 
 COMMANDS = [check_cmd, clean_cmd]
