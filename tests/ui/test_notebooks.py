@@ -21,6 +21,7 @@ def test_notebook_runs_top_to_bottom(
     db = copy_store(sample_store_file, tmp_path / "crm.duckdb")
     monkeypatch.setenv("CRMDATA_DB", str(db))
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "jupyter-runtime"))
     nb = nbformat.read(notebook, as_version=4)
     NotebookClient(
         nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}}
