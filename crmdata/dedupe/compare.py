@@ -118,10 +118,10 @@ def eligible(vectors: pd.DataFrame) -> np.ndarray:
     Two persons whose first names clearly differ (level 0: not equal, no nickname, not
     similar) are different people even when they share an address, a landline or an email
     (a household) or a company switchboard; so are persons whose last names clearly differ
-    unless they share an email address (a changed name). The same birthday keeps a pair in
-    (a household rarely shares one; a mistyped name does). A name shared and nothing else (no
-    email, phone, address, birthday or company in common) is no evidence of one person either:
-    common names repeat. Two companies whose names clearly
+    unless they share an email address (a changed name). The same birthday at the same address
+    keeps a pair in (a household rarely shares one; a mistyped name does). A name shared and
+    nothing else (no email, phone, address, birthday or company in common) is no evidence of one
+    person either: common names repeat. Two companies whose names clearly
     differ are two companies even at one address. A missing name rules nothing out.
     """
     kind = vectors["kind"].to_numpy()
@@ -133,6 +133,7 @@ def eligible(vectors: pd.DataFrame) -> np.ndarray:
     phone = vectors["phone"].to_numpy(dtype="float64", na_value=np.nan)
     addr = vectors["addr"].to_numpy(dtype="float64", na_value=np.nan)
     company = vectors["company"].to_numpy(dtype="float64", na_value=np.nan)
-    names_only = ~((email == 1) | (phone == 1) | (addr >= 2) | (birthday == 1) | (company >= 1))
-    person_out = (((first == 0) | ((last == 0) & (email != 1))) & (birthday != 1)) | names_only
+    names_only = ~((email == 1) | (phone == 1) | (addr >= 2) | (birthday == 1) | (company >= 2))
+    same_person_data = (birthday == 1) & (addr >= 2)
+    person_out = (((first == 0) | ((last == 0) & (email != 1))) & ~same_person_data) | names_only
     return ~(((kind == "P") & person_out) | ((kind == "C") & (name == 0)))
