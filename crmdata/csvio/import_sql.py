@@ -58,6 +58,8 @@ def info_sql(mapping: Mapping) -> str:
     """``imp_info``: one row per contact-info value (cells split on commas, addresses zipped).
 
     ``colpos`` and ``pos`` keep file order, so the first value of each type can be primary.
+    Non-empty cells are gathered first, then split with set-returning functions in the
+    select list (a lateral join per column is ten times slower in DuckDB).
     """
     parts: list[str] = []
     singles: list[tuple[int, InfoType, int]] = []
@@ -70,27 +72,33 @@ def info_sql(mapping: Mapping) -> str:
             addresses.setdefault(ik.category, {})[ik.part or ""] = idx
         else:
             singles.append((idx, ik.info_type, ik.category))
-    for idx, info_type, cat in singles:
+    if singles:
+        cells = " UNION ALL ".join(
+            f"SELECT rec, {int(t)} AS info_type, {cat} AS category, {idx} AS colpos, "
+            f"c{idx} AS cell FROM imp_raw WHERE c{idx} IS NOT NULL AND trim(c{idx}) <> ''"
+            for idx, t, cat in singles
+        )
         parts.append(
-            f"SELECT rec, {int(info_type)} AS info_type, {cat} AS category, "
-            f"{idx} AS colpos, u.pos, trim(u.v) AS data, NULL::VARCHAR AS street, "
-            f"NULL::VARCHAR AS city, NULL::VARCHAR AS state, NULL::VARCHAR AS zip, "
-            f"NULL::VARCHAR AS country "
-            f"FROM imp_raw, unnest(string_split(c{idx}, ',')) WITH ORDINALITY AS u(v, pos) "
-            f"WHERE c{idx} IS NOT NULL AND trim(c{idx}) <> ''"
+            "SELECT rec, info_type, category, colpos, pos, trim(v) AS data, "
+            "NULL::VARCHAR AS street, NULL::VARCHAR AS city, NULL::VARCHAR AS state, "
+            "NULL::VARCHAR AS zip, NULL::VARCHAR AS country FROM ("
+            "SELECT rec, info_type, category, colpos, unnest(string_split(cell, ',')) AS v, "
+            f"generate_subscripts(string_split(cell, ','), 1) AS pos FROM ({cells}))"
         )
     for cat, cols in sorted(addresses.items()):
         lists = {p: f"string_split(coalesce(c{cols[p]}, ''), ',')" if p in cols else "[]::VARCHAR[]"
                  for p in ADDRESS_PARTS}
         longest = "greatest(" + ", ".join(f"len({lst})" for lst in lists.values()) + ")"
         present = " OR ".join(f"trim(coalesce(c{i}, '')) <> ''" for i in cols.values())
-        picks = {p: f"nullif(trim({lst}[g.pos]), '')" for p, lst in lists.items()}
+        picks = {p: f"nullif(trim({p}_l[pos]), '')" for p in ADDRESS_PARTS}
         display = "concat_ws(', ', " + ", ".join(picks[p] for p in ADDRESS_PARTS) + ")"
+        listed = ", ".join(f"{lst} AS {p}_l" for p, lst in lists.items())
         parts.append(
-            f"SELECT rec, {int(InfoType.ADDRESS)}, {cat}, {min(cols.values())}, g.pos, "
+            f"SELECT rec, {int(InfoType.ADDRESS)}, {cat}, {min(cols.values())}, pos, "
             f"{display}, {picks['street']}, {picks['city']}, {picks['state']}, "
-            f"{picks['zip']}, {picks['country']} "
-            f"FROM imp_raw, generate_series(1, {longest}) AS g(pos) WHERE {present}"
+            f"{picks['zip']}, {picks['country']} FROM ("
+            f"SELECT rec, {listed}, unnest(generate_series(1, {longest})) AS pos "
+            f"FROM imp_raw WHERE {present})"
         )
     body = " UNION ALL ".join(parts) if parts else (
         "SELECT NULL::BIGINT AS rec, NULL::SMALLINT AS info_type, NULL::SMALLINT AS category, "
