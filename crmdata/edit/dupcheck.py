@@ -97,15 +97,17 @@ class ExactKeyChecker:
         if not others:
             return []
         pred, pparams = view_predicate(user, "c")
-        names = dict(tx.rows(
-            f"SELECT c.id, c.display_name FROM contacts c WHERE c.id IN ({_marks(others)}) AND {pred}",
-            [*others, *pparams]))
-        named = [(cid, t, k, names[int(cid)]) for cid, t, k in hits if int(cid) in names]
+        in_sql, in_params = _in(others, "BIGINT")
+        names = dict(tx.rows(f"SELECT c.id, c.display_name FROM contacts c WHERE c.id IN {in_sql} AND {pred}",
+                             [*in_params, *pparams]))
+        by_key: dict[tuple[int, str], list[tuple[int, str]]] = {}
+        for cid, t, k in hits:
+            if int(cid) in names:
+                by_key.setdefault((int(t), k), []).append((int(cid), names[int(cid)]))
         found: dict[tuple[int, int], tuple[str, list[str], float]] = {}
         for s in staged:
-            keys = {(t, k) for t, k in s.new_keys}
-            for cid, itype, key, name in named:
-                if (int(itype), key) in keys:
+            for itype, key in sorted(s.new_keys):
+                for cid, name in by_key.get((int(itype), key), []):
                     reason, score = _KEY_REASON[int(itype)]
                     slot = found.setdefault((s.contact_id, int(cid)), (str(name), [], 0.0))
                     text = f"{reason} {key}"
@@ -121,8 +123,12 @@ class ExactKeyChecker:
         return out[: self.max_candidates]
 
 
-def _marks(values: Sequence[object]) -> str:
-    return ", ".join("?" * len(values))
+def _in(values: Sequence[object], sql_type: str) -> tuple[str, list[object]]:
+    """An IN list: literal placeholders for a few values (filtered inside the scan, index
+    lookups), one array parameter for many (a semi-join; keeps the SQL short)."""
+    if len(values) <= 200:
+        return "(" + ", ".join("?" * len(values)) + ")", list(values)
+    return f"(SELECT unnest(?::{sql_type}[]))", [list(values)]
 
 
 #: ``meta`` key: every contact_info row with an id up to this value has its matching key.
@@ -142,20 +148,21 @@ def _key_hits(tx: Tx, emails: list[str], phones: list[str]) -> list[tuple[int, i
     email, phone = int(InfoType.EMAIL), int(InfoType.PHONE)
     hits: list[tuple[int, int, str]] = []
     if emails:
-        m = _marks(emails)
+        m, mp = _in(emails, "VARCHAR")
         hits += [(int(c), email, str(k)) for c, k in tx.rows(
-            f"SELECT contact_id, email_key FROM contact_info WHERE email_key IN ({m})", emails)]
+            f"SELECT contact_id, email_key FROM contact_info WHERE email_key IN {m}", mp)]
         hits += [(int(c), email, str(k)) for c, k in tx.rows(
             f"WITH u AS MATERIALIZED (SELECT contact_id, lower(trim(data)) AS k FROM contact_info "
             f"WHERE id > ? AND info_type = {email} AND email_key IS NULL) "
-            f"SELECT contact_id, k FROM u WHERE k IN ({m})", [through, *emails])]
+            f"SELECT contact_id, k FROM u WHERE k IN {m}", [through, *mp])]
     if phones:
+        m, mp = _in(phones, "VARCHAR")
         hits += [(int(c), phone, str(k)) for c, k in tx.rows(
-            f"SELECT contact_id, e164 FROM contact_info WHERE e164 IN ({_marks(phones)})", phones)]
-        digits = [p.lstrip("+") for p in phones]
+            f"SELECT contact_id, e164 FROM contact_info WHERE e164 IN {m}", mp)]
+        m, mp = _in([p.lstrip("+") for p in phones], "VARCHAR")
         hits += [(int(c), phone, "+" + str(k)) for c, k in tx.rows(
             f"WITH u AS MATERIALIZED (SELECT contact_id, data FROM contact_info "
             f"WHERE id > ? AND info_type = {phone} AND e164 IS NULL) "
             f"SELECT contact_id, regexp_replace(data, '[^0-9]', '', 'g') AS k FROM u "
-            f"WHERE k IN ({_marks(digits)})", [through, *digits])]
+            f"WHERE k IN {m}", [through, *mp])]
     return hits

@@ -111,3 +111,14 @@ def test_fill_match_keys_after_a_bulk_load(store: Store) -> None:
     with pytest.raises(DuplicatesFound) as err:
         cs.commit()
     assert [c.existing_id for c in err.value.candidates] == [existing]
+
+
+def test_many_keys_at_once(store: Store) -> None:
+    existing = person(store, email="twin@example.com")
+    cs = store.change()
+    refs = [cs.create_person(f"N{i}") for i in range(250)]  # more keys than a literal IN list takes
+    for i, ref in enumerate(refs):
+        cs.add_info(ref, "email", "twin@example.com" if i == 249 else f"n{i}@example.com")
+    with pytest.raises(DuplicatesFound) as err:
+        cs.commit()
+    assert [(c.contact, c.existing_id) for c in err.value.candidates] == [("new contact #250", existing)]
