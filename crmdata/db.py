@@ -133,7 +133,8 @@ class Database:
         delay = 0.01
         while True:
             try:
-                return duckdb.connect(self.path)
+                # no progress bar of DuckDB's own on standard output (cron jobs, pipes)
+                return duckdb.connect(self.path, config={"enable_progress_bar": False})
             except duckdb.IOException as exc:
                 if not _LOCK_RE.search(str(exc)):
                     raise StoreError(f"Cannot open the store {self.path}: {exc}") from exc
