@@ -133,8 +133,10 @@ class Database:
         delay = 0.01
         while True:
             try:
+                con = duckdb.connect(self.path)
                 # no progress bar of DuckDB's own on standard output (cron jobs, pipes)
-                return duckdb.connect(self.path, config={"enable_progress_bar": False})
+                con.execute("SET enable_progress_bar = false").fetchall()
+                return con
             except duckdb.IOException as exc:
                 if not _LOCK_RE.search(str(exc)):
                     raise StoreError(f"Cannot open the store {self.path}: {exc}") from exc
