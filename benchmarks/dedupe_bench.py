@@ -78,6 +78,8 @@ from crmdata.dedupe import api
 truth = pd.read_csv({truth!r})
 entity = dict(zip(truth['contact_id'], truth['entity_id']))
 store = Store({db!r}, keep_open=True)
+with store.db.read() as tx:  # DuckDB's progress bar would print into the JSON line on stdout
+    tx.execute("SET enable_progress_bar = false")
 t = time.perf_counter()
 report = store.find_duplicates(keep_model=False)
 seconds = time.perf_counter() - t
@@ -186,6 +188,8 @@ from crmdata.dedupe.keys import fill_keys
 from crmdata.edit.dupcheck import StagedContact
 from crmdata.search.normalise import fold
 store = Store({db!r}, keep_open=True)
+with store.db.read() as tx:  # DuckDB's progress bar would print into the JSON line on stdout
+    tx.execute("SET enable_progress_bar = false")
 t = time.perf_counter()
 filled = fill_keys(store, default_region='DE')  # once per store: later runs find nothing to fill
 fill_seconds = time.perf_counter() - t
