@@ -175,6 +175,10 @@ DEFAULT_TAGS = ("Lead", "Customer", "Supplier", "Staff")
 #: Colour ONLYOFFICE gives a temperature level created on import.
 IMPORTED_TEMPERATURE_COLOR = "#77cf9a"
 
+#: Region for phone numbers written without a country code, unless the caller says otherwise
+#: (the sample base and ONLYOFFICE's main market are German).
+DEFAULT_PHONE_REGION = "DE"
+
 #: Longest name, title or tag ONLYOFFICE stores (varchar 255).
 MAX_NAME_LENGTH = 255
 

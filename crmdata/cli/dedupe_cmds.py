@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from ..model import DEFAULT_PHONE_REGION
 from . import State
 from .output import FORMATS, echo_frame
 
@@ -21,7 +22,7 @@ STEPS = ("match keys", "blocking", "comparison vectors", "classification", "clus
               help="Write the report to this file instead of standard output.")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True,
               help="Report pairs whose match probability is at least this.")
-@click.option("--region", default="DE", show_default=True,
+@click.option("--region", default=DEFAULT_PHONE_REGION, show_default=True,
               help="Phone region for numbers without a country code (when the address has no country).")
 @click.option("--blocking", "show_blocking", is_flag=True,
               help="Also print what each blocking rule contributed (to standard error).")

@@ -17,6 +17,7 @@ from typing import Any
 import click
 import pandas as pd
 
+from ..model import DEFAULT_PHONE_REGION
 from ..quality import rules as quality_rules
 from ..quality import summary
 from ..quality.clean import undo
@@ -40,7 +41,7 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Days without update or activity after which a contact is stale."),
         click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
                      help="Judge staleness as of this day (default: today)."),
-        click.option("--region", default="DE", show_default=True,
+        click.option("--region", default=DEFAULT_PHONE_REGION, show_default=True,
                      help="Phone region for contacts whose address names no known country."),
         click.option("--progress/--no-progress", default=None,
                      help="Progress bars on standard error (default: when it is a terminal)."),

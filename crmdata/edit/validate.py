@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from ..model import MAX_NAME_LENGTH, CustomFieldType, InfoType
+from ..model import DEFAULT_PHONE_REGION, MAX_NAME_LENGTH, CustomFieldType, InfoType
 
 #: Region used to read phone numbers written without a country code.
-DEFAULT_REGION = "US"
+DEFAULT_REGION = DEFAULT_PHONE_REGION
 #: ONLYOFFICE's form caps emails and phones at 100 characters, other info values at 255.
 MAX_EMAIL_PHONE_LENGTH = 100
 MAX_INFO_LENGTH = 255

@@ -24,7 +24,7 @@ import pandas as pd
 from ..access import User, edit_predicate, view_predicate
 from ..db import Tx
 from ..edit import validate as v
-from ..model import INFO_TYPE_LABELS, CustomFieldType, FieldScope, InfoType
+from ..model import DEFAULT_PHONE_REGION, INFO_TYPE_LABELS, CustomFieldType, FieldScope, InfoType
 from ..search.filters import Filters, filters_sql
 from . import text as qt
 from .rules import RULES_BY_NAME, SEVERITIES, Rule, select
@@ -66,7 +66,6 @@ _ADDRESS_PARTS = ("street", "city", "state", "zip", "country")
 #: Default number of days without update and activity after which a contact is stale.
 DEFAULT_STALE_DAYS = 365
 #: Phone region for contacts whose address names no recognised country.
-DEFAULT_PHONE_REGION = "DE"
 
 
 @dataclass(frozen=True)
