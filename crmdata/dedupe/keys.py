@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..access import User, view_predicate
 from ..db import Tx
-from ..model import CustomFieldType, InfoType
+from ..model import DEFAULT_PHONE_REGION, CustomFieldType, InfoType
 from . import normalise as nz
 
 if TYPE_CHECKING:
@@ -232,19 +232,22 @@ def drop(tx: Tx, prefix: str = "dd_") -> None:
         tx.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
 
 
-def fill_keys(store: Store, default_region: str = "DE") -> dict[str, int]:
+def fill_keys(store: Store, default_region: str = DEFAULT_PHONE_REGION) -> dict[str, int]:
     """Fill the stored ``email_key`` / ``e164`` columns where they are empty, in one transaction.
 
     The same keys the duplicate run computes, written beside the data (never over it) so the
     write-back check can look phones and emails up by equality. Phones are read with the region
     of the contact's address country (else ``default_region``) by the SQL rule, the distinct
-    rest by :mod:`phonenumbers`; unreadable phones get ``''`` as :func:`crmdata.edit.keys.fill_match_keys`
-    gives them, so later runs skip them. Returns how many rows got each key.
+    rest by :mod:`phonenumbers`; unreadable phones get ``''``, so later runs skip them. Records
+    the highest info id covered, so the write-back check compares unkeyed values only for rows
+    added since. Returns how many rows got each key.
     """
     from ..access import User as _User
+    from ..edit.dupcheck import KEYS_THROUGH
 
     admin = _User(0, "keys", "keys", True)
     with store.db.transaction() as tx:
+        through = int(tx.scalar("SELECT coalesce(max(id), 0) FROM contact_info"))
         emails = int(tx.scalar(f"SELECT count(*) FROM contact_info WHERE info_type = {int(InfoType.EMAIL)} "
                                f"AND email_key IS NULL"))
         tx.execute(f"UPDATE contact_info SET email_key = lower(trim(data)) "
@@ -260,4 +263,5 @@ def fill_keys(store: Store, default_region: str = "DE") -> dict[str, int]:
             WHERE contact_info.contact_id = r.id AND contact_info.data = r.data
             AND contact_info.info_type = {int(InfoType.PHONE)} AND contact_info.e164 IS NULL""")
         drop(tx, "df_")
+        tx.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [KEYS_THROUGH, str(through)])
     return {"emails": emails, "phones": phones}
