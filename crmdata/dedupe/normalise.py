@@ -21,6 +21,7 @@ from functools import lru_cache
 import phonenumbers
 from doublemetaphone import doublemetaphone
 
+from ..countries import region_of_country
 from ..search.normalise import fold
 from .nicknames import GROUPS
 
@@ -215,24 +216,9 @@ def website_domain(value: str | None) -> str | None:
     return host if "." in host and " " not in host else None
 
 
-#: Country names and codes as written in addresses -> ISO 3166 region for phone parsing.
-COUNTRY_REGIONS: dict[str, str] = {
-    "germany": "DE", "deutschland": "DE", "de": "DE", "ger": "DE", "brd": "DE",
-    "austria": "AT", "osterreich": "AT", "at": "AT",
-    "switzerland": "CH", "schweiz": "CH", "suisse": "CH", "ch": "CH",
-    "united kingdom": "GB", "uk": "GB", "gb": "GB", "great britain": "GB", "england": "GB",
-    "scotland": "GB", "wales": "GB", "northern ireland": "GB",
-    "united states": "US", "usa": "US", "us": "US", "united states of america": "US",
-    "canada": "CA", "ca": "CA", "france": "FR", "fr": "FR", "netherlands": "NL", "nl": "NL",
-    "italy": "IT", "it": "IT", "spain": "ES", "es": "ES", "ireland": "IE", "ie": "IE",
-    "belgium": "BE", "be": "BE", "poland": "PL", "pl": "PL", "denmark": "DK", "dk": "DK",
-}
-
-
 def region_of(country: str | None) -> str | None:
     """The phone region (ISO 3166 alpha-2) of a country as written, or ``None`` if unknown."""
-    key = fold_text(country)
-    return COUNTRY_REGIONS.get(key) if key else None
+    return region_of_country(country)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ..access import User, edit_predicate, view_predicate
+from ..countries import region_of_country
 from ..db import Tx
 from ..edit import validate as v
 from ..model import DEFAULT_PHONE_REGION, INFO_TYPE_LABELS, CustomFieldType, FieldScope, InfoType
@@ -439,7 +440,7 @@ def map_phone_facts(pairs: list[tuple[str, str]], workers: int,
 def _phones(tx: Tx, user: User, opts: CheckOptions, wanted: set[str],
             progress: Callable[[Iterable[Any], int], Iterable[Any]]) -> dict[str, pd.DataFrame]:
     countries = [str(r[0]) for r in tx.rows(*countries_sql(user))]
-    regions = {c: qt.region_of_country(c) for c in countries}
+    regions = {c: region_of_country(c) for c in countries}
     tx.register("q_regions", pd.DataFrame(
         {"country": [c for c, r in regions.items() if r], "region": [r for r in regions.values() if r]},
         dtype=object))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from crmdata.edit.validate import check_url
 from crmdata.quality.check import FAST_EMAIL_RE, FAST_URL_RE, SPECIAL_TLDS
 from crmdata.quality.rules import RULES, select, table
-from crmdata.quality.text import collapse_spaces, is_international, recase_name, region_of_country
+from crmdata.quality.text import collapse_spaces, is_international, recase_name
 
 
 @pytest.mark.parametrize(("value", "kwargs", "expected"), [
@@ -32,15 +32,6 @@ from crmdata.quality.text import collapse_spaces, is_international, recase_name,
 ])
 def test_recase_name(value: str, kwargs: dict[str, bool], expected: str) -> None:
     assert recase_name(value, **kwargs) == expected
-
-
-@pytest.mark.parametrize(("country", "region"), [
-    ("Germany", "DE"), ("Deutschland", "DE"), (" de ", "DE"), ("DEU", "DE"), ("UK", "GB"),
-    ("United Kingdom", "GB"), ("USA", "US"), ("Vereinigte Staaten", "US"), ("fr", "FR"),
-    ("Atlantis", None), ("", None), (None, None),
-])
-def test_region_of_country(country: str | None, region: str | None) -> None:
-    assert region_of_country(country) == region
 
 
 def test_is_international_and_collapse() -> None:
