@@ -27,12 +27,24 @@ def sample_csv(n: int, seed: int = 1) -> Path:
     return path
 
 
+def remove_store(path: Path) -> None:
+    """Delete a benchmark store file and its write-ahead log, if they exist."""
+    for stale in (path, Path(str(path) + ".wal")):
+        stale.unlink(missing_ok=True)
+
+
 def in_subprocess(code: str, timeout: float = 3600) -> dict[str, float]:
-    """Run ``code`` in a fresh Python; it must print one JSON object. Adds peak RSS in MiB."""
+    """Run ``code`` in a fresh Python; it must print one JSON object. Adds peak RSS in MiB.
+
+    Peak RSS is the process's own high-water mark (VmHWM), which starts afresh at exec;
+    ``ru_maxrss`` can carry the parent's peak over.
+    """
     wrapper = (
         "import json, resource, time, sys\n"
         f"{code}\n"
-        "out['peak_rss_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
+        "out['peak_rss_mib'] = (int(hwm[0].split()[1]) if hwm else "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024\n"
         "print(json.dumps(out))\n"
     )
     started = time.perf_counter()

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .common import CACHE, sample_csv
+from .common import CACHE, remove_store, sample_csv
 
 RUNS = 30
 
@@ -182,8 +182,7 @@ def measure(n: int) -> list[tuple[str, float]]:
 
     src = _store_file(n)
     work = CACHE / f"bench-edit-{n}-work.duckdb"
-    for stale in (work, Path(str(work) + ".wal")):
-        stale.unlink(missing_ok=True)
+    remove_store(work)
     shutil.copy(src, work)
     rng = random.Random(7)
     rows: list[tuple[str, float]] = []
@@ -215,8 +214,7 @@ def measure(n: int) -> list[tuple[str, float]]:
     _p, commits, _f = _commit_times(kept, ids, "c", exact)
     rows.append(("commit, exact-key check, connection kept open (single-process job)", _median_ms(commits)))
     kept.close()
-    for stale in (work, Path(str(work) + ".wal")):
-        stale.unlink(missing_ok=True)
+    remove_store(work)
     return rows
 
 

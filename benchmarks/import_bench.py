@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import CACHE, in_subprocess, sample_csv
+from .common import CACHE, in_subprocess, remove_store, sample_csv
 
 RAW = """
 import duckdb
@@ -50,8 +50,7 @@ def _measure(n: int) -> dict[str, dict[str, float]]:
     for name, code in (("duckdb read_csv (floor)", RAW), ("pandas read_csv", PANDAS),
                        ("crmdata import", CRMDATA)):
         db = CACHE / f"bench-import-{n}-{name.split()[0]}.duckdb"
-        for stale in (db, db.with_suffix(".duckdb.wal")):
-            stale.unlink(missing_ok=True)
+        remove_store(db)
         results[name] = in_subprocess(code.format(db=str(db), path=str(path), ncols=ncols))
         db.unlink(missing_ok=True)
     return results

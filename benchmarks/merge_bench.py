@@ -15,9 +15,8 @@ import shutil
 import statistics
 import sys
 import time
-from pathlib import Path
 
-from .common import CACHE
+from .common import CACHE, remove_store
 from .edit_bench import _commit_times, _store_file
 
 RUNS = 20
@@ -33,8 +32,7 @@ def measure(n: int) -> list[tuple[str, float]]:
     from crmdata.merge.batch import Cluster, merge_clusters
 
     work = CACHE / f"bench-merge-{n}-work.duckdb"
-    for stale in (work, Path(str(work) + ".wal")):
-        stale.unlink(missing_ok=True)
+    remove_store(work)
     shutil.copy(_store_file(n), work)
     store = Store(work)
     rng = random.Random(11)
@@ -79,8 +77,7 @@ def measure(n: int) -> list[tuple[str, float]]:
         rows.append((f"plan + apply 2 companies, {result.counts['persons moved']} persons moved",
                      (time.perf_counter() - t0) * 1000))
     store.close()
-    for stale in (work, Path(str(work) + ".wal")):
-        stale.unlink(missing_ok=True)
+    remove_store(work)
     return rows
 
 

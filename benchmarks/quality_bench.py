@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 import sys
 
-from .common import CACHE, in_subprocess, sample_csv
+from .common import CACHE, in_subprocess, remove_store, sample_csv
 
 BUILD = """
 import numpy as np, pandas as pd
@@ -80,8 +80,7 @@ def build(n: int) -> str:
     db = CACHE / f"bench-quality-{n}.duckdb"
     if not db.exists():
         part = db.with_suffix(".part.duckdb")
-        for stale in (part, part.with_suffix(".duckdb.wal")):
-            stale.unlink(missing_ok=True)
+        remove_store(part)
         in_subprocess(BUILD.format(db=str(part), path=str(sample_csv(n)), n=n))
         part.replace(db)
     return str(db)
