@@ -1,6 +1,7 @@
 """``check(store)``: every data-quality finding of the contacts a user may view, as one frame.
 
-Set-based: each rule is one SQL query over the store (pure builders below, run through one
+Set-based: each rule is one SQL query over the store (pure builders in
+:mod:`crmdata.quality.check_sql`, run through one
 read of :class:`~crmdata.db.Database`). Where only a validation library can judge a value
 (email syntax, phone numbers, URLs, custom values), SQL first lets through the values that a
 conservative pattern proves fine, and the library looks at each remaining *distinct* value
@@ -15,54 +16,44 @@ cleanup would write (``fix_value``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from ..access import User, edit_predicate, view_predicate
+from ..access import User, edit_predicate
 from ..countries import region_of_country
 from ..db import Tx
 from ..edit import validate as v
-from ..model import DEFAULT_PHONE_REGION, INFO_TYPE_LABELS, CustomFieldType, FieldScope, InfoType
-from ..search.filters import Filters, filters_sql
+from ..model import DEFAULT_PHONE_REGION, INFO_TYPE_LABELS, CustomFieldType, InfoType
 from . import text as qt
+from .check_sql import (
+    INTERNATIONAL_SQL_RE,
+    SqlParams,
+    company_empty_sql,
+    company_missing_sql,
+    countries_sql,
+    custom_pairs_sql,
+    custom_rows_sql,
+    email_candidates_sql,
+    email_rows_sql,
+    info_duplicate_sql,
+    name_case_sql,
+    phone_candidates_sql,
+    primaries_sql,
+    stale_sql,
+    unreachable_sql,
+    url_candidates_sql,
+    whitespace_sql,
+)
 from .rules import RULES_BY_NAME, SEVERITIES, Rule, select
-
-SqlParams = tuple[str, list[object]]
 
 #: Columns of the findings frame, in order.
 COLUMNS = ["contact_id", "name", "kind", "field", "info_id", "rule", "severity", "message", "value",
            "suggestion", "fix_value", "fixable", "editable", "version"]
 #: Columns each rule's query returns (the rest is added once at the end).
 _RULE_COLUMNS = ["contact_id", "field", "info_id", "value", "message", "fix_value"]
-
-#: Emails this pattern matches are valid for email-validator too (a dot-atom local part and
-#: a plain domain name); the rest go to the library. Applied to ``lower(trim(data))``.
-FAST_EMAIL_RE = (r"[a-z0-9_+\-]{1,64}(\.[a-z0-9_+\-]+)*@([a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?\.)+"
-                 r"[a-z]{2,63}")
-#: Special-use top-level domains email-validator refuses; never let through by the pattern.
-SPECIAL_TLDS = ("arpa", "invalid", "local", "localhost", "onion", "test")
-#: Web addresses this pattern matches pass :func:`crmdata.edit.validate.check_url`.
-FAST_URL_RE = (r"(?i)(https?://)?([a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
-               r"([/?#][^\s\x00-\x1f\x7f]*)?")
-#: SQL twin of :data:`crmdata.quality.text.INTERNATIONAL_RE`.
-INTERNATIONAL_SQL_RE = r"\+[0-9]+([ -][0-9]+)*"
-#: Phones made only of digits, spaces and ( ) . / - (with + in front or not) parse the same as
-#: their digits alone (phonenumbers ignores that punctuation), so they share one library call.
-PLAIN_PHONE_SQL_RE = r"\+?[0-9 ()./\-]+"
-#: Whitespace worth fixing: at the ends, doubled, or tabs and line breaks inside.
-_SPACE_SQL_RE = r"^\s|\s$|\s\s|[\t\r\n]"
-#: Info types with a whitespace check on their value (emails and phones have format rules).
-_PLAIN_INFO_TYPES = tuple(int(t) for t in InfoType
-                          if t not in (InfoType.EMAIL, InfoType.PHONE, InfoType.ADDRESS))
-#: Info types whose values may be profile URLs (checked when they look like one).
-_PROFILE_TYPES = tuple(int(t) for t in (InfoType.LINKEDIN, InfoType.FACEBOOK, InfoType.TWITTER,
-                                          InfoType.MYSPACE, InfoType.BLOGGER, InfoType.VK))
-#: Contact columns checked for whitespace, and the person / company name columns for case.
-_TEXT_FIELDS = ("first_name", "last_name", "company_name", "title", "industry")
-_ADDRESS_PARTS = ("street", "city", "state", "zip", "country")
 
 #: Default number of days without update and activity after which a contact is stale.
 DEFAULT_STALE_DAYS = 365
@@ -85,265 +76,6 @@ class CheckOptions:
         return today - dt.timedelta(days=int(self.stale_days))
 
 
-# -- pure SQL builders ------------------------------------------------------------------------
-def visible_cte(user: User) -> SqlParams:
-    """``vis`` (ids the user may view) for the ``WITH`` clause of every rule query."""
-    pred, params = view_predicate(user, "c")
-    return f"vis AS (SELECT c.id FROM contacts c WHERE {pred})", list(params)
-
-
-def _with(user: User, body: str, params: Sequence[object] = ()) -> SqlParams:
-    cte, p = visible_cte(user)
-    return f"WITH {cte} {body}", [*p, *params]
-
-
-def _info_label_sql(alias: str = "i") -> str:
-    cases = " ".join(f"WHEN {int(t)} THEN '{t.name.lower()}'" for t in InfoType)
-    return f"CASE {alias}.info_type {cases} END"
-
-
-def whitespace_sql(user: User) -> SqlParams:
-    parts = [
-        f"SELECT c.id AS contact_id, '{col}' AS field, NULL::BIGINT AS info_id, c.{col} AS value, "
-        f"'{col.replace('_', ' ')} has leading, trailing or doubled spaces' AS message, "
-        f"trim(regexp_replace(c.{col}, '\\s+', ' ', 'g')) AS fix_value "
-        f"FROM contacts c JOIN vis ON vis.id = c.id WHERE regexp_matches(c.{col}, '{_SPACE_SQL_RE}')"
-        for col in _TEXT_FIELDS
-    ]
-    types = ", ".join(map(str, _PLAIN_INFO_TYPES))
-    parts.append(
-        f"SELECT i.contact_id, {_info_label_sql()}, i.id, i.data, "
-        f"{_info_label_sql()} || ' has leading, trailing or doubled spaces', "
-        f"trim(regexp_replace(i.data, '\\s+', ' ', 'g')) "
-        f"FROM contact_info i JOIN vis ON vis.id = i.contact_id "
-        f"WHERE i.info_type IN ({types}) AND regexp_matches(i.data, '{_SPACE_SQL_RE}')"
-    )
-    for part in _ADDRESS_PARTS:
-        parts.append(
-            f"SELECT i.contact_id, 'address.{part}', i.id, i.{part}, "
-            f"'address {part} has leading, trailing or doubled spaces', "
-            f"trim(regexp_replace(i.{part}, '\\s+', ' ', 'g')) "
-            f"FROM contact_info i JOIN vis ON vis.id = i.contact_id "
-            f"WHERE i.info_type = {int(InfoType.ADDRESS)} AND regexp_matches(i.{part}, '{_SPACE_SQL_RE}')"
-        )
-    return _with(user, " UNION ALL ".join(parts))
-
-
-def name_case_sql(user: User) -> SqlParams:
-    """Names all capitals or all lower case (values come back collapsed; Python re-cases)."""
-    checks = (("first_name", "NOT c.is_company", False), ("last_name", "NOT c.is_company", False),
-              ("company_name", "c.is_company", True))
-    parts = []
-    for col, who, company in checks:
-        val = f"trim(regexp_replace(c.{col}, '\\s+', ' ', 'g'))"
-        # companies: all capitals only counts with a word of 5+ letters (IBM, BASF SE are fine)
-        caps = f"({val} = upper({val}) AND {val} <> lower({val})" + (
-            f" AND regexp_matches({val}, '\\p{{Lu}}{{5,}}'))" if company else ")")
-        lower = f"({val} = lower({val}) AND {val} <> upper({val}))"
-        parts.append(
-            f"SELECT c.id AS contact_id, '{col}' AS field, NULL::BIGINT AS info_id, {val} AS value, "
-            f"'{col.replace('_', ' ')} is written in ' || CASE WHEN {val} = upper({val}) "
-            f"THEN 'all capitals' ELSE 'lower case' END AS message, NULL AS fix_value "
-            f"FROM contacts c JOIN vis ON vis.id = c.id WHERE {who} AND c.{col} IS NOT NULL "
-            f"AND length(regexp_replace({val}, '[^\\p{{L}}]', '', 'g')) >= 2 AND ({caps} OR {lower})"
-        )
-    return _with(user, " UNION ALL ".join(parts))
-
-
-def primaries_sql(user: User) -> SqlParams:
-    """Per contact and info type: how many rows, how many primaries, which row to make primary."""
-    return _with(user, """
-        SELECT i.contact_id, i.info_type, count(*) AS n,
-               count(*) FILTER (WHERE i.is_primary) AS n_primary,
-               coalesce(min(i.id) FILTER (WHERE i.is_primary), min(i.id)) AS keep_id
-        FROM contact_info i JOIN vis ON vis.id = i.contact_id
-        GROUP BY i.contact_id, i.info_type
-        HAVING count(*) FILTER (WHERE i.is_primary) <> 1
-    """)
-
-
-def company_missing_sql(user: User) -> SqlParams:
-    return _with(user, """
-        SELECT c.id AS contact_id, 'company_id' AS field, NULL::BIGINT AS info_id,
-               CAST(c.company_id AS VARCHAR) AS value,
-               'linked to company ' || c.company_id || ', which does not exist' AS message,
-               NULL AS fix_value
-        FROM contacts c JOIN vis ON vis.id = c.id
-        WHERE NOT c.is_company AND c.company_id IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM contacts co WHERE co.id = c.company_id AND co.is_company)
-    """)
-
-
-def company_empty_sql(user: User) -> SqlParams:
-    return _with(user, """
-        SELECT c.id AS contact_id, 'contact' AS field, NULL::BIGINT AS info_id, NULL AS value,
-               'company has neither persons nor any contact information' AS message,
-               NULL AS fix_value
-        FROM contacts c JOIN vis ON vis.id = c.id
-        WHERE c.is_company
-          AND NOT EXISTS (SELECT 1 FROM contacts p WHERE p.company_id = c.id AND NOT p.is_company)
-          AND NOT EXISTS (SELECT 1 FROM contact_info i WHERE i.contact_id = c.id)
-    """)
-
-
-def stale_sql(user: User, cutoff: dt.date) -> SqlParams:
-    """Not updated and no history event since ``cutoff``: the search filters' own staleness SQL."""
-    pred, params = filters_sql(Filters(not_updated_since=cutoff, no_activity_since=cutoff))
-    return _with(user, f"""
-        , last AS (SELECT contact_id, max(event_at) AS at FROM history_events GROUP BY contact_id)
-        SELECT c.id AS contact_id, 'contact' AS field, NULL::BIGINT AS info_id,
-               strftime(greatest(c.updated_at, coalesce(last.at, c.updated_at)), '%Y-%m-%d') AS value,
-               'not updated since ' || strftime(c.updated_at, '%Y-%m-%d') || ' and ' ||
-               CASE WHEN last.at IS NULL THEN 'no activity ever'
-                    ELSE 'last activity on ' || strftime(last.at, '%Y-%m-%d') END AS message,
-               NULL AS fix_value
-        FROM contacts c JOIN vis ON vis.id = c.id LEFT JOIN last ON last.contact_id = c.id
-        WHERE {pred}
-    """, params)
-
-
-def unreachable_sql(user: User) -> SqlParams:
-    reach = f"{int(InfoType.EMAIL)}, {int(InfoType.PHONE)}, {int(InfoType.ADDRESS)}"
-    return _with(user, f"""
-        SELECT c.id AS contact_id, 'contact' AS field, NULL::BIGINT AS info_id, NULL AS value,
-               'no email, no phone and no address' AS message, NULL AS fix_value
-        FROM contacts c JOIN vis ON vis.id = c.id
-        WHERE NOT EXISTS (SELECT 1 FROM contact_info i WHERE i.contact_id = c.id
-                          AND i.info_type IN ({reach}))
-    """)
-
-
-def info_duplicate_sql(user: User) -> SqlParams:
-    """Repeated info values within a contact: every row after the first (primary first)."""
-    return _with(user, f"""
-        , k AS (
-            SELECT i.id, i.contact_id, i.info_type, i.data, i.is_primary,
-                   CASE WHEN i.info_type = {int(InfoType.PHONE)}
-                        THEN coalesce(i.e164, regexp_replace(i.data, '[^0-9+]', '', 'g'))
-                        ELSE lower(trim(regexp_replace(i.data, '\\s+', ' ', 'g'))) END AS key
-            FROM contact_info i JOIN vis ON vis.id = i.contact_id
-        ), dup AS (
-            SELECT contact_id, info_type, key FROM k GROUP BY ALL HAVING count(*) > 1
-        ), ranked AS (
-            SELECT k.*, row_number() OVER w AS rn, first_value(k.id) OVER w AS keep_id
-            FROM k JOIN dup USING (contact_id, info_type, key)
-            WINDOW w AS (PARTITION BY k.contact_id, k.info_type, k.key
-                         ORDER BY k.is_primary DESC, k.id)
-        )
-        SELECT contact_id, {_info_label_sql('ranked')} AS field, id AS info_id, data AS value,
-               'same ' || {_info_label_sql('ranked')} || ' as info #' || keep_id AS message,
-               NULL AS fix_value
-        FROM ranked WHERE rn > 1
-    """)
-
-
-def email_candidates_sql(user: User) -> SqlParams:
-    """Distinct emails the fast pattern cannot vouch for (the library judges these)."""
-    tlds = ", ".join(f"'{t}'" for t in SPECIAL_TLDS)
-    return _with(user, f"""
-        SELECT DISTINCT i.data FROM contact_info i JOIN vis ON vis.id = i.contact_id
-        WHERE i.info_type = {int(InfoType.EMAIL)}
-          AND NOT (length(trim(i.data)) <= {v.MAX_EMAIL_PHONE_LENGTH}
-                   AND regexp_full_match(lower(trim(i.data)), '{FAST_EMAIL_RE}')
-                   AND split_part(lower(trim(i.data)), '.', -1) NOT IN ({tlds}))
-    """)
-
-
-def email_rows_sql(user: User) -> SqlParams:
-    """Email rows that are invalid (listed in ``q_bad``) or not lower case and trimmed."""
-    return _with(user, f"""
-        SELECT i.contact_id, i.id AS info_id, i.data, b.message AS bad
-        FROM contact_info i JOIN vis ON vis.id = i.contact_id LEFT JOIN q_bad b ON b.data = i.data
-        WHERE i.info_type = {int(InfoType.EMAIL)} AND (b.data IS NOT NULL OR i.data <> lower(trim(i.data)))
-    """)
-
-
-def phone_candidates_sql(user: User, default_region: str) -> SqlParams:
-    """Phone rows not already in international format matching their E.164 form, with the
-    region to read them in (``q_regions`` maps address countries; '' for numbers with +)."""
-    addr = int(InfoType.ADDRESS)
-    return _with(user, f"""
-        , addr AS (
-            SELECT contact_id, country FROM (
-                SELECT i.contact_id, i.country, row_number() OVER (
-                    PARTITION BY i.contact_id ORDER BY i.is_primary DESC, i.id) AS rn
-                FROM contact_info i JOIN vis ON vis.id = i.contact_id WHERE i.info_type = {addr}
-            ) WHERE rn = 1
-        )
-        SELECT i.contact_id, i.id AS info_id, i.data,
-               CASE WHEN starts_with(trim(i.data), '+') THEN ''
-                    ELSE coalesce(r.region, ?) END AS region,
-               CASE WHEN regexp_full_match(trim(i.data), '{PLAIN_PHONE_SQL_RE}')
-                    THEN regexp_replace(trim(i.data), '[ ()./-]', '', 'g')
-                    ELSE trim(i.data) END AS key
-        FROM contact_info i JOIN vis ON vis.id = i.contact_id
-        LEFT JOIN addr a ON a.contact_id = i.contact_id
-        LEFT JOIN q_regions r ON r.country = lower(trim(a.country))
-        WHERE i.info_type = {int(InfoType.PHONE)}
-          AND NOT (i.e164 IS NOT NULL AND regexp_full_match(i.data, '{INTERNATIONAL_SQL_RE}')
-                   AND replace(replace(i.data, ' ', ''), '-', '') = i.e164)
-    """, [default_region.upper()])
-
-
-def countries_sql(user: User) -> SqlParams:
-    return _with(user, f"""
-        SELECT DISTINCT lower(trim(i.country)) AS country FROM contact_info i
-        JOIN vis ON vis.id = i.contact_id
-        WHERE i.info_type = {int(InfoType.ADDRESS)} AND i.country IS NOT NULL
-    """)
-
-
-def url_candidates_sql(user: User) -> SqlParams:
-    """Web sites, and profile values that look like URLs, the fast pattern cannot vouch for."""
-    profiles = ", ".join(map(str, _PROFILE_TYPES))
-    return _with(user, f"""
-        SELECT i.contact_id, i.id AS info_id, {_info_label_sql()} AS field, i.data
-        FROM contact_info i JOIN vis ON vis.id = i.contact_id
-        WHERE (i.info_type = {int(InfoType.WEBSITE)}
-               OR (i.info_type IN ({profiles}) AND (i.data LIKE '%://%' OR lower(i.data) LIKE 'www.%')))
-          AND NOT (length(i.data) <= 253 AND regexp_full_match(i.data, '{FAST_URL_RE}'))
-    """)
-
-
-def custom_pairs_sql(user: User) -> SqlParams:
-    """Distinct (field, value) pairs of the field types a validator must judge (select,
-    checkbox, date, heading) among the visible contacts."""
-    text_types = f"{int(CustomFieldType.TEXT)}, {int(CustomFieldType.TEXTAREA)}"
-    return _with(user, f"""
-        SELECT DISTINCT f.id AS field_id, f.field_type, f.mask, cv.value
-        FROM custom_values cv JOIN vis ON vis.id = cv.contact_id
-        JOIN custom_fields f ON f.id = cv.field_id
-        WHERE f.field_type NOT IN ({text_types})
-    """)
-
-
-def custom_rows_sql(user: User) -> SqlParams:
-    """Custom values whose field is gone, out of scope, a one-line text with line breaks, or
-    whose (field, value) pair the validator refused (``q_custom_bad``)."""
-    label = "coalesce(f.label, CAST(cv.field_id AS VARCHAR))"
-    return _with(user, f"""
-        SELECT cv.contact_id, 'custom:' || {label} AS field, NULL::BIGINT AS info_id, cv.value,
-               CASE WHEN f.id IS NULL THEN 'the custom field ' || cv.field_id || ' no longer exists'
-                    WHEN f.scope = {int(FieldScope.PERSON)} AND c.is_company
-                         THEN '''' || f.label || ''' is a field for persons only'
-                    WHEN f.scope = {int(FieldScope.COMPANY)} AND NOT c.is_company
-                         THEN '''' || f.label || ''' is a field for companies only'
-                    WHEN f.field_type = {int(CustomFieldType.TEXT)} AND regexp_matches(cv.value, '[\\r\\n]')
-                         THEN 'a text field holds one line; use a text area for several'
-                    ELSE b.message
-               END AS message, NULL AS fix_value
-        FROM custom_values cv JOIN vis ON vis.id = cv.contact_id
-        JOIN contacts c ON c.id = cv.contact_id
-        LEFT JOIN custom_fields f ON f.id = cv.field_id
-        LEFT JOIN q_custom_bad b ON b.field_id = cv.field_id AND b.value = cv.value
-        WHERE f.id IS NULL OR b.message IS NOT NULL
-           OR (f.scope = {int(FieldScope.PERSON)} AND c.is_company)
-           OR (f.scope = {int(FieldScope.COMPANY)} AND NOT c.is_company)
-           OR (f.field_type = {int(CustomFieldType.TEXT)} AND regexp_matches(cv.value, '[\\r\\n]'))
-    """)
-
-
-# -- rules that need a library on distinct values ---------------------------------------------
 def rows_of(frame: pd.DataFrame) -> Iterable[Any]:
     """A frame's rows as named tuples (typed loosely: pandas-stubs types each cell as a union)."""
     return frame.itertuples()
