@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..db import Tx
+from ..dedupe.keys import fill_stored_keys
 from ..derived import contacts_changed
 from ..errors import CrmDataError, ImportFailed, Problem
 from ..journal import record
@@ -277,6 +278,7 @@ def _write(
             "SELECT rec, target FROM imp_act WHERE action = 'skip' ORDER BY rec")
     ]
     w.write_details(tx, user, manager_ids)
+    fill_stored_keys(tx)  # the write-back duplicate check looks phones and emails up by these
     contacts_changed(tx, "SELECT contact_id FROM imp_touched")
     ids = dict(tx.rows("SELECT rec, contact_id FROM imp_act WHERE contact_id IS NOT NULL"))
     report.contact_ids = [

@@ -232,6 +232,56 @@ def drop(tx: Tx, prefix: str = "dd_") -> None:
         tx.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
 
 
+def fill_stored_keys(tx: Tx, default_region: str = DEFAULT_PHONE_REGION) -> dict[str, int]:
+    """Fill ``email_key`` / ``e164`` of the info rows added since the last fill, then move the
+    ``KEYS_THROUGH`` mark to the newest row (inside the caller's transaction).
+
+    What every bulk writer (the CSV import, the command ``fill-keys``) runs, so the write-back
+    check finds the stored keys by equality. Each phone is read in the region of its contact's
+    first address country (else ``default_region``): the SQL rule settles the forms it reads
+    for sure, :mod:`phonenumbers` the distinct rest; an unreadable phone gets ``''``.
+    Returns how many rows got each key.
+    """
+    from ..edit.dupcheck import KEYS_THROUGH
+
+    through = int(tx.scalar("SELECT value FROM meta WHERE key = ?", [KEYS_THROUGH]) or 0)
+    newest = int(tx.scalar("SELECT coalesce(max(id), 0) FROM contact_info"))
+    email, phone, addr = int(InfoType.EMAIL), int(InfoType.PHONE), int(InfoType.ADDRESS)
+    emails = tx.execute(f"UPDATE contact_info SET email_key = lower(trim(data)) "
+                        f"WHERE id > ? AND info_type = {email} AND email_key IS NULL", [through]) or 0
+    owners = (f"SELECT contact_id FROM contact_info WHERE id > {through} AND info_type = {phone} "
+              f"AND e164 IS NULL")
+    countries = [r[0] for r in tx.rows(
+        f"SELECT DISTINCT country FROM contact_info WHERE info_type = {addr} AND country IS NOT NULL "
+        f"AND contact_id IN ({owners})")]
+    regions = {c: nz.region_of(c) for c in countries}
+    tx.register("_kf_regions", pd.DataFrame(
+        {"country": [c for c, r in regions.items() if r], "region": [r for r in regions.values() if r]},
+        dtype=object))
+    region = f"coalesce(g.region, '{default_region.upper()}')"
+    tx.execute(f"""CREATE OR REPLACE TEMP TABLE kf_phone AS
+        WITH a AS (SELECT contact_id, arg_min(country, (NOT is_primary, id)) AS country
+                   FROM contact_info WHERE info_type = {addr} AND country IS NOT NULL
+                   AND contact_id IN ({owners}) GROUP BY contact_id)
+        SELECT i.id, i.data, {region} AS region, {phone_sql('i.data', region)} AS k
+        FROM contact_info i LEFT JOIN a ON a.contact_id = i.contact_id
+        LEFT JOIN _kf_regions g ON g.country = a.country
+        WHERE i.id > {through} AND i.info_type = {phone} AND i.e164 IS NULL""")
+    tx.unregister("_kf_regions")
+    rest = tx.df("SELECT DISTINCT data, region FROM kf_phone WHERE k IS NULL")
+    if len(rest):
+        rest["k"] = [nz.phone_e164(d, r) or "" for d, r in zip(rest["data"], rest["region"], strict=True)]
+        tx.register("_kf_rest", rest)
+        tx.execute("""UPDATE kf_phone SET k = r.k FROM _kf_rest r
+                      WHERE kf_phone.k IS NULL AND kf_phone.data = r.data AND kf_phone.region = r.region""")
+        tx.unregister("_kf_rest")
+    phones = tx.execute("UPDATE contact_info SET e164 = coalesce(p.k, '') FROM kf_phone p "
+                        "WHERE contact_info.id = p.id") or 0
+    tx.execute("DROP TABLE kf_phone")
+    tx.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [KEYS_THROUGH, str(newest)])
+    return {"emails": int(emails), "phones": int(phones)}
+
+
 def fill_keys(store: Store, default_region: str = DEFAULT_PHONE_REGION) -> dict[str, int]:
     """Fill the stored ``email_key`` / ``e164`` columns where they are empty, in one transaction.
 
@@ -242,26 +292,5 @@ def fill_keys(store: Store, default_region: str = DEFAULT_PHONE_REGION) -> dict[
     the highest info id covered, so the write-back check compares unkeyed values only for rows
     added since. Returns how many rows got each key.
     """
-    from ..access import User as _User
-    from ..edit.dupcheck import KEYS_THROUGH
-
-    admin = _User(0, "keys", "keys", True)
     with store.db.transaction() as tx:
-        through = int(tx.scalar("SELECT coalesce(max(id), 0) FROM contact_info"))
-        emails = int(tx.scalar(f"SELECT count(*) FROM contact_info WHERE info_type = {int(InfoType.EMAIL)} "
-                               f"AND email_key IS NULL"))
-        tx.execute(f"UPDATE contact_info SET email_key = lower(trim(data)) "
-                   f"WHERE info_type = {int(InfoType.EMAIL)} AND email_key IS NULL")
-        build(tx, admin, default_region=default_region,
-              ids_sql=f"SELECT contact_id FROM contact_info WHERE info_type = {int(InfoType.PHONE)} "
-                      f"AND e164 IS NULL", prefix="df_")
-        phones = int(tx.scalar(f"""SELECT count(*) FROM contact_info i JOIN df_phone_raw r
-            ON r.id = i.contact_id AND r.data = i.data
-            WHERE i.info_type = {int(InfoType.PHONE)} AND i.e164 IS NULL"""))
-        tx.execute(f"""UPDATE contact_info SET e164 = coalesce(r.k, '') FROM
-            (SELECT DISTINCT id, data, k FROM df_phone_raw) r
-            WHERE contact_info.contact_id = r.id AND contact_info.data = r.data
-            AND contact_info.info_type = {int(InfoType.PHONE)} AND contact_info.e164 IS NULL""")
-        drop(tx, "df_")
-        tx.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [KEYS_THROUGH, str(through)])
-    return {"emails": emails, "phones": phones}
+        return fill_stored_keys(tx, default_region)

@@ -1,10 +1,9 @@
 """Matching keys beside contact info: E.164 for phones, lower case for emails.
 
-Edits fill both for the rows they write. Bulk loads (the CSV import) leave the phone keys
-empty, because parsing a million phone numbers one by one would dominate an import;
-:func:`fill_match_keys` fills the missing ones afterwards. It is the duplicate engine's
-:func:`crmdata.dedupe.keys.fill_keys`, which reads each phone in the region of the contact's
-address country and parses only the distinct values its SQL rule cannot settle.
+Edits fill both for the rows they write, and the CSV import for the rows it loads (with
+:func:`crmdata.dedupe.keys.fill_stored_keys`, which reads each phone in the region of the
+contact's address country and parses only the distinct values its SQL rule cannot settle).
+:func:`fill_match_keys` catches up stores written before imports filled phone keys.
 """
 
 from __future__ import annotations

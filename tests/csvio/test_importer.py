@@ -52,6 +52,22 @@ def test_rows_become_persons_and_companies(store: Store, tmp_path: Path) -> None
     assert address.category == 5 and address.is_primary
 
 
+def test_import_fills_the_match_keys(store: Store, tmp_path: Path) -> None:
+    uk = {"First Name": "Ann", "Last Name": "Lee", "Phone (work)": "020 7946 0958,call reception",
+          "Address (work) country": "United Kingdom", "Email (work)": " Ann.Lee@Example.co.uk"}
+    store.import_onlyoffice(write_oo(tmp_path / "a.csv", [ANNA, BOB, uk]))
+    with store.db.read() as tx:
+        phones = dict(tx.rows("SELECT data, e164 FROM contact_info WHERE info_type = 0"))
+        emails = dict(tx.rows("SELECT data, email_key FROM contact_info WHERE info_type = 1"))
+        newest = tx.scalar("SELECT max(id) FROM contact_info")
+        through = tx.scalar("SELECT value FROM meta WHERE key = 'match_keys_through_info_id'")
+    assert phones == {"+49 170 1234567": "+491701234567", "030 1234567": "+49301234567",
+                      "030 7654321": "+49307654321", "020 7946 0958": "+442079460958",
+                      "call reception": ""}  # read in the address country's region; '' unreadable
+    assert emails["Ann.Lee@Example.co.uk"] == "ann.lee@example.co.uk"
+    assert int(through) == newest  # the write-back check need not look at unkeyed rows
+
+
 def test_only_last_name_becomes_first_name(store: Store, tmp_path: Path) -> None:
     store.import_onlyoffice(write_oo(tmp_path / "a.csv", [{"Last Name": "Cher"}]))
     row = store.contacts().iloc[0]
