@@ -12,6 +12,7 @@ import json
 
 from ..access import User, edit_predicate
 from ..db import Tx
+from ..dedupe.keys import phone_keys
 from ..derived import DISPLAY_NAME_SQL
 from ..model import CustomFieldType, InfoType, ListType, ShareType
 
@@ -308,8 +309,7 @@ def write_details(tx: Tx, user: User, manager_ids: list[int]) -> None:
     """Info rows, tags, custom values and managers of the live rows."""
     base = tx.next_id("contact_info") - 1
     tx.execute(
-        f"""INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary,
-                street, city, state, zip, country, updated_by, updated_at, email_key)
+        f"""CREATE OR REPLACE TEMP TABLE imp_new_info AS
         WITH incoming AS (
             SELECT a.contact_id, a.action, i.*, row_number() OVER (
                 PARTITION BY a.contact_id, i.info_type, i.category, lower(i.data)
@@ -332,13 +332,17 @@ def write_details(tx: Tx, user: User, manager_ids: list[int]) -> None:
                    row_number() OVER (ORDER BY f.contact_id, f.rec, f.colpos, f.pos) AS seq,
                    p.contact_id IS NOT NULL AS had_primary
             FROM fresh f LEFT JOIN has_primary p USING (contact_id, info_type))
-        SELECT {base} + seq, contact_id, info_type, category, data,
-               nth = 1 AND NOT had_primary,
-               street, city, state, zip, country, ?, now()::TIMESTAMP,
-               CASE WHEN info_type = {int(InfoType.EMAIL)} THEN lower(trim(data)) END
+        SELECT {base} + seq AS id, contact_id, info_type, category, data,
+               nth = 1 AND NOT had_primary AS is_primary,
+               street, city, state, zip, country, ?::BIGINT AS updated_by, now()::TIMESTAMP AS updated_at,
+               CASE WHEN info_type = {int(InfoType.EMAIL)} THEN lower(trim(data)) END AS email_key,
+               NULL::VARCHAR AS e164
         FROM ranked""",
         [user.id],
     )
+    phone_keys(tx, "imp_new_info")  # keyed before the write: updating an indexed column is slow
+    tx.execute("INSERT INTO contact_info BY NAME SELECT * FROM imp_new_info")
+    tx.execute("DROP TABLE imp_new_info")
     tx.execute(
         f"""INSERT INTO contact_tags (contact_id, tag_id)
         SELECT DISTINCT a.contact_id, g.id FROM imp_tags t JOIN imp_act a USING (rec)

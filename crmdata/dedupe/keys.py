@@ -232,41 +232,35 @@ def drop(tx: Tx, prefix: str = "dd_") -> None:
         tx.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
 
 
-def fill_stored_keys(tx: Tx, default_region: str = DEFAULT_PHONE_REGION) -> dict[str, int]:
-    """Fill ``email_key`` / ``e164`` of the info rows added since the last fill, then move the
-    ``KEYS_THROUGH`` mark to the newest row (inside the caller's transaction).
+def phone_keys(tx: Tx, table: str, default_region: str = DEFAULT_PHONE_REGION) -> int:
+    """Set ``e164`` where it is NULL on the phone rows of ``table``, a temp table shaped like
+    ``contact_info`` (``id, contact_id, info_type, data, country, is_primary, e164``).
 
-    What every bulk writer (the CSV import, the command ``fill-keys``) runs, so the write-back
-    check finds the stored keys by equality. Each phone is read in the region of its contact's
-    first address country (else ``default_region``): the SQL rule settles the forms it reads
-    for sure, :mod:`phonenumbers` the distinct rest; an unreadable phone gets ``''``.
-    Returns how many rows got each key.
+    Each phone is read in the region of its contact's first address country (addresses in
+    ``table`` or already stored), else ``default_region``: the SQL rule settles the forms it
+    reads for sure, :mod:`phonenumbers` the distinct rest; an unreadable phone gets ``''``.
+    Returns how many rows got a key.
     """
-    from ..edit.dupcheck import KEYS_THROUGH
-
-    through = int(tx.scalar("SELECT value FROM meta WHERE key = ?", [KEYS_THROUGH]) or 0)
-    newest = int(tx.scalar("SELECT coalesce(max(id), 0) FROM contact_info"))
-    email, phone, addr = int(InfoType.EMAIL), int(InfoType.PHONE), int(InfoType.ADDRESS)
-    emails = tx.execute(f"UPDATE contact_info SET email_key = lower(trim(data)) "
-                        f"WHERE id > ? AND info_type = {email} AND email_key IS NULL", [through]) or 0
-    owners = (f"SELECT contact_id FROM contact_info WHERE id > {through} AND info_type = {phone} "
-              f"AND e164 IS NULL")
-    countries = [r[0] for r in tx.rows(
-        f"SELECT DISTINCT country FROM contact_info WHERE info_type = {addr} AND country IS NOT NULL "
-        f"AND contact_id IN ({owners})")]
+    phone, addr = int(InfoType.PHONE), int(InfoType.ADDRESS)
+    owners = f"SELECT contact_id FROM {table} WHERE info_type = {phone} AND e164 IS NULL"
+    tx.execute(f"""CREATE OR REPLACE TEMP TABLE kf_addr AS
+        SELECT contact_id, arg_min(country, (NOT is_primary, id)) AS country FROM (
+            SELECT contact_id, country, is_primary, id FROM {table}
+            WHERE info_type = {addr} AND country IS NOT NULL
+            UNION SELECT contact_id, country, is_primary, id FROM contact_info
+            WHERE info_type = {addr} AND country IS NOT NULL AND contact_id IN ({owners}))
+        GROUP BY contact_id""")
+    countries = [r[0] for r in tx.rows("SELECT DISTINCT country FROM kf_addr")]
     regions = {c: nz.region_of(c) for c in countries}
     tx.register("_kf_regions", pd.DataFrame(
         {"country": [c for c, r in regions.items() if r], "region": [r for r in regions.values() if r]},
         dtype=object))
     region = f"coalesce(g.region, '{default_region.upper()}')"
     tx.execute(f"""CREATE OR REPLACE TEMP TABLE kf_phone AS
-        WITH a AS (SELECT contact_id, arg_min(country, (NOT is_primary, id)) AS country
-                   FROM contact_info WHERE info_type = {addr} AND country IS NOT NULL
-                   AND contact_id IN ({owners}) GROUP BY contact_id)
         SELECT i.id, i.data, {region} AS region, {phone_sql('i.data', region)} AS k
-        FROM contact_info i LEFT JOIN a ON a.contact_id = i.contact_id
+        FROM {table} i LEFT JOIN kf_addr a ON a.contact_id = i.contact_id
         LEFT JOIN _kf_regions g ON g.country = a.country
-        WHERE i.id > {through} AND i.info_type = {phone} AND i.e164 IS NULL""")
+        WHERE i.info_type = {phone} AND i.e164 IS NULL""")
     tx.unregister("_kf_regions")
     rest = tx.df("SELECT DISTINCT data, region FROM kf_phone WHERE k IS NULL")
     if len(rest):
@@ -275,11 +269,38 @@ def fill_stored_keys(tx: Tx, default_region: str = DEFAULT_PHONE_REGION) -> dict
         tx.execute("""UPDATE kf_phone SET k = r.k FROM _kf_rest r
                       WHERE kf_phone.k IS NULL AND kf_phone.data = r.data AND kf_phone.region = r.region""")
         tx.unregister("_kf_rest")
-    phones = tx.execute("UPDATE contact_info SET e164 = coalesce(p.k, '') FROM kf_phone p "
-                        "WHERE contact_info.id = p.id") or 0
+    done = tx.execute(f"UPDATE {table} SET e164 = coalesce(p.k, '') FROM kf_phone p "
+                      f"WHERE {table}.id = p.id") or 0
     tx.execute("DROP TABLE kf_phone")
+    tx.execute("DROP TABLE kf_addr")
+    return int(done)
+
+
+def fill_stored_keys(tx: Tx, default_region: str = DEFAULT_PHONE_REGION) -> dict[str, int]:
+    """Fill ``email_key`` / ``e164`` of the stored info rows added since the last fill, then
+    move the ``KEYS_THROUGH`` mark to the newest row (inside the caller's transaction).
+
+    Catches up stores whose rows were written without keys (imports by older versions; the
+    import now keys rows before it writes them, :func:`phone_keys`). Returns how many rows
+    got each key.
+    """
+    from ..edit.dupcheck import KEYS_THROUGH
+
+    through = int(tx.scalar("SELECT value FROM meta WHERE key = ?", [KEYS_THROUGH]) or 0)
+    newest = int(tx.scalar("SELECT coalesce(max(id), 0) FROM contact_info"))
+    email, phone = int(InfoType.EMAIL), int(InfoType.PHONE)
+    emails = tx.execute(f"UPDATE contact_info SET email_key = lower(trim(data)) "
+                        f"WHERE id > ? AND info_type = {email} AND email_key IS NULL", [through]) or 0
+    tx.execute(f"""CREATE OR REPLACE TEMP TABLE kf_rows AS
+        SELECT id, contact_id, info_type, data, country, is_primary, e164 FROM contact_info
+        WHERE id > {through} AND info_type = {phone} AND e164 IS NULL""")
+    phones = phone_keys(tx, "kf_rows", default_region)
+    if phones:
+        tx.execute(f"UPDATE contact_info SET e164 = k.e164 FROM kf_rows k WHERE contact_info.id = k.id "
+                   f"AND contact_info.info_type = {phone} AND contact_info.e164 IS NULL")
+    tx.execute("DROP TABLE kf_rows")
     tx.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [KEYS_THROUGH, str(newest)])
-    return {"emails": int(emails), "phones": int(phones)}
+    return {"emails": int(emails), "phones": phones}
 
 
 def fill_keys(store: Store, default_region: str = DEFAULT_PHONE_REGION) -> dict[str, int]:
