@@ -322,7 +322,7 @@ def run(quick: bool = False) -> str:
     ]
     for n in sizes:
         db, truth = sample_store(n)
-        lines += _measure(f"generated {n:,}", db, truth, timeout=1800 if n >= 1_000_000 else 900)
+        lines += _measure(f"generated {n:,}", db, truth, timeout=1200 if n >= 1_000_000 else 900)
     for which in (1, 2, 3, 4):
         db, truth = febrl_store(which)
         lines += _measure(f"FEBRL{which}", db, truth, timeout=600)

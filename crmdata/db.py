@@ -109,8 +109,9 @@ def _literal(text: str) -> str:
 class Tx:
     """A connection inside one action. The only object that runs SQL."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, owner: Database | None = None) -> None:
         self._con = con
+        self._owner = owner
 
     def execute(self, sql: str, params: Params = None) -> int | None:
         """Run a statement to completion; returns the rows changed for INSERT/UPDATE/DELETE."""
@@ -159,12 +160,15 @@ class Tx:
         so journal entries of a removed contact can never be mistaken for a new one's.
         """
         if table == "contacts":
+            if self._owner is not None:
+                self._owner.numbered_contacts = True
             return int(self.scalar(f"SELECT greatest(coalesce(max(id), 0), {_HIGH_WATER}) + 1 "
                                    "FROM contacts"))
         return int(self.scalar(f"SELECT coalesce(max(id), 0) + 1 FROM {table}"))
 
     def keep_high_water(self) -> None:
-        """Remember the largest contact id so far (called before every commit)."""
+        """Remember the largest contact id so far (called before committing a transaction
+        that numbered new contacts; every writer numbers them with :meth:`next_id`)."""
         self.execute(
             "INSERT OR REPLACE INTO meta SELECT 'contacts_high_water', "
             f"greatest(coalesce(max(id), 0), {_HIGH_WATER})::VARCHAR FROM contacts"
@@ -187,6 +191,7 @@ class Database:
         self.busy_timeout = busy_timeout
         self._con: duckdb.DuckDBPyConnection | None = None
         self._depth = 0
+        self.numbered_contacts = False  # whether the open transaction gave out contact ids
         self._lock = threading.RLock()
         if self.path != ":memory:":
             p = Path(self.path)
@@ -247,7 +252,7 @@ class Database:
     def read(self) -> Iterator[Tx]:
         """A connection for reading, released afterwards unless the store is kept open."""
         with self._connection() as con:
-            yield Tx(con)
+            yield Tx(con, self)
 
     @contextmanager
     def transaction(self, *, _schema: bool = False) -> Iterator[Tx]:
@@ -259,21 +264,22 @@ class Database:
             if self._depth:
                 self._depth += 1
                 try:
-                    yield Tx(con)
+                    yield Tx(con, self)
                 finally:
                     self._depth -= 1
                 return
             con.execute("BEGIN TRANSACTION")
             self._depth = 1
+            self.numbered_contacts = False
             try:
-                yield Tx(con)
+                yield Tx(con, self)
             except BaseException:
                 self._depth = 0
                 con.execute("ROLLBACK")
                 raise
             self._depth = 0
             try:
-                if not _schema:
+                if self.numbered_contacts and not _schema:
                     Tx(con).keep_high_water()
                 con.execute("COMMIT")
             except duckdb.Error:

@@ -23,24 +23,21 @@ from typing import Any
 import pandas as pd
 
 from ..access import User, edit_predicate
-from ..countries import region_of_country
 from ..db import Tx
 from ..edit import validate as v
 from ..model import DEFAULT_PHONE_REGION, INFO_TYPE_LABELS, CustomFieldType, InfoType
+from . import phones
 from . import text as qt
 from .check_sql import (
-    INTERNATIONAL_SQL_RE,
     SqlParams,
     company_empty_sql,
     company_missing_sql,
-    countries_sql,
     custom_pairs_sql,
     custom_rows_sql,
     email_candidates_sql,
     email_rows_sql,
     info_duplicate_sql,
     name_case_sql,
-    phone_candidates_sql,
     primaries_sql,
     stale_sql,
     unreachable_sql,
@@ -109,99 +106,6 @@ def _emails(tx: Tx, user: User, opts: CheckOptions, wanted: set[str]) -> dict[st
         out["email_format"] = _frame([
             (r.contact_id, "email", r.info_id, r.data, "email has capitals or surrounding spaces",
              r.data.strip().lower()) for r in rows_of(fmt)])
-    return out
-
-
-def phone_facts(text: str, region: str) -> tuple[str | None, str | None]:
-    """(E.164, international form) of one phone read in ``region``; (None, None) when it is no
-    usable number. One library parse, with the same steps as
-    :func:`crmdata.edit.validate.normalise_phone` (which words the problem), and stricter in one
-    way: a number that is possible only locally (no area code) is not usable in a CRM."""
-    import phonenumbers
-
-    text = text.strip()
-    if len(text) > v.MAX_EMAIL_PHONE_LENGTH or not any(ch.isdigit() for ch in text):
-        return None, None
-    try:
-        number = phonenumbers.parse(text, (region or DEFAULT_PHONE_REGION).upper())
-    except phonenumbers.NumberParseException:
-        return None, None
-    if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
-        return None, None
-    return (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
-
-
-def phone_problem(data: str, region: str) -> str:
-    """What is wrong with a phone :func:`phone_facts` refused, in the editing code's words."""
-    _e164, problem = v.normalise_phone(data, region or DEFAULT_PHONE_REGION)
-    if problem:
-        return problem if not region or "region" in problem else f"{problem} (read for region {region})"
-    where = f" in region {region}" if region else ""
-    return f"'{data.strip()}' is a local number without area code{where}"
-
-
-def _facts_chunk(pairs: list[tuple[str, str]]) -> list[tuple[str | None, str | None]]:
-    return [phone_facts(k, r) for k, r in pairs]
-
-
-def map_phone_facts(pairs: list[tuple[str, str]], workers: int,
-                    progress: Callable[[Iterable[Any], int], Iterable[Any]] = lambda x, n: x
-                    ) -> list[tuple[str | None, str | None]]:
-    """:func:`phone_facts` of many (value, region) pairs; in ``workers`` processes when there
-    are enough of them to pay for starting those."""
-    chunk = 20_000
-    if workers <= 1 or len(pairs) < 4 * chunk:
-        return [phone_facts(k, r) for k, r in progress(pairs, len(pairs))]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    parts = [pairs[i:i + chunk] for i in range(0, len(pairs), chunk)]
-    out: list[tuple[str | None, str | None]] = []
-    ctx = multiprocessing.get_context("spawn")  # never fork a process holding a DuckDB connection
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            for done in progress(pool.map(_facts_chunk, parts), len(parts)):
-                out.extend(done)
-    except BrokenProcessPool:  # e.g. a script read from stdin cannot be re-imported by workers
-        return [phone_facts(k, r) for k, r in pairs]
-    return out
-
-
-def _phones(tx: Tx, user: User, opts: CheckOptions, wanted: set[str],
-            progress: Callable[[Iterable[Any], int], Iterable[Any]]) -> dict[str, pd.DataFrame]:
-    countries = [str(r[0]) for r in tx.rows(*countries_sql(user))]
-    regions = {c: region_of_country(c) for c in countries}
-    tx.register("q_regions", pd.DataFrame(
-        {"country": [c for c, r in regions.items() if r], "region": [r for r in regions.values() if r]},
-        dtype=object))
-    try:
-        rows = tx.df(*phone_candidates_sql(user, opts.default_region))
-    finally:
-        tx.unregister("q_regions")
-    keys = rows[["key", "region"]].drop_duplicates()
-    pairs = list(zip(keys["key"].astype(str), keys["region"].astype(str), strict=True))
-    facts = map_phone_facts(pairs, opts.workers, progress)
-    keys = keys.assign(e164=pd.Series([f[0] for f in facts], index=keys.index, dtype=object),
-                       intl=pd.Series([f[1] for f in facts], index=keys.index, dtype=object))
-    rows = rows.merge(keys, on=["key", "region"], how="left")
-    bad = rows[rows["e164"].isna()]
-    good = rows[rows["e164"].notna()]
-    digits = good["data"].str.replace(r"[ -]", "", regex=True)
-    canonical = good["data"].str.fullmatch(INTERNATIONAL_SQL_RE) & (digits == good["e164"])
-    fmt = good[~canonical]
-    out = {}
-    if "phone_invalid" in wanted:
-        out["phone_invalid"] = _frame([
-            (r.contact_id, "phone", r.info_id, r.data, phone_problem(str(r.data), str(r.region)), None)
-            for r in rows_of(bad)])
-    if "phone_format" in wanted:
-        out["phone_format"] = _frame(pd.DataFrame({
-            "contact_id": fmt["contact_id"], "field": "phone", "info_id": fmt["info_id"],
-            "value": fmt["data"],
-            "message": "phone is not in international format (+country code, digit groups)",
-            "fix_value": fmt["intl"]}))
     return out
 
 
@@ -278,7 +182,6 @@ def run_rules(tx: Tx, user: User, opts: CheckOptions,
     }
     groups: list[tuple[set[str], Callable[[], dict[str, pd.DataFrame]]]] = [
         ({"email_invalid", "email_format"}, lambda: _emails(tx, user, opts, wanted)),
-        ({"phone_invalid", "phone_format"}, lambda: _phones(tx, user, opts, wanted, progress)),
         ({"url_invalid"}, lambda: {"url_invalid": _urls(tx, user)}),
         ({"name_case"}, lambda: {"name_case": _names(tx, user)}),
         ({"primary_several", "primary_none"}, lambda: _primaries(tx, user, wanted)),
@@ -290,11 +193,23 @@ def run_rules(tx: Tx, user: User, opts: CheckOptions,
     for name, build in plain_sql.items():
         groups.append(({name}, plain(name, build)))
     out: dict[str, pd.DataFrame] = {}
-    for names, run in groups:
-        if names & wanted:
-            if step is not None:
-                step(", ".join(sorted(names & wanted)))
-            out.update(run())
+    phone_rules = {"phone_invalid", "phone_format"} & wanted
+    if phone_rules:  # the library job first: its workers parse while the SQL rules run
+        if step is not None:
+            step(", ".join(sorted(phone_rules)))
+        phone_rows, phone_keys, job = phones.start(tx, user, opts.default_region, opts.workers)
+    try:
+        for names, run in groups:
+            if names & wanted:
+                if step is not None:
+                    step(", ".join(sorted(names & wanted)))
+                out.update(run())
+    except BaseException:
+        if phone_rules:
+            job.close()
+        raise
+    if phone_rules:
+        out.update(phones.finish(phone_rows, phone_keys, job, wanted, _frame, progress))
     return out
 
 

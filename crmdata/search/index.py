@@ -168,11 +168,17 @@ def python_tokens(
 
 
 def _small_refresh(tx: Tx, ids: list[int]) -> None:
-    """Refresh a few contacts: index lookups to read them, tokens made in Python."""
-    texts = tx.rows(source_sql(_ID_LIST), [ids] * SOURCE_ID_USES)
+    """Refresh a few contacts: index lookups to read them (literal IN lists, which DuckDB
+    turns into ART look-ups), tokens made in Python, and only the terms not yet known
+    inserted (an ``ON CONFLICT`` insert into the million-term vocabulary costs several
+    times a look-up of the same terms)."""
+    few = len(ids) <= 50
+    member = "IN (" + ", ".join("?" * len(ids)) + ")" if few else _ID_LIST
+    params: list[object] = list(ids) if few else [ids]
+    texts = tx.rows(source_sql(member), params * SOURCE_ID_USES)
     tok, cid, slot, pos = python_tokens([(int(r[0]), int(r[1]), r[2]) for r in texts])
     order = sorted(range(len(tok)), key=tok.__getitem__)
-    tx.execute(f"DELETE FROM search_tokens WHERE contact_id {_ID_LIST}", [ids])
+    tx.execute(f"DELETE FROM search_tokens WHERE contact_id {member}", params)
     if tok:
         tx.execute(
             "INSERT INTO search_tokens SELECT unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
@@ -181,11 +187,17 @@ def _small_refresh(tx: Tx, ids: list[int]) -> None:
              [pos[i] for i in order]],
         )
         terms = sorted(set(tok))
-        tx.execute(
-            "INSERT INTO search_terms SELECT unnest(?::VARCHAR[]), unnest(?::INTEGER[]), "
-            "unnest(?::BIGINT[]) ON CONFLICT DO NOTHING",
-            [terms, [len(t) for t in terms], [signature(t) for t in terms]],
-        )
+        known = {r[0] for r in tx.rows(
+            "SELECT term FROM search_terms WHERE term IN (" + ", ".join("?" * len(terms)) + ")", terms)
+        } if len(terms) <= 1000 else {r[0] for r in tx.rows(
+            "SELECT term FROM search_terms WHERE term = ANY(?::VARCHAR[])", [terms])}
+        new = [t for t in terms if t not in known]
+        if new:
+            tx.execute(
+                "INSERT INTO search_terms SELECT unnest(?::VARCHAR[]), unnest(?::INTEGER[]), "
+                "unnest(?::BIGINT[])",
+                [new, [len(t) for t in new], [signature(t) for t in new]],
+            )
 
 
 def refresh(tx: Tx, ids_sql: str, params: Sequence[object] = ()) -> None:

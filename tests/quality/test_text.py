@@ -83,8 +83,8 @@ def test_fast_url_pattern_only_passes_what_check_url_accepts(scheme: str, labels
 
 def test_phone_facts_agree_with_the_edit_validator_and_punctuation_does_not_matter() -> None:
     from crmdata.edit.validate import normalise_phone
-    from crmdata.quality.check import phone_facts
     from crmdata.quality.check_sql import PLAIN_PHONE_SQL_RE
+    from crmdata.quality.phones import phone_facts
     from crmdata.sample import generate
 
     sample = generate(400, seed=5).contacts
