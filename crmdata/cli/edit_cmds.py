@@ -202,7 +202,7 @@ def undo(state: State, change_set_id: int, dry_run: bool) -> None:
               help="Region for phone numbers written without a country code.")
 @click.pass_obj
 def fill_keys(state: State, region: str) -> None:
-    """Compute missing E.164 phone and email matching keys (after a bulk import)."""
+    """Compute missing E.164 phone and email matching keys (stores imported by older versions)."""
     done = fill_match_keys(state.store(), region)
     click.echo(f"Filled keys for {done['emails']} email(s) and {done['phones']} phone(s).")
 

@@ -79,9 +79,10 @@ _KEY_REASON = {int(InfoType.EMAIL): ("same email", 1.0), int(InfoType.PHONE): ("
 class ExactKeyChecker:
     """Same normalised email or E.164 phone as a stored contact the user may view.
 
-    Stored rows are compared by their ``email_key`` / ``e164`` columns; rows imported
-    without them are compared by lower-cased email and by the digits of the phone, so run
-    :func:`crmdata.edit.keys.fill_match_keys` after a large import for exact phone matching.
+    Stored rows are compared by their ``email_key`` / ``e164`` columns (edits and imports
+    fill them); rows an older version imported without them are compared by lower-cased
+    email and by the digits of the phone until :func:`crmdata.edit.keys.fill_match_keys`
+    catches them up.
     """
 
     max_candidates: int = 20
