@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..access import User
 from ..db import Tx
-from ..edit.dupcheck import DuplicateCandidate, ExactKeyChecker, StagedContact
+from ..edit.dupcheck import KEYS_THROUGH, DuplicateCandidate, ExactKeyChecker, StagedContact
 from ..edit.validate import DEFAULT_REGION
 from ..model import InfoType
 from ..search.normalise import forms
@@ -102,24 +102,32 @@ def lookup_tokens(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return (pd.DataFrame(sorted(set(lasts)), columns=cols), pd.DataFrame(sorted(set(firsts)), columns=cols))
 
 
-def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts: str = "_dn_firsts") -> str:
+def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts: str = "_dn_firsts",
+                   through: int = 0) -> str:
     """``(sid, contact_id)``: stored contacts that could match each staged one, set-based (pure).
 
-    Same email, same phone (E.164, or the last eight digits of an unnormalised number), or the
+    Same email (its stored key, or the lower-cased address of a row an older import left
+    without one), same phone (E.164, or the last eight digits of an unnormalised number), or the
     search index holds the staged last name (company word) and, for persons, one spelling of
-    the same given name in the contact's name.
+    the same given name in the contact's name. Rows without keys are looked for only above
+    info id ``through`` (up to it every row has its keys), and the key columns are compared
+    alone, so DuckDB looks them up in their indexes instead of scanning.
     """
     digits = "right(regexp_replace(i.data, '[^0-9]', '', 'g'), 8)"
     return f"""
         SELECT e.id AS sid, i.contact_id FROM {staged_prefix}email e JOIN contact_info i
-          ON i.info_type = {int(InfoType.EMAIL)}
-          AND coalesce(nullif(i.email_key, ''), lower(trim(i.data))) = e.k
+          ON i.email_key = e.k
+        UNION
+        SELECT e.id AS sid, i.contact_id FROM {staged_prefix}email e JOIN (
+            SELECT contact_id, lower(trim(data)) AS k FROM contact_info
+            WHERE id > {int(through)} AND info_type = {int(InfoType.EMAIL)} AND email_key IS NULL) i
+          ON i.k = e.k
+        UNION
+        SELECT p.id, i.contact_id FROM {staged_prefix}phone p JOIN contact_info i ON i.e164 = p.k
         UNION
         SELECT p.id, i.contact_id FROM {staged_prefix}phone p JOIN contact_info i
-          ON i.info_type = {int(InfoType.PHONE)} AND i.e164 = p.k
-        UNION
-        SELECT p.id, i.contact_id FROM {staged_prefix}phone p JOIN contact_info i
-          ON i.info_type = {int(InfoType.PHONE)} AND coalesce(i.e164, '') = '' AND {digits} = right(p.k, 8)
+          ON i.id > {int(through)} AND i.info_type = {int(InfoType.PHONE)} AND i.e164 IS NULL
+          AND {digits} = right(p.k, 8)
         UNION
         SELECT l.sid, t1.contact_id FROM {lasts} l
           JOIN search_tokens t1 ON t1.slot = 0 AND t1.token = l.token
@@ -148,8 +156,9 @@ class FuzzyChecker:
         lasts, firsts = lookup_tokens(frame)
         tx.register("_dn_lasts", lasts)
         tx.register("_dn_firsts", firsts)
+        through = int(tx.scalar("SELECT value FROM meta WHERE key = ?", [KEYS_THROUGH]) or 0)
         tx.execute(f"""CREATE OR REPLACE TEMP TABLE dn_cand AS
-            SELECT DISTINCT sid, contact_id FROM ({candidates_sql()}) q
+            SELECT DISTINCT sid, contact_id FROM ({candidates_sql(through=through)}) q
             WHERE contact_id NOT IN (SELECT id FROM dn_c)""")
         tx.unregister("_dn_lasts")
         tx.unregister("_dn_firsts")

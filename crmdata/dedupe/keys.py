@@ -188,11 +188,14 @@ def load(tx: Tx, frame: pd.DataFrame, first_groups: pd.DataFrame, *, default_reg
     tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}email AS
         SELECT DISTINCT contact_id AS id, coalesce(nullif(email_key, ''), lower(trim(data))) AS k
         FROM {prefix}info WHERE info_type = {int(InfoType.EMAIL)} AND data LIKE '%_@_%'""")
+    # stored keys as they are ('' marks a phone no rule could read); the SQL rule (whose
+    # regular expressions cost a set-up per statement) only when some row has none
     tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}phone_raw AS
-        SELECT i.contact_id AS id, i.data, c.region,
-               coalesce(nullif(i.e164, ''), {phone_sql('i.data', 'c.region')}) AS k
+        SELECT i.contact_id AS id, i.data, c.region, nullif(i.e164, '') AS k
         FROM {prefix}info i JOIN {prefix}c c ON c.id = i.contact_id
         WHERE i.info_type = {int(InfoType.PHONE)}""")
+    if tx.scalar(f"SELECT count(*) FROM {prefix}phone_raw WHERE k IS NULL"):
+        tx.execute(f"UPDATE {prefix}phone_raw SET k = {phone_sql('data', 'region')} WHERE k IS NULL")
     rest = tx.df(f"SELECT DISTINCT data, region FROM {prefix}phone_raw WHERE k IS NULL")
     if len(rest):
         rest["k"] = [nz.phone_e164(d, r or default_region) for d, r in zip(rest["data"], rest["region"],
