@@ -19,14 +19,16 @@ DISPLAY_NAME_SQL = (
 )
 
 
-def contacts_changed(tx: Tx, ids_sql: str, params: Sequence[object] = ()) -> None:
+def contacts_changed(tx: Tx, ids_sql: str, params: Sequence[object] = (),
+                     known_ids: Sequence[int] | None = None) -> None:
     """Refresh everything derived from the contacts whose ids ``ids_sql`` selects.
 
-    ``ids_sql`` is a ``SELECT`` of one BIGINT column; deleted ids may be among them.
+    ``ids_sql`` is a ``SELECT`` of one BIGINT column; deleted ids may be among them. A caller
+    holding those ids in a list may pass them as ``known_ids`` as well.
     """
     tx.execute(
         f"UPDATE contacts SET display_name = {DISPLAY_NAME_SQL} "
         f"WHERE id IN ({ids_sql}) AND display_name IS DISTINCT FROM {DISPLAY_NAME_SQL}",
         list(params),
     )
-    search_index.refresh(tx, ids_sql, params)
+    search_index.refresh(tx, ids_sql, params, known_ids)

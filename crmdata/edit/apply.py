@@ -71,18 +71,23 @@ def _lookups(tx: Tx, user: User, cs: ChangeSet) -> Lookups:
             f"SELECT c.id, c.display_name FROM contacts c WHERE c.is_company "
             f"AND c.id IN ({IDS_SQL}) AND {pred}", [company_refs, *pparams])
     } if company_refs else {}
-    users = tx.rows("SELECT id, login FROM users")
+    # the small lookup tables in one statement (each statement costs its own round trip)
+    row = tx.one(
+        "SELECT (SELECT list((id, list_type, title)) FROM list_items), "
+        "(SELECT list((id, login)) FROM users), "
+        "(SELECT list((id, label, field_type, scope, mask)) FROM custom_fields), "
+        "(SELECT list((id, title, title_key)) FROM tags), "
+        "(SELECT coalesce(max(id), 0) + 1 FROM tags)")
+    assert row is not None
+    items, users, fields, tags, next_tag = row[0] or [], row[1] or [], row[2] or [], row[3] or [], row[4]
     return Lookups(
-        list_items={int(r[0]): (int(r[1]), str(r[2])) for r in tx.rows(
-            "SELECT id, list_type, title FROM list_items")},
+        list_items={int(r[0]): (int(r[1]), str(r[2])) for r in items},
         users={str(r[1]).lower(): int(r[0]) for r in users},
         user_logins={int(r[0]): str(r[1]) for r in users},
-        fields={int(r[0]): (str(r[1]), int(r[2]), int(r[3]), r[4]) for r in tx.rows(
-            "SELECT id, label, field_type, scope, mask FROM custom_fields")},
-        tags={str(r[2]): (int(r[0]), str(r[1])) for r in tx.rows(
-            "SELECT id, title, title_key FROM tags")},
+        fields={int(r[0]): (str(r[1]), int(r[2]), int(r[3]), r[4]) for r in fields},
+        tags={str(r[2]): (int(r[0]), str(r[1])) for r in tags},
         companies=companies,
-        next_tag_id=tx.next_id("tags"),
+        next_tag_id=int(next_tag),
     )
 
 
@@ -289,7 +294,7 @@ def commit(
     for table, (keys, col) in CONTACT_TABLES.items():
         mine = {k: r for k, r in prep.before[table].items() if int(r[col]) in id_set}
         write_rows(tx, table, keys, mine, after[table])
-    contacts_changed(tx, IDS_SQL, [ids])
+    contacts_changed(tx, IDS_SQL, [ids], known_ids=ids)
     stored = _capture_all(tx, ids)
     for table, (keys, col) in CONTACT_TABLES.items():
         mine = {k: r for k, r in prep.before[table].items() if int(r[col]) in id_set}
