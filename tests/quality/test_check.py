@@ -204,6 +204,14 @@ def test_info_duplicate(store: Store) -> None:
     assert sorted(f["info_id"].astype(int)) == sorted([info_id(store, cid, 0, 1), info_id(store, cid, 1, 1)])
 
 
+def test_two_unreadable_phones_are_not_the_same_number(store: Store) -> None:
+    cid = person(store, phones=("030 1234567",))
+    sql(store, "INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary, e164) "
+               "VALUES (90, ?, 0, 1, 'ask reception', FALSE, ''), (91, ?, 0, 1, 'call back', FALSE, '')",
+        [cid, cid])  # '' is the key an import gives a phone nothing can read
+    assert findings(store, "info_duplicate").empty
+
+
 def test_only_visible_contacts_and_edit_rights(store: Store) -> None:
     store.add_user("eve")
     hidden = person(store, "HIDDEN")
