@@ -113,51 +113,51 @@ def map_phone_facts(pairs: list[tuple[str, str]], workers: int, progress: Progre
     return PhoneJob(pairs, workers).result(progress)
 
 
-def _tuples(frame: pd.DataFrame) -> Iterable[Any]:
-    return frame.itertuples()
-
-
-def start(tx: Tx, user: User, default_region: str, workers: int
-          ) -> tuple[pd.DataFrame, pd.DataFrame, PhoneJob]:
-    """The phone rows the SQL pattern cannot settle, their distinct (key, region) pairs, and
-    the library job on those pairs (already running in workers when there are many)."""
+def start(tx: Tx, user: User, default_region: str, workers: int) -> PhoneJob:
+    """Put the phone rows the SQL pattern cannot settle in the temp table ``q_phone_rows`` and
+    start the library job on their distinct (key, region) pairs (in workers when there are
+    many). Rows stay in DuckDB: only the distinct pairs travel to Python and back."""
     countries = [str(r[0]) for r in tx.rows(*countries_sql(user))]
     regions = {c: region_of_country(c) for c in countries}
     tx.register("q_regions", pd.DataFrame(
         {"country": [c for c, r in regions.items() if r], "region": [r for r in regions.values() if r]},
         dtype=object))
     try:
-        rows = tx.df(*phone_candidates_sql(user, default_region))
+        sql, params = phone_candidates_sql(user, default_region)
+        tx.execute(f"CREATE OR REPLACE TEMP TABLE q_phone_rows AS {sql}", params)
     finally:
         tx.unregister("q_regions")
-    keys = rows[["key", "region"]].drop_duplicates()
-    pairs = list(zip(keys["key"].astype(str), keys["region"].astype(str), strict=True))
-    return rows, keys, PhoneJob(pairs, workers)
+    pairs = [(str(k), str(r)) for k, r in tx.rows("SELECT DISTINCT key, region FROM q_phone_rows")]
+    return PhoneJob(pairs, workers)
 
 
-def finish(rows: pd.DataFrame, keys: pd.DataFrame, job: PhoneJob, wanted: set[str],
-           frame: Callable[[Any], pd.DataFrame], progress: Progress) -> dict[str, pd.DataFrame]:
+def finish(tx: Tx, job: PhoneJob, wanted: set[str], frame: Callable[[Any], pd.DataFrame],
+           progress: Progress) -> dict[str, pd.DataFrame]:
     """The findings of the phone rules once the library job is done."""
     facts = job.result(progress)
-    keys = keys.assign(e164=pd.Series([f[0] for f in facts], index=keys.index, dtype=object),
-                       intl=pd.Series([f[1] for f in facts], index=keys.index, dtype=object))
-    rows = rows.merge(keys, on=["key", "region"], how="left")
-    bad = rows[rows["e164"].isna()]
-    good = rows[rows["e164"].notna()]
-    digits = good["data"].str.replace(r"[ -]", "", regex=True)
-    canonical = good["data"].str.fullmatch(INTERNATIONAL_SQL_RE) & (digits == good["e164"])
-    fmt = good[~canonical]
+    tx.register("q_facts", pd.DataFrame({
+        "key": [k for k, _ in job.pairs], "region": [r for _, r in job.pairs],
+        "e164": [f[0] for f in facts], "intl": [f[1] for f in facts]}, dtype=object))
+    try:
+        tx.execute("""CREATE OR REPLACE TEMP TABLE q_phone_facts AS
+            SELECT p.contact_id, p.info_id, p.data, p.region, f.e164, f.intl
+            FROM q_phone_rows p JOIN q_facts f USING (key, region)""")
+    finally:
+        tx.unregister("q_facts")
     out = {}
     if "phone_invalid" in wanted:
+        bad = tx.rows("SELECT contact_id, info_id, data, region FROM q_phone_facts WHERE e164 IS NULL")
         out["phone_invalid"] = frame([
-            (r.contact_id, "phone", r.info_id, r.data, phone_problem(str(r.data), str(r.region)), None)
-            for r in _tuples(bad)])
+            (cid, "phone", iid, data, phone_problem(str(data), str(region)), None)
+            for cid, iid, data, region in bad])
     if "phone_format" in wanted:
-        out["phone_format"] = frame(pd.DataFrame({
-            "contact_id": fmt["contact_id"], "field": "phone", "info_id": fmt["info_id"],
-            "value": fmt["data"],
-            "message": "phone is not in international format (+country code, digit groups)",
-            "fix_value": fmt["intl"]}))
+        out["phone_format"] = frame(tx.df(f"""
+            SELECT contact_id, 'phone' AS field, info_id, data AS value,
+                   'phone is not in international format (+country code, digit groups)' AS message,
+                   intl AS fix_value
+            FROM q_phone_facts WHERE e164 IS NOT NULL
+              AND NOT (regexp_full_match(data, '{INTERNATIONAL_SQL_RE}')
+                       AND regexp_replace(data, '[ -]', '', 'g') = e164)"""))
+    tx.execute("DROP TABLE IF EXISTS q_phone_facts")
+    tx.execute("DROP TABLE IF EXISTS q_phone_rows")
     return out
-
-
