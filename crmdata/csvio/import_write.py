@@ -318,6 +318,10 @@ def write_details(tx: Tx, user: User, manager_ids: list[int]) -> None:
         FROM imp_info i JOIN imp_act a USING (rec)
         WHERE {LIVE} AND i.info_type IN ({int(InfoType.PHONE)}, {int(InfoType.ADDRESS)})""")
     phone_keys(tx, "imp_keyrows")
+    tx.execute("""CREATE OR REPLACE TEMP TABLE imp_phone_keys AS
+        SELECT r.rec, r.colpos, r.pos, k.e164 FROM imp_keyrows r JOIN kf_keys k USING (id)""")
+    tx.execute("DROP TABLE kf_keys")
+    tx.execute("DROP TABLE imp_keyrows")
     tx.execute(
         f"""INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary,
                 street, city, state, zip, country, updated_by, updated_at, email_key, e164)
@@ -347,11 +351,11 @@ def write_details(tx: Tx, user: User, manager_ids: list[int]) -> None:
                nth = 1 AND NOT had_primary,
                r.street, r.city, r.state, r.zip, r.country, ?, now()::TIMESTAMP,
                CASE WHEN r.info_type = {int(InfoType.EMAIL)} THEN lower(trim(r.data)) END, k.e164
-        FROM ranked r LEFT JOIN imp_keyrows k ON r.info_type = {int(InfoType.PHONE)}
-             AND k.rec = r.rec AND k.colpos = r.colpos AND k.pos = r.pos AND k.info_type = r.info_type""",
+        FROM ranked r LEFT JOIN imp_phone_keys k ON r.info_type = {int(InfoType.PHONE)}
+             AND k.rec = r.rec AND k.colpos = r.colpos AND k.pos = r.pos""",
         [user.id],
     )
-    tx.execute("DROP TABLE imp_keyrows")
+    tx.execute("DROP TABLE imp_phone_keys")
     tx.execute(
         f"""INSERT INTO contact_tags (contact_id, tag_id)
         SELECT DISTINCT a.contact_id, g.id FROM imp_tags t JOIN imp_act a USING (rec)

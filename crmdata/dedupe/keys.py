@@ -236,13 +236,15 @@ def drop(tx: Tx, prefix: str = "dd_") -> None:
 
 
 def phone_keys(tx: Tx, table: str, default_region: str = DEFAULT_PHONE_REGION) -> int:
-    """Set ``e164`` where it is NULL on the phone rows of ``table``, a temp table shaped like
-    ``contact_info`` (``id, contact_id, info_type, data, country, is_primary, e164``).
+    """Create the temp table ``kf_keys (id, e164)``: the E.164 key of every phone row of
+    ``table`` whose ``e164`` is NULL; ``table`` is shaped like ``contact_info`` (``id,
+    contact_id, info_type, data, country, is_primary, e164``). The caller uses and drops it.
 
     Each phone is read in the region of its contact's first address country (addresses in
     ``table`` or already stored), else ``default_region``: the SQL rule settles the forms it
     reads for sure, :mod:`phonenumbers` the distinct rest; an unreadable phone gets ``''``.
-    Returns how many rows got a key.
+    Built with CREATE ... AS only: inside a large import, UPDATEs of temp tables would be
+    kept in memory until the commit. Returns how many rows got a key.
     """
     phone, addr = int(InfoType.PHONE), int(InfoType.ADDRESS)
     owners = f"SELECT contact_id FROM {table} WHERE info_type = {phone} AND e164 IS NULL"
@@ -265,18 +267,16 @@ def phone_keys(tx: Tx, table: str, default_region: str = DEFAULT_PHONE_REGION) -
         LEFT JOIN _kf_regions g ON g.country = a.country
         WHERE i.info_type = {phone} AND i.e164 IS NULL""")
     tx.unregister("_kf_regions")
-    rest = tx.df("SELECT DISTINCT data, region FROM kf_phone WHERE k IS NULL")
-    if len(rest):
-        rest["k"] = [nz.phone_e164(d, r) or "" for d, r in zip(rest["data"], rest["region"], strict=True)]
-        tx.register("_kf_rest", rest)
-        tx.execute("""UPDATE kf_phone SET k = r.k FROM _kf_rest r
-                      WHERE kf_phone.k IS NULL AND kf_phone.data = r.data AND kf_phone.region = r.region""")
-        tx.unregister("_kf_rest")
-    done = tx.execute(f"UPDATE {table} SET e164 = coalesce(p.k, '') FROM kf_phone p "
-                      f"WHERE {table}.id = p.id") or 0
-    tx.execute("DROP TABLE kf_phone")
     tx.execute("DROP TABLE kf_addr")
-    return int(done)
+    rest = tx.df("SELECT DISTINCT data, region FROM kf_phone WHERE k IS NULL")
+    rest["k"] = [nz.phone_e164(d, r) or "" for d, r in zip(rest["data"], rest["region"], strict=True)]
+    tx.register("_kf_rest", rest.astype(object))
+    tx.execute("""CREATE OR REPLACE TEMP TABLE kf_keys AS
+        SELECT p.id, coalesce(p.k, r.k, '') AS e164 FROM kf_phone p
+        LEFT JOIN _kf_rest r ON p.k IS NULL AND r.data = p.data AND r.region = p.region""")
+    tx.unregister("_kf_rest")
+    tx.execute("DROP TABLE kf_phone")
+    return int(tx.scalar("SELECT count(*) FROM kf_keys"))
 
 
 def fill_stored_keys(tx: Tx, default_region: str = DEFAULT_PHONE_REGION) -> dict[str, int]:
@@ -299,8 +299,8 @@ def fill_stored_keys(tx: Tx, default_region: str = DEFAULT_PHONE_REGION) -> dict
         WHERE id > {through} AND info_type = {phone} AND e164 IS NULL""")
     phones = phone_keys(tx, "kf_rows", default_region)
     if phones:
-        tx.execute(f"UPDATE contact_info SET e164 = k.e164 FROM kf_rows k WHERE contact_info.id = k.id "
-                   f"AND contact_info.info_type = {phone} AND contact_info.e164 IS NULL")
+        tx.execute("UPDATE contact_info SET e164 = k.e164 FROM kf_keys k WHERE contact_info.id = k.id")
+    tx.execute("DROP TABLE kf_keys")
     tx.execute("DROP TABLE kf_rows")
     tx.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [KEYS_THROUGH, str(newest)])
     return {"emails": int(emails), "phones": phones}
