@@ -13,8 +13,9 @@ The language (decisions.md "Search"; the help article's step 2):
 
 Punctuation separates words in the data and in the query alike, so a query word with
 punctuation (``lore.hamann@gm``) stands for its words, adjacent and in order, the last one a
-prefix. Anything that cannot be searched faithfully (an unclosed quote, a lone ``~``, a word of
-only wildcards or only punctuation, an over-long query) raises :class:`SearchSyntaxError`
+prefix; a word of punctuation alone (the ``&`` of ``Arnold & Horn``) only separates words.
+Anything that cannot be searched faithfully (an unclosed quote, a lone ``~``, a word of only
+wildcards, a query of only punctuation, an over-long query) raises :class:`SearchSyntaxError`
 naming the character position (1-based), never a quietly different search.
 """
 
@@ -133,6 +134,7 @@ def parse(text: str) -> Query:
             _short(text), MAX_QUERY_LENGTH + 1,
         )
     terms: list[Term] = []
+    punctuation: tuple[str, int] | None = None  # the first word of punctuation alone, if any
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
@@ -157,9 +159,24 @@ def parse(text: str) -> Query:
         j = i
         while j < n and not text[j].isspace() and text[j] != '"':
             j += 1
-        terms.append(_word(text, text[i:j], i + 1))
+        raw = text[i:j]
+        if _is_separator(raw):  # "Arnold & Horn": the & separates words, as in the data
+            punctuation = punctuation or (raw, i + 1)
+        else:
+            terms.append(_word(text, raw, i + 1))
         i = j
+    if not terms and punctuation:
+        raw, position = punctuation
+        raise SearchSyntaxError(
+            f"{raw!r} has no letters or digits to search for (punctuation only separates words)",
+            text, position,
+        )
     return Query(text, tuple(terms))
+
+
+def _is_separator(raw: str) -> bool:
+    """A query word of punctuation alone (no letters, digits, wildcards or ~)."""
+    return not any(w in raw for w in (*WILDCARDS, "~")) and not _forms(raw, _PART_RE)
 
 
 def _short(text: str) -> str:

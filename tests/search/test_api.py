@@ -181,11 +181,28 @@ def test_store_search_returns_a_frame(populated: Store) -> None:
     assert set(frame["kind"]) == {"person"}
 
 
+def test_sql_in_the_search_box_is_searched_as_words(populated: Store) -> None:
+    before = populated.count()
+    result = search(populated, "'; DROP TABLE contacts; --")  # the words DROP, TABLE, contacts
+    assert result.total == 0 and populated.count() == before
+
+
 @pytest.mark.parametrize("text", [
-    '"abc', "~", "a~b", "*", "?*", "%", "x" * 1001, '""', "sm?th~", "'; DROP TABLE contacts; --",
+    '"abc', "~", "a~b", "*", "?*", "%", "x" * 1001, '""', "sm?th~", "'; --",
     "ab ~", "*@gmail.com", "smith~3", " ".join(["w"] * 33),
 ])
 def test_bad_input_is_a_clear_error(populated: Store, text: str) -> None:
     with pytest.raises(SearchSyntaxError, match="position"):
         search(populated, text)
     assert populated.count() > 0
+
+
+def test_a_query_with_an_ampersand_finds_the_company(store: Store) -> None:
+    cs = store.change()
+    cs.create_company("Arnold & Horn")
+    cs.create_company("Arnold Logistics")
+    cs.commit()
+    result = search(store, "Arnold & Horn")
+    assert result.frame["display_name"].tolist() == ["Arnold & Horn"]
+    with pytest.raises(SearchSyntaxError, match="position 1"):
+        search(store, "& -")

@@ -56,7 +56,7 @@ def test_positions_and_sources() -> None:
     ("x ?*?", 3, "only wildcards"),
     ("*@gmail.com", 1, "only wildcards"),
     ("%", 1, "no letters or digits"),
-    ("ok ;", 4, "no letters or digits"),
+    (" ; -", 2, "no letters or digits"),
     ('""', 1, "no letters"),
     ('" -- "', 1, "no letters"),
     ("sm?th~", 1, "both wildcards"),
@@ -71,6 +71,13 @@ def test_errors_name_the_position(text: str, position: int, words: str) -> None:
     assert info.value.position == position
     assert words in info.value.message
     assert f"position {position}" in str(info.value)
+
+
+def test_punctuation_between_words_only_separates_them() -> None:
+    q = parse("Arnold & Horn")
+    assert [t.source for t in q.terms] == ["Arnold", "Horn"]
+    assert [t.atoms for t in q.terms] == [t.atoms for t in parse("Arnold Horn").terms]
+    assert [t.source for t in parse("ok ;").terms] == ["ok"]
 
 
 def test_longest_accepted_query() -> None:
