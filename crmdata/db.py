@@ -286,6 +286,18 @@ class Database:
                 con.execute("ROLLBACK")
                 raise
 
+    @contextmanager
+    def memory_cap(self, gib: float) -> Iterator[None]:
+        """Hold DuckDB's own memory to ``gib`` GiB for the block (one action): bulk steps then
+        spill to temporary files instead of growing the process. DuckDB's default is 80% of
+        the machine's memory, which a large import would otherwise fill with buffers."""
+        with self._connection() as con:
+            con.execute(f"SET memory_limit = '{float(gib):g}GiB'").fetchall()
+            try:
+                yield
+            finally:
+                con.execute("RESET memory_limit").fetchall()
+
     def _let_go(self, con: duckdb.DuckDBPyConnection) -> None:
         if self.path == ":memory:":
             con.close()

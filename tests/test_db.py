@@ -37,3 +37,15 @@ def test_nested_transactions_join_and_roll_back_together(tmp_path: Path) -> None
             raise ValueError("boom")
     with db.read() as tx:
         assert tx.scalar("SELECT count(*) FROM contacts") == 0
+
+
+def test_memory_cap_holds_for_the_block_only(tmp_path: Path) -> None:
+    db = Database(tmp_path / "cap.duckdb")
+    limit = "SELECT current_setting('memory_limit')"
+    with db.read() as tx:
+        before = tx.scalar(limit)
+    with db.memory_cap(1.5):
+        with db.read() as tx:  # the same action: the cap applies to what runs inside the block
+            assert tx.scalar(limit) == "1.5 GiB"
+    with db.read() as tx:
+        assert tx.scalar(limit) == before != "1.5 GiB"
