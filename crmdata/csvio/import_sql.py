@@ -127,15 +127,17 @@ def tags_sql(mapping: Mapping) -> str:
 
 
 def custom_sql(mapping: Mapping) -> str:
-    """``imp_custom``: (rec, label, value) for every non-empty custom-field cell."""
+    """``imp_custom``: (rec, label, value, col) for every non-empty custom-field cell; ``col`` is
+    the file column, so new fields are defined in the file's order."""
     parts = [
         f"SELECT rec, '{key[len('customField_'):].replace(chr(39), chr(39) * 2)}' AS label, "
-        f"trim(c{idx}) AS value FROM imp_raw WHERE trim(coalesce(c{idx}, '')) <> ''"
+        f"trim(c{idx}) AS value, {int(idx)} AS col FROM imp_raw WHERE trim(coalesce(c{idx}, '')) <> ''"
         for idx, key in mapping.columns
         if key.startswith("customField_")
     ]
     body = " UNION ALL ".join(parts) if parts else (
-        "SELECT NULL::BIGINT AS rec, NULL::VARCHAR AS label, NULL::VARCHAR AS value WHERE FALSE"
+        "SELECT NULL::BIGINT AS rec, NULL::VARCHAR AS label, NULL::VARCHAR AS value, "
+        "NULL::INTEGER AS col WHERE FALSE"
     )
     return f"CREATE OR REPLACE TEMP TABLE imp_custom AS {body}"
 

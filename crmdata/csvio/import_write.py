@@ -23,7 +23,7 @@ def custom_definitions(
     tx: Tx, custom_types: dict[str, tuple[CustomFieldType, object]]
 ) -> dict[str, tuple[CustomFieldType, str | None]]:
     """Type and mask of every custom label in the file: existing fields, then the caller's types."""
-    labels = [r[0] for r in tx.rows("SELECT DISTINCT label FROM imp_custom")]
+    labels = [r[0] for r in tx.rows("SELECT label FROM imp_custom GROUP BY label ORDER BY min(col)")]
     existing = {
         str(label).lower(): (CustomFieldType(int(ftype)), mask)
         for label, ftype, mask in tx.rows("SELECT label, field_type, mask FROM custom_fields")
@@ -168,7 +168,7 @@ def ensure_tags(tx: Tx) -> list[str]:
         str(r[0]) for r in tx.rows(
             f"""SELECT arg_min(t.title, t.rec) FROM imp_tags t JOIN imp_act a USING (rec)
             WHERE {LIVE} AND lower(t.title) NOT IN (SELECT title_key FROM tags)
-            GROUP BY lower(t.title) ORDER BY min(t.rec)"""
+            GROUP BY lower(t.title) ORDER BY min(t.rec), lower(t.title)"""
         )
     ]
     base = tx.next_id("tags")
