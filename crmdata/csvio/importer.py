@@ -283,7 +283,9 @@ def _write(
             "SELECT rec, target FROM imp_act WHERE action = 'skip' ORDER BY rec")
     ]
     w.write_details(tx, user, manager_ids)
-    fill_stored_keys(tx)  # the write-back duplicate check looks phones and emails up by these
+    # the new rows are keyed already; this catches up rows an older version left without keys,
+    # then moves the mark up to which the write-back check may trust the stored keys
+    fill_stored_keys(tx)
     contacts_changed(tx, "SELECT contact_id FROM imp_touched")
     ids = dict(tx.rows("SELECT rec, contact_id FROM imp_act WHERE contact_id IS NOT NULL"))
     report.contact_ids = [

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..access import User
 from ..db import Tx
-from ..edit.dupcheck import KEYS_THROUGH, DuplicateCandidate, ExactKeyChecker, StagedContact
+from ..edit.dupcheck import DuplicateCandidate, ExactKeyChecker, StagedContact, keys_through
 from ..edit.validate import DEFAULT_REGION
 from ..model import InfoType
 from ..search.normalise import forms
@@ -156,7 +156,7 @@ class FuzzyChecker:
         lasts, firsts = lookup_tokens(frame)
         tx.register("_dn_lasts", lasts)
         tx.register("_dn_firsts", firsts)
-        through = int(tx.scalar("SELECT value FROM meta WHERE key = ?", [KEYS_THROUGH]) or 0)
+        through = keys_through(tx)
         tx.execute(f"""CREATE OR REPLACE TEMP TABLE dn_cand AS
             SELECT DISTINCT sid, contact_id FROM ({candidates_sql(through=through)}) q
             WHERE contact_id NOT IN (SELECT id FROM dn_c)""")

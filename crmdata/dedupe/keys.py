@@ -287,9 +287,9 @@ def fill_stored_keys(tx: Tx, default_region: str = DEFAULT_PHONE_REGION) -> dict
     import now keys rows before it writes them, :func:`phone_keys`). Returns how many rows
     got each key.
     """
-    from ..edit.dupcheck import KEYS_THROUGH
+    from ..edit.dupcheck import KEYS_THROUGH, keys_through
 
-    through = int(tx.scalar("SELECT value FROM meta WHERE key = ?", [KEYS_THROUGH]) or 0)
+    through = keys_through(tx)
     newest = int(tx.scalar("SELECT coalesce(max(id), 0) FROM contact_info"))
     email, phone = int(InfoType.EMAIL), int(InfoType.PHONE)
     emails = tx.execute(f"UPDATE contact_info SET email_key = lower(trim(data)) "
@@ -297,10 +297,11 @@ def fill_stored_keys(tx: Tx, default_region: str = DEFAULT_PHONE_REGION) -> dict
     tx.execute(f"""CREATE OR REPLACE TEMP TABLE kf_rows AS
         SELECT id, contact_id, info_type, data, country, is_primary, e164 FROM contact_info
         WHERE id > {through} AND info_type = {phone} AND e164 IS NULL""")
-    phones = phone_keys(tx, "kf_rows", default_region)
-    if phones:
+    phones = 0
+    if tx.scalar("SELECT count(*) FROM kf_rows"):  # none after an import of this version
+        phones = phone_keys(tx, "kf_rows", default_region)
         tx.execute("UPDATE contact_info SET e164 = k.e164 FROM kf_keys k WHERE contact_info.id = k.id")
-    tx.execute("DROP TABLE kf_keys")
+        tx.execute("DROP TABLE kf_keys")
     tx.execute("DROP TABLE kf_rows")
     tx.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [KEYS_THROUGH, str(newest)])
     return {"emails": int(emails), "phones": phones}

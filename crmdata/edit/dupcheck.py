@@ -136,16 +136,21 @@ def _in(values: Sequence[object], sql_type: str) -> tuple[str, list[object]]:
 KEYS_THROUGH = "match_keys_through_info_id"
 
 
+def keys_through(tx: Tx) -> int:
+    """The info id up to which every row has its matching keys (0: none are known to)."""
+    return int(tx.scalar("SELECT value FROM meta WHERE key = ?", [KEYS_THROUGH]) or 0)
+
+
 def _key_hits(tx: Tx, emails: list[str], phones: list[str]) -> list[tuple[int, int, str]]:
     """(contact id, info type, key) of stored rows with one of the keys.
 
     Plain ``IN`` lists on one key column, so DuckDB filters inside the scan. Rows whose key
-    was never filled (bulk loads after the last :func:`crmdata.edit.keys.fill_match_keys`)
+    was never filled (an older version's import, until :func:`crmdata.edit.keys.fill_match_keys`)
     are compared by their normalised value. Only rows above the id up to which keys are
     known to be filled are looked at, so once keys are filled that costs next to nothing
     (row groups are skipped by their id range).
     """
-    through = int(tx.scalar("SELECT value FROM meta WHERE key = ?", [KEYS_THROUGH]) or 0)
+    through = keys_through(tx)
     email, phone = int(InfoType.EMAIL), int(InfoType.PHONE)
     hits: list[tuple[int, int, str]] = []
     if emails:

@@ -106,13 +106,6 @@ class PhoneJob:
         return out
 
 
-def map_phone_facts(pairs: list[tuple[str, str]], workers: int, progress: Progress = lambda x, n: x
-                    ) -> Facts:
-    """:func:`phone_facts` of many (value, region) pairs, in ``workers`` processes when there
-    are enough of them to pay for starting those."""
-    return PhoneJob(pairs, workers).result(progress)
-
-
 def start(tx: Tx, user: User, default_region: str, workers: int) -> PhoneJob:
     """Put the phone rows the SQL pattern cannot settle in the temp table ``q_phone_rows`` and
     start the library job on their distinct (key, region) pairs (in workers when there are
