@@ -42,6 +42,7 @@ def sample_store(n: int, seed: int = 1) -> tuple[Path, Path]:
         stale.unlink(missing_ok=True)
     store = Store(part)
     report = store.import_onlyoffice(csv, custom_field_types=CUSTOM_FIELDS, duplicates="clone")
+    store.checkpoint()  # the file alone is then complete (it is renamed)
     store.close()
     ids = pd.DataFrame({"row": range(1, len(report.contact_ids) + 1), "contact_id": report.contact_ids})
     truth.merge(ids, on="row")[["contact_id", "entity_id"]].to_csv(truth_path, index=False)
@@ -267,6 +268,7 @@ def febrl_store(which: int) -> tuple[Path, Path]:
     store = Store(part)
     report = store.import_onlyoffice(csv, custom_field_types={"Birthday": (CustomFieldType.DATE, None)},
                                      duplicates="clone")
+    store.checkpoint()  # the file alone is then complete (it is renamed)
     store.close()
     entity = text["rec_id"].str.extract(r"rec-(\d+)")[0].astype(int)
     pd.DataFrame({"contact_id": report.contact_ids, "entity_id": entity}).to_csv(truth_path, index=False)

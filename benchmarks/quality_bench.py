@@ -30,6 +30,7 @@ add_history(store, hist[['contact_id', 'category', 'content', 'event_at']])
 with store.db.transaction() as tx:
     tx.execute("UPDATE contacts SET updated_at = TIMESTAMP '2026-11-01' "
                "- to_days(CAST(hash(id) % 1100 AS INTEGER))")
+store.checkpoint()  # the file alone is then complete (it is renamed and copied)
 store.close()
 out = {{'seconds': time.perf_counter() - t, 'contacts': report.imported, 'events': len(hist)}}
 """

@@ -60,6 +60,7 @@ def build(n: int) -> tuple[Path, float | None]:
     started = time.perf_counter()
     with Store(part) as store:
         store.import_onlyoffice(csv, custom_field_types=CUSTOM_FIELDS, duplicates="clone")
+        store.checkpoint()  # the file alone is then complete (it is renamed and copied)
     seconds = time.perf_counter() - started
     part.replace(path)
     return path, seconds

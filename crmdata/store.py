@@ -374,6 +374,11 @@ class Store:
 
         return clean(self, rules, **options)
 
+    def checkpoint(self) -> None:
+        """Write the latest commits into the store file itself (they may otherwise still be in
+        ``<store>.wal`` beside it); do this before copying the file on its own."""
+        self.db.checkpoint()
+
     def close(self) -> None:
         self.db.close()
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from crmdata import db as db_module
 from crmdata.db import Database
 
 INSERT = ("INSERT INTO contacts (id, is_company, first_name, display_name, created_by, created_at, "
@@ -49,3 +53,44 @@ def test_memory_cap_holds_for_the_block_only(tmp_path: Path) -> None:
             assert tx.scalar(limit) == "1.5 GiB"
     with db.read() as tx:
         assert tx.scalar(limit) == before != "1.5 GiB"
+
+
+def _wal(path: Path) -> int:
+    wal = Path(f"{path}.wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def test_commits_wait_in_the_log_and_other_processes_see_them(tmp_path: Path) -> None:
+    path = tmp_path / "crm.duckdb"
+    db = Database(path)
+    db.checkpoint()
+    with db.transaction() as tx:
+        tx.execute(INSERT, [1])
+    assert 0 < _wal(path) <= db_module.WAL_LIMIT  # released without folding the log in
+    seen = subprocess.run(
+        [sys.executable, "-c", "from crmdata.db import Database\n"
+         f"with Database({str(path)!r}).read() as tx: print(tx.scalar('SELECT count(*) FROM contacts'))"],
+        capture_output=True, text=True, check=True)
+    assert seen.stdout.strip() == "1"
+
+
+def test_the_log_is_folded_in_past_its_limit_and_on_request(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "crm.duckdb"
+    db = Database(path)
+    with db.transaction() as tx:
+        tx.execute(INSERT, [1])
+    monkeypatch.setattr(db_module, "WAL_LIMIT", 0)
+    with db.transaction() as tx:
+        tx.execute(INSERT, [2])
+    assert _wal(path) == 0
+    monkeypatch.undo()
+    with db.transaction() as tx:
+        tx.execute(INSERT, [3])
+    assert _wal(path) > 0
+    db.checkpoint()
+    assert _wal(path) == 0
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(path, copy)  # the file alone is complete
+    with Database(copy).read() as tx:
+        assert tx.scalar("SELECT count(*) FROM contacts") == 3

@@ -1,4 +1,4 @@
-"""Commands about the store as a whole: info and users."""
+"""Commands about the store as a whole: info, users and checkpoint."""
 
 from __future__ import annotations
 
@@ -44,4 +44,16 @@ def add_user(state: State, login: str, name: str | None, admin: bool) -> None:
     click.echo(f"Created user {user.login} (id {user.id}).")
 
 
-COMMANDS = [info, users, add_user]
+@click.command()
+@click.pass_obj
+def checkpoint(state: State) -> None:
+    """Write the latest commits into the store file itself.
+
+    Recent commits may still sit in the write-ahead log beside the file (STORE.wal) until it
+    grows past a limit; after this command the file alone is a complete copy (for a backup).
+    """
+    state.store().checkpoint()
+    click.echo(f"Checkpointed {state.db_path}: the file alone now holds every commit.")
+
+
+COMMANDS = [info, users, add_user, checkpoint]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -62,3 +63,18 @@ def test_users(tmp_path: Path) -> None:
     assert code == 1 and "Only CRM administrators may add users" in out
     code, out = run("--db", db, "users", "--format", "csv")
     assert out.splitlines()[1:] == ["1,admin,Administrator,True", "2,sam,Sam Lee,False"]
+
+
+def test_checkpoint_leaves_a_file_that_is_complete_alone(tmp_path: Path) -> None:
+    db = tmp_path / "crm.duckdb"
+    run("--db", str(db), "import", str(write_oo(tmp_path / "in.csv", [BOB])))
+    run("--db", str(db), "add-user", "sam")  # a small commit: it stays in the log
+    wal = Path(f"{db}.wal")
+    assert wal.exists() and wal.stat().st_size > 0
+    code, out = run("--db", str(db), "checkpoint")
+    assert code == 0 and "the file alone now holds every commit" in out
+    assert not wal.exists() or wal.stat().st_size == 0
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(db, copy)
+    code, out = run("--db", str(copy), "users", "--format", "csv")
+    assert code == 0 and "2,sam,sam,False" in out

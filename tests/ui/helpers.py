@@ -32,5 +32,9 @@ def build_sample_store(path: Path) -> Path:
 
 
 def copy_store(source: Path, target: Path) -> Path:
+    """A copy of a store: its file and, if the latest commits are still in it, its write-ahead log."""
     shutil.copy(source, target)
+    wal = Path(f"{source}.wal")
+    if wal.exists():
+        shutil.copy(wal, f"{target}.wal")
     return target
