@@ -224,6 +224,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX contact_info_email_key ON contact_info(email_key)",
         ),
     ),
+    Migration(
+        6,
+        "search: recent index rows beside the main ones, so an edit does not rewrite the main index",
+        (search_index.RECENT_TABLE,),
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -22,6 +22,7 @@ from ..db import Tx
 from ..edit.dupcheck import DuplicateCandidate, ExactKeyChecker, StagedContact, keys_through
 from ..edit.validate import DEFAULT_REGION
 from ..model import InfoType
+from ..search.index import LIVE_TOKENS
 from ..search.normalise import forms
 from . import classify, compare, decisions, explain, keys
 from . import normalise as nz
@@ -130,13 +131,13 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
           AND {digits} = right(p.k, 8)
         UNION
         SELECT l.sid, t1.contact_id FROM {lasts} l
-          JOIN search_tokens t1 ON t1.slot = 0 AND t1.token = l.token
+          JOIN {LIVE_TOKENS} t1 ON t1.slot = 0 AND t1.token = l.token
           JOIN {firsts} f ON f.sid = l.sid AND f.token = '*'
         UNION
         SELECT l.sid, t1.contact_id FROM {lasts} l
-          JOIN search_tokens t1 ON t1.slot = 0 AND t1.token = l.token
+          JOIN {LIVE_TOKENS} t1 ON t1.slot = 0 AND t1.token = l.token
           JOIN {firsts} f ON f.sid = l.sid
-          JOIN search_tokens t2 ON t2.slot = 0 AND t2.token = f.token AND t2.contact_id = t1.contact_id"""
+          JOIN {LIVE_TOKENS} t2 ON t2.slot = 0 AND t2.token = f.token AND t2.contact_id = t1.contact_id"""
 
 
 @dataclass

@@ -11,6 +11,13 @@ index on ``contact_id`` makes removing one contact's rows a lookup.
 character-set signature); ``~`` and patterns without a literal prefix look there first and then
 fetch the few matching tokens. Terms are never removed: a stale term only costs a row.
 
+Edits do not touch ``search_tokens``: rewriting a few rows of that 27M-row table (and of its
+contact index) costs more at the file's checkpoint than the rest of a commit. A few touched
+contacts get their rows in ``search_recent`` instead, with one marker row each (slot -1), and
+readers use :data:`LIVE_TOKENS`: the main rows of contacts without a marker, plus the recent
+rows. Past :data:`FOLD_ROWS` recent rows, the writer that crosses the mark folds them into
+``search_tokens``; bulk refreshes write there directly and clear the contacts' recent rows.
+
 Slots: 0 a person's "first last" or a company's name, 1 a person's company_name text, 2 position,
 3 notes, 4 industry, 100 + n the n-th contact info row, 1,000,000 + field id a custom value
 (checkbox values "true"/"false" are not text and are not indexed), 2,000,000 + tag id a tag.
@@ -18,8 +25,9 @@ Slots: 0 a person's "first last" or a company's name, 1 a person's company_name 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING, Any
 
 from ..model import CustomFieldType, InfoType
 from .normalise import fold, fold_sql, signature, signature_sql, words, words_sql
@@ -44,6 +52,26 @@ CREATE_TABLES: tuple[str, ...] = (
         sig BIGINT NOT NULL                -- character-set signature (normalise.signature)
     )""",
 )
+RECENT_TABLE = """CREATE TABLE search_recent (
+        token VARCHAR NOT NULL,            -- as in search_tokens; '' in a contact's marker row
+        contact_id BIGINT NOT NULL,
+        slot INTEGER NOT NULL,             -- -1: the marker (this contact's main rows are stale)
+        pos INTEGER NOT NULL
+    )"""
+#: The live index rows (token, contact_id, slot, pos): read this wherever ``search_tokens`` is meant.
+LIVE_TOKENS = (
+    "(SELECT token, contact_id, slot, pos FROM search_tokens "
+    "WHERE contact_id NOT IN (SELECT contact_id FROM search_recent WHERE slot = -1) "
+    "UNION ALL SELECT token, contact_id, slot, pos FROM search_recent WHERE slot >= 0)"
+)
+#: More recent rows than this are folded into ``search_tokens`` by the writer that adds them.
+FOLD_ROWS = 50_000
+FOLD_STATEMENTS: tuple[str, ...] = (
+    "DELETE FROM search_tokens WHERE contact_id IN (SELECT contact_id FROM search_recent WHERE slot = -1)",
+    "INSERT INTO search_tokens SELECT token, contact_id, slot, pos FROM search_recent "
+    "WHERE slot >= 0 ORDER BY token",
+    "DELETE FROM search_recent",
+)
 CREATE_INDEXES: tuple[str, ...] = (
     "CREATE INDEX search_tokens_contact ON search_tokens (contact_id)",
     # refreshing a few contacts, and reading one page of contacts, look rows up by contact
@@ -51,7 +79,8 @@ CREATE_INDEXES: tuple[str, ...] = (
     "CREATE INDEX custom_values_by_contact ON custom_values (contact_id)",
     "CREATE INDEX contact_tags_by_contact ON contact_tags (contact_id)",
 )
-#: Up to this many touched contacts are refreshed by index lookups; more by set-based scans.
+#: Up to this many touched contacts go to ``search_recent``; more are rebuilt in the main index
+#: by set-based scans.
 SMALL_REFRESH = 2000
 
 _ADDRESS_TEXT = (
@@ -111,15 +140,17 @@ def tokens_sql(member: str) -> str:
     """
 
 
-def refresh_statements(ids_sql: str) -> tuple[str, ...]:
+def refresh_statements(ids_sql: str, *, recent: bool = True) -> tuple[str, ...]:
     """The statements that rebuild the index rows of the contacts ``ids_sql`` selects.
 
     Set-based: one pass for any number of ids. Ids of deleted contacts lose their rows.
+    ``recent=False`` for stores that have no ``search_recent`` table yet (schema 2).
     """
     return (
         f"CREATE OR REPLACE TEMP TABLE _search_ids AS "
         f"SELECT DISTINCT id FROM ({ids_sql}) AS t(id) WHERE id IS NOT NULL",
         "DELETE FROM search_tokens WHERE contact_id IN (SELECT id FROM _search_ids)",
+        *(("DELETE FROM search_recent WHERE contact_id IN (SELECT id FROM _search_ids)",) if recent else ()),
         f"CREATE OR REPLACE TEMP TABLE _search_new AS {tokens_sql('IN (SELECT id FROM _search_ids)')}",
         "INSERT INTO search_tokens SELECT token, contact_id, slot, pos FROM _search_new "
         "ORDER BY token",
@@ -134,7 +165,7 @@ def migration_statements() -> tuple[str, ...]:
     """Schema version 2: the index tables, filled for the contacts already in the store."""
     return (
         CREATE_TABLES
-        + refresh_statements("SELECT id FROM contacts")
+        + refresh_statements("SELECT id FROM contacts", recent=False)
         + CREATE_INDEXES
     )
 
@@ -167,26 +198,62 @@ def python_tokens(
     return tok, cid, slot, pos
 
 
-def _small_refresh(tx: Tx, ids: list[int]) -> None:
-    """Refresh a few contacts: index lookups to read them (literal IN lists, which DuckDB
-    turns into ART look-ups), tokens made in Python, and only the terms not yet known
-    inserted (an ``ON CONFLICT`` insert into the million-term vocabulary costs several
-    times a look-up of the same terms)."""
+def contact_texts(
+    contact: Mapping[str, Any], info: Iterable[Mapping[str, Any]], custom: Iterable[Mapping[str, Any]],
+    tag_ids: Iterable[int], field_types: Mapping[int, int], tag_titles: Mapping[int, str],
+) -> list[tuple[int, int, str | None]]:
+    """:func:`source_sql` for one contact whose rows the caller holds (``field_types``: custom
+    field id to type; ``tag_titles``: tag id to title). The two must agree (tested)."""
+    cid = int(contact["id"])
+
+    def joined(*parts: Any) -> str:  # concat_ws: NULLs are left out, empty strings are not
+        return " ".join(str(p) for p in parts if p is not None)
+
+    name = contact["company_name"] if contact["is_company"] else joined(contact["first_name"],
+                                                                        contact["last_name"])
+    out: list[tuple[int, int, str | None]] = [
+        (cid, 0, name), (cid, 1, None if contact["is_company"] else contact["company_name"]),
+        (cid, 2, contact["title"]), (cid, 3, contact["notes"]), (cid, 4, contact["industry"]),
+    ]
+    address = int(InfoType.ADDRESS)
+    for n, row in enumerate(sorted(info, key=lambda r: int(r["id"])), start=1):
+        parts = [row.get(k) for k in ("street", "city", "state", "zip", "country")]
+        text = joined(*parts) if int(row["info_type"]) == address and any(
+            p is not None for p in parts) else row["data"]
+        out.append((cid, SLOT_INFO + n, text))
+    skipped = (int(CustomFieldType.CHECKBOX), int(CustomFieldType.HEADING))
+    for row in custom:
+        ftype = field_types.get(int(row["field_id"]))
+        if ftype is not None and ftype not in skipped:
+            out.append((cid, SLOT_CUSTOM + int(row["field_id"]), row["value"]))
+    out += [(cid, SLOT_TAG + int(t), tag_titles[int(t)]) for t in tag_ids if int(t) in tag_titles]
+    return [(c, s, None if t is None else str(t)) for c, s, t in out]
+
+
+def _small_refresh(tx: Tx, ids: list[int], texts: Sequence[tuple[int, int, str | None]] | None = None,
+                   known_terms: AbstractSet[str] = frozenset()) -> None:
+    """Refresh a few contacts in ``search_recent``: their texts read by index lookups (literal
+    IN lists, which DuckDB turns into ART look-ups) unless the caller holds them, tokens made
+    in Python, and only the terms neither known to the caller nor found in the vocabulary
+    inserted (an ``ON CONFLICT`` insert into the million-term vocabulary costs several times
+    a look-up of the same terms)."""
     few = len(ids) <= 50
     member = "IN (" + ", ".join("?" * len(ids)) + ")" if few else _ID_LIST
     params: list[object] = list(ids) if few else [ids]
-    texts = tx.rows(source_sql(member), params * SOURCE_ID_USES)
-    tok, cid, slot, pos = python_tokens([(int(r[0]), int(r[1]), r[2]) for r in texts])
-    order = sorted(range(len(tok)), key=tok.__getitem__)
-    tx.execute(f"DELETE FROM search_tokens WHERE contact_id {member}", params)
-    if tok:
-        tx.execute(
-            "INSERT INTO search_tokens SELECT unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
-            "unnest(?::INTEGER[]), unnest(?::INTEGER[])",
-            [[tok[i] for i in order], [cid[i] for i in order], [slot[i] for i in order],
-             [pos[i] for i in order]],
-        )
-        terms = sorted(set(tok))
+    if texts is None:
+        texts = [(int(r[0]), int(r[1]), r[2]) for r in tx.rows(source_sql(member), params * SOURCE_ID_USES)]
+    tok, cid, slot, pos = python_tokens(texts)
+    tx.execute(f"DELETE FROM search_recent WHERE contact_id {member}", params)
+    tx.execute(
+        "INSERT INTO search_recent SELECT unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
+        "unnest(?::INTEGER[]), unnest(?::INTEGER[])",
+        [tok + [""] * len(ids), cid + ids, slot + [-1] * len(ids), pos + [0] * len(ids)],
+    )
+    if int(tx.scalar("SELECT count(*) FROM search_recent")) > FOLD_ROWS:
+        for statement in FOLD_STATEMENTS:
+            tx.execute(statement)
+    terms = sorted(set(tok) - set(known_terms))
+    if terms:
         known = {r[0] for r in tx.rows(
             "SELECT term FROM search_terms WHERE term IN (" + ", ".join("?" * len(terms)) + ")", terms)
         } if len(terms) <= 1000 else {r[0] for r in tx.rows(
@@ -198,6 +265,15 @@ def _small_refresh(tx: Tx, ids: list[int]) -> None:
                 "unnest(?::BIGINT[])",
                 [new, [len(t) for t in new], [signature(t) for t in new]],
             )
+
+
+def refresh_held(tx: Tx, ids: Sequence[int], texts: Sequence[tuple[int, int, str | None]],
+                 known_terms: AbstractSet[str]) -> None:
+    """Refresh a few contacts whose searched texts the caller holds (see :func:`contact_texts`);
+    ``known_terms`` are words already in the vocabulary, such as the contacts' words before
+    the change, which need no look-up."""
+    if ids:
+        _small_refresh(tx, sorted({int(i) for i in ids}), texts, known_terms)
 
 
 def refresh(tx: Tx, ids_sql: str, params: Sequence[object] = (),

@@ -22,6 +22,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from ..access import User, view_predicate
 from ..model import InfoType, ListType
 from .filters import Filters, filters_sql
+from .index import LIVE_TOKENS
 from .normalise import signature
 from .parse import Atom, Query, Term
 
@@ -165,11 +166,11 @@ def term_sql(term: Term, resolved: Mapping[int, Resolved]) -> SqlParams:
     params: list[object] = []
     for i, atom in enumerate(term.atoms):
         pred, p = atom_predicate(atom, resolved.get(i))
-        selects.append(f"(SELECT contact_id, slot, pos FROM search_tokens WHERE {pred}) t{i}")
+        selects.append(f"(SELECT contact_id, slot, pos FROM {LIVE_TOKENS} AS s WHERE {pred}) t{i}")
         params += p
     if len(selects) == 1:
         pred, _ = atom_predicate(term.atoms[0], resolved.get(0))
-        return f"SELECT DISTINCT contact_id FROM search_tokens WHERE {pred}", params
+        return f"SELECT DISTINCT contact_id FROM {LIVE_TOKENS} AS s WHERE {pred}", params
     joins = selects[0]
     for i in range(1, len(selects)):
         joins += (

@@ -10,13 +10,14 @@ import pytest
 
 from crmdata import Store
 from crmdata.derived import contacts_changed
+from crmdata.edit.state import CONTACT_TABLES, capture_contacts
 from crmdata.schema import MIGRATIONS
 from crmdata.search import index
 from crmdata.search.api import search
 
 from .data import add_contacts, populate
 
-TOKENS = "SELECT token, contact_id, slot, pos FROM search_tokens ORDER BY ALL"
+TOKENS = f"SELECT token, contact_id, slot, pos FROM {index.LIVE_TOKENS} AS s ORDER BY ALL"
 
 
 def _found(store: Store, text: str) -> set[int]:
@@ -77,7 +78,7 @@ def test_search_sees_every_write_at_once(store: Store) -> None:
         contacts_changed(tx, "SELECT CAST(? AS BIGINT)", [anna])
     assert _found(store, "anna") == set()
     with store.db.read() as tx:
-        assert tx.scalar("SELECT count(*) FROM search_tokens WHERE contact_id = ?", [anna]) == 0
+        assert tx.scalar(f"SELECT count(*) FROM {index.LIVE_TOKENS} AS s WHERE contact_id = ?", [anna]) == 0
 
 
 def test_failed_write_leaves_the_index_as_it_was(store: Store) -> None:
@@ -119,3 +120,58 @@ def test_store_at_schema_1_gets_its_index(tmp_path: Path) -> None:
         assert store.db.schema_version == MIGRATIONS[-1].version
         assert _found(store, "grosse") == _found(store, "firm.example") == {1}
         assert _found(store, "old firm") == {2}
+
+
+def test_contact_texts_match_source_sql(store: Store) -> None:
+    """The texts an edit holds in Python give the rows the index reads from the tables."""
+    populate(store, n=120, seed=5)
+    with store.db.read() as tx:
+        tx.execute("INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary, street, "
+                   "city) SELECT max(id) + 1, 3, 7, 0, 'Hauptstr. 1, Köln', FALSE, 'Hauptstr. 1', NULL "
+                   "FROM contact_info")
+        ids = [int(r[0]) for r in tx.rows("SELECT id FROM contacts ORDER BY id")]
+        expected = sorted((int(c), int(s), t) for c, s, t in tx.rows(index.source_sql("= ANY(?::BIGINT[])"),
+                                                                       [ids] * index.SOURCE_ID_USES))
+        rows = capture_contacts(tx, ids, tuple(CONTACT_TABLES))
+        field_types = {int(r[0]): int(r[1]) for r in tx.rows("SELECT id, field_type FROM custom_fields")}
+        titles = {int(r[0]): str(r[1]) for r in tx.rows("SELECT id, title FROM tags")}
+    assert any(s >= index.SLOT_CUSTOM for _c, s, _t in expected)  # custom values and tags are there
+    got = []
+    for (cid,), row in rows["contacts"].items():
+        info = [r for r in rows["contact_info"].values() if r["contact_id"] == cid]
+        custom = [r for r in rows["custom_values"].values() if r["contact_id"] == cid]
+        tags = [r["tag_id"] for r in rows["contact_tags"].values() if r["contact_id"] == cid]
+        got += index.contact_texts(row, info, custom, tags, field_types, titles)
+    assert sorted(got, key=lambda r: (r[0], r[1], r[2] or "")) == sorted(
+        expected, key=lambda r: (r[0], r[1], r[2] or ""))
+
+
+def test_edits_keep_recent_rows_and_fold_them_in_past_the_mark(store: Store,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    populate(store, n=60, seed=9)
+    ids = add_contacts(store, [{"first": "Fold", "last": f"Person{i}", "email": f"fold{i}@x.example"}
+                               for i in range(6)])
+    with store.db.read() as tx:
+        assert tx.scalar("SELECT count(*) FROM search_recent WHERE slot = -1") >= 6
+    cs = store.change()
+    cs.update(ids[0], title="Quartermaster", last_name="Renamed")
+    cs.add_tags(ids[1], "Supplier")
+    cs.add_info(ids[2], "website", "https://fold.example/x")
+    cs.commit(on_duplicate="save")
+    assert _found(store, "quartermaster") == _found(store, "renamed") == {ids[0]}
+    assert _found(store, "person0") == set()
+    assert ids[1] in _found(store, "supplier") and _found(store, "fold.example") == {ids[2]}
+    with store.db.read() as tx:
+        live = tx.rows(TOKENS)
+    monkeypatch.setattr(index, "FOLD_ROWS", 0)
+    store.delete([ids[5]])  # the next writer folds the recent rows in
+    with store.db.read() as tx:
+        assert tx.scalar("SELECT count(*) FROM search_recent") == 0
+        folded = tx.rows(TOKENS)
+        main = tx.rows("SELECT token, contact_id, slot, pos FROM search_tokens ORDER BY ALL")
+    assert folded == main == [r for r in live if r[1] != ids[5]]
+    with store.db.transaction() as tx:  # and the bulk rebuild agrees with the folded index
+        tx.execute("DELETE FROM search_tokens")
+        for statement in index.refresh_statements("SELECT id FROM contacts"):
+            tx.execute(statement)
+        assert tx.rows(TOKENS) == folded
