@@ -22,6 +22,7 @@ from ..db import Tx
 from ..derived import contacts_changed
 from ..errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from ..model import INFO_TYPE_LABELS, InfoType, ShareType, categories
+from ..search import index as search_index
 from . import ops as o
 from .dupcheck import DuplicateCandidate, DuplicateChecker, DuplicatesFound, StagedContact
 from .state import CONTACT_TABLES, Applier, ContactState, Lookups, canonical, capture_contacts, display_name
@@ -60,7 +61,8 @@ def _capture_all(tx: Tx, ids: Sequence[int]) -> dict[str, Rows]:
     return capture_contacts(tx, ids)
 
 
-def _lookups(tx: Tx, user: User, cs: ChangeSet) -> Lookups:
+def _lookups(tx: Tx, user: User, cs: ChangeSet, info_ids: bool) -> tuple[Lookups, int]:
+    """The lookups, and the next contact_info id if ``info_ids`` (else 0)."""
     company_refs = sorted({
         int(val) for op in cs.operations if isinstance(op, (o.Update, o.Create))
         for name, val in op.fields if name == "company" and isinstance(val, int) and val
@@ -71,24 +73,30 @@ def _lookups(tx: Tx, user: User, cs: ChangeSet) -> Lookups:
             f"SELECT c.id, c.display_name FROM contacts c WHERE c.is_company "
             f"AND c.id IN ({IDS_SQL}) AND {pred}", [company_refs, *pparams])
     } if company_refs else {}
-    # the small lookup tables in one statement (each statement costs its own round trip)
-    row = tx.one(
-        "SELECT (SELECT list((id, list_type, title)) FROM list_items), "
-        "(SELECT list((id, login)) FROM users), "
-        "(SELECT list((id, label, field_type, scope, mask)) FROM custom_fields), "
-        "(SELECT list((id, title, title_key)) FROM tags), "
-        "(SELECT coalesce(max(id), 0) + 1 FROM tags)")
-    assert row is not None
-    items, users, fields, tags, next_tag = row[0] or [], row[1] or [], row[2] or [], row[3] or [], row[4]
+    # the small lookup tables in one statement (each statement costs its own round trip), and
+    # the next info id when the change set adds info rows
+    rows = tx.rows(
+        "SELECT 'i', id, list_type, title, NULL, NULL FROM list_items "
+        "UNION ALL SELECT 'u', id, NULL, login, NULL, NULL FROM users "
+        "UNION ALL SELECT 'f', id, field_type, label, scope::VARCHAR, mask FROM custom_fields "
+        "UNION ALL SELECT 't', id, NULL, title, title_key, NULL FROM tags "
+        "UNION ALL SELECT 'n', coalesce(max(id), 0) + 1, NULL, NULL, NULL, NULL FROM tags"
+        + (" UNION ALL SELECT 'c', coalesce(max(id), 0) + 1, NULL, NULL, NULL, NULL FROM contact_info"
+           if info_ids else ""))
+    kinds: dict[str, list[tuple[Any, ...]]] = {}
+    for r in rows:
+        kinds.setdefault(r[0], []).append(r[1:])
+    items, users, fields, tags = (kinds.get(k, []) for k in "iuft")
+    next_tag, next_info = kinds["n"][0][0], kinds.get("c", [(0,)])[0][0]
     return Lookups(
         list_items={int(r[0]): (int(r[1]), str(r[2])) for r in items},
-        users={str(r[1]).lower(): int(r[0]) for r in users},
-        user_logins={int(r[0]): str(r[1]) for r in users},
-        fields={int(r[0]): (str(r[1]), int(r[2]), int(r[3]), r[4]) for r in fields},
-        tags={str(r[2]): (int(r[0]), str(r[1])) for r in tags},
+        users={str(r[2]).lower(): int(r[0]) for r in users},
+        user_logins={int(r[0]): str(r[2]) for r in users},
+        fields={int(r[0]): (str(r[2]), int(r[1]), int(r[3]), r[4]) for r in fields},
+        tags={str(r[3]): (int(r[0]), str(r[2])) for r in tags},
         companies=companies,
         next_tag_id=int(next_tag),
-    )
+    ), int(next_info)
 
 
 def _group(rows: Rows, col: str, key_col: str) -> dict[int, dict[int, dict[str, Any]]]:
@@ -121,7 +129,8 @@ def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
             hint="ask one of the contact's managers or an administrator",
         )
     conflicts = []
-    lookups = _lookups(tx, user, cs)
+    adds_info = any(isinstance(op, o.AddInfo) for op in cs.operations)
+    lookups, next_info = _lookups(tx, user, cs, adds_info)
     logins = lookups.user_logins
     for cid in existing:
         want = cs.versions.get(cid)
@@ -147,9 +156,7 @@ def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
         if isinstance(op, o.Create):
             states[op.ref] = _new_state(op, next_contact, user, now)
             next_contact += 1
-    ap = Applier(states, lookups, user_id=user.id, now=now, region=cs.region,
-                 next_info_id=tx.next_id("contact_info")
-                 if any(isinstance(op, o.AddInfo) for op in cs.operations) else 0)
+    ap = Applier(states, lookups, user_id=user.id, now=now, region=cs.region, next_info_id=next_info)
     for op in cs.operations:
         ap.apply(op)
     ap.finish()
@@ -291,20 +298,47 @@ def commit(
         changes += [journal.RowChange("tags", {"id": k[0]}, None, row) for k, row in tag_rows.items()]
     after = _after(changed)
     id_set = set(ids)
+    was: dict[str, Rows] = {}
     for table, (keys, col) in CONTACT_TABLES.items():
-        mine = {k: r for k, r in prep.before[table].items() if int(r[col]) in id_set}
-        write_rows(tx, table, keys, mine, after[table])
-    contacts_changed(tx, IDS_SQL, [ids], known_ids=ids)
-    stored = _capture_all(tx, ids)
+        was[table] = {k: r for k, r in prep.before[table].items() if int(r[col]) in id_set}
+        write_rows(tx, table, keys, was[table], after[table])
+    # the stored rows, as DuckDB spells them, read back only from the tables written to
+    written = tuple(t for t in CONTACT_TABLES if was[t] != after[t])
+    stored = {**was, **capture_contacts(tx, ids, written)} if written else dict(was)
+    if all(row["display_name"] == display_name(row) for row in stored["contacts"].values()):
+        # display names were written with the rows; the search index takes the texts held here
+        texts = _texts(stored, prep)
+        known = set(search_index.python_tokens(_texts(was, prep))[0])  # words it had are in the vocabulary
+        search_index.refresh_held(tx, ids, texts, known)
+    else:
+        contacts_changed(tx, IDS_SQL, [ids], known_ids=ids)
+        stored = _capture_all(tx, ids)
     for table, (keys, col) in CONTACT_TABLES.items():
-        mine = {k: r for k, r in prep.before[table].items() if int(r[col]) in id_set}
-        changes += journal.diff(table, keys, mine, stored[table], col)
+        changes += journal.diff(table, keys, was[table], stored[table], col)
     created = {k: st.id for k, st in changed.items() if isinstance(k, o.NewContact)}
     updated = [st.id for st in changed.values() if not st.is_new]
     summary = f"{len(created)} created, {len(updated)} updated" + (
         f" (saved despite {len(dups)} likely duplicate(s))" if dups else "")
     jid = journal.record(tx, user, "edit", summary, changes)
     return CommitResult("committed", jid, created, updated, dups)
+
+
+def _texts(rows: dict[str, Rows], prep: Prepared) -> list[tuple[int, int, str | None]]:
+    """The searched texts of the contacts in ``rows`` (captured rows of the contact tables)."""
+    field_types = {fid: f[1] for fid, f in prep.lookups.fields.items()}
+    titles = {tid: title for tid, title in prep.lookups.tags.values()}
+    titles.update({tid: title for tid, title in prep.applier.new_tags.values()})
+    by_contact: dict[str, dict[int, list[dict[str, Any]]]] = {}
+    for table in ("contact_info", "custom_values", "contact_tags"):
+        for r in rows[table].values():
+            by_contact.setdefault(table, {}).setdefault(int(r["contact_id"]), []).append(r)
+    out: list[tuple[int, int, str | None]] = []
+    for row in rows["contacts"].values():
+        cid = int(row["id"])
+        info, custom, tags = (by_contact.get(t, {}).get(cid, [])
+                              for t in ("contact_info", "custom_values", "contact_tags"))
+        out += search_index.contact_texts(row, info, custom, [r["tag_id"] for r in tags], field_types, titles)
+    return out
 
 
 def preview(tx: Tx, user: User, cs: ChangeSet, checker: DuplicateChecker | None) -> o.Preview:

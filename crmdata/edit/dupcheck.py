@@ -152,23 +152,25 @@ def _key_hits(tx: Tx, emails: list[str], phones: list[str]) -> list[tuple[int, i
     """
     through = keys_through(tx)
     email, phone = int(InfoType.EMAIL), int(InfoType.PHONE)
-    hits: list[tuple[int, int, str]] = []
+    ctes: list[str] = []
+    parts: list[str] = []
+    params: list[object] = []
     if emails:
         m, mp = _in(emails, "VARCHAR")
-        hits += [(int(c), email, str(k)) for c, k in tx.rows(
-            f"SELECT contact_id, email_key FROM contact_info WHERE email_key IN {m}", mp)]
-        hits += [(int(c), email, str(k)) for c, k in tx.rows(
-            f"WITH u AS MATERIALIZED (SELECT contact_id, lower(trim(data)) AS k FROM contact_info "
-            f"WHERE id > ? AND info_type = {email} AND email_key IS NULL) "
-            f"SELECT contact_id, k FROM u WHERE k IN {m}", [through, *mp])]
+        ctes.append(f"ue AS MATERIALIZED (SELECT contact_id, lower(trim(data)) AS k FROM contact_info "
+                    f"WHERE id > {through} AND info_type = {email} AND email_key IS NULL)")
+        parts += [f"SELECT contact_id, {email}, email_key FROM contact_info WHERE email_key IN {m}",
+                  f"SELECT contact_id, {email}, k FROM ue WHERE k IN {m}"]
+        params += [*mp, *mp]
     if phones:
         m, mp = _in(phones, "VARCHAR")
-        hits += [(int(c), phone, str(k)) for c, k in tx.rows(
-            f"SELECT contact_id, e164 FROM contact_info WHERE e164 IN {m}", mp)]
-        m, mp = _in([p.lstrip("+") for p in phones], "VARCHAR")
-        hits += [(int(c), phone, "+" + str(k)) for c, k in tx.rows(
-            f"WITH u AS MATERIALIZED (SELECT contact_id, data FROM contact_info "
-            f"WHERE id > ? AND info_type = {phone} AND e164 IS NULL) "
-            f"SELECT contact_id, regexp_replace(data, '[^0-9]', '', 'g') AS k FROM u "
-            f"WHERE k IN {m}", [through, *mp])]
+        d, dp = _in([p.lstrip("+") for p in phones], "VARCHAR")
+        ctes.append(f"up AS MATERIALIZED (SELECT contact_id, regexp_replace(data, '[^0-9]', '', 'g') AS k "
+                    f"FROM contact_info WHERE id > {through} AND info_type = {phone} AND e164 IS NULL)")
+        parts += [f"SELECT contact_id, {phone}, e164 FROM contact_info WHERE e164 IN {m}",
+                  f"SELECT contact_id, {phone}, '+' || k FROM up WHERE k IN {d}"]
+        params += [*mp, *dp]
+    # one statement: each costs its own round trip
+    hits = [(int(c), int(t), str(k)) for c, t, k in tx.rows(
+        "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts), params)]
     return hits

@@ -61,7 +61,8 @@ def capture_contacts(tx: Tx, ids: Sequence[int], tables: Sequence[str] = tuple(C
     params = [i for _t in tables for i in ids] if few and ids else [ids] * len(parts)
     out: dict[str, Rows] = {t: {} for t in tables}
     for table, text in tx.rows(" UNION ALL ".join(parts), params):
-        row = {k: canonical(v) for k, v in json.loads(text).items()}
+        # timestamps (the *_at columns) in one spelling; text is kept exactly as stored
+        row = {k: canonical(v) if k.endswith('_at') else v for k, v in json.loads(text).items()}
         out[table][tuple(row[k] for k in CONTACT_TABLES[table][0])] = row
     return out
 
