@@ -22,7 +22,7 @@ from ..db import Tx
 from ..edit.dupcheck import DuplicateCandidate, ExactKeyChecker, StagedContact, keys_through
 from ..edit.validate import DEFAULT_REGION
 from ..model import InfoType
-from ..search.index import LIVE_TOKENS
+from ..search.index import RECENT_IDS
 from ..search.normalise import forms
 from . import classify, compare, decisions, explain, keys
 from . import normalise as nz
@@ -129,15 +129,26 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
         SELECT p.id, i.contact_id FROM {staged_prefix}phone p JOIN contact_info i
           ON i.id > {int(through)} AND i.info_type = {int(InfoType.PHONE)} AND i.e164 IS NULL
           AND {digits} = right(p.k, 8)
+""" + "".join(f"""
         UNION
         SELECT l.sid, t1.contact_id FROM {lasts} l
-          JOIN {LIVE_TOKENS} t1 ON t1.slot = 0 AND t1.token = l.token
-          JOIN {firsts} f ON f.sid = l.sid AND f.token = '*'
+          JOIN {table} t1 ON t1.slot = 0 AND t1.token = l.token
+          JOIN {firsts} f ON f.sid = l.sid AND f.token = '*'{hide}
         UNION
         SELECT l.sid, t1.contact_id FROM {lasts} l
-          JOIN {LIVE_TOKENS} t1 ON t1.slot = 0 AND t1.token = l.token
+          JOIN {table} t1 ON t1.slot = 0 AND t1.token = l.token
           JOIN {firsts} f ON f.sid = l.sid
-          JOIN {LIVE_TOKENS} t2 ON t2.slot = 0 AND t2.token = f.token AND t2.contact_id = t1.contact_id"""
+          JOIN {table} t2 ON t2.slot = 0 AND t2.token = f.token AND t2.contact_id = t1.contact_id{hide}"""
+        for table, hide in _NAME_SOURCES)
+
+
+#: The name tokens are looked up in each part of the live index on its own (a contact's rows are
+#: all in one part), so DuckDB filters each table's scan by the staged tokens; through the union
+#: of :data:`crmdata.search.index.LIVE_TOKENS` it would scan the whole main index.
+_NAME_SOURCES = (
+    ("search_tokens", f"\n          WHERE t1.contact_id NOT IN ({RECENT_IDS})"),
+    ("search_recent", ""),
+)
 
 
 @dataclass

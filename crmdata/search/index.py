@@ -58,10 +58,11 @@ RECENT_TABLE = """CREATE TABLE search_recent (
         slot INTEGER NOT NULL,             -- -1: the marker (this contact's main rows are stale)
         pos INTEGER NOT NULL
     )"""
+#: The contacts whose rows in ``search_tokens`` are stale (their live rows are in ``search_recent``).
+RECENT_IDS = "SELECT contact_id FROM search_recent WHERE slot = -1"
 #: The live index rows (token, contact_id, slot, pos): read this wherever ``search_tokens`` is meant.
 LIVE_TOKENS = (
-    "(SELECT token, contact_id, slot, pos FROM search_tokens "
-    "WHERE contact_id NOT IN (SELECT contact_id FROM search_recent WHERE slot = -1) "
+    f"(SELECT token, contact_id, slot, pos FROM search_tokens WHERE contact_id NOT IN ({RECENT_IDS}) "
     "UNION ALL SELECT token, contact_id, slot, pos FROM search_recent WHERE slot >= 0)"
 )
 #: More recent rows than this are folded into ``search_tokens`` by the writer that adds them.
@@ -249,15 +250,22 @@ def _small_refresh(tx: Tx, ids: list[int], texts: Sequence[tuple[int, int, str |
         "unnest(?::INTEGER[]), unnest(?::INTEGER[])",
         [tok + [""] * len(ids), cid + ids, slot + [-1] * len(ids), pos + [0] * len(ids)],
     )
-    if int(tx.scalar("SELECT count(*) FROM search_recent")) > FOLD_ROWS:
+    terms = sorted(set(tok) - set(known_terms))
+    # the recent rows are counted in the same statement as the terms are looked up
+    lookup_params: list[object]
+    if len(terms) <= 1000:  # literal IN lists: look-ups in the vocabulary's key
+        lookup, lookup_params = "term IN (" + ", ".join("?" * len(terms)) + ")", list(terms)
+    else:
+        lookup, lookup_params = "term = ANY(?::VARCHAR[])", [terms]
+    recent, found = tx.one(
+        "SELECT (SELECT count(*) FROM search_recent), "
+        + (f"(SELECT list(term) FROM search_terms WHERE {lookup})" if terms else "NULL"),
+        lookup_params if terms else []) or (0, None)
+    if int(recent) > FOLD_ROWS:
         for statement in FOLD_STATEMENTS:
             tx.execute(statement)
-    terms = sorted(set(tok) - set(known_terms))
     if terms:
-        known = {r[0] for r in tx.rows(
-            "SELECT term FROM search_terms WHERE term IN (" + ", ".join("?" * len(terms)) + ")", terms)
-        } if len(terms) <= 1000 else {r[0] for r in tx.rows(
-            "SELECT term FROM search_terms WHERE term = ANY(?::VARCHAR[])", [terms])}
+        known = set(found or ())
         new = [t for t in terms if t not in known]
         if new:
             tx.execute(
