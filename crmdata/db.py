@@ -110,11 +110,19 @@ class _Host:
             return
         del self._attached[key]
         if self._con is not None and self._pid == os.getpid():
+            failed: duckdb.Error | None = None
             try:
                 if _wal_size(key) > WAL_LIMIT:
                     self._con.execute(f"CHECKPOINT {alias}").fetchall()
+            except duckdb.Error as exc:
+                failed = exc
             finally:
                 self._con.execute(f"DETACH {alias}").fetchall()
+            if failed is not None:
+                raise StoreError(
+                    f"Every change is saved in {key}.wal, but folding that log into {key} failed: {failed}",
+                    hint="free disk space if it is full; the next action tries again",
+                ) from failed
 
     def checkpoint(self, path: str) -> None:
         """Fold the file's write-ahead log into it (the file must be attached by the caller)."""
