@@ -47,7 +47,7 @@ _HIGH_WATER = (
 
 #: The write-ahead log is folded into the store file when it is larger than this at the end
 #: of an action: about four one-contact edits (some 4 KiB each), so an ATTACH replays a few
-#: milliseconds at most, while three commits in four skip the checkpoint (module docstring).
+#: milliseconds at most, while four commits in five skip the checkpoint (module docstring).
 WAL_LIMIT = 16 * 1024
 
 _LOCK_RE = re.compile(r"lock|conflicting|being used by another", re.IGNORECASE)
