@@ -7,6 +7,7 @@ region for the same address.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import phonenumbers
 
@@ -66,3 +67,10 @@ def region_of_country(country: str | None) -> str | None:
     if len(text) == 2 and text.upper() in phonenumbers.SUPPORTED_REGIONS:
         return "GB" if text == "uk" else text.upper()
     return _REGION_OF.get(text)
+
+
+def region_pairs(countries: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(countries, regions) of the given countries that name a phone region, as two columns
+    (for a table DuckDB joins to addresses)."""
+    pairs = [(c, r) for c in countries if (r := region_of_country(c))]
+    return [c for c, _ in pairs], [r for _, r in pairs]

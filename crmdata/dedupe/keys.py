@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pandas as pd
 
 from ..access import User, view_predicate
+from ..countries import region_pairs
 from ..db import Tx
 from ..model import DEFAULT_PHONE_REGION, CustomFieldType, InfoType
 from . import normalise as nz
@@ -256,10 +257,8 @@ def phone_keys(tx: Tx, table: str, default_region: str = DEFAULT_PHONE_REGION) -
             WHERE info_type = {addr} AND country IS NOT NULL AND contact_id IN ({owners}))
         GROUP BY contact_id""")
     countries = [r[0] for r in tx.rows("SELECT DISTINCT country FROM kf_addr")]
-    regions = {c: nz.region_of(c) for c in countries}
-    tx.register("_kf_regions", pd.DataFrame(
-        {"country": [c for c, r in regions.items() if r], "region": [r for r in regions.values() if r]},
-        dtype=object))
+    names, regions = region_pairs(countries)
+    tx.register("_kf_regions", pd.DataFrame({"country": names, "region": regions}, dtype=object))
     region = f"coalesce(g.region, '{default_region.upper()}')"
     tx.execute(f"""CREATE OR REPLACE TEMP TABLE kf_phone AS
         SELECT i.id, i.data, {region} AS region, {phone_sql('i.data', region)} AS k

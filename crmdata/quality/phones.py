@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..access import User
-from ..countries import region_of_country
+from ..countries import region_pairs
 from ..db import Tx
 from ..edit import validate as v
 from ..model import DEFAULT_PHONE_REGION
@@ -111,10 +111,8 @@ def start(tx: Tx, user: User, default_region: str, workers: int) -> PhoneJob:
     start the library job on their distinct (key, region) pairs (in workers when there are
     many). Rows stay in DuckDB: only the distinct pairs travel to Python and back."""
     countries = [str(r[0]) for r in tx.rows(*countries_sql(user))]
-    regions = {c: region_of_country(c) for c in countries}
-    tx.register("q_regions", pd.DataFrame(
-        {"country": [c for c, r in regions.items() if r], "region": [r for r in regions.values() if r]},
-        dtype=object))
+    names, regions = region_pairs(countries)
+    tx.register("q_regions", pd.DataFrame({"country": names, "region": regions}, dtype=object))
     try:
         sql, params = phone_candidates_sql(user, default_region)
         tx.execute(f"CREATE OR REPLACE TEMP TABLE q_phone_rows AS {sql}", params)
