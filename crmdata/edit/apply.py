@@ -57,10 +57,6 @@ class Prepared:
     now: str
 
 
-def _capture_all(tx: Tx, ids: Sequence[int]) -> dict[str, Rows]:
-    return capture_contacts(tx, ids)
-
-
 def _lookups(tx: Tx, user: User, cs: ChangeSet, info_ids: bool) -> tuple[Lookups, int]:
     """The lookups, and the next contact_info id if ``info_ids`` (else 0)."""
     company_refs = sorted({
@@ -110,7 +106,7 @@ def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
     """Load, check rights and versions, and apply the operations in memory."""
     now = canonical(datetime.now(UTC).replace(tzinfo=None).isoformat())
     existing = sorted({t for t in cs.targets() if isinstance(t, int)})
-    before = _capture_all(tx, existing)
+    before = capture_contacts(tx, existing)
     contacts = {int(r["id"]): r for r in before["contacts"].values()}
     managers = _group(before["contact_managers"], "contact_id", "user_id")
     missing = [cid for cid in existing if cid not in contacts
@@ -312,7 +308,7 @@ def commit(
         search_index.refresh_held(tx, ids, texts, known)
     else:
         contacts_changed(tx, IDS_SQL, [ids], known_ids=ids)
-        stored = _capture_all(tx, ids)
+        stored = capture_contacts(tx, ids)
     for table, (keys, col) in CONTACT_TABLES.items():
         changes += journal.diff(table, keys, was[table], stored[table], col)
     created = {k: st.id for k, st in changed.items() if isinstance(k, o.NewContact)}
