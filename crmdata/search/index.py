@@ -68,7 +68,7 @@ LIVE_TOKENS = (
 #: More recent rows than this are folded into ``search_tokens`` by the writer that adds them.
 FOLD_ROWS = 50_000
 FOLD_STATEMENTS: tuple[str, ...] = (
-    "DELETE FROM search_tokens WHERE contact_id IN (SELECT contact_id FROM search_recent WHERE slot = -1)",
+    f"DELETE FROM search_tokens WHERE contact_id IN ({RECENT_IDS})",
     "INSERT INTO search_tokens SELECT token, contact_id, slot, pos FROM search_recent "
     "WHERE slot >= 0 ORDER BY token",
     "DELETE FROM search_recent",
