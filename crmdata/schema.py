@@ -229,6 +229,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "search: recent index rows beside the main ones, so an edit does not rewrite the main index",
         (search_index.RECENT_TABLE,),
     ),
+    Migration(
+        7,
+        "search: recent index rows carry their words' length and signature (the vocabulary reads them)",
+        search_index.RECENT_TERM_COLUMNS,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

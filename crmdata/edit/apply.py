@@ -303,9 +303,7 @@ def commit(
     stored = {**was, **capture_contacts(tx, ids, written)} if written else dict(was)
     if all(row["display_name"] == display_name(row) for row in stored["contacts"].values()):
         # display names were written with the rows; the search index takes the texts held here
-        texts = _texts(stored, prep)
-        known = set(search_index.python_tokens(_texts(was, prep))[0])  # words it had are in the vocabulary
-        search_index.refresh_held(tx, ids, texts, known)
+        search_index.refresh_held(tx, ids, _texts(stored, prep))
     else:
         contacts_changed(tx, IDS_SQL, [ids], known_ids=ids)
         stored = capture_contacts(tx, ids)

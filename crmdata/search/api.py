@@ -145,13 +145,13 @@ def _resolve(tx: Tx, query: Query) -> dict[tuple[int, int], Resolved]:
         sql, params = vocab_sql(atom)
         if atom.kind == "fuzzy":
             candidates = [str(r[0]) for r in tx.rows(sql, params)]
-            out[(ti, ai)] = Resolved(terms=tuple(sorted(within_distance(atom, candidates))))
+            out[(ti, ai)] = Resolved(terms=tuple(sorted(set(within_distance(atom, candidates)))))
             continue
         terms = [str(r[0]) for r in tx.rows(f"{sql} LIMIT {MAX_INLINE_TERMS + 1}", params)]
         if len(terms) > MAX_INLINE_TERMS:
             out[(ti, ai)] = Resolved(subquery=(sql, params))
         else:
-            out[(ti, ai)] = Resolved(terms=tuple(sorted(terms)))
+            out[(ti, ai)] = Resolved(terms=tuple(sorted(set(terms))))  # a recent word may come twice
     return out
 
 

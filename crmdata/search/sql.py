@@ -3,8 +3,8 @@
 Nothing here runs SQL. A query is answered in two steps:
 
 1. atoms that cannot be narrowed by a token range (``~``, and patterns that start with a
-   wildcard) are first resolved against the vocabulary ``search_terms`` (:func:`vocab_sql`),
-   giving a short list of tokens;
+   wildcard) are first resolved against the vocabulary (:func:`crmdata.search.index.vocabulary_sql`,
+   :func:`vocab_sql`), giving a short list of tokens;
 2. :func:`page_sql` then selects the contacts: per term the contacts having its atoms as
    adjacent words of one field, terms intersected, companies' persons pulled in, then the
    access rule, the filters, the sort and the page.
@@ -22,7 +22,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from ..access import User, view_predicate
 from ..model import InfoType, ListType
 from .filters import Filters, filters_sql
-from .index import LIVE_TOKENS
+from .index import LIVE_TOKENS, vocabulary_sql
 from .normalise import signature
 from .parse import Atom, Query, Term
 
@@ -97,7 +97,8 @@ def vocab_sql(atom: Atom) -> SqlParams:
     For a pattern this is exact. For ``~`` it is a superset: terms whose length and character
     set allow the distance (two cheap integer tests); the caller then checks the
     Damerau-Levenshtein distance of those few in Python, because DuckDB would otherwise compute
-    the distance for every term before filtering.
+    the distance for every term before filtering. A term may come twice (a word of a recent
+    edit that is also in the main vocabulary).
     """
     parts: list[str] = []
     params: list[object] = []
@@ -107,9 +108,10 @@ def vocab_sql(atom: Atom) -> SqlParams:
             parts.append("(len BETWEEN ? AND ? AND bit_count(xor(sig, ?::BIGINT)) <= ?)")
             params += [len(form) - k, len(form) + k, signature(form), 2 * k]
         else:
-            parts.append("term LIKE ? ESCAPE '\\'")
+            parts.append("{term} LIKE ? ESCAPE '\\'")
             params.append(like_pattern(form))
-    return f"SELECT term FROM search_terms WHERE {' OR '.join(parts)}", params
+    cond = " OR ".join(parts)
+    return vocabulary_sql(cond.format(term="term"), cond.format(term="token")), params * 2
 
 
 def within_distance(atom: Atom, terms: Sequence[str]) -> list[str]:

@@ -13,7 +13,9 @@ from crmdata.derived import contacts_changed
 from crmdata.edit.state import CONTACT_TABLES, capture_contacts
 from crmdata.schema import MIGRATIONS
 from crmdata.search import index
-from crmdata.search.api import search
+from crmdata.search.api import _resolve, search
+from crmdata.search.normalise import signature
+from crmdata.search.parse import parse
 
 from .data import add_contacts, populate
 
@@ -175,3 +177,62 @@ def test_edits_keep_recent_rows_and_fold_them_in_past_the_mark(store: Store,
         for statement in index.refresh_statements("SELECT id FROM contacts"):
             tx.execute(statement)
         assert tx.rows(TOKENS) == folded
+
+
+def test_words_of_recent_rows_are_searched_by_spelling_until_folded_into_the_vocabulary(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    populate(store, n=30, seed=11)
+    (cid,) = add_contacts(store, [{"first": "Vocab", "last": "Person"}])
+
+    def edit(**fields: str) -> None:
+        cs = store.change()
+        cs.update(cid, **fields)
+        cs.commit(on_duplicate="save")
+
+    monkeypatch.setattr(index, "FOLD_ROWS", 0)
+    edit(notes="first")  # folds every recent row in
+    monkeypatch.setattr(index, "FOLD_ROWS", 50_000)
+    edit(title="Xylophonist")
+    with store.db.read() as tx:
+        assert tx.scalar("SELECT count(*) FROM search_terms WHERE term = 'xylophonist'") == 0
+        assert tx.scalar("SELECT count(*) FROM search_recent WHERE token = 'xylophonist'") == 1
+        assert tx.scalar("SELECT count(*) FROM search_terms WHERE term = 'person'") == 1
+        assert tx.scalar("SELECT count(*) FROM search_recent WHERE token = 'person'") == 1
+        # a word in both parts of the vocabulary resolves once
+        assert _resolve(tx, parse("*erson"))[(0, 0)].terms.count("person") == 1
+        assert _resolve(tx, parse("persen~"))[(0, 0)].terms.count("person") == 1
+    # ~ and a leading wildcard look in the vocabulary first: the recent word is there
+    assert (_found(store, "xylofonist~") == _found(store, "*lophonist") == _found(store, "?ylophonist")
+            == {cid})
+    monkeypatch.setattr(index, "FOLD_ROWS", 0)
+    edit(notes="folds the recent rows in")
+    with store.db.read() as tx:
+        assert tx.scalar("SELECT count(*) FROM search_recent") == 0
+        assert tx.rows("SELECT term, len, sig FROM search_terms WHERE term IN ('xylophonist', 'folds') "
+                       "ORDER BY term") == [("folds", 5, signature("folds")),
+                                            ("xylophonist", 11, signature("xylophonist"))]
+    assert _found(store, "xylofonist~") == _found(store, "*lophonist") == _found(store, "?olds") == {cid}
+
+
+def test_store_at_schema_6_gets_the_recent_words_length_and_signature(tmp_path: Path) -> None:
+    path = tmp_path / "v6.duckdb"
+    con = duckdb.connect(str(path))
+    for migration in MIGRATIONS:
+        if migration.version <= 6:
+            for statement in migration.statements:
+                con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '6')")
+    con.execute(
+        "INSERT INTO contacts (id, is_company, first_name, last_name, display_name, share_type, "
+        "created_by, created_at, updated_by, updated_at) VALUES "
+        "(1, FALSE, 'Wilhelmina', 'Recent', 'Wilhelmina Recent', 1, 1, now(), 1, now())")
+    con.execute("INSERT INTO search_recent VALUES ('wilhelmina', 1, 0, 0), ('recent', 1, 0, 1), "
+                "('', 1, -1, 0)")
+    con.close()
+    with Store(path) as store:
+        assert store.db.schema_version == MIGRATIONS[-1].version
+        with store.db.read() as tx:
+            assert tx.rows("SELECT token, slot, len, sig FROM search_recent ORDER BY slot, token") == [
+                ("", -1, 0, 0), ("recent", 0, 6, signature("recent")),
+                ("wilhelmina", 0, 10, signature("wilhelmina"))]
+        assert _found(store, "wilhelmine~") == _found(store, "*ilhelmina") == {1}
