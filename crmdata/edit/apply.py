@@ -9,6 +9,7 @@ after. Any refusal raises before the first write; the transaction rolls back on 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +26,18 @@ from ..model import INFO_TYPE_LABELS, InfoType, ShareType, categories
 from ..search import index as search_index
 from . import ops as o
 from .dupcheck import DuplicateCandidate, DuplicateChecker, DuplicatesFound, StagedContact
-from .state import CONTACT_TABLES, Applier, ContactState, Lookups, canonical, capture_contacts, display_name
+from .state import (
+    CONTACT_TABLES,
+    Applier,
+    ContactState,
+    Lookups,
+    canonical,
+    capture_contacts,
+    capture_parts,
+    display_name,
+    parse_captured,
+    parse_row,
+)
 
 if TYPE_CHECKING:
     from .changeset import ChangeSet
@@ -55,44 +67,72 @@ class Prepared:
     lookups: Lookups
     conflicts: list[str]
     now: str
+    recent: tuple[int, int]  # search_index.recent_counts_sql of the existing contacts
 
 
-def _lookups(tx: Tx, user: User, cs: ChangeSet, info_ids: bool) -> tuple[Lookups, int]:
-    """The lookups, and the next contact_info id if ``info_ids`` (else 0)."""
+#: The small lookup tables, as ``label, json`` parts read with the contacts' rows.
+_LOOKUP_PARTS = (
+    "SELECT 'i', to_json(x)::VARCHAR FROM list_items x",
+    "SELECT 'u', to_json(x)::VARCHAR FROM users x",
+    "SELECT 'f', to_json(x)::VARCHAR FROM custom_fields x",
+    "SELECT 't', to_json(x)::VARCHAR FROM tags x",
+    "SELECT 'n', (coalesce(max(id), 0) + 1)::VARCHAR FROM tags",
+)
+#: The next contact_info id, read only when the change set adds info rows (it reads every row group).
+_NEXT_INFO_PART = "SELECT 'c', (coalesce(max(id), 0) + 1)::VARCHAR FROM contact_info"
+
+
+@dataclass
+class _Read:
+    before: dict[str, Rows]
+    lookups: Lookups
+    next_info: int  # 0 unless asked for
+    recent: tuple[int, int]  # search_index.recent_counts_sql of the contacts
+
+
+def _read(tx: Tx, ids: Sequence[int], info_ids: bool) -> _Read:
+    """The contacts' rows, the lookups, the next contact_info id if ``info_ids``, and the
+    search index's recent row counts, in one statement (each costs its own round trip, and a
+    cold start per table)."""
+    parts, params = capture_parts(ids) if ids else ([], [])
+    parts += [*_LOOKUP_PARTS, *((_NEXT_INFO_PART,) if info_ids else ())]
+    counts_sql, counts_params = search_index.recent_counts_sql(ids)
+    parts.append(f"SELECT 'r', to_json([c.total, c.theirs])::VARCHAR FROM ({counts_sql}) c")
+    params += counts_params
+    rows = tx.rows(" UNION ALL ".join(parts), params)
+    kinds: dict[str, list[Any]] = {}
+    for label, text in rows:
+        if label in "iuftncr":
+            kinds.setdefault(label, []).append(json.loads(text))
+    items, users, fields, tags = (kinds.get(k, []) for k in "iuft")
+    lookups = Lookups(
+        list_items={int(r["id"]): (int(r["list_type"]), str(r["title"])) for r in items},
+        users={str(r["login"]).lower(): int(r["id"]) for r in users},
+        user_logins={int(r["id"]): str(r["login"]) for r in users},
+        fields={int(r["id"]): (str(r["label"]), int(r["field_type"]), int(r["scope"]), r["mask"])
+                for r in fields},
+        tags={str(r["title_key"]): (int(r["id"]), str(r["title"])) for r in tags},
+        companies={},
+        next_tag_id=int(kinds["n"][0]),
+    )
+    total, theirs = kinds["r"][0]
+    return _Read(parse_captured(rows), lookups, int(kinds.get("c", [0])[0]), (int(total), int(theirs)))
+
+
+def _companies(tx: Tx, user: User, cs: ChangeSet) -> dict[int, str]:
+    """The visible companies the change set links persons to, by id, with their names."""
     company_refs = sorted({
         int(val) for op in cs.operations if isinstance(op, (o.Update, o.Create))
         for name, val in op.fields if name == "company" and isinstance(val, int) and val
     })
+    if not company_refs:
+        return {}
     pred, pparams = view_predicate(user, "c")
-    companies = {
+    return {
         int(r[0]): str(r[1]) for r in tx.rows(
             f"SELECT c.id, c.display_name FROM contacts c WHERE c.is_company "
             f"AND c.id IN ({IDS_SQL}) AND {pred}", [company_refs, *pparams])
-    } if company_refs else {}
-    # the small lookup tables in one statement (each statement costs its own round trip), and
-    # the next info id when the change set adds info rows
-    rows = tx.rows(
-        "SELECT 'i', id, list_type, title, NULL, NULL FROM list_items "
-        "UNION ALL SELECT 'u', id, NULL, login, NULL, NULL FROM users "
-        "UNION ALL SELECT 'f', id, field_type, label, scope::VARCHAR, mask FROM custom_fields "
-        "UNION ALL SELECT 't', id, NULL, title, title_key, NULL FROM tags "
-        "UNION ALL SELECT 'n', coalesce(max(id), 0) + 1, NULL, NULL, NULL, NULL FROM tags"
-        + (" UNION ALL SELECT 'c', coalesce(max(id), 0) + 1, NULL, NULL, NULL, NULL FROM contact_info"
-           if info_ids else ""))
-    kinds: dict[str, list[tuple[Any, ...]]] = {}
-    for r in rows:
-        kinds.setdefault(r[0], []).append(r[1:])
-    items, users, fields, tags = (kinds.get(k, []) for k in "iuft")
-    next_tag, next_info = kinds["n"][0][0], kinds.get("c", [(0,)])[0][0]
-    return Lookups(
-        list_items={int(r[0]): (int(r[1]), str(r[2])) for r in items},
-        users={str(r[2]).lower(): int(r[0]) for r in users},
-        user_logins={int(r[0]): str(r[2]) for r in users},
-        fields={int(r[0]): (str(r[2]), int(r[1]), int(r[3]), r[4]) for r in fields},
-        tags={str(r[3]): (int(r[0]), str(r[2])) for r in tags},
-        companies=companies,
-        next_tag_id=int(next_tag),
-    ), int(next_info)
+    }
 
 
 def _group(rows: Rows, col: str, key_col: str) -> dict[int, dict[int, dict[str, Any]]]:
@@ -106,7 +146,9 @@ def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
     """Load, check rights and versions, and apply the operations in memory."""
     now = canonical(datetime.now(UTC).replace(tzinfo=None).isoformat())
     existing = sorted({t for t in cs.targets() if isinstance(t, int)})
-    before = capture_contacts(tx, existing)
+    adds_info = any(isinstance(op, o.AddInfo) for op in cs.operations)
+    read = _read(tx, existing, adds_info)
+    before, lookups, next_info = read.before, read.lookups, read.next_info
     contacts = {int(r["id"]): r for r in before["contacts"].values()}
     managers = _group(before["contact_managers"], "contact_id", "user_id")
     missing = [cid for cid in existing if cid not in contacts
@@ -125,8 +167,7 @@ def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
             hint="ask one of the contact's managers or an administrator",
         )
     conflicts = []
-    adds_info = any(isinstance(op, o.AddInfo) for op in cs.operations)
-    lookups, next_info = _lookups(tx, user, cs, adds_info)
+    lookups.companies = _companies(tx, user, cs)
     logins = lookups.user_logins
     for cid in existing:
         want = cs.versions.get(cid)
@@ -164,7 +205,7 @@ def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
             st.row["version"] = int(st.row["version"]) + 1
             st.row["updated_by"], st.row["updated_at"] = user.id, now
         st.row["display_name"] = display_name(st.row)
-    return Prepared(states, before, ap, lookups, conflicts, now)
+    return Prepared(states, before, ap, lookups, conflicts, now, read.recent)
 
 
 def _new_state(op: o.Create, cid: int, user: User, now: str) -> ContactState:
@@ -216,35 +257,68 @@ SMALL = 32
 
 
 def _write_few(tx: Tx, table: str, keys: Sequence[str], before: Rows, gone: list[dict[str, Any]],
-               added: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
+               added: list[dict[str, Any]], changed: list[dict[str, Any]], returning: str) -> list[str]:
     """The same writes as :func:`write_rows` for a handful of rows (one edited contact)."""
     where = " AND ".join(f"{k} = ?" for k in keys)
+    out: list[str] = []
     if gone:
         tx.execute(f"DELETE FROM {table} WHERE " + " OR ".join(f"({where})" for _ in gone),
                    [r[k] for r in gone for k in keys])
     if added:
         cols = list(added[0])
         row_marks = "(" + ", ".join("?" * len(cols)) + ")"
-        tx.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES " + ", ".join([row_marks] * len(added)),
-                   [r[c] for r in added for c in cols])
+        out += _written(tx, f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+                        + ", ".join([row_marks] * len(added)) + returning,
+                        [r[c] for r in added for c in cols], returning)
     for row in changed:
         old = before[tuple(row[k] for k in keys)]
         cols = [c for c in row if c not in keys and row[c] != old.get(c)]
-        tx.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} WHERE {where}",
-                   [*(row[c] for c in cols), *(row[k] for k in keys)])
+        sets = ", ".join(f"{c} = ?" for c in cols)
+        out += _written(tx, f"UPDATE {table} SET {sets} WHERE {where}{returning}",
+                        [*(row[c] for c in cols), *(row[k] for k in keys)], returning)
+    return out
 
 
-def write_rows(tx: Tx, table: str, keys: Sequence[str], before: Rows, after: Rows) -> None:
+def _written(tx: Tx, sql: str, params: list[Any] | None, returning: str) -> list[str]:
+    """Run a write; with a ``RETURNING`` clause, the JSON of the rows it wrote."""
+    if returning:
+        return [str(r[0]) for r in tx.rows(sql, params)]
+    tx.execute(sql, params)
+    return []
+
+
+def write_rows(tx: Tx, table: str, keys: Sequence[str], before: Rows, after: Rows, *,
+               read_back: bool = False) -> Rows:
     """Make ``table`` go from ``before`` to ``after`` (rows keyed alike), set-based: one
     DELETE, one INSERT and one UPDATE at most, whatever the number of rows (a handful of
-    rows go as plain statements)."""
+    rows go as plain statements).
+
+    With ``read_back``, returns the rows of ``after`` as the table now stores them, spelled
+    as :func:`crmdata.edit.state.capture_contacts` reads them (the writes return them, so no
+    statement reads them again); else an empty mapping.
+    """
     gone = [dict(zip(keys, k, strict=True)) for k in before if k not in after]
     added = [after[k] for k in after if k not in before]
     changed = [row for k, row in after.items() if k in before and before[k] != row]
+    returning = f" RETURNING to_json({table})::VARCHAR" if read_back else ""
     if len(gone) + len(added) + len(changed) <= SMALL:
-        _write_few(tx, table, keys, before, gone, added, changed)
-        return
+        texts = _write_few(tx, table, keys, before, gone, added, changed, returning)
+    else:
+        texts = _write_many(tx, table, keys, before, gone, added, changed, returning)
+    if not read_back:
+        return {}
+    stored = {k: row for k, row in before.items() if k in after}
+    for text in texts:
+        row = parse_row(text)
+        stored[tuple(row[k] for k in keys)] = row
+    return stored
+
+
+def _write_many(tx: Tx, table: str, keys: Sequence[str], before: Rows, gone: list[dict[str, Any]],
+                added: list[dict[str, Any]], changed: list[dict[str, Any]], returning: str) -> list[str]:
+    """The writes of :func:`write_rows` for many rows: each kind as one statement over a frame."""
     match = " AND ".join(f"{table}.{k} = w_.{k}" for k in keys)
+    out: list[str] = []
     if gone:
         tx.register("w_", _frame(gone, keys, keys))
         tx.execute(f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM w_ WHERE {match})")
@@ -252,14 +326,17 @@ def write_rows(tx: Tx, table: str, keys: Sequence[str], before: Rows, after: Row
     if added:
         cols = list(added[0])
         tx.register("w_", _frame(added, cols, keys))
-        tx.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM w_")
+        out += _written(tx, f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM w_"
+                        + returning, None, returning)
         tx.unregister("w_")
     if changed:
         cols = sorted({c for row in changed for c in row
                        if c not in keys and row[c] != before[tuple(row[k] for k in keys)].get(c)})
         tx.register("w_", _frame(changed, [*keys, *cols], keys))
-        tx.execute(f"UPDATE {table} SET {', '.join(f'{c} = w_.{c}' for c in cols)} FROM w_ WHERE {match}")
+        out += _written(tx, f"UPDATE {table} SET {', '.join(f'{c} = w_.{c}' for c in cols)} FROM w_ "
+                        f"WHERE {match}" + returning, None, returning)
         tx.unregister("w_")
+    return out
 
 
 def commit(
@@ -295,15 +372,13 @@ def commit(
     after = _after(changed)
     id_set = set(ids)
     was: dict[str, Rows] = {}
+    stored: dict[str, Rows] = {}  # the rows as DuckDB now stores and spells them
     for table, (keys, col) in CONTACT_TABLES.items():
         was[table] = {k: r for k, r in prep.before[table].items() if int(r[col]) in id_set}
-        write_rows(tx, table, keys, was[table], after[table])
-    # the stored rows, as DuckDB spells them, read back only from the tables written to
-    written = tuple(t for t in CONTACT_TABLES if was[t] != after[t])
-    stored = {**was, **capture_contacts(tx, ids, written)} if written else dict(was)
+        stored[table] = write_rows(tx, table, keys, was[table], after[table], read_back=True)
     if all(row["display_name"] == display_name(row) for row in stored["contacts"].values()):
         # display names were written with the rows; the search index takes the texts held here
-        search_index.refresh_held(tx, ids, _texts(stored, prep))
+        search_index.refresh_held(tx, ids, _texts(stored, prep), prep.recent)
     else:
         contacts_changed(tx, IDS_SQL, [ids], known_ids=ids)
         stored = capture_contacts(tx, ids)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,40 @@ def canonical(value: Any) -> Any:
     return value
 
 
+def capture_parts(ids: Sequence[int], tables: Sequence[str] = tuple(CONTACT_TABLES)) -> tuple[
+    list[str], list[object]
+]:
+    """The ``SELECT label, json`` parts (to join with ``UNION ALL``) that read every row of the
+    given contacts in the contact tables, and their parameters. Callers may add parts of their
+    own to the same statement (each statement costs its own round trip)."""
+    ids = [int(i) for i in ids]
+    few = len(ids) <= 64  # a literal list lets DuckDB filter in the scan (and use indexes)
+    match = "(" + ", ".join("?" * len(ids)) + ")" if few and ids else "(SELECT unnest(?::BIGINT[]))"
+    parts = [f"SELECT '{t}', to_json(x)::VARCHAR FROM {t} x WHERE x.{CONTACT_TABLES[t][1]} IN {match}"
+             for t in tables]
+    params: list[object] = [i for _t in tables for i in ids] if few and ids else [ids] * len(parts)
+    return parts, params
+
+
+def parse_captured(rows: Iterable[tuple[str, str]], tables: Sequence[str] = tuple(CONTACT_TABLES)) -> dict[
+    str, Rows
+]:
+    """The rows of :func:`capture_parts` as plain dicts per table, keyed by the key columns
+    (rows with other labels are left out)."""
+    out: dict[str, Rows] = {t: {} for t in tables}
+    for table, text in rows:
+        if table in out:
+            row = parse_row(text)
+            out[table][tuple(row[k] for k in CONTACT_TABLES[table][0])] = row
+    return out
+
+
+def parse_row(text: str) -> dict[str, Any]:
+    """A row DuckDB wrote as JSON (``to_json(row)``), as a plain dict: timestamps (the ``*_at``
+    columns) in one spelling, text kept exactly as stored."""
+    return {k: canonical(v) if k.endswith("_at") else v for k, v in json.loads(text).items()}
+
+
 def capture_contacts(tx: Tx, ids: Sequence[int], tables: Sequence[str] = tuple(CONTACT_TABLES)) -> dict[
     str, Rows
 ]:
@@ -53,18 +87,8 @@ def capture_contacts(tx: Tx, ids: Sequence[int], tables: Sequence[str] = tuple(C
     The same shape as :func:`crmdata.journal.capture` (keyed by the key columns), read as
     JSON so one statement serves all tables.
     """
-    ids = [int(i) for i in ids]
-    few = len(ids) <= 64  # a literal list lets DuckDB filter in the scan (and use indexes)
-    match = "(" + ", ".join("?" * len(ids)) + ")" if few and ids else "(SELECT unnest(?::BIGINT[]))"
-    parts = [f"SELECT '{t}', to_json(x)::VARCHAR FROM {t} x WHERE x.{CONTACT_TABLES[t][1]} IN {match}"
-             for t in tables]
-    params = [i for _t in tables for i in ids] if few and ids else [ids] * len(parts)
-    out: dict[str, Rows] = {t: {} for t in tables}
-    for table, text in tx.rows(" UNION ALL ".join(parts), params):
-        # timestamps (the *_at columns) in one spelling; text is kept exactly as stored
-        row = {k: canonical(v) if k.endswith('_at') else v for k, v in json.loads(text).items()}
-        out[table][tuple(row[k] for k in CONTACT_TABLES[table][0])] = row
-    return out
+    parts, params = capture_parts(ids, tables)
+    return parse_captured(tx.rows(" UNION ALL ".join(parts), params), tables)
 
 
 @dataclass

@@ -72,16 +72,18 @@ KILLED = r"""
 import sys
 from crmdata import Store, db
 marker = sys.argv[3]
-real_execute = db.Tx.execute
 
 
-def announce(self, sql, params=None):  # says which statement runs, then really runs it
-    if sql.startswith(marker):
-        print("writing", flush=True)
-    return real_execute(self, sql, params)
+def announcing(real):  # says which statement runs, then really runs it
+    def run(self, sql, params=None):
+        if sql.startswith(marker):
+            print("writing", flush=True)
+        return real(self, sql, params)
+    return run
 
 
-db.Tx.execute = announce
+db.Tx.execute = announcing(db.Tx.execute)
+db.Tx.rows = announcing(db.Tx.rows)  # writes that return what they wrote
 store = Store(sys.argv[1])
 cs = store.change()
 for i in range(int(sys.argv[2])):
