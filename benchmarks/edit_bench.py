@@ -320,7 +320,7 @@ def run(quick: bool = False) -> str:
         "batch script can share it). A commit is durable once it is in the file's write-ahead log; "
         "crmdata folds the log into the file (a checkpoint, which rewrites what the commits touched) "
         "only when it has grown past `crmdata.db.WAL_LIMIT`, so most commits skip it and about one "
-        "in five pays it (the p95 and mean rows). The raw-DuckDB rows are the floor without any "
+        "in six pays it (the p95 and mean rows). The raw-DuckDB rows are the floor without any "
         "crmdata code, with DuckDB's checkpoint at every DETACH and with crmdata's policy (the floor "
         "row). The \"of which\" rows split one commit into taking the file, the search index "
         "upkeep, the change set's own statements, and the rest. Edits write their index rows "
