@@ -28,8 +28,9 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -152,12 +153,43 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+@dataclass
+class MetaMemo:
+    """The ``meta`` values one action has read (``complete``: all of them)."""
+
+    values: dict[str, str | None] = field(default_factory=dict)
+    complete: bool = False
+
+
 class Tx:
     """A connection inside one action. The only object that runs SQL."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, owner: Database | None = None) -> None:
         self._con = con
         self._owner = owner
+        # meta values read in this action (see meta()), shared by the action's nested blocks
+        self._memo = owner.meta_memo if owner is not None else MetaMemo()
+
+    # -- the meta table: read once per action, written through set_meta ----------------------
+    META_SQL = "SELECT key, value FROM meta"
+
+    def meta(self, key: str) -> str | None:
+        """A value of the ``meta`` table (None if unset), read once per action: every write
+        goes through :meth:`set_meta` or :meth:`keep_high_water`, which keep the memo right."""
+        memo = self._memo
+        if key not in memo.values and not memo.complete:
+            memo.values[key] = self.scalar("SELECT value FROM meta WHERE key = ?", [key])
+        return memo.values.get(key)
+
+    def remember_meta(self, rows: Iterable[tuple[str, str]]) -> None:
+        """Take every row of ``meta`` (:data:`META_SQL`), read by a caller in a statement of
+        its own making (each statement costs its own round trip)."""
+        self._memo.values = {str(k): str(v) for k, v in rows}
+        self._memo.complete = True
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+        self._memo.values[key] = value
 
     def execute(self, sql: str, params: Params = None) -> int | None:
         """Run a statement to completion; returns the rows changed for INSERT/UPDATE/DELETE."""
@@ -219,6 +251,8 @@ class Tx:
             "INSERT OR REPLACE INTO meta SELECT 'contacts_high_water', "
             f"greatest(coalesce(max(id), 0), {_HIGH_WATER})::VARCHAR FROM contacts"
         )
+        self._memo.values.pop("contacts_high_water", None)
+        self._memo.complete = False
 
 
 class Database:
@@ -237,6 +271,7 @@ class Database:
         self.busy_timeout = busy_timeout
         self._con: duckdb.DuckDBPyConnection | None = None
         self._depth = 0
+        self.meta_memo = MetaMemo()  # new for each outermost read or transaction
         self.numbered_contacts = False  # whether the open transaction gave out contact ids
         self._lock = threading.RLock()
         if self.path != ":memory:":
@@ -298,6 +333,8 @@ class Database:
     def read(self) -> Iterator[Tx]:
         """A connection for reading, released afterwards unless the store is kept open."""
         with self._connection() as con:
+            if not self._depth:  # a read inside a transaction shares its memo
+                self.meta_memo = MetaMemo()
             yield Tx(con, self)
 
     @contextmanager
@@ -315,6 +352,7 @@ class Database:
                     self._depth -= 1
                 return
             con.execute("BEGIN TRANSACTION")
+            self.meta_memo = MetaMemo()
             self._depth = 1
             self.numbered_contacts = False
             try:
@@ -326,7 +364,7 @@ class Database:
             self._depth = 0
             try:
                 if self.numbered_contacts and not _schema:
-                    Tx(con).keep_high_water()
+                    Tx(con, self).keep_high_water()
                 con.execute("COMMIT")
             except duckdb.Error:
                 con.execute("ROLLBACK")
@@ -398,10 +436,7 @@ class Database:
                 continue
             for statement in migration.statements:
                 tx.execute(statement)
-            tx.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                [str(migration.version)],
-            )
+            tx.set_meta("schema_version", str(migration.version))
 
     @property
     def schema_version(self) -> int:

@@ -94,3 +94,35 @@ def test_the_log_is_folded_in_past_its_limit_and_on_request(tmp_path: Path,
     shutil.copy(path, copy)  # the file alone is complete
     with Database(copy).read() as tx:
         assert tx.scalar("SELECT count(*) FROM contacts") == 3
+
+
+def test_meta_values_are_read_once_per_action_and_kept_right_by_their_writers(tmp_path: Path) -> None:
+    db = Database(tmp_path / "crm.duckdb")
+    other = Database(tmp_path / "crm.duckdb")  # another Store on the same file, as a second notebook
+    with db.transaction() as tx:
+        assert tx.meta("note") is None
+        tx.set_meta("note", "one")
+        assert tx.meta("note") == "one"
+        with db.transaction() as inner:  # a nested block shares the action's values
+            assert inner.meta("note") == "one"
+            inner.set_meta("note", "two")
+        assert tx.meta("note") == "two"
+    with other.transaction() as tx:  # the next action reads again, whoever wrote last
+        assert tx.meta("note") == "two"
+        tx.set_meta("note", "three")
+    with db.read() as tx:
+        assert tx.meta("note") == "three"
+    with db.transaction() as tx:
+        tx.remember_meta(tx.rows(tx.META_SQL))  # all of them, read in a statement of the caller's
+        assert tx.meta("note") == "three" and tx.meta("unset") is None
+        assert tx.meta("contacts_high_water") is None
+        tx.execute(INSERT, [5])
+        tx.keep_high_water()  # writes its own value: the action reads it again
+        assert tx.meta("contacts_high_water") == "5"
+    with pytest.raises(RuntimeError), db.transaction() as tx:
+        tx.set_meta("note", "rolled back")
+        raise RuntimeError("the writer fails")
+    with db.read() as tx:
+        assert tx.meta("note") == "three"
+    db.close()
+    other.close()

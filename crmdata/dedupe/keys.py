@@ -302,7 +302,7 @@ def fill_stored_keys(tx: Tx, default_region: str = DEFAULT_PHONE_REGION) -> dict
         tx.execute("UPDATE contact_info SET e164 = k.e164 FROM kf_keys k WHERE contact_info.id = k.id")
         tx.execute("DROP TABLE kf_keys")
     tx.execute("DROP TABLE kf_rows")
-    tx.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [KEYS_THROUGH, str(newest)])
+    tx.set_meta(KEYS_THROUGH, str(newest))
     return {"emails": int(emails), "phones": phones}
 
 

@@ -80,6 +80,8 @@ _LOOKUP_PARTS = (
 )
 #: The next contact_info id, read only when the change set adds info rows (it reads every row group).
 _NEXT_INFO_PART = "SELECT 'c', (coalesce(max(id), 0) + 1)::VARCHAR FROM contact_info"
+#: Labels of the read's rows that are not contact tables: lookups, next ids, recent counts, meta.
+_READ_LABELS = frozenset("iuftncrm")
 
 
 @dataclass
@@ -99,11 +101,13 @@ def _read(tx: Tx, ids: Sequence[int], info_ids: bool) -> _Read:
     counts_sql, counts_params = search_index.recent_counts_sql(ids)
     parts.append(f"SELECT 'r', to_json([c.total, c.theirs])::VARCHAR FROM ({counts_sql}) c")
     params += counts_params
+    parts.append(f"SELECT 'm', to_json([m.key, m.value])::VARCHAR FROM ({Tx.META_SQL}) m")  # for the checker
     rows = tx.rows(" UNION ALL ".join(parts), params)
     kinds: dict[str, list[Any]] = {}
     for label, text in rows:
-        if label in "iuftncr":
+        if label in _READ_LABELS:
             kinds.setdefault(label, []).append(json.loads(text))
+    tx.remember_meta((str(k), str(v)) for k, v in kinds.get("m", []))
     items, users, fields, tags = (kinds.get(k, []) for k in "iuft")
     lookups = Lookups(
         list_items={int(r["id"]): (int(r["list_type"]), str(r["title"])) for r in items},

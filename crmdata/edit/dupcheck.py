@@ -138,7 +138,7 @@ KEYS_THROUGH = "match_keys_through_info_id"
 
 def keys_through(tx: Tx) -> int:
     """The info id up to which every row has its matching keys (0: none are known to)."""
-    return int(tx.scalar("SELECT value FROM meta WHERE key = ?", [KEYS_THROUGH]) or 0)
+    return int(tx.meta(KEYS_THROUGH) or 0)
 
 
 def _key_hits(tx: Tx, emails: list[str], phones: list[str]) -> list[tuple[int, int, str]]:
