@@ -28,6 +28,7 @@ from . import ops as o
 from .dupcheck import DuplicateCandidate, DuplicateChecker, DuplicatesFound, StagedContact
 from .state import (
     CONTACT_TABLES,
+    LOOKUP_PARTS,
     Applier,
     ContactState,
     Lookups,
@@ -35,6 +36,7 @@ from .state import (
     capture_contacts,
     capture_parts,
     display_name,
+    lookup_loader,
     parse_captured,
     parse_row,
 )
@@ -70,14 +72,6 @@ class Prepared:
     recent: tuple[int, int]  # search_index.recent_counts_sql of the existing contacts
 
 
-#: The small lookup tables, as ``label, json`` parts read with the contacts' rows.
-_LOOKUP_PARTS = (
-    "SELECT 'i', to_json(x)::VARCHAR FROM list_items x",
-    "SELECT 'u', to_json(x)::VARCHAR FROM users x",
-    "SELECT 'f', to_json(x)::VARCHAR FROM custom_fields x",
-    "SELECT 't', to_json(x)::VARCHAR FROM tags x",
-    "SELECT 'n', (coalesce(max(id), 0) + 1)::VARCHAR FROM tags",
-)
 #: The next contact_info id, read only when the change set adds info rows (it reads every row group).
 _NEXT_INFO_PART = "SELECT 'c', (coalesce(max(id), 0) + 1)::VARCHAR FROM contact_info"
 #: Labels of the read's rows that are not contact tables: lookups, next ids, recent counts, meta.
@@ -92,12 +86,28 @@ class _Read:
     recent: tuple[int, int]  # search_index.recent_counts_sql of the contacts
 
 
-def _read(tx: Tx, ids: Sequence[int], info_ids: bool) -> _Read:
-    """The contacts' rows, the lookups, the next contact_info id if ``info_ids``, and the
-    search index's recent row counts, in one statement (each costs its own round trip, and a
-    cold start per table)."""
+def _wanted_lookups(cs: ChangeSet) -> str:
+    """The labels of :data:`LOOKUP_PARTS` to read with the contacts: custom fields and tags
+    always (the search texts name them), the others when an operation may use them (a part
+    left out is read if it is used after all)."""
+    wanted = "ft"
+    for op in cs.operations:
+        if isinstance(op, (o.Update, o.Create)) and any(
+                name in ("temperature", "contact_type") for name, _v in op.fields):
+            wanted += "i"
+        elif isinstance(op, o.SetAccess):
+            wanted += "u"
+        elif isinstance(op, o.AddTags):
+            wanted += "n"
+    return "".join(dict.fromkeys(wanted))
+
+
+def _read(tx: Tx, ids: Sequence[int], info_ids: bool, wanted: str) -> _Read:
+    """The contacts' rows, the ``wanted`` lookup parts, the next contact_info id if ``info_ids``,
+    the search index's recent row counts and the meta values, in one statement (each costs
+    its own round trip, and a cold start per table)."""
     parts, params = capture_parts(ids) if ids else ([], [])
-    parts += [*_LOOKUP_PARTS, *((_NEXT_INFO_PART,) if info_ids else ())]
+    parts += [*(LOOKUP_PARTS[k] for k in wanted), *((_NEXT_INFO_PART,) if info_ids else ())]
     counts_sql, counts_params = search_index.recent_counts_sql(ids)
     parts.append(f"SELECT 'r', to_json([c.total, c.theirs])::VARCHAR FROM ({counts_sql}) c")
     params += counts_params
@@ -108,17 +118,7 @@ def _read(tx: Tx, ids: Sequence[int], info_ids: bool) -> _Read:
         if label in _READ_LABELS:
             kinds.setdefault(label, []).append(json.loads(text))
     tx.remember_meta((str(k), str(v)) for k, v in kinds.get("m", []))
-    items, users, fields, tags = (kinds.get(k, []) for k in "iuft")
-    lookups = Lookups(
-        list_items={int(r["id"]): (int(r["list_type"]), str(r["title"])) for r in items},
-        users={str(r["login"]).lower(): int(r["id"]) for r in users},
-        user_logins={int(r["id"]): str(r["login"]) for r in users},
-        fields={int(r["id"]): (str(r["label"]), int(r["field_type"]), int(r["scope"]), r["mask"])
-                for r in fields},
-        tags={str(r["title_key"]): (int(r["id"]), str(r["title"])) for r in tags},
-        companies={},
-        next_tag_id=int(kinds["n"][0]),
-    )
+    lookups = Lookups({k: kinds.get(k, []) for k in wanted}, lookup_loader(tx))
     total, theirs = kinds["r"][0]
     return _Read(parse_captured(rows), lookups, int(kinds.get("c", [0])[0]), (int(total), int(theirs)))
 
@@ -151,7 +151,7 @@ def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
     now = canonical(datetime.now(UTC).replace(tzinfo=None).isoformat())
     existing = sorted({t for t in cs.targets() if isinstance(t, int)})
     adds_info = any(isinstance(op, o.AddInfo) for op in cs.operations)
-    read = _read(tx, existing, adds_info)
+    read = _read(tx, existing, adds_info, _wanted_lookups(cs))
     before, lookups, next_info = read.before, read.lookups, read.next_info
     contacts = {int(r["id"]): r for r in before["contacts"].values()}
     managers = _group(before["contact_managers"], "contact_id", "user_id")
@@ -172,12 +172,11 @@ def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
         )
     conflicts = []
     lookups.companies = _companies(tx, user, cs)
-    logins = lookups.user_logins
     for cid in existing:
         want = cs.versions.get(cid)
         have = int(contacts[cid]["version"])
         if want is not None and want != have:
-            who = logins.get(int(contacts[cid]["updated_by"]), "someone")
+            who = lookups.user_logins.get(int(contacts[cid]["updated_by"]), "someone")
             conflicts.append(
                 f"contact {cid} ({contacts[cid]['display_name']}) was changed by {who} at "
                 f"{str(contacts[cid]['updated_at'])[:19].replace('T', ' ')} after you read it "

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..db import Tx
@@ -91,17 +92,56 @@ def capture_contacts(tx: Tx, ids: Sequence[int], tables: Sequence[str] = tuple(C
     return parse_captured(tx.rows(" UNION ALL ".join(parts), params), tables)
 
 
-@dataclass
 class Lookups:
-    """Names the operations may use, resolved once per change set inside its read."""
+    """Names the operations may use, resolved inside the change set's read.
 
-    list_items: dict[int, tuple[int, str]]  # id -> (list type, title)
-    users: dict[str, int]  # lower login -> id
-    user_logins: dict[int, str]
-    fields: dict[int, tuple[str, int, int, str | None]]  # id -> (label, type, scope, mask)
-    tags: dict[str, tuple[int, str]]  # title key -> (id, title)
-    companies: dict[int, str]  # visible companies referenced by the change set -> name
-    next_tag_id: int
+    ``parts`` are the small tables' rows the read brought, by label (:data:`LOOKUP_PARTS`);
+    a part it left out (a change set rarely needs temperature levels, users or a new tag id)
+    is read with ``load`` on first use, so what the read brings only decides the speed.
+    """
+
+    def __init__(self, parts: dict[str, list[Any]], load: Callable[[str], list[Any]],
+                 companies: dict[int, str] | None = None) -> None:
+        self._parts = parts
+        self._load = load
+        self.companies: dict[int, str] = companies or {}  # visible companies the change set names
+        self._next_tag_id: int | None = None
+
+    def _part(self, label: str) -> list[Any]:
+        if label not in self._parts:
+            self._parts[label] = self._load(label)
+        return self._parts[label]
+
+    @cached_property
+    def list_items(self) -> dict[int, tuple[int, str]]:  # id -> (list type, title)
+        return {int(r["id"]): (int(r["list_type"]), str(r["title"])) for r in self._part("i")}
+
+    @cached_property
+    def users(self) -> dict[str, int]:  # lower login -> id
+        return {str(r["login"]).lower(): int(r["id"]) for r in self._part("u")}
+
+    @cached_property
+    def user_logins(self) -> dict[int, str]:
+        return {int(r["id"]): str(r["login"]) for r in self._part("u")}
+
+    @cached_property
+    def fields(self) -> dict[int, tuple[str, int, int, str | None]]:  # id -> (label, type, scope, mask)
+        return {int(r["id"]): (str(r["label"]), int(r["field_type"]), int(r["scope"]), r["mask"])
+                for r in self._part("f")}
+
+    @cached_property
+    def tags(self) -> dict[str, tuple[int, str]]:  # title key -> (id, title)
+        return {str(r["title_key"]): (int(r["id"]), str(r["title"])) for r in self._part("t")}
+
+    @property
+    def next_tag_id(self) -> int:
+        if self._next_tag_id is None:
+            self._next_tag_id = int(self._part("n")[0])
+        return self._next_tag_id
+
+    @next_tag_id.setter
+    def next_tag_id(self, value: int) -> None:
+        self._next_tag_id = value
 
     def list_item(self, list_type: ListType, ref: object) -> tuple[int | None, str | None]:
         """(id, problem) of a temperature level or contact type given by title or id."""
@@ -124,6 +164,21 @@ class Lookups:
             ):
                 return fid, None
         return None, f"there is no custom field '{ref}'"
+
+
+#: The small lookup tables, each as a ``label, json`` part of a read (``n``: the next tag id).
+LOOKUP_PARTS: dict[str, str] = {
+    "i": "SELECT 'i', to_json(x)::VARCHAR FROM list_items x",
+    "u": "SELECT 'u', to_json(x)::VARCHAR FROM users x",
+    "f": "SELECT 'f', to_json(x)::VARCHAR FROM custom_fields x",
+    "t": "SELECT 't', to_json(x)::VARCHAR FROM tags x",
+    "n": "SELECT 'n', (coalesce(max(id), 0) + 1)::VARCHAR FROM tags",
+}
+
+
+def lookup_loader(tx: Tx) -> Callable[[str], list[Any]]:
+    """Reads one part of :data:`LOOKUP_PARTS` on its own, for :class:`Lookups`."""
+    return lambda label: [json.loads(text) for _label, text in tx.rows(LOOKUP_PARTS[label])]
 
 
 @dataclass

@@ -80,8 +80,8 @@ FOLD_STATEMENTS: tuple[str, ...] = (
     f"DELETE FROM search_tokens WHERE contact_id IN ({RECENT_IDS})",
     "INSERT INTO search_tokens SELECT token, contact_id, slot, pos FROM search_recent "
     "WHERE slot >= 0 ORDER BY token",
-    "INSERT INTO search_terms SELECT DISTINCT token, len, sig FROM search_recent WHERE slot >= 0 "
-    "ON CONFLICT DO NOTHING",
+    "INSERT INTO search_terms SELECT token, min(len), min(sig) FROM search_recent WHERE slot >= 0 "
+    "GROUP BY token ON CONFLICT DO NOTHING",
     "DELETE FROM search_recent",
 )
 
