@@ -292,9 +292,13 @@ class Database:
         delay = 0.01
         while True:
             try:
-                con = (duckdb.connect(self.path) if self.path == ":memory:"
-                       else _HOST.take(self.path))
-                # no progress bar of DuckDB's own on standard output (cron jobs, pipes)
+                if self.path != ":memory:":
+                    # a cursor of the host starts with DuckDB's progress bar off (tested), so an
+                    # action spends no statement on it
+                    return _HOST.take(self.path)
+                con = duckdb.connect(self.path)
+                # no progress bar of DuckDB's own on standard output (Jupyter turns it on for
+                # a connection of its own)
                 con.execute("SET enable_progress_bar = false").fetchall()
                 return con
             except duckdb.IOException as exc:

@@ -126,3 +126,16 @@ def test_meta_values_are_read_once_per_action_and_kept_right_by_their_writers(tm
         assert tx.meta("note") == "three"
     db.close()
     other.close()
+
+
+def test_actions_show_no_progress_bar_of_duckdb(tmp_path: Path) -> None:
+    """Cron jobs and pipes get no progress bar on standard output (Jupyter turns it on for a
+    connection it makes; an action's cursor starts with it off, and a store in memory sets it)."""
+    db_module._HOST._host().execute("SET enable_progress_bar = true")  # as Jupyter leaves it
+    try:
+        for db in (Database(tmp_path / "crm.duckdb"), Database(":memory:")):
+            with db.read() as tx:
+                assert tx.scalar("SELECT current_setting('enable_progress_bar')") is False
+            db.close()
+    finally:
+        db_module._HOST._host().execute("RESET enable_progress_bar")
