@@ -102,11 +102,11 @@ def _wanted_lookups(cs: ChangeSet) -> str:
     return "".join(dict.fromkeys(wanted))
 
 
-def _read(tx: Tx, ids: Sequence[int], info_ids: bool, wanted: str) -> _Read:
-    """The contacts' rows, the ``wanted`` lookup parts, the next contact_info id if ``info_ids``,
-    the search index's recent row counts and the meta values, in one statement (each costs
-    its own round trip, and a cold start per table)."""
-    parts, params = capture_parts(ids) if ids else ([], [])
+def _read(tx: Tx, ids: Sequence[int], info_ids: bool, wanted: str, tables: Sequence[str]) -> _Read:
+    """The contacts' rows in ``tables``, the ``wanted`` lookup parts, the next contact_info id
+    if ``info_ids``, the search index's recent row counts and the meta values, in one
+    statement (each costs its own round trip, and a cold start per table)."""
+    parts, params = capture_parts(ids, tables) if ids else ([], [])
     parts += [*(LOOKUP_PARTS[k] for k in wanted), *((_NEXT_INFO_PART,) if info_ids else ())]
     counts_sql, counts_params = search_index.recent_counts_sql(ids)
     parts.append(f"SELECT 'r', to_json([c.total, c.theirs])::VARCHAR FROM ({counts_sql}) c")
@@ -120,7 +120,8 @@ def _read(tx: Tx, ids: Sequence[int], info_ids: bool, wanted: str) -> _Read:
     tx.remember_meta((str(k), str(v)) for k, v in kinds.get("m", []))
     lookups = Lookups({k: kinds.get(k, []) for k in wanted}, lookup_loader(tx))
     total, theirs = kinds["r"][0]
-    return _Read(parse_captured(rows), lookups, int(kinds.get("c", [0])[0]), (int(total), int(theirs)))
+    before = parse_captured(rows)  # every contact table; those not read are empty
+    return _Read(before, lookups, int(kinds.get("c", [0])[0]), (int(total), int(theirs)))
 
 
 def _companies(tx: Tx, user: User, cs: ChangeSet) -> dict[int, str]:
@@ -146,12 +147,18 @@ def _group(rows: Rows, col: str, key_col: str) -> dict[int, dict[int, dict[str, 
     return out
 
 
-def prepare(tx: Tx, user: User, cs: ChangeSet) -> Prepared:
-    """Load, check rights and versions, and apply the operations in memory."""
+def prepare(tx: Tx, user: User, cs: ChangeSet, *, for_preview: bool = False) -> Prepared:
+    """Load, check rights and versions, and apply the operations in memory.
+
+    The contacts' managers are read unless nothing needs them: an administrator's rights do
+    not depend on them, and only access operations and a preview's view use them."""
     now = canonical(datetime.now(UTC).replace(tzinfo=None).isoformat())
     existing = sorted({t for t in cs.targets() if isinstance(t, int)})
     adds_info = any(isinstance(op, o.AddInfo) for op in cs.operations)
-    read = _read(tx, existing, adds_info, _wanted_lookups(cs))
+    managers_needed = (for_preview or not user.is_admin
+                       or any(isinstance(op, o.SetAccess) for op in cs.operations))
+    tables = [t for t in CONTACT_TABLES if managers_needed or t != "contact_managers"]
+    read = _read(tx, existing, adds_info, _wanted_lookups(cs), tables)
     before, lookups, next_info = read.before, read.lookups, read.next_info
     contacts = {int(r["id"]): r for r in before["contacts"].values()}
     managers = _group(before["contact_managers"], "contact_id", "user_id")
@@ -415,7 +422,7 @@ def _texts(rows: dict[str, Rows], prep: Prepared) -> list[tuple[int, int, str | 
 
 def preview(tx: Tx, user: User, cs: ChangeSet, checker: DuplicateChecker | None) -> o.Preview:
     """Field-by-field changes, problems, conflicts and duplicates; writes nothing."""
-    prep = prepare(tx, user, cs)
+    prep = prepare(tx, user, cs, for_preview=True)
     out = o.Preview(problems=list(prep.applier.problems), conflicts=list(prep.conflicts))
     if checker is not None:
         out.duplicates = checker.check(tx, user, staged(prep))

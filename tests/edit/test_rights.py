@@ -96,3 +96,25 @@ def test_only_access_given_to_new_managers(users: Store) -> None:
     cs.set_access(cid, ShareType.NONE, ["mia", "olaf"])
     cs.commit()
     assert users.as_user("olaf").contact(cid).managers == ["mia", "olaf"]
+
+
+def test_an_administrators_edit_leaves_a_restricted_contacts_managers_alone(users: Store) -> None:
+    """An administrator's commit does not read the managers (its rights do not depend on them)
+    unless it changes access: they stay, the journal has no manager rows, and undo keeps them."""
+    cid = person(users, share_type=int(ShareType.NONE), managers=["mia"])
+    root = users.as_user("root")
+    cs = root.change()
+    cs.update(cid, title="Changed by root")
+    result = cs.commit()
+    assert root.contact(cid).managers == ["mia"] and root.contact(cid).fields["title"] == "Changed by root"
+    with users.db.read() as tx:
+        tables = {r[0] for r in tx.rows("SELECT table_name FROM journal_rows WHERE journal_id = ?",
+                                        [result.change_set_id])}
+    assert tables == {"contacts"}
+    root.undo(result.change_set_id)
+    assert root.contact(cid).managers == ["mia"] and root.contact(cid).fields["title"] is None
+    preview = root.change()
+    preview.set_access(cid, managers=["olaf"])
+    assert [(c.field, c.before, c.after) for c in preview.preview().changes] == [("managers", "mia", "olaf")]
+    preview.commit()
+    assert root.contact(cid).managers == ["olaf"]
