@@ -20,7 +20,6 @@ import pandas as pd
 from .. import journal
 from ..access import User, can_edit, can_view, view_predicate
 from ..db import Tx
-from ..derived import contacts_changed
 from ..errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from ..model import INFO_TYPE_LABELS, InfoType, ShareType, categories
 from ..search import index as search_index
@@ -33,7 +32,6 @@ from .state import (
     ContactState,
     Lookups,
     canonical,
-    capture_contacts,
     capture_parts,
     display_name,
     lookup_loader,
@@ -386,12 +384,9 @@ def commit(
     for table, (keys, col) in CONTACT_TABLES.items():
         was[table] = {k: r for k, r in prep.before[table].items() if int(r[col]) in id_set}
         stored[table] = write_rows(tx, table, keys, was[table], after[table], read_back=True)
-    if all(row["display_name"] == display_name(row) for row in stored["contacts"].values()):
-        # display names were written with the rows; the search index takes the texts held here
-        search_index.refresh_held(tx, ids, _texts(stored, prep), prep.recent)
-    else:
-        contacts_changed(tx, IDS_SQL, [ids], known_ids=ids)
-        stored = capture_contacts(tx, ids)
+    # the display names were set with the rows (prepare), so nothing derived is left to
+    # refresh but the search index, which takes the texts held here
+    search_index.refresh_held(tx, ids, _texts(stored, prep), prep.recent)
     for table, (keys, col) in CONTACT_TABLES.items():
         changes += journal.diff(table, keys, was[table], stored[table], col)
     created = {k: st.id for k, st in changed.items() if isinstance(k, o.NewContact)}
