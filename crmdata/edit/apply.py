@@ -72,8 +72,6 @@ class Prepared:
 
 #: The next contact_info id, read only when the change set adds info rows (it reads every row group).
 _NEXT_INFO_PART = "SELECT 'c', (coalesce(max(id), 0) + 1)::VARCHAR FROM contact_info"
-#: Labels of the read's rows that are not contact tables: lookups, next ids, recent counts, meta.
-_READ_LABELS = frozenset("iuftncrm")
 
 
 @dataclass
@@ -113,7 +111,7 @@ def _read(tx: Tx, ids: Sequence[int], info_ids: bool, wanted: str, tables: Seque
     rows = tx.rows(" UNION ALL ".join(parts), params)
     kinds: dict[str, list[Any]] = {}
     for label, text in rows:
-        if label in _READ_LABELS:
+        if label not in CONTACT_TABLES:  # lookups, next ids, recent counts, meta
             kinds.setdefault(label, []).append(json.loads(text))
     tx.remember_meta((str(k), str(v)) for k, v in kinds.get("m", []))
     lookups = Lookups({k: kinds.get(k, []) for k in wanted}, lookup_loader(tx))
