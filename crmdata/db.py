@@ -37,8 +37,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .errors import Busy, StoreError
-from .schema import MIGRATIONS, SCHEMA_VERSION
+from .errors import Busy, KeyTaken, StoreError
+from .schema import INFO_IDS, MIGRATIONS, SCHEMA_VERSION
 
 Params = Sequence[Any] | dict[str, Any] | None
 
@@ -46,6 +46,22 @@ Params = Sequence[Any] | dict[str, Any] | None
 _HIGH_WATER = (
     "coalesce((SELECT value::BIGINT FROM meta WHERE key = 'contacts_high_water'), 0)"
 )
+
+#: The last contact_info id handed out by the store's sequence (:data:`crmdata.schema.INFO_IDS`).
+_INFO_LAST = (
+    "(SELECT coalesce(last_value, start_value - 1) FROM duckdb_sequences() "
+    f"WHERE database_name = current_database() AND sequence_name = '{INFO_IDS}')"
+)
+
+
+def info_ids_sql(count: int, *, take: bool) -> str:
+    """``SELECT id`` of ``count`` ids for new contact_info rows: taken from the sequence
+    (``take``, in a write transaction), or the ones it would hand out next (a preview, which
+    writes nothing). Callers may make it part of a statement of their own."""
+    if take:
+        return f"SELECT nextval('{INFO_IDS}') AS id FROM range({int(count)})"
+    return f"SELECT {_INFO_LAST} + 1 + range AS id FROM range({int(count)})"
+
 
 #: The write-ahead log is folded into the store file when it is larger than this at the end
 #: of an action: about five one-contact edits (some 6 KiB each), so an ATTACH replays a few
@@ -149,6 +165,12 @@ def wal_size(path: str | Path) -> int:
 _HOST = _Host()
 
 
+def _raise_if_taken(exc: duckdb.ConstraintException) -> None:
+    """A key the store already has, as crmdata's error (other refusals stay DuckDB's)."""
+    if "Duplicate key" in str(exc):
+        raise KeyTaken(f"The store already has a row with that key, so nothing was written ({exc}).") from exc
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -193,23 +215,31 @@ class Tx:
 
     def execute(self, sql: str, params: Params = None) -> int | None:
         """Run a statement to completion; returns the rows changed for INSERT/UPDATE/DELETE."""
-        rows = self._con.execute(sql, params).fetchall()
+        rows = self.rows(sql, params)
         if len(rows) == 1 and len(rows[0]) == 1 and isinstance(rows[0][0], int):
             return int(rows[0][0])
         return None
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self._con.executemany(sql, rows).fetchall()
+            try:
+                self._con.executemany(sql, rows).fetchall()
+            except duckdb.ConstraintException as exc:
+                _raise_if_taken(exc)
+                raise
 
     def df(self, sql: str, params: Params = None) -> pd.DataFrame:
         return self._con.execute(sql, params).df()
 
     def rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
-        return self._con.execute(sql, params).fetchall()
+        try:
+            return self._con.execute(sql, params).fetchall()
+        except duckdb.ConstraintException as exc:
+            _raise_if_taken(exc)
+            raise
 
     def one(self, sql: str, params: Params = None) -> tuple[Any, ...] | None:
-        rows = self._con.execute(sql, params).fetchall()
+        rows = self.rows(sql, params)
         return rows[0] if rows else None
 
     def scalar(self, sql: str, params: Params = None) -> Any:
@@ -242,7 +272,19 @@ class Tx:
                 self._owner.numbered_contacts = True
             return int(self.scalar(f"SELECT greatest(coalesce(max(id), 0), {_HIGH_WATER}) + 1 "
                                    "FROM contacts"))
+        if table == "contact_info":  # past the sequence too, which is moved past the new rows
+            if self._owner is not None:
+                self._owner.numbered_info = True
+            return int(self.scalar(f"SELECT greatest(coalesce(max(id), 0), {_INFO_LAST}) + 1 "
+                                   "FROM contact_info"))
         return int(self.scalar(f"SELECT coalesce(max(id), 0) + 1 FROM {table}"))
+
+    def keep_info_ids(self) -> None:
+        """Move the contact_info id sequence past every stored row (called before committing a
+        transaction that numbered rows with :meth:`next_id`, and after rows were numbered
+        outside crmdata)."""
+        self.execute(f"SELECT setval('{INFO_IDS}', (SELECT greatest(coalesce(max(id), 0), "
+                     f"{_INFO_LAST}) FROM contact_info))")
 
     def keep_high_water(self) -> None:
         """Remember the largest contact id so far (called before committing a transaction
@@ -273,6 +315,7 @@ class Database:
         self._depth = 0
         self.meta_memo = MetaMemo()  # new for each outermost read or transaction
         self.numbered_contacts = False  # whether the open transaction gave out contact ids
+        self.numbered_info = False  # ... or contact_info ids past the sequence
         self._lock = threading.RLock()
         if self.path != ":memory:":
             p = Path(self.path)
@@ -359,6 +402,7 @@ class Database:
             self.meta_memo = MetaMemo()
             self._depth = 1
             self.numbered_contacts = False
+            self.numbered_info = False
             try:
                 yield Tx(con, self)
             except BaseException:
@@ -369,6 +413,8 @@ class Database:
             try:
                 if self.numbered_contacts and not _schema:
                     Tx(con, self).keep_high_water()
+                if self.numbered_info and not _schema:
+                    Tx(con, self).keep_info_ids()
                 con.execute("COMMIT")
             except duckdb.Error:
                 con.execute("ROLLBACK")

@@ -36,6 +36,10 @@ class StoreError(CrmDataError):
     """The store file cannot be opened or is not a crmdata store."""
 
 
+class KeyTaken(StoreError):
+    """A write would have stored a second row with a key the store already has."""
+
+
 class Busy(CrmDataError):
     """Another process held the store for longer than the bounded wait."""
 

@@ -19,8 +19,8 @@ import pandas as pd
 
 from .. import journal
 from ..access import User, can_edit, can_view, view_predicate
-from ..db import Tx
-from ..errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from ..db import Tx, info_ids_sql
+from ..errors import AccessDenied, Conflict, KeyTaken, NotFound, ValidationFailed
 from ..model import INFO_TYPE_LABELS, InfoType, ShareType, categories
 from ..search import index as search_index
 from . import ops as o
@@ -70,15 +70,11 @@ class Prepared:
     recent: tuple[int, int]  # search_index.recent_counts_sql of the existing contacts
 
 
-#: The next contact_info id, read only when the change set adds info rows (it reads every row group).
-_NEXT_INFO_PART = "SELECT 'c', (coalesce(max(id), 0) + 1)::VARCHAR FROM contact_info"
-
-
 @dataclass
 class _Read:
     before: dict[str, Rows]
     lookups: Lookups
-    next_info: int  # 0 unless asked for
+    info_ids: list[int]  # for the new info rows
     recent: tuple[int, int]  # search_index.recent_counts_sql of the contacts
 
 
@@ -98,12 +94,16 @@ def _wanted_lookups(cs: ChangeSet) -> str:
     return "".join(dict.fromkeys(wanted))
 
 
-def _read(tx: Tx, ids: Sequence[int], info_ids: bool, wanted: str, tables: Sequence[str]) -> _Read:
-    """The contacts' rows in ``tables``, the ``wanted`` lookup parts, the next contact_info id
-    if ``info_ids``, the search index's recent row counts and the meta values, in one
-    statement (each costs its own round trip, and a cold start per table)."""
+def _read(tx: Tx, ids: Sequence[int], new_info: int, take: bool, wanted: str,
+          tables: Sequence[str]) -> _Read:
+    """The contacts' rows in ``tables``, the ``wanted`` lookup parts, ids for ``new_info``
+    info rows (taken from the sequence if ``take``), the search index's recent row counts and
+    the meta values, in one statement (each costs its own round trip, and a cold start per
+    table)."""
     parts, params = capture_parts(ids, tables) if ids else ([], [])
-    parts += [*(LOOKUP_PARTS[k] for k in wanted), *((_NEXT_INFO_PART,) if info_ids else ())]
+    parts += [LOOKUP_PARTS[k] for k in wanted]
+    if new_info:
+        parts.append(f"SELECT 'c', n.id::VARCHAR FROM ({info_ids_sql(new_info, take=take)}) n")
     counts_sql, counts_params = search_index.recent_counts_sql(ids)
     parts.append(f"SELECT 'r', to_json([c.total, c.theirs])::VARCHAR FROM ({counts_sql}) c")
     params += counts_params
@@ -117,7 +117,22 @@ def _read(tx: Tx, ids: Sequence[int], info_ids: bool, wanted: str, tables: Seque
     lookups = Lookups({k: kinds.get(k, []) for k in wanted}, lookup_loader(tx))
     total, theirs = kinds["r"][0]
     before = parse_captured(rows)  # every contact table; those not read are empty
-    return _Read(before, lookups, int(kinds.get("c", [0])[0]), (int(total), int(theirs)))
+    return _Read(before, lookups, sorted(int(i) for i in kinds.get("c", [])), (int(total), int(theirs)))
+
+
+def _unused(ids: list[int], info: Rows, for_preview: bool) -> list[int]:
+    """The ids for new info rows, refused if one of the read contacts' rows has one: the
+    sequence is then behind rows numbered outside crmdata, and the new row would replace
+    that row. A preview numbers past them; a commit raises, writing nothing (the change set
+    moves the sequence and tries again). Rows of other contacts are caught by the key."""
+    have = {int(k[0]) for k in info}
+    if not have.intersection(ids):
+        return ids
+    if for_preview:
+        start = max(have) + 1
+        return list(range(start, start + len(ids)))
+    raise KeyTaken(f"The store already has info rows with the ids {sorted(have.intersection(ids))}; "
+                   "nothing was written.")
 
 
 def _companies(tx: Tx, user: User, cs: ChangeSet) -> dict[int, str]:
@@ -150,12 +165,13 @@ def prepare(tx: Tx, user: User, cs: ChangeSet, *, for_preview: bool = False) -> 
     not depend on them, and only access operations and a preview's view use them."""
     now = canonical(datetime.now(UTC).replace(tzinfo=None).isoformat())
     existing = sorted({t for t in cs.targets() if isinstance(t, int)})
-    adds_info = any(isinstance(op, o.AddInfo) for op in cs.operations)
+    new_info = sum(isinstance(op, o.AddInfo) for op in cs.operations)
     managers_needed = (for_preview or not user.is_admin
                        or any(isinstance(op, o.SetAccess) for op in cs.operations))
     tables = [t for t in CONTACT_TABLES if managers_needed or t != "contact_managers"]
-    read = _read(tx, existing, adds_info, _wanted_lookups(cs), tables)
-    before, lookups, next_info = read.before, read.lookups, read.next_info
+    read = _read(tx, existing, new_info, not for_preview, _wanted_lookups(cs), tables)
+    before, lookups = read.before, read.lookups
+    info_ids = _unused(read.info_ids, before["contact_info"], for_preview)
     contacts = {int(r["id"]): r for r in before["contacts"].values()}
     managers = _group(before["contact_managers"], "contact_id", "user_id")
     missing = [cid for cid in existing if cid not in contacts
@@ -199,7 +215,7 @@ def prepare(tx: Tx, user: User, cs: ChangeSet, *, for_preview: bool = False) -> 
         if isinstance(op, o.Create):
             states[op.ref] = _new_state(op, next_contact, user, now)
             next_contact += 1
-    ap = Applier(states, lookups, user_id=user.id, now=now, region=cs.region, next_info_id=next_info)
+    ap = Applier(states, lookups, user_id=user.id, now=now, region=cs.region, info_ids=info_ids)
     for op in cs.operations:
         ap.apply(op)
     ap.finish()

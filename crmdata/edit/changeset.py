@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..access import view_predicate
+from ..errors import KeyTaken
 from ..model import InfoType, ShareType
 from . import apply
 from . import ops as o
@@ -198,10 +199,22 @@ class ChangeSet:
         ``on_duplicate="ask"``). ``"save"`` writes despite duplicates; ``"cancel"`` returns
         without writing.
         """
+        try:
+            return self._commit(on_duplicate)
+        except KeyTaken:
+            if not any(isinstance(op, o.AddInfo) for op in self.operations):
+                raise
+        # an info row's id from the store's sequence was taken: rows were numbered outside
+        # crmdata (SQL of one's own). The failed attempt wrote nothing; move the sequence past
+        # every stored row and try once more.
         with self.store.db.transaction() as tx:
-            result = apply.commit(tx, self.store.user, self, on_duplicate=on_duplicate,
-                                  checker=self.checker)
-        return result
+            tx.keep_info_ids()
+        return self._commit(on_duplicate)
+
+    def _commit(self, on_duplicate: apply.OnDuplicate) -> apply.CommitResult:
+        with self.store.db.transaction() as tx:
+            return apply.commit(tx, self.store.user, self, on_duplicate=on_duplicate,
+                                checker=self.checker)
 
     def __len__(self) -> int:
         return len(self.operations)

@@ -18,6 +18,7 @@ from ..access import User, view_predicate
 from ..db import Tx
 from ..errors import CrmDataError
 from ..model import InfoType
+from ..schema import KEYS_LEGACY, KEYS_THROUGH
 
 
 @dataclass(frozen=True)
@@ -132,10 +133,6 @@ def _in(values: Sequence[object], sql_type: str) -> tuple[str, list[object]]:
     return f"(SELECT unnest(?::{sql_type}[]))", [list(values)]
 
 
-#: ``meta`` key: every contact_info row with an id up to this value has its matching key.
-KEYS_THROUGH = "match_keys_through_info_id"
-
-
 def keys_through(tx: Tx) -> int:
     """The info id up to which every row has its matching keys (0: none are known to)."""
     return int(tx.meta(KEYS_THROUGH) or 0)
@@ -146,31 +143,39 @@ def _key_hits(tx: Tx, emails: list[str], phones: list[str]) -> list[tuple[int, i
 
     Plain ``IN`` lists on one key column, so DuckDB filters inside the scan. Rows whose key
     was never filled (an older version's import, until :func:`crmdata.edit.keys.fill_match_keys`)
-    are compared by their normalised value. Only rows above the id up to which keys are
-    known to be filled are looked at, so once keys are filled that costs next to nothing
-    (row groups are skipped by their id range).
+    are compared by their normalised value: only those above the id up to which keys are
+    known to be filled (``KEYS_THROUGH``) and at most the largest id an older version may
+    have written (``KEYS_LEGACY``). Once the keys are filled that far, no such range is read:
+    even a range that skips every row group by its id statistics loads each one's metadata,
+    some 2 ms of a commit at 1M contacts.
     """
     through = keys_through(tx)
+    legacy = int(tx.meta(KEYS_LEGACY) or 0)
+    unkeyed = f"id > {through} AND id <= {legacy}" if through < legacy else ""
     email, phone = int(InfoType.EMAIL), int(InfoType.PHONE)
     ctes: list[str] = []
     parts: list[str] = []
     params: list[object] = []
     if emails:
         m, mp = _in(emails, "VARCHAR")
-        ctes.append(f"ue AS MATERIALIZED (SELECT contact_id, lower(trim(data)) AS k FROM contact_info "
-                    f"WHERE id > {through} AND info_type = {email} AND email_key IS NULL)")
-        parts += [f"SELECT contact_id, {email}, email_key FROM contact_info WHERE email_key IN {m}",
-                  f"SELECT contact_id, {email}, k FROM ue WHERE k IN {m}"]
-        params += [*mp, *mp]
+        parts.append(f"SELECT contact_id, {email}, email_key FROM contact_info WHERE email_key IN {m}")
+        params += mp
+        if unkeyed:
+            ctes.append(f"ue AS MATERIALIZED (SELECT contact_id, lower(trim(data)) AS k FROM contact_info "
+                        f"WHERE {unkeyed} AND info_type = {email} AND email_key IS NULL)")
+            parts.append(f"SELECT contact_id, {email}, k FROM ue WHERE k IN {m}")
+            params += mp
     if phones:
         m, mp = _in(phones, "VARCHAR")
         d, dp = _in([p.lstrip("+") for p in phones], "VARCHAR")
-        ctes.append(f"up AS MATERIALIZED (SELECT contact_id, regexp_replace(data, '[^0-9]', '', 'g') AS k "
-                    f"FROM contact_info WHERE id > {through} AND info_type = {phone} AND e164 IS NULL)")
-        parts += [f"SELECT contact_id, {phone}, e164 FROM contact_info WHERE e164 IN {m}",
-                  f"SELECT contact_id, {phone}, '+' || k FROM up WHERE k IN {d}"]
-        params += [*mp, *dp]
+        parts.append(f"SELECT contact_id, {phone}, e164 FROM contact_info WHERE e164 IN {m}")
+        params += mp
+        if unkeyed:
+            ctes.append(f"up AS MATERIALIZED (SELECT contact_id, regexp_replace(data, '[^0-9]', '', 'g') "
+                        f"AS k FROM contact_info WHERE {unkeyed} AND info_type = {phone} AND e164 IS NULL)")
+            parts.append(f"SELECT contact_id, {phone}, '+' || k FROM up WHERE k IN {d}")
+            params += dp
     # one statement: each costs its own round trip
-    hits = [(int(c), int(t), str(k)) for c, t, k in tx.rows(
-        "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts), params)]
+    with_ = "WITH " + ", ".join(ctes) + " " if ctes else ""
+    hits = [(int(c), int(t), str(k)) for c, t, k in tx.rows(with_ + " UNION ALL ".join(parts), params)]
     return hits

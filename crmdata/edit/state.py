@@ -219,14 +219,14 @@ class Applier:
         user_id: int,
         now: str,
         region: str,
-        next_info_id: int,
+        info_ids: Sequence[int] = (),
     ) -> None:
         self.states = states
         self.lk = lookups
         self.user_id = user_id
         self.now = now
         self.region = region
-        self.next_info_id = next_info_id
+        self._info_ids = list(info_ids)  # for new info rows, one per AddInfo operation
         self.problems: list[Problem] = []
         self.new_tags: dict[str, tuple[int, str]] = {}
 
@@ -361,12 +361,11 @@ class Applier:
         where = t.name.lower()
         cat = self._category(st, t, op.category)
         row: dict[str, Any] = {
-            "id": self.next_info_id, "contact_id": st.id, "info_type": int(t),
+            "id": self._info_ids.pop(0), "contact_id": st.id, "info_type": int(t),
             "category": cat if cat is not None else default_category_of(t), "data": op.data or "",
             "is_primary": False, **{p: None for p in ADDRESS_PARTS},
             "updated_by": self.user_id, "updated_at": self.now,
         }
-        self.next_info_id += 1
         if t is InfoType.ADDRESS:
             row.update(_address_parts(st, self, op.address, where))
         self._fill_value(st, row, where)

@@ -130,6 +130,31 @@ def test_preview_shows_changes_and_writes_nothing(store: Store) -> None:
     assert store.contact(cid).fields["last_name"] == "Hamann"
 
 
+@pytest.mark.parametrize("whose", ["the edited contact's", "another contact's"])
+def test_info_rows_numbered_outside_crmdata_do_not_stop_an_edit(store: Store, whose: str) -> None:
+    """A row written with SQL of one's own takes the id the store's sequence hands out next:
+    the edit's first attempt is refused (the key, or the read rows' ids), writes nothing, and
+    the commit moves the sequence past every row and succeeds, replacing no row."""
+    cid = person(store, email="a@example.com")
+    other = person(store, "Other", email="o@example.com")
+    with store.db.transaction() as tx:
+        taken = int(tx.scalar("SELECT max(id) FROM contact_info")) + 1
+        tx.execute("INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary) "
+                   "VALUES (?, ?, 1, 1, 'sql@example.com', FALSE)",
+                   [taken, cid if whose.startswith("the") else other])
+    cs = store.change()
+    cs.add_info(cid, "email", "b@example.com")
+    cs.update(cid, title="Buyer")
+    (email,) = [c for c in cs.preview().changes if c.field.startswith("Email")]
+    assert email.before is None and email.after.startswith("b@example.com")  # it replaces no row
+    assert cs.commit().status == "committed"
+    with store.db.read() as tx:
+        assert tx.rows("SELECT id, data FROM contact_info ORDER BY id")[-2:] == [
+            (taken, "sql@example.com"), (taken + 1, "b@example.com")]
+        assert tx.scalar("SELECT count(*) FROM journal WHERE action = 'edit'") == 3  # one per commit
+    assert store.contact(cid).fields["title"] == "Buyer"
+
+
 def test_nothing_to_do_writes_no_journal(store: Store) -> None:
     cid = person(store)
     before = row_counts(store)
