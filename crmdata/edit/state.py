@@ -219,7 +219,7 @@ class Applier:
         user_id: int,
         now: str,
         region: str,
-        info_ids: Sequence[int] = (),
+        info_ids: Sequence[int],
     ) -> None:
         self.states = states
         self.lk = lookups
