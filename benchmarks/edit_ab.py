@@ -1,0 +1,138 @@
+"""Commit latency of two revisions side by side: ``python -m benchmarks.edit_ab OLD NEW [COMMITS]``.
+
+The machines these benchmarks run on drift in speed by a third or more within minutes, so two
+revisions timed one after the other can differ by more than any change between them. Here each
+revision (a git revision, exported with ``git archive``) gets a worker process and its own copy of
+the cached 1M-contact store of :mod:`benchmarks.edit_bench`; the two take turns, one commit each,
+in alternating order, so both see the same phases of the machine. Each commit edits one random
+contact (a new position and a new email, exact-key duplicate check) as the edit benchmark does.
+Running one revision against itself shows the noise left (about 2 ms at the median). Each
+revision migrates its copy of the store, so the older one must know the cached store's schema.
+
+Not part of ``make bench`` (it compares revisions, it does not describe one).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_COMMITS = 150
+
+
+def _worker(store: str, seed: int) -> None:
+    """Commit one edit per line read from standard input; print wall ms and whether it folded."""
+    import random
+
+    from crmdata import Store, db
+    from crmdata.edit.dupcheck import ExactKeyChecker
+
+    s = Store(store)
+    s.checkpoint()
+    with s.db.read() as tx:
+        last = int(tx.scalar("SELECT max(id) FROM contacts"))
+    rng = random.Random(seed)
+    print(Path(sys.modules["crmdata"].__file__ or "").parent, flush=True)  # which code runs
+    for i, _line in enumerate(sys.stdin):
+        cid = rng.randrange(1, last + 1)
+        cs = s.change(region="DE", checker=ExactKeyChecker())
+        cs.update(cid, title=f"AB {i}")
+        cs.add_info(cid, "email", f"ab.{i}.{cid}.{os.getpid()}@example.org")
+        wal = db.wal_size(store)
+        t = time.perf_counter()
+        cs.commit(on_duplicate="save")
+        ms = (time.perf_counter() - t) * 1000
+        print(f"{ms:.3f} {int(db.wal_size(store) < wal)}", flush=True)
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _export(rev: str, into: Path) -> Path:
+    """The source tree of a git revision of this repository, in a folder of its own."""
+    into.mkdir(parents=True)
+    archive = into / "src.tar"
+    with archive.open("wb") as out:
+        subprocess.run(["git", "archive", rev], check=True, stdout=out, cwd=REPO)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    archive.unlink()
+    return into
+
+
+def compare(old: str, new: str, source: Path, scratch: Path, commits: int = DEFAULT_COMMITS,
+            seed: int = 1) -> str:
+    """Markdown lines: median, median without folds, and mean of each revision's commits on
+    its own copy (in ``scratch``) of the store ``source``."""
+    from .common import remove_store
+
+    work = Path(tempfile.mkdtemp(prefix="crmdata-ab-", dir=scratch))
+    procs: dict[str, subprocess.Popen[str]] = {}
+    try:
+        for name, rev in (("old", old), ("new", new)):
+            tree = _export(rev, work / name)
+            store = work / f"{name}.duckdb"
+            shutil.copy(source, store)
+            proc = procs[name] = subprocess.Popen(
+                [sys.executable, __file__, "--worker", str(store), str(seed)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                env={**os.environ, "PYTHONPATH": str(tree)}, cwd=work)
+            assert proc.stdout is not None
+            running = proc.stdout.readline().strip()
+            if not running:
+                raise RuntimeError(f"the worker of {rev} stopped before its first commit (its error is "
+                                   "above; a revision refuses a store of a newer schema)")
+            if not running.startswith(str(tree)):
+                raise RuntimeError(f"the worker of {rev} runs the crmdata in {running}, not {tree}")
+        times: dict[str, list[tuple[float, bool]]] = {name: [] for name in procs}
+        for i in range(commits):
+            for name in ("old", "new") if i % 2 == 0 else ("new", "old"):
+                proc = procs[name]
+                assert proc.stdin is not None and proc.stdout is not None
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+                ms, folded = proc.stdout.readline().split()
+                times[name].append((float(ms), folded == "1"))
+    finally:
+        for proc in procs.values():
+            if proc.stdin is not None:
+                proc.stdin.close()
+            proc.wait()
+        for name in procs:
+            remove_store(work / f"{name}.duckdb")
+        shutil.rmtree(work, ignore_errors=True)
+    lines = ["| revision | commits | median ms | median without a fold ms | mean ms |",
+             "|---|---:|---:|---:|---:|"]
+    for name, rev in (("old", old), ("new", new)):
+        all_ms = [ms for ms, _f in times[name]]
+        plain = [ms for ms, folded in times[name] if not folded]
+        lines.append(f"| {rev} | {len(all_ms)} | {statistics.median(all_ms):.1f} | "
+                     f"{statistics.median(plain):.1f} | {statistics.fmean(all_ms):.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--worker"]:
+        _worker(sys.argv[2], int(sys.argv[3]))
+        return
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if len(args) < 2:
+        raise SystemExit("usage: python -m benchmarks.edit_ab OLD_REV NEW_REV [COMMITS] [--seed=N]")
+    seed = next((int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--seed=")), 1)
+    commits = int(args[2]) if len(args) > 2 else DEFAULT_COMMITS
+    print(f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, seed {seed}")
+    from .common import CACHE
+    from .edit_bench import _store_file
+
+    print(compare(args[0], args[1], _store_file(1_000_000), CACHE, commits, seed), end="")
+
+
+if __name__ == "__main__":
+    main()
