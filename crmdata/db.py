@@ -168,7 +168,8 @@ _HOST = _Host()
 def _raise_if_taken(exc: duckdb.ConstraintException) -> None:
     """A key the store already has, as crmdata's error (other refusals stay DuckDB's)."""
     if "Duplicate key" in str(exc):
-        raise KeyTaken(f"The store already has a row with that key, so nothing was written ({exc}).") from exc
+        raise KeyTaken(f"The store already has a row with that key, so the write was refused "
+                       f"({exc}).") from exc
 
 
 def _literal(text: str) -> str:
