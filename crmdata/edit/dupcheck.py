@@ -156,25 +156,20 @@ def _key_hits(tx: Tx, emails: list[str], phones: list[str]) -> list[tuple[int, i
     ctes: list[str] = []
     parts: list[str] = []
     params: list[object] = []
-    if emails:
-        m, mp = _in(emails, "VARCHAR")
-        parts.append(f"SELECT contact_id, {email}, email_key FROM contact_info WHERE email_key IN {m}")
+    for itype, keys, column, normalised in (
+        (email, emails, "email_key", "lower(trim(data))"),
+        (phone, phones, "e164", "'+' || regexp_replace(data, '[^0-9]', '', 'g')"),
+    ):
+        if not keys:
+            continue
+        m, mp = _in(keys, "VARCHAR")
+        parts.append(f"SELECT contact_id, {itype}, {column} FROM contact_info WHERE {column} IN {m}")
         params += mp
         if unkeyed:
-            ctes.append(f"ue AS MATERIALIZED (SELECT contact_id, lower(trim(data)) AS k FROM contact_info "
-                        f"WHERE {unkeyed} AND info_type = {email} AND email_key IS NULL)")
-            parts.append(f"SELECT contact_id, {email}, k FROM ue WHERE k IN {m}")
+            ctes.append(f"u{itype} AS MATERIALIZED (SELECT contact_id, {normalised} AS k FROM contact_info "
+                        f"WHERE {unkeyed} AND info_type = {itype} AND {column} IS NULL)")
+            parts.append(f"SELECT contact_id, {itype}, k FROM u{itype} WHERE k IN {m}")
             params += mp
-    if phones:
-        m, mp = _in(phones, "VARCHAR")
-        d, dp = _in([p.lstrip("+") for p in phones], "VARCHAR")
-        parts.append(f"SELECT contact_id, {phone}, e164 FROM contact_info WHERE e164 IN {m}")
-        params += mp
-        if unkeyed:
-            ctes.append(f"up AS MATERIALIZED (SELECT contact_id, regexp_replace(data, '[^0-9]', '', 'g') "
-                        f"AS k FROM contact_info WHERE {unkeyed} AND info_type = {phone} AND e164 IS NULL)")
-            parts.append(f"SELECT contact_id, {phone}, '+' || k FROM up WHERE k IN {d}")
-            params += dp
     # one statement: each costs its own round trip
     with_ = "WITH " + ", ".join(ctes) + " " if ctes else ""
     hits = [(int(c), int(t), str(k)) for c, t, k in tx.rows(with_ + " UNION ALL ".join(parts), params)]

@@ -52,16 +52,19 @@ def test_same_phone_in_another_notation(store: Store) -> None:
 
 
 def test_imported_rows_without_keys_still_match(store: Store) -> None:
-    existing = person(store, email="a@example.com", phone="030 1234567")
+    existing = person(store, email="a@example.com", phone="+49 30 1234567")
     with store.db.transaction() as tx:  # as a bulk import leaves them
         _as_an_older_version_wrote_them(
             tx, "UPDATE contact_info SET e164 = NULL, email_key = NULL, data = upper(data)")
     cs = store.change(region="DE")
     ref = cs.create_person("Max")
     cs.add_info(ref, "email", "A@EXAMPLE.COM")
+    cs.add_info(ref, "phone", "+49 (30) 123 45 67")
     with pytest.raises(DuplicatesFound) as err:
         cs.commit()
-    assert [c.existing_id for c in err.value.candidates] == [existing]
+    (cand,) = err.value.candidates
+    assert cand.existing_id == existing
+    assert set(cand.reasons) == {"same email a@example.com", "same phone +49301234567"}
 
 
 def test_changed_contact_is_checked_but_unrelated_edits_are_not(store: Store) -> None:
