@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..access import User
 from ..db import Tx
-from ..edit.dupcheck import DuplicateCandidate, ExactKeyChecker, StagedContact, keys_through
+from ..edit.dupcheck import DuplicateCandidate, ExactKeyChecker, StagedContact, unkeyed_ids
 from ..edit.validate import DEFAULT_REGION
 from ..model import InfoType
 from ..search.index import RECENT_IDS
@@ -104,31 +104,34 @@ def lookup_tokens(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts: str = "_dn_firsts",
-                   through: int = 0) -> str:
+                   unkeyed: str = "") -> str:
     """``(sid, contact_id)``: stored contacts that could match each staged one, set-based (pure).
 
     Same email (its stored key, or the lower-cased address of a row an older import left
     without one), same phone (E.164, or the last eight digits of an unnormalised number), or the
     search index holds the staged last name (company word) and, for persons, one spelling of
-    the same given name in the contact's name. Rows without keys are looked for only above
-    info id ``through`` (up to it every row has its keys), and the key columns are compared
-    alone, so DuckDB looks them up in their indexes instead of scanning.
+    the same given name in the contact's name. Rows without keys are looked for only among the
+    info rows the condition ``unkeyed`` selects (:func:`crmdata.edit.dupcheck.unkeyed_ids`;
+    "" for none), and the key columns are compared alone, so DuckDB looks them up in their
+    indexes instead of scanning.
     """
     digits = "right(regexp_replace(i.data, '[^0-9]', '', 'g'), 8)"
+    catch_up = f"""
+        UNION
+        SELECT e.id AS sid, i.contact_id FROM {staged_prefix}email e JOIN (
+            SELECT contact_id, lower(trim(data)) AS k FROM contact_info
+            WHERE {unkeyed} AND info_type = {int(InfoType.EMAIL)} AND email_key IS NULL) i
+          ON i.k = e.k
+        UNION
+        SELECT p.id, i.contact_id FROM {staged_prefix}phone p JOIN (
+            SELECT contact_id, data FROM contact_info
+            WHERE {unkeyed} AND info_type = {int(InfoType.PHONE)} AND e164 IS NULL) i
+          ON {digits} = right(p.k, 8)""" if unkeyed else ""
     return f"""
         SELECT e.id AS sid, i.contact_id FROM {staged_prefix}email e JOIN contact_info i
           ON i.email_key = e.k
         UNION
-        SELECT e.id AS sid, i.contact_id FROM {staged_prefix}email e JOIN (
-            SELECT contact_id, lower(trim(data)) AS k FROM contact_info
-            WHERE id > {int(through)} AND info_type = {int(InfoType.EMAIL)} AND email_key IS NULL) i
-          ON i.k = e.k
-        UNION
-        SELECT p.id, i.contact_id FROM {staged_prefix}phone p JOIN contact_info i ON i.e164 = p.k
-        UNION
-        SELECT p.id, i.contact_id FROM {staged_prefix}phone p JOIN contact_info i
-          ON i.id > {int(through)} AND i.info_type = {int(InfoType.PHONE)} AND i.e164 IS NULL
-          AND {digits} = right(p.k, 8)
+        SELECT p.id, i.contact_id FROM {staged_prefix}phone p JOIN contact_info i ON i.e164 = p.k{catch_up}
 """ + "".join(f"""
         UNION
         SELECT l.sid, t1.contact_id FROM {lasts} l
@@ -168,9 +171,8 @@ class FuzzyChecker:
         lasts, firsts = lookup_tokens(frame)
         tx.register("_dn_lasts", lasts)
         tx.register("_dn_firsts", firsts)
-        through = keys_through(tx)
         tx.execute(f"""CREATE OR REPLACE TEMP TABLE dn_cand AS
-            SELECT DISTINCT sid, contact_id FROM ({candidates_sql(through=through)}) q
+            SELECT DISTINCT sid, contact_id FROM ({candidates_sql(unkeyed=unkeyed_ids(tx))}) q
             WHERE contact_id NOT IN (SELECT id FROM dn_c)""")
         tx.unregister("_dn_lasts")
         tx.unregister("_dn_firsts")

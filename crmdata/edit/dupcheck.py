@@ -138,20 +138,26 @@ def keys_through(tx: Tx) -> int:
     return int(tx.meta(KEYS_THROUGH) or 0)
 
 
+def unkeyed_ids(tx: Tx) -> str:
+    """The condition on ``contact_info.id`` of the rows that may lack their matching keys
+    ("" when none may): above the id up to which keys are known to be filled
+    (``KEYS_THROUGH``) and at most the largest id an older version may have written
+    (``KEYS_LEGACY``). Checkers compare such rows by their normalised value instead; once
+    the keys are filled that far they read no range at all (even a range that skips every row
+    group by its id statistics loads each one's metadata, some 2 ms of a commit at 1M)."""
+    through = keys_through(tx)
+    legacy = int(tx.meta(KEYS_LEGACY) or 0)
+    return f"id > {through} AND id <= {legacy}" if through < legacy else ""
+
+
 def _key_hits(tx: Tx, emails: list[str], phones: list[str]) -> list[tuple[int, int, str]]:
     """(contact id, info type, key) of stored rows with one of the keys.
 
     Plain ``IN`` lists on one key column, so DuckDB filters inside the scan. Rows whose key
     was never filled (an older version's import, until :func:`crmdata.edit.keys.fill_match_keys`)
-    are compared by their normalised value: only those above the id up to which keys are
-    known to be filled (``KEYS_THROUGH``) and at most the largest id an older version may
-    have written (``KEYS_LEGACY``). Once the keys are filled that far, no such range is read:
-    even a range that skips every row group by its id statistics loads each one's metadata,
-    some 2 ms of a commit at 1M contacts.
+    are compared by their normalised value (those :func:`unkeyed_ids` selects).
     """
-    through = keys_through(tx)
-    legacy = int(tx.meta(KEYS_LEGACY) or 0)
-    unkeyed = f"id > {through} AND id <= {legacy}" if through < legacy else ""
+    unkeyed = unkeyed_ids(tx)
     email, phone = int(InfoType.EMAIL), int(InfoType.PHONE)
     ctes: list[str] = []
     parts: list[str] = []

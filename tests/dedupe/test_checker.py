@@ -77,3 +77,18 @@ def test_cli_report_as_json(store: Store, store_path: object) -> None:
     result = CliRunner().invoke(cli, ["--db", str(store_path), "duplicates", "decide", str(b), str(a),
                                       "not_duplicate"], catch_exceptions=False)
     assert result.exit_code == 0 and "not duplicate" in result.output
+
+
+def test_rows_an_older_version_left_without_keys_are_candidates(store: Store) -> None:
+    from crmdata.dedupe.checker import FuzzyChecker
+    from crmdata.schema import KEYS_LEGACY
+
+    existing = _person(store, "Robert", "Müller", phone="030 1234567")
+    with store.db.transaction() as tx:  # keys taken away, as a version before schema 8 left them
+        tx.execute("UPDATE contact_info SET e164 = NULL, email_key = NULL")
+        tx.set_meta(KEYS_LEGACY, str(tx.scalar("SELECT max(id) FROM contact_info")))
+    cs = store.change(region="DE", checker=FuzzyChecker(threshold=0.0))  # every candidate shows
+    ref = cs.create_person("Robert", "Miller")  # not found by the name: only by the phone's digits
+    cs.add_info(ref, "phone", "+49 30 123 4567")
+    (cand,) = cs.preview().duplicates
+    assert cand.existing_id == existing and cand.reasons[0].startswith("shared phone")
