@@ -71,6 +71,13 @@ def info_ids_sql(count: int, *, take: bool) -> str:
 #: (the first pending edit adds about 8 ms to an action, each further one about 1 ms).
 WAL_LIMIT = 32 * 1024
 
+#: Memory the process's DuckDB keeps for blocks once it has used it, instead of allocating
+#: and freeing each 256 KiB block: every action attaches the store afresh and reads some 75
+#: blocks for a one-contact commit at 1M contacts. Measured side by side (raw DuckDB, the
+#: commit's statements, 2 x 78 actions per run): 1.3-3.4 ms less per action with 64 MiB or
+#: 256 MiB alike. DuckDB never gives this memory back, so it is kept small.
+BLOCK_MEMORY = "64MiB"
+
 _LOCK_RE = re.compile(r"lock|conflicting|being used by another", re.IGNORECASE)
 
 
@@ -93,6 +100,7 @@ class _Host:
         if self._con is None or self._pid != os.getpid():
             self._con = duckdb.connect(":memory:")
             self._con.execute("SET checkpoint_on_detach = 'DISABLED'").fetchall()
+            self._con.execute(f"SET block_allocator_memory = '{BLOCK_MEMORY}'").fetchall()
             self._pid = os.getpid()
             self._attached = {}
         return self._con
