@@ -18,6 +18,7 @@ import pandas as pd
 
 from .access import User
 from .db import Tx
+from .schema import JOURNAL_IDS
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def record(
     """Write one journal entry with its row images; returns the entry (change set) id."""
     jid = int(tx.scalar(
         "INSERT INTO journal (id, committed_at, user_id, action, summary) "
-        "SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ? FROM journal RETURNING id",
+        f"VALUES (nextval('{JOURNAL_IDS}'), ?, ?, ?, ?) RETURNING id",
         [datetime.now(UTC).replace(tzinfo=None), user.id, action, summary],
     ))
     rows = [

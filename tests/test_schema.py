@@ -1,5 +1,5 @@
 """Migrations of stores written by earlier versions (schema 8: the info id sequence and the
-matching keys' marks)."""
+matching keys' marks; schema 9: the journal's id sequence, its tables without key indexes)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from crmdata import Store
 from crmdata.edit import DuplicatesFound
 from crmdata.edit.keys import fill_match_keys
+from crmdata.errors import ValidationFailed
 from crmdata.schema import KEYS_LEGACY, KEYS_THROUGH, MIGRATIONS
 
 
@@ -61,3 +62,54 @@ def test_schema_7_store_gets_the_info_id_sequence_and_the_keys_marks(tmp_path: P
         if not keyed:
             assert fill_match_keys(store) == {"emails": 1, "phones": 0}
             assert int(_meta(store, KEYS_THROUGH) or 0) >= 7  # no catching up from here on
+
+
+def _store_at_schema_8(path: Path) -> None:
+    """A person (id 1) with two journal entries as schema 8 kept them: ids 1 and 5 (an id
+    may have been skipped), the second with a row image of the person."""
+    con = duckdb.connect(str(path))
+    for migration in MIGRATIONS:
+        if migration.version <= 8:
+            for statement in migration.statements:
+                con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '8')")
+    con.execute(
+        "INSERT INTO contacts (id, is_company, first_name, last_name, display_name, share_type, "
+        "created_by, created_at, updated_by, updated_at) VALUES "
+        "(1, FALSE, 'Ada', 'Old', 'Ada Old', 1, 1, now(), 1, now())")
+    con.execute("INSERT INTO journal (id, committed_at, user_id, action, summary) VALUES "
+                "(1, '2026-01-01', 1, 'import', 'one contact imported'), "
+                "(5, '2026-01-02', 1, 'edit', '0 created, 1 updated')")
+    con.execute("INSERT INTO journal_rows VALUES (5, 1, 1, 'contacts', '{\"id\": 1}', "
+                "'{\"id\": 1, \"title\": null}', '{\"id\": 1, \"title\": \"Boss\"}')")
+    con.close()
+
+
+def test_schema_8_store_keeps_its_journal_and_numbers_entries_past_it(tmp_path: Path) -> None:
+    path = tmp_path / "v8.duckdb"
+    _store_at_schema_8(path)
+    with Store(path) as store:
+        assert store.db.schema_version == MIGRATIONS[-1].version
+        with store.db.read() as tx:
+            assert tx.rows("SELECT id, action FROM journal ORDER BY id") == [(1, "import"), (5, "edit")]
+            assert tx.rows("SELECT journal_id, seq, contact_id, after FROM journal_rows") == [
+                (5, 1, 1, '{"id": 1, "title": "Boss"}')]
+            assert tx.scalar("SELECT count(*) FROM duckdb_constraints() WHERE database_name = "
+                             "current_database() AND table_name IN ('journal', 'journal_rows') "
+                             "AND constraint_type = 'PRIMARY KEY'") == 0
+        assert list(store.history(1)["change_set_id"]) == [5]
+        cs = store.change()
+        cs.update(1, title="Chief")
+        first = cs.commit().change_set_id
+        assert first == 6  # past the stored entries, from the sequence
+        cs = store.change()
+        cs.update(1, first_name="")  # refused (a person needs a first name): no entry
+        with pytest.raises(ValidationFailed):
+            cs.commit()
+        undo_id = store.undo(first)
+        assert undo_id == first + 1
+        with store.db.read() as tx:
+            assert [r[0] for r in tx.rows("SELECT id FROM journal ORDER BY id")] == [1, 5, first, undo_id]
+            assert tx.one("SELECT undone_by FROM journal WHERE id = ?", [first]) == (undo_id,)
+        assert store.contact(1).fields["title"] is None  # as before the undone edit
+        assert list(store.history(1)["change_set_id"]) == [5, first, undo_id]
