@@ -53,6 +53,9 @@ _INFO_LAST = (
     f"WHERE database_name = current_database() AND sequence_name = '{INFO_IDS}')"
 )
 
+#: The largest contact_info id the store has used: its rows' and its sequence's.
+_INFO_PAST = f"(SELECT greatest(coalesce(max(id), 0), {_INFO_LAST}) FROM contact_info)"
+
 
 def info_ids_sql(count: int, *, take: bool) -> str:
     """``SELECT id`` of ``count`` ids for new contact_info rows: taken from the sequence
@@ -284,16 +287,14 @@ class Tx:
         if table == "contact_info":  # past the sequence too, which is moved past the new rows
             if self._owner is not None:
                 self._owner.numbered_info = True
-            return int(self.scalar(f"SELECT greatest(coalesce(max(id), 0), {_INFO_LAST}) + 1 "
-                                   "FROM contact_info"))
+            return int(self.scalar(f"SELECT {_INFO_PAST} + 1"))
         return int(self.scalar(f"SELECT coalesce(max(id), 0) + 1 FROM {table}"))
 
     def keep_info_ids(self) -> None:
         """Move the contact_info id sequence past every stored row (called before committing a
         transaction that numbered rows with :meth:`next_id`, and after rows were numbered
         outside crmdata)."""
-        self.execute(f"SELECT setval('{INFO_IDS}', (SELECT greatest(coalesce(max(id), 0), "
-                     f"{_INFO_LAST}) FROM contact_info))")
+        self.execute(f"SELECT setval('{INFO_IDS}', {_INFO_PAST})")
 
     def keep_high_water(self) -> None:
         """Remember the largest contact id so far (called before committing a transaction
