@@ -23,6 +23,7 @@ small.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -176,9 +177,11 @@ def wal_size(path: str | Path) -> int:
 _HOST = _Host()
 
 
-def _raise_if_taken(exc: duckdb.ConstraintException) -> None:
-    """A key the store already has, as crmdata's error (other refusals stay DuckDB's)."""
-    if "Duplicate key" in str(exc):
+def _raise_if_taken(exc: duckdb.Error) -> None:
+    """A key the store already has, as crmdata's error (other refusals stay DuckDB's): refused
+    by a statement, or by COMMIT when a transaction of this process that overlapped wrote the
+    same key and committed first."""
+    if "Duplicate key" in str(exc) or "PRIMARY KEY or UNIQUE constraint violation" in str(exc):
         raise KeyTaken(f"The store already has a row with that key, so the write was refused "
                        f"({exc}).") from exc
 
@@ -426,8 +429,11 @@ class Database:
                 if self.numbered_info and not _schema:
                     Tx(con, self).keep_info_ids()
                 con.execute("COMMIT")
-            except duckdb.Error:
-                con.execute("ROLLBACK")
+            except duckdb.Error as exc:
+                # a COMMIT that failed has rolled back already; its error is the one to report
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                _raise_if_taken(exc)
                 raise
 
     @contextmanager

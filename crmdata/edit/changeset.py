@@ -202,11 +202,12 @@ class ChangeSet:
         try:
             return self._commit(on_duplicate)
         except KeyTaken:
-            if not any(isinstance(op, o.AddInfo) for op in self.operations):
+            if not any(isinstance(op, (o.AddInfo, o.Create)) for op in self.operations):
                 raise
-        # an info row's id from the store's sequence was taken: rows were numbered outside
-        # crmdata (SQL of one's own). The failed attempt wrote nothing; move the sequence past
-        # every stored row and try once more.
+        # a new row's id was taken: by another writer of this process whose transaction
+        # committed first (new contacts are numbered past the largest id), or, for info rows, by
+        # rows numbered outside crmdata (SQL of one's own). The failed attempt wrote nothing;
+        # move the info id sequence past every stored row and try once more.
         with self.store.db.transaction() as tx:
             tx.keep_info_ids()
         return self._commit(on_duplicate)
