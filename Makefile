@@ -33,7 +33,7 @@ chromium:
 	command -v chromium || (apt-get update && apt-get install -y chromium)
 
 test: $(STAMP) chromium
-	$(BIN)/ruff check crmdata tests benchmarks
+	$(BIN)/ruff check crmdata tests benchmarks notebooks
 	$(BIN)/mypy crmdata
 	$(BIN)/python -m pytest
 
@@ -41,7 +41,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check crmdata tests benchmarks
+	$(BIN)/ruff check crmdata tests benchmarks notebooks
 	$(BIN)/mypy crmdata
 
 bench: $(STAMP)
