@@ -55,6 +55,26 @@ def _seed_tags() -> list[str]:
     return [f"INSERT INTO tags (id, title, title_key) VALUES {rows}"]
 
 
+#: The journal's columns after its ``id`` (a change set: who, when, what), and those of its row
+#: images; schema 1 created both tables with keys, schema 9 rebuilt them without.
+_JOURNAL_COLUMNS = """
+        committed_at TIMESTAMP NOT NULL,
+        user_id INTEGER NOT NULL,
+        action VARCHAR NOT NULL,           -- import, edit, delete, merge, photo, undo, ...
+        summary VARCHAR NOT NULL,
+        undoes BIGINT,                     -- the journal entry this one reverted
+        undone_by BIGINT                   -- set when this entry was reverted
+    """
+_JOURNAL_ROW_COLUMNS = """
+        journal_id BIGINT NOT NULL,
+        seq INTEGER NOT NULL,              -- 1, 2, ... within the entry
+        contact_id BIGINT,                 -- the contact the row belongs to
+        table_name VARCHAR NOT NULL,
+        row_key VARCHAR NOT NULL,          -- JSON of the row's key columns
+        before VARCHAR,                    -- JSON of the whole row before, NULL when inserted
+        after VARCHAR                      -- JSON of the whole row after, NULL when deleted
+    """
+
 BASE_TABLES: tuple[str, ...] = (
     """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
     """CREATE TABLE users (
@@ -171,25 +191,8 @@ BASE_TABLES: tuple[str, ...] = (
         updated_at TIMESTAMP NOT NULL
     )""",
     # schema 9 rebuilds both journal tables without their keys (JOURNAL_STATEMENTS)
-    """CREATE TABLE journal (
-        id BIGINT PRIMARY KEY,             -- the change set id
-        committed_at TIMESTAMP NOT NULL,
-        user_id INTEGER NOT NULL,
-        action VARCHAR NOT NULL,           -- import, edit, delete, merge, photo, undo, ...
-        summary VARCHAR NOT NULL,
-        undoes BIGINT,                     -- the journal entry this one reverted
-        undone_by BIGINT                   -- set when this entry was reverted
-    )""",
-    """CREATE TABLE journal_rows (
-        journal_id BIGINT NOT NULL,
-        seq INTEGER NOT NULL,
-        contact_id BIGINT,                 -- the contact the row belongs to
-        table_name VARCHAR NOT NULL,
-        row_key VARCHAR NOT NULL,          -- JSON of the row's key columns
-        before VARCHAR,                    -- JSON of the whole row before, NULL when inserted
-        after VARCHAR,                     -- JSON of the whole row after, NULL when deleted
-        PRIMARY KEY (journal_id, seq)
-    )""",
+    f"CREATE TABLE journal (id BIGINT PRIMARY KEY, {_JOURNAL_COLUMNS})",
+    f"CREATE TABLE journal_rows ({_JOURNAL_ROW_COLUMNS}, PRIMARY KEY (journal_id, seq))",
 )
 
 #: The sequence new ``contact_info`` rows take their ids from (schema 8). Every writer numbers
@@ -209,28 +212,12 @@ INFO_ID_STATEMENTS: tuple[str, ...] = (
 #: the tables' order (entries are appended in id order, so row-group statistics skip the rest).
 JOURNAL_IDS = "journal_ids"
 JOURNAL_STATEMENTS: tuple[str, ...] = (
-    """CREATE TABLE journal_9 (
-        id BIGINT NOT NULL,                -- the change set id, from the journal_ids sequence
-        committed_at TIMESTAMP NOT NULL,
-        user_id INTEGER NOT NULL,
-        action VARCHAR NOT NULL,           -- import, edit, delete, merge, photo, undo, ...
-        summary VARCHAR NOT NULL,
-        undoes BIGINT,                     -- the journal entry this one reverted
-        undone_by BIGINT                   -- set when this entry was reverted
-    )""",
+    f"CREATE TABLE journal_9 (id BIGINT NOT NULL, {_JOURNAL_COLUMNS})",
     "INSERT INTO journal_9 SELECT id, committed_at, user_id, action, summary, undoes, undone_by "
     "FROM journal ORDER BY id",
     "DROP TABLE journal",
     "ALTER TABLE journal_9 RENAME TO journal",
-    """CREATE TABLE journal_rows_9 (
-        journal_id BIGINT NOT NULL,
-        seq INTEGER NOT NULL,              -- 1, 2, ... within the entry
-        contact_id BIGINT,                 -- the contact the row belongs to
-        table_name VARCHAR NOT NULL,
-        row_key VARCHAR NOT NULL,          -- JSON of the row's key columns
-        before VARCHAR,                    -- JSON of the whole row before, NULL when inserted
-        after VARCHAR                      -- JSON of the whole row after, NULL when deleted
-    )""",
+    f"CREATE TABLE journal_rows_9 ({_JOURNAL_ROW_COLUMNS})",
     "INSERT INTO journal_rows_9 SELECT journal_id, seq, contact_id, table_name, row_key, before, after "
     "FROM journal_rows ORDER BY journal_id, seq",
     "DROP TABLE journal_rows",

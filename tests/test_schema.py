@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from crmdata import Store
@@ -14,21 +13,14 @@ from crmdata.edit.keys import fill_match_keys
 from crmdata.errors import ValidationFailed
 from crmdata.schema import KEYS_LEGACY, KEYS_THROUGH, MIGRATIONS
 
+from .old_stores import store_at_schema
+
 
 def _store_at_schema_7(path: Path, *, keyed: bool) -> None:
     """Two persons with an email each (ids 1 and 7), the first keyed as an older version's
     import left them (an import of schema 7 marked its rows keyed through its last id)."""
-    con = duckdb.connect(str(path))
-    for migration in MIGRATIONS:
-        if migration.version <= 7:
-            for statement in migration.statements:
-                con.execute(statement)
-    con.execute("INSERT INTO meta VALUES ('schema_version', '7'), (?, '1')", [KEYS_THROUGH])
-    con.execute(
-        "INSERT INTO contacts (id, is_company, first_name, last_name, display_name, share_type, "
-        "created_by, created_at, updated_by, updated_at) VALUES "
-        "(1, FALSE, 'Ada', 'Old', 'Ada Old', 1, 1, now(), 1, now()), "
-        "(2, FALSE, 'Bea', 'Old', 'Bea Old', 1, 1, now(), 1, now())")
+    con = store_at_schema(path, 7, [(1, "Ada", "Old"), (2, "Bea", "Old")])
+    con.execute("INSERT INTO meta VALUES (?, '1')", [KEYS_THROUGH])
     con.execute("INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary, email_key) "
                 "VALUES (1, 1, 1, 1, 'ada@example.com', TRUE, 'ada@example.com'), "
                 "(7, 2, 1, 1, 'Bea@Example.com', TRUE, ?)", ["bea@example.com" if keyed else None])
@@ -67,16 +59,7 @@ def test_schema_7_store_gets_the_info_id_sequence_and_the_keys_marks(tmp_path: P
 def _store_at_schema_8(path: Path) -> None:
     """A person (id 1) with two journal entries as schema 8 kept them: ids 1 and 5 (an id
     may have been skipped), the second with a row image of the person."""
-    con = duckdb.connect(str(path))
-    for migration in MIGRATIONS:
-        if migration.version <= 8:
-            for statement in migration.statements:
-                con.execute(statement)
-    con.execute("INSERT INTO meta VALUES ('schema_version', '8')")
-    con.execute(
-        "INSERT INTO contacts (id, is_company, first_name, last_name, display_name, share_type, "
-        "created_by, created_at, updated_by, updated_at) VALUES "
-        "(1, FALSE, 'Ada', 'Old', 'Ada Old', 1, 1, now(), 1, now())")
+    con = store_at_schema(path, 8, [(1, "Ada", "Old")])
     con.execute("INSERT INTO journal (id, committed_at, user_id, action, summary) VALUES "
                 "(1, '2026-01-01', 1, 'import', 'one contact imported'), "
                 "(5, '2026-01-02', 1, 'edit', '0 created, 1 updated')")

@@ -17,6 +17,7 @@ from crmdata.search.api import _resolve, search
 from crmdata.search.normalise import signature
 from crmdata.search.parse import parse
 
+from ..old_stores import store_at_schema
 from .data import add_contacts, populate
 
 TOKENS = f"SELECT token, contact_id, slot, pos FROM {index.LIVE_TOKENS} AS s ORDER BY ALL"
@@ -216,16 +217,7 @@ def test_words_of_recent_rows_are_searched_by_spelling_until_folded_into_the_voc
 
 def test_store_at_schema_6_gets_the_recent_words_length_and_signature(tmp_path: Path) -> None:
     path = tmp_path / "v6.duckdb"
-    con = duckdb.connect(str(path))
-    for migration in MIGRATIONS:
-        if migration.version <= 6:
-            for statement in migration.statements:
-                con.execute(statement)
-    con.execute("INSERT INTO meta VALUES ('schema_version', '6')")
-    con.execute(
-        "INSERT INTO contacts (id, is_company, first_name, last_name, display_name, share_type, "
-        "created_by, created_at, updated_by, updated_at) VALUES "
-        "(1, FALSE, 'Wilhelmina', 'Recent', 'Wilhelmina Recent', 1, 1, now(), 1, now())")
+    con = store_at_schema(path, 6, [(1, "Wilhelmina", "Recent")])
     con.execute("INSERT INTO search_recent VALUES ('wilhelmina', 1, 0, 0), ('recent', 1, 0, 1), "
                 "('', 1, -1, 0)")
     con.close()
