@@ -207,7 +207,7 @@ INFO_ID_STATEMENTS: tuple[str, ...] = (
 
 #: The sequence journal entries take their ids from (schema 9), which keeps them unique; the
 #: journal tables have no key indexes. A commit's journal entry then costs no look-up in an index
-#: (and its replay from the write-ahead log none either): 1.1-3.7 ms less per one-contact commit
+#: (and its replay from the write-ahead log none either): 1.1-4.4 ms less per one-contact commit
 #: at 1M contacts, measured side by side (docs/benchmarks.md). Readers find an entry's rows by
 #: the tables' order (entries are appended in id order, so row-group statistics skip the rest).
 JOURNAL_IDS = "journal_ids"
