@@ -12,8 +12,9 @@ looked at; pairs decided "not duplicate" are never reported.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -190,10 +191,9 @@ class FuzzyChecker:
                     AND d.id1 = least(n.id, q.id) AND d.id2 = greatest(n.id, q.id))""")
             vectors = tx.df(compare.vectors_sql("dq_pairs", left="dn_", right="dq_", nick="dq_nick"))
             vectors = vectors[compare.eligible(vectors)]
-            names = dict(tx.rows("SELECT id, display_name FROM contacts WHERE id IN "
-                                 "(SELECT id FROM dq_c)"))
             models = decisions.load_models(tx)
             labels = {s.contact_id: s.label for s in staged}
+            likely: list[dict[Hashable, Any]] = []
             for kind in ("P", "C"):
                 vk = vectors[vectors["kind"] == kind].reset_index(drop=True)
                 if vk.empty:
@@ -202,11 +202,17 @@ class FuzzyChecker:
                 vk["score"] = classify.score(vk, model)
                 vk = vk[vk["score"] >= self.threshold].reset_index(drop=True)
                 vk["reasons"] = explain.reasons(vk, model)
-                for r in vk[["id1", "id2", "score", "reasons"]].to_dict("records"):
-                    sid, eid = int(r["id1"]), int(r["id2"])
-                    found.append(DuplicateCandidate(
-                        labels[sid], sid, eid, str(names.get(eid, "")),
-                        round(float(r["score"]), 4), tuple(str(r["reasons"]).split("; "))))
+                likely += vk[["id1", "id2", "score", "reasons"]].to_dict("records")
+            # names of the reported contacts only: reading them for every candidate was a scan
+            # of the contacts table in every commit
+            eids = sorted({int(r["id2"]) for r in likely})
+            names = dict(tx.rows(f"SELECT id, display_name FROM contacts WHERE id IN "
+                                 f"({', '.join('?' * len(eids))})", eids)) if eids else {}
+            for r in likely:
+                sid, eid = int(r["id1"]), int(r["id2"])
+                found.append(DuplicateCandidate(
+                    labels[sid], sid, eid, str(names.get(eid, "")),
+                    round(float(r["score"]), 4), tuple(str(r["reasons"]).split("; "))))
             keys.drop(tx, "dq_")
             tx.execute("DROP TABLE IF EXISTS dq_nick")
             tx.execute("DROP TABLE IF EXISTS dq_pairs")

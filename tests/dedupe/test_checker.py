@@ -35,6 +35,28 @@ def test_a_transliterated_nickname_with_a_new_email_is_caught(store: Store) -> N
     assert ids == [existing]
 
 
+def test_a_match_by_name_and_address_alone_names_the_stored_contact(store: Store) -> None:
+    address = {"street": "Hauptstraße 5", "zip": "10115", "city": "Berlin", "country": "Germany"}
+    ids = []
+    for first, last, email in (("Robert", "Müller", "r.mueller@example.com"),
+                               ("Petra", "Schmidt", "petra@example.com")):  # one address, two people
+        cs = store.change(checker=ExactKeyChecker(), region="DE")
+        ref = cs.create_person(first, last)
+        cs.add_info(ref, "email", email)
+        cs.add_info(ref, "address", **address)
+        ids.append(cs.commit(on_duplicate="save").created[ref])
+    existing = ids[0]
+    cs = store.change(region="DE")
+    ref = cs.create_person("Robert", "Mueller")
+    cs.add_info(ref, "email", "bob@private.example")
+    cs.add_info(ref, "address", **address)
+    with pytest.raises(DuplicatesFound) as err:
+        cs.commit()
+    [found] = err.value.candidates
+    assert (found.existing_id, found.existing_name) == (existing, "Robert Müller")
+    assert not any(r.startswith(("same email", "same phone")) for r in found.reasons)  # fuzzy, not exact
+
+
 def test_name_alone_is_not_enough_and_restricted_contacts_stay_hidden(store: Store) -> None:
     store.add_user("mia")
     store.add_user("olaf")
