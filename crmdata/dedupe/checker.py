@@ -105,7 +105,8 @@ def lookup_tokens(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts: str = "_dn_firsts",
-                   unkeyed: str = "") -> str:
+                   unkeyed: str = "", words: tuple[pd.DataFrame, pd.DataFrame] | None = None
+                   ) -> tuple[str, list[object]]:
     """``(sid, contact_id)``: stored contacts that could match each staged one, set-based (pure).
 
     Same email (its stored key, or the lower-cased address of a row an older import left
@@ -115,6 +116,10 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
     info rows the condition ``unkeyed`` selects (:func:`crmdata.edit.dupcheck.unkeyed_ids`;
     "" for none), and the key columns are compared alone, so DuckDB looks them up in their
     indexes instead of scanning.
+
+    The name words are the tables named ``lasts`` and ``firsts`` (``sid``, ``token``; see
+    :func:`lookup_tokens`), joined, or ``words``, the same two frames, written into the
+    statement as parameters (:func:`literal_name_parts`). Returns the SQL and its parameters.
     """
     digits = "right(regexp_replace(i.data, '[^0-9]', '', 'g'), 8)"
     catch_up = f"""
@@ -128,12 +133,16 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
             SELECT contact_id, data FROM contact_info
             WHERE {unkeyed} AND info_type = {int(InfoType.PHONE)} AND e164 IS NULL) i
           ON {digits} = right(p.k, 8)""" if unkeyed else ""
-    return f"""
+    keyed = f"""
         SELECT e.id AS sid, i.contact_id FROM {staged_prefix}email e JOIN contact_info i
           ON i.email_key = e.k
         UNION
         SELECT p.id, i.contact_id FROM {staged_prefix}phone p JOIN contact_info i ON i.e164 = p.k{catch_up}
-""" + "".join(f"""
+"""
+    if words is not None:
+        parts, params = literal_name_parts(*words)
+        return keyed + "".join(f"\n        UNION\n        {part}" for part in parts), params
+    return keyed + "".join(f"""
         UNION
         SELECT l.sid, t1.contact_id FROM {lasts} l
           JOIN {table} t1 ON t1.slot = 0 AND t1.token = l.token
@@ -143,7 +152,40 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
           JOIN {table} t1 ON t1.slot = 0 AND t1.token = l.token
           JOIN {firsts} f ON f.sid = l.sid
           JOIN {table} t2 ON t2.slot = 0 AND t2.token = f.token AND t2.contact_id = t1.contact_id{hide}"""
-        for table, hide in _NAME_SOURCES)
+        for table, hide in _NAME_SOURCES), []
+
+
+#: Up to this many staged contacts are looked up by name with their words written into the
+#: statement (:func:`literal_name_parts`); more are joined with the words' registered tables.
+#: Written in, the words are filters DuckDB checks against each row group's token range, so it
+#: reads only the few row groups of the token-sorted index that can hold them: 11 ms against
+#: 68 ms for one person at 1M contacts (cold, four names, the same candidates either way).
+LITERAL_LOOKUPS = 8
+
+
+def literal_name_parts(lasts: pd.DataFrame, firsts: pd.DataFrame) -> tuple[list[str], list[object]]:
+    """``SELECT sid, contact_id`` parts (to join with ``UNION``) finding, per staged contact,
+    the stored ones whose name holds one of its last-name words and, unless its first words
+    are ``*``, one of its first-name words, with their parameters (pure)."""
+    parts: list[str] = []
+    params: list[object] = []
+    for sid in sorted(set(lasts["sid"])):
+        last = sorted(set(lasts.loc[lasts["sid"] == sid, "token"]))
+        first = sorted(set(firsts.loc[firsts["sid"] == sid, "token"]))
+        marks_last = ", ".join("?" * len(last))
+        for table, hide in _NAME_SOURCES:
+            hidden = hide.strip().removeprefix("WHERE ")
+            where = f"WHERE t1.slot = 0 AND t1.token IN ({marks_last})" + (f" AND {hidden}" if hidden else "")
+            if "*" in first or not first:
+                parts.append(f"SELECT {int(sid)} AS sid, t1.contact_id FROM {table} t1 {where}")
+                params += last
+            else:
+                parts.append(
+                    f"SELECT {int(sid)} AS sid, t1.contact_id FROM {table} t1 JOIN {table} t2 "
+                    f"ON t2.contact_id = t1.contact_id AND t2.slot = 0 "
+                    f"AND t2.token IN ({', '.join('?' * len(first))}) {where}")
+                params += first + last
+    return parts, params
 
 
 #: The name tokens are looked up in each part of the live index on its own (a contact's rows are
@@ -162,6 +204,7 @@ class FuzzyChecker:
     threshold: float = CHECK_THRESHOLD
     default_region: str = DEFAULT_REGION  # the editing default, so staged and stored keys agree
     max_candidates: int = 20
+    literal_lookups: int = LITERAL_LOOKUPS  # up to this many staged contacts: words written in
 
     def check(self, tx: Tx, user: User, staged: Sequence[StagedContact]) -> list[DuplicateCandidate]:
         exact = ExactKeyChecker(max_candidates=self.max_candidates).check(tx, user, staged)
@@ -170,13 +213,17 @@ class FuzzyChecker:
         frame, first_groups, info = staged_frames(staged, self.default_region)
         keys.load(tx, frame, first_groups, default_region=self.default_region, info=info, prefix="dn_")
         lasts, firsts = lookup_tokens(frame)
-        tx.register("_dn_lasts", lasts)
-        tx.register("_dn_firsts", firsts)
+        few = lasts["sid"].nunique() <= self.literal_lookups
+        if not few:
+            tx.register("_dn_lasts", lasts)
+            tx.register("_dn_firsts", firsts)
+        sql, params = candidates_sql(unkeyed=unkeyed_ids(tx), words=(lasts, firsts) if few else None)
         tx.execute(f"""CREATE OR REPLACE TEMP TABLE dn_cand AS
-            SELECT DISTINCT sid, contact_id FROM ({candidates_sql(unkeyed=unkeyed_ids(tx))}) q
-            WHERE contact_id NOT IN (SELECT id FROM dn_c)""")
-        tx.unregister("_dn_lasts")
-        tx.unregister("_dn_firsts")
+            SELECT DISTINCT sid, contact_id FROM ({sql}) q
+            WHERE contact_id NOT IN (SELECT id FROM dn_c)""", params)
+        if not few:
+            tx.unregister("_dn_lasts")
+            tx.unregister("_dn_firsts")
         found: list[DuplicateCandidate] = []
         if tx.scalar("SELECT count(*) FROM dn_cand"):
             keys.build(tx, user, default_region=self.default_region,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from crmdata import Store
 from crmdata.cli import cli
+from crmdata.dedupe.checker import FuzzyChecker, literal_name_parts
 from crmdata.edit import DuplicatesFound, ExactKeyChecker
 from crmdata.model import ShareType
 
@@ -114,3 +116,43 @@ def test_rows_an_older_version_left_without_keys_are_candidates(store: Store) ->
     cs.add_info(ref, "phone", "+49 30 123 4567")
     (cand,) = cs.preview().duplicates
     assert cand.existing_id == existing and cand.reasons[0].startswith("shared phone")
+
+
+def test_literal_name_parts_write_each_staged_contacts_words() -> None:
+    lasts = pd.DataFrame({"sid": [-1, -1, -2], "token": ["meyer", "meier", "acme"]})
+    firsts = pd.DataFrame({"sid": [-1, -1, -2], "token": ["klaus", "claus", "*"]})
+    parts, params = literal_name_parts(lasts, firsts)
+    assert len(parts) == 4  # two staged contacts, each in the main and the recent index rows
+    company, company_recent, person, person_recent = parts  # sids in order: -2, then -1
+    assert company.startswith("SELECT -2 AS sid") and "JOIN" not in company and "NOT IN" in company
+    assert "JOIN" not in company_recent and "NOT IN" not in company_recent
+    assert person.startswith("SELECT -1 AS sid") and "t2.token IN (?, ?)" in person
+    assert params == ["acme", "acme", "claus", "klaus", "meier", "meyer", "claus", "klaus", "meier", "meyer"]
+
+
+def test_words_written_in_or_joined_find_the_same_candidates(store: Store) -> None:
+    """Up to ``literal_lookups`` staged contacts are looked up with their words written into
+    the statement, more with the words' tables joined: both find the same stored contacts."""
+    address = {"street": "Ringstraße 3", "zip": "50667", "city": "Köln", "country": "Germany"}
+    stored = {}
+    for first, last in (("Klaus", "Meyer"), ("Claus", "Meier"), ("Klaus", "Schmidt")):
+        cs = store.change(checker=ExactKeyChecker(), region="DE")
+        ref = cs.create_person(first, last)
+        cs.add_info(ref, "address", **address)  # a name and an address: a pair worth scoring
+        stored[last] = cs.commit(on_duplicate="save").created[ref]
+    stored["Mayer"] = _person(store, "Nikolaus", "Mayer", email="n.mayer@example.com")
+    cs = store.change(region="DE")
+    refs = [cs.create_person(first, last) for first, last in
+            (("Klaus", "Meyer"), ("Klaus", "Maier"), ("Petra", "Meyer"))]
+    for ref in refs[:2]:
+        cs.add_info(ref, "address", **address)
+    cs.add_info(refs[2], "email", "n.mayer@example.com")  # found by the email alone
+
+    def found(literal_lookups: int) -> set[tuple[str, int]]:
+        cs.checker = FuzzyChecker(threshold=0.0, literal_lookups=literal_lookups)
+        return {(c.contact, c.existing_id) for c in cs.preview().duplicates}
+
+    written, joined = found(8), found(0)
+    assert written == joined
+    # Meyer by the name and the address, Mayer by the email; Meier and Schmidt are other names
+    assert {eid for _c, eid in written} == {stored["Meyer"], stored["Mayer"]}
