@@ -5,7 +5,8 @@ revisions timed one after the other can differ by more than any change between t
 revision (a git revision, exported with ``git archive``) gets a worker process and its own copy of
 the cached 1M-contact store of :mod:`benchmarks.edit_bench`; the two take turns, one commit each,
 in alternating order, so both see the same phases of the machine. Each commit edits one random
-contact (a new position and a new email, exact-key duplicate check) as the edit benchmark does.
+contact (a new position and a new email) as the edit benchmark does, with the exact-key duplicate
+check, or with ``--checker=default`` the store's default checker (``FuzzyChecker``).
 Running one revision against itself shows the noise left (about 2 ms at the median). Each
 revision migrates its copy of the store, so the older one must know the cached store's schema.
 
@@ -27,7 +28,7 @@ from pathlib import Path
 DEFAULT_COMMITS = 150
 
 
-def _worker(store: str, seed: int) -> None:
+def _worker(store: str, seed: int, checker: str = "exact") -> None:
     """Commit one edit per line read from standard input; print wall ms and whether it folded."""
     import random
 
@@ -42,7 +43,7 @@ def _worker(store: str, seed: int) -> None:
     print(Path(sys.modules["crmdata"].__file__ or "").parent, flush=True)  # which code runs
     for i, _line in enumerate(sys.stdin):
         cid = rng.randrange(1, last + 1)
-        cs = s.change(region="DE", checker=ExactKeyChecker())
+        cs = s.change(region="DE", **({"checker": ExactKeyChecker()} if checker == "exact" else {}))
         cs.update(cid, title=f"AB {i}")
         cs.add_info(cid, "email", f"ab.{i}.{cid}.{os.getpid()}@example.org")
         wal = db.wal_size(store)
@@ -68,7 +69,7 @@ def _export(rev: str, into: Path) -> Path:
 
 
 def compare(old: str, new: str, source: Path, scratch: Path, commits: int = DEFAULT_COMMITS,
-            seed: int = 1) -> str:
+            seed: int = 1, checker: str = "exact") -> str:
     """Markdown lines: median, median without folds, and mean of each revision's commits on
     its own copy (in ``scratch``) of the store ``source``."""
     from .common import remove_store
@@ -81,7 +82,7 @@ def compare(old: str, new: str, source: Path, scratch: Path, commits: int = DEFA
             store = work / f"{name}.duckdb"
             shutil.copy(source, store)
             proc = procs[name] = subprocess.Popen(
-                [sys.executable, __file__, "--worker", str(store), str(seed)],
+                [sys.executable, __file__, "--worker", str(store), str(seed), checker],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                 env={**os.environ, "PYTHONPATH": str(tree)}, cwd=work)
             assert proc.stdout is not None
@@ -120,18 +121,22 @@ def compare(old: str, new: str, source: Path, scratch: Path, commits: int = DEFA
 
 def main() -> None:
     if sys.argv[1:2] == ["--worker"]:
-        _worker(sys.argv[2], int(sys.argv[3]))
+        _worker(sys.argv[2], int(sys.argv[3]), sys.argv[4])
         return
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if len(args) < 2:
-        raise SystemExit("usage: python -m benchmarks.edit_ab OLD_REV NEW_REV [COMMITS] [--seed=N]")
+        raise SystemExit("usage: python -m benchmarks.edit_ab OLD_REV NEW_REV [COMMITS] [--seed=N] "
+                         "[--checker=exact|default]")
     seed = next((int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--seed=")), 1)
+    checker = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--checker=")), "exact")
+    if checker not in ("exact", "default"):
+        raise SystemExit(f"--checker is exact or default, not {checker!r}")
     commits = int(args[2]) if len(args) > 2 else DEFAULT_COMMITS
-    print(f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, seed {seed}")
+    print(f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, seed {seed}, {checker} checker")
     from .common import CACHE
     from .edit_bench import _store_file
 
-    print(compare(args[0], args[1], _store_file(1_000_000), CACHE, commits, seed), end="")
+    print(compare(args[0], args[1], _store_file(1_000_000), CACHE, commits, seed, checker), end="")
 
 
 if __name__ == "__main__":
