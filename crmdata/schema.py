@@ -200,10 +200,15 @@ BASE_TABLES: tuple[str, ...] = (
 #: ``max(id)`` reads the id column of every row group, 4-5 ms of a one-contact commit at 1M
 #: contacts, where ``nextval`` reads nothing.
 INFO_IDS = "contact_info_ids"
-INFO_ID_STATEMENTS: tuple[str, ...] = (
-    f"CREATE SEQUENCE {INFO_IDS} MINVALUE 0 START WITH 1",
-    f"SELECT setval('{INFO_IDS}', (SELECT coalesce(max(id), 0) FROM contact_info))",
-)
+
+
+def _sequence_past(name: str, table: str) -> tuple[str, str]:
+    """Create the id sequence ``name`` and move it past the largest id of ``table``."""
+    return (f"CREATE SEQUENCE {name} MINVALUE 0 START WITH 1",
+            f"SELECT setval('{name}', (SELECT coalesce(max(id), 0) FROM {table}))")
+
+
+INFO_ID_STATEMENTS: tuple[str, ...] = _sequence_past(INFO_IDS, "contact_info")
 
 #: The sequence journal entries take their ids from (schema 9), which keeps them unique; the
 #: journal tables have no key indexes. A commit's journal entry then costs no look-up in an index
@@ -222,8 +227,7 @@ JOURNAL_STATEMENTS: tuple[str, ...] = (
     "FROM journal_rows ORDER BY journal_id, seq",
     "DROP TABLE journal_rows",
     "ALTER TABLE journal_rows_9 RENAME TO journal_rows",
-    f"CREATE SEQUENCE {JOURNAL_IDS} MINVALUE 0 START WITH 1",
-    f"SELECT setval('{JOURNAL_IDS}', (SELECT coalesce(max(id), 0) FROM journal))",
+    *_sequence_past(JOURNAL_IDS, "journal"),
 )
 
 #: ``meta`` key: every contact_info row with an id up to this value has its matching keys

@@ -152,7 +152,8 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
           JOIN {table} t1 ON t1.slot = 0 AND t1.token = l.token
           JOIN {firsts} f ON f.sid = l.sid
           JOIN {table} t2 ON t2.slot = 0 AND t2.token = f.token AND t2.contact_id = t1.contact_id{hide}"""
-        for table, hide in _NAME_SOURCES), []
+        for table, hide in ((t, f"\n          WHERE {live}" if live else "")
+                            for t, live in _NAME_SOURCES)), []
 
 
 #: Up to this many staged contacts are looked up by name with their words written into the
@@ -172,27 +173,23 @@ def literal_name_parts(lasts: pd.DataFrame, firsts: pd.DataFrame) -> tuple[list[
     for sid in sorted(set(lasts["sid"])):
         last = sorted(set(lasts.loc[lasts["sid"] == sid, "token"]))
         first = sorted(set(firsts.loc[firsts["sid"] == sid, "token"]))
-        marks_last = ", ".join("?" * len(last))
-        for table, hide in _NAME_SOURCES:
-            hidden = hide.strip().removeprefix("WHERE ")
-            where = f"WHERE t1.slot = 0 AND t1.token IN ({marks_last})" + (f" AND {hidden}" if hidden else "")
-            if "*" in first or not first:
-                parts.append(f"SELECT {int(sid)} AS sid, t1.contact_id FROM {table} t1 {where}")
-                params += last
-            else:
-                parts.append(
-                    f"SELECT {int(sid)} AS sid, t1.contact_id FROM {table} t1 JOIN {table} t2 "
-                    f"ON t2.contact_id = t1.contact_id AND t2.slot = 0 "
-                    f"AND t2.token IN ({', '.join('?' * len(first))}) {where}")
-                params += first + last
+        pair = bool(first) and "*" not in first  # also one of the given name's spellings
+        for table, live in _NAME_SOURCES:
+            join = (f" JOIN {table} t2 ON t2.contact_id = t1.contact_id AND t2.slot = 0 "
+                    f"AND t2.token IN ({', '.join('?' * len(first))})") if pair else ""
+            where = " AND ".join(["t1.slot = 0", f"t1.token IN ({', '.join('?' * len(last))})",
+                                  *([live] if live else [])])
+            parts.append(f"SELECT {int(sid)} AS sid, t1.contact_id FROM {table} t1{join} WHERE {where}")
+            params += (first if pair else []) + last
     return parts, params
 
 
 #: The name tokens are looked up in each part of the live index on its own (a contact's rows are
 #: all in one part), so DuckDB filters each table's scan by the staged tokens; through the union
-#: of :data:`crmdata.search.index.LIVE_TOKENS` it would scan the whole main index.
+#: of :data:`crmdata.search.index.LIVE_TOKENS` it would scan the whole main index. Each part
+#: with the condition on ``t1`` that keeps its live rows ("" for all of them).
 _NAME_SOURCES = (
-    ("search_tokens", f"\n          WHERE t1.contact_id NOT IN ({RECENT_IDS})"),
+    ("search_tokens", f"t1.contact_id NOT IN ({RECENT_IDS})"),
     ("search_recent", ""),
 )
 
