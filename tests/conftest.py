@@ -19,3 +19,33 @@ def store(store_path: Path) -> Store:
     s = Store(store_path)
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def sample_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The issue-17 probe store, built once through the real CLI: ``crmdata sample generate``
+    (2,000 rows), ``sample load``, and the users alice and bob beside admin. Tests copy it
+    (:func:`sample_store_copy`) rather than change it."""
+    from click.testing import CliRunner
+
+    from crmdata.cli import cli
+
+    folder = tmp_path_factory.mktemp("sample17")
+    db = str(folder / "crm.duckdb")
+    for args in (["sample", "generate", "--rows", "2000", "--out", str(folder / "s")],
+                 ["--db", db, "sample", "load", str(folder / "s")],
+                 ["--db", db, "add-user", "alice"], ["--db", db, "add-user", "bob"],
+                 ["--db", db, "checkpoint"]):
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    return folder / "crm.duckdb"
+
+
+@pytest.fixture
+def sample_store_copy(sample_store_file: Path, tmp_path: Path) -> Path:
+    """A private copy of the probe store (the checkpointed file holds every commit)."""
+    import shutil
+
+    target = tmp_path / "crm.duckdb"
+    shutil.copyfile(sample_store_file, target)
+    return target

@@ -72,6 +72,9 @@ def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
             bar.close()
             raise
     click.echo(report.summary())
+    if report.journal_id is not None:
+        click.echo(f"Change set {report.journal_id}: see `crmdata history ID`, "
+                   f"revert with `crmdata undo {report.journal_id}`.")
     for line, cid in report.skipped_duplicates[:20]:
         click.echo(f"  line {line}: duplicate of contact {cid}, skipped")
     if len(report.skipped_duplicates) > 20:

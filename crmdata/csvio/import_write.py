@@ -14,6 +14,7 @@ from ..access import User, edit_predicate
 from ..db import Tx
 from ..dedupe.keys import phone_keys
 from ..derived import DISPLAY_NAME_SQL
+from ..journal import RowImages
 from ..model import CustomFieldType, InfoType, ListType, ShareType
 
 LIVE = "a.action IN ('insert', 'update')"
@@ -298,6 +299,13 @@ def write_contacts(
         SELECT DISTINCT contact_id FROM imp_act WHERE action IN ('insert', 'update')
         UNION SELECT id FROM imp_company"""
     )
+    # what the import itself created: only these take the import's managers and tags (an
+    # existing company a person row links to is read, never written)
+    tx.execute(
+        f"""CREATE OR REPLACE TEMP TABLE imp_created AS
+        SELECT DISTINCT contact_id FROM imp_act WHERE action = 'insert'
+        UNION SELECT id FROM imp_company WHERE id > {next_id}"""
+    )
     inserted = int(tx.scalar("SELECT count(*) FROM imp_act WHERE action = 'insert'"))
     updated = int(tx.scalar(
         "SELECT count(DISTINCT contact_id) FROM imp_act WHERE action = 'update' "
@@ -365,10 +373,11 @@ def write_details(tx: Tx, user: User, manager_ids: list[int]) -> None:
     )
     tx.execute(
         """INSERT INTO contact_tags (contact_id, tag_id)
-        SELECT DISTINCT c.id, g.id FROM imp_company c
+        SELECT DISTINCT c.contact_id, g.id FROM imp_created c
         JOIN imp_extra_tags e ON TRUE JOIN tags g ON g.title_key = lower(trim(e.title))
-        WHERE c.id NOT IN (SELECT contact_id FROM imp_act WHERE contact_id IS NOT NULL)
-          AND NOT EXISTS (SELECT 1 FROM contact_tags x WHERE x.contact_id = c.id AND x.tag_id = g.id)"""
+        WHERE c.contact_id NOT IN (SELECT contact_id FROM imp_act WHERE contact_id IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM contact_tags x
+                          WHERE x.contact_id = c.contact_id AND x.tag_id = g.id)"""
     )
     tx.execute(
         f"""INSERT INTO custom_values (contact_id, field_id, value, updated_by, updated_at)
@@ -383,9 +392,42 @@ def write_details(tx: Tx, user: User, manager_ids: list[int]) -> None:
     if manager_ids:
         tx.execute(
             """INSERT INTO contact_managers (contact_id, user_id)
-            SELECT DISTINCT t.contact_id, m.uid FROM imp_touched t
+            SELECT DISTINCT t.contact_id, m.uid FROM imp_created t
             CROSS JOIN (SELECT unnest(?::INTEGER[]) AS uid) m
-            WHERE t.contact_id NOT IN (SELECT contact_id FROM imp_act WHERE action = 'update')
             ON CONFLICT DO NOTHING""",
             [manager_ids],
         )
+
+
+#: The tables an import writes per contact, with their key columns and contact column.
+JOURNALLED = {
+    "contacts": (("id",), "id"),
+    "contact_info": (("id",), "contact_id"),
+    "contact_tags": (("contact_id", "tag_id"), "contact_id"),
+    "custom_values": (("contact_id", "field_id"), "contact_id"),
+    "contact_managers": (("contact_id", "user_id"), "contact_id"),
+}
+#: Pool tables an import may add to (ids above the largest before the import are its own).
+_POOLS = ("tags", "list_items", "custom_fields")
+
+
+def snapshot_before(tx: Tx) -> dict[str, int]:
+    """Copy the rows of the contacts the import will update (``imp_before_<table>``) and note
+    the largest pool ids, so the journal gets row images of all the import changes."""
+    for table, (_keys, col) in JOURNALLED.items():
+        tx.execute(
+            f"CREATE OR REPLACE TEMP TABLE imp_before_{table} AS SELECT * FROM {table} "
+            f"WHERE {col} IN (SELECT target FROM imp_act WHERE action = 'update')"
+        )
+    return {t: int(tx.scalar(f"SELECT coalesce(max(id), 0) FROM {t}")) for t in _POOLS}
+
+
+def row_images(pool_max: dict[str, int]) -> list[RowImages]:
+    """The journal's row images of an import: every row of every contact it created or
+    updated (against the snapshot), and the tags, list items and custom fields it created."""
+    written = ("SELECT contact_id FROM imp_act WHERE action IN ('insert', 'update') "
+               "UNION SELECT contact_id FROM imp_created")
+    out = [RowImages(table, keys, col, f"x.{col} IN ({written})", (), f"imp_before_{table}")
+           for table, (keys, col) in JOURNALLED.items()]
+    out += [RowImages(t, ("id",), None, "x.id > ?", (pool_max[t],)) for t in _POOLS]
+    return out

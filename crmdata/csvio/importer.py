@@ -22,7 +22,7 @@ from ..db import Tx
 from ..dedupe.keys import fill_stored_keys
 from ..derived import contacts_changed
 from ..errors import CrmDataError, ImportFailed, Problem
-from ..journal import record
+from ..journal import RowImages, record
 from ..model import IMPORTED_TEMPERATURE_COLOR, CustomFieldType, ListType, ShareType
 from ..queries import visible_ids
 from . import import_sql as q
@@ -135,11 +135,12 @@ def import_onlyoffice(
                     )
                 report.skipped_bad_rows = len({p.line for p in problems})
             say("writing")
-            _write(tx, store, report, duplicates, share, manager_ids, custom_field_types or {})
-            report.journal_id = record(tx, user, "import", report.summary())
+            images = _write(tx, store, report, duplicates, share, manager_ids, custom_field_types or {})
+            report.journal_id = record(tx, user, "import", report.summary(), images=images)
         finally:
             for table in ("imp_raw", "imp_rows", "imp_info", "imp_tags", "imp_custom",
-                          "imp_extra_tags", "imp_bad", "imp_act", "imp_touched"):
+                          "imp_extra_tags", "imp_bad", "imp_act", "imp_touched", "imp_created",
+                          "imp_company", *(f"imp_before_{t}" for t in w.JOURNALLED)):
                 tx.execute(f"DROP TABLE IF EXISTS {table}")
     return report
 
@@ -252,7 +253,8 @@ def _write(
     share: ShareType,
     manager_ids: list[int],
     custom_types: dict[str, tuple[CustomFieldType, object]],
-) -> None:
+) -> list[RowImages]:
+    """Write the rows; returns the journal's row images of what was created and changed."""
     from ..store import Store
 
     assert isinstance(store, Store)
@@ -271,6 +273,7 @@ def _write(
             "nothing was imported.",
             bad_ids,
         )
+    pool_max = w.snapshot_before(tx)
     report.new_temperatures = w.ensure_list_items(
         tx, ListType.TEMPERATURE, "stage", IMPORTED_TEMPERATURE_COLOR)
     report.new_contact_types = w.ensure_list_items(tx, ListType.CONTACT_TYPE, "ctype", None)
@@ -292,3 +295,4 @@ def _write(
         int(ids[r]) if r in ids else None for r in range(1, report.records + 1)
     ]
     report.problems.sort(key=lambda p: (p.line or 0, p.field or ""))
+    return w.row_images(pool_max)

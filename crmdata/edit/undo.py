@@ -35,10 +35,26 @@ LINKED_TABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "photos": (("contact_id",), "contact_id"),
     "dedupe_decisions": (("id1", "id2"), None),  # pair decisions a merge re-points
 }
-#: Tables an undo can restore, with their key columns (contact tables, linked rows, tag pool).
+#: Shared pools a change set may add to (imports create tags, levels, types and fields), with
+#: the SQL that counts a row's uses: an undo removes a row it created only while unused.
+POOLS: dict[str, str] = {
+    "tags": "SELECT count(*) FROM contact_tags WHERE tag_id = ?",
+    "list_items": "SELECT count(*) FROM contacts WHERE status_id = ? OR contact_type_id = ?",
+    "custom_fields": "SELECT count(*) FROM custom_values WHERE field_id = ?",
+}
+#: Tables an undo can restore, with their key columns (contact tables, linked rows, pools).
 _TABLES: dict[str, tuple[str, ...]] = {t: keys for t, (keys, _c) in CONTACT_TABLES.items()}
 _TABLES.update({t: keys for t, (keys, _c) in LINKED_TABLES.items()})
-_TABLES["tags"] = ("id",)
+_TABLES.update({t: ("id",) for t in POOLS})
+#: What else may point at a contact: a contact an undo would remove must have none of these
+#: (beyond the rows the undo itself removes), or it "changed since".
+_REFERENCES = (
+    ("contacts", "company_id", "persons linked to it"),
+    ("deals", "contact_id", "deals"),
+    ("deal_participants", "contact_id", "deal links"),
+    ("history_events", "contact_id", "history events"),
+    ("photos", "contact_id", "a photo"),
+)
 #: Table name left on journal rows whose personal data a delete purged.
 PURGED = "(purged)"
 
@@ -148,6 +164,7 @@ def _undo(store: Store, jid: int, *, dry_run: bool) -> int:
             if table != "tags" and now_row != after:
                 who = f"contact {cid}" if cid is not None else table
                 stale.append(f"{who} ({_row_label(table, key)})")
+        stale += _referenced_since(tx, images)
         if stale:
             shown = ", ".join(dict.fromkeys(stale))
             raise Conflict(
@@ -172,10 +189,11 @@ def _undo(store: Store, jid: int, *, dry_run: bool) -> int:
                 _restore_photos(tx, mine[table], targets[table])
             else:
                 write_rows(tx, table, _TABLES[table], mine[table], targets[table])
-        for k in [k for k in mine["tags"] if k not in targets["tags"]]:
-            if _tag_in_use(tx, int(k[0])):  # created by the change set, used by others since: keep
-                del mine["tags"][k]
-        write_rows(tx, "tags", _TABLES["tags"], mine["tags"], targets["tags"])
+        for pool, in_use in POOLS.items():
+            for k in [k for k in mine[pool] if k not in targets[pool]]:
+                if _in_use(tx, in_use, int(k[0])):  # created by the change set, used since: keep
+                    del mine[pool][k]
+            write_rows(tx, pool, _TABLES[pool], mine[pool], targets[pool])
         contacts_changed(tx, IDS_SQL, [contact_ids])
         after_now = _current(tx, images, contact_ids)
         changes = []
@@ -223,9 +241,32 @@ def _current(tx: Any, images: list[Any], contact_ids: list[int]) -> dict[str, di
         firsts = sorted({int(k[keys[0]]) for t, k, *_x in images if t == table})
         rows = journal.capture(tx, table, keys, f"{keys[0]} IN ({IDS_SQL})", [firsts])
         out[table] = {k: {c: canonical(v) for c, v in row.items()} for k, row in rows.items()}
-    tag_ids = [int(k["id"]) for t, k, *_x in images if t == "tags"]
-    out["tags"] = journal.capture(tx, "tags", ("id",), f"id IN ({IDS_SQL})", [tag_ids])
+    for pool in POOLS:
+        pool_ids = [int(k["id"]) for t, k, *_x in images if t == pool]
+        rows = journal.capture(tx, pool, ("id",), f"id IN ({IDS_SQL})", [pool_ids])
+        out[pool] = {k: {c: canonical(v) for c, v in row.items()} for k, row in rows.items()}
     return out
+
+
+def _referenced_since(tx: Any, images: list[Any]) -> list[str]:
+    """Contacts the change set created (the undo would remove them) that other rows point at
+    now: persons linked to them, deals, history events, a photo added since."""
+    created = sorted({int(k["id"]) for t, k, b, _a, _c in images if t == "contacts" and b is None})
+    if not created:
+        return []
+    removed: dict[str, set[str]] = {}
+    for table, key, before, _after, _cid in images:
+        if before is None:
+            removed.setdefault(table, set()).add(json.dumps(key, sort_keys=True))
+    out = []
+    for table, column, what in _REFERENCES:
+        keys = _TABLES[table]
+        key_sql = ", ".join(f"'{k}', x.{k}" for k in keys)
+        for ref, key in tx.rows(f"SELECT x.{column}, json_object({key_sql})::VARCHAR FROM {table} x "
+                                f"WHERE x.{column} IN ({IDS_SQL}) ORDER BY 1", [created]):
+            if json.dumps(json.loads(key), sort_keys=True) not in removed.get(table, set()):
+                out.append(f"contact {ref} ({what} since)")
+    return list(dict.fromkeys(out))
 
 
 def _restore_photos(tx: Any, now: dict[tuple[Any, ...], Any], want: dict[tuple[Any, ...], Any]) -> None:
@@ -248,5 +289,5 @@ def _restore_photos(tx: Any, now: dict[tuple[Any, ...], Any], want: dict[tuple[A
                        f"({', '.join('?' * (len(cols) + 1))})", [key[0], *values])
 
 
-def _tag_in_use(tx: Any, tag_id: int) -> bool:
-    return bool(tx.scalar("SELECT count(*) FROM contact_tags WHERE tag_id = ?", [tag_id]))
+def _in_use(tx: Any, count_sql: str, row_id: int) -> bool:
+    return bool(tx.scalar(count_sql, [row_id] * count_sql.count("?")))

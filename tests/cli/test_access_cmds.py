@@ -1,0 +1,162 @@
+"""Issue 17, items 1, 2 and 6 through the real CLI, on the generated sample store (2,000 rows)
+with the users admin, alice and bob: an import never writes to a contact its user may not
+edit, and an import is a change set (journalled, in ``history``, undoable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crmdata import Store
+from crmdata.cli import cli
+
+from ..csvio.helpers import snapshot, write_oo
+
+
+def run(db: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def _companies(db: Path, n: int) -> list[tuple[int, str]]:
+    """The first ``n`` companies of the sample without persons (the issue's company 1250)."""
+    with Store(db) as s, s.db.read() as tx:
+        return [(int(r[0]), str(r[1])) for r in tx.rows(
+            "SELECT id, display_name FROM contacts c WHERE is_company AND share_type = 1 "
+            "AND NOT EXISTS (SELECT 1 FROM contact_managers m WHERE m.contact_id = c.id) "
+            "AND NOT EXISTS (SELECT 1 FROM contacts p WHERE p.company_id = c.id) "
+            "ORDER BY id LIMIT ?", [n])]
+
+
+def _state(db: Path, cid: int) -> tuple[list[str], list[str], int, str | None]:
+    with Store(db) as s:
+        d = s.contact(cid)
+        return d.managers, d.tags, int(d.fields["share_type"]), d.fields["notes"]
+
+
+def test_import_manager_and_tag_do_not_reach_an_existing_company(sample_store_copy: Path,
+                                                                  tmp_path: Path) -> None:
+    """Items 1 and 2: bob may only read company C; his import of one person whose Company
+    Name is C's name, with ``--manager bob --tag``, links the person and leaves C alone."""
+    db = sample_store_copy
+    (cid, name), = _companies(db, 1)
+    code, out = run(db, "edit", str(cid), "--share", "read", "--managers", "alice")
+    assert code == 0, out
+    before = _state(db, cid)
+    assert before[0] == ["alice"] and before[2] == 2 and "bobs" not in before[1]
+    src = write_oo(tmp_path / "p.csv", [{"First Name": "Ben", "Last Name": "Probe", "Company Name": name}])
+    code, out = run(db, "--user", "bob", "import", str(src), "--manager", "bob", "--tag", "bobs")
+    assert code == 0 and "1 contacts imported" in out, out
+    assert _state(db, cid) == before  # no bob among the managers, no bob tag
+    with Store(db) as s:
+        ben = s.search("Probe").iloc[0]
+        assert ben.company_id == cid and ben.tags == "bobs"
+        assert s.contact(int(ben.id)).managers == ["bob"]
+    for args, message in (
+        (("edit", str(cid), "--set", "notes=mine now"), "may view but not edit"),
+        (("edit", str(cid), "--share", "none", "--managers", "bob"), "may view but not edit"),
+        (("delete", str(cid), "--yes"), "may not delete"),
+        (("tag", str(cid), "--add", "bobs"), "may view but not edit"),
+    ):
+        code, out = run(db, "--user", "bob", *args)
+        assert code == 1 and out.startswith("Error: ") and message in out, (args, out)
+    assert _state(db, cid) == before
+    code, out = run(db, "history", str(cid))
+    assert code == 0 and " bob " not in out  # bob changed nothing of it
+
+
+def test_an_admin_import_does_not_make_a_manager_of_existing_companies(sample_store_copy: Path,
+                                                                       tmp_path: Path) -> None:
+    """Item 1, second half: ``--manager alice`` by admin makes alice a manager of what the
+    import creates (the person, a new company), not of the existing company it links to."""
+    db = sample_store_copy
+    (cid, name), = _companies(db, 1)
+    src = write_oo(tmp_path / "p.csv", [
+        {"First Name": "Ada", "Last Name": "Probe", "Company Name": name},
+        {"First Name": "Eve", "Last Name": "Probe", "Company Name": "Probe New Company GmbH"},
+    ])
+    code, out = run(db, "import", str(src), "--manager", "alice", "--share", "restricted", "--tag", "t17")
+    assert code == 0 and "1 companies created" in out, out
+    assert _state(db, cid)[0] == [] and "t17" not in _state(db, cid)[1]
+    with Store(db, user="alice") as alice:
+        found = alice.search("Probe").set_index("display_name")
+        assert sorted(found.index) == ["Ada Probe", "Eve Probe", "Probe New Company GmbH"]
+        assert all(alice.contact(int(i)).managers == ["alice"] for i in found.id)
+        assert alice.contact(int(found.loc["Probe New Company GmbH"].id)).tags == ["t17"]
+
+
+def test_an_import_is_a_change_set_history_and_undo(sample_store_copy: Path, tmp_path: Path) -> None:
+    """Item 6: an import that creates persons, a company, a tag and a custom field and updates an
+    existing contact (``--duplicates update``) shows in ``history`` and ``undo`` puts every
+    table back as it was."""
+    db = sample_store_copy
+    with Store(db) as s:
+        before = snapshot(s)
+        target = s.contacts().dropna(subset=["email"]).query("kind == 'person'").iloc[0]
+    src = write_oo(tmp_path / "p.csv", [
+        {"First Name": "Ben", "Last Name": "Probe", "Company Name": "Probe Undo AG",
+         "Email (work)": "ben@probe-undo.example", "Contact Tag List": "probe-tag"},
+        {"First Name": str(target.first_name), "Last Name": str(target.last_name),
+         "Email (work)": str(target.email), "Position": "Chief Prober", "Phone (work)": "+49 30 1234567"},
+    ], extra=["Probe Field"])
+    code, out = run(db, "--user", "alice", "import", str(src), "--duplicates", "update")
+    assert code == 0 and "1 contacts imported, 1 updated" in out, out
+    jid = int(out.split("Change set ")[1].split(":")[0])
+    code, out = run(db, "history", str(int(target.id)))
+    assert code == 0 and f"{jid}" in out and "import" in out and "Chief Prober" in out, out
+    with Store(db) as s:
+        ben = int(s.search("Probe").query("display_name == 'Ben Probe'").id.iloc[0])
+    code, out = run(db, "history", str(ben))
+    assert code == 0 and "Ben" in out and "probe-tag" in out and "alice" in out
+    code, out = run(db, "--user", "alice", "undo", str(jid))
+    assert code == 0 and f"Undid change set {jid}" in out, out
+    with Store(db) as s:
+        after = snapshot(s)
+    bumped = ["version", "updated_by", "updated_at"]  # an undo gives restored contacts a new version
+    for table, frame in before.items():
+        if table.startswith("journal"):
+            continue
+        if table == "contacts":
+            assert after[table].drop(columns=bumped).equals(frame.drop(columns=bumped))
+            changed = after[table].compare(frame)
+            assert list(changed.index) == [int(target.id) - 1]  # rows are ordered by id from 1
+        else:
+            assert after[table].equals(frame), table
+    code, out = run(db, "history", str(int(target.id)))
+    assert "Chief Prober" in out  # the import and its undo both stay in the history
+
+
+@pytest.mark.parametrize("later", ["edit", "history event", "person linked"])
+def test_an_import_is_not_undone_once_its_contacts_changed(sample_store_copy: Path, tmp_path: Path,
+                                                           later: str) -> None:
+    db = sample_store_copy
+    src = write_oo(tmp_path / "p.csv", [{"Company Name": "Probe Later AG"},
+                                        {"First Name": "Ben", "Last Name": "Probe"}])
+    code, out = run(db, "import", str(src))
+    assert code == 0, out
+    jid = int(out.split("Change set ")[1].split(":")[0])
+    with Store(db) as s:
+        found = s.search("Probe").set_index("display_name").id
+        company, ben = int(found["Probe Later AG"]), int(found["Ben Probe"])
+        if later == "edit":
+            cs = s.change()
+            cs.update(ben, title="Changed since")
+            cs.commit()
+        elif later == "history event":
+            import pandas as pd
+
+            from crmdata.activity import add_history
+
+            add_history(s, pd.DataFrame({"contact_id": [ben], "category": ["Call"], "content": ["hi"]}))
+        else:
+            other = int(s.search("").query("kind == 'person'").id.iloc[0])
+            cs = s.change()
+            cs.link_company(other, company)
+            cs.commit()
+        kept = snapshot(s)
+    code, out = run(db, "undo", str(jid))
+    assert code == 1 and f"Error: Change set {jid} cannot be undone" in out and "changed since" in out, out
+    with Store(db) as s:
+        assert {t: f.equals(kept[t]) for t, f in snapshot(s).items()} == {t: True for t in kept}
