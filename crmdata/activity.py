@@ -2,7 +2,8 @@
 
 Both writers take a DataFrame keyed by contact id, check every row at once, and insert them
 set-based (the frame is registered in DuckDB and copied with one ``INSERT ... SELECT``) in one
-transaction with one journal entry. Any problem refuses the whole batch and lists every bad
+transaction with one journal entry holding their row images, so ``history`` shows them and
+``undo`` takes them out again. Any problem refuses the whole batch and lists every bad
 row; the store is then exactly as before. Contacts the user may not view are reported as not
 existing (section 6 of the spec: they do not exist for that user), contacts the user may view
 but not edit as not editable.
@@ -17,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .access import User, edit_predicate, view_predicate
+from .access import User, deal_view_predicate, edit_predicate, view_predicate
 from .db import Tx
 from .errors import Problem, ValidationFailed
-from .journal import record
+from .journal import RowImages, record
 from .model import MAX_NAME_LENGTH
 
 if TYPE_CHECKING:
@@ -83,8 +84,12 @@ def add_deals(store: Store, deals: pd.DataFrame) -> list[int]:
             )
             n_parts = int(tx.scalar("SELECT count(*) FROM deal_participants WHERE deal_id >= ?", [first]))
             contacts = int(tx.scalar("SELECT count(DISTINCT contact_id) FROM act_rows"))
+            ids = (first, first + len(frame))
             record(tx, store.user, "deals",
-                   f"Added {len(frame)} deals for {contacts} contacts ({n_parts} participant links).")
+                   f"Added {len(frame)} deals for {contacts} contacts ({n_parts} participant links).",
+                   images=[RowImages("deals", ("id",), "contact_id", "x.id >= ? AND x.id < ?", ids),
+                           RowImages("deal_participants", ("deal_id", "contact_id"), "contact_id",
+                                     "x.deal_id >= ? AND x.deal_id < ?", ids)])
         finally:
             tx.unregister("act_rows")
             tx.unregister("act_parts")
@@ -111,9 +116,11 @@ def add_history(store: Store, events: pd.DataFrame) -> list[int]:
         tx.register("act_rows", frame)
         try:
             problems += _contact_problems(tx, store.user, "act_rows", "contact_id")
+            deal_seen, deal_params = deal_view_predicate(store.user, "d")  # a hidden deal: no deal
             for seq, deal in tx.rows(
                 "SELECT a.seq, a.deal_id FROM act_rows a LEFT JOIN deals d ON d.id = a.deal_id "
-                "WHERE a.deal_id IS NOT NULL AND d.id IS NULL ORDER BY a.seq"
+                f"WHERE a.deal_id IS NOT NULL AND (d.id IS NULL OR NOT {deal_seen}) ORDER BY a.seq",
+                deal_params,
             ):
                 problems.append(Problem(f"there is no deal {deal}", line=int(seq) + 1, field="deal_id"))
             _refuse(problems, len(frame), "history events")
@@ -125,7 +132,9 @@ def add_history(store: Store, events: pd.DataFrame) -> list[int]:
                 [first, store.user.id],
             )
             contacts = int(tx.scalar("SELECT count(DISTINCT contact_id) FROM act_rows"))
-            record(tx, store.user, "history", f"Added {len(frame)} history events for {contacts} contacts.")
+            record(tx, store.user, "history", f"Added {len(frame)} history events for {contacts} contacts.",
+                   images=[RowImages("history_events", ("id",), "contact_id", "x.id >= ? AND x.id < ?",
+                                     (first, first + len(frame)))])
         finally:
             tx.unregister("act_rows")
     return list(range(first, first + len(frame)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .access import User, view_predicate
+from .access import User, deal_view_predicate, view_predicate
 from .model import InfoType, ListType
 
 SqlParams = tuple[str, list[object]]
@@ -37,6 +37,7 @@ def _primary(info_type: InfoType) -> str:
 def contacts_frame(user: User, ids: Sequence[int] | None = None) -> SqlParams:
     """One row per visible contact: names, company, lists, tags, primary values, dates."""
     vis_sql, params = visible_ids(user, ids)
+    company_view, company_params = view_predicate(user, "co")  # another contact: its own check
     sql = f"""
     WITH vis AS ({vis_sql}),
     prim AS (
@@ -59,7 +60,7 @@ def contacts_frame(user: User, ids: Sequence[int] | None = None) -> SqlParams:
            CASE WHEN c.is_company THEN 'company' ELSE 'person' END AS kind,
            c.display_name, c.first_name, c.last_name,
            CASE WHEN c.is_company THEN c.company_name ELSE co.company_name END AS company_name,
-           c.company_id, c.title AS position,
+           co.id AS company_id, c.title AS position,
            ts.title AS temperature, ct.title AS contact_type,
            tg.tags,
            pe.data AS email, pp.data AS phone, pw.data AS website, pa.data AS address,
@@ -67,7 +68,7 @@ def contacts_frame(user: User, ids: Sequence[int] | None = None) -> SqlParams:
            c.created_at, c.updated_at, c.version
     FROM contacts c
     JOIN vis ON vis.id = c.id
-    LEFT JOIN contacts co ON co.id = c.company_id
+    LEFT JOIN contacts co ON co.id = c.company_id AND NOT c.is_company AND {company_view}
     LEFT JOIN list_items ts ON ts.id = c.status_id AND ts.list_type = {int(ListType.TEMPERATURE)}
     LEFT JOIN list_items ct ON ct.id = c.contact_type_id
          AND ct.list_type = {int(ListType.CONTACT_TYPE)}
@@ -78,7 +79,7 @@ def contacts_frame(user: User, ids: Sequence[int] | None = None) -> SqlParams:
     LEFT JOIN prim pa ON pa.contact_id = c.id AND pa.info_type = {int(InfoType.ADDRESS)}
     ORDER BY c.id
     """
-    return sql, params
+    return sql, [*params, *company_params]
 
 
 def info_frame(user: User, ids: Sequence[int] | None = None) -> SqlParams:
@@ -149,3 +150,37 @@ def counts(user: User) -> dict[str, SqlParams]:
             list(params),
         ),
     }
+
+
+def company_of(user: User, company_id: int) -> SqlParams:
+    """``id, company_name`` of a person's company, only if the user may view that company."""
+    pred, params = view_predicate(user, "c")
+    return (f"SELECT c.id, c.company_name FROM contacts c WHERE c.id = ? AND c.is_company AND {pred}",
+            [int(company_id), *params])
+
+
+def deals_of(user: User, contact_id: int) -> SqlParams:
+    """The deals a contact is the main contact of or takes part in, that the user may see
+    (a deal shows only where its main contact may be viewed)."""
+    pred, params = deal_view_predicate(user, "d")
+    cid = int(contact_id)
+    return (
+        "SELECT d.id, d.title, d.stage, d.bid_value, d.bid_currency, "
+        "d.contact_id = ? AS is_main_contact FROM deals d "
+        "WHERE (d.contact_id = ? OR d.id IN "
+        f"(SELECT deal_id FROM deal_participants WHERE contact_id = ?)) AND {pred} ORDER BY d.id",
+        [cid, cid, cid, *params],
+    )
+
+
+def history_of(user: User, contact_id: int) -> SqlParams:
+    """A contact's history events, newest first; a deal the user may not see is left out of
+    the event's ``deal_id``."""
+    pred, params = deal_view_predicate(user, "d")
+    return (
+        "SELECT h.id, h.event_at, h.category, h.content, "
+        f"CASE WHEN h.deal_id IS NULL THEN NULL WHEN EXISTS (SELECT 1 FROM deals d "
+        f"WHERE d.id = h.deal_id AND {pred}) THEN h.deal_id END AS deal_id "
+        "FROM history_events h WHERE h.contact_id = ? ORDER BY h.event_at DESC, h.id DESC",
+        [*params, int(contact_id)],
+    )

@@ -210,10 +210,14 @@ class Store:
                 "SELECT title FROM list_items WHERE id = ? AND list_type = ?",
                 [fields[key], int(list_type)],
             ) if fields[key] is not None else None
-        fields["company"] = tx.scalar(
-            "SELECT company_name FROM contacts WHERE id = ?", [fields["company_id"]]
-        ) if fields.get("company_id") is not None else None
+        # values of other contacts (the company, deals) pass the view check of that contact
+        company = tx.one(*queries.company_of(self.user, fields["company_id"])) if (
+            fields.get("company_id") is not None and not fields["is_company"]) else None
+        fields["company_id"] = None if company is None else int(company[0])
+        fields["company"] = None if company is None else company[1]
         persons_sql, pparams = queries.visible_ids(self.user)
+        deals_sql, dparams = queries.deals_of(self.user, cid)
+        history_sql, hparams = queries.history_of(self.user, cid)
         return ContactDetail(
             id=cid,
             fields=fields,
@@ -232,15 +236,8 @@ class Store:
                 f"SELECT id, display_name, title AS position FROM contacts "
                 f"WHERE company_id = ? AND id IN ({persons_sql}) ORDER BY display_name",
                 [cid, *pparams]),
-            deals=tx.df(
-                "SELECT d.id, d.title, d.stage, d.bid_value, d.bid_currency, "
-                "d.contact_id = ? AS is_main_contact FROM deals d "
-                "WHERE d.contact_id = ? OR d.id IN "
-                "(SELECT deal_id FROM deal_participants WHERE contact_id = ?) ORDER BY d.id",
-                [cid, cid, cid]),
-            history=tx.df(
-                "SELECT id, event_at, category, content, deal_id FROM history_events "
-                "WHERE contact_id = ? ORDER BY event_at DESC, id DESC", [cid]),
+            deals=tx.df(deals_sql, dparams),
+            history=tx.df(history_sql, hparams),
             has_photo=bool(tx.scalar("SELECT count(*) FROM photos WHERE contact_id = ?", [cid])),
             can_edit=can_edit(self.user, int(fields["share_type"] or 0), managers),
         )

@@ -89,6 +89,7 @@ def contacts_frame(tx: Tx, user: User, ids_sql: str | None = None,
                    params: Sequence[object] = ()) -> pd.DataFrame:
     """The raw fields the keys come from, for the visible contacts (optionally only ``ids_sql``)."""
     pred, pparams = view_predicate(user, "c")
+    co_pred, co_params = view_predicate(user, "co")  # a person's company name: the company's check
     only = f" AND c.id IN ({ids_sql})" if ids_sql else ""
     birthday_labels = ", ".join(f"'{b}'" for b in BIRTHDAY_LABELS)
     sql = f"""
@@ -109,10 +110,10 @@ def contacts_frame(tx: Tx, user: User, ids_sql: str | None = None,
                coalesce(vis.company_name, co.company_name) AS company_name,
                vis.company_id, a.street, a.zip, a.city, a.country, b.birthday
         FROM vis LEFT JOIN addr a ON a.contact_id = vis.id AND a.rn = 1
-        LEFT JOIN contacts co ON co.id = vis.company_id AND NOT vis.is_company
+        LEFT JOIN contacts co ON co.id = vis.company_id AND NOT vis.is_company AND {co_pred}
         LEFT JOIN bday b ON b.contact_id = vis.id
     """
-    return tx.df(sql, [*pparams, *params])
+    return tx.df(sql, [*pparams, *params, *co_params])
 
 
 def key_frame(raw: pd.DataFrame, default_region: str = "DE") -> tuple[pd.DataFrame, pd.DataFrame]:

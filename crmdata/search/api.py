@@ -164,7 +164,7 @@ def _page_frame(tx: Tx, store: Store, ids: list[int]) -> pd.DataFrame:
     by_id = {int(r[0]): dict(zip(names, r, strict=True)) for r in tx.rows(*q["contacts"])}
     rows = [by_id[i] for i in ids if i in by_id]
     company_ids = sorted({int(r["company_id"]) for r in rows if r["company_id"] is not None})
-    companies = dict(tx.rows(q["companies"][0], [company_ids])) if company_ids else {}
+    companies = dict(tx.rows(q["companies"][0], [company_ids, *q["companies"][1]])) if company_ids else {}
     lists = {(int(r[0]), int(r[1])): r[2] for r in tx.rows(*q["lists"])}
     best: dict[tuple[int, int], tuple[bool, int, str]] = {}
     for cid, info_type, data, primary, info_id in tx.rows(*q["info"]):
@@ -185,6 +185,7 @@ def _page_frame(tx: Tx, store: Store, ids: list[int]) -> pd.DataFrame:
             **r,
             "kind": "company" if r["is_company"] else "person",
             "company_name": r["company_name"] if r["is_company"] else companies.get(r["company_id"]),
+            "company_id": r["company_id"] if r["company_id"] in companies else None,
             "temperature": lists.get((r["status_id"], int(ListType.TEMPERATURE))),
             "contact_type": lists.get((r["contact_type_id"], int(ListType.CONTACT_TYPE))),
             "tags": ", ".join(sorted(tags[cid], key=str.lower)) if cid in tags else None,

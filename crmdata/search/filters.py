@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from ..access import User, deal_view_predicate
 from ..errors import CrmDataError
 from ..model import ListType, ShareType
 
@@ -118,16 +119,19 @@ class FilterKind:
     known_sql: str | None = None
 
 
-def _show_sql(v: str) -> SqlParams:
+def _show_sql(v: str, user: User | None = None) -> SqlParams:
     if v == "companies":
         return "c.is_company", []
     if v == "persons":
         return "NOT c.is_company", []
     if v == "with_opportunities":
+        # a deal counts for a participant only where the user may see the deal
+        deal, params = deal_view_predicate(user, "d") if user is not None else ("TRUE", [])
         return (
             "c.id IN (SELECT contact_id FROM deals WHERE contact_id IS NOT NULL "
-            "UNION SELECT contact_id FROM deal_participants)",
-            [],
+            f"UNION SELECT p.contact_id FROM deal_participants p JOIN deals d ON d.id = p.deal_id "
+            f"WHERE {deal})",
+            list(params),
         )
     return "TRUE", []
 
@@ -241,12 +245,13 @@ def _active(filters: Filters) -> list[tuple[FilterKind, Any]]:
     return out
 
 
-def filters_sql(filters: Filters) -> SqlParams:
-    """One predicate on ``contacts AS c`` for all chosen filters (``TRUE`` for none)."""
+def filters_sql(filters: Filters, user: User | None = None) -> SqlParams:
+    """One predicate on ``contacts AS c`` for all chosen filters (``TRUE`` for none); with the
+    reading ``user``, values of other contacts (deals) pass their own view check."""
     parts: list[str] = []
     params: list[object] = []
     for kind, value in _active(filters):
-        sql, p = kind.sql(value)
+        sql, p = _show_sql(value, user) if kind.attr == "show" else kind.sql(value)
         parts.append(f"({sql})")
         params += p
     return (" AND ".join(parts) if parts else "TRUE"), params

@@ -216,7 +216,7 @@ def select_parts(
     The access rule applies to every row, and to a company before it pulls in its persons.
     """
     view, view_params = view_predicate(user, "c")
-    fsql, fparams = filters_sql(filters)
+    fsql, fparams = filters_sql(filters, user)
     if query.is_empty:
         return "", f"WHERE {view} AND {fsql}", [*view_params, *fparams]
     hits, params = hits_sql(query, resolved)
@@ -325,7 +325,9 @@ def page_rows_sql(user: User, ids: Sequence[int]) -> dict[str, SqlParams]:
             [id_list, *view_params],
         ),
         # run with the page's company ids in place of the contact ids
-        "companies": ("SELECT id, company_name FROM contacts WHERE id = ANY(?::BIGINT[])", []),
+        # (another contact's name: shown only where that company may be viewed)
+        "companies": (f"SELECT c.id, c.company_name FROM contacts c WHERE c.id = ANY(?::BIGINT[]) "
+                      f"AND c.is_company AND {view}", list(view_params)),
         "info": (
             "SELECT contact_id, info_type, data, is_primary, id FROM contact_info "
             "WHERE contact_id = ANY(?::BIGINT[])",
