@@ -153,6 +153,10 @@ def _undo(store: Store, jid: int, *, dry_run: bool) -> int:
             raise Conflict(f"Change set {jid} cannot be undone: deleting a contact is irreversible.")
         if not images:
             raise CrmDataError(f"Change set {jid} ({entry[0]}) kept no row images, so it cannot be undone.")
+        if not user.is_admin and any(t in POOLS and b is not None for t, _k, b, *_x in images):
+            raise AccessDenied(f"Only CRM administrators may undo change set {jid}: it changed tags, "
+                               f"temperature levels, contact types or custom fields; you are "
+                               f"'{user.login}'.")
         foreign = sorted({t for t, *_x in images if t not in _TABLES})
         if foreign:
             raise CrmDataError(f"Change set {jid} ({entry[0]}) changed {', '.join(foreign)}, which undo "
