@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import queries
+from . import derived, queries
 from .access import User, can_edit, can_view
 from .db import Database, Tx
 from .errors import AccessDenied, CrmDataError, NotFound
@@ -88,6 +88,9 @@ class Store:
     def _load_user(self, login: str) -> User:
         with self.db.read() as tx:
             row = tx.one("SELECT id, login, name, is_admin FROM users WHERE login = ?", [login])
+            pending = tx.rows(derived.PENDING_SQL)
+        if pending:  # derived data a schema migration left to fill (crmdata.schema.PENDING_FILL)
+            derived.fill_pending(self.db)
         if row is None:
             raise NotFound(f"There is no CRM user '{login}'.", hint="see `crmdata users`")
         return User(int(row[0]), str(row[1]), str(row[2]), bool(row[3]))
