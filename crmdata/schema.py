@@ -263,7 +263,7 @@ DEDUPE_TABLES: tuple[str, ...] = (
 )
 
 #: The sequence new ``contact_info`` rows take their ids from (schema 8). Every writer numbers
-#: new rows from it or moves it past the ids it wrote (:meth:`crmdata.db.Tx.next_id`): finding
+#: new rows from it or moves it past the ids it wrote (:func:`crmdata.numbering.next_id`): finding
 #: ``max(id)`` reads the id column of every row group, 4-5 ms of a one-contact commit at 1M
 #: contacts, where ``nextval`` reads nothing.
 INFO_IDS = "contact_info_ids"

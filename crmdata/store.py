@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import derived, queries
+from . import derived, numbering, queries
 from .access import User, can_edit, can_view
 from .db import Database, Tx
 from .errors import AccessDenied, CrmDataError, NotFound
@@ -112,7 +112,7 @@ class Store:
         with self.db.transaction() as tx:
             if tx.scalar("SELECT count(*) FROM users WHERE lower(login) = lower(?)", [login]):
                 raise CrmDataError(f"There is already a user '{login}'.")
-            uid = tx.next_id("users")
+            uid = numbering.next_id(tx, "users")
             tx.execute(
                 "INSERT INTO users (id, login, name, is_admin) VALUES (?, ?, ?, ?)",
                 [uid, login, (name or login).strip(), is_admin],

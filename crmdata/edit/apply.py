@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from .. import journal
+from .. import journal, numbering
 from ..access import User, can_edit, can_view, view_predicate
-from ..db import Tx, info_ids_sql
+from ..db import Tx
 from ..errors import AccessDenied, Conflict, KeyTaken, NotFound, ValidationFailed
 from ..model import INFO_TYPE_LABELS, InfoType, ShareType, categories
 from ..search import index as search_index
@@ -103,7 +103,7 @@ def _read(tx: Tx, ids: Sequence[int], new_info: int, take: bool, wanted: str,
     parts, params = capture_parts(ids, tables) if ids else ([], [])
     parts += [LOOKUP_PARTS[k] for k in wanted]
     if new_info:
-        parts.append(f"SELECT 'c', n.id::VARCHAR FROM ({info_ids_sql(new_info, take=take)}) n")
+        parts.append(f"SELECT 'c', n.id::VARCHAR FROM ({numbering.info_ids_sql(new_info, take=take)}) n")
     counts_sql, counts_params = search_index.recent_counts_sql(ids)
     parts.append(f"SELECT 'r', to_json([c.total, c.theirs])::VARCHAR FROM ({counts_sql}) c")
     params += counts_params
@@ -210,7 +210,7 @@ def prepare(tx: Tx, user: User, cs: ChangeSet, *, for_preview: bool = False) -> 
         for cid in existing
     }
     creates = any(isinstance(op, o.Create) for op in cs.operations)
-    next_contact = tx.next_id("contacts") if creates else 0  # max(id) scans: only when needed
+    next_contact = numbering.next_id(tx, "contacts") if creates else 0  # max(id) scans: only when needed
     for op in cs.operations:
         if isinstance(op, o.Create):
             states[op.ref] = _new_state(op, next_contact, user, now)
