@@ -13,8 +13,8 @@ import json
 from .. import numbering
 from ..access import User, edit_predicate
 from ..db import Tx
-from ..dedupe.keys import phone_keys
 from ..derived import DISPLAY_NAME_SQL
+from ..matchkeys import phone_keys
 from ..model import CustomFieldType, InfoType, ListType, ShareType
 
 LIVE = "a.action IN ('insert', 'update')"

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..db import Tx
-from ..dedupe.keys import fill_stored_keys
 from ..derived import contacts_changed
 from ..errors import CrmDataError, ImportFailed, Problem
 from ..journal import record
+from ..matchkeys import fill_stored_keys
 from ..model import IMPORTED_TEMPERATURE_COLOR, CustomFieldType, ListType, ShareType
 from ..queries import visible_ids
 from . import import_sql as q
