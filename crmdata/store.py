@@ -350,18 +350,15 @@ class Store:
 
         ``keep`` maps field names to the contact whose value the field takes.
         """
-        from .merge.load import load_records
-        from .merge.plan import plan_merge
+        from .merge.load import plan_for
 
-        with self.db.read() as tx:
-            records = load_records(tx, self.user, ids)
-        return plan_merge(records, survivor=survivor, overrides=keep)
+        return plan_for(self.db, self.user, ids, survivor=survivor, keep=keep)
 
     def merge(self, plan: MergePlan, *, expected_versions: dict[int, int] | None = None) -> MergeResult:
         """Apply a merge plan atomically; ``store.undo(result.change_set_id)`` reverts it."""
         from .merge.apply import apply_merge
 
-        return apply_merge(self, plan, expected_versions)
+        return apply_merge(self.db, self.user, plan, expected_versions)
 
     # -- data quality (crmdata.quality) -------------------------------------------------------
     def check(self, rules: Any = None, **options: Any) -> pd.DataFrame:

@@ -19,12 +19,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import journal, numbering
+from ..contact_rows import IDS_SQL
 from ..db import Tx
 from ..derived import contacts_changed
 from ..errors import Conflict, NotFound, Problem, ValidationFailed
 from ..model import CustomFieldType, FieldScope, ListType
 from . import validate as v
-from .apply import IDS_SQL
 
 if TYPE_CHECKING:
     from ..store import Store

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from crmdata import Store, derived
+from crmdata.contact_rows import CONTACT_TABLES, capture_contacts
 from crmdata.derived import contacts_changed
-from crmdata.edit.state import CONTACT_TABLES, capture_contacts
 from crmdata.schema import MIGRATIONS
 from crmdata.search import index
 from crmdata.search.api import _resolve, search
