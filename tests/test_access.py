@@ -414,3 +414,71 @@ def test_every_path_is_in_the_matrix() -> None:
     ops -= {"pin", "targets", "commit", "preview", "create_person", "create_company"}  # not writes to others
     missing = sorted(n for n in verbs | ops if n not in NOT_CONTACT_PATHS and n not in covered)
     assert missing == []
+
+
+# -- the write gate every journal entry passes -----------------------------------------------------
+def _forgetful_write(s: Store, cid: int, *, make_manager: bool = False) -> None:
+    """A writer that forgets its own edit check (as a new path might): it changes a contact
+    and journals the change; the journal's gate must refuse it."""
+    from crmdata import journal
+
+    with s.db.transaction() as tx:
+        before = journal.capture(tx, "contacts", ("id",), "id = ?", [cid])
+        managers = journal.capture(tx, "contact_managers", ("contact_id", "user_id"), "contact_id = ?", [cid])
+        tx.execute("UPDATE contacts SET notes = 'forgotten check' WHERE id = ?", [cid])
+        if make_manager:
+            tx.execute("INSERT INTO contact_managers VALUES (?, ?)", [cid, s.user.id])
+        changes = journal.diff("contacts", ("id",), before,
+                               journal.capture(tx, "contacts", ("id",), "id = ?", [cid]), "id")
+        changes += journal.diff("contact_managers", ("contact_id", "user_id"), managers, journal.capture(
+            tx, "contact_managers", ("contact_id", "user_id"), "contact_id = ?", [cid]))
+        journal.record(tx, s.user, "sync", "a path without its own check", changes)
+
+
+@pytest.mark.parametrize("make_manager", [False, True])
+def test_the_journal_refuses_a_write_that_forgot_its_check(world: World, make_manager: bool) -> None:
+    """Item 5's one place: whichever code writes, the entry is refused (and the transaction
+    rolled back) when the user could not edit the contact before it, even when the same
+    write makes the user a manager."""
+    before = _rows_of(world.path, {world.readonly, world.hidden})
+    with Store(world.path, user="bob") as bob:
+        with pytest.raises(AccessDenied, match="may view but not edit contact"):
+            _forgetful_write(bob, world.readonly, make_manager=make_manager)
+        with pytest.raises(NotFound, match=f"There is no contact {world.hidden}"):
+            _forgetful_write(bob, world.hidden, make_manager=make_manager)
+    after = _rows_of(world.path, {world.readonly, world.hidden})
+    for table, frame in before.items():
+        pd.testing.assert_frame_equal(after[table], frame, obj=table)
+    with Store(world.path, user="alice") as alice:  # a manager passes the same gate
+        _forgetful_write(alice, world.readonly)
+        assert alice.contact(world.readonly).fields["notes"] == "forgotten check"
+
+
+@pytest.mark.parametrize("how", ["merge", "delete"])
+def test_a_company_merged_or_deleted_by_bob_takes_its_hidden_persons_along(world: World, how: str) -> None:
+    """The one cascade the gate lets through: persons bob may not see, linked to a public
+    company bob merges away or deletes, follow the company (re-pointed or unlinked) and
+    change in nothing else; bob learns nothing of them."""
+    with Store(world.path) as admin:
+        cs = admin.change()
+        gone = cs.create_company("Probe Going GmbH")
+        stay = cs.create_company("Probe Staying GmbH")
+        made = cs.commit(on_duplicate="save").created
+        gone_id, stay_id = made[gone], made[stay]
+        cs = admin.change()
+        cs.link_company(world.hidden, gone_id)
+        cs.commit(on_duplicate="save")
+        hidden_before = admin.contact(world.hidden).fields
+    with Store(world.path, user="bob") as bob:
+        if how == "merge":
+            result = bob.merge(bob.plan_merge([stay_id, gone_id], survivor=stay_id))
+            assert result.counts["persons moved"] == 0
+        else:
+            report = bob.delete(gone_id)
+            assert "Hiddenmann" not in str(report)
+    with Store(world.path) as admin:
+        hidden_after = admin.contact(world.hidden).fields
+    assert hidden_after["company_id"] == (stay_id if how == "merge" else None)
+    same = {k for k in hidden_before if k not in ("company_id", "company", "version", "updated_by",
+                                                  "updated_at")}
+    assert {k: hidden_after[k] for k in same} == {k: hidden_before[k] for k in same}

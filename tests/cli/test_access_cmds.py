@@ -4,8 +4,10 @@ edit, and an import is a change set (journalled, in ``history``, undoable)."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -160,3 +162,47 @@ def test_an_import_is_not_undone_once_its_contacts_changed(sample_store_copy: Pa
     assert code == 1 and f"Error: Change set {jid} cannot be undone" in out and "changed since" in out, out
     with Store(db) as s:
         assert {t: f.equals(kept[t]) for t, f in snapshot(s).items()} == {t: True for t in kept}
+
+
+def _csv(out: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(out), dtype=str)
+
+
+def test_a_restricted_companys_name_and_deals_do_not_reach_bob(sample_store_copy: Path,
+                                                                 tmp_path: Path) -> None:
+    """Items 3 and 4 with the sample's own data: admin restricts a company with persons and a
+    deal's main contact to alice; bob's ``search`` and ``export`` show the public persons
+    without the company's name, and the deal's public participant no longer counts as "with
+    opportunities" for bob (it still does for alice)."""
+    db = sample_store_copy
+    with Store(db) as s, s.db.read() as tx:
+        company, name, person = tx.one(
+            "SELECT co.id, co.display_name, min(p.id) FROM contacts co "
+            "JOIN contacts p ON p.company_id = co.id "
+            "WHERE co.is_company AND p.share_type = 1 GROUP BY co.id, co.display_name ORDER BY co.id LIMIT 1")
+        main, participant = tx.one(
+            "SELECT d.contact_id, dp.contact_id FROM deals d JOIN deal_participants dp ON dp.deal_id = d.id "
+            "WHERE d.contact_id <> dp.contact_id AND d.contact_id <> ? "
+            "AND (SELECT count(*) FROM deal_participants x WHERE x.contact_id = dp.contact_id) = 1 "
+            "AND NOT EXISTS (SELECT 1 FROM deals y WHERE y.contact_id = dp.contact_id) "
+            "ORDER BY d.id LIMIT 1", [company])
+    for cid in (company, main):
+        code, out = run(db, "edit", str(cid), "--share", "none", "--managers", "alice")
+        assert code == 0, out
+    for user, sees in (("bob", False), ("alice", True)):
+        code, out = run(db, "--user", user, "search", "--format", "csv", "--page-size", "5000")
+        assert code == 0, out
+        rows = _csv(out).set_index("id")
+        assert (name in set(rows["company_name"].dropna())) is sees
+        assert (company in {int(float(x)) for x in rows["company_id"].dropna()}) is sees
+        shown = rows.loc[str(person), "company_name"]
+        assert shown == name if sees else pd_isna(shown)
+        code, out = run(db, "--user", user, "search", "--show", "with-opportunities", "--format", "csv",
+                        "--page-size", "5000")
+        assert code == 0 and (str(participant) in set(_csv(out)["id"])) is sees
+        code, out = run(db, "--user", user, "export", str(tmp_path / f"{user}.csv"))
+        assert code == 0 and (name in (tmp_path / f"{user}.csv").read_text(encoding="utf-8-sig")) is sees
+
+
+def pd_isna(value: object) -> bool:
+    return bool(pd.isna(value))
