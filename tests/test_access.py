@@ -17,6 +17,7 @@ and every change-set operation; a new verb without an entry fails
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -204,6 +205,7 @@ READS: dict[str, Callable[[Store, World], Any]] = {
     "preview(link to hidden company)": _preview_link,
     "preview(duplicate of hidden)": _preview_twin,
     "plan_merge(twin, public)": lambda s, w: s.plan_merge([w.hidden_twin, w.public_person]),
+    "plan_merge(twin, public).table": lambda s, w: s.plan_merge([w.hidden_twin, w.public_person]).table(),
 }
 #: Read paths that name a hidden contact: each must answer "there is no contact" and nothing else.
 NOT_FOUND: dict[str, Callable[[Store, World], Any]] = {
@@ -228,6 +230,9 @@ def test_bob_reads_nothing_of_hidden_contacts(built_world: World, name: str) -> 
     text = _texts(result)
     assert not [m for m in MARKERS if m in text], (name, text[:2000])
     assert not (_ids(result) & world.hidden_ids()), name
+    # "contact 2001", "(#2001)", "=#2001"; not an info row's "Phone #2001"
+    named = [m for i in world.hidden_ids() for m in re.finditer(rf"contact {i}\b|(?<!\w )#{i}\b", text)]
+    assert not named, (name, [text[max(0, m.start() - 60):m.end() + 20] for m in named])
 
 
 @pytest.mark.parametrize("name", list(NOT_FOUND))
@@ -482,3 +487,18 @@ def test_a_company_merged_or_deleted_by_bob_takes_its_hidden_persons_along(world
     same = {k for k in hidden_before if k not in ("company_id", "company", "version", "updated_by",
                                                   "updated_at")}
     assert {k: hidden_after[k] for k in same} == {k: hidden_before[k] for k in same}
+
+
+@pytest.mark.parametrize("survivor", ["public person", "twin"])
+def test_a_merge_by_bob_neither_shows_nor_spreads_nor_drops_a_hidden_company(world: World,
+                                                                             survivor: str) -> None:
+    """The public person's company is hidden from bob: his merge plan shows no company; the
+    survivor keeps its own hidden link, and a twin that survives does not take it over."""
+    sid = world.public_person if survivor == "public person" else world.hidden_twin
+    with Store(world.path, user="bob") as bob:
+        plan = bob.plan_merge([world.hidden_twin, world.public_person], survivor=sid)
+        assert plan.field("company").value is None
+        bob.merge(plan)
+    with Store(world.path) as admin:
+        kept = admin.contact(sid).fields["company_id"]
+    assert kept == (world.secret if survivor == "public person" else None)

@@ -244,22 +244,21 @@ def _current(tx: Any, images: list[Any], contact_ids: list[int]) -> dict[str, di
 
 
 def _referenced_since(tx: Any, images: list[Any]) -> list[str]:
-    """Contacts the change set created (the undo would remove them) that other rows point at
-    now: persons linked to them, deals, history events, a photo added since."""
+    """Contacts the change set created (the undo would remove them) that rows outside the
+    change set point at now: persons linked to them, deals, history events, a photo added since."""
     created = sorted({int(k["id"]) for t, k, b, _a, _c in images if t == "contacts" and b is None})
     if not created:
         return []
-    removed: dict[str, set[str]] = {}
-    for table, key, before, _after, _cid in images:
-        if before is None:
-            removed.setdefault(table, set()).add(json.dumps(key, sort_keys=True))
+    restored: dict[str, set[str]] = {}  # rows the undo puts back as they were (or removes)
+    for table, key, _before, _after, _cid in images:
+        restored.setdefault(table, set()).add(json.dumps(key, sort_keys=True))
     out = []
     for table, column, what in _REFERENCES:
         keys = _TABLES[table]
         key_sql = ", ".join(f"'{k}', x.{k}" for k in keys)
         for ref, key in tx.rows(f"SELECT x.{column}, json_object({key_sql})::VARCHAR FROM {table} x "
                                 f"WHERE x.{column} IN ({IDS_SQL}) ORDER BY 1", [created]):
-            if json.dumps(json.loads(key), sort_keys=True) not in removed.get(table, set()):
+            if json.dumps(json.loads(key), sort_keys=True) not in restored.get(table, set()):
                 out.append(f"contact {ref} ({what} since)")
     return list(dict.fromkeys(out))
 

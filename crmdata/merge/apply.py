@@ -96,6 +96,17 @@ def _targets(plan: MergePlan, before: dict[str, Rows], user_id: int, now: str) -
     return out
 
 
+def _keep_hidden_company(tx: Tx, user: User, was: dict[str, Any], row: dict[str, Any]) -> None:
+    """The survivor keeps its link to a company the user may not view: the plan showed no
+    company there (it does not exist for the user), which is not a wish to unlink it."""
+    company = was.get("company_id")
+    if company is None or row.get("company_id") is not None or was.get("is_company"):
+        return
+    pred, params = view_predicate(user, "c")
+    if not tx.scalar(f"SELECT count(*) FROM contacts c WHERE c.id = ? AND {pred}", [company, *params]):
+        row["company_id"] = company
+
+
 def decisions_after(rows: Rows, removed: set[int], survivor: int) -> Rows:
     """Duplicate-review decisions after a merge (pure): pairs naming a removed contact now name
     the survivor, so a pair judged "not a duplicate" stays judged; a pair inside the cluster
@@ -166,6 +177,7 @@ def apply_merge(db: Database, user: User, plan: MergePlan,
             "dedupe_decisions": journal.capture(tx, "dedupe_decisions", _PAIR, _PAIR_WHERE, [ids, ids]),
         }
         after = _targets(plan, before, user.id, now)
+        _keep_hidden_company(tx, user, before["contacts"][(sid,)], after["contacts"][(sid,)])
         for table, (keys, _col) in CONTACT_TABLES.items():
             write_rows(tx, table, keys, before[table], after[table])
         person_ids = [int(k[0]) for k in persons]  # moved whether the user may see them or not,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import journal
-from ..access import User, can_edit, can_view, view_predicate
+from ..access import User, can_edit, can_view, deal_view_predicate, view_predicate
 from ..db import Database, Tx
 from ..errors import AccessDenied, NotFound
 from ..model import ListType
@@ -69,10 +69,11 @@ def load_records(tx: Tx, user: User, ids: Sequence[int]) -> tuple[MergeRecord, .
     photos = {int(r[0]): f"{r[1]} {r[2]}x{r[3]}" for r in tx.rows(
         f"SELECT contact_id, format, width, height FROM photos WHERE contact_id IN ({IDS_SQL})",
         [wanted])}
+    deal_pred, deal_params = deal_view_predicate(user, "d")  # only deals the user may see count
     deals = {int(r[0]): int(r[1]) for r in tx.rows(
         f"SELECT cid, count(DISTINCT deal_id) FROM (SELECT contact_id AS cid, id AS deal_id FROM deals "
-        f"UNION ALL SELECT contact_id, deal_id FROM deal_participants) WHERE cid IN ({IDS_SQL}) "
-        f"GROUP BY cid", [wanted])}
+        f"UNION ALL SELECT p.contact_id, p.deal_id FROM deal_participants p JOIN deals d ON d.id = p.deal_id "
+        f"WHERE {deal_pred}) WHERE cid IN ({IDS_SQL}) GROUP BY cid", [*deal_params, wanted])}
     history = {int(r[0]): int(r[1]) for r in tx.rows(
         f"SELECT contact_id, count(*) FROM history_events WHERE contact_id IN ({IDS_SQL}) "
         f"GROUP BY contact_id", [wanted])}
@@ -89,6 +90,8 @@ def load_records(tx: Tx, user: User, ids: Sequence[int]) -> tuple[MergeRecord, .
     out = []
     for cid in wanted:
         row = dict(rows[cid])
+        if row.get("company_id") is not None and int(row["company_id"]) not in companies:
+            row["company_id"] = None  # a company the user may not view is no company to them
         labels: dict[str, str | None] = {
             "company": companies.get(row["company_id"]) if row.get("company_id") is not None else None,
             "temperature": list_titles.get((row.get("status_id") or -1, int(ListType.TEMPERATURE))),
