@@ -1,0 +1,85 @@
+"""Import cost of two revisions side by side: ``python -m benchmarks.import_ab OLD NEW [N] [ROUNDS]``.
+
+Each revision (a git revision, exported with ``git archive`` as :mod:`benchmarks.edit_ab` does)
+imports the same generated ONLYOFFICE export of ``N`` contacts (default 100,000) into a new store
+file, in a fresh process; the two take turns for ``ROUNDS`` rounds (default 2), in alternating
+order, so both see the same phases of a machine whose speed drifts. Reported per revision: the
+median seconds, peak RSS, the store file's size and its journal rows (an import journalled with
+row images keeps one per row it wrote).
+
+Not part of ``make bench`` (it compares revisions, it does not describe one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .common import sample_csv
+from .edit_ab import _export
+
+_IMPORT = """
+import json, os, sys, time
+import crmdata
+from crmdata import Store
+from crmdata.sample import CUSTOM_FIELDS
+db, path = sys.argv[1], sys.argv[2]
+t = time.perf_counter()
+store = Store(db)
+store.import_onlyoffice(path, custom_field_types=CUSTOM_FIELDS, duplicates='skip')
+seconds = time.perf_counter() - t
+with store.db.read() as tx:
+    rows = tx.scalar("SELECT count(*) FROM journal_rows")
+store.checkpoint()
+store.close()
+hwm = [line for line in open('/proc/self/status') if line.startswith('VmHWM:')]
+print(json.dumps({'tree': crmdata.__file__, 'seconds': seconds, 'journal_rows': rows,
+                  'rss_mib': int(hwm[0].split()[1]) / 1024, 'file_mib': os.path.getsize(db) / 2**20}))
+"""
+
+
+def compare(old: str, new: str, n: int = 100_000, rounds: int = 2) -> str:
+    """Markdown table rows, one per revision."""
+    path = sample_csv(n)
+    with tempfile.TemporaryDirectory(prefix="import-ab-") as tmp:
+        scratch = Path(tmp)
+        trees = {rev: _export(rev, scratch / f"tree{i}") for i, rev in enumerate((old, new))}
+        runs: dict[str, list[dict[str, float]]] = {rev: [] for rev in trees}
+        for r in range(rounds):
+            for rev in (list(trees) if r % 2 == 0 else list(reversed(trees))):
+                db = scratch / f"{len(runs[rev])}-{rev.replace('/', '_')}.duckdb"
+                out = subprocess.run(
+                    [sys.executable, "-c", _IMPORT, str(db), str(path)], check=True, capture_output=True,
+                    text=True, env={**os.environ, "PYTHONPATH": str(trees[rev])}, cwd=scratch)
+                result = json.loads(out.stdout.strip().splitlines()[-1])
+                if not str(result["tree"]).startswith(str(trees[rev])):
+                    raise RuntimeError(f"{rev} ran the crmdata in {result['tree']}")
+                runs[rev].append(result)
+                db.unlink()
+    lines = ["| revision | import s (median) | runs s | peak RSS MiB | file MiB | journal rows |",
+             "|---|---:|---|---:|---:|---:|"]
+    for rev, rs in runs.items():
+        each = ", ".join(f"{r['seconds']:.1f}" for r in rs)
+        lines.append(
+            f"| {rev} | {statistics.median(r['seconds'] for r in rs):.1f} | "
+            f"{each} | {max(r['rss_mib'] for r in rs):,.0f} | "
+            f"{rs[-1]['file_mib']:,.0f} | {int(rs[-1]['journal_rows']):,} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if len(args) < 2:
+        raise SystemExit("usage: python -m benchmarks.import_ab OLD_REV NEW_REV [N] [ROUNDS]")
+    n = int(args[2]) if len(args) > 2 else 100_000
+    rounds = int(args[3]) if len(args) > 3 else 2
+    print(compare(args[0], args[1], n, rounds))
+
+
+if __name__ == "__main__":
+    main()
