@@ -132,6 +132,9 @@ def _texts(value: Any) -> str:
 def _ids(value: Any) -> set[int]:
     out: set[int] = set()
     if isinstance(value, pd.DataFrame):
+        if {"field", "before", "after"} <= set(value.columns):  # a history: links to other contacts
+            links = value[value["field"].isin(ID_COLUMNS)]
+            out |= {int(v) for col in ("before", "after") for v in links[col].dropna()}
         for col in ID_COLUMNS:
             if col == "id" and "contact_id" in value.columns:
                 continue  # the row's own id (an info row, an event), not a contact's

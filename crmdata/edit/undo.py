@@ -19,6 +19,7 @@ from ..access import can_edit
 from ..contact_rows import CONTACT_TABLES, IDS_SQL, LINKED_TABLES, canonical, capture_contacts, write_rows
 from ..derived import contacts_changed
 from ..errors import AccessDenied, Conflict, CrmDataError, NotFound
+from ..queries import visible_ids
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -83,8 +84,23 @@ def history(store: Store, contact_id: int) -> pd.DataFrame:
                 continue
             out.append((jid, at, login, action, summary, undone_by, table, row, name,
                         b.get(name) if before else None, a.get(name) if after else None))
-    return pd.DataFrame(out, columns=["change_set_id", "committed_at", "user", "action", "summary",
-                                      "undone_by", "table", "row", "field", "before", "after"])
+    frame = pd.DataFrame(out, columns=["change_set_id", "committed_at", "user", "action", "summary",
+                                       "undone_by", "table", "row", "field", "before", "after"])
+    return _hide_companies(store, frame)
+
+
+def _hide_companies(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
+    """A company link the user may not view (another contact) shows as empty."""
+    links = frame["field"] == "company_id"
+    if not links.any():
+        return frame
+    ids = {int(v) for col in ("before", "after") for v in frame.loc[links, col].dropna()}
+    with store.db.read() as tx:
+        seen = {int(r[0]) for r in tx.rows(*visible_ids(store.user, sorted(ids)))}
+    for col in ("before", "after"):
+        frame.loc[links, col] = [v if v is None or pd.isna(v) or int(v) in seen else None
+                                 for v in frame.loc[links, col]]
+    return frame
 
 
 def _row_label(table: str, key: dict[str, Any]) -> str:
