@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from crmdata import Store
 from crmdata.cli import cli
 
+from .. import test_access as matrix
 from ..csvio.helpers import snapshot, write_oo
 
 
@@ -206,3 +207,103 @@ def test_a_restricted_companys_name_and_deals_do_not_reach_bob(sample_store_copy
 
 def pd_isna(value: object) -> bool:
     return bool(pd.isna(value))
+
+
+# -- the access matrix through the CLI: every command, run as bob --------------------------------
+#: The world of the library's access matrix (tests/test_access.py), shared as fixtures.
+built_world = matrix.built_world
+world = matrix.world
+World, _png, _rows_of = matrix.World, matrix._png, matrix._rows_of
+
+
+def _cli_reads(w: World, tmp: Path) -> dict[str, list[str]]:
+    photo = tmp / "logo.png"
+    photo.write_bytes(_png())
+    return {
+        "search": ["search", "--format", "csv", "--page-size", "5000"],
+        "search(company)": ["search", "Zyxwv", "--format", "csv"],
+        "search(with-opportunities)": ["search", "--show", "with-opportunities", "--format", "csv",
+                                       "--page-size", "5000"],
+        "export": ["export", str(tmp / "bob.csv")],
+        "export(columns)": ["export", str(tmp / "bob-plain.csv"), "--columns", "display_name,company_name"],
+        "duplicates": ["duplicates", "--format", "csv", "--no-progress"],
+        "history": ["history", str(w.public_person), "--format", "csv"],
+        "info": ["info"],
+        "users": ["users"],
+        "check": ["check", "--format", "csv"],
+        "clean": ["clean", "--dry-run"],
+        "merge(dry run)": ["merge", str(w.hidden_twin), str(w.public_person), "--dry-run"],
+        "photo get": ["photo", "get", str(w.public_person), "--out", str(tmp / "p.png")],
+        "photo suggest": ["photo", "suggest", str(w.public_person)],
+    }
+
+
+def _cli_refusals(w: World, tmp: Path) -> dict[str, list[str]]:
+    """Commands naming a hidden (H) or read-only (R) contact: each must refuse, or leave both alone."""
+    photo = tmp / "logo.png"
+    photo.write_bytes(_png())
+    src = write_oo(tmp / "bob-in.csv", [
+        {"First Name": "Ben", "Last Name": "Probe", "Company Name": "Readonly Probe  GmbH"},
+        {"Company Name": "Readonly Probe  GmbH", "Email (work)": w.readonly_email, "Note": "bob"}])
+    h, r = str(w.hidden), str(w.readonly)
+    return {
+        "edit": ["edit", r, "--set", "notes=bob"], "edit(H)": ["edit", h, "--set", "notes=bob"],
+        "edit --share": ["edit", r, "--share", "none", "--managers", "bob"],
+        "tag": ["tag", r, "--add", "bobs"], "tag(H)": ["tag", h, "--add", "bobs"],
+        "delete": ["delete", r, "--yes"], "delete(H)": ["delete", h, "--yes"],
+        "import": ["import", str(src), "--duplicates", "update", "--manager", "bob", "--tag", "bobs",
+                   "--skip-bad-rows"],
+        "merge": ["merge", str(w.hidden_twin), r, "--yes"],
+        "merge(H)": ["merge", str(w.hidden_twin), h, "--yes"],
+        "clean": ["clean", "--yes"],
+        "photo set": ["photo", "set", r, str(photo)], "photo set(H)": ["photo", "set", h, str(photo)],
+        "photo remove(H)": ["photo", "remove", h, "--yes"], "photo get(H)": ["photo", "get", h],
+        "photo suggest(H)": ["photo", "suggest", h],
+        "history(H)": ["history", h], "undo": ["undo", str(w.admin_change)],
+        "duplicates decide(H)": ["duplicates", "decide", str(w.hidden_twin), h, "duplicate"],
+        "add-user": ["add-user", "mallory"],
+        "fill-keys": ["fill-keys"],
+    }
+
+
+#: Commands that touch no contact data: the app server, the sample, the file.
+_NOT_CONTACT_COMMANDS = {"app", "sample", "checkpoint"}
+
+
+def test_every_cli_command_is_in_the_matrix(built_world: World, tmp_path: Path) -> None:
+    names = {" ".join(a[:2]) if a[0] in ("photo", "duplicates") and a[1] in ("get", "set", "remove",
+             "suggest", "decide") else a[0]
+             for table in (_cli_reads(built_world, tmp_path), _cli_refusals(built_world, tmp_path))
+             for a in table.values()}
+    import click
+
+    commands = {f"{n} {s}" if isinstance(c, click.Group) else n
+                for n, c in cli.commands.items() if n not in _NOT_CONTACT_COMMANDS
+                for s in (sorted(c.commands) if isinstance(c, click.Group) else [""])}
+    commands = {c.strip() for c in commands} - {"duplicates"}  # the group runs as `duplicates` too
+    assert sorted(commands - names - {"duplicates"}) == []
+
+
+@pytest.mark.parametrize("name", ["search", "search(company)", "search(with-opportunities)", "export",
+                                  "export(columns)", "duplicates", "history", "info", "users", "check",
+                                  "clean", "merge(dry run)", "photo get", "photo suggest"])
+def test_bob_sees_nothing_hidden_through_the_cli(built_world: World, tmp_path: Path, name: str) -> None:
+    w = built_world
+    args = _cli_reads(w, tmp_path)[name]
+    code, out = run(w.path, "--user", "bob", *args)
+    files = "".join(p.read_text(encoding="utf-8-sig", errors="replace") for p in tmp_path.glob("bob*.csv"))
+    assert "Traceback" not in out
+    assert "Zyxwv" not in out + files and "zyxwv" not in out + files, (name, out[:1000])
+
+
+def test_bob_changes_nothing_he_may_not_through_the_cli(world: World, tmp_path: Path) -> None:
+    guarded = {world.readonly, world.hidden, world.secret}
+    before = _rows_of(world.path, guarded)
+    for name, args in _cli_refusals(world, tmp_path).items():
+        code, out = run(world.path, "--user", "bob", *args)
+        assert "Traceback" not in out and "Zyxwv" not in out and "Hiddenmann" not in out, (name, out)
+        if name.endswith("(H)") or name in ("undo", "add-user"):
+            assert code == 1 and out.startswith("Error: "), (name, out)
+        after = _rows_of(world.path, guarded)
+        for table, frame in before.items():
+            pd.testing.assert_frame_equal(after[table], frame, obj=f"{name}: {table}")
