@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from ..csvio.plain import export_plain
 from ..csvio.reader import Dialect
 from ..errors import CrmDataError, ImportFailed
 from ..model import ShareType
 from . import State
+from .output import progress_bar
 
 
 def _parse_map(pairs: tuple[str, ...]) -> dict[str, str] | None:
@@ -56,7 +56,7 @@ def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
     store = state.store(create=True)
     share_type = {"public": ShareType.READ_WRITE, "read": ShareType.READ,
                   "restricted": ShareType.NONE}[share]
-    with tqdm(total=3, desc="import", unit="step", disable=None, leave=False) as bar:
+    with progress_bar(3, "import", "step") as bar:
         def step(name: str) -> None:
             bar.set_postfix_str(name)
             bar.update(0 if name == "reading" else 1)
@@ -101,8 +101,7 @@ def export_cmd(state: State, target: Path, with_ids: bool, columns: str | None) 
             spec[key.strip()] = header.strip() or key.strip()
         n = export_plain(store, target, spec)
     else:
-        with tqdm(total=store.count(), desc="export", unit="contact", disable=None,
-                  leave=False) as bar:
+        with progress_bar(store.count(), "export", "contact") as bar:
             n = store.export_onlyoffice(target, with_ids=with_ids, progress=bar.update)
     click.echo(f"Exported {n} contacts to {target}.")
 
