@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import numbering
 from ..access import view_predicate
-from ..errors import KeyTaken
+from ..errors import CrmDataError, KeyTaken
 from ..model import InfoType, ShareType
 from . import apply
 from . import ops as o
@@ -44,8 +44,13 @@ def info_type_of(value: InfoType | int | str) -> InfoType:
                 return t
         if wanted in ("x", "xtwitter"):
             return InfoType.TWITTER
-        raise ValueError(f"'{value}' is not a contact info type")
-    return InfoType(value)
+    else:
+        try:
+            return InfoType(int(value))
+        except (TypeError, ValueError):
+            pass
+    raise CrmDataError(f"'{value}' is not a contact info type.",
+                       hint="use one of: " + ", ".join(t.name.lower() for t in InfoType))
 
 
 class ChangeSet:
