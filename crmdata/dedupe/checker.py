@@ -21,9 +21,8 @@ import pandas as pd
 from ..access import User
 from ..db import Tx
 from ..edit.dupcheck import DuplicateCandidate, ExactKeyChecker, StagedContact
-from ..edit.validate import DEFAULT_REGION
 from ..matchkeys import unkeyed_ids
-from ..model import InfoType
+from ..model import DEFAULT_PHONE_REGION, InfoType
 from ..search.index import RECENT_IDS
 from ..search.normalise import forms
 from . import classify, compare, decisions, explain, keys
@@ -200,7 +199,7 @@ class FuzzyChecker:
     """Likely duplicates of staged contacts among the stored ones (see the module docstring)."""
 
     threshold: float = CHECK_THRESHOLD
-    default_region: str = DEFAULT_REGION  # the editing default, so staged and stored keys agree
+    default_region: str = DEFAULT_PHONE_REGION  # the editing default, so staged and stored keys agree
     max_candidates: int = 20
     literal_lookups: int = LITERAL_LOOKUPS  # up to this many staged contacts: words written in
 

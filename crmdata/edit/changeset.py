@@ -25,11 +25,10 @@ from typing import TYPE_CHECKING, Any
 from .. import numbering
 from ..access import view_predicate
 from ..errors import CrmDataError, KeyTaken
-from ..model import InfoType, ShareType
+from ..model import DEFAULT_PHONE_REGION, InfoType, ShareType
 from . import apply
 from . import ops as o
 from .dupcheck import DuplicateChecker, ExactKeyChecker
-from .validate import DEFAULT_REGION
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -60,7 +59,7 @@ class ChangeSet:
         self,
         store: Store,
         *,
-        region: str = DEFAULT_REGION,
+        region: str = DEFAULT_PHONE_REGION,
         checker: DuplicateChecker | None = None,
     ) -> None:
         self.store = store
