@@ -75,8 +75,8 @@ class ImportReport:
         return text
 
 
-#: DuckDB's memory during an import, in GiB. Measured at 1M contacts: peak RSS 3.2 GB with this
-#: cap against 4.7 GB uncapped, at the same speed (110 s against 102-110 s).
+#: DuckDB's memory during an import, in GiB: uncapped it takes far more at the same speed
+#: (docs/benchmarks.md, "Import").
 IMPORT_MEMORY_GIB = 3.0
 
 

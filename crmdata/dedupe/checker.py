@@ -159,8 +159,8 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
 #: Up to this many staged contacts are looked up by name with their words written into the
 #: statement (:func:`literal_name_parts`); more are joined with the words' registered tables.
 #: Written in, the words are filters DuckDB checks against each row group's token range, so it
-#: reads only the few row groups of the token-sorted index that can hold them: 11 ms against
-#: 68 ms for one person at 1M contacts (cold, four names, the same candidates either way).
+#: reads only the few row groups of the token-sorted index that can hold them, several times
+#: faster for a few contacts (docs/benchmarks.md, "Write-back latency").
 LITERAL_LOOKUPS = 8
 
 

@@ -274,7 +274,7 @@ def check(store: Any, rules: str | Iterable[str] | None = None, *,
         from ..errors import CrmDataError
 
         raise CrmDataError(f"The stale period must be at least 1 day, not {stale_days}.")
-    if workers is None:  # one per core (measured at 1M: 51.5 s with 2 workers, 90.6 s with 1)
+    if workers is None:  # one per core, up to 4 (docs/benchmarks.md, "Data-quality check")
         workers = max(1, min(4, os.cpu_count() or 1))
     opts = CheckOptions(int(stale_days), as_of, region, select(rules), max(1, int(workers)))
     bar_fn, step = _progress(progress, len(opts.rules))

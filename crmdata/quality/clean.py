@@ -70,9 +70,9 @@ class CleanupResult:
 class CleanupChangeSet:
     """The fixes of a cleanup, staged as change sets of :mod:`crmdata.edit` and written as one.
 
-    Measured: the editing code's preview and commit cost grows with the square of the
-    contacts in one change set (lookups of each contact's rows scan every loaded row), so a
-    change set of 14,000 contacts did not finish its preview in 10 minutes. The cleanup
+    The editing code's preview and commit cost grows with the square of the contacts in one
+    change set (lookups of each contact's rows scan every loaded row), so a change set of tens
+    of thousands of contacts takes too long to preview. The cleanup
     therefore stages chunks of :data:`CHUNK` contacts and writes them all in ONE transaction:
     all or nothing, one journal entry per chunk, undone together by :func:`undo`.
     ``fixes`` lists what is staged, ``skipped`` what was left alone and why.

@@ -1,7 +1,7 @@
 """The phone rules' library work: each distinct phone read once by :mod:`phonenumbers`.
 
-Phones are the one rule whose library calls dominate a large check (about 70 µs per distinct
-number here; a generated base of 1M contacts has 1.1M distinct numbers). So the calls can run
+Phones are the one rule whose library calls dominate a large check (one call per distinct
+number, and a large base has about as many distinct numbers as contacts). So the calls can run
 in worker processes, started before the SQL rules and collected after them (:class:`PhoneJob`):
 the workers parse while the main process runs the other rules.
 """
