@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..csvio.importer import DuplicateRule
 from ..csvio.plain import export_plain
 from ..csvio.reader import Dialect
 from ..errors import CrmDataError, ImportFailed
@@ -46,7 +47,7 @@ def _parse_map(pairs: tuple[str, ...]) -> dict[str, str] | None:
 @click.option("--date-format", help="strftime form of dates in custom date fields "
               "(default: dd.mm.yyyy, dd/mm/yyyy or ISO).")
 @click.pass_obj
-def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
+def import_cmd(state: State, source: Path, duplicates: DuplicateRule, skip_bad_rows: bool,
                pairs: tuple[str, ...], encoding: str | None, delimiter: str, share: str,
                managers: tuple[str, ...], tags: tuple[str, ...], date_format: str | None) -> None:
     """Import contacts from an ONLYOFFICE CSV export (or a plain CSV with --map).

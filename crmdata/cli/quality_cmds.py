@@ -12,7 +12,7 @@ import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import click
 import pandas as pd
@@ -55,7 +55,15 @@ def _show_progress(flag: bool | None) -> bool:
     return sys.stderr.isatty() if flag is None else flag
 
 
-def _options(stale_days: int, as_of: dt.datetime | None, region: str) -> dict[str, object]:
+class _Options(TypedDict):
+    """What check and clean share: staleness and the phone region."""
+
+    stale_days: int
+    as_of: dt.date | None
+    default_region: str
+
+
+def _options(stale_days: int, as_of: dt.datetime | None, region: str) -> _Options:
     return {"stale_days": stale_days, "as_of": as_of.date() if as_of else None, "default_region": region}
 
 
