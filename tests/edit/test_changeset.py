@@ -7,7 +7,7 @@ import pytest
 from crmdata import Store
 from crmdata.model import InfoType, ShareType
 
-from .helpers import company, person, row_counts
+from ..builders import company, person, row_counts
 
 
 def info(store: Store, cid: int, t: InfoType) -> list[tuple[str, bool]]:
