@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..access import User, edit_predicate
 from ..db import Tx
-from ..edit import validate as v
+from ..edit import validate
 from ..model import DEFAULT_PHONE_REGION, INFO_TYPE_LABELS, CustomFieldType, InfoType
 from . import phones
 from . import text as qt
@@ -88,7 +88,7 @@ def _frame(rows: Iterable[tuple[Any, ...]] | pd.DataFrame) -> pd.DataFrame:
 def _emails(tx: Tx, user: User, opts: CheckOptions, wanted: set[str]) -> dict[str, pd.DataFrame]:
     bad = {}
     for (data,) in tx.rows(*email_candidates_sql(user)):
-        _key, problem = v.normalise_email(str(data))
+        _key, problem = validate.normalise_email(str(data))
         if problem:
             bad[data] = problem
     tx.register("q_bad", pd.DataFrame({"data": list(bad), "message": list(bad.values())},
@@ -112,7 +112,7 @@ def _emails(tx: Tx, user: User, opts: CheckOptions, wanted: set[str]) -> dict[st
 
 def _urls(tx: Tx, user: User) -> pd.DataFrame:
     rows = tx.df(*url_candidates_sql(user))
-    verdicts = {d: v.check_url(str(d)) for d in rows["data"].unique()}
+    verdicts = {d: validate.check_url(str(d)) for d in rows["data"].unique()}
     return _frame([(r.contact_id, r.field, r.info_id, r.data, verdicts[r.data], None)
                    for r in rows_of(rows) if verdicts[r.data]])
 
@@ -120,7 +120,7 @@ def _urls(tx: Tx, user: User) -> pd.DataFrame:
 def _custom(tx: Tx, user: User) -> pd.DataFrame:
     bad: dict[tuple[int, str], str] = {}
     for field_id, field_type, mask, value in tx.rows(*custom_pairs_sql(user)):
-        stored, msgs = v.normalise_custom(CustomFieldType(int(field_type)), mask, value)
+        stored, msgs = validate.normalise_custom(CustomFieldType(int(field_type)), mask, value)
         if msgs or stored != value:
             bad[(int(field_id), str(value))] = "; ".join(msgs) if msgs else \
                 f"'{value}' is not stored as '{stored}'"
