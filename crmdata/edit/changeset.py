@@ -27,7 +27,7 @@ from ..access import view_predicate
 from ..errors import CrmDataError, KeyTaken
 from ..model import DEFAULT_PHONE_REGION, InfoType, ShareType
 from . import apply, ops
-from .dupcheck import DuplicateChecker, ExactKeyChecker
+from .dupcheck import DuplicateChecker
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -58,12 +58,15 @@ class ChangeSet:
         self,
         store: Store,
         *,
+        checker: DuplicateChecker,
         region: str = DEFAULT_PHONE_REGION,
-        checker: DuplicateChecker | None = None,
     ) -> None:
+        """Use :meth:`crmdata.Store.change`, which picks the default duplicate checker
+        (:class:`~crmdata.dedupe.checker.FuzzyChecker`); ``checker`` has no default here, so
+        there is one default in crmdata, not one per entry point."""
         self.store = store
         self.region = region
-        self.checker: DuplicateChecker | None = checker if checker is not None else ExactKeyChecker()
+        self.checker: DuplicateChecker = checker
         self.operations: list[ops.Operation] = []
         self.versions: dict[int, int | None] = {}
         self._seq = 0
