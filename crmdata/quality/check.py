@@ -19,7 +19,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -46,6 +46,9 @@ from .check_sql import (
     whitespace_sql,
 )
 from .rules import RULES_BY_NAME, SEVERITIES, Rule, select
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 #: Columns of the findings frame, in order.
 COLUMNS = ["contact_id", "name", "kind", "field", "info_id", "rule", "severity", "message", "value",
@@ -251,7 +254,7 @@ def _finish(tx: Tx, user: User, found: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return allf[COLUMNS].reset_index(drop=True)
 
 
-def check(store: Any, rules: str | Iterable[str] | None = None, *,
+def check(store: Store, rules: str | Iterable[str] | None = None, *,
           stale_days: int = DEFAULT_STALE_DAYS, as_of: dt.date | None = None,
           default_region: str = DEFAULT_PHONE_REGION, progress: bool = False,
           workers: int | None = None) -> pd.DataFrame:
