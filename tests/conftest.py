@@ -22,10 +22,10 @@ def store(store_path: Path) -> Store:
 
 
 @pytest.fixture(scope="session")
-def sample_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def probe_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The issue-17 probe store, built once through the real CLI: ``crmdata sample generate``
     (2,000 rows), ``sample load``, and the users alice and bob beside admin. Tests copy it
-    (:func:`sample_store_copy`) rather than change it."""
+    (:func:`probe_store_copy`) rather than change it."""
     from click.testing import CliRunner
 
     from crmdata.cli import cli
@@ -42,10 +42,10 @@ def sample_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def sample_store_copy(sample_store_file: Path, tmp_path: Path) -> Path:
+def probe_store_copy(probe_store_file: Path, tmp_path: Path) -> Path:
     """A private copy of the probe store (the checkpointed file holds every commit)."""
     import shutil
 
     target = tmp_path / "crm.duckdb"
-    shutil.copyfile(sample_store_file, target)
+    shutil.copyfile(probe_store_file, target)
     return target

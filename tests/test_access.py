@@ -67,10 +67,10 @@ def _png() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def built_world(sample_store_file: Path, tmp_path_factory: pytest.TempPathFactory) -> World:
+def built_world(probe_store_file: Path, tmp_path_factory: pytest.TempPathFactory) -> World:
     """The world, built once; read tests share it, write tests get a copy (:func:`world`)."""
     path = tmp_path_factory.mktemp("world17") / "crm.duckdb"
-    shutil.copyfile(sample_store_file, path)
+    shutil.copyfile(probe_store_file, path)
     with Store(path) as admin:
         cs = admin.change()
         secret = cs.create_company("Zyxwv Secret Holding", notes="zyxwv notes")
