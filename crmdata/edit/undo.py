@@ -99,7 +99,8 @@ def _hide_companies(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
     with store.db.read() as tx:
         seen = {int(r[0]) for r in tx.rows(*visible_ids(store.user, sorted(ids)))}
     for col in ("before", "after"):
-        frame.loc[links, col] = [v if v is None or pd.isna(v) or int(v) in seen else None
+        frame[col] = frame[col].astype(object)
+        frame.loc[links, col] = [None if v is None or pd.isna(v) or int(v) not in seen else v
                                  for v in frame.loc[links, col]]
     return frame
 
