@@ -9,7 +9,7 @@ import pytest
 
 from crmdata import Store
 from crmdata.activity import add_deals, add_history
-from crmdata.errors import ValidationFailed
+from crmdata.errors import Conflict, ValidationFailed
 from crmdata.model import ShareType
 
 from .builders import snapshot
@@ -156,3 +156,24 @@ def test_wrong_columns_and_empty_frames(store: Store, people) -> None:
     before = snapshot(store, TABLES)
     assert add_history(store, pd.DataFrame(columns=["contact_id", "category", "content"])) == []
     assert_unchanged(before, store)
+
+
+def test_added_deals_and_history_events_are_change_sets(store: Store, people: dict[str, list[int]]) -> None:
+    """Issue 17, item 6: bulk deals and history events keep row images, so ``history`` shows them
+    and ``undo`` takes them out again (refused once an event was added to a new deal since)."""
+    anna, juergen = people["public"][2], people["public"][1]
+    before = snapshot(store, ("deals", "deal_participants", "history_events"))
+    deal, = add_deals(store, pd.DataFrame({"contact_id": [anna], "title": ["Fleet renewal"],
+                                           "participant_ids": [[juergen]]}))
+    add_history(store, pd.DataFrame({"contact_id": [anna], "category": ["Call"],
+                                     "content": ["asked for a quote"], "deal_id": [deal]}))
+    with store.db.read() as tx:
+        deals_jid, events_jid = [int(r[0]) for r in tx.rows(
+            "SELECT id FROM journal WHERE action IN ('deals', 'history') ORDER BY id")]
+    shown = store.history(anna)
+    assert {"Fleet renewal", "asked for a quote"} <= set(shown["after"].dropna().astype(str))
+    with pytest.raises(Conflict, match="changed since"):  # the event still names the deal
+        store.undo(deals_jid)
+    store.undo(events_jid)
+    store.undo(deals_jid)
+    assert snapshot(store, ("deals", "deal_participants", "history_events")) == before

@@ -41,13 +41,19 @@ _TABLES.update({t: keys for t, (keys, _c) in LINKED_TABLES.items()})
 _TABLES.update({t: ("id",) for t in POOLS})
 #: What else may point at a contact: a contact an undo would remove must have none of these
 #: (beyond the rows the undo itself removes), or it "changed since".
-_REFERENCES = (
-    ("contacts", "company_id", "persons linked to it"),
-    ("deals", "contact_id", "deals"),
-    ("deal_participants", "contact_id", "deal links"),
-    ("history_events", "contact_id", "history events"),
-    ("photos", "contact_id", "a photo"),
-)
+_REFERENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "contacts": (
+        ("contacts", "company_id", "persons linked to it"),
+        ("deals", "contact_id", "deals"),
+        ("deal_participants", "contact_id", "deal links"),
+        ("history_events", "contact_id", "history events"),
+        ("photos", "contact_id", "a photo"),
+    ),
+    "deals": (
+        ("deal_participants", "deal_id", "participants"),
+        ("history_events", "deal_id", "history events"),
+    ),
+}
 #: Table name left on journal rows whose personal data a delete purged.
 PURGED = "(purged)"
 
@@ -262,22 +268,22 @@ def _current(tx: Tx, images: list[Any], contact_ids: list[int]) -> dict[str, dic
 
 
 def _referenced_since(tx: Tx, images: list[Any]) -> list[str]:
-    """Contacts the change set created (the undo would remove them) that rows outside the
-    change set point at now: persons linked to them, deals, history events, a photo added since."""
-    created = sorted({int(k["id"]) for t, k, b, _a, _c in images if t == "contacts" and b is None})
-    if not created:
-        return []
+    """Contacts and deals the change set created (the undo would remove them) that rows outside
+    the change set point at now: persons linked to them, deals, history events, a photo."""
     restored: dict[str, set[str]] = {}  # rows the undo puts back as they were (or removes)
     for table, key, _before, _after, _cid in images:
         restored.setdefault(table, set()).add(json.dumps(key, sort_keys=True))
     out = []
-    for table, column, what in _REFERENCES:
-        keys = _TABLES[table]
-        key_sql = ", ".join(f"'{k}', x.{k}" for k in keys)
-        for ref, key in tx.rows(f"SELECT x.{column}, json_object({key_sql})::VARCHAR FROM {table} x "
-                                f"WHERE x.{column} IN ({IDS_SQL}) ORDER BY 1", [created]):
-            if json.dumps(json.loads(key), sort_keys=True) not in restored.get(table, set()):
-                out.append(f"contact {ref} ({what} since)")
+    for owner, references in _REFERENCES.items():
+        created = sorted({int(k["id"]) for t, k, b, _a, _c in images if t == owner and b is None})
+        if not created:
+            continue
+        for table, column, what in references:
+            key_sql = ", ".join(f"'{k}', x.{k}" for k in _TABLES[table])
+            for ref, key in tx.rows(f"SELECT x.{column}, json_object({key_sql})::VARCHAR FROM {table} x "
+                                    f"WHERE x.{column} IN ({IDS_SQL}) ORDER BY 1", [created]):
+                if json.dumps(json.loads(key), sort_keys=True) not in restored.get(table, set()):
+                    out.append(f"{'contact' if owner == 'contacts' else 'deal'} {ref} ({what} since)")
     return list(dict.fromkeys(out))
 
 
