@@ -505,3 +505,21 @@ def test_a_merge_by_bob_neither_shows_nor_spreads_nor_drops_a_hidden_company(wor
     with Store(world.path) as admin:
         kept = admin.contact(sid).fields["company_id"]
     assert kept == (world.secret if survivor == "public person" else None)
+
+
+def test_the_dashboard_and_the_editor_show_bob_no_hidden_company(built_world: World) -> None:
+    """Item 3's dashboard and editor dropdown: the list row of the public person has no company,
+    and its editor offers no company to keep (alice sees and keeps it)."""
+    from crmdata.ui.editor import ContactEditor
+    from crmdata.ui.state import ContactsState
+
+    for user, shown in (("bob", ""), ("alice", "Zyxwv Secret Holding")):
+        with Store(built_world.path, user=user) as s:
+            state = ContactsState(s)
+            state.set_query("Publicova")
+            assert [r.company for r in state.rows] == [shown]
+            editor = ContactEditor(s)
+            editor.open(built_world.public_person)
+            options = [label for label, _id in editor.inputs["company"].options]
+            assert ("Zyxwv Secret Holding" in options) is bool(shown) and "Zyxwv" not in str(options[:1])
+            assert (f"company {built_world.secret}" in options) is False
