@@ -83,6 +83,35 @@ WAL_LIMIT = 32 * 1024
 BLOCK_MEMORY = "64MiB"
 
 _LOCK_RE = re.compile(r"lock|conflicting|being used by another", re.IGNORECASE)
+#: DuckDB's refusal of a write-ahead log written for another state of the file.
+_WAL_RE = re.compile(r"replaying WAL|WAL does not match", re.IGNORECASE)
+
+
+def foreign_log(path: str | Path) -> StoreError:
+    """The error for a store whose ``.wal`` beside it belongs to another state of the file.
+
+    This is what a backup restored over the file leaves behind: the log of the replaced file
+    (its commits since its last checkpoint) stays, and DuckDB refuses to replay it onto the
+    restored one. Nothing is touched: the person decides where the log goes.
+    """
+    wal = Path(f"{path}.wal")
+    try:
+        stat = wal.stat()
+        written = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(stat.st_mtime))
+        held = f"{stat.st_size:,} bytes, last written {written}"
+    except OSError:
+        held = "its size and time could not be read"
+    aside = f"{wal}.stale-{time.strftime('%Y%m%d-%H%M%S')}"
+    return StoreError(
+        f"The store {path} cannot be opened: the write-ahead log {wal} beside it ({held}) was "
+        f"written for another state of this file, not for the file that is there now. This "
+        f"happens when a backup is restored over the store (or a store file is copied in) and "
+        f"the old file's log stays behind. The log holds the changes committed to that other "
+        f"file after its last checkpoint (usually its most recent edits); they are not in {path}.",
+        hint=f"move the log aside to open the store as it is ('mv {wal} {aside}'); to keep "
+        f"those changes instead, put the log back beside the file it was written for (the one "
+        f"replaced), open that with crmdata and run 'crmdata checkpoint'",
+    )
 
 
 class _Host:
@@ -358,6 +387,8 @@ class Database:
                 con.execute("SET enable_progress_bar = false").fetchall()
                 return con
             except duckdb.IOException as exc:
+                if _WAL_RE.search(str(exc)):
+                    raise foreign_log(self.path) from exc
                 if not _LOCK_RE.search(str(exc)):
                     raise StoreError(f"Cannot open the store {self.path}: {exc}") from exc
                 if time.monotonic() >= deadline:
