@@ -38,7 +38,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .errors import Busy, KeyTaken, StoreError
+from .errors import Busy, KeyTaken, OverBudget, StoreError
 from .schema import INFO_IDS, MIGRATIONS, SCHEMA_VERSION
 
 Params = Sequence[Any] | dict[str, Any] | None
@@ -204,6 +204,38 @@ def wal_size(path: str | Path) -> int:
 
 
 _HOST = _Host()
+
+
+@contextmanager
+def _stop_after(con: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[None]:
+    """Interrupt the connection's running statement once ``seconds`` have passed (a timer
+    thread); an interrupted block raises :class:`OverBudget`. An interrupt that comes between
+    statements is lost, not kept for the next one, so the timer is disarmed under a lock."""
+    guard = threading.Lock()
+    state = {"armed": True, "fired": False}
+
+    def stop() -> None:
+        with guard:
+            if state["armed"]:
+                state["fired"] = True
+                con.interrupt()
+
+    timer = threading.Timer(max(0.0, float(seconds)), stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except duckdb.InterruptException as exc:
+        if not state["fired"]:
+            raise
+        raise OverBudget(
+            f"The read was stopped after its time budget of {seconds:g} s, so that it does not "
+            "keep other users from the store; nothing was changed."
+        ) from exc
+    finally:
+        with guard:
+            state["armed"] = False
+        timer.cancel()
 
 
 def _raise_if_taken(exc: duckdb.Error) -> None:
@@ -421,12 +453,21 @@ class Database:
                 self._let_go(con)
 
     @contextmanager
-    def read(self) -> Iterator[Tx]:
-        """A connection for reading, released afterwards unless the store is kept open."""
+    def read(self, *, budget: float | None = None) -> Iterator[Tx]:
+        """A connection for reading, released afterwards unless the store is kept open.
+
+        With a ``budget`` (seconds), a statement still running when it is spent is stopped
+        and the block ends with :class:`~crmdata.errors.OverBudget`, so one read holds the file
+        from other processes for that long at most.
+        """
         with self._connection() as con:
             if not self._depth:  # a read inside a transaction shares its memo
                 self.meta_memo = MetaMemo()
-            yield Tx(con, self)
+            if budget is None:
+                yield Tx(con, self)
+                return
+            with _stop_after(con, budget):
+                yield Tx(con, self)
 
     @contextmanager
     def transaction(self, *, _schema: bool = False) -> Iterator[Tx]:

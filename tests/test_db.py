@@ -220,3 +220,19 @@ def test_a_foreign_stores_log_beside_the_file_is_named_too(tmp_path: Path) -> No
     shutil.copy(other, first)  # another store's file copied over a's, a's log stays
     with pytest.raises(StoreError, match="written for another state of this file"):
         Database(first)
+
+
+def test_a_read_over_its_budget_is_stopped_and_the_store_stays_usable(tmp_path: Path) -> None:
+    """Issue 17 item 7: a read holds the file while it runs, so it is stopped at its budget."""
+    import time
+
+    from crmdata.errors import OverBudget
+
+    db = Database(tmp_path / "crm.duckdb")
+    started = time.monotonic()
+    with pytest.raises(OverBudget, match="time budget of 0.3 s"), db.read(budget=0.3) as tx:
+        tx.scalar("SELECT count(*) FROM range(1000000000000)")  # hours of work
+    assert time.monotonic() - started < 10
+    with db.read(budget=5) as tx:  # the next read (and its statement) is not interrupted
+        assert tx.scalar("SELECT count(*) FROM range(1000)") == 1000
+    _write_meta(db, "after")  # nor is a writer
