@@ -3,7 +3,10 @@
 DuckDB lets one process at a time write a database file. So that a notebook and a cron
 script can share ``data/crm.duckdb``, a :class:`Database` takes the file for one action
 (a read, or one write transaction) and lets it go again, retrying for a bounded time while
-another process holds the file, then raising :class:`~crmdata.errors.Busy`. A process that
+another process holds the file, then raising :class:`~crmdata.errors.Busy`. Processes take
+the file in turn (:class:`_Turn`, two lock files beside the store), so one that commits back
+to back cannot keep another out until its timeout; a read may carry a time budget
+(``Database.read(budget=...)``, as every search does), after which it is stopped. A process that
 has the file to itself (a benchmark, a long batch job) may ask to ``keep_open``.
 
 Taking the file means ATTACHing it to one in-memory DuckDB kept per process (the
@@ -37,6 +40,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from filelock import FileLock, Timeout
 
 from .errors import Busy, KeyTaken, OverBudget, StoreError
 from .schema import MIGRATIONS, SCHEMA_VERSION
@@ -90,6 +94,48 @@ def foreign_log(path: str | Path) -> StoreError:
     )
 
 
+#: Seconds between two looks at a turn lock held by another process.
+TURN_POLL = 0.005
+
+
+class TurnTimeout(Exception):
+    """Waited for the store's turn lock until the deadline (turned into :class:`Busy`)."""
+
+
+class _Turn:
+    """A store file's turn among processes: a fair lock in two lock files beside it.
+
+    DuckDB's own file lock can only be tried again and again, so a process that commits back
+    to back nearly always takes the file again before a waiting one next tries, and that one
+    waits its whole ``busy_timeout``. Here a process first queues at ``<store>.queue`` and,
+    holding it, waits for ``<store>.lock``, which it holds from ATTACH to DETACH. The holder,
+    wanting the file again, must queue too: the waiting process is ahead of it, so it gets the
+    file as soon as the current action ends. With several waiting, whichever looks first gets
+    the queue, and only one can be ahead in the queue each time. Readers and writers queue
+    alike (every action ATTACHes the file read-write). ``filelock`` takes both locks (flock).
+    """
+
+    def __init__(self, key: str) -> None:
+        self._queue = FileLock(f"{key}.queue", thread_local=False, preserve_lock_file=True)
+        self._lock = FileLock(f"{key}.lock", thread_local=False, preserve_lock_file=True)
+
+    def take(self, deadline: float) -> None:
+        """Wait for the turn until ``deadline`` (``time.monotonic``); :class:`TurnTimeout` then."""
+        try:
+            self._queue.acquire(timeout=max(0.0, deadline - time.monotonic()), poll_interval=TURN_POLL)
+        except Timeout as exc:
+            raise TurnTimeout from exc
+        try:
+            self._lock.acquire(timeout=max(0.0, deadline - time.monotonic()), poll_interval=TURN_POLL)
+        except Timeout as exc:
+            raise TurnTimeout from exc
+        finally:
+            self._queue.release()
+
+    def give_back(self) -> None:
+        self._lock.release()
+
+
 class _Host:
     """The process's in-memory DuckDB, to which store files are attached for one action.
 
@@ -103,6 +149,7 @@ class _Host:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._pid = 0
         self._attached: dict[str, tuple[str, int]] = {}
+        self._turns: dict[str, _Turn] = {}  # held exactly while the file is attached
         self._names = itertools.count(1)
 
     def _host(self) -> duckdb.DuckDBPyConnection:
@@ -112,17 +159,25 @@ class _Host:
             self._con.execute(f"SET block_allocator_memory = '{BLOCK_MEMORY}'").fetchall()
             self._pid = os.getpid()
             self._attached = {}
+            self._turns = {}
         return self._con
 
-    def take(self, path: str) -> duckdb.DuckDBPyConnection:
-        """A cursor whose default database is the store file at ``path`` (attached if need be)."""
+    def take(self, path: str, deadline: float) -> duckdb.DuckDBPyConnection:
+        """A cursor whose default database is the store file at ``path`` (attached if need be,
+        once it is this process's turn: :class:`_Turn`, waited for until ``deadline``)."""
         key = os.path.realpath(path)
         with self._lock:
             host = self._host()
             alias, count = self._attached.get(key, ("", 0))
             if not count:
+                turn = self._turns.get(key) or self._turns.setdefault(key, _Turn(key))
+                turn.take(deadline)
                 alias = f"crm_{next(self._names)}"
-                host.execute(f"ATTACH {_literal(key)} AS {alias}").fetchall()
+                try:
+                    host.execute(f"ATTACH {_literal(key)} AS {alias}").fetchall()
+                except BaseException:
+                    turn.give_back()
+                    raise
             self._attached[key] = (alias, count + 1)
             try:
                 cur = host.cursor()
@@ -155,7 +210,10 @@ class _Host:
             except duckdb.Error as exc:
                 failed = exc
             finally:
-                self._con.execute(f"DETACH {alias}").fetchall()
+                try:
+                    self._con.execute(f"DETACH {alias}").fetchall()
+                finally:
+                    self._turns[key].give_back()
             if failed is not None:
                 raise StoreError(
                     f"Every change is saved in {key}.wal, but folding that log into {key} failed: {failed}",
@@ -366,7 +424,7 @@ class Database:
                 if self.path != ":memory:":
                     # a cursor of the host starts with DuckDB's progress bar off (tested), so an
                     # action spends no statement on it
-                    return _HOST.take(self.path)
+                    return _HOST.take(self.path, deadline)
                 con = duckdb.connect(self.path)
                 # no progress bar of DuckDB's own on standard output (Jupyter turns it on for
                 # a connection of its own)
@@ -387,6 +445,12 @@ class Database:
                 delay = min(delay * 2, 0.25)
             except duckdb.Error as exc:
                 raise StoreError(f"{self.path} is not a crmdata store: {exc}") from exc
+            except TurnTimeout as exc:
+                raise Busy(
+                    f"The store {self.path} is in use by another process; "
+                    f"waited {self.busy_timeout:g} s for its turn.",
+                    hint="retry when the other job has finished",
+                ) from exc
 
     @contextmanager
     def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
