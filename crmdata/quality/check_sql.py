@@ -247,12 +247,13 @@ def phone_candidates_sql(user: User, default_region: str) -> SqlParams:
               AND NOT (i.e164 IS NOT NULL AND regexp_full_match(i.data, '{INTERNATIONAL_SQL_RE}')
                        AND replace(replace(i.data, ' ', ''), '-', '') = i.e164)
         ),
-        hint AS (
+        hint AS (  -- calling codes are prefix-free and 1 to 3 digits long: one equal match
             SELECT o.contact_id, CASE WHEN count(DISTINCT k.region) = 1 THEN min(k.region) END AS region
-            FROM contact_info o JOIN q_calling k
-              ON starts_with(regexp_replace(o.data, '[^0-9]', '', 'g'), k.code)
-            WHERE o.info_type = {phone} AND starts_with(trim(o.data), '+')
-              AND o.contact_id IN (SELECT contact_id FROM plain)
+            FROM (SELECT contact_id, regexp_replace(data, '[^0-9]', '', 'g') AS digits
+                  FROM contact_info WHERE info_type = {phone} AND starts_with(trim(data), '+')
+                    AND contact_id IN (SELECT contact_id FROM plain)) o
+            CROSS JOIN (VALUES (1), (2), (3)) AS n(len)
+            JOIN q_calling k ON k.code = left(o.digits, n.len)
             GROUP BY o.contact_id
         ),
         placed AS (
