@@ -445,6 +445,9 @@ class Database:
                 delay = min(delay * 2, 0.25)
             except duckdb.Error as exc:
                 raise StoreError(f"{self.path} is not a crmdata store: {exc}") from exc
+            except OSError as exc:  # the lock files beside the store cannot be made or opened
+                raise StoreError(f"Cannot take turns on the store {self.path}: {exc}",
+                                 hint="crmdata needs to write beside the store file") from exc
             except TurnTimeout as exc:
                 raise Busy(
                     f"The store {self.path} is in use by another process; "
