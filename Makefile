@@ -55,4 +55,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 clean-store:
-	rm -f $(STORE) $(STORE).wal
+	rm -f $(STORE) $(STORE).wal $(STORE).lock $(STORE).queue

@@ -10,7 +10,10 @@ DuckDB ``levenshtein`` scan over last names. Index upkeep is measured as the tim
 ``contacts_changed`` takes for one contact (an edit), and for every contact at once (the
 set-based pass an import runs), the latter inside a transaction that is rolled back.
 
-Run: ``.venv/bin/python -m benchmarks.search_bench [--quick]``.
+The queries that stalled the store (issue 17 item 7) are timed beside their baselines
+(:data:`PATHOLOGICAL`); ``--bounds`` runs only those.
+
+Run: ``.venv/bin/python -m benchmarks.search_bench [--quick] [--bounds]``.
 """
 
 from __future__ import annotations
@@ -39,6 +42,60 @@ QUERIES: list[tuple[str, str, dict[str, Any]]] = [
      {"show": "persons", "temperatures": ["Hot", "Warm"], "tags": ["Lead"]}),
     ("sort + page 400", "", {"sort": "last_name", "page": 400}),
 ]
+
+
+#: Issue 17 item 7: queries that stalled the store, each bounded. (case, query, how):
+#: "crmdata" runs ``search()`` as shipped; "no word limit" lifts the 32-word limit of the parser
+#: (long terms grouped by position); "join per word" also restores the former query shape (one
+#: join per word), the baseline.
+_EMAIL_LIKE = ".".join(["lore", "hamann", "gmail", "com", "berlin", "mitte"] * 17)[:519] + "@"
+PATHOLOGICAL: list[tuple[str, str, str]] = [
+    ("180 words joined by hyphens", "-".join(["x"] * 180), "crmdata"),
+    ("180 words joined by hyphens", "-".join(["x"] * 180), "no word limit"),
+    ("520-character e-mail-like string", _EMAIL_LIKE, "crmdata"),
+    ("520-character e-mail-like string", _EMAIL_LIKE, "no word limit"),
+    ("32 words (the limit) joined by hyphens", "-".join(["x"] * 32), "crmdata"),
+    ("32 words (the limit) joined by hyphens", "-".join(["x"] * 32), "join per word"),
+    ("its first 32 words", ".".join(_EMAIL_LIKE.split(".")[:32]), "crmdata"),
+    ("60 words joined by hyphens", "-".join(["x"] * 60), "no word limit"),
+    ("60 words joined by hyphens", "-".join(["x"] * 60), "join per word"),
+    ("8 words with ~ (the limit)", "schmitt~ meier~ hamann~ muller~ lore~ berlin~ gmail~ straße~",
+     "crmdata"),
+    ("leading wildcards", "*e* *a* *n*", "crmdata"),
+]
+
+
+def pathological(store: Any, reps: int) -> list[str]:
+    """Table rows for :data:`PATHOLOGICAL`: the outcome and the time of each, milliseconds."""
+    from crmdata.errors import CrmDataError
+    from crmdata.search import parse as parse_mod
+    from crmdata.search import sql as sql_mod
+    from crmdata.search.api import TIME_BUDGET, SearchTooSlow, search
+
+    rows = []
+    for case, query, how in PATHOLOGICAL:
+        kept = parse_mod.MAX_WORDS, sql_mod.MAX_JOINED_ATOMS
+        if how != "crmdata":
+            parse_mod.MAX_WORDS = 10**6
+        if how == "join per word":
+            sql_mod.MAX_JOINED_ATOMS = 10**6
+        times, outcome = [], ""
+        try:
+            for _ in range(reps):
+                t = time.perf_counter()
+                try:
+                    outcome = f"{search(store, query).total:,} matches"
+                except SearchTooSlow:
+                    outcome = f"SearchTooSlow: stopped at its {TIME_BUDGET:g} s budget"
+                except CrmDataError as exc:
+                    outcome = f"{type(exc).__name__}: {str(exc).split(': ', 1)[-1][:70]}"
+                times.append((time.perf_counter() - t) * 1000)
+        finally:
+            parse_mod.MAX_WORDS, sql_mod.MAX_JOINED_ATOMS = kept
+        shown = query if len(query) <= 40 else f"{query[:37]}..."
+        rows.append(f"| {case} | `{shown}` | {how} | {outcome} | {statistics.median(times):,.0f} | "
+                    f"{max(times):,.0f} |")
+    return rows
 
 
 def _store_path(n: int) -> Path:
@@ -99,6 +156,7 @@ def run(quick: bool = False) -> str:
         sample_ids = [int(r[0]) for r in tx.rows(
             "SELECT id FROM contacts USING SAMPLE 20 ROWS (reservoir, 7)")]
 
+    bounded = pathological(store, 3)
     rows = []
     for kind, query, options in QUERIES:
         med, p95, result = _time(lambda q=query, o=options: search(store, q, **o), reps)
@@ -174,8 +232,41 @@ def run(quick: bool = False) -> str:
         f"{contacts:,} contacts at once (what an import runs): "
         + (f"{bulk_s:.1f} s." if bulk_s is not None else "not measured."),
         "",
+        *bounds_table(bounded),
     ]
     return "\n".join(lines)
+
+
+def bounds_table(rows: list[str]) -> list[str]:
+    return [
+        "Queries that stalled the store (issue 17 item 7), same store, 3 runs each, whole "
+        "`search()` call in ms (a refused query never reaches the store). Baselines: the parser "
+        "without its 32-word limit, and the former query shape with one join per word (DuckDB's "
+        "planning of it grows steeply with the words; issue 17 reports 69 s for the 180-word query).",
+        "",
+        "| case | query | how | outcome | median ms | max ms |",
+        "|---|---|---|---|---:|---:|",
+        *rows,
+        "",
+    ]
+
+
+def bounds_only(quick: bool) -> str:
+    """Only the pathological-query table (``--bounds``), for a run that keeps the rest."""
+    from crmdata import Store
+
+    n = QUICK_N if quick else FULL_N
+    path, _ = build(n)
+    store = Store(path, keep_open=True)
+    try:
+        with store.db.read() as tx:
+            contacts = int(tx.scalar("SELECT count(*) FROM contacts"))
+        rows = pathological(store, 3)
+    finally:
+        store.close()
+    flag = " --quick" if quick else ""
+    return "\n".join([f"Command: `.venv/bin/python -m benchmarks.search_bench --bounds{flag}` "
+                      f"({contacts:,} generated contacts).", "", *bounds_table(rows)])
 
 
 class _Rollback(Exception):
@@ -187,4 +278,7 @@ def _opts(options: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
-    print(run(quick="--quick" in sys.argv))
+    if "--bounds" in sys.argv:
+        print(bounds_only(quick="--quick" in sys.argv))
+    else:
+        print(run(quick="--quick" in sys.argv))

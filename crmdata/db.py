@@ -3,7 +3,10 @@
 DuckDB lets one process at a time write a database file. So that a notebook and a cron
 script can share ``data/crm.duckdb``, a :class:`Database` takes the file for one action
 (a read, or one write transaction) and lets it go again, retrying for a bounded time while
-another process holds the file, then raising :class:`~crmdata.errors.Busy`. A process that
+another process holds the file, then raising :class:`~crmdata.errors.Busy`. Processes take
+the file in turn (:class:`_Turn`, two lock files beside the store), so one that commits back
+to back cannot keep another out until its timeout; a read may carry a time budget
+(``Database.read(budget=...)``, as every search does), after which it is stopped. A process that
 has the file to itself (a benchmark, a long batch job) may ask to ``keep_open``.
 
 Taking the file means ATTACHing it to one in-memory DuckDB kept per process (the
@@ -36,8 +39,9 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from filelock import FileLock, Timeout
 
-from .errors import Busy, KeyTaken, StoreError
+from .errors import Busy, KeyTaken, OverBudget, StoreError
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
 Params = Sequence[Any] | dict[str, Any] | None
@@ -56,6 +60,77 @@ WAL_LIMIT = 32 * 1024
 BLOCK_MEMORY = "64MiB"
 
 _LOCK_RE = re.compile(r"lock|conflicting|being used by another", re.IGNORECASE)
+#: DuckDB's refusal of a write-ahead log written for another state of the file.
+_WAL_RE = re.compile(r"replaying WAL|WAL does not match", re.IGNORECASE)
+
+
+def foreign_log(path: str | Path) -> StoreError:
+    """The error for a store whose ``.wal`` beside it belongs to another state of the file.
+
+    This is what a backup restored over the file leaves behind: the log of the replaced file
+    (its commits since its last checkpoint) stays, and DuckDB refuses to replay it onto the
+    restored one. Nothing is touched: the person decides where the log goes.
+    """
+    wal = Path(f"{path}.wal")
+    try:
+        stat = wal.stat()
+        written = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(stat.st_mtime))
+        held = f"{stat.st_size:,} bytes, last written {written}"
+    except OSError:
+        held = "its size and time could not be read"
+    aside = f"{wal}.stale-{time.strftime('%Y%m%d-%H%M%S')}"
+    return StoreError(
+        f"The store {path} cannot be opened: the write-ahead log {wal} beside it ({held}) was "
+        f"written for another state of this file, not for the file that is there now. This "
+        f"happens when a backup is restored over the store (or a store file is copied in) and "
+        f"the old file's log stays behind. The log holds the changes committed to that other "
+        f"file after its last checkpoint (usually its most recent edits); they are not in {path}.",
+        hint=f"move the log aside to open the store as it is ('mv {wal} {aside}'); to keep "
+        f"those changes instead, put the log back beside the file it was written for (the one "
+        f"replaced), open that with crmdata and run 'crmdata checkpoint'",
+    )
+
+
+#: Seconds between two looks at a turn lock held by another process.
+TURN_POLL = 0.005
+
+
+class TurnTimeout(Exception):
+    """Waited for the store's turn lock until the deadline (turned into :class:`Busy`)."""
+
+
+class _Turn:
+    """A store file's turn among processes: a fair lock in two lock files beside it.
+
+    DuckDB's own file lock can only be tried again and again, so a process that commits back
+    to back nearly always takes the file again before a waiting one next tries, and that one
+    waits its whole ``busy_timeout``. Here a process first queues at ``<store>.queue`` and,
+    holding it, waits for ``<store>.lock``, which it holds from ATTACH to DETACH. The holder,
+    wanting the file again, must queue too: the waiting process is ahead of it, so it gets the
+    file as soon as the current action ends. With several waiting, whichever looks first gets
+    the queue, and only one can be ahead in the queue each time. Readers and writers queue
+    alike (every action ATTACHes the file read-write). ``filelock`` takes both locks (flock).
+    """
+
+    def __init__(self, key: str) -> None:
+        self._queue = FileLock(f"{key}.queue", thread_local=False, preserve_lock_file=True)
+        self._lock = FileLock(f"{key}.lock", thread_local=False, preserve_lock_file=True)
+
+    def take(self, deadline: float) -> None:
+        """Wait for the turn until ``deadline`` (``time.monotonic``); :class:`TurnTimeout` then."""
+        try:
+            self._queue.acquire(timeout=max(0.0, deadline - time.monotonic()), poll_interval=TURN_POLL)
+        except Timeout as exc:
+            raise TurnTimeout from exc
+        try:
+            self._lock.acquire(timeout=max(0.0, deadline - time.monotonic()), poll_interval=TURN_POLL)
+        except Timeout as exc:
+            raise TurnTimeout from exc
+        finally:
+            self._queue.release()
+
+    def give_back(self) -> None:
+        self._lock.release()
 
 
 class _Host:
@@ -71,6 +146,7 @@ class _Host:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._pid = 0
         self._attached: dict[str, tuple[str, int]] = {}
+        self._turns: dict[str, _Turn] = {}  # held exactly while the file is attached
         self._names = itertools.count(1)
 
     def _host(self) -> duckdb.DuckDBPyConnection:
@@ -80,17 +156,25 @@ class _Host:
             self._con.execute(f"SET block_allocator_memory = '{BLOCK_MEMORY}'").fetchall()
             self._pid = os.getpid()
             self._attached = {}
+            self._turns = {}
         return self._con
 
-    def take(self, path: str) -> duckdb.DuckDBPyConnection:
-        """A cursor whose default database is the store file at ``path`` (attached if need be)."""
+    def take(self, path: str, deadline: float) -> duckdb.DuckDBPyConnection:
+        """A cursor whose default database is the store file at ``path`` (attached if need be,
+        once it is this process's turn: :class:`_Turn`, waited for until ``deadline``)."""
         key = os.path.realpath(path)
         with self._lock:
             host = self._host()
             alias, count = self._attached.get(key, ("", 0))
             if not count:
+                turn = self._turns.get(key) or self._turns.setdefault(key, _Turn(key))
+                turn.take(deadline)
                 alias = f"crm_{next(self._names)}"
-                host.execute(f"ATTACH {_literal(key)} AS {alias}").fetchall()
+                try:
+                    host.execute(f"ATTACH {_literal(key)} AS {alias}").fetchall()
+                except BaseException:
+                    turn.give_back()
+                    raise
             self._attached[key] = (alias, count + 1)
             try:
                 cur = host.cursor()
@@ -123,7 +207,10 @@ class _Host:
             except duckdb.Error as exc:
                 failed = exc
             finally:
-                self._con.execute(f"DETACH {alias}").fetchall()
+                try:
+                    self._con.execute(f"DETACH {alias}").fetchall()
+                finally:
+                    self._turns[key].give_back()
             if failed is not None:
                 raise StoreError(
                     f"Every change is saved in {key}.wal, but folding that log into {key} failed: {failed}",
@@ -148,6 +235,38 @@ def wal_size(path: str | Path) -> int:
 
 
 _HOST = _Host()
+
+
+@contextmanager
+def _stop_after(con: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[None]:
+    """Interrupt the connection's running statement once ``seconds`` have passed (a timer
+    thread); an interrupted block raises :class:`OverBudget`. An interrupt that comes between
+    statements is lost, not kept for the next one, so the timer is disarmed under a lock."""
+    guard = threading.Lock()
+    state = {"armed": True, "fired": False}
+
+    def stop() -> None:
+        with guard:
+            if state["armed"]:
+                state["fired"] = True
+                con.interrupt()
+
+    timer = threading.Timer(max(0.0, float(seconds)), stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except duckdb.InterruptException as exc:
+        if not state["fired"]:
+            raise
+        raise OverBudget(
+            f"The read was stopped after its time budget of {seconds:g} s, so that it does not "
+            "keep other users from the store; nothing was changed."
+        ) from exc
+    finally:
+        with guard:
+            state["armed"] = False
+        timer.cancel()
 
 
 def _raise_if_taken(exc: duckdb.Error) -> None:
@@ -302,13 +421,15 @@ class Database:
                 if self.path != ":memory:":
                     # a cursor of the host starts with DuckDB's progress bar off (tested), so an
                     # action spends no statement on it
-                    return _HOST.take(self.path)
+                    return _HOST.take(self.path, deadline)
                 con = duckdb.connect(self.path)
                 # no progress bar of DuckDB's own on standard output (Jupyter turns it on for
                 # a connection of its own)
                 con.execute("SET enable_progress_bar = false").fetchall()
                 return con
             except duckdb.IOException as exc:
+                if _WAL_RE.search(str(exc)):
+                    raise foreign_log(self.path) from exc
                 if not _LOCK_RE.search(str(exc)):
                     raise StoreError(f"Cannot open the store {self.path}: {exc}") from exc
                 if time.monotonic() >= deadline:
@@ -321,6 +442,15 @@ class Database:
                 delay = min(delay * 2, 0.25)
             except duckdb.Error as exc:
                 raise StoreError(f"{self.path} is not a crmdata store: {exc}") from exc
+            except OSError as exc:  # the lock files beside the store cannot be made or opened
+                raise StoreError(f"Cannot take turns on the store {self.path}: {exc}",
+                                 hint="crmdata needs to write beside the store file") from exc
+            except TurnTimeout as exc:
+                raise Busy(
+                    f"The store {self.path} is in use by another process; "
+                    f"waited {self.busy_timeout:g} s for its turn.",
+                    hint="retry when the other job has finished",
+                ) from exc
 
     @contextmanager
     def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -341,12 +471,21 @@ class Database:
                 self._let_go(con)
 
     @contextmanager
-    def read(self) -> Iterator[Tx]:
-        """A connection for reading, released afterwards unless the store is kept open."""
+    def read(self, *, budget: float | None = None) -> Iterator[Tx]:
+        """A connection for reading, released afterwards unless the store is kept open.
+
+        With a ``budget`` (seconds), a statement still running when it is spent is stopped
+        and the block ends with :class:`~crmdata.errors.OverBudget`, so one read holds the file
+        from other processes for that long at most.
+        """
         with self._connection() as con:
             if not self._depth:  # a read inside a transaction shares its memo
                 self.meta_memo = MetaMemo()
-            yield Tx(con, self)
+            if budget is None:
+                yield Tx(con, self)
+                return
+            with _stop_after(con, budget):
+                yield Tx(con, self)
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:

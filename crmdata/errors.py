@@ -88,3 +88,8 @@ class ValidationFailed(CrmDataError):
 
 class ImportFailed(ValidationFailed):
     """An import refused as a whole; the store is exactly as before."""
+
+
+class OverBudget(CrmDataError):
+    """A read ran past its time budget and was stopped, so it held the store no longer; nothing
+    was changed."""

@@ -12,7 +12,7 @@ import pytest
 from crmdata import db as db_module
 from crmdata import numbering
 from crmdata.db import Database
-from crmdata.errors import KeyTaken
+from crmdata.errors import KeyTaken, StoreError
 
 INSERT = ("INSERT INTO contacts (id, is_company, first_name, display_name, created_by, created_at, "
           "updated_by, updated_at) VALUES (?, FALSE, 'A', 'A', 1, now(), 1, now())")
@@ -144,6 +144,65 @@ def test_actions_show_no_progress_bar_of_duckdb(tmp_path: Path) -> None:
             db.close()
     finally:
         db_module._HOST._host().execute("RESET enable_progress_bar")
+
+
+def _write_meta(db: Database, key: str) -> None:
+    with db.transaction() as tx:
+        tx.execute("INSERT INTO meta VALUES (?, 'x')", [key])
+
+
+def test_a_backup_restored_beside_the_old_files_log_says_what_happened_and_how_to_recover(
+    tmp_path: Path,
+) -> None:
+    """Issue 17 item 12: a stale log beside a restored backup got DuckDB's raw message."""
+    path = tmp_path / "crm.duckdb"
+    db = Database(path)
+    db.checkpoint()
+    shutil.copy(path, tmp_path / "backup.duckdb")  # the backup, taken at a checkpoint
+    _write_meta(db, "after backup")
+    db.checkpoint()  # a later checkpoint: the log now follows a state the backup never had
+    _write_meta(db, "in the log")
+    db.close()
+    wal = Path(f"{path}.wal")
+    log_bytes = wal.read_bytes()
+    assert log_bytes
+    shutil.copy(tmp_path / "backup.duckdb", path)  # restore the backup; the log stays
+    restored = path.read_bytes()
+    with pytest.raises(StoreError) as err:
+        Database(path)
+    text = str(err.value)
+    assert f"write-ahead log {wal}" in text and f"{len(log_bytes):,} bytes" in text
+    assert "backup is restored over the store" in text and f"mv {wal} {wal}.stale-" in text
+    assert "WAL does not match" not in text  # crmdata's words, not DuckDB's
+    assert wal.read_bytes() == log_bytes and path.read_bytes() == restored  # nothing touched
+    wal.rename(tmp_path / "aside.wal")  # the recovery the message names
+    with Database(path).read() as tx:
+        assert tx.rows("SELECT key FROM meta WHERE key IN ('after backup', 'in the log')") == []
+
+
+def test_a_foreign_stores_log_beside_the_file_is_named_too(tmp_path: Path) -> None:
+    first, other = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    _write_meta(Database(first), "a")
+    Database(other).checkpoint()
+    shutil.copy(other, first)  # another store's file copied over a's, a's log stays
+    with pytest.raises(StoreError, match="written for another state of this file"):
+        Database(first)
+
+
+def test_a_read_over_its_budget_is_stopped_and_the_store_stays_usable(tmp_path: Path) -> None:
+    """Issue 17 item 7: a read holds the file while it runs, so it is stopped at its budget."""
+    import time
+
+    from crmdata.errors import OverBudget
+
+    db = Database(tmp_path / "crm.duckdb")
+    started = time.monotonic()
+    with pytest.raises(OverBudget, match="time budget of 0.3 s"), db.read(budget=0.3) as tx:
+        tx.scalar("SELECT count(*) FROM range(1000000000000)")  # hours of work
+    assert time.monotonic() - started < 10
+    with db.read(budget=5) as tx:  # the next read (and its statement) is not interrupted
+        assert tx.scalar("SELECT count(*) FROM range(1000)") == 1000
+    _write_meta(db, "after")  # nor is a writer
 
 
 def test_commit_hooks_run_once_before_commit_and_never_after_a_rollback(tmp_path: Path) -> None:

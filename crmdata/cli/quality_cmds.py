@@ -42,7 +42,8 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
                      help="Judge staleness as of this day (default: today)."),
         click.option("--region", default=DEFAULT_PHONE_REGION, show_default=True,
-                     help="Phone region for contacts whose address names no known country."),
+                     help="Phone region for contacts nothing else places (address, company address, other "
+                          "international phones); such numbers are listed for review, never fixed."),
         click.option("--progress/--no-progress", default=None,
                      help="Progress bars on standard error (default: when it is a terminal)."),
     ]

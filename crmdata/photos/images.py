@@ -31,6 +31,8 @@ THUMB_SIZES = (82, 40)
 #: Largest decoded image accepted. A 1 MiB file that claims more pixels than this is a
 #: decompression bomb (or a photo far larger than any contact photo needs).
 MAX_PIXELS = 40_000_000
+#: Pixels of the full-size image handled at once when it is reduced before processing.
+REDUCE_BAND_PIXELS = 1_000_000
 #: Pillow decoders tried on an upload; nothing else is even looked at.
 DECODERS = ("PNG", "JPEG", "GIF", "WEBP")
 #: Formats accepted, as Pillow reports them (MPO is the JPEG variant many cameras write).
@@ -187,6 +189,32 @@ def _drop_opaque_alpha(im: Image.Image) -> Image.Image:
     return im
 
 
+def _shrink(im: Image.Image) -> Image.Image:
+    """A large decoded image averaged down by a whole factor (still at least twice the largest
+    stored box on each side) before any other pixel work, so that colour profile, 8-bit
+    conversion, EXIF turn and the three fits all copy a small image. Formats without a reduced
+    decode (PNG, GIF, WebP) are decoded at full size once; working through the image in bands
+    of rows keeps that the only full-size copy (Pillow's own reduce of an RGBA image, or a
+    palette image's conversion, makes a second one). Averaging each band of a whole number of
+    blocks gives exactly the pixels of one reduce. The file's info (EXIF, ICC profile) is kept."""
+    reach = 2 * max(BIG_BOX)
+    factor = min(im.width // reach, im.height // reach)
+    if factor < 2:
+        return im
+    band = factor * max(1, REDUCE_BAND_PIXELS // (im.width * factor))
+    parts = []
+    for top in range(0, im.height, band):
+        part = im.crop((0, top, im.width, min(im.height, top + band)))
+        if part.mode in ("P", "1", "I;16", "I;16B", "I;16L", "I;16N"):
+            part = _eight_bit(part)
+        parts.append(part.reduce(factor))
+    small = Image.new(parts[0].mode, (-(-im.width // factor), -(-im.height // factor)))
+    for i, part in enumerate(parts):
+        small.paste(part, (0, i * band // factor))
+    small.info = {k: v for k, v in im.info.items() if k != "transparency" or small.mode == im.mode}
+    return small
+
+
 def _fit(im: Image.Image, box: tuple[int, int]) -> Image.Image:
     """Scale down proportionally to fit ``box``; never up, never cropped."""
     out = im.copy()
@@ -210,13 +238,16 @@ def _encode(im: Image.Image, fmt: str) -> Rendition:
 def process(data: bytes, *, reduced_decode: bool = True) -> ProcessedPhoto:
     """Check an upload and make the stored renditions; raises :class:`BadImage` on bad input.
 
-    ``reduced_decode=False`` decodes large JPEGs at full size (slower; the benchmark's baseline).
+    ``reduced_decode=False`` decodes large JPEGs at full size and processes every image at full
+    size (slower, and several full-size copies in memory; the benchmark's baseline).
     """
     check_size(len(data))
     im, (width, height) = _open(data, draft=reduced_decode)
     source_format = ACCEPTED_FORMATS[str(im.format)]
     orientation = im.getexif().get(0x0112)
     source_size = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+    if reduced_decode:
+        im = _shrink(im)
     try:
         upright = ImageOps.exif_transpose(im)
     except (OSError, ValueError, SyntaxError, KeyError, TypeError) as exc:

@@ -226,6 +226,8 @@ def _finish(tx: Tx, user: User, found: dict[str, pd.DataFrame]) -> pd.DataFrame:
         r = RULES_BY_NAME[name]
         frame = frame.copy()
         frame["rule"], frame["severity"], frame["fixable"] = r.name, r.severity, r.fixable
+        if name == "phone_format":  # a number only the default region reads is for review
+            frame["fixable"] = frame["fix_value"].notna()
         frame["suggestion"] = [
             f"{r.fix}: '{fv}'" if r.fixable and isinstance(fv, str) and name not in
             ("primary_several", "primary_none", "info_duplicate") else r.fix

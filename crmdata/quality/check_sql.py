@@ -225,28 +225,56 @@ def email_rows_sql(user: User) -> SqlParams:
 
 def phone_candidates_sql(user: User, default_region: str) -> SqlParams:
     """Phone rows not already in international format matching their E.164 form, with the
-    region to read them in (``q_regions`` maps address countries; '' for numbers with +)."""
+    region to read them in and where that region came from (``source``): '' and 'plus' for
+    numbers with +; else the contact's address ('address'), else its company's address
+    ('company'), else the country code its other international phones agree on ('phones'),
+    else the default ('default'). ``q_regions`` maps address countries to regions,
+    ``q_calling`` calling codes to their main region."""
     addr = int(InfoType.ADDRESS)
+    phone = int(InfoType.PHONE)
     return _with(user, f"""
         , addr AS (
-            SELECT contact_id, country FROM (
+            SELECT contact_id, r.region FROM (
                 SELECT i.contact_id, i.country, row_number() OVER (
                     PARTITION BY i.contact_id ORDER BY i.is_primary DESC, i.id) AS rn
-                FROM contact_info i JOIN vis ON vis.id = i.contact_id WHERE i.info_type = {addr}
-            ) WHERE rn = 1
+                FROM contact_info i WHERE i.info_type = {addr}
+            ) a LEFT JOIN q_regions r ON r.country = lower(trim(a.country)) WHERE rn = 1
+        ),
+        plain AS (
+            SELECT i.contact_id, i.id AS info_id, i.data
+            FROM contact_info i JOIN vis ON vis.id = i.contact_id
+            WHERE i.info_type = {phone}
+              AND NOT (i.e164 IS NOT NULL AND regexp_full_match(i.data, '{INTERNATIONAL_SQL_RE}')
+                       AND replace(replace(i.data, ' ', ''), '-', '') = i.e164)
+        ),
+        hint AS (  -- calling codes are prefix-free and 1 to 3 digits long: one equal match
+            SELECT o.contact_id, CASE WHEN count(DISTINCT k.region) = 1 THEN min(k.region) END AS region
+            FROM (SELECT contact_id, regexp_replace(data, '[^0-9]', '', 'g') AS digits
+                  FROM contact_info WHERE info_type = {phone} AND starts_with(trim(data), '+')
+                    AND contact_id IN (SELECT contact_id FROM plain)) o
+            CROSS JOIN (VALUES (1), (2), (3)) AS n(len)
+            JOIN q_calling k ON k.code = left(o.digits, n.len)
+            GROUP BY o.contact_id
+        ),
+        placed AS (
+            SELECT p.*, CASE WHEN starts_with(trim(p.data), '+') THEN 'plus'
+                             WHEN own.region IS NOT NULL THEN 'address'
+                             WHEN co.region IS NOT NULL THEN 'company'
+                             WHEN h.region IS NOT NULL THEN 'phones'
+                             ELSE 'default' END AS source,
+                   coalesce(own.region, co.region, h.region, ?) AS guess
+            FROM plain p JOIN contacts c ON c.id = p.contact_id
+            LEFT JOIN addr own ON own.contact_id = p.contact_id
+            LEFT JOIN addr co ON co.contact_id = c.company_id AND NOT c.is_company
+                AND c.company_id IN (SELECT id FROM vis)
+            LEFT JOIN hint h ON h.contact_id = p.contact_id
         )
-        SELECT i.contact_id, i.id AS info_id, i.data,
-               CASE WHEN starts_with(trim(i.data), '+') THEN ''
-                    ELSE coalesce(r.region, ?) END AS region,
-               CASE WHEN regexp_full_match(trim(i.data), '{PLAIN_PHONE_SQL_RE}')
-                    THEN regexp_replace(trim(i.data), '[ ()./-]', '', 'g')
-                    ELSE trim(i.data) END AS key
-        FROM contact_info i JOIN vis ON vis.id = i.contact_id
-        LEFT JOIN addr a ON a.contact_id = i.contact_id
-        LEFT JOIN q_regions r ON r.country = lower(trim(a.country))
-        WHERE i.info_type = {int(InfoType.PHONE)}
-          AND NOT (i.e164 IS NOT NULL AND regexp_full_match(i.data, '{INTERNATIONAL_SQL_RE}')
-                   AND replace(replace(i.data, ' ', ''), '-', '') = i.e164)
+        SELECT contact_id, info_id, data, source,
+               CASE WHEN source = 'plus' THEN '' ELSE guess END AS region,
+               CASE WHEN regexp_full_match(trim(data), '{PLAIN_PHONE_SQL_RE}')
+                    THEN regexp_replace(trim(data), '[ ()./-]', '', 'g')
+                    ELSE trim(data) END AS key
+        FROM placed
     """, [default_region.upper()])
 
 

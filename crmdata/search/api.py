@@ -7,12 +7,14 @@ in by their company or named in an error.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..db import Tx
+from ..errors import OverBudget
 from ..model import ListType
 from .filters import FilterError, Filters, describe, names_to_check
 from .parse import Query, parse
@@ -36,6 +38,16 @@ if TYPE_CHECKING:
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 10_000
+#: Seconds one search may take before it is stopped with :class:`SearchTooSlow`. While a search
+#: runs, it holds the store file: other processes (writers too) wait for it.
+TIME_BUDGET = 3.0
+#: Similar spellings checked in Python between two looks at the clock.
+_FUZZY_CHUNK = 20_000
+
+
+class SearchTooSlow(OverBudget):
+    """A search that ran past its time budget; it was stopped and nothing was changed."""
+
 
 _FILTER_FIELDS = {f.name for f in fields(Filters)}
 
@@ -76,6 +88,7 @@ def search(
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
     include_company_persons: bool = True,
+    time_budget: float | None = TIME_BUDGET,
     **filter_values: Any,
 ) -> SearchResult:
     """Search the contacts the store's user may view.
@@ -83,7 +96,8 @@ def search(
     ``query`` uses the search box language (:mod:`crmdata.search.parse`); an empty query lists
     every contact the filters let through. ``sort`` is one of :data:`crmdata.search.sql.SORTS`
     (names ascending and dates/temperature descending unless ``descending`` says otherwise).
-    ``include_company_persons`` adds the persons of every matching company.
+    ``include_company_persons`` adds the persons of every matching company. A search still
+    running after ``time_budget`` seconds (None: no limit) stops with :class:`SearchTooSlow`.
     """
     parsed = query if isinstance(query, Query) else parse(query or "")
     chosen = make_filters(filters, **filter_values)
@@ -95,26 +109,34 @@ def search(
         raise FilterError(f"A page holds 1 to {MAX_PAGE_SIZE} contacts, not {page_size}.")
     page, page_size = int(page), int(page_size)
     user = store.user
-    with store.db.read() as tx:
-        _check_names(tx, chosen)
-        resolved = _resolve(tx, parsed)
-        # a text query narrows the rows first, so one query with a window count is cheapest;
-        # a plain listing of (nearly) everything counts separately
-        windowed = not parsed.is_empty
-        rows = tx.rows(*page_sql(
-            user, parsed, chosen, resolved, sort=sort, descending=descending, page=page,
-            page_size=page_size, include_company_persons=include_company_persons,
-            with_total=windowed,
-        ))
-        if rows and windowed:
-            total = int(rows[0][1])
-        elif not rows and page == 1:
-            total = 0
-        else:
-            total = int(tx.scalar(*count_sql(
-                user, parsed, chosen, resolved, include_company_persons)))
-        ids = [int(r[0]) for r in rows]
-        frame = _page_frame(tx, store, ids)
+    deadline = None if time_budget is None else time.monotonic() + time_budget
+    try:
+        with store.db.read(budget=time_budget) as tx:
+            _check_names(tx, chosen)
+            resolved = _resolve(tx, parsed, deadline)
+            # a text query narrows the rows first, so one query with a window count is cheapest;
+            # a plain listing of (nearly) everything counts separately
+            windowed = not parsed.is_empty
+            rows = tx.rows(*page_sql(
+                user, parsed, chosen, resolved, sort=sort, descending=descending, page=page,
+                page_size=page_size, include_company_persons=include_company_persons,
+                with_total=windowed,
+            ))
+            if rows and windowed:
+                total = int(rows[0][1])
+            elif not rows and page == 1:
+                total = 0
+            else:
+                total = int(tx.scalar(*count_sql(
+                    user, parsed, chosen, resolved, include_company_persons)))
+            ids = [int(r[0]) for r in rows]
+            frame = _page_frame(tx, store, ids)
+    except OverBudget as exc:
+        raise SearchTooSlow(
+            f"The search {parsed.text[:60]!r} was stopped after {time_budget:g} s, so that it "
+            "does not keep other users from the store; nothing was changed.",
+            hint="search for longer words, fewer words with wildcards or ~, or add filters",
+        ) from exc
     text = f"contacts matching {parsed.describe()}" if not parsed.is_empty else "contacts"
     extra = describe(chosen)
     description = text if extra == "all contacts" else f"{text}; {extra}"
@@ -138,14 +160,21 @@ def _check_names(tx: Tx, filters: Filters) -> None:
             )
 
 
-def _resolve(tx: Tx, query: Query) -> dict[tuple[int, int], Resolved]:
-    """Look fuzzy and leading-wildcard atoms up in the vocabulary first (short token lists)."""
+def _resolve(tx: Tx, query: Query, deadline: float | None = None) -> dict[tuple[int, int], Resolved]:
+    """Look fuzzy and leading-wildcard atoms up in the vocabulary first (short token lists).
+    The distances of similar spellings are computed here, in Python, where DuckDB's interrupt
+    cannot reach: the clock is checked between chunks against ``deadline`` instead."""
     out: dict[tuple[int, int], Resolved] = {}
     for ti, ai, atom in atoms_to_resolve(query):
         sql, params = vocab_sql(atom)
         if atom.kind == "fuzzy":
             candidates = [str(r[0]) for r in tx.rows(sql, params)]
-            out[(ti, ai)] = Resolved(terms=tuple(sorted(set(within_distance(atom, candidates)))))
+            near: list[str] = []
+            for i in range(0, len(candidates), _FUZZY_CHUNK):
+                if deadline is not None and time.monotonic() > deadline:
+                    raise OverBudget("The similar spellings took longer than the time budget.")
+                near += within_distance(atom, candidates[i:i + _FUZZY_CHUNK])
+            out[(ti, ai)] = Resolved(terms=tuple(sorted(set(near))))
             continue
         terms = [str(r[0]) for r in tx.rows(f"{sql} LIMIT {MAX_INLINE_TERMS + 1}", params)]
         if len(terms) > MAX_INLINE_TERMS:

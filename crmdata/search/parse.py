@@ -15,7 +15,8 @@ Punctuation separates words in the data and in the query alike, so a query word 
 punctuation (``lore.hamann@gm``) stands for its words, adjacent and in order, the last one a
 prefix; a word of punctuation alone (the ``&`` of ``Arnold & Horn``) only separates words.
 Anything that cannot be searched faithfully (an unclosed quote, a lone ``~``, a word of only
-wildcards, a query of only punctuation, an over-long query) raises :class:`SearchSyntaxError`
+wildcards, a query of only punctuation, an over-long query, more words than one search may look
+up) raises :class:`SearchSyntaxError`
 naming the character position (1-based), never a quietly different search.
 """
 
@@ -32,6 +33,11 @@ from .normalise import fold
 MAX_QUERY_LENGTH = 1000
 #: Most words and phrases in one query.
 MAX_TERMS = 32
+#: Most words in one query once punctuation has split them (``lore.hamann@gm`` is three words;
+#: a phrase counts each of its words): each is a look-up of its own in the index.
+MAX_WORDS = 32
+#: Most words with ``~`` or a leading wildcard in one query: each reads the whole vocabulary.
+MAX_VOCABULARY_WORDS = 8
 #: Largest distance ``word~N`` accepts.
 MAX_DISTANCE = 2
 #: Wildcard characters of the language.
@@ -165,6 +171,7 @@ def parse(text: str) -> Query:
         else:
             terms.append(_word(text, raw, i + 1))
         i = j
+    _check_work(text, terms)
     if not terms and punctuation:
         raw, position = punctuation
         raise SearchSyntaxError(
@@ -172,6 +179,28 @@ def parse(text: str) -> Query:
             text, position,
         )
     return Query(text, tuple(terms))
+
+
+def _check_work(text: str, terms: list[Term]) -> None:
+    """Refuse a query whose words, once punctuation has split them, are more than the index
+    look-ups one search may make (:data:`MAX_WORDS`, :data:`MAX_VOCABULARY_WORDS`)."""
+    words = vocabulary = 0
+    for term in terms:
+        words += len(term.atoms)
+        if words > MAX_WORDS:
+            raise SearchSyntaxError(
+                f"more than {MAX_WORDS} words once punctuation is read as a separator "
+                f"({term.source[:40]!r} alone is {len(term.atoms)}); search fewer at a time",
+                _short(text), term.position,
+            )
+        vocabulary += sum(1 for a in term.atoms if a.kind == "fuzzy" or (
+            a.kind == "pattern" and any(f and f[0] in WILDCARDS for f in a.forms)))
+        if vocabulary > MAX_VOCABULARY_WORDS:
+            raise SearchSyntaxError(
+                f"more than {MAX_VOCABULARY_WORDS} words with ~ or a leading wildcard; "
+                "each looks through every word of the index, search fewer at a time",
+                _short(text), term.position,
+            )
 
 
 def _is_separator(raw: str) -> bool:

@@ -216,3 +216,70 @@ def test_source_facts_are_reported() -> None:
     data = s.jpeg_with_exif(300, 100, 6)
     p = process(data)
     assert (p.source_format, p.source_size, p.source_bytes) == ("JPEG", (100, 300), len(data))
+
+
+def _graphic_png(width: int, height: int, mode: str) -> bytes:
+    """A flat graphic (half red, a sparse dot grid): many pixels in a small PNG file."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    arr = np.zeros((height, width, 3), np.uint8)
+    arr[:, : width // 2] = (200, 30, 30)
+    arr[::7, ::5] = (10, 200, 90)
+    buf = io.BytesIO()
+    Image.fromarray(arr, "RGB").convert(mode).save(buf, "PNG", optimize=True)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "P", "L"])
+def test_large_image_is_reduced_in_bands_to_exactly_the_pixels_of_one_reduce(mode: str) -> None:
+    import numpy as np
+    from PIL import Image, ImageChops
+
+    rng = np.random.default_rng(7)
+    full = Image.fromarray(rng.integers(0, 256, (2501, 1903, 4), dtype=np.uint8), "RGBA").convert(mode)
+    full.info["icc_profile"] = b"kept"
+    small = images._shrink(full)
+    expected = images._eight_bit(full).reduce(3)  # a palette image is converted first
+    assert small.size == expected.size == (635, 834)
+    assert ImageChops.difference(small.convert("RGBA"), expected.convert("RGBA")).getbbox() is None
+    assert small.info["icc_profile"] == b"kept"
+    assert images._shrink(Image.new(mode, (1199, 5000))).size == (1199, 5000)  # under 2 x 600: as is
+
+
+# Issue 17 item 13: a 36-megapixel PNG under the size limit took 600 MB to process. Measured in a
+# fresh process (its own peak RSS, VmHWM): full-size processing needs several copies of the
+# decoded image; reduced first, one full-size decode is the only one.
+PNG_PEAK = """
+import resource, sys
+from crmdata.photos.images import process
+data = open(sys.argv[1], 'rb').read()
+def hwm():
+    return int([l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]) // 1024
+before = hwm()
+p = process(data, reduced_decode=sys.argv[2] == 'reduced')
+print(p.big.width, p.big.height, p.big.format, hwm() - before)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_36_megapixel_png_is_processed_within_one_decode_of_memory(tmp_path, mode: str) -> None:
+    import subprocess
+    import sys
+
+    data = _graphic_png(7350, 4900, mode)  # 36.0 megapixels
+    assert len(data) < MAX_UPLOAD_BYTES
+    path = tmp_path / "big.png"
+    path.write_bytes(data)
+    peaks = {}
+    for how in ("reduced", "full"):
+        out = subprocess.run([sys.executable, "-c", PNG_PEAK, str(path), how], capture_output=True,
+                             text=True, check=True).stdout.split()
+        assert out[:3] == ["200", "133", "PNG"]
+        peaks[how] = int(out[3])
+    decoded_mib = 7350 * 4900 * len(mode) / 2**20  # the one full-size copy
+    assert peaks["reduced"] < decoded_mib + 64, peaks
+    assert peaks["full"] > 2 * decoded_mib, peaks  # what it cost before: the test can fail

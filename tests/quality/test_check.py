@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from crmdata import Store
@@ -63,17 +64,64 @@ def test_phone_format(store: Store) -> None:
     uk = person(store, "Uk", phones=("07400 330829",), country="UK")
     f = findings(store, "phone_format").set_index("contact_id")
     assert sorted(f.index) == [national, uk]
-    assert f.loc[national, "fix_value"] == "+49 30 1234567"
-    assert f.loc[uk, "fix_value"] == "+44 7400 330829"
+    assert f.loc[uk, "fix_value"] == "+44 7400 330829" and f.loc[uk, "fixable"]
+    # nothing names the national number's country: for review, with what DE would make of it
+    assert pd.isna(f.loc[national, "fix_value"]) and not f.loc[national, "fixable"]
+    assert "read for the default region DE it would be '+49 30 1234567'" in f.loc[national, "message"]
 
 
 def test_phone_default_region_option(store: Store) -> None:
     cid = person(store, "Us", phones=("+1 415-271-3508",))
     sql(store, "UPDATE contact_info SET data = '(415) 271-3508', e164 = NULL WHERE contact_id = ?", [cid])
-    assert findings(store, "phone_format", default_region="US")["fix_value"].tolist() == ["+1 415-271-3508"]
+    f = findings(store, "phone_format", default_region="US")
+    assert f["fix_value"].isna().all() and f["fixable"].tolist() == [False]
+    assert "default region US it would be '+1 415-271-3508'" in f["message"].iloc[0]
     assert findings(store, "phone_invalid", default_region="US").empty
     with pytest.raises(CrmDataError, match="not a phone region"):
         store.check(default_region="XX")
+
+
+def _us_company(store: Store, *, address: bool) -> int:
+    cs = store.change()
+    ref = cs.create_company("Boulder Instruments Inc")
+    if address:
+        cs.add_info(ref, "address", None, city="Boulder", country="United States")
+    return cs.commit(on_duplicate="save").created[ref]
+
+
+def test_phone_region_from_the_address_then_the_company_then_other_phones_then_review(
+    store: Store,
+) -> None:
+    """Issue 17 item 9: clean planned 303-828-3248 -> +49 30 38283248 for a contact at a US
+    company, without an address, whose other phone is +1 ..."""
+    us_co, bare_co = _us_company(store, address=True), _us_company(store, address=False)
+    literal = person(store, "Dana", "Reyes", company=us_co, phones=("+1 720-555-0143", "+49 30 1234567"))
+    by_company = person(store, "Chris", "Lane", company=us_co, phones=("+49 30 1234567",))
+    by_phones = person(store, "Sam", "Ortiz", company=bare_co, phones=("+1 720-555-0143", "+49 30 1234567"))
+    mixed = person(store, "Kim", "Berg", phones=("+1 720-555-0143", "+44 20 7946 0958", "+49 30 1234567"))
+    own = person(store, "Ute", "Moll", company=us_co, phones=("+49 30 1234567",), country="Germany")
+    nothing = person(store, "Max", "Roth", phones=("+49 30 1234567",))
+    for cid in (literal, by_company, by_phones, mixed, own, nothing):  # loaded from outside
+        sql(store, "UPDATE contact_info SET data = '303-828-3248', e164 = NULL WHERE contact_id = ? "
+            "AND data = '+49 30 1234567'", [cid])
+    sql(store, "UPDATE contact_info SET data = '030 1234567' WHERE contact_id = ? "
+        "AND data = '303-828-3248'", [own])
+    f = findings(store, "phone_format").set_index("contact_id")
+    assert f.loc[literal, "fix_value"] == "+1 303-828-3248"  # not +49 30 38283248
+    assert f.loc[by_company, "fix_value"] == "+1 303-828-3248"
+    assert f.loc[by_company, "message"].endswith("read for region US, from the company's address")
+    assert f.loc[by_phones, "fix_value"] == "+1 303-828-3248"
+    assert "from the country code of the contact's other phones" in f.loc[by_phones, "message"]
+    assert f.loc[own, "fix_value"] == "+49 30 1234567"  # its own address comes first
+    for cid in (mixed, nothing):  # phones that disagree, or none: never "fixed"
+        assert pd.isna(f.loc[cid, "fix_value"]) and not f.loc[cid, "fixable"]
+        assert "default region DE it would be '+49 30 38283248'" in f.loc[cid, "message"]
+    plan = store.clean(["phone_format"])
+    staged = set(plan.fixes["contact_id"])
+    assert staged == {literal, by_company, by_phones, own}
+    plan.commit()
+    assert "+1 303-828-3248" in store.contact(literal).info["data"].tolist()
+    assert "303-828-3248" in store.contact(nothing).info["data"].tolist()  # left for review
 
 
 def test_url_invalid(store: Store) -> None:

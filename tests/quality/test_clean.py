@@ -22,7 +22,7 @@ def _messy(store: Store) -> dict[str, int]:
     """One contact per fixable problem, plus a clean one and an unfixable one."""
     ids = {
         "caps": person(store, "LUDWIG", "VAN BEETHOVEN", emails=("Ludwig@Example.com",)),
-        "phone": person(store, "Phone", "Person", phones=("030 1234567",)),
+        "phone": person(store, "Phone", "Person", phones=("030 1234567",), country="Germany"),
         "uk": person(store, "Uk", "Person", phones=("07400 330829",), country="United Kingdom"),
         "dups": person(store, "Dup", "Person", emails=("dup@example.com", "DUP@example.com")),
         "prims": person(store, "Prim", "Person", emails=("p1@example.com", "p2@example.com"),
