@@ -26,6 +26,11 @@ def _parse_map(pairs: tuple[str, ...]) -> dict[str, str] | None:
     return mapping
 
 
+def _separator(value: str | None) -> str | None:
+    """``tab`` and ``\\t`` stand for a tab, which is hard to type on a command line."""
+    return "\t" if value in ("tab", "\\t") else value
+
+
 @click.command("import")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--duplicates", type=click.Choice(["skip", "update", "clone"]), default="skip",
@@ -36,8 +41,9 @@ def _parse_map(pairs: tuple[str, ...]) -> dict[str, str] | None:
               help="Import the good rows and report the bad ones (default: refuse the whole file).")
 @click.option("--map", "pairs", multiple=True, metavar="HEADER=KEY",
               help="Plain CSV: which column holds what (e.g. 'E-Mail=email', 'Vorname=firstName').")
-@click.option("--encoding", help="The file's encoding (default: detected).")
-@click.option("--delimiter", default=",", show_default=True, help="Field separator.")
+@click.option("--encoding", help="The file's encoding (default: detected among UTF-8, UTF-16, "
+              "cp1252 / latin-1 and mac_roman, and named in the summary).")
+@click.option("--delimiter", help="Field separator, 'tab' for a tab (default: detected among , ; tab and |).")
 @click.option("--share", type=click.Choice(["public", "read", "restricted"]), default="public",
               show_default=True, help="Access for the new contacts: all users read and write, "
               "all users read, or managers only.")
@@ -47,7 +53,7 @@ def _parse_map(pairs: tuple[str, ...]) -> dict[str, str] | None:
               "(default: dd.mm.yyyy, dd/mm/yyyy or ISO).")
 @click.pass_obj
 def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
-               pairs: tuple[str, ...], encoding: str | None, delimiter: str, share: str,
+               pairs: tuple[str, ...], encoding: str | None, delimiter: str | None, share: str,
                managers: tuple[str, ...], tags: tuple[str, ...], date_format: str | None) -> None:
     """Import contacts from an ONLYOFFICE CSV export (or a plain CSV with --map).
 
@@ -64,7 +70,8 @@ def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
         try:
             report = store.import_onlyoffice(
                 source, duplicates=duplicates, skip_bad_rows=skip_bad_rows,
-                mapping=_parse_map(pairs), dialect=Dialect(delimiter=delimiter, encoding=encoding),
+                mapping=_parse_map(pairs),
+                dialect=Dialect(delimiter=_separator(delimiter), encoding=encoding),
                 share_type=share_type, managers=managers, tags=tags, date_format=date_format,
                 progress=step,
             )

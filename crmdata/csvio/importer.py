@@ -54,6 +54,7 @@ class ImportReport:
     new_temperatures: list[str] = field(default_factory=list)
     new_contact_types: list[str] = field(default_factory=list)
     new_tags: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the file was read (encoding, separator)
     contact_ids: list[int | None] = field(default_factory=list)  # per data record, file order
     journal_id: int | None = None
 
@@ -69,6 +70,8 @@ class ImportReport:
         if self.new_custom_fields:
             text += " Custom fields created for columns the store did not know: " + ", ".join(
                 self.new_custom_fields) + "."
+        if self.notes:
+            text += " File " + "; ".join(self.notes) + "."
         return text
 
 
@@ -114,7 +117,8 @@ def import_onlyoffice(
         try:
             say("reading")
             staged = stage(tx, path, dialect)
-            report = ImportReport(str(path), staged.encoding, staged.records)
+            report = ImportReport(str(path), staged.encoding.name, staged.records,
+                                  notes=[staged.encoding.note(), staged.delimiter.note()])
             if staged.records == 0:
                 raise CrmDataError(f"{path} has a header but no contact rows.")
             maps = (explicit_mapping(staged.headers, mapping) if mapping is not None
@@ -124,7 +128,7 @@ def import_onlyoffice(
             problems = _stage_and_check(tx, maps, list(tags), custom_field_types or {}, date_format)
             problems = staged.rejected + problems
             if problems:
-                problems = _with_physical_lines(path, staged.encoding, problems, dialect)
+                problems = _with_physical_lines(path, staged.encoding.name, problems, staged.dialect)
                 report.problems = problems
                 if not skip_bad_rows:
                     raise ImportFailed(

@@ -78,3 +78,17 @@ def test_checkpoint_leaves_a_file_that_is_complete_alone(tmp_path: Path) -> None
     shutil.copy(db, copy)
     code, out = run("--db", str(copy), "users", "--format", "csv")
     assert code == 0 and "2,sam,sam,False" in out
+
+
+def test_import_german_excel_reports_encoding_and_separator(tmp_path: Path) -> None:
+    db = str(tmp_path / "crm.duckdb")
+    src = tmp_path / "kunden.csv"
+    src.write_bytes(b"Vorname;Nachname;E-Mail\r\nJ\xfcrgen;B\xe4cker;jb@example.de\r\n")
+    code, out = run("--db", db, "import", str(src), "--map", "Vorname=firstName",
+                    "--map", "Nachname=lastName", "--map", "E-Mail=email")
+    assert code == 0, out
+    assert "read as cp1252" in out and "weak guess" in out and "separator ';' (detected)" in out
+    tabbed = tmp_path / "tabs.csv"
+    tabbed.write_text("First Name\tLast Name\nAnna\tMeyer, Jr\n", encoding="utf-8")
+    code, out = run("--db", db, "import", str(tabbed), "--delimiter", "tab")
+    assert code == 0 and "separator tab (given with --delimiter)" in out, out
