@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from ..csvio.plain import export_plain
 from ..csvio.reader import Dialect
+from ..csvio.writer import EXPORT_ENCODINGS, CsvOptions
 from ..errors import CrmDataError, ImportFailed
 from ..model import ShareType
 from . import State
@@ -97,20 +98,34 @@ def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
 @click.option("--columns", metavar="KEY[=HEADER],...",
               help="Plain CSV of chosen columns of the contacts table instead of the ONLYOFFICE "
               "layout, e.g. 'display_name=Name,email=E-Mail,phone'.")
+@click.option("--delimiter", help="Field separator: , ; | or 'tab' (default: ,).")
+@click.option("--encoding", type=click.Choice(EXPORT_ENCODINGS, case_sensitive=False),
+              help="utf-8 (default), utf-8-sig (UTF-8 that Excel recognises) or cp1252 (Western "
+              "Windows; a character it cannot hold stops the export).")
+@click.option("--excel", is_flag=True,
+              help="For Excel as set up in Germany and most of Europe: ';', utf-8-sig, CRLF line ends.")
+@click.option("--raw", is_flag=True,
+              help="Write cells exactly as stored. By default a cell beginning with = + - @, tab or CR "
+              "(a formula to a spreadsheet) gets a leading ', which crmdata's import takes off again.")
 @click.pass_obj
-def export_cmd(state: State, target: Path, with_ids: bool, columns: str | None) -> None:
+def export_cmd(state: State, target: Path, with_ids: bool, columns: str | None,
+               delimiter: str | None, encoding: str | None, excel: bool, raw: bool) -> None:
     """Export the contacts you may see as ONLYOFFICE CSV (or plain CSV with --columns)."""
     store = state.store()
+    base = CsvOptions.excel() if excel else CsvOptions()
+    options = CsvOptions(_separator(delimiter) or base.delimiter, (encoding or base.encoding).lower(),
+                         base.newline, raw=raw)
     if columns:
         spec = {}
         for item in columns.split(","):
             key, _, header = item.partition("=")
             spec[key.strip()] = header.strip() or key.strip()
-        n = export_plain(store, target, spec)
+        n = export_plain(store, target, spec, options)
     else:
         with tqdm(total=store.count(), desc="export", unit="contact", disable=None,
                   leave=False) as bar:
-            n = store.export_onlyoffice(target, with_ids=with_ids, progress=bar.update)
+            n = store.export_onlyoffice(target, with_ids=with_ids, options=options,
+                                        progress=bar.update)
     click.echo(f"Exported {n} contacts to {target}.")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from ..csvio.writer import write_frame_csv
 from ..model import DEFAULT_PHONE_REGION
 from . import State
 from .output import FORMATS, echo_frame
@@ -60,7 +61,7 @@ def duplicates(ctx: click.Context, fmt: str, output: Path | None, threshold: flo
         if fmt == "json":
             report.pairs.to_json(output, orient="records", force_ascii=False)
         elif fmt == "csv":
-            report.pairs.to_csv(output, index=False)
+            write_frame_csv(report.pairs, output)
         else:
             output.write_text(report.pairs.to_string(index=False, na_rep=""), encoding="utf-8")
         click.echo(f"Wrote {len(report.pairs):,} pairs to {output}.", err=True)

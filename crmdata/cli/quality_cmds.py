@@ -17,6 +17,7 @@ from typing import Any
 import click
 import pandas as pd
 
+from ..csvio.writer import write_frame_csv
 from ..model import DEFAULT_PHONE_REGION
 from ..quality import rules as quality_rules
 from ..quality import summary
@@ -84,7 +85,7 @@ def check_cmd(ctx: click.Context, state: State, rules: str | None, stale_days: i
         if out.suffix.lower() == ".json":
             found.to_json(out, orient="records", date_format="iso", force_ascii=False)
         else:
-            found.to_csv(out, index=False)
+            write_frame_csv(found, out)
         click.echo(summary.text(found))
         click.echo(f"Wrote {len(found):,} findings to {out}.")
     elif summary_only:

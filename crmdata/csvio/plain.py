@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CrmDataError
+from .writer import CsvOptions, write_frame_csv
 
 
-def export_plain(store: object, target: str | Path, columns: dict[str, str]) -> int:
+def export_plain(store: object, target: str | Path, columns: dict[str, str],
+                 options: CsvOptions | None = None) -> int:
     """Write ``{contacts column: header}`` of every visible contact; returns the count."""
     from ..store import Store
 
@@ -27,5 +29,4 @@ def export_plain(store: object, target: str | Path, columns: dict[str, str]) -> 
     path = Path(target)
     if not path.parent.exists():
         raise CrmDataError(f"The folder {path.parent} does not exist.")
-    frame[list(columns)].rename(columns=columns).to_csv(path, index=False, encoding="utf-8")
-    return len(frame)
+    return write_frame_csv(frame[list(columns)].rename(columns=columns), path, options)

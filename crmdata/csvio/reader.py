@@ -27,6 +27,7 @@ import pandas as pd
 from ..db import Tx
 from ..errors import CrmDataError, Problem
 from .sniff import DelimiterGuess, EncodingGuess, detect_delimiter, detect_encoding, scan
+from .writer import restore, restore_sql
 
 #: The longest record DuckDB is asked to read (a longer one is reported as a problem).
 MAX_LINE_BYTES = 10_000_000
@@ -122,6 +123,7 @@ def read_header(path: Path, dialect: Dialect, display: Path) -> list[str]:
             raise CrmDataError(f"{display} is empty.") from None
         except csv.Error as exc:
             raise CrmDataError(f"{display}: the header line is not valid CSV ({exc}).") from exc
+    header = [restore(h) for h in header]  # a caption crmdata guarded against formulas
     if len(header) < 2 and (dialect.delimiter or ",") not in (header[0] if header else ""):
         raise CrmDataError(
             f"{display} does not look like a CSV file: its first line has no "
@@ -159,7 +161,8 @@ def stage(tx: Tx, path: Path, dialect: Dialect) -> Staged:
         columns = {f"c{i}": "VARCHAR" for i in range(len(headers))}
         tx.execute("DROP TABLE IF EXISTS imp_raw")
         tx.execute(
-            "CREATE TEMP TABLE imp_raw AS SELECT row_number() OVER () AS acc, * FROM read_csv(?, "
+            "CREATE TEMP TABLE imp_raw AS SELECT row_number() OVER () AS acc, "
+            + ", ".join(f"{restore_sql(c)} AS {c}" for c in columns) + " FROM read_csv(?, "
             "auto_detect = false, header = true, delim = ?, quote = ?, escape = ?, "
             "columns = ?, strict_mode = true, store_rejects = true, "
             "rejects_table = 'imp_rejects', rejects_scan = 'imp_reject_scans', "

@@ -92,3 +92,59 @@ def test_import_german_excel_reports_encoding_and_separator(tmp_path: Path) -> N
     tabbed.write_text("First Name\tLast Name\nAnna\tMeyer, Jr\n", encoding="utf-8")
     code, out = run("--db", db, "import", str(tabbed), "--delimiter", "tab")
     assert code == 0 and "separator tab (given with --delimiter)" in out, out
+
+
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+
+
+def _formula_store(tmp_path: Path) -> str:
+    db = str(tmp_path / "crm.duckdb")
+    rows = [{"First Name": FORMULA, "Last Name": "Smith", "Email (home)": "evil@example.com",
+             "Phone (home)": "=2+5"},
+            {"First Name": "Bob", "Last Name": "Smith", "Email (home)": "bob@example.com",
+             "Phone (work)": "+49 30 1234567"},
+            {"First Name": "Rob", "Last Name": "Smith", "Email (home)": "bob@example.com"}]
+    code, out = run("--db", db, "import", str(write_oo(tmp_path / "in.csv", rows)), "--duplicates", "clone")
+    assert code == 0, out
+    return db
+
+
+def test_export_options_for_excel_and_against_formulas(tmp_path: Path) -> None:
+    db = _formula_store(tmp_path)
+    code, out = run("--db", db, "export", str(tmp_path / "x.csv"), "--excel")
+    assert code == 0, out
+    raw = (tmp_path / "x.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfCompany/Person;First Name;") and b"\r\n" in raw
+    assert b'"\'=HYPERLINK(""http://evil.example"",""click"")";"Smith"' in raw
+    code, out = run("--db", db, "export", str(tmp_path / "r.csv"), "--raw", "--delimiter", "tab")
+    assert code == 0 and '"=HYPERLINK(""http://evil.example"",""click"")"\t"Smith"' in (
+        tmp_path / "r.csv").read_text("utf-8")
+    code, out = run("--db", db, "export", str(tmp_path / "p.csv"), "--columns", "display_name=Name,phone",
+                    "--encoding", "cp1252", "--delimiter", ";")
+    assert code == 0, out
+    assert (tmp_path / "p.csv").read_bytes().splitlines()[1:] == [
+        b'"\'=HYPERLINK(""http://evil.example"",""click"") Smith";\'=2+5', b"Bob Smith;'+49 30 1234567",
+        b"Rob Smith;"]
+
+
+def test_cp1252_export_names_the_character_it_cannot_hold(tmp_path: Path) -> None:
+    db = str(tmp_path / "crm.duckdb")
+    src = write_oo(tmp_path / "in.csv", [{"First Name": "Łucja", "Last Name": "Wąs"}])
+    run("--db", db, "import", str(src))
+    result = CliRunner().invoke(cli, ["--db", db, "export", str(tmp_path / "o.csv"), "--encoding", "cp1252"])
+    assert result.exit_code == 1
+    assert "column 'First Name' ('Łucja') holds 'Ł' (U+0141), which cp1252 cannot hold" in result.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_search_check_and_duplicates_csv_are_neutralised(tmp_path: Path) -> None:
+    db = _formula_store(tmp_path)
+    code, out = run("--db", db, "search", "smith", "--format", "csv")
+    assert code == 0 and "'=HYPERLINK(" in out and "\n=HYPERLINK(" not in out and ",=HYPERLINK" not in out
+    result = CliRunner().invoke(cli, ["--db", db, "check", "--out", str(tmp_path / "f.csv")])
+    findings = (tmp_path / "f.csv").read_text("utf-8")
+    assert result.exit_code == 3 and ",'=2+5," in findings and ",=2+5" not in findings
+    code, out = run("--db", db, "duplicates", "--no-progress", "--output", str(tmp_path / "d.csv"))
+    assert code == 0, out
+    pairs = (tmp_path / "d.csv").read_text("utf-8")
+    assert pairs.splitlines()[1].startswith("2,3,") and "'+" not in pairs  # plain numbers stay
