@@ -15,6 +15,7 @@ import csv
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -28,6 +29,9 @@ from ..model import (
 )
 from ..queries import visible_ids
 from .writer import CsvOptions, write_csv
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 Progress = Callable[[int], None]
 
@@ -102,7 +106,7 @@ def export_sql(
 
 
 def export_onlyoffice(
-    store: object,
+    store: Store,
     target: str | Path,
     *,
     with_ids: bool = False,
@@ -115,10 +119,6 @@ def export_onlyoffice(
     ``options`` chooses separator, encoding and line ends (default: ONLYOFFICE's comma,
     UTF-8 and ``newline``); every value is quoted, as ONLYOFFICE writes it.
     """
-    from ..store import Store
-
-    if not isinstance(store, Store):
-        raise TypeError("store must be a crmdata Store")
     options = replace(options or CsvOptions(newline=newline), quote_all=True)
     with store.db.read() as tx:
         fields = [

@@ -7,18 +7,18 @@ Plain CSV in goes through the ONLYOFFICE importer with an explicit column mappin
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import CrmDataError
 from .writer import CsvOptions, write_frame_csv
 
-
-def export_plain(store: object, target: str | Path, columns: dict[str, str],
-                 options: CsvOptions | None = None) -> int:
-    """Write ``{contacts column: header}`` of every visible contact; returns the count."""
+if TYPE_CHECKING:
     from ..store import Store
 
-    if not isinstance(store, Store):
-        raise TypeError("store must be a crmdata Store")
+
+def export_plain(store: Store, target: str | Path, columns: dict[str, str],
+                 options: CsvOptions | None = None) -> int:
+    """Write ``{contacts column: header}`` of every visible contact; returns the count."""
     frame = store.contacts()
     unknown = [c for c in columns if c not in frame.columns]
     if unknown:
