@@ -269,6 +269,18 @@ class Store:
 
         return import_onlyoffice(self, source, **options)
 
+    def import_contacts(self, source: str | Path, **options: Any) -> ImportReport:
+        """Import ONLYOFFICE, Google or Outlook CSV, or vCard (see :mod:`crmdata.csvio.formats`)."""
+        from .csvio.formats import import_contacts
+
+        return import_contacts(self, source, **options)
+
+    def export_contacts(self, target: str | Path, **options: Any) -> int:
+        """Export visible contacts as ONLYOFFICE, Google or Outlook CSV, or vCard; returns the count."""
+        from .csvio.formats import export_contacts
+
+        return export_contacts(self, target, **options)
+
     def export_onlyoffice(self, target: str | Path, **options: Any) -> int:
         """Export visible contacts as ONLYOFFICE CSV; returns the number of contacts written."""
         from .csvio.exporter import export_onlyoffice

@@ -1,4 +1,4 @@
-"""Commands that move contacts in and out: import and export (ONLYOFFICE or plain CSV)."""
+"""Commands that move contacts in and out: import and export (ONLYOFFICE, Google, Outlook CSV, vCard)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from ..csvio.formats import EXPORT_FORMATS, IMPORT_FORMATS, export_format_for
 from ..csvio.plain import export_plain
 from ..csvio.reader import Dialect
 from ..csvio.writer import EXPORT_ENCODINGS, CsvOptions
@@ -52,11 +53,16 @@ def _separator(value: str | None) -> str | None:
 @click.option("--tag", "tags", multiple=True, help="Add this tag to every imported contact.")
 @click.option("--date-format", help="strftime form of dates in custom date fields "
               "(default: dd.mm.yyyy, dd/mm/yyyy or ISO).")
+@click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="auto", show_default=True,
+              help="auto: vCard by its content or .vcf name, Google and Outlook CSV by their header, "
+              "else ONLYOFFICE CSV.")
 @click.pass_obj
 def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
                pairs: tuple[str, ...], encoding: str | None, delimiter: str | None, share: str,
-               managers: tuple[str, ...], tags: tuple[str, ...], date_format: str | None) -> None:
-    """Import contacts from an ONLYOFFICE CSV export (or a plain CSV with --map).
+               managers: tuple[str, ...], tags: tuple[str, ...], date_format: str | None,
+               fmt: str) -> None:
+    """Import contacts: ONLYOFFICE CSV (or a plain CSV with --map), Google Contacts CSV,
+    Outlook CSV or vCard 3.0 / 4.0.
 
     All or nothing: a file with bad rows changes nothing unless --skip-bad-rows is given.
     """
@@ -69,8 +75,8 @@ def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
             bar.update(0 if name == "reading" else 1)
 
         try:
-            report = store.import_onlyoffice(
-                source, duplicates=duplicates, skip_bad_rows=skip_bad_rows,
+            report = store.import_contacts(
+                source, fmt=fmt, duplicates=duplicates, skip_bad_rows=skip_bad_rows,
                 mapping=_parse_map(pairs),
                 dialect=Dialect(delimiter=_separator(delimiter), encoding=encoding),
                 share_type=share_type, managers=managers, tags=tags, date_format=date_format,
@@ -107,14 +113,28 @@ def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
 @click.option("--raw", is_flag=True,
               help="Write cells exactly as stored. By default a cell beginning with = + - @, tab or CR "
               "(a formula to a spreadsheet) gets a leading ', which crmdata's import takes off again.")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS),
+              help="onlyoffice, google (Google Contacts CSV), outlook (Outlook CSV) or vcard "
+              "(default: vcard for a .vcf name, else onlyoffice).")
+@click.option("--vcard-version", type=click.Choice(["3.0", "4.0"]), default="3.0", show_default=True)
+@click.option("--one-per-contact", is_flag=True,
+              help="vCard: write one ID.vcf per contact into the folder TARGET.")
 @click.pass_obj
 def export_cmd(state: State, target: Path, with_ids: bool, columns: str | None,
-               delimiter: str | None, encoding: str | None, excel: bool, raw: bool) -> None:
-    """Export the contacts you may see as ONLYOFFICE CSV (or plain CSV with --columns)."""
+               delimiter: str | None, encoding: str | None, excel: bool, raw: bool, fmt: str | None,
+               vcard_version: str, one_per_contact: bool) -> None:
+    """Export the contacts you may see: ONLYOFFICE CSV (or plain CSV with --columns), Google or
+    Outlook CSV, or vCard."""
     store = state.store()
     base = CsvOptions.excel() if excel else CsvOptions()
     options = CsvOptions(_separator(delimiter) or base.delimiter, (encoding or base.encoding).lower(),
                          base.newline, raw=raw)
+    fmt = fmt or ("vcard" if one_per_contact else export_format_for(target))
+    if fmt != "onlyoffice" and not columns:
+        n = store.export_contacts(target, fmt=fmt, options=options, vcard_version=vcard_version,
+                                  one_per_contact=one_per_contact)
+        click.echo(f"Exported {n} contacts to {target}.")
+        return
     if columns:
         spec = {}
         for item in columns.split(","):

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from email_validator import EmailNotValidError, validate_email
+
 from ..db import Tx
 from ..derived import contacts_changed
 from ..errors import CrmDataError, ImportFailed, Problem
@@ -172,6 +174,7 @@ def _stage_and_check(
     found: list[tuple[Any, ...]] = []
     for sql, params in q.row_problem_sqls():
         found.extend(tx.rows(sql, params))
+    found = [r for r in found if not (r[1] == "Email" and _valid_international_email(str(r[3])))]
     found.extend(_custom_value_problems(tx, custom_types, date_format))
     tx.execute("CREATE OR REPLACE TEMP TABLE imp_bad (rec BIGINT)")
     tx.executemany("INSERT INTO imp_bad VALUES (?)", sorted({(int(r[0]),) for r in found}))
@@ -181,6 +184,16 @@ def _stage_and_check(
          for rec, fld, msg, val in found),
         key=lambda p: (p.line or 0, p.field or ""),
     )
+
+
+def _valid_international_email(address: str) -> bool:
+    """An address ONLYOFFICE's ASCII rule refuses but email-validator accepts (RFC 6531,
+    e.g. ``rené.eberth@yahoo.de``, or an internationalised domain), checked without network."""
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def _custom_value_problems(

@@ -148,3 +148,20 @@ def test_search_check_and_duplicates_csv_are_neutralised(tmp_path: Path) -> None
     assert code == 0, out
     pairs = (tmp_path / "d.csv").read_text("utf-8")
     assert pairs.splitlines()[1].startswith("2,3,") and "'+" not in pairs  # plain numbers stay
+
+
+def test_import_and_export_vcard_google_outlook(tmp_path: Path) -> None:
+    db = str(tmp_path / "crm.duckdb")
+    card = tmp_path / "contact.txt"  # recognised by its content, not its name
+    card.write_text("BEGIN:VCARD\nVERSION:3.0\nN:Eberth;René;;;\nEMAIL;TYPE=work:rené.eberth@yahoo.de\n"
+                    "TEL;TYPE=cell:+49 170 1234567\nEND:VCARD\n", encoding="utf-8")
+    code, out = run("--db", db, "import", str(card))
+    assert code == 0 and "1 contacts imported" in out and "vCard" in out, out
+    code, out = run("--db", db, "export", str(tmp_path / "all.vcf"), "--vcard-version", "4.0")
+    assert code == 0 and "VERSION:4.0" in (tmp_path / "all.vcf").read_text("utf-8")
+    code, out = run("--db", db, "export", str(tmp_path / "g.csv"), "--format", "google")
+    assert code == 0 and "E-mail 1 - Value" in (tmp_path / "g.csv").read_text("utf-8")
+    code, out = run("--db", db, "export", str(tmp_path / "o.csv"), "--format", "outlook", "--excel")
+    assert code == 0 and "'+49 170 1234567" in (tmp_path / "o.csv").read_text("utf-8-sig")
+    code, out = run("--db", str(tmp_path / "two.duckdb"), "import", str(tmp_path / "o.csv"))
+    assert code == 0 and "Outlook CSV" in out and "1 contacts imported" in out, out
