@@ -17,7 +17,7 @@ import pandas as pd
 from . import derived, numbering, queries
 from .access import User, can_edit, can_view
 from .db import Database, Tx
-from .errors import AccessDenied, CrmDataError, NotFound
+from .errors import AccessDenied, CrmDataError, NotFound, Problem
 from .model import ListType
 from .schema import DEFAULT_ADMIN
 
@@ -280,6 +280,12 @@ class Store:
         from .csvio.formats import export_contacts
 
         return export_contacts(self, target, **options)
+
+    def kept_values(self, contact_id: int) -> list[Problem]:
+        """Values of a contact an import kept as written though invalid (they need a fix)."""
+        from .quality.check import kept_values
+
+        return kept_values(self, contact_id)
 
     def export_onlyoffice(self, target: str | Path, **options: Any) -> int:
         """Export visible contacts as ONLYOFFICE CSV; returns the number of contacts written."""

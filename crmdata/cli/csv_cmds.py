@@ -41,6 +41,9 @@ def _separator(value: str | None) -> str | None:
               "leave them out, merge them into that contact, or import them anyway.")
 @click.option("--skip-bad-rows", is_flag=True,
               help="Import the good rows and report the bad ones (default: refuse the whole file).")
+@click.option("--keep-bad-values", is_flag=True,
+              help="A value that fails validation (an email, a custom value) does not cost its row: "
+              "it is stored as written and flagged (crmdata check --rules import_kept).")
 @click.option("--map", "pairs", multiple=True, metavar="HEADER=KEY",
               help="Plain CSV: which column holds what (e.g. 'E-Mail=email', 'Vorname=firstName').")
 @click.option("--encoding", help="The file's encoding (default: detected among UTF-8, UTF-16, "
@@ -57,7 +60,7 @@ def _separator(value: str | None) -> str | None:
               help="auto: vCard by its content or .vcf name, Google and Outlook CSV by their header, "
               "else ONLYOFFICE CSV.")
 @click.pass_obj
-def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
+def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool, keep_bad_values: bool,
                pairs: tuple[str, ...], encoding: str | None, delimiter: str | None, share: str,
                managers: tuple[str, ...], tags: tuple[str, ...], date_format: str | None,
                fmt: str) -> None:
@@ -77,6 +80,7 @@ def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
         try:
             report = store.import_contacts(
                 source, fmt=fmt, duplicates=duplicates, skip_bad_rows=skip_bad_rows,
+                keep_bad_values=keep_bad_values,
                 mapping=_parse_map(pairs),
                 dialect=Dialect(delimiter=_separator(delimiter), encoding=encoding),
                 share_type=share_type, managers=managers, tags=tags, date_format=date_format,
@@ -90,6 +94,8 @@ def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
         click.echo(f"  line {line}: duplicate of contact {cid}, skipped")
     if len(report.skipped_duplicates) > 20:
         click.echo(f"  ... and {len(report.skipped_duplicates) - 20} more duplicates skipped")
+    for problem in report.kept_values[:50]:
+        click.echo(f"  flagged {problem}", err=True)
     for problem in report.problems[:50]:
         click.echo(f"  skipped {problem}", err=True)
     if len(report.problems) > 50:

@@ -136,6 +136,14 @@ def import_cards(
     report.encoding = encoding
     report.notes = notes
     report.problems = [_at_line(p, lines) for p in report.problems]
+    if report.kept_values:  # the flags name the user's file and the line of the entry
+        pairs = sorted({(p.line, _at_line(p, lines).line) for p in report.kept_values})
+        values = ", ".join("(?, ?)" for _ in pairs)
+        with store.db.transaction() as tx:  # one statement: every flag moves from its old line
+            tx.execute(f"UPDATE import_flags SET source = ?, line = m.new FROM (VALUES {values}) "
+                       "m(old, new) WHERE import_flags.journal_id = ? AND import_flags.line = m.old",
+                       [str(source), *(x for pair in pairs for x in pair), report.journal_id])
+        report.kept_values = [_at_line(p, lines) for p in report.kept_values]
     report.skipped_duplicates = [(lines[rec - 2] if 0 <= rec - 2 < len(lines) else rec, cid)
                                  for rec, cid in report.skipped_duplicates]
     _store_photos(store, cards, report)
