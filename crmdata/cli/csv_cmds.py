@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from ..csvio.formats import EXPORT_FORMATS, IMPORT_FORMATS, export_format_for
+from ..csvio.importer import DuplicateRule
 from ..csvio.plain import export_plain
 from ..csvio.reader import Dialect
 from ..csvio.writer import EXPORT_ENCODINGS, CsvOptions
 from ..errors import CrmDataError, ImportFailed
 from ..model import ShareType
 from . import State
+from .output import progress_bar
 
 
 def _parse_map(pairs: tuple[str, ...]) -> dict[str, str] | None:
@@ -60,10 +61,10 @@ def _separator(value: str | None) -> str | None:
               help="auto: vCard by its content or .vcf name, Google and Outlook CSV by their header, "
               "else ONLYOFFICE CSV.")
 @click.pass_obj
-def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool, keep_bad_values: bool,
-               pairs: tuple[str, ...], encoding: str | None, delimiter: str | None, share: str,
-               managers: tuple[str, ...], tags: tuple[str, ...], date_format: str | None,
-               fmt: str) -> None:
+def import_cmd(state: State, source: Path, duplicates: DuplicateRule, skip_bad_rows: bool,
+               keep_bad_values: bool, pairs: tuple[str, ...], encoding: str | None,
+               delimiter: str | None, share: str, managers: tuple[str, ...], tags: tuple[str, ...],
+               date_format: str | None, fmt: str) -> None:
     """Import contacts: ONLYOFFICE CSV (or a plain CSV with --map), Google Contacts CSV,
     Outlook CSV or vCard 3.0 / 4.0.
 
@@ -72,7 +73,7 @@ def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
     store = state.store(create=True)
     share_type = {"public": ShareType.READ_WRITE, "read": ShareType.READ,
                   "restricted": ShareType.NONE}[share]
-    with tqdm(total=3, desc="import", unit="step", disable=None, leave=False) as bar:
+    with progress_bar(3, "import", "step") as bar:
         def step(name: str) -> None:
             bar.set_postfix_str(name)
             bar.update(0 if name == "reading" else 1)
@@ -148,8 +149,7 @@ def export_cmd(state: State, target: Path, with_ids: bool, columns: str | None,
             spec[key.strip()] = header.strip() or key.strip()
         n = export_plain(store, target, spec, options)
     else:
-        with tqdm(total=store.count(), desc="export", unit="contact", disable=None,
-                  leave=False) as bar:
+        with progress_bar(store.count(), "export", "contact") as bar:
             n = store.export_onlyoffice(target, with_ids=with_ids, options=options,
                                         progress=bar.update)
     click.echo(f"Exported {n} contacts to {target}.")
