@@ -117,9 +117,9 @@ def google_card(row: dict[str, str]) -> Card:
                 extra = " ".join(x for x in (_cell(row, f"{prefix} {n} - PO Box"),
                                              _cell(row, f"{prefix} {n} - Extended Address")) if x)
                 if extra:
-                    parts[0] = ", ".join(x for x in (parts[0], extra) if x)
+                    parts[0] = " ".join(x for x in (parts[0], extra) if x)  # no comma: see card_rows
                 if not any(parts) and _cell(row, f"{prefix} {n} - Formatted"):
-                    parts[0] = _cell(row, f"{prefix} {n} - Formatted").replace("\n", ", ")
+                    parts[0] = " ".join(_cell(row, f"{prefix} {n} - Formatted").split())
                 if any(parts):
                     card.info.append(Info(info_type, category, ", ".join(p for p in parts if p),
                                           tuple(parts), primary))  # type: ignore[arg-type]
@@ -201,7 +201,7 @@ def outlook_card(row: dict[str, str]) -> Card:
         if value := _cell(row, column):
             card.info.append(Info(InfoType.PHONE, category, value))
     for block, category in OUTLOOK_ADDRESSES:
-        street = ", ".join(x for x in (_cell(row, f"{block} Street"), _cell(row, f"{block} Street 2"),
+        street = " ".join(x for x in (_cell(row, f"{block} Street"), _cell(row, f"{block} Street 2"),
                                        _cell(row, f"{block} Street 3")) if x)
         parts = (street, _cell(row, f"{block} City"), _cell(row, f"{block} State"),
                  _cell(row, f"{block} Postal Code"), _cell(row, f"{block} Country/Region")

@@ -104,7 +104,8 @@ def _card(c: Any) -> Card:
                               primary=_preferred(prop)))
     for prop in _values(c, "adr"):
         a = prop.value
-        street = ", ".join(x for x in [_join(a.box), _join(a.extended), _join(a.street)] if x)
+        # joined by spaces: the import splits address cells on commas, as ONLYOFFICE's does
+        street = " ".join(x for x in [_join(a.box), _join(a.extended), _join(a.street)] if x)
         parts = (street, _join(a.city), _join(a.region), _join(a.code), _join(a.country))
         card.info.append(Info(InfoType.ADDRESS, category_by_name(InfoType.ADDRESS, _types(prop)),
                               ", ".join(p for p in parts if p), parts, _preferred(prop)))

@@ -233,3 +233,13 @@ def test_google_and_outlook_round_trip(tmp_path: Path, fmt: str, text: str, enco
     assert ("Google" if fmt == "google" else "Outlook") in report.summary()
     second.export_contacts(tmp_path / "out2.csv", fmt=fmt)
     assert (tmp_path / "out2.csv").read_bytes() == (tmp_path / "out1.csv").read_bytes()
+
+
+def test_vcard_address_with_extended_part_stays_one_address(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "adr.vcf"
+    path.write_text("BEGIN:VCARD\nVERSION:3.0\nN:Park;Cleo;;;\n"
+                    "ADR;TYPE=work:PO Box 7;Apt 4;12 Main St;Springfield;IL;62701;USA\nEND:VCARD\n",
+                    encoding="utf-8")
+    store.import_contacts(path)
+    assert _info(store, "Cleo Park") == [
+        (InfoType.ADDRESS, 5, "PO Box 7 Apt 4 12 Main St, Springfield, IL, 62701, USA", True)]
