@@ -17,15 +17,18 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-$(STORE): $(STAMP) $(SAMPLE)
-	rm -f $(STORE) $(STORE).wal
+# The store is built only when it is missing. It is also the CLI's default --db, so it may hold
+# real contacts: no change of pins or sample files ever deletes or replaces it (the
+# prerequisites are order-only). `make clean-store` removes it on purpose.
+$(STORE): | $(STAMP) $(SAMPLE)
+	@test ! -e $(STORE).wal || { echo "$(STORE).wal exists without $(STORE); move it aside first" >&2; exit 1; }
 	$(BIN)/crmdata --db $(STORE) sample load data
 
-lab: $(STORE)
+lab: venv $(STORE)
 	cd notebooks && ../$(BIN)/jupyter lab --allow-root --ServerApp.root_dir=. --LabApp.extension_manager=readonly
 
 # The contacts dashboard as a web page (Voila) on http://127.0.0.1:8866/.
-app: $(STORE)
+app: venv $(STORE)
 	$(BIN)/crmdata --db $(STORE) app
 
 # The browser tests drive Debian's chromium (Playwright's own browser download is blocked here).

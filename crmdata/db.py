@@ -361,6 +361,12 @@ class Tx:
         while rows := cur.fetchmany(size):
             yield rows
 
+    def arrow_batches(self, sql: str, params: Params = None, size: int = 50_000) -> Iterator[Any]:
+        """The rows of a query as Arrow record batches of at most ``size`` rows (for writers)."""
+        relation = self._con.sql(sql, params=params)
+        if relation is not None:
+            yield from relation.to_arrow_reader(size)
+
     def register(self, name: str, frame: pd.DataFrame) -> None:
         """Make a DataFrame visible to SQL under ``name`` for the rest of this action."""
         self._con.register(name, frame)

@@ -315,6 +315,21 @@ KEYS_LEGACY_STATEMENTS: tuple[str, ...] = (
     f"INSERT OR REPLACE INTO meta SELECT '{KEYS_LEGACY}', coalesce(max(id), 0)::VARCHAR FROM contact_info",
 )
 
+#: Values an import kept as written though they failed validation (``import --keep-bad-values``,
+#: schema 10): the quality check lists each with the file and line it came from while the
+#: contact still holds it, and the editor shows it as needing a fix.
+IMPORT_FLAG_TABLES: tuple[str, ...] = (
+    """CREATE TABLE import_flags (
+        contact_id BIGINT NOT NULL,
+        field VARCHAR NOT NULL,            -- 'Email', or the custom field's label
+        value VARCHAR NOT NULL,            -- as the file wrote it
+        message VARCHAR NOT NULL,          -- why it failed validation
+        source VARCHAR NOT NULL,           -- the imported file
+        line INTEGER,                      -- where the value is in that file
+        journal_id BIGINT                  -- the import's journal entry
+    )""",
+)
+
 #: The default administrator every new store has; reads and writes run as a user.
 DEFAULT_ADMIN = "admin"
 
@@ -374,6 +389,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "journal: entry ids from a sequence, and no key indexes on the journal tables (a commit's "
         "entry then looks nothing up in an index)",
         JOURNAL_STATEMENTS,
+    ),
+    Migration(
+        10,
+        "import flags: values an import kept as written though they failed validation",
+        IMPORT_FLAG_TABLES,
     ),
 )
 

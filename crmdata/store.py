@@ -18,7 +18,7 @@ import pandas as pd
 from . import derived, numbering, queries
 from .access import User, can_edit, can_view
 from .db import Database, Tx
-from .errors import AccessDenied, CrmDataError, NotFound
+from .errors import AccessDenied, CrmDataError, NotFound, Problem
 from .model import DEFAULT_PHONE_REGION, CustomFieldType, ListType, ShareType
 from .schema import DEFAULT_ADMIN
 from .search.api import DEFAULT_PAGE_SIZE, TIME_BUDGET
@@ -26,6 +26,7 @@ from .search.api import DEFAULT_PAGE_SIZE, TIME_BUDGET
 if TYPE_CHECKING:
     from .csvio.importer import DuplicateRule, ImportReport
     from .csvio.reader import Dialect
+    from .csvio.writer import CsvOptions
     from .dedupe.api import DuplicateReport
     from .edit import ChangeSet, DeleteReport, DuplicateChecker
     from .merge.apply import MergeResult
@@ -274,7 +275,7 @@ class Store:
     # -- import and export (crmdata.csvio) ----------------------------------------------------
     def import_onlyoffice(
         self, source: str | Path, *, duplicates: DuplicateRule = "skip", skip_bad_rows: bool = False,
-        mapping: dict[str, str] | None = None, dialect: Dialect | None = None,
+        keep_bad_values: bool = False, mapping: dict[str, str] | None = None, dialect: Dialect | None = None,
         share_type: ShareType | int = ShareType.READ_WRITE, managers: Sequence[str] = (),
         tags: Sequence[str] = (), custom_field_types: dict[str, tuple[CustomFieldType, object]] | None = None,
         date_format: str | None = None, progress: Callable[[str], None] | None = None,
@@ -284,16 +285,55 @@ class Store:
         from .csvio.importer import import_onlyoffice
 
         return import_onlyoffice(
-            self, source, duplicates=duplicates, skip_bad_rows=skip_bad_rows, mapping=mapping,
-            dialect=dialect, share_type=share_type, managers=list(managers), tags=list(tags),
+            self, source, duplicates=duplicates, skip_bad_rows=skip_bad_rows,
+            keep_bad_values=keep_bad_values, mapping=mapping, dialect=dialect, share_type=share_type,
+            managers=list(managers), tags=list(tags),
             custom_field_types=custom_field_types, date_format=date_format, progress=progress)
 
+    def import_contacts(
+        self, source: str | Path, *, fmt: str = "auto", duplicates: DuplicateRule = "skip",
+        skip_bad_rows: bool = False, keep_bad_values: bool = False,
+        mapping: dict[str, str] | None = None, dialect: Dialect | None = None,
+        share_type: ShareType | int = ShareType.READ_WRITE, managers: Sequence[str] = (),
+        tags: Sequence[str] = (), custom_field_types: dict[str, tuple[CustomFieldType, object]] | None = None,
+        date_format: str | None = None, progress: Callable[[str], None] | None = None,
+    ) -> ImportReport:
+        """Import ONLYOFFICE CSV (or a plain one with ``mapping``), Google or Outlook CSV, or vCard;
+        ``fmt`` "auto" recognises the format (see :mod:`crmdata.csvio.formats`)."""
+        from .csvio.formats import import_contacts
+
+        return import_contacts(
+            self, source, fmt=fmt, dialect=dialect, mapping=mapping, duplicates=duplicates,
+            skip_bad_rows=skip_bad_rows, keep_bad_values=keep_bad_values, share_type=share_type,
+            managers=list(managers), tags=list(tags), custom_field_types=custom_field_types,
+            date_format=date_format, progress=progress)
+
+    def export_contacts(
+        self, target: str | Path, *, fmt: str = "onlyoffice", options: CsvOptions | None = None,
+        vcard_version: str = "3.0", one_per_contact: bool = False, with_ids: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Export visible contacts as ONLYOFFICE, Google or Outlook CSV (``options``: separator,
+        encoding, formulas), or vCard; returns the count (see :mod:`crmdata.csvio.formats`)."""
+        from .csvio.formats import export_contacts
+
+        return export_contacts(self, target, fmt=fmt, options=options, vcard_version=vcard_version,
+                               one_per_contact=one_per_contact, with_ids=with_ids, progress=progress)
+
+    def kept_values(self, contact_id: int) -> list[Problem]:
+        """Values of a contact an import kept as written though invalid (they need a fix)."""
+        from .quality.check import kept_values
+
+        return kept_values(self, contact_id)
+
     def export_onlyoffice(self, target: str | Path, *, with_ids: bool = False, newline: str = "\n",
+                          options: CsvOptions | None = None,
                           progress: Callable[[int], None] | None = None) -> int:
         """Export visible contacts as ONLYOFFICE CSV; returns the number of contacts written."""
         from .csvio.exporter import export_onlyoffice
 
-        return export_onlyoffice(self, target, with_ids=with_ids, newline=newline, progress=progress)
+        return export_onlyoffice(self, target, with_ids=with_ids, newline=newline, options=options,
+                                 progress=progress)
 
     # -- photos (crmdata.photos) ---------------------------------------------------------------
     def set_photo(self, contact_id: int, data: PhotoInput, source: str = "upload", *,

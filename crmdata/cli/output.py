@@ -7,7 +7,8 @@ made them floats because a value is missing (ids such as ``company_id`` or ``und
 and an empty cell is empty: blank in a table and in CSV, ``null`` in JSON.
 
 Progress bars go to standard error, and only when it is a terminal (a cron log gets none);
-each one is drawn full before it goes.
+each one is drawn full before it goes. CSV goes through crmdata's one CSV writer
+(:func:`crmdata.csvio.writer.frame_csv_text`), so formula cells are neutralised here too.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 import click
 import pandas as pd
 from tqdm import tqdm
+
+from ..csvio.writer import frame_csv_text
 
 FORMATS = ("table", "csv", "json")
 
@@ -106,7 +109,7 @@ def render(frame: pd.DataFrame, fmt: str = "table") -> str:
         return json.dumps([dict(zip(columns, row, strict=True)) for row in rows], ensure_ascii=False) + "\n"
     if fmt == "csv":
         plain = pd.DataFrame([[_text(v) for v in row] for row in rows], columns=columns, dtype=object)
-        return plain.to_csv(index=False)
+        return frame_csv_text(plain)
     if fmt != "table":
         raise ValueError(f"unknown output format {fmt!r}")
     if not rows:

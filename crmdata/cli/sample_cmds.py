@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import CrmDataError
 from ..sample import generate, load_sample, write_sample
 from ..sample.files import check_folder
 from . import State
@@ -24,11 +25,19 @@ def sample() -> None:
               help="The same rows and seed always give the same files.")
 @click.option("--dup-rate", type=click.FloatRange(0, 0.5), default=0.1, show_default=True,
               help="Share of rows that duplicate another row (typos, nicknames, moves, ...).")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
-              show_default=True, help="Folder for the CSV files.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the CSV files (default: a new folder sample-ROWS-seedSEED here).")
 @click.option("--truth", is_flag=True, help="Also write sample_truth.csv (row, entity_id).")
-def generate_cmd(rows: int, seed: int, dup_rate: float, out: Path, truth: bool) -> None:
-    """Write sample_contacts.csv (ONLYOFFICE layout), sample_deals.csv and sample_history.csv."""
+def generate_cmd(rows: int, seed: int, dup_rate: float, out: Path | None, truth: bool) -> None:
+    """Write sample_contacts.csv (ONLYOFFICE layout), sample_deals.csv and sample_history.csv.
+
+    Without --out the files go to a new folder, never over the shipped sample in data/.
+    """
+    if out is None:
+        out = Path(f"sample-{rows}-seed{seed}")
+        if out.exists():
+            raise CrmDataError(f"The folder {out} exists already.",
+                               hint="give another one with --out")
     started = time.perf_counter()
     made = generate(rows, seed=seed, dup_rate=dup_rate)
     paths = write_sample(made, out, truth=truth)

@@ -4,22 +4,22 @@ The ONLYOFFICE file: UTF-8, a header of English captions joined by commas, then 
 per contact with every value trimmed, wrapped in double quotes (inner quotes doubled) and
 joined by commas: the 9 base columns, the 84 info columns in enum order (several values of
 one type and category joined by ``,``, the primary first), then one column per custom field
-(headings left out). Lines are built inside DuckDB and streamed to the file, so a million
-contacts do not pass through pandas.
+(headings left out). Cells are built inside DuckDB and streamed as Arrow batches to
+:func:`~crmdata.csvio.writer.write_csv`, which chooses separator, encoding and line ends and
+neutralises formula cells; a million contacts never pass through pandas.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..access import User
-from ..errors import CrmDataError
 from ..model import (
     BASE_COLUMNS,
     ID_COLUMN,
@@ -28,6 +28,7 @@ from ..model import (
     ListType,
 )
 from ..queries import visible_ids
+from .writer import CsvOptions, write_csv
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -36,29 +37,20 @@ Progress = Callable[[int], None]
 
 
 def _q(expr: str) -> str:
-    """SQL for one quoted CSV value."""
-    return f"""'"' || replace(trim(coalesce(CAST({expr} AS VARCHAR), '')), '"', '""') || '"'"""
+    """SQL for one CSV value: text, trimmed, empty for NULL."""
+    return f"trim(coalesce(CAST({expr} AS VARCHAR), ''))"
 
 
-def header_line(custom_labels: list[str], with_ids: bool) -> str:
-    """The caption line; a caption is quoted only if it would otherwise break the line."""
-    captions = ([ID_COLUMN] if with_ids else []) + list(BASE_COLUMNS)
-    captions += [c.caption for c in INFO_COLUMNS] + custom_labels
-    out = []
-    for cap in captions:
-        if any(ch in cap for ch in ',"\n\r'):
-            buf = io.StringIO()
-            csv.writer(buf, lineterminator="").writerow([cap])
-            out.append(buf.getvalue())
-        else:
-            out.append(cap)
-    return ",".join(out)
+def captions(custom_labels: list[str], with_ids: bool) -> list[str]:
+    """The header captions, in column order."""
+    out = ([ID_COLUMN] if with_ids else []) + list(BASE_COLUMNS)
+    return out + [c.caption for c in INFO_COLUMNS] + custom_labels
 
 
 def export_sql(
     user: User, custom_fields: list[tuple[int, str]], with_ids: bool
 ) -> tuple[str, list[object]]:
-    """One text column ``line`` per visible contact, in id order."""
+    """One text column per CSV column, one row per visible contact, in id order."""
     vis_sql, params = visible_ids(user)
     aggs = []
     for n, col in enumerate(INFO_COLUMNS):
@@ -100,7 +92,7 @@ def export_sql(
     tg AS (SELECT ct.contact_id, string_agg(t.title, ',' ORDER BY lower(t.title), t.title) AS tags
            FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
            WHERE ct.contact_id IN (SELECT id FROM vis) GROUP BY ct.contact_id)
-    SELECT {" || ',' || ".join(cols)} AS line
+    SELECT {", ".join(f"{c} AS v{n}" for n, c in enumerate(cols))}
     FROM contacts c JOIN vis ON vis.id = c.id
     LEFT JOIN contacts co ON co.id = c.company_id AND co.id IN (SELECT id FROM vis)
     LEFT JOIN list_items ts ON ts.id = c.status_id AND ts.list_type = {int(ListType.TEMPERATURE)}
@@ -119,16 +111,15 @@ def export_onlyoffice(
     *,
     with_ids: bool = False,
     newline: str = "\n",
+    options: CsvOptions | None = None,
     progress: Progress | None = None,
 ) -> int:
-    """Write every contact the store's user may view; returns how many were written."""
-    path = Path(target)
-    if path.is_dir():
-        raise CrmDataError(f"{path} is a folder; give a file name to export to.")
-    if not path.parent.exists():
-        raise CrmDataError(f"The folder {path.parent} does not exist.")
-    written = 0
-    tmp = path.with_name(path.name + ".part")
+    """Write every contact the store's user may view; returns how many were written.
+
+    ``options`` chooses separator, encoding and line ends (default: ONLYOFFICE's comma,
+    UTF-8 and ``newline``); every value is quoted, as ONLYOFFICE writes it.
+    """
+    options = replace(options or CsvOptions(newline=newline), quote_all=True)
     with store.db.read() as tx:
         fields = [
             (int(fid), str(label))
@@ -138,15 +129,8 @@ def export_onlyoffice(
             )
         ]
         sql, params = export_sql(store.user, fields, with_ids)
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            fh.write(header_line([label for _, label in fields], with_ids) + newline)
-            for batch in tx.batches(sql, params):
-                fh.write(newline.join(row[0] for row in batch) + newline)
-                written += len(batch)
-                if progress:
-                    progress(len(batch))
-    tmp.replace(path)
-    return written
+        header = captions([label for _, label in fields], with_ids)
+        return write_csv(target, header, tx.arrow_batches(sql, params), options, progress)
 
 
 def write_frame(frame: pd.DataFrame, target: str | Path, newline: str = "\n") -> None:
@@ -159,4 +143,4 @@ def write_frame(frame: pd.DataFrame, target: str | Path, newline: str = "\n") ->
         )
 
 
-__all__ = ["export_onlyoffice", "export_sql", "header_line", "write_frame"]
+__all__ = ["captions", "export_onlyoffice", "export_sql", "write_frame"]

@@ -94,9 +94,11 @@ def info_sql(mapping: Mapping) -> str:
         display = "concat_ws(', ', " + ", ".join(picks[p] for p in ADDRESS_PARTS) + ")"
         listed = ", ".join(f"{lst} AS {p}_l" for p, lst in lists.items())
         parts.append(
-            f"SELECT rec, {int(InfoType.ADDRESS)}, {cat}, {min(cols.values())}, pos, "
-            f"{display}, {picks['street']}, {picks['city']}, {picks['state']}, "
-            f"{picks['zip']}, {picks['country']} FROM ("
+            # named columns: this may be the first SELECT of the union (a file with addresses only)
+            f"SELECT rec, {int(InfoType.ADDRESS)} AS info_type, {cat} AS category, "
+            f"{min(cols.values())} AS colpos, pos, {display} AS data, {picks['street']} AS street, "
+            f"{picks['city']} AS city, {picks['state']} AS state, {picks['zip']} AS zip, "
+            f"{picks['country']} AS country FROM ("
             f"SELECT rec, {listed}, unnest(generate_series(1, {longest})) AS pos "
             f"FROM imp_raw WHERE {present})"
         )

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from email_validator import EmailNotValidError, validate_email
+
 from ..db import Tx
 from ..derived import contacts_changed
 from ..errors import CrmDataError, ImportFailed, Problem
@@ -27,7 +29,7 @@ from ..model import IMPORTED_TEMPERATURE_COLOR, CustomFieldType, ListType, Share
 from ..queries import visible_ids
 from . import import_sql, import_write
 from .layout import Mapping, explicit_mapping, onlyoffice_mapping
-from .reader import Dialect, physical_lines, stage
+from .reader import Dialect, Staged, physical_lines, stage
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -56,6 +58,8 @@ class ImportReport:
     new_temperatures: list[str] = field(default_factory=list)
     new_contact_types: list[str] = field(default_factory=list)
     new_tags: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the file was read (encoding, separator)
+    kept_values: list[Problem] = field(default_factory=list)  # --keep-bad-values: stored, flagged
     contact_ids: list[int | None] = field(default_factory=list)  # per data record, file order
     journal_id: int | None = None
 
@@ -67,10 +71,15 @@ class ImportReport:
             parts.append(f"{len(self.skipped_duplicates)} duplicates skipped")
         if self.skipped_bad_rows:
             parts.append(f"{self.skipped_bad_rows} bad rows skipped")
+        if self.kept_values:
+            parts.append(f"{len(self.kept_values)} invalid values kept as written and flagged "
+                         "(crmdata check --rules import_kept)")
         text = f"{self.source}: " + ", ".join(parts) + f" ({self.records} rows read)."
         if self.new_custom_fields:
             text += " Custom fields created for columns the store did not know: " + ", ".join(
                 self.new_custom_fields) + "."
+        if self.notes:
+            text += " File " + "; ".join(self.notes) + "."
         return text
 
 
@@ -85,6 +94,7 @@ def import_onlyoffice(
     *,
     duplicates: DuplicateRule = "skip",
     skip_bad_rows: bool = False,
+    keep_bad_values: bool = False,
     mapping: dict[str, str] | None = None,
     dialect: Dialect | None = None,
     share_type: ShareType | int = ShareType.READ_WRITE,
@@ -97,6 +107,10 @@ def import_onlyoffice(
     """Import one CSV file into ``store`` as its user; returns the report or raises ImportFailed.
 
     ``mapping`` ({header: key}) switches from the ONLYOFFICE layout to a plain CSV layout.
+    ``keep_bad_values``: a value that fails validation (an email address, a custom value) does
+    not cost its row: it is stored as written and flagged in ``import_flags`` with its line, for
+    the quality check (rule ``import_kept``) and the editor. Rows that are not contacts at all
+    (ragged, neither person nor company) still need ``skip_bad_rows``.
     """
     if duplicates not in ("skip", "update", "clone"):
         raise CrmDataError(f"'{duplicates}' is not a duplicate rule; use skip, update or clone.")
@@ -112,17 +126,19 @@ def import_onlyoffice(
         try:
             say("reading")
             staged = stage(tx, path, dialect)
-            report = ImportReport(str(path), staged.encoding, staged.records)
+            report = ImportReport(str(path), staged.encoding.name, staged.records,
+                                  notes=[staged.encoding.note(), staged.delimiter.note()])
             if staged.records == 0:
                 raise CrmDataError(f"{path} has a header but no contact rows.")
             maps = (explicit_mapping(staged.headers, mapping) if mapping is not None
                     else onlyoffice_mapping(staged.headers))
             manager_ids = _user_ids(tx, managers)
             say("checking")
-            problems = _stage_and_check(tx, maps, list(tags), custom_field_types or {}, date_format)
+            problems, kept = _stage_and_check(tx, maps, list(tags), custom_field_types or {},
+                                              date_format, keep_bad_values)
             problems = staged.rejected + problems
             if problems:
-                problems = _with_physical_lines(path, staged.encoding, problems, dialect)
+                problems = _with_physical_lines(path, staged.encoding.name, problems, staged.dialect)
                 report.problems = problems
                 if not skip_bad_rows:
                     raise ImportFailed(
@@ -135,6 +151,8 @@ def import_onlyoffice(
             say("writing")
             images = _write(tx, store, report, duplicates, share, manager_ids, custom_field_types or {})
             report.journal_id = record(tx, user, "import", report.summary(), images=images)
+            if kept:
+                report.kept_values = _flag_kept(tx, path, staged, kept, report.journal_id)
         finally:
             for table in ("imp_raw", "imp_rows", "imp_info", "imp_tags", "imp_custom",
                           "imp_extra_tags", "imp_bad", "imp_act", "imp_touched", "imp_created",
@@ -159,8 +177,10 @@ def _stage_and_check(
     extra_tags: list[str],
     custom_types: dict[str, tuple[CustomFieldType, object]],
     date_format: str | None,
-) -> list[Problem]:
-    """Build the tidy staging tables and return every row problem (line = record + 1)."""
+    keep_values: bool = False,
+) -> tuple[list[Problem], list[tuple[Any, ...]]]:
+    """Build the tidy staging tables; return every row problem (line = record + 1) and, when
+    values are kept, the (rec, field, message, value) of each value kept as written."""
     tx.execute("CREATE OR REPLACE TEMP TABLE imp_extra_tags (title VARCHAR)")
     tx.executemany("INSERT INTO imp_extra_tags VALUES (?)", [[t] for t in extra_tags if t.strip()])
     for sql in (import_sql.rows_sql(maps), import_sql.info_sql(maps), import_sql.tags_sql(maps),
@@ -169,7 +189,17 @@ def _stage_and_check(
     found: list[tuple[Any, ...]] = []
     for sql, params in import_sql.row_problem_sqls():
         found.extend(tx.rows(sql, params))
-    found.extend(_custom_value_problems(tx, custom_types, date_format))
+    found = [r for r in found if not (r[1] == "Email" and _valid_international_email(str(r[3])))]
+    values = [r for r in found if r[1] == "Email"]
+    found = [r for r in found if r[1] != "Email"]
+    custom = _custom_value_problems(tx, custom_types, date_format)
+    values += [r for r in custom if "heading" not in str(r[2])]
+    found += [r for r in custom if "heading" in str(r[2])]
+    kept: list[tuple[Any, ...]] = []
+    if keep_values:
+        kept = values
+    else:
+        found += values
     tx.execute("CREATE OR REPLACE TEMP TABLE imp_bad (rec BIGINT)")
     tx.executemany("INSERT INTO imp_bad VALUES (?)", sorted({(int(r[0]),) for r in found}))
     return sorted(
@@ -177,7 +207,39 @@ def _stage_and_check(
                  value=None if val is None else str(val))
          for rec, fld, msg, val in found),
         key=lambda p: (p.line or 0, p.field or ""),
+    ), kept
+
+
+def _flag_kept(tx: Tx, path: Path, staged: Staged, kept: list[tuple[Any, ...]],
+               journal_id: int | None) -> list[Problem]:
+    """Record every kept value of a written row in ``import_flags``; returns them as problems."""
+    contact_of = dict(tx.rows("SELECT rec, contact_id FROM imp_act "
+                              "WHERE action IN ('insert', 'update') AND contact_id IS NOT NULL"))
+    lines = physical_lines(path, staged.encoding.name, staged.dialect)
+    flags = []
+    for rec, fld, msg, val in sorted(kept, key=lambda r: (int(r[0]), str(r[1]))):
+        cid = contact_of.get(rec)
+        if cid is None:  # a duplicate left out, or a bad row skipped
+            continue
+        line = lines.get(int(rec), int(rec) + 1) if lines else int(rec) + 1
+        flags.append(Problem(f"kept as written: {msg}", line=line, field=str(fld), contact_id=int(cid),
+                             value=str(val)))
+    tx.executemany(
+        "INSERT INTO import_flags VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [[p.contact_id, p.field, p.value, p.message.removeprefix("kept as written: "), str(path),
+          p.line, journal_id] for p in flags],
     )
+    return flags
+
+
+def _valid_international_email(address: str) -> bool:
+    """An address ONLYOFFICE's ASCII rule refuses but email-validator accepts (RFC 6531,
+    e.g. ``rené.eberth@yahoo.de``, or an internationalised domain), checked without network."""
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def _custom_value_problems(
@@ -214,7 +276,8 @@ def _custom_value_problems(
     )
     tx.execute(
         "UPDATE imp_custom SET value = CASE WHEN lower(value) IN ('true', 'on', 'yes', '1') "
-        "THEN 'true' ELSE 'false' END WHERE field_type = ?",
+        "THEN 'true' ELSE 'false' END WHERE field_type = ? AND lower(value) IN "
+        "('true', 'false', 'on', 'off', 'yes', 'no', '1', '0')",
         [int(CustomFieldType.CHECKBOX)],
     )
     found += tx.rows(

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import CrmDataError
+from .writer import CsvOptions, write_frame_csv
 
 if TYPE_CHECKING:
     from ..store import Store
 
 
-def export_plain(store: Store, target: str | Path, columns: dict[str, str]) -> int:
+def export_plain(store: Store, target: str | Path, columns: dict[str, str],
+                 options: CsvOptions | None = None) -> int:
     """Write ``{contacts column: header}`` of every visible contact; returns the count."""
     frame = store.contacts()
     unknown = [c for c in columns if c not in frame.columns]
@@ -27,5 +29,4 @@ def export_plain(store: Store, target: str | Path, columns: dict[str, str]) -> i
     path = Path(target)
     if not path.parent.exists():
         raise CrmDataError(f"The folder {path.parent} does not exist.")
-    frame[list(columns)].rename(columns=columns).to_csv(path, index=False, encoding="utf-8")
-    return len(frame)
+    return write_frame_csv(frame[list(columns)].rename(columns=columns), path, options)

@@ -1,40 +1,43 @@
 """Reading a contacts CSV into a staging table, with explicit dialect settings.
 
-DuckDB's CSV sniffer rejects some valid ONLYOFFICE exports, so nothing is auto-detected:
-the header is read here with Python's csv module, the encoding is decided from the bytes
-(UTF-8 with or without BOM as is; UTF-16 and cp1252 are transcoded to a temporary UTF-8
-copy), and DuckDB reads every column as text with the dialect spelled out. Records whose
-field count differs from the header's are set aside with their line numbers.
+DuckDB's CSV sniffer rejects some valid ONLYOFFICE exports, so DuckDB is told the dialect:
+the encoding and separator are decided here (``sniff``), the header is read with Python's
+csv module, and DuckDB reads every column as text with the dialect spelled out. A file that
+is not UTF-8, or whose records end in a mix of LF, CRLF and CR, is read through a temporary
+UTF-8 copy whose records all end in LF. Records whose field count differs from the header's
+are set aside with their line numbers; every message names the user's file.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
-from charset_normalizer import from_bytes
 
 from ..db import Tx
 from ..errors import CrmDataError, Problem
+from .sniff import DelimiterGuess, EncodingGuess, detect_delimiter, detect_encoding, scan
+from .writer import restore, restore_sql
 
-#: Bytes looked at to decide the encoding and whether this is text at all.
-_PROBE = 1 << 16
+#: The longest record DuckDB is asked to read (a longer one is reported as a problem).
+MAX_LINE_BYTES = 10_000_000
 
 
 @dataclass(frozen=True)
 class Dialect:
     """How the file is written. ONLYOFFICE: comma, double quotes escaped by doubling."""
 
-    delimiter: str = ","
+    delimiter: str | None = None  # None: detect among , ; tab |
     quote: str = '"'
     encoding: str | None = None  # None: decide from the bytes
 
@@ -44,54 +47,37 @@ class Staged:
     """A file in the staging table ``imp_raw`` (columns ``rec`` and ``c0`` ...)."""
 
     headers: list[str]
-    encoding: str
+    encoding: EncodingGuess
+    delimiter: DelimiterGuess
     records: int  # data records in the file, accepted and rejected
     rejected: list[Problem]
 
-
-def detect_encoding(path: Path, declared: str | None = None) -> str:
-    """The file's encoding: the declared one, a BOM, valid UTF-8, or a confident guess."""
-    with path.open("rb") as fh:
-        head = fh.read(_PROBE)
-    if declared:
-        try:
-            codecs.lookup(declared)
-        except LookupError as exc:
-            raise CrmDataError(f"'{declared}' is not an encoding Python knows.") from exc
-        return declared
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if b"\x00" in head:
-        raise CrmDataError(f"{path} is not a CSV file (it contains binary data).")
-    if _is_utf8(path):
-        return "utf-8"
-    best = from_bytes(head).best()
-    if best is None:
-        raise CrmDataError(
-            f"{path} is not a CSV file, or its encoding cannot be recognised.",
-            hint="give it with --encoding, e.g. --encoding cp1252",
-        )
-    return str(best.encoding)
-
-
-def _is_utf8(path: Path) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as fh:
-        try:
-            while chunk := fh.read(1 << 22):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
+    @property
+    def dialect(self) -> Dialect:
+        """The dialect the file was read with (separator and encoding decided)."""
+        return Dialect(self.delimiter.delimiter, '"', self.encoding.name)
 
 
 @contextmanager
-def utf8_copy(path: Path, encoding: str) -> Iterator[Path]:
-    """The file itself when it is UTF-8, else a temporary UTF-8 copy."""
-    if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig", "ascii"):
+def _no_field_limit() -> Iterator[None]:
+    """Python's csv module refuses fields over 128 KiB; a long note is still a note."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+@contextmanager
+def readable_copy(path: Path, encoding: str, newlines_uniform: bool, quote: str) -> Iterator[Path]:
+    """The file itself when DuckDB can read it as it is, else a temporary UTF-8 copy.
+
+    The copy is transcoded to UTF-8 and every record ends in LF; line breaks inside quoted
+    values are kept as written. Messages always name ``path``, never the copy.
+    """
+    utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig", "ascii")
+    if utf8 and newlines_uniform:
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="crmdata-") as tmp:
@@ -100,7 +86,10 @@ def utf8_copy(path: Path, encoding: str) -> Iterator[Path]:
             with path.open("r", encoding=encoding, newline="") as src, target.open(
                 "w", encoding="utf-8", newline=""
             ) as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+                if newlines_uniform and not encoding.lower().startswith("utf-16"):
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                else:
+                    _end_records_in_lf(src, dst, quote)
         except UnicodeDecodeError as exc:
             raise CrmDataError(
                 f"{path} is not valid {encoding} text (byte {exc.start} of a block).",
@@ -109,23 +98,44 @@ def utf8_copy(path: Path, encoding: str) -> Iterator[Path]:
         yield target
 
 
-def read_header(path: Path, dialect: Dialect) -> list[str]:
+def _end_records_in_lf(src: TextIO, dst: TextIO, quote: str) -> None:
+    """Copy text, ending each record in LF whatever it ended in (LF, CRLF, CR, mixed).
+
+    A line break is a record end when the quotes before it are balanced; inside a quoted
+    value it is data and kept as it is. A doubled quote counts twice, so it never unbalances.
+    """
+    inside = False
+    for line in src:  # newline="": lines end in LF, CRLF or CR, untranslated
+        body = line.rstrip("\r\n")
+        if body.count(quote) % 2:
+            inside = not inside
+        dst.write(line if inside else body + "\n")
+
+
+def read_header(path: Path, dialect: Dialect, display: Path) -> list[str]:
     """The header record (the first one), read by Python's csv module."""
-    with path.open("r", encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh, delimiter=dialect.delimiter, quotechar=dialect.quote, strict=True)
+    with path.open("r", encoding="utf-8-sig", newline="") as fh, _no_field_limit():
+        reader = csv.reader(fh, delimiter=dialect.delimiter or ",", quotechar=dialect.quote,
+                            strict=True)
         try:
             header = next(reader)
         except StopIteration:
-            raise CrmDataError(f"{path} is empty.") from None
+            raise CrmDataError(f"{display} is empty.") from None
         except csv.Error as exc:
-            raise CrmDataError(f"{path}: the header line is not valid CSV ({exc}).") from exc
-    if len(header) < 2 and dialect.delimiter not in (header[0] if header else ""):
+            raise CrmDataError(f"{display}: the header line is not valid CSV ({exc}).") from exc
+    header = [restore(h) for h in header]  # a caption crmdata guarded against formulas
+    if len(header) < 2 and (dialect.delimiter or ",") not in (header[0] if header else ""):
         raise CrmDataError(
-            f"{path} does not look like a CSV file: its first line has no "
+            f"{display} does not look like a CSV file: its first line has no "
             f"'{dialect.delimiter}' separator.",
             hint="is this the right file? for another separator use --delimiter",
         )
     return header
+
+
+def _sample(path: Path) -> str:
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        return fh.read(1 << 14)
 
 
 def stage(tx: Tx, path: Path, dialect: Dialect) -> Staged:
@@ -134,17 +144,29 @@ def stage(tx: Tx, path: Path, dialect: Dialect) -> Staged:
         raise CrmDataError(f"There is no file {path}.")
     if path.is_dir():
         raise CrmDataError(f"{path} is a folder, not a CSV file.")
-    encoding = detect_encoding(path, dialect.encoding)
-    with utf8_copy(path, encoding) as utf8:
-        headers = read_header(utf8, dialect)
+    if dialect.delimiter is not None and len(dialect.delimiter) != 1:
+        raise CrmDataError(f"The separator must be one character, not '{dialect.delimiter}'.")
+    scanned = scan(path)
+    encoding = detect_encoding(path, dialect.encoding, scanned.utf8)
+    with readable_copy(path, encoding.name, scanned.uniform_newlines, dialect.quote) as utf8:
+        if dialect.delimiter:
+            delimiter = DelimiterGuess(dialect.delimiter, "given with --delimiter")
+        else:
+            sample = _sample(utf8)
+            if not sample.strip():
+                raise CrmDataError(f"{path} is empty.")
+            delimiter = detect_delimiter(sample, path)
+        dialect = replace(dialect, delimiter=delimiter.delimiter)
+        headers = read_header(utf8, dialect, path)
         columns = {f"c{i}": "VARCHAR" for i in range(len(headers))}
         tx.execute("DROP TABLE IF EXISTS imp_raw")
         tx.execute(
-            "CREATE TEMP TABLE imp_raw AS SELECT row_number() OVER () AS acc, * FROM read_csv(?, "
+            "CREATE TEMP TABLE imp_raw AS SELECT row_number() OVER () AS acc, "
+            + ", ".join(f"{restore_sql(c)} AS {c}" for c in columns) + " FROM read_csv(?, "
             "auto_detect = false, header = true, delim = ?, quote = ?, escape = ?, "
             "columns = ?, strict_mode = true, store_rejects = true, "
             "rejects_table = 'imp_rejects', rejects_scan = 'imp_reject_scans', "
-            "all_varchar = true, max_line_size = 10000000)",
+            f"all_varchar = true, max_line_size = {MAX_LINE_BYTES})",
             [str(utf8), dialect.delimiter, dialect.quote, dialect.quote, columns],
         )
     rejects = tx.df(
@@ -175,12 +197,12 @@ def stage(tx: Tx, path: Path, dialect: Dialect) -> Staged:
         for line, kind, text in zip(rejects["line"], rejects["error_type"], rejects["csv_line"],
                                     strict=True)
     ]
-    return Staged(headers, encoding, total, problems)
+    return Staged(headers, encoding, delimiter, total, problems)
 
 
 def _reject_message(error_type: str, csv_line: str, dialect: Dialect, expected: int) -> str:
     try:
-        found = len(next(csv.reader(io.StringIO(csv_line), delimiter=dialect.delimiter,
+        found = len(next(csv.reader(io.StringIO(csv_line), delimiter=dialect.delimiter or ",",
                                     quotechar=dialect.quote)))
     except (csv.Error, StopIteration):
         found = -1
@@ -189,7 +211,10 @@ def _reject_message(error_type: str, csv_line: str, dialect: Dialect, expected: 
     if "MISSING" in error_type:
         return f"has {found} fields, the header has {expected}"
     if "QUOTE" in error_type:
-        return "has an unterminated or misplaced quote"
+        return ("has a quote that is never closed, or a stray quote inside an unquoted value "
+                "(a quote in a value must be doubled and the value quoted)")
+    if "LINE SIZE" in error_type:
+        return f"is longer than {MAX_LINE_BYTES:,} bytes, the longest record crmdata reads"
     return f"cannot be read as CSV ({error_type.lower()})"
 
 
@@ -198,8 +223,8 @@ def physical_lines(path: Path, encoding: str, dialect: Dialect) -> dict[int, int
 
     None when every record is one line (then the line is the record number + 1).
     """
-    with path.open("r", encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh, delimiter=dialect.delimiter, quotechar=dialect.quote)
+    with path.open("r", encoding=encoding, newline="") as fh, _no_field_limit():
+        reader = csv.reader(fh, delimiter=dialect.delimiter or ",", quotechar=dialect.quote)
         starts: dict[int, int] = {}
         previous_end = 0
         for rec, _row in enumerate(reader):

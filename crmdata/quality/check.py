@@ -26,6 +26,7 @@ import pandas as pd
 from ..access import User, edit_predicate
 from ..db import Tx
 from ..edit import validate
+from ..errors import Problem
 from ..model import DEFAULT_PHONE_REGION, INFO_TYPE_LABELS, CustomFieldType, InfoType
 from . import phones
 from . import text as qt
@@ -37,6 +38,7 @@ from .check_sql import (
     custom_rows_sql,
     email_candidates_sql,
     email_rows_sql,
+    import_kept_sql,
     info_duplicate_sql,
     name_case_sql,
     primaries_sql,
@@ -183,6 +185,7 @@ def run_rules(tx: Tx, user: User, opts: CheckOptions,
         "stale": lambda: stale_sql(user, opts.cutoff),
         "unreachable": lambda: unreachable_sql(user),
         "info_duplicate": lambda: info_duplicate_sql(user),
+        "import_kept": lambda: import_kept_sql(user),
     }
     groups: list[tuple[set[str], Callable[[], dict[str, pd.DataFrame]]]] = [
         ({"email_invalid", "email_format"}, lambda: _emails(tx, user, opts, wanted)),
@@ -312,3 +315,16 @@ def _progress(enabled: bool, total: int) -> tuple[Callable[[Iterable[Any], int],
         outer.update(min(len(label.split(", ")), outer.total - outer.n))
 
     return values, step
+
+
+def kept_values(store: Any, contact_id: int) -> list[Problem]:
+    """The values of one contact an import kept as written though they failed validation
+    (rule ``import_kept``), as problems keyed like the editor's fields (``email``,
+    ``custom field <label>``), so it can show each as needing a fix."""
+    with store.db.read() as tx:
+        rows = tx.rows(*import_kept_sql(store.user, int(contact_id)))
+    return [
+        Problem(f"needs a fix: '{value}' {message}", contact_id=int(cid),
+                field="email" if field == "Email" else f"custom field {field}", value=str(value))
+        for cid, field, _info_id, value, message, _fix in rows
+    ]

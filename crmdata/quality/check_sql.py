@@ -202,6 +202,27 @@ def info_duplicate_sql(user: User) -> SqlParams:
     """)
 
 
+def import_kept_sql(user: User, contact_id: int | None = None) -> SqlParams:
+    """Values ``import --keep-bad-values`` stored as written, while the contact still holds them
+    (of every visible contact, or of one)."""
+    one = "" if contact_id is None else f"AND f.contact_id = {int(contact_id)}"
+    return _with(user, f"""
+        SELECT f.contact_id, f.field, i.id AS info_id, f.value,
+               f.message || ' (line ' || coalesce(f.line::VARCHAR, '?') || ' of ' || f.source || ')'
+                   AS message,
+               NULL AS fix_value
+        FROM import_flags f JOIN vis ON vis.id = f.contact_id
+        LEFT JOIN contact_info i ON f.field = 'Email' AND i.contact_id = f.contact_id
+             AND i.info_type = {int(InfoType.EMAIL)} AND i.data = f.value
+        LEFT JOIN custom_fields cf ON f.field <> 'Email' AND lower(cf.label) = lower(f.field)
+        LEFT JOIN custom_values cv ON cv.contact_id = f.contact_id AND cv.field_id = cf.id
+             AND cv.value = f.value
+        WHERE (i.id IS NOT NULL OR cv.contact_id IS NOT NULL) {one}
+        QUALIFY row_number() OVER (PARTITION BY f.contact_id, f.field, f.value ORDER BY f.journal_id DESC,
+                                   i.id) = 1
+    """)
+
+
 def email_candidates_sql(user: User) -> SqlParams:
     """Distinct emails the fast pattern cannot vouch for (the library judges these)."""
     tlds = ", ".join(f"'{t}'" for t in SPECIAL_TLDS)

@@ -73,6 +73,10 @@ RULES: tuple[Rule, ...] = (
     Rule("info_duplicate", "warning",
          "The same contact info value twice within one contact.", "sql", True,
          "delete the repeated row, keeping the primary or first one"),
+    Rule("import_kept", "error",
+         "Value an import kept as written though it failed validation (import --keep-bad-values), "
+         "with the file and line it came from; listed while the contact still holds it.", "sql",
+         False, "correct the value, or delete it"),
 )
 
 RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}

@@ -225,7 +225,9 @@ class EditorState(Observable):
             self.draft = draft_from(detail)
             self.base = draft_from(detail)
             self.custom_defs = custom_field_defs(self.store.custom_fields(), detail.is_company)
-            self.problems, self.duplicates, self.confirm_delete = {}, [], False
+            self.duplicates, self.confirm_delete = [], False
+            # values an import kept as written though invalid show as needing a fix
+            self.problems = problems_by_field(self.store.kept_values(detail.id))
             self.notice = None
 
         self.guard(run, notify=False)

@@ -26,7 +26,8 @@ class ImportPanel:
         self.on_done = on_done
         self.banner = banner()
         self.upload = classed(
-            w.FileUpload(accept=".csv,text/csv", multiple=False, description="CSV file"), "crm-import-file"
+            w.FileUpload(accept=".csv,text/csv,.vcf,text/vcard", multiple=False, description="CSV or vCard"),
+            "crm-import-file"
         )
         self.rule = classed(
             w.Dropdown(options=RULES, value="skip", description="Duplicates"), "crm-import-rule"

@@ -325,7 +325,7 @@ class ImportState(Observable):
             with tempfile.TemporaryDirectory(prefix="crmdata-upload-") as folder:
                 path = Path(folder) / (Path(name).name or "upload.csv")
                 path.write_bytes(data)
-                return self.store.import_onlyoffice(path, duplicates=duplicates, progress=progress)
+                return self.store.import_contacts(path, duplicates=duplicates, progress=progress)
 
         report = self.guard(work, notify=False)
         if report is not None:

@@ -78,3 +78,90 @@ def test_checkpoint_leaves_a_file_that_is_complete_alone(tmp_path: Path) -> None
     shutil.copy(db, copy)
     code, out = run("--db", str(copy), "users", "--format", "csv")
     assert code == 0 and "2,sam,sam,False" in out
+
+
+def test_import_german_excel_reports_encoding_and_separator(tmp_path: Path) -> None:
+    db = str(tmp_path / "crm.duckdb")
+    src = tmp_path / "kunden.csv"
+    src.write_bytes(b"Vorname;Nachname;E-Mail\r\nJ\xfcrgen;B\xe4cker;jb@example.de\r\n")
+    code, out = run("--db", db, "import", str(src), "--map", "Vorname=firstName",
+                    "--map", "Nachname=lastName", "--map", "E-Mail=email")
+    assert code == 0, out
+    assert "read as cp1252" in out and "weak guess" in out and "separator ';' (detected)" in out
+    tabbed = tmp_path / "tabs.csv"
+    tabbed.write_text("First Name\tLast Name\nAnna\tMeyer, Jr\n", encoding="utf-8")
+    code, out = run("--db", db, "import", str(tabbed), "--delimiter", "tab")
+    assert code == 0 and "separator tab (given with --delimiter)" in out, out
+
+
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+
+
+def _formula_store(tmp_path: Path) -> str:
+    db = str(tmp_path / "crm.duckdb")
+    rows = [{"First Name": FORMULA, "Last Name": "Smith", "Email (home)": "evil@example.com",
+             "Phone (home)": "=2+5"},
+            {"First Name": "Bob", "Last Name": "Smith", "Email (home)": "bob@example.com",
+             "Phone (work)": "+49 30 1234567"},
+            {"First Name": "Rob", "Last Name": "Smith", "Email (home)": "bob@example.com"}]
+    code, out = run("--db", db, "import", str(write_oo(tmp_path / "in.csv", rows)), "--duplicates", "clone")
+    assert code == 0, out
+    return db
+
+
+def test_export_options_for_excel_and_against_formulas(tmp_path: Path) -> None:
+    db = _formula_store(tmp_path)
+    code, out = run("--db", db, "export", str(tmp_path / "x.csv"), "--excel")
+    assert code == 0, out
+    raw = (tmp_path / "x.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfCompany/Person;First Name;") and b"\r\n" in raw
+    assert b'"\'=HYPERLINK(""http://evil.example"",""click"")";"Smith"' in raw
+    code, out = run("--db", db, "export", str(tmp_path / "r.csv"), "--raw", "--delimiter", "tab")
+    assert code == 0 and '"=HYPERLINK(""http://evil.example"",""click"")"\t"Smith"' in (
+        tmp_path / "r.csv").read_text("utf-8")
+    code, out = run("--db", db, "export", str(tmp_path / "p.csv"), "--columns", "display_name=Name,phone",
+                    "--encoding", "cp1252", "--delimiter", ";")
+    assert code == 0, out
+    assert (tmp_path / "p.csv").read_bytes().splitlines()[1:] == [
+        b'"\'=HYPERLINK(""http://evil.example"",""click"") Smith";\'=2+5', b"Bob Smith;'+49 30 1234567",
+        b"Rob Smith;"]
+
+
+def test_cp1252_export_names_the_character_it_cannot_hold(tmp_path: Path) -> None:
+    db = str(tmp_path / "crm.duckdb")
+    src = write_oo(tmp_path / "in.csv", [{"First Name": "Łucja", "Last Name": "Wąs"}])
+    run("--db", db, "import", str(src))
+    result = CliRunner().invoke(cli, ["--db", db, "export", str(tmp_path / "o.csv"), "--encoding", "cp1252"])
+    assert result.exit_code == 1
+    assert "column 'First Name' ('Łucja') holds 'Ł' (U+0141), which cp1252 cannot hold" in result.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_search_check_and_duplicates_csv_are_neutralised(tmp_path: Path) -> None:
+    db = _formula_store(tmp_path)
+    code, out = run("--db", db, "search", "smith", "--format", "csv")
+    assert code == 0 and "'=HYPERLINK(" in out and "\n=HYPERLINK(" not in out and ",=HYPERLINK" not in out
+    result = CliRunner().invoke(cli, ["--db", db, "check", "--out", str(tmp_path / "f.csv")])
+    findings = (tmp_path / "f.csv").read_text("utf-8")
+    assert result.exit_code == 3 and ",'=2+5," in findings and ",=2+5" not in findings
+    code, out = run("--db", db, "duplicates", "--no-progress", "--output", str(tmp_path / "d.csv"))
+    assert code == 0, out
+    pairs = (tmp_path / "d.csv").read_text("utf-8")
+    assert pairs.splitlines()[1].startswith("2,3,") and "'+" not in pairs  # plain numbers stay
+
+
+def test_import_and_export_vcard_google_outlook(tmp_path: Path) -> None:
+    db = str(tmp_path / "crm.duckdb")
+    card = tmp_path / "contact.txt"  # recognised by its content, not its name
+    card.write_text("BEGIN:VCARD\nVERSION:3.0\nN:Eberth;René;;;\nEMAIL;TYPE=work:rené.eberth@yahoo.de\n"
+                    "TEL;TYPE=cell:+49 170 1234567\nEND:VCARD\n", encoding="utf-8")
+    code, out = run("--db", db, "import", str(card))
+    assert code == 0 and "1 contacts imported" in out and "vCard" in out, out
+    code, out = run("--db", db, "export", str(tmp_path / "all.vcf"), "--vcard-version", "4.0")
+    assert code == 0 and "VERSION:4.0" in (tmp_path / "all.vcf").read_text("utf-8")
+    code, out = run("--db", db, "export", str(tmp_path / "g.csv"), "--format", "google")
+    assert code == 0 and "E-mail 1 - Value" in (tmp_path / "g.csv").read_text("utf-8")
+    code, out = run("--db", db, "export", str(tmp_path / "o.csv"), "--format", "outlook", "--excel")
+    assert code == 0 and "'+49 170 1234567" in (tmp_path / "o.csv").read_text("utf-8-sig")
+    code, out = run("--db", str(tmp_path / "two.duckdb"), "import", str(tmp_path / "o.csv"))
+    assert code == 0 and "Outlook CSV" in out and "1 contacts imported" in out, out

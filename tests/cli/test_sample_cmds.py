@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from crmdata import Store
@@ -110,3 +111,16 @@ def test_shipped_sample_is_what_the_generator_makes(tmp_path: Path) -> None:
     assert run("sample", "generate", "--rows", "3000", "--seed", "1", "--out", str(tmp_path))[0] == 0
     for name in NAMES:
         assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), f"regenerate data/{name}"
+
+
+def test_generate_without_out_writes_a_new_folder_never_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    code, text = run("sample", "generate", "--rows", "50", "--seed", "3")
+    assert code == 0, text
+    assert sorted(p.name for p in (tmp_path / "sample-50-seed3").iterdir()) == sorted(NAMES)
+    assert list((tmp_path / "data").iterdir()) == []
+    result = CliRunner().invoke(cli, ["sample", "generate", "--rows", "50", "--seed", "3"])
+    assert result.exit_code == 1 and "sample-50-seed3 exists already" in result.output

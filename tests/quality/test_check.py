@@ -281,3 +281,14 @@ def test_empty_store_and_columns(store: Store) -> None:
     assert f.empty and list(f.columns)[:3] == ["contact_id", "name", "kind"]
     with pytest.raises(CrmDataError, match="no data-quality rule 'nope'"):
         store.check("nope")
+
+
+def test_import_kept(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "in.csv"
+    src.write_text("First Name,Last Name,Email (work)\nHans,Dieter,hansd..zirme@aol.de\n"
+                   "Anna,Meyer,anna@example.com\n", encoding="utf-8")
+    report = store.import_onlyoffice(src, keep_bad_values=True)
+    f = findings(store, "import_kept")
+    assert list(f["contact_id"]) == [report.contact_ids[0]]
+    assert f["severity"].eq("error").all() and not f["fixable"].any()
+    assert f["message"].iloc[0] == f"is not a valid email address (line 2 of {src})"

@@ -52,3 +52,13 @@ def test_import_without_a_file_asks_for_one(sample: Store) -> None:
     d = ContactsDashboard(sample)
     d.importer.go.click()
     assert "Choose a CSV file first" in d.importer.banner.value
+
+
+def test_import_a_vcard_upload(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    before = sample.count()
+    card = (b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Eberth;Ren\xc3\xa9;;;\r\n"
+            b"EMAIL:rene@eberth.example\r\nEND:VCARD\r\n")
+    d.importer.upload.value = _upload("phone.vcf", card)
+    d.importer.go.click()
+    assert sample.count() == before + 1 and "1 contacts imported" in d.importer.banner.value
