@@ -35,7 +35,10 @@ def _parse_map(pairs: tuple[str, ...]) -> dict[str, str] | None:
 @click.option("--skip-bad-rows", is_flag=True,
               help="Import the good rows and report the bad ones (default: refuse the whole file).")
 @click.option("--map", "pairs", multiple=True, metavar="HEADER=KEY",
-              help="Plain CSV: which column holds what (e.g. 'E-Mail=email', 'Vorname=firstName').")
+              help="Plain CSV: which column holds what (e.g. 'E-Mail=email', 'Vorname=firstName'). "
+              "A custom field may take a type: 'dob=customField_Birthday:date' (also text, textarea, "
+              "checkbox, select(A|B|C)); a date field is checked as a date and used by the "
+              "duplicate finder.")
 @click.option("--encoding", help="The file's encoding (default: detected).")
 @click.option("--delimiter", default=",", show_default=True, help="Field separator.")
 @click.option("--share", type=click.Choice(["public", "read", "restricted"]), default="public",

@@ -27,7 +27,7 @@ from ..model import IMPORTED_TEMPERATURE_COLOR, CustomFieldType, ListType, Share
 from ..queries import visible_ids
 from . import import_sql as q
 from . import import_write as w
-from .layout import Mapping, explicit_mapping, onlyoffice_mapping
+from .layout import FIELD_TYPE_NAMES, Mapping, explicit_mapping, onlyoffice_mapping, split_field_types
 from .reader import Dialect, physical_lines, stage
 
 DuplicateRule = Literal["skip", "update", "clone"]
@@ -94,7 +94,10 @@ def import_onlyoffice(
 ) -> ImportReport:
     """Import one CSV file into ``store`` as its user; returns the report or raises ImportFailed.
 
-    ``mapping`` ({header: key}) switches from the ONLYOFFICE layout to a plain CSV layout.
+    ``mapping`` ({header: key}) switches from the ONLYOFFICE layout to a plain CSV layout; a
+    custom-field key may carry a type (``customField_Birthday:date``, see
+    :func:`.layout.split_field_types`), which defines the field with that type if the store
+    lacks it and is refused if the store has it with another type.
     """
     from ..store import Store
 
@@ -109,6 +112,10 @@ def import_onlyoffice(
         share = ShareType(int(share_type))
     except ValueError:
         raise CrmDataError(f"{share_type} is not a share type (0, 1 or 2).") from None
+    typed: dict[str, tuple[CustomFieldType, object]] = {}
+    if mapping is not None:
+        mapping, typed = split_field_types(mapping)
+        custom_field_types = {**(custom_field_types or {}), **typed}
     user = store.user
     with store.db.memory_cap(IMPORT_MEMORY_GIB), store.db.transaction() as tx:
         try:
@@ -119,6 +126,7 @@ def import_onlyoffice(
                 raise CrmDataError(f"{path} has a header but no contact rows.")
             maps = (explicit_mapping(staged.headers, mapping) if mapping is not None
                     else onlyoffice_mapping(staged.headers))
+            _check_field_types(tx, typed)
             manager_ids = _user_ids(tx, managers)
             say("checking")
             problems = _stage_and_check(tx, maps, list(tags), custom_field_types or {}, date_format)
@@ -142,6 +150,22 @@ def import_onlyoffice(
                           "imp_extra_tags", "imp_bad", "imp_act", "imp_touched"):
                 tx.execute(f"DROP TABLE IF EXISTS {table}")
     return report
+
+
+def _check_field_types(tx: Tx, typed: dict[str, tuple[CustomFieldType, object]]) -> None:
+    """Refuse a typed mapping whose custom field already exists with another type."""
+    names = {t: n for n, t in FIELD_TYPE_NAMES.items()}
+    for wanted_label, (wanted, _mask) in typed.items():
+        row = tx.one("SELECT label, field_type FROM custom_fields WHERE lower(label) = lower(?)",
+                             [wanted_label])
+        if row is None or CustomFieldType(int(row[1])) == CustomFieldType(int(wanted)):
+            continue
+        label, have = str(row[0]), CustomFieldType(int(row[1]))
+        have_name = names.get(have, have.name.lower())
+        raise CrmDataError(
+            f"The custom field '{label}' already exists as a {have_name} field; the mapping asks "
+            f"for a {names[CustomFieldType(int(wanted))]} field.",
+            hint=f"map the column to customField_{label}:{have_name} or to a new label")
 
 
 def _user_ids(tx: Tx, logins: tuple[str, ...] | list[str]) -> list[int]:
@@ -196,7 +220,8 @@ def _custom_value_problems(
         )
     found: list[tuple[Any, ...]] = []
     found += tx.rows(
-        "SELECT rec, label, 'is not a date (expected ' || ? || ')', value FROM imp_custom "
+        "SELECT rec, label, '''' || value || ''' is not a date (expected ' || ? || ')', value "
+        "FROM imp_custom "
         "WHERE field_type = ? AND try_strptime(value, ?) IS NULL",
         [" or ".join(f.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy")
                      for f in formats), int(CustomFieldType.DATE), formats],
