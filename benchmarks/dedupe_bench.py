@@ -95,6 +95,9 @@ def configurations() -> list[str]:
     people = rl_setup("pseudopeople", "P")
     company = rl_setup("generated 10k", "C")
 
+    def keys(setup: dict[str, Any]) -> str:
+        return ", ".join(k if isinstance(k, str) else " + ".join(k) for k in setup["blocks"])
+
     def feats(setup: dict[str, Any]) -> str:
         return ", ".join(f"{m} {c}" + (f" >= {t}" if t else "") for m, c, t in setup["features"])
 
@@ -127,8 +130,9 @@ def configurations() -> list[str]:
         f"pseudopeople and generated persons: {splink_setup('pseudopeople', 'P')[0]} "
         f"(`deduplicate_50k_synthetic.nb.py`): ForenameSurnameComparison with the concatenated name "
         f"for term frequencies, DateOfBirthComparison, exact postcode (tf; its PostcodeComparison "
-        f"reads UK postcodes), exact city and street line (tf, in place of its birth_place and "
-        f"occupation), plus EmailComparison and exact phone where the data has them; its ten "
+        f"reads UK postcodes), exact street line (tf, in place of its birth_place and occupation; "
+        f"the city, correlated with the postcode, left out as the FEBRL4 tutorial leaves out such "
+        f"columns), plus EmailComparison and exact phone where the data has them; its ten "
         f"blocking rules on these columns plus email and phone; lambda from three deterministic "
         f"rules at recall 0.6; u from 1e7 random pairs; EM on first name + surname, then dob "
         f"(postcode without birthdays), without term frequencies; predict all blocked pairs, cluster "
@@ -139,9 +143,9 @@ def configurations() -> list[str]:
         f"classifiers guide): one `Index` with several `block` calls (their union), `Compare` "
         f"features, `ECMClassifier()` with its defaults on the binary features (its `init='jaro'` "
         f"takes only 0/1 columns); matches are joined into clusters by connected components. FEBRL: "
-        f"blocks {', '.join(febrl['blocks'])}; features {feats(febrl)} (the guide's, which blocks "
-        f"on given_name alone). Other persons: blocks {', '.join(people['blocks'])}; features "
-        f"{feats(people)}. Companies: blocks {', '.join(company['blocks'])}; features "
+        f"blocks {keys(febrl)}; features {feats(febrl)} (the guide's, which blocks "
+        f"on given_name alone). Other persons: blocks {keys(people)}; features "
+        f"{feats(people)}. Companies: blocks {keys(company)}; features "
         f"{feats(company)}.",
         "- Baselines get the records as a careful user prepares them: trimmed, lower case, a "
         "phone's last nine digits, the first email / phone / address of a contact; FEBRL's own "
