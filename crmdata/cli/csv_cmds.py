@@ -46,7 +46,10 @@ def _separator(value: str | None) -> str | None:
               help="A value that fails validation (an email, a custom value) does not cost its row: "
               "it is stored as written and flagged (crmdata check --rules import_kept).")
 @click.option("--map", "pairs", multiple=True, metavar="HEADER=KEY",
-              help="Plain CSV: which column holds what (e.g. 'E-Mail=email', 'Vorname=firstName').")
+              help="Plain CSV: which column holds what (e.g. 'E-Mail=email', 'Vorname=firstName'). "
+              "A custom field may take a type: 'dob=customField_Birthday:date' (also text, textarea, "
+              "checkbox, select(A|B|C)); a date field is checked as a date and used by the "
+              "duplicate finder.")
 @click.option("--encoding", help="The file's encoding (default: detected among UTF-8, UTF-16, "
               "cp1252 / latin-1 and mac_roman, and named in the summary).")
 @click.option("--delimiter", help="Field separator, 'tab' for a tab (default: detected among , ; tab and |).")

@@ -31,13 +31,16 @@ def _clean(expr: str) -> str:
 def rows_sql(mapping: Mapping) -> str:
     """``imp_rows``: one row per record with the scalar fields, trimmed, and its kind."""
     f, last = _clean(_col(mapping, "firstName")), _clean(_col(mapping, "lastName"))
+    # ONLYOFFICE's import makes a lone last name the first name (spec section 8); a plain CSV
+    # keeps it where the user put it, so "Dean" can still meet "Evie Dean"
+    first, last_name = (("coalesce(f0, l0)", "CASE WHEN f0 IS NULL THEN NULL ELSE l0 END")
+                        if mapping.lone_surname_is_first_name else ("f0", "l0"))
     return f"""
     CREATE OR REPLACE TEMP TABLE imp_rows AS
     SELECT rec, f0, l0,
            (f0 IS NOT NULL OR l0 IS NOT NULL) AS is_person,
            (f0 IS NULL AND l0 IS NULL AND company IS NOT NULL) AS is_company,
-           coalesce(f0, l0) AS first_name,
-           CASE WHEN f0 IS NULL THEN NULL ELSE l0 END AS last_name,
+           {first} AS first_name, {last_name} AS last_name,
            company, title, notes, stage, ctype, tagcell, id_text, kind_text
     FROM (
         SELECT rec, {f} AS f0, {last} AS l0,

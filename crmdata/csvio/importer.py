@@ -28,7 +28,7 @@ from ..matchkeys import fill_stored_keys
 from ..model import IMPORTED_TEMPERATURE_COLOR, CustomFieldType, ListType, ShareType
 from ..queries import visible_ids
 from . import import_sql, import_write
-from .layout import Mapping, explicit_mapping, onlyoffice_mapping
+from .layout import FIELD_TYPE_NAMES, Mapping, explicit_mapping, onlyoffice_mapping, split_field_types
 from .reader import Dialect, Staged, physical_lines, stage
 
 if TYPE_CHECKING:
@@ -111,6 +111,9 @@ def import_onlyoffice(
     not cost its row: it is stored as written and flagged in ``import_flags`` with its line, for
     the quality check (rule ``import_kept``) and the editor. Rows that are not contacts at all
     (ragged, neither person nor company) still need ``skip_bad_rows``.
+    A custom-field key in ``mapping`` may carry a type (``customField_Birthday:date``, see
+    :func:`.layout.split_field_types`), which defines the field with that type if the store
+    lacks it and is refused if the store has it with another type.
     """
     if duplicates not in ("skip", "update", "clone"):
         raise CrmDataError(f"'{duplicates}' is not a duplicate rule; use skip, update or clone.")
@@ -121,6 +124,10 @@ def import_onlyoffice(
         share = ShareType(int(share_type))
     except ValueError:
         raise CrmDataError(f"{share_type} is not a share type (0, 1 or 2).") from None
+    typed: dict[str, tuple[CustomFieldType, object]] = {}
+    if mapping is not None:
+        mapping, typed = split_field_types(mapping)
+        custom_field_types = {**(custom_field_types or {}), **typed}
     user = store.user
     with store.db.memory_cap(IMPORT_MEMORY_GIB), store.db.transaction() as tx:
         try:
@@ -132,6 +139,7 @@ def import_onlyoffice(
                 raise CrmDataError(f"{path} has a header but no contact rows.")
             maps = (explicit_mapping(staged.headers, mapping) if mapping is not None
                     else onlyoffice_mapping(staged.headers))
+            _check_field_types(tx, typed)
             manager_ids = _user_ids(tx, managers)
             say("checking")
             problems, kept = _stage_and_check(tx, maps, list(tags), custom_field_types or {},
@@ -159,6 +167,22 @@ def import_onlyoffice(
                           "imp_company", *(f"imp_before_{t}" for t in import_write.JOURNALLED)):
                 tx.execute(f"DROP TABLE IF EXISTS {table}")
     return report
+
+
+def _check_field_types(tx: Tx, typed: dict[str, tuple[CustomFieldType, object]]) -> None:
+    """Refuse a typed mapping whose custom field already exists with another type."""
+    names = {t: n for n, t in FIELD_TYPE_NAMES.items()}
+    for wanted_label, (wanted, _mask) in typed.items():
+        row = tx.one("SELECT label, field_type FROM custom_fields WHERE lower(label) = lower(?)",
+                             [wanted_label])
+        if row is None or CustomFieldType(int(row[1])) == CustomFieldType(int(wanted)):
+            continue
+        label, have = str(row[0]), CustomFieldType(int(row[1]))
+        have_name = names.get(have, have.name.lower())
+        raise CrmDataError(
+            f"The custom field '{label}' already exists as a {have_name} field; the mapping asks "
+            f"for a {names[CustomFieldType(int(wanted))]} field.",
+            hint=f"map the column to customField_{label}:{have_name} or to a new label")
 
 
 def _user_ids(tx: Tx, logins: tuple[str, ...] | list[str]) -> list[int]:
@@ -258,7 +282,8 @@ def _custom_value_problems(
         )
     found: list[tuple[Any, ...]] = []
     found += tx.rows(
-        "SELECT rec, label, 'is not a date (expected ' || ? || ')', value FROM imp_custom "
+        "SELECT rec, label, '''' || value || ''' is not a date (expected ' || ? || ')', value "
+        "FROM imp_custom "
         "WHERE field_type = ? AND try_strptime(value, ?) IS NULL",
         [" or ".join(f.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy")
                      for f in formats), int(CustomFieldType.DATE), formats],

@@ -18,6 +18,7 @@ from ..model import (
     ID_COLUMN,
     INFO_COLUMNS,
     INFO_TYPE_KEYS,
+    CustomFieldType,
     InfoColumn,
     InfoType,
     categories,
@@ -118,12 +119,68 @@ def normalise_key(key: str) -> str:
     )
 
 
+#: The custom-field types a plain-CSV mapping may ask for: ``customField_Birthday:date``.
+#: (A heading holds no value, so no column can feed one.)
+FIELD_TYPE_NAMES: dict[str, CustomFieldType] = {
+    "text": CustomFieldType.TEXT,
+    "textarea": CustomFieldType.TEXTAREA,
+    "checkbox": CustomFieldType.CHECKBOX,
+    "date": CustomFieldType.DATE,
+    "select": CustomFieldType.SELECT,
+}
+
+
+def split_field_types(
+    mapping: dict[str, str],
+) -> tuple[dict[str, str], dict[str, tuple[CustomFieldType, object]]]:
+    """Take the types off typed custom-field keys: ``{header: key}`` and ``{label: (type, mask)}``.
+
+    ``customField_Birthday:date`` maps the column to the custom field "Birthday" and asks for a
+    date field, so the value is checked as a date and the duplicate finder can compare it as
+    one; ``customField_Size:select(S|M|L)`` asks for a select field with those options.
+    Untyped keys pass through unchanged.
+    """
+    plain: dict[str, str] = {}
+    types: dict[str, tuple[CustomFieldType, object]] = {}
+    for header, key in mapping.items():
+        name, sep, spec = key.partition(":")
+        if not sep:
+            plain[header] = key
+            continue
+        label = name.strip()[len("customField_"):] if name.strip().startswith("customField_") else ""
+        if not label:
+            raise CrmDataError(
+                f"The column '{header}' is mapped to '{key}': only a custom field takes a type "
+                "(customField_<label>:<type>).")
+        spec = spec.strip()
+        kind, _, options = spec.partition("(")
+        ftype = FIELD_TYPE_NAMES.get(kind.strip().lower())
+        if ftype is None or (options and ftype is not CustomFieldType.SELECT):
+            raise CrmDataError(
+                f"The column '{header}' asks for the field type '{spec}', which crmdata does not know.",
+                hint="use text, textarea, checkbox, date or select(option|option|...)")
+        mask: object = None
+        if ftype is CustomFieldType.SELECT:
+            choices = [o.strip() for o in options.removesuffix(")").split("|") if o.strip()]
+            if not options.endswith(")") or not choices:
+                raise CrmDataError(
+                    f"The column '{header}' asks for a select field without its options.",
+                    hint="write them in brackets, e.g. customField_Size:select(S|M|L)")
+            mask = choices
+        if label.lower() in {k.lower() for k in types}:
+            raise CrmDataError(f"Two columns are mapped to the custom field '{label}'.")
+        plain[header] = f"customField_{label}"
+        types[label] = (ftype, mask)
+    return plain, types
+
+
 @dataclass(frozen=True)
 class Mapping:
     """Which file column (by position) feeds which key; custom fields are ``customField_<label>``."""
 
     columns: tuple[tuple[int, str], ...]  # (column index, key)
     unknown_headers: tuple[str, ...] = ()  # headers kept as new text custom fields
+    lone_surname_is_first_name: bool = True  # ONLYOFFICE's rule; a plain CSV keeps its last name
 
     def index_of(self, key: str) -> int | None:
         for idx, k in self.columns:
@@ -189,4 +246,4 @@ def explicit_mapping(headers: list[str], mapping: dict[str, str]) -> Mapping:
         cols.append((by_header[header.strip()], k))
     if not seen & {"firstName", "lastName", "companyName"}:
         raise CrmDataError("The mapping needs a firstName, lastName or companyName column.")
-    return Mapping(tuple(sorted(cols)))
+    return Mapping(tuple(sorted(cols)), lone_surname_is_first_name=False)
