@@ -7,7 +7,7 @@ hang their verbs on it, so a notebook needs one object.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from .edit import ChangeSet, DeleteReport
     from .merge.apply import MergeResult
     from .merge.plan import MergePlan
+    from .onlyoffice.pull import PullReport
+    from .onlyoffice.push import PushPlan, PushReport
     from .photos.store_ops import PhotoImage, PhotoInfo
     from .photos.suggest import Suggestion
     from .quality.clean import CleanupChangeSet
@@ -359,6 +361,30 @@ class Store:
         from .merge.apply import apply_merge
 
         return apply_merge(self, plan, expected_versions)
+
+    # -- portal sync (crmdata.onlyoffice) -------------------------------------------------------
+    def sync_pull(self, *, portal: str, login: str, password: str | None = None,
+                  prompt: Callable[[str], str] | None = None, timeout: float = 30.0,
+                  retries: int = 3, backoff: float = 0.5) -> PullReport:
+        """Pull every contact an ONLYOFFICE portal account may see (see :mod:`crmdata.onlyoffice`).
+
+        Without ``password``: ``CRMDATA_PORTAL_PASSWORD``, the OS keyring, then ``prompt``.
+        """
+        from .onlyoffice.api import sync_pull
+
+        return sync_pull(self, portal=portal, login=login, password=password, prompt=prompt,
+                         timeout=timeout, retries=retries, backoff=backoff)
+
+    def sync_push(self, *, portal: str, login: str, password: str | None = None, dry_run: bool = False,
+                  confirm: bool | Callable[[PushPlan], bool] = False,
+                  prompt: Callable[[str], str] | None = None, timeout: float = 30.0,
+                  retries: int = 3, backoff: float = 0.5) -> PushReport:
+        """Push the committed local changes since the last push to the portal; deletes and merges
+        only with ``confirm`` (see :mod:`crmdata.onlyoffice.push`)."""
+        from .onlyoffice.api import sync_push
+
+        return sync_push(self, portal=portal, login=login, password=password, dry_run=dry_run,
+                         confirm=confirm, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff)
 
     # -- data quality (crmdata.quality) -------------------------------------------------------
     def check(self, rules: Any = None, **options: Any) -> pd.DataFrame:
