@@ -112,8 +112,9 @@ def _now() -> str:
 class Portal:
     """The portal's data and rules; :meth:`serve` runs it on 127.0.0.1."""
 
-    def __init__(self, login: str = "admin@example.com", password: str = "portal-secret",
-                 *, admin: bool = True) -> None:
+    def __init__(
+        self, login: str = "admin@example.com", password: str = "portal-secret", *, admin: bool = True
+    ) -> None:
         self.login, self.password, self.admin = login, password, admin
         self.user_id = str(uuid.UUID(int=1))
         self.users = {self.user_id: login}
@@ -178,8 +179,13 @@ class Portal:
             c.status_id = int(values.get("status_id", 0) or 0)
             self.contacts[cid] = c
             for t, cat, data, primary in values.get("info", ()):
-                self.info[next(self._info_ids)] = {"contact_id": cid, "type": t, "category": cat,
-                                                   "data": data, "primary": primary}
+                self.info[next(self._info_ids)] = {
+                    "contact_id": cid,
+                    "type": t,
+                    "category": cat,
+                    "data": data,
+                    "primary": primary,
+                }
             for tag in values.get("tags", ()):
                 c.tags.add(self._tag_id(tag))
             return cid
@@ -199,8 +205,13 @@ class Portal:
                 if f["label"] == label:
                     return fid
             fid = next(self._other_ids)
-            self.fields[fid] = {"label": label, "fieldType": field_type, "entity": entity,
-                                "position": len(self.fields), "mask": ""}
+            self.fields[fid] = {
+                "label": label,
+                "fieldType": field_type,
+                "entity": entity,
+                "position": len(self.fields),
+                "mask": "",
+            }
             return fid
 
     # -- access ---------------------------------------------------------------------------
@@ -229,8 +240,14 @@ class Portal:
     def _info_wrapper(self, iid: int, row: dict[str, Any]) -> dict[str, Any]:
         cats = _ADDR_CATS if row["type"] == ADDRESS else _PHONE_CATS if row["type"] == 0 else _BASE_CATS
         cat = int(row["category"])
-        return {"id": iid, "infoType": row["type"], "category": cat, "data": row["data"],
-                "categoryName": cats[cat] if 0 <= cat < len(cats) else "", "isPrimary": bool(row["primary"])}
+        return {
+            "id": iid,
+            "infoType": row["type"],
+            "category": cat,
+            "data": row["data"],
+            "categoryName": cats[cat] if 0 <= cat < len(cats) else "",
+            "isPrimary": bool(row["primary"]),
+        }
 
     def _address(self, row: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -247,10 +264,15 @@ class Portal:
 
     def _base(self, c: Contact) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "id": c.id, "displayName": c.display_name, "isCompany": c.is_company,
-            "isPrivate": c.share_type == 0, "isShared": c.share_type in (1, 2), "shareType": c.share_type,
+            "id": c.id,
+            "displayName": c.display_name,
+            "isCompany": c.is_company,
+            "isPrivate": c.share_type == 0,
+            "isShared": c.share_type in (1, 2),
+            "shareType": c.share_type,
             "currency": None if not c.currency else {"abbreviation": c.currency, "title": c.currency},
-            "canEdit": self._editable(c), "canDelete": self._editable(c),
+            "canEdit": self._editable(c),
+            "canDelete": self._editable(c),
             "smallFotoUrl": f"/filehandler.ashx?action=contactphotoulr&cid={c.id}&isc={c.is_company}&ps=1",
         }
         if c.share_type == 0:
@@ -268,8 +290,12 @@ class Portal:
             out["industry"] = s.industry
         if s.status_id and s.status_id in self.statuses:
             st = self.statuses[s.status_id]
-            out["contactStatus"] = {"id": s.status_id, "title": st["title"], "color": st["color"],
-                                    "sortOrder": st["sortOrder"]}
+            out["contactStatus"] = {
+                "id": s.status_id,
+                "title": st["title"],
+                "color": st["color"],
+                "sortOrder": st["sortOrder"],
+            }
         rows = sorted((iid, r) for iid, r in self.info.items() if r["contact_id"] == c.id)
         out["commonData"] = [self._info_wrapper(i, r) for i, r in rows if r["type"] != ADDRESS]
         addresses = [self._address(r) for _i, r in rows if r["type"] == ADDRESS]
@@ -280,8 +306,17 @@ class Portal:
         for fid, f in sorted(self.fields.items(), key=lambda kv: (kv[1]["position"], kv[0])):
             value = next((self.custom[(e, c.id, fid)] for e in etypes if (e, c.id, fid) in self.custom), "")
             if value or (not list_view and f["fieldType"] == 4):
-                values.append({"id": fid, "entityId": c.id, "label": f["label"], "fieldValue": value,
-                               "fieldType": f["fieldType"], "position": f["position"], "mask": f["mask"]})
+                values.append(
+                    {
+                        "id": fid,
+                        "entityId": c.id,
+                        "label": f["label"],
+                        "fieldValue": value,
+                        "fieldType": f["fieldType"],
+                        "position": f["position"],
+                        "mask": f["mask"],
+                    }
+                )
         out["customFields"] = values
         if list_view and c.tags:
             out["tags"] = sorted((self.tag_titles[t] for t in c.tags), key=str.lower)
@@ -327,8 +362,11 @@ class Portal:
                 if s["title"] == title:
                     return {"id": i, **s}
             sid = next(self._other_ids)
-            self.statuses[sid] = {"title": title, "color": _str(p.get("color")) or "#77cf9a",
-                                  "sortOrder": len(self.statuses) + 1}
+            self.statuses[sid] = {
+                "title": title,
+                "color": _str(p.get("color")) or "#77cf9a",
+                "sortOrder": len(self.statuses) + 1,
+            }
             return {"id": sid, **self.statuses[sid]}
         if method == "PUT" and path == "crm/contact/merge":
             return self._merge(p)
@@ -346,17 +384,34 @@ class Portal:
         if hit := m(r"crm/(contact|person|company)/customfield/definitions", path):
             if method == "GET":
                 want = {CONTACT, _ENTITY[hit.group(1)]} if hit.group(1) != "contact" else {CONTACT}
-                return [{"id": fid, "entityId": -1, "label": f["label"], "fieldValue": " ",
-                         "fieldType": f["fieldType"], "position": f["position"], "mask": f["mask"],
-                         "relativeItemsCount": 0}
-                        for fid, f in sorted(self.fields.items()) if f["entity"] in want]
+                return [
+                    {
+                        "id": fid,
+                        "entityId": -1,
+                        "label": f["label"],
+                        "fieldValue": " ",
+                        "fieldType": f["fieldType"],
+                        "position": f["position"],
+                        "mask": f["mask"],
+                        "relativeItemsCount": 0,
+                    }
+                    for fid, f in sorted(self.fields.items())
+                    if f["entity"] in want
+                ]
         if (hit := m(r"crm/(contact|person|company)/customfield", path)) and method == "POST":
             if not self.admin:
                 raise ApiError(403, "Access Denied")
             fid = self.field_id(_str(p.get("label")), _int(p.get("fieldType")), _ENTITY[hit.group(1)])
             f = self.fields[fid]
-            return {"id": fid, "entityId": -1, "label": f["label"], "fieldValue": " ",
-                    "fieldType": f["fieldType"], "position": f["position"], "mask": f["mask"]}
+            return {
+                "id": fid,
+                "entityId": -1,
+                "label": f["label"],
+                "fieldValue": " ",
+                "fieldType": f["fieldType"],
+                "position": f["position"],
+                "mask": f["mask"],
+            }
         if (hit := m(r"crm/(contact|person|company)/(\d+)/customfield/(\d+)", path)) and method == "POST":
             if "fieldvalue" not in p:
                 raise ApiError(500, "Object reference not set to an instance of an object.")
@@ -370,8 +425,15 @@ class Portal:
             else:
                 self.custom.pop(key, None)
             f = self.fields[fid]
-            return {"id": fid, "entityId": key[1], "label": f["label"], "fieldValue": value,
-                    "fieldType": f["fieldType"], "position": f["position"], "mask": f["mask"]}
+            return {
+                "id": fid,
+                "entityId": key[1],
+                "label": f["label"],
+                "fieldValue": value,
+                "fieldType": f["fieldType"],
+                "position": f["position"],
+                "mask": f["mask"],
+            }
         if (hit := m(r"crm/contact/(person|company)", path)) and method == "POST":
             return self._save(None, hit.group(1) == "company", p)
         if (hit := m(r"crm/contact/(person|company)/(\d+)", path)) and method == "PUT":
@@ -418,8 +480,9 @@ class Portal:
                 c.tags.add(self._tag_id(name))
                 return name
             if method == "DELETE":
-                tid = next((t for t, title in self.tag_titles.items()
-                            if title.strip().lower() == name.lower()), None)
+                tid = next(
+                    (t for t, title in self.tag_titles.items() if title.strip().lower() == name.lower()), None
+                )
                 if tid is None:
                     raise ApiError(404, "Not found")
                 c.tags.discard(tid)
@@ -439,12 +502,23 @@ class Portal:
             for item in _list(items):
                 item = {str(k).lower(): v for k, v in dict(item).items()}
                 iid = next(self._info_ids)
-                row = {"contact_id": c.id, "type": _info_type(item.get("infotype")),
-                       "category": _int(item.get("category")), "data": _str(item.get("data")),
-                       "primary": _bool(item.get("isprimary"))}
+                row = {
+                    "contact_id": c.id,
+                    "type": _info_type(item.get("infotype")),
+                    "category": _int(item.get("category")),
+                    "data": _str(item.get("data")),
+                    "primary": _bool(item.get("isprimary")),
+                }
                 self.info[iid] = row
-                out.append({"id": iid, "infoType": row["type"], "category": row["category"],
-                            "data": row["data"], "isPrimary": row["primary"]})
+                out.append(
+                    {
+                        "id": iid,
+                        "infoType": row["type"],
+                        "category": row["category"],
+                        "data": row["data"],
+                        "isPrimary": row["primary"],
+                    }
+                )
             return out
         raise ApiError(404, "Method not found")
 
@@ -455,18 +529,26 @@ class Portal:
         rows = [c for c in self.contacts.values() if self._readable(c)]
         text = _str(p.get("filtervalue")).split(",")[0].strip().lower()
         if text:
-            rows = [c for c in rows if all(
-                any(w.startswith(word) for w in c.display_name.lower().split()) for word in text.split())]
+            rows = [
+                c
+                for c in rows
+                if all(
+                    any(w.startswith(word) for w in c.display_name.lower().split()) for word in text.split()
+                )
+            ]
         if str(p.get("sortby") or "").lower() == "id":
             rows.sort(key=lambda c: c.id, reverse=p.get("sortorder") == "descending")
         else:
             rows.sort(key=lambda c: (c.created, c.id), reverse=True)
-        page = rows[start:start + count + 1]
+        page = rows[start : start + count + 1]
         more = len(page) > count
         page = page[:count]
-        return {"$page": [self.wrapper(c, list_view=True) for c in page], "$start": start,
-                "$next": start + len(page) + 1 if more else None,
-                "$total": len(rows) if more else start + len(page)}
+        return {
+            "$page": [self.wrapper(c, list_view=True) for c in page],
+            "$start": start,
+            "$next": start + len(page) + 1 if more else None,
+            "$total": len(rows) if more else start + len(page),
+        }
 
     def _save(self, cid: int | None, is_company: bool, p: dict[str, Any]) -> dict[str, Any]:
         """Create, or update as a full overwrite (section 5.3)."""
@@ -613,8 +695,26 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-_INFO_NAMES = ["phone", "email", "website", "skype", "twitter", "linkedin", "facebook", "address",
-               "livejournal", "myspace", "gmail", "blogger", "yahoo", "msn", "icq", "jabber", "aim", "vk"]
+_INFO_NAMES = [
+    "phone",
+    "email",
+    "website",
+    "skype",
+    "twitter",
+    "linkedin",
+    "facebook",
+    "address",
+    "livejournal",
+    "myspace",
+    "gmail",
+    "blogger",
+    "yahoo",
+    "msn",
+    "icq",
+    "jabber",
+    "aim",
+    "vk",
+]
 
 
 def _info_type(value: Any) -> int:
@@ -667,8 +767,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _error(self, status: int, message: str) -> None:
-        self._send(status, _dumps({"status": 1, "statusCode": status,
-                                   "error": {"message": message, "hresult": -2147467259, "data": {}}}))
+        self._send(
+            status,
+            _dumps(
+                {
+                    "status": 1,
+                    "statusCode": status,
+                    "error": {"message": message, "hresult": -2147467259, "data": {}},
+                }
+            ),
+        )
 
     def _fault(self, path: str) -> Fault | None:
         for fault in self.portal.faults:
@@ -722,8 +830,12 @@ class _Handler(BaseHTTPRequestHandler):
         body: dict[str, Any] = {}
         if isinstance(payload, dict) and "$page" in payload:
             items = payload["$page"]
-            body = {"count": len(items), "startIndex": payload["$start"], "nextIndex": payload["$next"],
-                    "total": payload["$total"]}
+            body = {
+                "count": len(items),
+                "startIndex": payload["$start"],
+                "nextIndex": payload["$next"],
+                "total": payload["$total"],
+            }
             payload = items
         else:
             body["count"] = len(payload) if isinstance(payload, (list, str)) else 1

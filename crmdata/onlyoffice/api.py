@@ -15,31 +15,58 @@ if TYPE_CHECKING:
     from .push import PushPlan, PushReport
 
 
-def make_client(portal: str, login: str, password: str | None, *, prompt: Callable[[str], str] | None,
-                timeout: float, retries: int, backoff: float) -> PortalClient:
+def make_client(
+    portal: str,
+    login: str,
+    password: str | None,
+    *,
+    prompt: Callable[[str], str] | None,
+    timeout: float,
+    retries: int,
+    backoff: float,
+) -> PortalClient:
     secret: str | Callable[[], str] = password if password else password_source(portal, login, prompt=prompt)
     return PortalClient(portal, login, secret, timeout=timeout, retries=retries, backoff=backoff)
 
 
-def sync_pull(store: Store, *, portal: str, login: str, password: str | None = None,
-              prompt: Callable[[str], str] | None = None, timeout: float = 30.0, retries: int = 3,
-              backoff: float = 0.5) -> PullReport:
+def sync_pull(
+    store: Store,
+    *,
+    portal: str,
+    login: str,
+    password: str | None = None,
+    prompt: Callable[[str], str] | None = None,
+    timeout: float = 30.0,
+    retries: int = 3,
+    backoff: float = 0.5,
+) -> PullReport:
     """Pull every contact the portal account may see (see :mod:`crmdata.onlyoffice.pull`)."""
-    with make_client(portal, login, password, prompt=prompt, timeout=timeout, retries=retries,
-                     backoff=backoff) as client:
+    with make_client(
+        portal, login, password, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff
+    ) as client:
         return pull(store, client)
 
 
-def sync_push(store: Store, *, portal: str, login: str, password: str | None = None,
-              dry_run: bool = False, confirm: bool | Callable[[PushPlan], bool] = False,
-              prompt: Callable[[str], str] | None = None, timeout: float = 30.0, retries: int = 3,
-              backoff: float = 0.5) -> PushReport:
+def sync_push(
+    store: Store,
+    *,
+    portal: str,
+    login: str,
+    password: str | None = None,
+    dry_run: bool = False,
+    confirm: bool | Callable[[PushPlan], bool] = False,
+    prompt: Callable[[str], str] | None = None,
+    timeout: float = 30.0,
+    retries: int = 3,
+    backoff: float = 0.5,
+) -> PushReport:
     """Send the committed local changes since the last push (see :mod:`crmdata.onlyoffice.push`).
 
     Deletes and merges reach the portal only when ``confirm`` is True or returns True for the plan.
     """
     from .push import push
 
-    with make_client(portal, login, password, prompt=prompt, timeout=timeout, retries=retries,
-                     backoff=backoff) as client:
+    with make_client(
+        portal, login, password, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff
+    ) as client:
         return push(store, client, dry_run=dry_run, confirm=confirm)

@@ -114,8 +114,9 @@ class PortalClient:
         self.retries = max(0, int(retries))
         self.backoff = float(backoff)
         self.stats = Stats()
-        self._http = httpx.Client(base_url=base + "/", timeout=timeout, transport=transport,
-                                  headers={"Accept": "application/json"})
+        self._http = httpx.Client(
+            base_url=base + "/", timeout=timeout, transport=transport, headers={"Accept": "application/json"}
+        )
 
     def __repr__(self) -> str:
         return f"PortalClient({self.url!r}, login={self.login!r})"
@@ -142,12 +143,15 @@ class PortalClient:
             raise PortalUnavailable(f"The portal {self.url} did not answer the login in time.") from exc
         except httpx.TransportError as exc:
             raise PortalUnavailable(
-                f"The portal {self.url} cannot be reached ({type(exc).__name__}).") from exc
+                f"The portal {self.url} cannot be reached ({type(exc).__name__})."
+            ) from exc
         if resp.status_code >= 400:
             message = _error_message(resp)
             raise PortalAuthFailed(
                 f"The portal {self.url} did not accept the login '{self.login}': {message}.",
-                status=resp.status_code, hint="check the login and the password")
+                status=resp.status_code,
+                hint="check the login and the password",
+            )
         body = _json(resp, "POST authentication")
         payload = body.get("response") if isinstance(body, dict) else None
         token = payload.get("token") if isinstance(payload, dict) else None
@@ -155,7 +159,9 @@ class PortalClient:
             if isinstance(payload, dict) and (payload.get("tfa") or payload.get("sms")):
                 raise PortalAuthFailed(
                     f"The portal account '{self.login}' uses two-factor authentication, which crmdata's "
-                    "sync does not support.", hint="sync with an account without two-factor authentication")
+                    "sync does not support.",
+                    hint="sync with an account without two-factor authentication",
+                )
             raise PortalBadResponse(f"The portal {self.url} answered the login without a token.")
         self._token = str(token)
 
@@ -186,22 +192,30 @@ class PortalClient:
             self.stats.count(method)
             try:
                 resp = self._http.request(
-                    method, path, params=params, json=body,
-                    headers={"Authorization": str(self._token)})
+                    method, path, params=params, json=body, headers={"Authorization": str(self._token)}
+                )
             except (httpx.TimeoutException, httpx.TransportError) as exc:
-                kind = "did not answer in time" if isinstance(exc, httpx.TimeoutException) \
+                kind = (
+                    "did not answer in time"
+                    if isinstance(exc, httpx.TimeoutException)
                     else f"dropped the connection ({type(exc).__name__})"
+                )
                 if repeatable and attempt < self.retries:
                     attempt = self._pause(attempt)
                     continue
                 raise PortalUnavailable(
-                    f"The portal {kind} for {what}" + (f" after {attempt + 1} attempts" if attempt else "")
-                    + ("" if repeatable else "; it may or may not have been carried out") + ".") from exc
+                    f"The portal {kind} for {what}"
+                    + (f" after {attempt + 1} attempts" if attempt else "")
+                    + ("" if repeatable else "; it may or may not have been carried out")
+                    + "."
+                ) from exc
             if resp.status_code == 401:
                 if renewed:
                     raise PortalAuthFailed(
                         f"The portal refused the login again for {what} after a renewal.",
-                        status=401, hint="check the account's access to the CRM module")
+                        status=401,
+                        hint="check the account's access to the CRM module",
+                    )
                 renewed = True
                 self.authenticate()
                 continue
@@ -223,7 +237,7 @@ class PortalClient:
 
     def _pause(self, attempt: int) -> int:
         self.stats.retries += 1
-        time.sleep(self.backoff * (2 ** attempt))
+        time.sleep(self.backoff * (2**attempt))
         return attempt + 1
 
     def get(self, path: str, **params: Any) -> Any:
@@ -235,12 +249,16 @@ class PortalClient:
         info, addresses, tags and custom fields included). Stops on a short page."""
         start = 0
         while True:
-            env = self.call("GET", "crm/contact/filter.json", params={
-                "sortBy": "id", "sortOrder": "ascending", "count": page_size, "startIndex": start})
+            env = self.call(
+                "GET",
+                "crm/contact/filter.json",
+                params={"sortBy": "id", "sortOrder": "ascending", "count": page_size, "startIndex": start},
+            )
             page = env.response if isinstance(env.response, list) else None
             if page is None:
                 raise PortalBadResponse(
-                    f"The portal's contact list at startIndex {start} is not a list of contacts.")
+                    f"The portal's contact list at startIndex {start} is not a list of contacts."
+                )
             yield page
             if len(page) < page_size:
                 return
@@ -264,8 +282,9 @@ def _json(resp: httpx.Response, what: str) -> Any:
     except ValueError as exc:
         start = resp.content[:60].decode("utf-8", "replace")
         raise PortalBadResponse(
-            f"The portal's answer to {what} (HTTP {resp.status_code}) is not valid JSON: "
-            f"{start!r}...", status=resp.status_code) from exc
+            f"The portal's answer to {what} (HTTP {resp.status_code}) is not valid JSON: {start!r}...",
+            status=resp.status_code,
+        ) from exc
 
 
 def _error_message(resp: httpx.Response) -> str:

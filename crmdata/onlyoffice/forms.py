@@ -50,13 +50,25 @@ def from_portal(item: dict[str, Any], tags: list[str] | None = None) -> Form:
         "share_type": int(item.get("shareType") or 0),
         "managers": sorted(str(e.get("id")) for e in item.get("accessList") or [] if isinstance(e, dict)),
     }
-    info = [[int(r.get("infoType", 0)), int(r.get("category", 0) or 0), _text(r.get("data")),
-             bool(r.get("isPrimary"))] for r in item.get("commonData") or []]
-    info += [[int(InfoType.ADDRESS), int(a.get("category", 0) or 0), address_data(a),
-              bool(a.get("isPrimary"))]
-             for a in item.get("addresses") or [] if isinstance(a, dict) and a]
-    custom = {str(f.get("label")): _text(f.get("fieldValue")) for f in item.get("customFields") or []
-              if isinstance(f, dict) and int(f.get("fieldType", 0) or 0) != 4 and _text(f.get("fieldValue"))}
+    info = [
+        [
+            int(r.get("infoType", 0)),
+            int(r.get("category", 0) or 0),
+            _text(r.get("data")),
+            bool(r.get("isPrimary")),
+        ]
+        for r in item.get("commonData") or []
+    ]
+    info += [
+        [int(InfoType.ADDRESS), int(a.get("category", 0) or 0), address_data(a), bool(a.get("isPrimary"))]
+        for a in item.get("addresses") or []
+        if isinstance(a, dict) and a
+    ]
+    custom = {
+        str(f.get("label")): _text(f.get("fieldValue"))
+        for f in item.get("customFields") or []
+        if isinstance(f, dict) and int(f.get("fieldType", 0) or 0) != 4 and _text(f.get("fieldValue"))
+    }
     status = item.get("contactStatus")
     currency = item.get("currency")
     return {
@@ -64,10 +76,13 @@ def from_portal(item: dict[str, Any], tags: list[str] | None = None) -> Form:
         "status": _text(status.get("title")) or None if isinstance(status, dict) else None,
         "info": sorted(info, key=_info_key),
         "custom": dict(sorted(custom.items())),
-        "tags": sorted({t.strip() for t in (item.get("tags") or [] if tags is None else tags)},
-                       key=str.lower),
-        "extra": {"industry": _text(item.get("industry")),
-                  "currency": _text(currency.get("abbreviation")) if isinstance(currency, dict) else ""},
+        "tags": sorted(
+            {t.strip() for t in (item.get("tags") or [] if tags is None else tags)}, key=str.lower
+        ),
+        "extra": {
+            "industry": _text(item.get("industry")),
+            "currency": _text(currency.get("abbreviation")) if isinstance(currency, dict) else "",
+        },
     }
 
 
@@ -104,8 +119,12 @@ def core_payload(form: Form) -> dict[str, Any]:
     if core["is_company"]:
         body["companyName"] = core["company_name"]
     else:
-        body.update(firstName=core["first_name"], lastName=core["last_name"], jobTitle=core["title"],
-                    companyId=int(core["company"] or 0))
+        body.update(
+            firstName=core["first_name"],
+            lastName=core["last_name"],
+            jobTitle=core["title"],
+            companyId=int(core["company"] or 0),
+        )
     return body
 
 

@@ -53,8 +53,10 @@ class SyncConflict:
     reason: str = ""
 
     def __str__(self) -> str:
-        return (f"contact {self.contact_id} (portal {self.portal_id}, {self.name}): "
-                f"{self.reason or 'changed on the portal and here'} ({', '.join(self.parts)})")
+        return (
+            f"contact {self.contact_id} (portal {self.portal_id}, {self.name}): "
+            f"{self.reason or 'changed on the portal and here'} ({', '.join(self.parts)})"
+        )
 
 
 @dataclass
@@ -76,13 +78,18 @@ class PullReport:
     notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        lines = [f"Pulled {self.seen} contact(s) in {self.requests} request(s): {len(self.created)} new, "
-                 f"{len(self.updated)} updated, {self.unchanged} unchanged, "
-                 f"{len(self.conflicts)} conflict(s), "
-                 f"{len(self.disappeared)} gone from the portal, {len(self.refused)} refused."]
+        lines = [
+            f"Pulled {self.seen} contact(s) in {self.requests} request(s): {len(self.created)} new, "
+            f"{len(self.updated)} updated, {self.unchanged} unchanged, "
+            f"{len(self.conflicts)} conflict(s), "
+            f"{len(self.disappeared)} gone from the portal, {len(self.refused)} refused."
+        ]
         lines += [f"  conflict: {c}" for c in self.conflicts[:20]]
-        lines += [f"  gone: contact {c} (portal {p}, {n}) is no longer on the portal (deleted, merged or "
-                  "not visible to this account)" for c, p, n in self.disappeared[:20]]
+        lines += [
+            f"  gone: contact {c} (portal {p}, {n}) is no longer on the portal (deleted, merged or "
+            "not visible to this account)"
+            for c, p, n in self.disappeared[:20]
+        ]
         lines += [f"  refused: portal contact {p}: {msg}" for p, msg in self.refused[:20]]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -97,8 +104,9 @@ def fetch(client: PortalClient) -> tuple[dict[int, forms.Form], dict[str, str], 
     for page in client.contact_pages():
         for item in page:
             if not isinstance(item, dict) or not isinstance(item.get("id"), int):
-                raise CrmDataError("The portal's contact list holds an entry without a numeric id; "
-                                   "nothing was changed.")
+                raise CrmDataError(
+                    "The portal's contact list holds an entry without a numeric id; nothing was changed."
+                )
             pid = int(item["id"])
             if pid in seen:
                 repeated += 1
@@ -114,23 +122,37 @@ def _definitions(client: PortalClient) -> dict[str, tuple[int, FieldScope, str |
     found: dict[str, dict[str, Any]] = {}
     for entity in ("person", "company"):
         for d in client.get(f"crm/{entity}/customfield/definitions.json") or []:
-            entry = found.setdefault(str(d.get("label")), {"type": int(d.get("fieldType", 0) or 0),
-                                                           "mask": d.get("mask") or None, "in": set()})
+            entry = found.setdefault(
+                str(d.get("label")),
+                {"type": int(d.get("fieldType", 0) or 0), "mask": d.get("mask") or None, "in": set()},
+            )
             entry["in"].add(entity)
     out = {}
     for label, d in found.items():
-        scope = FieldScope.CONTACT if len(d["in"]) == 2 else \
-            FieldScope.PERSON if "person" in d["in"] else FieldScope.COMPANY
+        scope = (
+            FieldScope.CONTACT
+            if len(d["in"]) == 2
+            else FieldScope.PERSON
+            if "person" in d["in"]
+            else FieldScope.COMPANY
+        )
         out[label] = (d["type"], scope, d["mask"])
     return out
 
 
-def _ensure_lists(store: Store, wanted: dict[int, forms.Form], definitions: dict[str, tuple[int, FieldScope,
-                  str | None]], user_names: dict[str, str], tx: Tx) -> None:
+def _ensure_lists(
+    store: Store,
+    wanted: dict[int, forms.Form],
+    definitions: dict[str, tuple[int, FieldScope, str | None]],
+    user_names: dict[str, str],
+    tx: Tx,
+) -> None:
     """Temperature levels, custom fields and users the pulled contacts need, created if missing."""
     titles = {f["status"] for f in wanted.values() if f["status"]}
-    have = {str(t).lower() for (t,) in tx.rows("SELECT title FROM list_items WHERE list_type = ?",
-                                               [int(ListType.TEMPERATURE)])}
+    have = {
+        str(t).lower()
+        for (t,) in tx.rows("SELECT title FROM list_items WHERE list_type = ?", [int(ListType.TEMPERATURE)])
+    }
     editor = ListEditor(store, ListType.TEMPERATURE)
     for title in sorted(titles):
         if title.lower() not in have:
@@ -158,16 +180,27 @@ def _ensure_lists(store: Store, wanted: dict[int, forms.Form], definitions: dict
         tx.execute("INSERT INTO sync_users VALUES (?, ?)", [uid, guid])
 
 
-def _stage(cs: ChangeSet, target: int | NewContact, form: forms.Form, local: forms.Form | None,
-           company: int | NewContact | None, logins: dict[str, str], info_ids: list[int]) -> None:
+def _stage(
+    cs: ChangeSet,
+    target: int | NewContact,
+    form: forms.Form,
+    local: forms.Form | None,
+    company: int | NewContact | None,
+    logins: dict[str, str],
+    info_ids: list[int],
+) -> None:
     """Operations that make the store's contact look like ``form`` (from ``local``, if it exists)."""
     core = form["core"]
     fields: dict[str, Any] = {"notes": core["notes"] or None}
     if core["is_company"]:
         fields["company_name"] = core["company_name"]
     else:
-        fields.update(first_name=core["first_name"], last_name=core["last_name"] or None,
-                      title=core["title"] or None, company=company)
+        fields.update(
+            first_name=core["first_name"],
+            last_name=core["last_name"] or None,
+            title=core["title"] or None,
+            company=company,
+        )
     fields["temperature"] = form["status"]
     fields["industry"] = form["extra"]["industry"] or None
     fields["currency"] = form["extra"]["currency"] or None
@@ -180,8 +213,14 @@ def _stage(cs: ChangeSet, target: int | NewContact, form: forms.Form, local: for
         for itype, cat, data, primary in form["info"]:
             if itype == InfoType.ADDRESS:
                 parts = forms.json.loads(data)
-                cs.add_info(target, InfoType.ADDRESS, None, category=cat, primary=primary,
-                            **{k: str(v) for k, v in parts.items()})
+                cs.add_info(
+                    target,
+                    InfoType.ADDRESS,
+                    None,
+                    category=cat,
+                    primary=primary,
+                    **{k: str(v) for k, v in parts.items()},
+                )
             else:
                 cs.add_info(target, itype, data, category=cat, primary=primary)
     old_tags = {t.lower(): t for t in (local["tags"] if local else [])}
@@ -213,8 +252,13 @@ def pull(store: Store, client: PortalClient) -> PullReport:
         tx.set_meta(lk.PORTAL_KEY, client.url)
         by_portal = {link.portal_id: link for link in lk.links(tx).values()}
         latest = lk.latest_changes(tx, [link.contact_id for link in by_portal.values()])
-        existing = {int(c) for (c,) in tx.rows(
-            f"SELECT id FROM contacts WHERE id IN ({lk.IDS})", [[x.contact_id for x in by_portal.values()]])}
+        existing = {
+            int(c)
+            for (c,) in tx.rows(
+                f"SELECT id FROM contacts WHERE id IN ({lk.IDS})",
+                [[x.contact_id for x in by_portal.values()]],
+            )
+        }
         todo: dict[int, forms.Form] = {}
         for pid, form in snapshot.items():
             link = by_portal.get(pid)
@@ -224,15 +268,25 @@ def pull(store: Store, client: PortalClient) -> PullReport:
                 report.unchanged += 1
             elif latest.get(link.contact_id, 0) > link.pushed_through or link.contact_id not in existing:
                 local = lk.local_forms(tx, store.user, [link.contact_id]).get(link.contact_id)
-                report.conflicts.append(SyncConflict(
-                    link.contact_id, pid, forms.display(form), forms.changed_parts(link.snapshot, form),
-                    form, local, "changed on the portal since the last pull, and changed (or deleted or "
-                    "merged) here and not pushed yet; the store keeps its version"))
+                report.conflicts.append(
+                    SyncConflict(
+                        link.contact_id,
+                        pid,
+                        forms.display(form),
+                        forms.changed_parts(link.snapshot, form),
+                        form,
+                        local,
+                        "changed on the portal since the last pull, and changed (or deleted or "
+                        "merged) here and not pushed yet; the store keeps its version",
+                    )
+                )
             else:
                 todo[pid] = form
         if report.repeated_ids:
-            report.notes.append(f"the portal's pages repeated {report.repeated_ids} id(s) (contacts changed "
-                                "during the pull); gone contacts are not reported this time: pull again")
+            report.notes.append(
+                f"the portal's pages repeated {report.repeated_ids} id(s) (contacts changed "
+                "during the pull); gone contacts are not reported this time: pull again"
+            )
         else:
             gone = [x for pid, x in by_portal.items() if pid not in snapshot and not x.gone]
             lk.mark_gone(tx, [x.contact_id for x in gone])
@@ -245,12 +299,17 @@ def pull(store: Store, client: PortalClient) -> PullReport:
     return report
 
 
-def _write(store: Store, tx: Tx, todo: dict[int, forms.Form], by_portal: dict[int, lk.Link],
-           report: PullReport) -> int | None:
+def _write(
+    store: Store, tx: Tx, todo: dict[int, forms.Form], by_portal: dict[int, lk.Link], report: PullReport
+) -> int | None:
     """Create and update the contacts of ``todo`` in one change set, leaving out (and reporting)
     contacts the store refuses; then link them. Returns the change set id."""
-    logins = {g: str(login) for g, login in tx.rows(
-        "SELECT s.portal_user, u.login FROM sync_users s JOIN users u ON u.id = s.user_id")}
+    logins = {
+        g: str(login)
+        for g, login in tx.rows(
+            "SELECT s.portal_user, u.login FROM sync_users s JOIN users u ON u.id = s.user_id"
+        )
+    }
     left = dict(todo)
     for _round in range(3):
         cs = ChangeSet(store, checker=_NoDuplicateCheck())
@@ -258,8 +317,10 @@ def _write(store: Store, tx: Tx, todo: dict[int, forms.Form], by_portal: dict[in
         updates = {pid: by_portal[pid].contact_id for pid in left if pid in by_portal}
         locals_ = lk.local_forms(tx, store.user, list(updates.values()))
         info_ids: dict[int, list[int]] = {}
-        for cid, iid in tx.rows(f"SELECT contact_id, id FROM contact_info WHERE contact_id IN ({lk.IDS})",
-                                [list(updates.values())]):
+        for cid, iid in tx.rows(
+            f"SELECT contact_id, id FROM contact_info WHERE contact_id IN ({lk.IDS})",
+            [list(updates.values())],
+        ):
             info_ids.setdefault(int(cid), []).append(int(iid))
         refs: dict[int, int | NewContact] = {pid: cid for pid, cid in updates.items()}
         refs.update({x.portal_id: x.contact_id for x in by_portal.values() if x.portal_id not in left})
@@ -269,17 +330,26 @@ def _write(store: Store, tx: Tx, todo: dict[int, forms.Form], by_portal: dict[in
             form = left[pid]
             if pid not in updates:
                 core = form["core"]
-                ref = cs.create_company(core["company_name"]) if core["is_company"] else \
-                    cs.create_person(core["first_name"], core["last_name"] or None)
+                ref = (
+                    cs.create_company(core["company_name"])
+                    if core["is_company"]
+                    else cs.create_person(core["first_name"], core["last_name"] or None)
+                )
                 refs[pid] = ref
                 new_of[ref.seq] = pid
         for pid in order:
             form = left[pid]
             company = form["core"]["company"]
             target = refs[pid]
-            _stage(cs, target, form, locals_.get(updates.get(pid, -1)),
-                   refs.get(company) if company is not None else None, logins,
-                   info_ids.get(updates.get(pid, -1), []))
+            _stage(
+                cs,
+                target,
+                form,
+                locals_.get(updates.get(pid, -1)),
+                refs.get(company) if company is not None else None,
+                logins,
+                info_ids.get(updates.get(pid, -1), []),
+            )
         try:
             result = cs.commit(on_duplicate="save")
         except ValidationFailed as exc:
@@ -294,8 +364,11 @@ def _write(store: Store, tx: Tx, todo: dict[int, forms.Form], by_portal: dict[in
         jid = result.change_set_id or 0
         report.created = sorted(created.values())
         report.updated = sorted(updates[p] for p in updates if p in left)
-        lk.save_links(tx, [(cid, pid, left[pid], jid) for pid, cid in created.items()]
-                      + [(updates[pid], pid, left[pid], jid) for pid in updates])
+        lk.save_links(
+            tx,
+            [(cid, pid, left[pid], jid) for pid, cid in created.items()]
+            + [(updates[pid], pid, left[pid], jid) for pid in updates],
+        )
         return result.change_set_id
     raise CrmDataError("The store refused the portal's contacts three times; nothing was changed.")
 

@@ -36,8 +36,13 @@ class PortalUnderTest:
         return int(self.client.call("POST", "crm/contact/company.json", body=body).response["id"])
 
     def info(self, pid: int, *items: tuple[int, int, str, bool]) -> None:
-        self.client.call("POST", f"crm/contact/{pid}/batch.json", body={"items": [
-            {"infoType": t, "category": c, "data": d, "isPrimary": p} for t, c, d, p in items]})
+        self.client.call(
+            "POST",
+            f"crm/contact/{pid}/batch.json",
+            body={
+                "items": [{"infoType": t, "category": c, "data": d, "isPrimary": p} for t, c, d, p in items]
+            },
+        )
 
     def tag(self, pid: int, name: str) -> None:
         self.client.call("POST", f"crm/contact/{pid}/tag.json", body={"tagName": name})
@@ -51,8 +56,11 @@ class PortalUnderTest:
         defs = self.client.get("crm/contact/customfield/definitions.json")
         fid = next((int(d["id"]) for d in defs if d["label"] == label), None)
         if fid is None:
-            fid = int(self.client.call("POST", "crm/contact/customfield.json",
-                                       body={"label": label, "fieldType": 0}).response["id"])
+            fid = int(
+                self.client.call(
+                    "POST", "crm/contact/customfield.json", body={"label": label, "fieldType": 0}
+                ).response["id"]
+            )
         self.client.call("POST", f"crm/contact/{pid}/customfield/{fid}.json", body={"fieldValue": value})
 
     def read(self, pid: int) -> dict[str, Any]:

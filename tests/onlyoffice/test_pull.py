@@ -14,8 +14,7 @@ ADDRESS = '{"street":"1 Main St","city":"Berlin","state":"","zip":"10115","count
 
 def _seed(portal: PortalUnderTest) -> tuple[int, int]:
     acme = portal.company("Acme Pull GmbH", about="Makes anvils")
-    portal.info(acme, (1, 1, "info@acme-pull.example.com", True),
-                (7, 2, ADDRESS, True))
+    portal.info(acme, (1, 1, "info@acme-pull.example.com", True), (7, 2, ADDRESS, True))
     lore = portal.person("Lore", "Hamann-Pull", jobTitle="CTO", companyId=acme)
     portal.info(lore, (0, 1, "+49 30 1234567", True), (1, 1, "lore@acme-pull.example.com", True))
     portal.tag(lore, "Lead")
@@ -37,8 +36,12 @@ def test_pull_takes_every_part_of_a_contact(portal: PortalUnderTest, store: Stor
     assert person.custom == {"Favourite drink": "tea"}
     assert sorted(person.info["data"]) == ["+49 30 1234567", "lore@acme-pull.example.com"]
     address = company.info[company.info["info_type"] == 7].iloc[0]
-    assert (address["street"], address["city"], address["zip"], address["category"]) == \
-        ("1 Main St", "Berlin", "10115", 2)
+    assert (address["street"], address["city"], address["zip"], address["category"]) == (
+        "1 Main St",
+        "Berlin",
+        "10115",
+        2,
+    )
     assert company.fields["notes"] == "Makes anvils"
 
 
