@@ -42,6 +42,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import socket
 import threading
 import time
 import uuid
@@ -734,6 +735,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:  # quiet
         pass
+
+    def setup(self) -> None:
+        super().setup()  # headers and body go out in two writes: no waiting for the delayed ACK
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _params(self, query: str) -> dict[str, Any]:
         """Query string, then a JSON or form body; names case-insensitive (section 1.2)."""
