@@ -70,7 +70,8 @@ class ApiError(Exception):
 @dataclass
 class Fault:
     """Make matching requests fail ``times`` times: ``kind`` is an HTTP status (int),
-    "malformed", "drop", "slow", "expire" (the token stops working) or "repeat" (a page starts
+    "malformed", "drop" (before the request is carried out), "lost" (after it), "slow", "expire"
+    (the token stops working) or "repeat" (a page starts
     one row early, as when a contact before it was deleted between two pages)."""
 
     method: str
@@ -825,6 +826,10 @@ class _Handler(BaseHTTPRequestHandler):
             payload = portal.handle(self.command, path, params)
         except ApiError as exc:
             self._error(exc.status, str(exc))
+            return
+        if fault is not None and fault.kind == "lost":  # carried out, but the answer never arrives
+            self.close_connection = True
+            self.connection.close()
             return
         if fault is not None and fault.kind == "malformed":
             self._send(200, b'{"count":1,"status":0,"response":{"id":')

@@ -57,15 +57,20 @@ def test_field_edits_and_temperature(portal: PortalUnderTest, store: Store, pull
     report = push(store, portal)
     assert report.requests <= 1 + 3 + 1  # login, re-read + update + temperature, the status list
     item = portal.read(lore)
-    assert (item["title"], item["about"], item["lastName"]) == ("Chief Technology Officer", "Met at the fair",
-                                                                "Hamann-Push2")
+    assert (item["title"], item["about"], item["lastName"]) == (
+        "Chief Technology Officer",
+        "Met at the fair",
+        "Hamann-Push2",
+    )
     assert item["contactStatus"]["title"] == "Hot"
     assert item["company"]["id"] == pulled[0]  # the update sent the whole contact: the company link stays
     assert portal.read(lore)["tags"] == ["Lead"] and item["customFields"][0]["fieldValue"] == "tea"
     agree(store, portal, lore)
 
 
-def test_a_field_edit_costs_three_requests(portal: PortalUnderTest, store: Store, pulled: tuple[int, int]) -> None:
+def test_a_field_edit_costs_three_requests(
+    portal: PortalUnderTest, store: Store, pulled: tuple[int, int]
+) -> None:
     _acme, lore = pulled
     cs = store.change()
     cs.update(linked(store, lore), title="VP")
@@ -76,7 +81,9 @@ def test_a_field_edit_costs_three_requests(portal: PortalUnderTest, store: Store
     assert portal.read(lore)["contactStatus"]["title"] == "Warm"  # re-applied after the update cleared it
 
 
-def test_info_rows_added_changed_removed(portal: PortalUnderTest, store: Store, pulled: tuple[int, int]) -> None:
+def test_info_rows_added_changed_removed(
+    portal: PortalUnderTest, store: Store, pulled: tuple[int, int]
+) -> None:
     acme, lore = pulled
     cid = linked(store, lore)
     info = store.contact(cid).info
@@ -86,8 +93,9 @@ def test_info_rows_added_changed_removed(portal: PortalUnderTest, store: Store, 
     cs.change_info(cid, phone, "+49 30 7654321")
     cs.delete_info(cid, email)
     cs.add_info(cid, "email", "lore.hamann@push.example.com")
-    cs.add_info(cid, "address", street="2 Side St", city="Hamburg", zip="20095", country="Germany",
-                category="Home")
+    cs.add_info(
+        cid, "address", street="2 Side St", city="Hamburg", zip="20095", country="Germany", category="Home"
+    )
     cs.commit()
     push(store, portal)
     item = portal.read(lore)
@@ -139,7 +147,11 @@ def test_new_contacts(portal: PortalUnderTest, store: Store, pulled: tuple[int, 
         got = {c: x.portal_id for c, x in lk.links(tx).items()}
     pid, firm_pid = got[result.created[person]], got[result.created[firm]]
     item = portal.read(pid)
-    assert (item["firstName"], item["company"]["id"], item["contactStatus"]["title"]) == ("Nina", firm_pid, "Cold")
+    assert (item["firstName"], item["company"]["id"], item["contactStatus"]["title"]) == (
+        "Nina",
+        firm_pid,
+        "Cold",
+    )
     assert item["tags"] == ["Lead"] and item["commonData"][0]["data"] == "nina@neu-push.example.com"
     agree(store, portal, pid, firm_pid)
 
@@ -157,7 +169,9 @@ def test_deletes_need_confirmation(portal: PortalUnderTest, store: Store, pulled
         assert portal.double.filter_deletes == 0 and not portal.double.requests("PUT", r"^crm/contact$")
 
 
-def test_merges_reapply_what_the_server_drops(portal: PortalUnderTest, store: Store, pulled: tuple[int, int]) -> None:
+def test_merges_reapply_what_the_server_drops(
+    portal: PortalUnderTest, store: Store, pulled: tuple[int, int]
+) -> None:
     _acme, lore = pulled
     twin = portal.person("Lore", "Hamann-Push", jobTitle="")
     portal.info(twin, (1, 1, "l.hamann@push.example.com", True))
@@ -170,7 +184,9 @@ def test_merges_reapply_what_the_server_drops(portal: PortalUnderTest, store: St
     assert not portal.exists(twin)
     item = portal.read(lore)
     assert sorted(r["data"] for r in item["commonData"] if r["infoType"] == 1) == [
-        "l.hamann@push.example.com", "lore@push.example.com"]
+        "l.hamann@push.example.com",
+        "lore@push.example.com",
+    ]
     assert item["tags"] == ["Customer", "Lead"]
     assert item["contactStatus"]["title"] == "Warm"
     agree(store, portal, lore)
@@ -182,8 +198,9 @@ def test_a_person_and_a_company_are_never_merged(store: Store, pulled: tuple[int
         store.plan_merge([linked(store, lore), linked(store, acme)])
 
 
-def test_dry_run_lists_every_request_and_sends_nothing(portal: PortalUnderTest, store: Store,
-                                                       pulled: tuple[int, int]) -> None:
+def test_dry_run_lists_every_request_and_sends_nothing(
+    portal: PortalUnderTest, store: Store, pulled: tuple[int, int]
+) -> None:
     _acme, lore = pulled
     cs = store.change()
     cs.update(linked(store, lore), title="Boss")
@@ -191,7 +208,11 @@ def test_dry_run_lists_every_request_and_sends_nothing(portal: PortalUnderTest, 
     report = store.sync_push(**portal.kw(), dry_run=True)
     frame = report.plan.frame()
     assert list(frame["method"]) == ["GET", "PUT", "PUT"]
-    assert list(frame["path"]) == [f"crm/contact/{lore}", f"crm/contact/person/{lore}", f"crm/contact/{lore}/status"]
+    assert list(frame["path"]) == [
+        f"crm/contact/{lore}",
+        f"crm/contact/person/{lore}",
+        f"crm/contact/{lore}/status",
+    ]
     assert portal.read(lore)["title"] == "CTO"
 
 
