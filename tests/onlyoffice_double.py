@@ -122,7 +122,8 @@ class Portal:
         self.users = {self.user_id: login}
         self.lock = threading.RLock()
         self.contacts: dict[int, Contact] = {}
-        self.info: dict[int, dict[str, Any]] = {}
+        self.info: dict[int, dict[str, Any]] = {}  # info id -> row (through _put_info / _drop_info)
+        self._info_index: dict[int, set[int]] = {}  # contact id -> its info ids
         self.custom: dict[tuple[int, int, int], str] = {}  # (entity type, entity id, field) -> value
         self.fields: dict[int, dict[str, Any]] = {}
         self.tag_titles: dict[int, str] = {}
@@ -181,16 +182,33 @@ class Portal:
             c.status_id = int(values.get("status_id", 0) or 0)
             self.contacts[cid] = c
             for t, cat, data, primary in values.get("info", ()):
-                self.info[next(self._info_ids)] = {
-                    "contact_id": cid,
-                    "type": t,
-                    "category": cat,
-                    "data": data,
-                    "primary": primary,
-                }
+                self._put_info(
+                    next(self._info_ids),
+                    {
+                        "contact_id": cid,
+                        "type": t,
+                        "category": cat,
+                        "data": data,
+                        "primary": primary,
+                    },
+                )
             for tag in values.get("tags", ()):
                 c.tags.add(self._tag_id(tag))
             return cid
+
+    def _put_info(self, iid: int, row: dict[str, Any]) -> None:
+        old = self.info.get(iid)
+        if old is not None:
+            self._info_index.get(old["contact_id"], set()).discard(iid)
+        self.info[iid] = row
+        self._info_index.setdefault(row["contact_id"], set()).add(iid)
+
+    def _drop_info(self, iid: int) -> None:
+        row = self.info.pop(iid)
+        self._info_index.get(row["contact_id"], set()).discard(iid)
+
+    def _rows_of(self, cid: int) -> list[tuple[int, dict[str, Any]]]:
+        return sorted((iid, self.info[iid]) for iid in self._info_index.get(cid, ()))
 
     def _tag_id(self, name: str) -> int:
         name = " ".join(name.replace("\r", "").replace("\n", "").split())
@@ -298,7 +316,7 @@ class Portal:
                 "color": st["color"],
                 "sortOrder": st["sortOrder"],
             }
-        rows = sorted((iid, r) for iid, r in self.info.items() if r["contact_id"] == c.id)
+        rows = self._rows_of(c.id)
         out["commonData"] = [self._info_wrapper(i, r) for i, r in rows if r["type"] != ADDRESS]
         addresses = [self._address(r) for _i, r in rows if r["type"] == ADDRESS]
         if addresses or not list_view:
@@ -492,14 +510,14 @@ class Portal:
         if hit := m(r"crm/contact/(\d+)/data", path):
             c = self._get(hit.group(1))
             if method == "GET":
-                rows = sorted(((i, r) for i, r in self.info.items() if r["contact_id"] == c.id), reverse=True)
+                rows = sorted(self._rows_of(c.id), reverse=True)
                 return [self._info_wrapper(i, r) for i, r in rows]
         if (hit := m(r"crm/contact/(\d+)/batch", path)) and method in ("POST", "PUT"):
             c = self._edit(hit.group(1), 404)
             items = p.get("items") or []
             if method == "PUT":
-                for iid in [i for i, r in self.info.items() if r["contact_id"] == c.id]:
-                    del self.info[iid]
+                for iid, _r in self._rows_of(c.id):
+                    self._drop_info(iid)
             out = []
             for item in _list(items):
                 item = {str(k).lower(): v for k, v in dict(item).items()}
@@ -511,7 +529,7 @@ class Portal:
                     "data": _str(item.get("data")),
                     "primary": _bool(item.get("isprimary")),
                 }
-                self.info[iid] = row
+                self._put_info(iid, row)
                 out.append(
                     {
                         "id": iid,
@@ -610,8 +628,8 @@ class Portal:
         return self.wrapper(c, list_view=False, stale=stale)
 
     def _delete(self, c: Contact) -> None:
-        for iid in [i for i, r in self.info.items() if r["contact_id"] == c.id]:
-            del self.info[iid]
+        for iid, _r in self._rows_of(c.id):
+            self._drop_info(iid)
         for key in [k for k in self.custom if k[1] == c.id]:
             del self.custom[key]
         for other in self.contacts.values():
@@ -640,15 +658,15 @@ class Portal:
             t.status_id = f.status_id
         if not t.contact_type_id:
             t.contact_type_id = f.contact_type_id
-        t_rows = [r for r in self.info.values() if r["contact_id"] == t.id]
-        for iid, r in [(i, r) for i, r in self.info.items() if r["contact_id"] == f.id]:
+        t_rows = [r for _i, r in self._rows_of(t.id)]
+        for iid, r in self._rows_of(f.id):
             same = [x for x in t_rows if (x["type"], x["category"]) == (r["type"], r["category"])]
             if any(x["data"] == r["data"] and x["primary"] == r["primary"] for x in same):
-                del self.info[iid]
+                self._drop_info(iid)
                 continue
             if r["primary"] and any(x["primary"] and x["data"] != r["data"] for x in same):
                 r["primary"] = False
-            r["contact_id"] = t.id
+            self._put_info(iid, {**r, "contact_id": t.id})
         t.tags |= f.tags
         for (etype, eid, fid), value in list(self.custom.items()):
             if eid != f.id:

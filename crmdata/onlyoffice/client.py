@@ -114,6 +114,7 @@ class PortalClient:
         self.retries = max(0, int(retries))
         self.backoff = float(backoff)
         self.stats = Stats()
+        self.sent: list[tuple[str, str]] = []  # (method, path) of every request sent, in order
         self._http = httpx.Client(
             base_url=base + "/", timeout=timeout, transport=transport, headers={"Accept": "application/json"}
         )
@@ -190,6 +191,7 @@ class PortalClient:
         what = f"{method} {path}"
         while True:
             self.stats.count(method)
+            self.sent.append((method, path))
             try:
                 resp = self._http.request(
                     method, path, params=params, json=body, headers={"Authorization": str(self._token)}

@@ -95,6 +95,17 @@ def save_links(tx: Tx, rows: Iterable[tuple[int, int, forms.Form, int]]) -> None
     )
 
 
+def update_link(tx: Tx, contact_id: int, portal_id: int, form: forms.Form, through: int) -> None:
+    """Record a linked contact's new portal version (one statement; a new link is inserted)."""
+    done = tx.rows(
+        "UPDATE sync_links SET fingerprint = ?, snapshot = ?, seen_at = ?, pushed_through = ?, "
+        "gone_at = NULL WHERE contact_id = ? AND portal_id = ? RETURNING contact_id",
+        [forms.fingerprint(form), json.dumps(form, sort_keys=True), now(), through, contact_id, portal_id],
+    )
+    if not done:
+        save_links(tx, [(contact_id, portal_id, form, through)])
+
+
 def drop_link(tx: Tx, contact_id: int) -> None:
     tx.execute("DELETE FROM sync_links WHERE contact_id = ?", [contact_id])
 
@@ -237,8 +248,12 @@ def log(tx: Tx, rows: Iterable[tuple[int | None, int | None, int | None, str, st
     """Record requests a push carried out: (contact, portal id, through journal id, method, path, outcome)."""
     data = list(rows)
     if data:
-        at = now()
-        tx.executemany("INSERT INTO sync_log VALUES (?, ?, ?, ?, ?, ?, ?)", [(at, *r) for r in data])
+        cols = [list(c) for c in zip(*data, strict=True)]
+        tx.execute(
+            "INSERT INTO sync_log SELECT ?, unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]), "
+            "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+            [now(), *cols],
+        )
 
 
 def set_pending(tx: Tx, contact_id: int, step: str, portal_id: int | None, high: int | None = None) -> None:

@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 
 Request = tuple[str, str, str]  # method, path, why
 
+#: Contacts pushed while the store file is held (it is let go between runs of this many).
+HOLD = 25
+
 
 @dataclass
 class Step:
@@ -304,6 +307,25 @@ class _Pusher:
         self.store, self.client, self.report = store, client, report
         self._statuses: dict[str, int] | None = None
         self._fields: dict[str, int] | None = None
+        self.targets: dict[int, forms.Form] = {}
+        self.links: dict[int, lk.Link] = {}
+        self.under_way: dict[int, tuple[str, int | None, int | None]] = {}
+        self.mark = 0
+
+    def sent(self) -> list[tuple[str, str]]:
+        """The requests sent for the current step (what the push log records)."""
+        return self.client.sent[self.mark :]
+
+    def prefetch(self, run: list[Step]) -> None:
+        """The store's side of a run of steps of one kind, read at once: the contacts' forms,
+        links and markers (a run of updates touches nothing another update of it reads)."""
+        ids = [s.contact_id for s in run]
+        with self.store.db.read() as tx:
+            self.targets = (
+                lk.local_forms(tx, self.store.user, ids) if run[0].kind in ("create", "update") else {}
+            )
+            self.links = lk.links(tx, contact_ids=ids)
+            self.under_way = lk.pending(tx)
 
     # lookups on the portal, read once per push
     def status_id(self, title: str | None) -> int:
@@ -384,9 +406,9 @@ class _Pusher:
 
     def record(self, step: Step, pid: int, form: forms.Form, outcome: str = "sent") -> None:
         with self.store.db.transaction() as tx:
-            lk.save_links(tx, [(step.contact_id, pid, form, step.through)])
+            lk.update_link(tx, step.contact_id, pid, form, step.through)
             lk.clear_pending(tx, step.contact_id)
-            lk.log(tx, [(step.contact_id, pid, step.through, m, p, outcome) for m, p, _w in step.requests])
+            lk.log(tx, [(step.contact_id, pid, step.through, m, p, outcome) for m, p in self.sent()])
         self.report.done.append(step.contact_id)
 
     def pending(self, step: Step, pid: int | None, high: int | None = None) -> None:
@@ -428,9 +450,19 @@ def push(
     with store.db.read() as tx:
         lk.check_portal(tx, client.url)
     p = _Pusher(store, client, report)
+    runs = [
+        [s for s in the_plan.steps if s.kind == kind][i : i + HOLD]
+        for kind in ("create", "merge", "update", "delete")
+        for i in range(0, len(the_plan.steps), HOLD)
+    ]
     try:
-        for step in the_plan.steps:
-            _run_step(p, step)
+        for run in filter(None, runs):
+            # the store is taken once for a run of contacts (every action taking it afresh costs more
+            # than the requests) and let go between runs, so other processes can write meanwhile
+            with store.db.read():
+                p.prefetch(run)
+                for step in run:
+                    _run_step(p, step)
     except _Stop as exc:
         report.status, report.stopped = "stopped", str(exc)
     report.requests = client.stats.requests
@@ -439,6 +471,7 @@ def push(
 
 
 def _run_step(p: _Pusher, step: Step) -> None:
+    p.mark = len(p.client.sent)
     try:
         {"create": _create, "merge": _merge, "update": _update, "delete": _delete}[step.kind](p, step)
     except (PortalUnavailable, PortalAuthFailed) as exc:
@@ -464,11 +497,9 @@ def _run_step(p: _Pusher, step: Step) -> None:
 
 
 def _target(p: _Pusher, cid: int) -> forms.Form:
-    with p.store.db.read() as tx:
-        found = lk.local_forms(tx, p.store.user, [cid])
-    if cid not in found:
+    if cid not in p.targets:
         raise PortalError(f"contact {cid} is not in the store any more")
-    target = found[cid]
+    target = p.targets[cid]
     if target["core"]["company"] is None and target.get("company_local") is not None:
         with p.store.db.read() as tx:
             company = lk.links(tx, contact_ids=[int(target["company_local"])])
@@ -478,9 +509,8 @@ def _target(p: _Pusher, cid: int) -> forms.Form:
 
 
 def _update(p: _Pusher, step: Step) -> None:
-    with p.store.db.read() as tx:
-        link = lk.links(tx, contact_ids=[step.contact_id])[step.contact_id]
-        resumed = step.contact_id in lk.pending(tx)
+    link = p.links[step.contact_id]
+    resumed = step.contact_id in p.under_way
     target = _target(p, step.contact_id)
     pid = link.portal_id
     base = link.snapshot
@@ -614,7 +644,7 @@ def _merge(p: _Pusher, step: Step) -> None:
         lk.clear_pending(tx, step.contact_id)
         lk.log(
             tx,
-            [(step.contact_id, gone.portal_id, step.through, m, pth, "sent") for m, pth, _w in step.requests],
+            [(step.contact_id, gone.portal_id, step.through, m, pth, "sent") for m, pth in p.sent()],
         )
     p.report.done.append(step.contact_id)
 
@@ -651,6 +681,6 @@ def _delete(p: _Pusher, step: Step) -> None:
         lk.clear_pending(tx, step.contact_id)
         lk.log(
             tx,
-            [(step.contact_id, link.portal_id, step.through, m, pth, "sent") for m, pth, _w in step.requests],
+            [(step.contact_id, link.portal_id, step.through, m, pth, "sent") for m, pth in p.sent()],
         )
     p.report.done.append(step.contact_id)
