@@ -22,6 +22,7 @@ from ..edit import ChangeSet, DuplicateCandidate, NewContact, StagedContact
 from ..edit.lists import ListEditor, add_custom_field
 from ..errors import CrmDataError, ValidationFailed
 from ..model import CustomFieldType, FieldScope, InfoType, ListType
+from ..numbering import next_id
 from . import forms
 from . import links as lk
 from .client import PortalClient
@@ -248,7 +249,7 @@ def pull(store: Store, client: PortalClient) -> PullReport:
     with store.db.transaction() as tx:
         lk.check_portal(tx, client.url)
         if tx.meta(lk.FIRST_KEY) is None:
-            tx.set_meta(lk.FIRST_KEY, str(tx.next_id("contacts") - 1))
+            tx.set_meta(lk.FIRST_KEY, str(next_id(tx, "contacts") - 1))
         tx.set_meta(lk.PORTAL_KEY, client.url)
         by_portal = {link.portal_id: link for link in lk.links(tx).values()}
         latest = lk.latest_changes(tx, [link.contact_id for link in by_portal.values()])
