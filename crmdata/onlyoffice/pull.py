@@ -73,7 +73,8 @@ class PullReport:
     disappeared: list[tuple[int, int, str]] = field(default_factory=list)  # (contact, portal id, name)
     refused: list[tuple[int, str]] = field(default_factory=list)  # (portal id, problems)
     repeated_ids: int = 0
-    change_set_id: int | None = None
+    change_set_id: int | None = None  # the last of change_set_ids
+    change_set_ids: list[int] = field(default_factory=list)  # the pull's change sets (undo each)
     requests: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -178,6 +179,7 @@ def _ensure_lists(
         if uid is None:
             uid = store.add_user(name).id
             logins[name.lower()] = uid
+        tx.execute("DELETE FROM sync_users WHERE user_id = ? OR portal_user = ?", [uid, guid])
         tx.execute("INSERT INTO sync_users VALUES (?, ?)", [uid, guid])
 
 
@@ -300,17 +302,42 @@ def pull(store: Store, client: PortalClient) -> PullReport:
     return report
 
 
+#: Contacts per change set of a pull (all in the pull's one transaction): a change set holds its
+#: contacts in memory while it checks and writes them.
+CHUNK = 5000
+
+
 def _write(
     store: Store, tx: Tx, todo: dict[int, forms.Form], by_portal: dict[int, lk.Link], report: PullReport
 ) -> int | None:
-    """Create and update the contacts of ``todo`` in one change set, leaving out (and reporting)
-    contacts the store refuses; then link them. Returns the change set id."""
+    """Create and update the contacts of ``todo``, companies first, in change sets of
+    :data:`CHUNK` contacts inside the pull's transaction; returns the last change set id."""
     logins = {
         g: str(login)
         for g, login in tx.rows(
             "SELECT s.portal_user, u.login FROM sync_users s JOIN users u ON u.id = s.user_id"
         )
     }
+    known = {x.portal_id: x.contact_id for x in by_portal.values()}
+    order = sorted(todo, key=lambda p: (not todo[p]["core"]["is_company"], p))
+    last = None
+    for start in range(0, len(order), CHUNK):
+        part = {pid: todo[pid] for pid in order[start : start + CHUNK]}
+        last = _write_part(store, tx, part, by_portal, known, logins, report) or last
+    return last
+
+
+def _write_part(
+    store: Store,
+    tx: Tx,
+    todo: dict[int, forms.Form],
+    by_portal: dict[int, lk.Link],
+    known: dict[int, int],
+    logins: dict[str, str],
+    report: PullReport,
+) -> int | None:
+    """One change set of a pull, leaving out (and reporting) contacts the store refuses; then
+    link them. ``known`` (portal id -> crmdata id) gains the contacts it creates."""
     left = dict(todo)
     for _round in range(3):
         cs = ChangeSet(store, checker=_NoDuplicateCheck())
@@ -324,7 +351,7 @@ def _write(
         ):
             info_ids.setdefault(int(cid), []).append(int(iid))
         refs: dict[int, int | NewContact] = {pid: cid for pid, cid in updates.items()}
-        refs.update({x.portal_id: x.contact_id for x in by_portal.values() if x.portal_id not in left})
+        refs.update({pid: cid for pid, cid in known.items() if pid not in left})
         new_of: dict[int, int] = {}
         order = sorted(left, key=lambda p: (not left[p]["core"]["is_company"], p))
         for pid in order:
@@ -362,13 +389,17 @@ def _write(
                 left.pop(pid, None)
             continue
         created = {new_of[ref.seq]: cid for ref, cid in result.created.items()}
+        known.update(created)
         jid = result.change_set_id or 0
-        report.created = sorted(created.values())
-        report.updated = sorted(updates[p] for p in updates if p in left)
+        report.created += sorted(created.values())
+        report.updated += sorted(updates[p] for p in updates if p in left)
+        if jid:
+            report.change_set_ids.append(jid)
+        # an update that changed nothing here (no entry) keeps the link's mark
         lk.save_links(
             tx,
             [(cid, pid, left[pid], jid) for pid, cid in created.items()]
-            + [(updates[pid], pid, left[pid], jid) for pid in updates],
+            + [(updates[pid], pid, left[pid], max(jid, by_portal[pid].pushed_through)) for pid in updates],
         )
         return result.change_set_id
     raise CrmDataError("The store refused the portal's contacts three times; nothing was changed.")

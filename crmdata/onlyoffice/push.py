@@ -137,7 +137,7 @@ def _kind_path(form: forms.Form) -> str:
 
 
 def _update_requests(
-    pid: int, base: forms.Form, target: forms.Form, *, after_merge: bool = False
+    pid: int | str, base: forms.Form, target: forms.Form, *, after_merge: bool = False
 ) -> list[Request]:
     out: list[Request] = (
         [] if after_merge else [("GET", f"crm/contact/{pid}", "re-read: changed on the portal?")]
@@ -217,7 +217,7 @@ def plan(store: Store) -> PushPlan:
     for cid in sorted(new_ids, key=lambda c: (not forms_now[c]["core"]["is_company"], c)):
         target = forms_now[cid]
         reqs: list[Request] = [("POST", f"crm/contact/{_kind_path(target)}", "create")]
-        reqs += [r for r in _update_requests(0, _empty(target), target, after_merge=True)]
+        reqs += _update_requests("<new>", _empty(target), target, after_merge=True)
         steps.append(
             Step(
                 "create",

@@ -219,3 +219,19 @@ def test_dry_run_lists_every_request_and_sends_nothing(
 def test_push_before_any_pull_is_refused(portal: PortalUnderTest, store: Store) -> None:
     with pytest.raises(CrmDataError, match="never pulled"):
         store.sync_push(**portal.kw())
+
+
+def test_managers_of_a_restricted_contact(portal: PortalUnderTest, store: Store) -> None:
+    me = portal.client.get("people/@self.json") if portal.double is None else {"id": portal.double.user_id}
+    secret = portal.person("Rita", "Restricted-Push", shareType=0, managerList=[me["id"]])
+    store.sync_pull(**portal.kw())
+    cid = linked(store, secret)
+    managers = store.contact(cid).managers
+    assert len(managers) == 1 and (portal.double is None or managers == [portal.login])  # made by name
+    assert store.contact(cid).fields["share_type"] == ShareType.NONE
+    cs = store.change()
+    cs.set_access(cid, ShareType.READ_WRITE)
+    cs.commit()
+    push(store, portal)
+    assert portal.read(secret)["shareType"] == 1
+    agree(store, portal, secret)
