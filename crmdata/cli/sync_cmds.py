@@ -37,13 +37,29 @@ def sync() -> None:
     """Pull contacts from an ONLYOFFICE portal and push changes back."""
 
 
+def _ids(value: str) -> list[int]:
+    try:
+        return [int(x) for x in value.replace(" ", "").split(",") if x]
+    except ValueError as exc:
+        raise click.BadParameter(f"'{value}' is not a comma-separated list of contact ids") from exc
+
+
 @sync.command("pull")
 @_portal_options
+@click.option(
+    "--take-portal",
+    "take",
+    default="",
+    metavar="IDS",
+    help="Conflicting contacts (ids, comma-separated) to overwrite with the portal's version.",
+)
 @click.pass_obj
-def pull_cmd(state: State, portal: str, login: str, timeout: float) -> None:
+def pull_cmd(state: State, portal: str, login: str, timeout: float, take: str) -> None:
     """Pull every contact the portal account may see into the store."""
     with state.store(create=True) as store:
-        report = store.sync_pull(portal=portal, login=login, prompt=_prompt, timeout=timeout)
+        report = store.sync_pull(
+            portal=portal, login=login, prompt=_prompt, timeout=timeout, take_portal=_ids(take)
+        )
     click.echo(str(report))
 
 
@@ -51,10 +67,16 @@ def pull_cmd(state: State, portal: str, login: str, timeout: float) -> None:
 @_portal_options
 @click.option("--dry-run", is_flag=True, help="Print every request the push would make; send nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask before deletes and merges reach the portal.")
+@click.option(
+    "--overwrite",
+    default="",
+    metavar="IDS",
+    help="Conflicting contacts (ids, comma-separated) whose version here replaces the portal's.",
+)
 @format_option()
 @click.pass_obj
 def push_cmd(
-    state: State, portal: str, login: str, timeout: float, dry_run: bool, yes: bool, fmt: str
+    state: State, portal: str, login: str, timeout: float, dry_run: bool, yes: bool, overwrite: str, fmt: str
 ) -> None:
     """Send the store's committed changes since the last push to the portal."""
 
@@ -72,7 +94,13 @@ def push_cmd(
 
     with state.store() as store:
         report = store.sync_push(
-            portal=portal, login=login, prompt=_prompt, timeout=timeout, dry_run=dry_run, confirm=confirm
+            portal=portal,
+            login=login,
+            prompt=_prompt,
+            timeout=timeout,
+            dry_run=dry_run,
+            confirm=confirm,
+            overwrite=_ids(overwrite),
         )
     if dry_run:
         echo_frame(report.plan.frame(), fmt)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .client import PortalClient
@@ -39,12 +39,13 @@ def sync_pull(
     timeout: float = 30.0,
     retries: int = 3,
     backoff: float = 0.5,
+    take_portal: Sequence[int] = (),
 ) -> PullReport:
     """Pull every contact the portal account may see (see :mod:`crmdata.onlyoffice.pull`)."""
     with make_client(
         portal, login, password, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff
     ) as client:
-        return pull(store, client)
+        return pull(store, client, take_portal=take_portal)
 
 
 def sync_push(
@@ -59,6 +60,7 @@ def sync_push(
     timeout: float = 30.0,
     retries: int = 3,
     backoff: float = 0.5,
+    overwrite: Sequence[int] = (),
 ) -> PushReport:
     """Send the committed local changes since the last push (see :mod:`crmdata.onlyoffice.push`).
 
@@ -69,4 +71,4 @@ def sync_push(
     with make_client(
         portal, login, password, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff
     ) as client:
-        return push(store, client, dry_run=dry_run, confirm=confirm)
+        return push(store, client, dry_run=dry_run, confirm=confirm, overwrite=overwrite)

@@ -238,8 +238,13 @@ def _stage(
             cs.set_custom(target, label, form["custom"].get(label))
 
 
-def pull(store: Store, client: PortalClient) -> PullReport:
-    """Pull every contact the portal account may see (see the module docstring)."""
+def pull(store: Store, client: PortalClient, *, take_portal: Sequence[int] = ()) -> PullReport:
+    """Pull every contact the portal account may see (see the module docstring).
+
+    ``take_portal``: crmdata ids of conflicting contacts whose portal version replaces the
+    store's (their local changes not pushed are overwritten; undoing the pull brings them back).
+    """
+    take = {int(i) for i in take_portal}
     store._require_admin("pull contacts from a portal (it creates levels, fields and users)")
     started = time.perf_counter()
     report = PullReport()
@@ -269,7 +274,9 @@ def pull(store: Store, client: PortalClient) -> PullReport:
                 todo[pid] = form
             elif link.fingerprint == forms.fingerprint(form) and link.contact_id in existing:
                 report.unchanged += 1
-            elif latest.get(link.contact_id, 0) > link.pushed_through or link.contact_id not in existing:
+            elif (
+                latest.get(link.contact_id, 0) > link.pushed_through and link.contact_id not in take
+            ) or link.contact_id not in existing:
                 local = lk.local_forms(tx, store.user, [link.contact_id]).get(link.contact_id)
                 report.conflicts.append(
                     SyncConflict(

@@ -23,7 +23,7 @@ is left; parts already on the portal compare equal and are not sent again.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -311,6 +311,7 @@ class _Pusher:
         self.links: dict[int, lk.Link] = {}
         self.under_way: dict[int, tuple[str, int | None, int | None]] = {}
         self.mark = 0
+        self.overwrite: set[int] = set()  # contacts whose store version wins over portal changes
 
     def sent(self) -> list[tuple[str, str]]:
         """The requests sent for the current step (what the push log records)."""
@@ -434,8 +435,12 @@ def push(
     *,
     dry_run: bool = False,
     confirm: bool | Callable[[PushPlan], bool] = False,
+    overwrite: Sequence[int] = (),
 ) -> PushReport:
-    """Plan, then (unless ``dry_run``) carry the plan out; see the module docstring."""
+    """Plan, then (unless ``dry_run``) carry the plan out; see the module docstring.
+
+    ``overwrite``: crmdata ids of contacts whose store version replaces the portal's even where
+    the portal changed it since the pull (settling a conflict in the store's favour)."""
     started = time.perf_counter()
     the_plan = plan(store)
     report = PushReport(the_plan)
@@ -450,6 +455,7 @@ def push(
     with store.db.read() as tx:
         lk.check_portal(tx, client.url)
     p = _Pusher(store, client, report)
+    p.overwrite = {int(i) for i in overwrite}
     runs = [
         [s for s in the_plan.steps if s.kind == kind][i : i + HOLD]
         for kind in ("create", "merge", "update", "delete")
@@ -517,7 +523,7 @@ def _update(p: _Pusher, step: Step) -> None:
     now = p.read(pid, tags=not forms.part_equal("tags", base, target))
     if forms.part_equal("tags", base, target):
         now["tags"] = list(base["tags"])
-    clash = _three_way(base, now, target, resumed)
+    clash = [] if step.contact_id in p.overwrite else _three_way(base, now, target, resumed)
     if clash:
         p.report.conflicts.append(
             SyncConflict(
@@ -613,6 +619,8 @@ def _merge(p: _Pusher, step: Step) -> None:
             if x != "tags"
         ]
     clash += [f"survivor {x}" for x in _three_way(into.snapshot, now_to, into.snapshot, False) if x != "tags"]
+    if step.contact_id in p.overwrite:
+        clash = []
     if clash:
         p.report.conflicts.append(
             SyncConflict(
@@ -658,6 +666,8 @@ def _delete(p: _Pusher, step: Step) -> None:
         now = None  # already gone: nothing to send
     if now is not None:
         clash = [x for x in _three_way(link.snapshot, now, link.snapshot, False) if x != "tags"]
+        if step.contact_id in p.overwrite:
+            clash = []
         if clash:
             p.report.conflicts.append(
                 SyncConflict(

@@ -157,6 +157,8 @@ def test_a_contact_edited_on_the_portal_after_the_pull_is_a_conflict(
     assert report.conflicts[0].parts == ["core"]
     assert portal.read(three[2])["title"] == "Changed there"
     assert _titles(portal, three[:2]) == ["Edited", "Edited"]
+    settled = store.sync_push(**portal.kw(), overwrite=[linked(store, three[2])], **FAST)  # ours wins
+    assert settled.conflicts == [] and portal.read(three[2])["title"] == "Edited"
 
 
 def test_malformed_json_is_a_clear_error_and_changes_nothing(

@@ -72,6 +72,10 @@ def test_an_unpushed_local_edit_is_a_conflict(portal: PortalUnderTest, store: St
     assert conflict.local["core"]["title"] == "Chief Technology Officer"
     assert store.contact(cid).fields["title"] == "Chief Technology Officer"
     assert store.contact(cid).tags == ["Lead"]
+    settled = store.sync_pull(**portal.kw(), take_portal=[cid])  # the portal's version wins
+    assert settled.conflicts == [] and settled.updated == [cid]
+    assert store.contact(cid).fields["title"] == "CTO" and store.contact(cid).tags == ["Lead", "Staff"]
+    assert store.sync_push(**portal.kw()).plan.steps == []
 
 
 def test_contacts_gone_from_the_portal_are_reported(portal: PortalUnderTest, store: Store) -> None:
