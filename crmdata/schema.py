@@ -330,6 +330,41 @@ IMPORT_FLAG_TABLES: tuple[str, ...] = (
     )""",
 )
 
+#: The portal sync's tables (schema 11, :mod:`crmdata.onlyoffice`): the portal's id beside each
+#: crmdata id with the contact as last seen there and how far its local changes reached the
+#: portal; portal users beside crmdata users; pushes under way; every request a push carried out.
+SYNC_TABLES: tuple[str, ...] = (
+    """CREATE TABLE sync_links (
+        contact_id BIGINT PRIMARY KEY,     -- crmdata's id (the row stays while a push deletes/merges it)
+        portal_id BIGINT NOT NULL UNIQUE,  -- the portal's id
+        fingerprint VARCHAR NOT NULL,      -- sha256 of the contact as last seen on the portal
+        snapshot VARCHAR NOT NULL,         -- JSON of the contact as last seen on the portal
+        seen_at TIMESTAMP NOT NULL,
+        pushed_through BIGINT NOT NULL,    -- journal id: the contact's changes up to it are on the portal
+        gone_at TIMESTAMP                  -- set when a pull no longer found it on the portal
+    )""",
+    """CREATE TABLE sync_users (
+        user_id INTEGER PRIMARY KEY,
+        portal_user VARCHAR NOT NULL UNIQUE  -- the portal's user id (a GUID)
+    )""",
+    """CREATE TABLE sync_pending (
+        contact_id BIGINT PRIMARY KEY,     -- a contact a push began to write and has not finished
+        step VARCHAR NOT NULL,             -- create, update, merge or delete
+        portal_id BIGINT,                  -- NULL while a create has no answer yet
+        high_portal_id BIGINT,             -- the largest portal id known when a create began
+        started_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE sync_log (
+        logged_at TIMESTAMP NOT NULL,
+        contact_id BIGINT,
+        portal_id BIGINT,
+        through_journal_id BIGINT,         -- the contact's local changes up to here reached the portal
+        method VARCHAR NOT NULL,
+        path VARCHAR NOT NULL,
+        outcome VARCHAR NOT NULL           -- sent, conflict, refused, failed
+    )""",
+)
+
 #: The default administrator every new store has; reads and writes run as a user.
 DEFAULT_ADMIN = "admin"
 
@@ -394,6 +429,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         10,
         "import flags: values an import kept as written though they failed validation",
         IMPORT_FLAG_TABLES,
+    ),
+    Migration(
+        11,
+        "portal sync: portal ids and last-seen fingerprints beside contacts, portal users, pushes under way",
+        SYNC_TABLES,
     ),
 )
 

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from .edit import ChangeSet, DeleteReport, DuplicateChecker
     from .merge.apply import MergeResult
     from .merge.plan import MergePlan
+    from .onlyoffice.pull import PullReport
+    from .onlyoffice.push import PushPlan, PushReport
     from .photos.store_ops import PhotoImage, PhotoInfo, PhotoInput
     from .photos.suggest import Suggestion
     from .quality.clean import CleanupChangeSet
@@ -436,6 +438,33 @@ class Store:
         from .merge.apply import apply_merge
 
         return apply_merge(self.db, self.user, plan, expected_versions)
+
+    # -- portal sync (crmdata.onlyoffice) -------------------------------------------------------
+    def sync_pull(self, *, portal: str, login: str, password: str | None = None,
+                  prompt: Callable[[str], str] | None = None, timeout: float = 30.0,
+                  retries: int = 3, backoff: float = 0.5, take_portal: Sequence[int] = ()) -> PullReport:
+        """Pull every contact an ONLYOFFICE portal account may see (see :mod:`crmdata.onlyoffice`).
+
+        Without ``password``: ``CRMDATA_PORTAL_PASSWORD``, the OS keyring, then ``prompt``.
+        ``take_portal``: conflicting contacts (crmdata ids) to overwrite with the portal's version.
+        """
+        from .onlyoffice.api import sync_pull
+
+        return sync_pull(self, portal=portal, login=login, password=password, prompt=prompt,
+                         timeout=timeout, retries=retries, backoff=backoff, take_portal=take_portal)
+
+    def sync_push(self, *, portal: str, login: str, password: str | None = None, dry_run: bool = False,
+                  confirm: bool | Callable[[PushPlan], bool] = False,
+                  prompt: Callable[[str], str] | None = None, timeout: float = 30.0,
+                  retries: int = 3, backoff: float = 0.5, overwrite: Sequence[int] = ()) -> PushReport:
+        """Push the committed local changes since the last push to the portal; deletes and merges
+        only with ``confirm`` (see :mod:`crmdata.onlyoffice.push`). ``overwrite``: conflicting
+        contacts (crmdata ids) whose store version replaces what the portal changed."""
+        from .onlyoffice.api import sync_push
+
+        return sync_push(self, portal=portal, login=login, password=password, dry_run=dry_run,
+                         confirm=confirm, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff,
+                         overwrite=overwrite)
 
     # -- data quality (crmdata.quality) -------------------------------------------------------
     def check(self, rules: str | Iterable[str] | None = None, *, stale_days: int | None = None,

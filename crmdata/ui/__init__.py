@@ -29,6 +29,13 @@ def contact_editor(store: Any, contact_id: int | None = None) -> Any:
     return editor
 
 
+def sync_panel(store: Any) -> Any:
+    """The portal sync panel on its own (see :class:`crmdata.ui.sync.SyncPanel`)."""
+    from .sync import SyncPanel
+
+    return SyncPanel(store)
+
+
 def review_dashboard(store: Any) -> Any:
     """The duplicate review dashboard (see :class:`crmdata.ui.review.ReviewDashboard`)."""
     from .review import ReviewDashboard
@@ -36,4 +43,4 @@ def review_dashboard(store: Any) -> Any:
     return ReviewDashboard(store)
 
 
-__all__ = ["contact_editor", "contacts_dashboard", "review_dashboard"]
+__all__ = ["contact_editor", "contacts_dashboard", "review_dashboard", "sync_panel"]

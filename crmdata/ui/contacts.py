@@ -18,6 +18,7 @@ import ipywidgets as w
 from .editor import ContactEditor
 from .importing import ImportPanel
 from .state import QUERY_HINT, SORT_CHOICES, Choices, ContactsState, ListRow, one_connection
+from .sync import SyncPanel
 from .widgets import banner, button, chip, classed, show_notice, style_sheet
 
 SHOW_CHOICES = (
@@ -185,10 +186,11 @@ class ContactsDashboard:
             ]
         )
         self.importer = ImportPanel(store, on_done=self.reload)
+        self.syncer = SyncPanel(store, on_pulled=self.reload)
         imports = classed(
             w.Accordion(
-                children=[self.importer.widget],
-                titles=("Import contacts (ONLYOFFICE CSV)",),
+                children=[self.importer.widget, self.syncer.widget],
+                titles=("Import contacts (ONLYOFFICE CSV)", "Sync with an ONLYOFFICE portal"),
                 selected_index=None,
             ),
             "crm-import-box",
