@@ -101,7 +101,11 @@ def serve(
 def _wait_passing_signals(voila: subprocess.Popen[bytes]) -> int:
     """Wait for Voilà; a SIGTERM or SIGHUP to this process becomes a SIGTERM to Voilà (which
     then shuts its kernels down), and Ctrl+C reaches it through the terminal's process group."""
-    stop = lambda _sig, _frame: voila.poll() is None and voila.send_signal(signal.SIGTERM)  # noqa: E731
+
+    def stop(_sig: int, _frame: object) -> None:
+        if voila.poll() is None:
+            voila.send_signal(signal.SIGTERM)
+
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         while True:
