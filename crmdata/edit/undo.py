@@ -19,6 +19,7 @@ from ..access import can_edit
 from ..derived import contacts_changed
 from ..errors import AccessDenied, Conflict, CrmDataError, NotFound
 from .apply import IDS_SQL, write_rows
+from .history_labels import Lookups, change_label, change_value
 from .state import CONTACT_TABLES, canonical, capture_contacts
 
 if TYPE_CHECKING:
@@ -47,7 +48,9 @@ def history(store: Store, contact_id: int) -> pd.DataFrame:
     """Every journalled change of one contact, one row per changed field.
 
     Columns: change_set_id, committed_at, user, action, summary, undone_by, table, row,
-    field, before, after. NotFound when the user may not view the contact.
+    field, what, before, after. ``field`` is the stored column; ``what`` names it as the form
+    does ("phone (work)", "position"), and coded values (temperature, type, access, company)
+    are shown by their titles. NotFound when the user may not view the contact.
     """
     store.contact(int(contact_id))  # NotFound for unknown and invisible contacts alike
     with store.db.read() as tx:
@@ -58,6 +61,12 @@ def history(store: Store, contact_id: int) -> pd.DataFrame:
             "WHERE r.contact_id = ? ORDER BY j.id, r.seq", [int(contact_id)])
         tag_titles = {int(r[0]): str(r[1]) for r in tx.rows("SELECT id, title FROM tags")}
         logins = {int(r[0]): str(r[1]) for r in tx.rows("SELECT id, login FROM users")}
+        companies = _company_names(tx, rows)
+        lookups = Lookups(
+            list_items={int(r[0]): str(r[1]) for r in tx.rows("SELECT id, title FROM list_items")},
+            custom_fields={int(r[0]): str(r[1]) for r in tx.rows("SELECT id, label FROM custom_fields")},
+            companies=companies,
+        )
     _LINKS = {"contact_tags": ("tag", tag_titles, "tag_id"),
               "contact_managers": ("manager", logins, "user_id")}
     out = []
@@ -67,7 +76,7 @@ def history(store: Store, contact_id: int) -> pd.DataFrame:
         row = _row_label(table, json.loads(key))
         link = _LINKS.get(table)
         if link:  # a link row is all key: show what was linked or unlinked
-            out.append((jid, at, login, action, summary, undone_by, table, row, link[0],
+            out.append((jid, at, login, action, summary, undone_by, table, row, link[0], link[0],
                         link[1].get(int((b or a)[link[2]]), None) if before else None,
                         link[1].get(int((b or a)[link[2]]), None) if after else None))
             continue
@@ -75,9 +84,26 @@ def history(store: Store, contact_id: int) -> pd.DataFrame:
             if name in _BOOKKEEPING or b.get(name) == a.get(name) or name in json.loads(key):
                 continue
             out.append((jid, at, login, action, summary, undone_by, table, row, name,
-                        b.get(name) if before else None, a.get(name) if after else None))
+                        change_label(table, name, b, a, lookups),
+                        change_value(table, name, b.get(name), lookups) if before else None,
+                        change_value(table, name, a.get(name), lookups) if after else None))
     return pd.DataFrame(out, columns=["change_set_id", "committed_at", "user", "action", "summary",
-                                      "undone_by", "table", "row", "field", "before", "after"])
+                                      "undone_by", "table", "row", "field", "what", "before", "after"])
+
+
+def _company_names(tx: Any, rows: list[Any]) -> dict[int, str]:
+    """Display names of the companies the journal rows' ``company_id`` values name."""
+    ids: set[int] = set()
+    for *_, table, _key, before, after in rows:
+        if table == "contacts":
+            for text in (before, after):
+                cid = json.loads(text).get("company_id") if text else None
+                if cid is not None:
+                    ids.add(int(cid))
+    if not ids:
+        return {}
+    found = tx.rows(f"SELECT id, display_name FROM contacts WHERE id IN ({IDS_SQL})", [sorted(ids)])
+    return {int(r[0]): str(r[1]) for r in found}
 
 
 def _row_label(table: str, key: dict[str, Any]) -> str:
