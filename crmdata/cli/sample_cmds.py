@@ -28,7 +28,8 @@ def sample() -> None:
               show_default=True, help="Folder for the CSV files.")
 @click.option("--truth", is_flag=True, help="Also write sample_truth.csv (row, entity_id).")
 def generate_cmd(rows: int, seed: int, dup_rate: float, out: Path, truth: bool) -> None:
-    """Write sample_contacts.csv (ONLYOFFICE layout), sample_deals.csv and sample_history.csv."""
+    """Write sample_contacts.csv (ONLYOFFICE layout), sample_deals.csv, sample_history.csv and
+    sample_dates.csv (when each contact was created and last updated)."""
     started = time.perf_counter()
     made = generate(rows, seed=seed, dup_rate=dup_rate)
     paths = write_sample(made, out, truth=truth)
