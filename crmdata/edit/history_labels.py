@@ -37,6 +37,11 @@ ACCESS_LABELS: dict[int, str] = {
 }
 
 
+#: Columns a new row's label already says ("phone (work)" is the type and category): a created
+#: row does not list them again.
+SAID_BY_LABEL = {("contact_info", "info_type"), ("contact_info", "category")}
+
+
 @dataclass(frozen=True)
 class Lookups:
     """Titles the labels need: list items (temperatures, types) and custom field labels by id."""
@@ -81,6 +86,8 @@ def change_value(table: str, column: str, value: Any, lookups: Lookups) -> Any:
     """A stored value as a person reads it: codes and ids become titles; others unchanged."""
     if value is None or table != "contacts":
         return value
+    if isinstance(value, bool):
+        value = int(value)
     try:
         code = int(value)
     except (TypeError, ValueError):
@@ -91,4 +98,6 @@ def change_value(table: str, column: str, value: Any, lookups: Lookups) -> Any:
         return ACCESS_LABELS.get(code, value)
     if column == "company_id":
         return lookups.companies.get(code, value)
+    if column == "is_company":
+        return "company" if code else "person"
     return value

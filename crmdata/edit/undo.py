@@ -19,7 +19,7 @@ from ..access import can_edit
 from ..derived import contacts_changed
 from ..errors import AccessDenied, Conflict, CrmDataError, NotFound
 from .apply import IDS_SQL, write_rows
-from .history_labels import Lookups, change_label, change_value
+from .history_labels import SAID_BY_LABEL, Lookups, change_label, change_value
 from .state import CONTACT_TABLES, canonical, capture_contacts
 
 if TYPE_CHECKING:
@@ -82,6 +82,8 @@ def history(store: Store, contact_id: int) -> pd.DataFrame:
             continue
         for name in dict.fromkeys([*b, *a]):
             if name in _BOOKKEEPING or b.get(name) == a.get(name) or name in json.loads(key):
+                continue
+            if not before and (table, name) in SAID_BY_LABEL:
                 continue
             out.append((jid, at, login, action, summary, undone_by, table, row, name,
                         change_label(table, name, b, a, lookups),

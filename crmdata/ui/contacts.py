@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from functools import partial
 from typing import Any
 
 import ipywidgets as w
@@ -18,7 +19,7 @@ import ipywidgets as w
 from .editor import ContactEditor
 from .importing import ImportPanel
 from .state import QUERY_HINT, SORT_CHOICES, Choices, ContactsState, ListRow, one_connection
-from .widgets import banner, button, chip, classed, show_notice, style_sheet
+from .widgets import banner, button, chip, classed, css_class, show_notice, style_sheet, temperature_styles
 
 SHOW_CHOICES = (
     ("All contacts", "all"),
@@ -26,7 +27,10 @@ SHOW_CHOICES = (
     ("Persons", "persons"),
     ("With opportunities", "with_opportunities"),
 )
-ACCESS_CHOICES = (("Public or restricted", None), ("Public", "public"), ("Restricted", "restricted"))
+#: The "no filter" choice of a dropdown: a value of its own (a Dropdown whose value is None
+#: shows an empty box instead of the label).
+ANY = "any"
+ACCESS_CHOICES = (("Any access", ANY), ("Public", "public"), ("Restricted", "restricted"))
 HEADER = ("Company", "Position", "Email", "Phone", "Temp.", "Tags", "Last activity")
 _CELL_CLASSES = ("company", "position", "email", "phone", "temp", "tags", "activity")
 
@@ -128,32 +132,38 @@ class ContactsDashboard:
             classed(
                 w.ToggleButton(description=t, value=False, layout=w.Layout(width="auto")),
                 "crm-temp-chip",
-                f"crm-temp-{t.lower().replace(' ', '-')}",
+                f"crm-temp-{css_class(t)}",
             )
             for t, _ in ch.temperatures
         ]
-        for tb, (_, color) in zip(self.temps, ch.temperatures, strict=True):
-            if color:
-                tb.style.button_color = color
         self.types = classed(
             w.SelectMultiple(
                 options=ch.contact_types, rows=min(4, max(1, len(ch.contact_types))), description="Type"
             ),
             "crm-types",
         )
-        self.tags = classed(
-            w.TagsInput(value=[], allowed_tags=list(ch.tags), allow_duplicates=False), "crm-tags"
+        self.tag_input = classed(
+            w.Combobox(
+                placeholder="Type a tag, Enter",
+                options=list(ch.tags),
+                ensure_option=False,
+                continuous_update=False,
+                layout=w.Layout(width="180px"),
+            ),
+            "crm-tag-input",
         )
+        self.tag_chips = classed(w.HBox([]), "crm-tag-chips")
+        self.tags = classed(w.VBox([self.tag_input, self.tag_chips]), "crm-tags")
         self.manager = classed(
             w.Dropdown(
-                options=[("Any manager", None), ("No manager", "none")] + [(u, u) for u in ch.users],
-                value=None,
+                options=[("Any manager", ANY), ("No manager", "none")] + [(u, u) for u in ch.users],
+                value=ANY,
                 description="Manager",
             ),
             "crm-manager",
         )
         self.access = classed(
-            w.Dropdown(options=ACCESS_CHOICES, value=None, description="Access"), "crm-access"
+            w.Dropdown(options=ACCESS_CHOICES, value=ANY, description="Access"), "crm-access"
         )
         self.stale = classed(w.DatePicker(description="No activity since"), "crm-stale")
         self.clear = button("Clear filters", "crm-clear", self._clear)
@@ -193,7 +203,12 @@ class ContactsDashboard:
             ),
             "crm-import-box",
         )
-        parts: list[Any] = [style_sheet(), classed(top, "crm-contacts-list"), imports]
+        parts: list[Any] = [
+            style_sheet(),
+            temperature_styles(ch.temperatures),
+            classed(top, "crm-contacts-list"),
+            imports,
+        ]
         if self.editor is not None:
             s.on_open(self.editor.open)
             self.editor.state.on_saved(lambda _cid: self.reload())
@@ -215,12 +230,44 @@ class ContactsDashboard:
         for tb in self.temps:
             on(tb, lambda _v: s.set_filters(temperatures=tuple(t.description for t in self.temps if t.value)))
         on(self.types, lambda v: s.set_filters(contact_types=tuple(v)))
-        on(self.tags, lambda v: s.set_filters(tags=tuple(v)))
-        on(self.manager, lambda v: s.set_filters(manager=v))
-        on(self.access, lambda v: s.set_filters(access=v))
+        on(self.tag_input, self._tag_typed)
+        on(self.manager, lambda v: s.set_filters(manager=None if v == ANY else v))
+        on(self.access, lambda v: s.set_filters(access=None if v == ANY else v))
         on(self.stale, lambda v: s.set_filters(no_activity_since=_date_or_none(v)))
         on(self.sort, lambda v: s.set_sort(v, self.desc.value or None))
         on(self.desc, lambda v: s.set_sort(self.sort.value, bool(v)))
+
+    def _tag_typed(self, text: str) -> None:
+        """Enter (or leaving the box) adds the typed tag to the filter, spelt as the store
+        spells it; the box empties for the next one."""
+        typed = text.strip()
+        if not typed:
+            return
+        known = {t.lower(): t for t in self.state.choices.tags}
+        tag = known.get(typed.lower(), typed)
+        self._muted = True
+        try:
+            self.tag_input.value = ""
+        finally:
+            self._muted = False
+        if tag not in self.state.filters.tags:
+            self.state.set_filters(tags=(*self.state.filters.tags, tag))
+
+    def _remove_tag(self, tag: str) -> None:
+        self.state.set_filters(tags=tuple(t for t in self.state.filters.tags if t != tag))
+
+    def _show_tag_chips(self) -> None:
+        chosen = tuple(self.state.filters.tags)
+        if tuple(b.tooltip for b in self.tag_chips.children) == chosen:
+            return
+        for old in self.tag_chips.children:
+            old.close()
+        chips = []
+        for tag in chosen:
+            b = button(f"{tag} ✕", "crm-tag-chip", partial(self._remove_tag, tag), tooltip=tag)
+            b.layout = w.Layout(width="auto")
+            chips.append(b)
+        self.tag_chips.children = tuple(chips)
 
     def _search_clicked(self) -> None:
         if self.search.value != self.state.query:
@@ -230,8 +277,8 @@ class ContactsDashboard:
         """Reset every filter widget without searching, then search once."""
         self._muted = True
         try:
-            self.show.value, self.types.value, self.tags.value = "all", (), []
-            self.manager.value, self.access.value, self.stale.value = None, None, None
+            self.show.value, self.types.value, self.tag_input.value = "all", (), ""
+            self.manager.value, self.access.value, self.stale.value = ANY, ANY, None
             for tb in self.temps:
                 tb.value = False
         finally:
@@ -242,7 +289,7 @@ class ContactsDashboard:
         """After a save or an import: re-read the tag pool (new tags), then search again."""
         with one_connection(self.state.store):
             self.state.choices = Choices.read(self.state.store)
-        self.tags.allowed_tags = list(self.state.choices.tags)
+        self.tag_input.options = list(self.state.choices.tags)
         self.state.refresh()
 
     def _searching(self) -> None:
@@ -253,6 +300,7 @@ class ContactsDashboard:
     def render(self) -> None:
         s = self.state
         show_notice(self.banner, s.notice)
+        self._show_tag_chips()
         for i, view in enumerate(self.rows):
             view.show(s.rows[i] if i < len(s.rows) else None)
         self.count.value = f"<span class='crm-count-text'>{html.escape(s.count_text())}</span>"

@@ -77,6 +77,8 @@ def test_lab_review_merges_a_duplicate_pair(
         review.locator(".crm-merge").click()
         banner = review.locator(".crm-banner")
         expect(banner).to_contain_text("Merged")
+        expect(banner.locator("code")).to_contain_text("crmdata undo")  # a command, not `backticks`
+        assert "`" not in banner.inner_text()
         merged = re.search(r"Merged ([\d, ]+) into (\d+)", banner.inner_text())
         assert merged is not None
         removed = [int(x) for x in merged.group(1).split(",")]

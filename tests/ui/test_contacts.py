@@ -55,15 +55,42 @@ def test_filters_combine_and_clear(sample: Store) -> None:
     expected = search(sample, temperatures=["Hot"])
     assert f"of {expected.total:,} contacts" in d.count.value
     d.show.value = "persons"
-    d.tags.value = ["Lead"]
+    d.tag_input.value = "lead"  # Enter in the tag box, in any case
+    assert [c.description for c in d.tag_chips.children] == ["Lead ✕"]
     expected = search(sample, show="persons", temperatures=["Hot"], tags=["Lead"])
     assert _shown_ids(d) == [int(i) for i in expected.frame["id"]]
     assert expected.total >= 1  # Lore is a hot person tagged Lead
     d.access.value = "restricted"
     assert "No contacts match" in d.count.value
     d.clear.click()
-    assert not hot.value and d.show.value == "all" and d.tags.value == []
+    assert not hot.value and d.show.value == "all" and d.tag_chips.children == ()
+    assert d.manager.label == "Any manager" and d.access.label == "Any access"
     assert f"of {sample.count():,} contacts" in d.count.value
+
+
+def test_tag_chips_add_and_remove(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    d.tag_input.value = "Lead"
+    assert d.tag_input.value == ""  # ready for the next tag
+    d.tag_input.value = "Customer"
+    assert d.state.filters.tags == ("Lead", "Customer")
+    assert d.state.total == search(sample, tags=["Lead", "Customer"]).total
+    d.tag_chips.children[0].click()
+    assert d.state.filters.tags == ("Customer",)
+    assert [c.description for c in d.tag_chips.children] == ["Customer ✕"]
+
+
+def test_filter_dropdowns_say_any_and_temperatures_have_their_colours(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    assert (d.manager.label, d.access.label) == ("Any manager", "Any access")
+    d.manager.value = "none"
+    assert d.state.filters.manager == "none"
+    d.manager.value = "any"
+    assert d.state.filters.manager is None
+    css = next(c for c in d.widget.children if "crm-temp-style" in c._dom_classes).value
+    for title, color in d.state.choices.temperatures:
+        if color:
+            assert f".crm-temp-{title.lower().replace(' ', '-')} {{ background-color: {color}; }}" in css
 
 
 def test_sort_and_pages(sample: Store) -> None:
@@ -118,13 +145,22 @@ def test_a_running_search_says_so_before_the_table_redraws(sample: Store) -> Non
 
 def test_a_tag_added_in_the_editor_becomes_a_filter_choice(sample: Store) -> None:
     d = ContactsDashboard(sample)
-    assert "Met at fair 2026" not in d.tags.allowed_tags
+    assert "Met at fair 2026" not in d.tag_input.options
     d.search.value = "hamann"
     next(r for r in d.rows if r.name.description == "Lore Hamann").name.click()
     assert d.editor is not None
     d.editor.inputs["tag_new"].value = "Met at fair 2026"
     d.editor.inputs["tag_add"].click()
     d.editor.inputs["save"].click()
-    assert "Met at fair 2026" in d.tags.allowed_tags
-    d.tags.value = ["Met at fair 2026"]
+    assert "Met at fair 2026" in d.tag_input.options
+    d.tag_input.value = "Met at fair 2026"
     assert [r.name.description for r in d.rows if r.contact_id] == ["Lore Hamann"]
+
+
+def test_banners_show_commands_as_code_not_backticks() -> None:
+    from crmdata.ui.state import Notice
+    from crmdata.ui.widgets import banner, show_notice
+
+    b = banner()
+    show_notice(b, Notice("success", "Saved (undo: `crmdata undo 6`) <b>"))
+    assert "<code>crmdata undo 6</code>" in b.value and "`" not in b.value and "&lt;b&gt;" in b.value
