@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -52,10 +52,10 @@ def header_line(custom_labels: list[str], with_ids: bool) -> str:
 
 
 def export_sql(
-    user: User, custom_fields: list[tuple[int, str]], with_ids: bool
+    user: User, custom_fields: list[tuple[int, str]], with_ids: bool, ids: Sequence[int] | None = None
 ) -> tuple[str, list[object]]:
-    """One text column ``line`` per visible contact, in id order."""
-    vis_sql, params = visible_ids(user)
+    """One text column ``line`` per visible contact (of ``ids`` when given), in id order."""
+    vis_sql, params = visible_ids(user, ids)
     aggs = []
     for n, col in enumerate(INFO_COLUMNS):
         value = col.part if col.part else "data"
@@ -116,8 +116,10 @@ def export_onlyoffice(
     with_ids: bool = False,
     newline: str = "\n",
     progress: Progress | None = None,
+    ids: Sequence[int] | None = None,
 ) -> int:
-    """Write every contact the store's user may view; returns how many were written."""
+    """Write every contact the store's user may view (only those of ``ids`` when given, such as
+    the contacts selected in a dashboard); returns how many were written."""
     from ..store import Store
 
     if not isinstance(store, Store):
@@ -137,7 +139,7 @@ def export_onlyoffice(
                 [int(CustomFieldType.HEADING)],
             )
         ]
-        sql, params = export_sql(store.user, fields, with_ids)
+        sql, params = export_sql(store.user, fields, with_ids, ids)
         with tmp.open("w", encoding="utf-8", newline="") as fh:
             fh.write(header_line([label for _, label in fields], with_ids) + newline)
             for batch in tx.batches(sql, params):

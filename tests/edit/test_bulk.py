@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
 from crmdata import Conflict, CrmDataError, NotFound, Store
@@ -82,3 +85,11 @@ def test_matching_ids_are_every_page_of_the_search(store: Store) -> None:
     assert found == sorted(ids)
     assert search(store, "meyer").total == 30 and len(search(store, "meyer").frame) == 25
     assert matching_ids(store, "meyer", limit=5) == sorted(ids)[:5]
+
+
+def test_export_of_the_selected_contacts_only(store: Store, tmp_path: Path) -> None:
+    ids = _people(store, 4)
+    out = tmp_path / "selected.csv"
+    assert store.export_onlyoffice(out, ids=ids[1:3]) == 2
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert frame["First Name"].tolist() == ["P1", "P2"]
