@@ -16,6 +16,8 @@ from typing import Any
 
 import ipywidgets as w
 
+from .bulk import BulkBar
+from .bulk_state import BulkState
 from .editor import ContactEditor
 from .importing import ImportPanel
 from .state import QUERY_HINT, SORT_CHOICES, Choices, ContactsState, ListRow, one_connection
@@ -71,6 +73,7 @@ def _header() -> w.HBox:
     return classed(
         w.HBox(
             [
+                w.HTML("", layout=w.Layout(width="28px", min_width="28px", flex="0 0 28px")),
                 w.HTML("", layout=w.Layout(width="36px", min_width="36px", flex="0 0 36px")),
                 w.HTML("<div class='crm-cells crm-head'><span>Name</span></div>", layout=_NAME()),
                 w.HTML(header_html()),
@@ -83,15 +86,35 @@ def _header() -> w.HBox:
 class _RowView:
     """One of the table's fixed rows: thumbnail, name button, cells."""
 
-    def __init__(self, open_row: Any) -> None:
+    def __init__(self, open_row: Any, select_row: Any) -> None:
         self.contact_id: int | None = None
+        self.muted = False
+        self.pick = classed(
+            w.Checkbox(value=False, indent=False, layout=w.Layout(width="28px", min_width="28px")),
+            "crm-row-select",
+        )
+        self.pick.observe(
+            lambda ch: None
+            if self.muted or self.contact_id is None
+            else select_row(self.contact_id, bool(ch["new"])),
+            names="value",
+        )
         self.thumb = classed(w.Image(format="png", width=32, height=32, layout=_THUMB), "crm-thumb")
         self.name = classed(
             w.Button(description="", tooltip="Open this contact", layout=_NAME()), "crm-row-open"
         )
         self.name.on_click(lambda _b: self.contact_id is not None and open_row(self.contact_id))
         self.cells = classed(w.HTML(""), "crm-row-cells")
-        self.box = classed(w.HBox([self.thumb, self.name, self.cells]), "crm-row")
+        self.box = classed(w.HBox([self.pick, self.thumb, self.name, self.cells]), "crm-row")
+
+    def mark(self, selected: bool) -> None:
+        """Tick or untick the row's box without it counting as a click."""
+        if self.pick.value != selected:
+            self.muted = True
+            try:
+                self.pick.value = selected
+            finally:
+                self.muted = False
 
     def show(self, row: ListRow | None) -> None:
         if row is None:
@@ -172,7 +195,11 @@ class ContactsDashboard:
         self.count = classed(w.HTML(""), "crm-count")
         self.prev = button("◀ Previous", "crm-prev", lambda: s.go_to_page(s.page - 1))
         self.next = button("Next ▶", "crm-next", lambda: s.go_to_page(s.page + 1))
-        self.rows = [_RowView(s.open) for _ in range(page_size)]
+        self.bulk = BulkState(s)
+        self.rows = [_RowView(s.open, self.bulk.select) for _ in range(page_size)]
+        self.bulk_bar = BulkBar(
+            self.bulk, tuple(t for t, _ in ch.temperatures), lambda: [r.id for r in s.rows]
+        )
         self.table = classed(w.VBox([_header()] + [r.box for r in self.rows]), "crm-table")
         self.editor = ContactEditor(store) if with_editor else None
         self._muted = False
@@ -190,6 +217,7 @@ class ContactsDashboard:
                 self.hint,
                 filters,
                 w.HBox([self.sort, self.desc, self.count]),
+                self.bulk_bar.widget,
                 self.table,
                 w.HBox([self.prev, self.next]),
             ]
@@ -215,6 +243,8 @@ class ContactsDashboard:
             parts.append(self.editor.widget)
         self.widget = classed(w.VBox(parts), "crm-dashboard", "crm-contacts")
         s.observe(self.render)
+        self.bulk.observe(self._mark_rows)
+        self.bulk.on_change(self.reload)
         s.on_busy(self._searching)
         s.refresh()
 
@@ -292,6 +322,10 @@ class ContactsDashboard:
         self.tag_input.options = list(self.state.choices.tags)
         self.state.refresh()
 
+    def _mark_rows(self) -> None:
+        for view in self.rows:
+            view.mark(view.contact_id is not None and view.contact_id in self.bulk.selected)
+
     def _searching(self) -> None:
         """Say that a search runs (sent to the browser at once; the redraw replaces it)."""
         self.count.value = "<span class='crm-count-text crm-busy'>Searching …</span>"
@@ -306,6 +340,7 @@ class ContactsDashboard:
         self.count.value = f"<span class='crm-count-text'>{html.escape(s.count_text())}</span>"
         self.prev.disabled = s.page <= 1
         self.next.disabled = s.page >= s.pages
+        self._mark_rows()
 
 
 def _date_or_none(value: Any) -> dt.date | None:
