@@ -4,7 +4,8 @@
 "not_duplicate", who decided and when. A "not_duplicate" pair is never suggested again and
 never joins a cluster; decisions of both kinds train the logistic model once there are
 enough (:mod:`.classify`). ``dedupe_models`` keeps the last fitted weights per kind so the
-write-back check scores new contacts the way the last batch run did.
+write-back check scores new contacts the way the last batch run did. Both tables are defined
+in :mod:`crmdata.schema` (``DEDUPE_TABLES``).
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from ..access import User, view_predicate
 from ..db import Tx
 from ..errors import CrmDataError, NotFound
 from .classify import Model
-from .tables import MIGRATION_STATEMENTS
 
-__all__ = ["DECISIONS", "MIGRATION_STATEMENTS", "Decision", "frame", "load_models", "record", "save_model"]
+__all__ = ["DECISIONS", "Decision", "frame", "load_models", "record", "save_model"]
 
 Decision = Literal["duplicate", "not_duplicate"]
 DECISIONS: tuple[str, ...] = ("duplicate", "not_duplicate")

@@ -62,15 +62,15 @@ def test_households_and_switchboards_are_ruled_out(store: Store) -> None:
 
 
 def test_fill_keys_writes_e164_beside_imported_phones(store: Store) -> None:
-    from crmdata.dedupe.keys import fill_keys
+    from crmdata.matchkeys import fill_keys
 
     a = _person(store, "Jürgen", "Müller", phone="030 1234567")
     with store.db.transaction() as tx:  # as a bulk import leaves them, plus an unreadable phone
         tx.execute("UPDATE contact_info SET e164 = NULL")
         tx.execute("INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary) "
                    "VALUES (99, ?, 0, 1, 'call the office', FALSE)", [a])
-    assert fill_keys(store, default_region="DE") == {"emails": 0, "phones": 2}
+    assert fill_keys(store.db, default_region="DE") == {"emails": 0, "phones": 2}
     with store.db.read() as tx:
         assert tx.rows("SELECT data, e164 FROM contact_info WHERE info_type = 0 ORDER BY id") == [
             ("030 1234567", "+49301234567"), ("call the office", "")]
-    assert fill_keys(store, default_region="DE") == {"emails": 0, "phones": 0}
+    assert fill_keys(store.db, default_region="DE") == {"emails": 0, "phones": 0}
