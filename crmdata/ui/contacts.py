@@ -21,6 +21,7 @@ from .bulk_state import BulkState
 from .editor import ContactEditor
 from .importing import ImportPanel
 from .state import QUERY_HINT, SORT_CHOICES, Choices, ContactsState, ListRow, one_connection
+from .values import ValuesPanel
 from .widgets import banner, button, chip, classed, css_class, show_notice, style_sheet, temperature_styles
 
 SHOW_CHOICES = (
@@ -231,11 +232,22 @@ class ContactsDashboard:
             ),
             "crm-import-box",
         )
+        self.values = ValuesPanel(store)
+        self.values.state.on_change(self.reload)
+        cleanup = classed(
+            w.Accordion(
+                children=[self.values.widget],
+                titles=("Clean up values (cluster spellings)",),
+                selected_index=None,
+            ),
+            "crm-values-box",
+        )
         parts: list[Any] = [
             style_sheet(),
             temperature_styles(ch.temperatures),
             classed(top, "crm-contacts-list"),
             imports,
+            cleanup,
         ]
         if self.editor is not None:
             s.on_open(self.editor.open)
