@@ -177,7 +177,8 @@ class ContactsDashboard:
             "crm-tag-input",
         )
         self.tag_chips = classed(w.HBox([]), "crm-tag-chips")
-        self.tags = classed(w.VBox([self.tag_input, self.tag_chips]), "crm-tags")
+        self.tag_facets = classed(w.HTML("", layout=w.Layout(max_width="420px")), "crm-tag-facets")
+        self.tags = classed(w.VBox([self.tag_input, self.tag_chips, self.tag_facets]), "crm-tags")
         self.manager = classed(
             w.Dropdown(
                 options=[("Any manager", ANY), ("No manager", "none")] + [(u, u) for u in ch.users],
@@ -255,6 +256,7 @@ class ContactsDashboard:
             parts.append(self.editor.widget)
         self.widget = classed(w.VBox(parts), "crm-dashboard", "crm-contacts")
         s.observe(self.render)
+        s.on_facets(self._show_facets)
         self.bulk.observe(self._mark_rows)
         self.bulk.on_change(self.reload)
         s.on_busy(self._searching)
@@ -270,7 +272,7 @@ class ContactsDashboard:
         on(self.search, s.set_query)
         on(self.show, lambda v: s.set_filters(show=v))
         for tb in self.temps:
-            on(tb, lambda _v: s.set_filters(temperatures=tuple(t.description for t in self.temps if t.value)))
+            on(tb, lambda _v: s.set_filters(temperatures=self._chosen_temperatures()))
         on(self.types, lambda v: s.set_filters(contact_types=tuple(v)))
         on(self.tag_input, self._tag_typed)
         on(self.manager, lambda v: s.set_filters(manager=None if v == ANY else v))
@@ -278,6 +280,41 @@ class ContactsDashboard:
         on(self.stale, lambda v: s.set_filters(no_activity_since=_date_or_none(v)))
         on(self.sort, lambda v: s.set_sort(v, self.desc.value or None))
         on(self.desc, lambda v: s.set_sort(self.sort.value, bool(v)))
+
+    def _chosen_temperatures(self) -> tuple[str, ...]:
+        titles = [t for t, _ in self.state.choices.temperatures]
+        return tuple(title for title, tb in zip(titles, self.temps, strict=True) if tb.value)
+
+    def _show_facets(self) -> None:
+        """Beside each filter value, how many contacts it would show (see crmdata.search.facets)."""
+        f = self.state.facets
+        ch = self.state.choices
+        self._muted = True
+        try:
+            for (title, _), tb in zip(ch.temperatures, self.temps, strict=True):
+                tb.description = f"{title} · {f.get('temperature', title):,}"
+            types = tuple(self.types.value)
+            self.types.options = [(f"{t} ({f.get('contact_type', t):,})", t) for t in ch.contact_types]
+            self.types.value = types
+            manager = self.manager.value
+            self.manager.options = [
+                ("Any manager", ANY),
+                (f"No manager ({f.get('manager', 'none'):,})", "none"),
+                *((f"{u} ({f.get('manager', u):,})", u) for u in ch.users),
+            ]
+            self.manager.value = manager
+            access = self.access.value
+            self.access.options = [
+                (label if value == ANY else f"{label} ({f.get('access', value):,})", value)
+                for label, value in ACCESS_CHOICES
+            ]
+            self.access.value = access
+        finally:
+            self._muted = False
+        top = sorted(f.counts.get("tag", {}).items(), key=lambda p: (-p[1], p[0].lower()))[:12]
+        self.tag_facets.value = "<small class='crm-tag-facet-list'>" + " · ".join(
+            f"{html.escape(t)} <b>{n:,}</b>" for t, n in top
+        ) + "</small>"
 
     def _tag_typed(self, text: str) -> None:
         """Enter (or leaving the box) adds the typed tag to the filter, spelt as the store

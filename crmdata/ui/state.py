@@ -21,6 +21,7 @@ import pandas as pd
 from ..errors import CrmDataError
 from ..listing import RowExtras, page_extras
 from ..search.api import SearchResult, make_filters, search
+from ..search.facets import Facets, facet_counts
 from ..search.filters import Filters
 from ..search.sql import SORTS
 
@@ -202,6 +203,8 @@ class ContactsState(Observable):
     result: SearchResult | None = None
     rows: list[ListRow] = field(default_factory=list)
     selected: int | None = None
+    with_facets: bool = True
+    facets: Facets = field(default_factory=Facets)
 
     def __post_init__(self) -> None:
         Observable.__init__(self)
@@ -210,6 +213,7 @@ class ContactsState(Observable):
         self._colors = dict(self.choices.temperatures)
         self._open_callbacks: list[Callable[[int], None]] = []
         self._busy_callbacks: list[Callable[[], None]] = []
+        self._facet_callbacks: list[Callable[[], None]] = []
 
     # -- reading -------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -237,7 +241,17 @@ class ContactsState(Observable):
             self.notice = None
 
         self.guard(run, notify=False)
-        self.changed()
+        self.changed()  # the page first; then the counts beside the filter values
+        if self.with_facets and self.notice is None:
+            counted = self.guard(lambda: facet_counts(self.store, self.query, self.filters), notify=False)
+            if counted is not None:
+                self.facets = counted
+            for callback in list(self._facet_callbacks):
+                callback()
+
+    def on_facets(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when the facet counts of the current search are known."""
+        self._facet_callbacks.append(callback)
 
     @property
     def total(self) -> int:

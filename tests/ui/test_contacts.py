@@ -50,7 +50,7 @@ def test_malformed_query_shows_the_message_not_a_traceback(sample: Store) -> Non
 
 def test_filters_combine_and_clear(sample: Store) -> None:
     d = ContactsDashboard(sample)
-    hot = next(t for t in d.temps if t.description == "Hot")
+    hot = next(t for t in d.temps if "crm-temp-hot" in t._dom_classes)
     hot.value = True
     expected = search(sample, temperatures=["Hot"])
     assert f"of {expected.total:,} contacts" in d.count.value
@@ -164,3 +164,25 @@ def test_banners_show_commands_as_code_not_backticks() -> None:
     b = banner()
     show_notice(b, Notice("success", "Saved (undo: `crmdata undo 6`) <b>"))
     assert "<code>crmdata undo 6</code>" in b.value and "`" not in b.value and "&lt;b&gt;" in b.value
+
+
+def test_facet_counts_beside_filter_values_follow_the_search(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    hot = next(t for t in d.temps if "crm-temp-hot" in t._dom_classes)
+    assert hot.description == f"Hot · {search(sample, temperatures=['Hot']).total:,}"
+    d.search.value = "gmbh"
+    assert hot.description == f"Hot · {search(sample, 'gmbh', temperatures=['Hot']).total:,}"
+    hot.value = True  # a temperature's own count does not shrink when it is chosen
+    cold = next(t for t in d.temps if "crm-temp-cold" in t._dom_classes)
+    assert cold.description == f"Cold · {search(sample, 'gmbh', temperatures=['Cold']).total:,}"
+    assert d.state.filters.temperatures == ("Hot",)
+    hot_gmbh = {"query": "gmbh", "temperatures": ["Hot"]}
+    restricted = dict((v, label) for label, v in d.access.options)["restricted"]
+    assert restricted == f"Restricted ({search(sample, **hot_gmbh, access='restricted').total:,})"
+    lead = search(sample, **hot_gmbh, tags=["Lead"]).total
+    assert d.state.facets.get("tag", "Lead") == lead
+    top_tag, top_n = max(d.state.facets.counts["tag"].items(), key=lambda p: p[1])
+    assert f"{top_tag} <b>{top_n:,}</b>" in d.tag_facets.value
+    first_type = d.state.choices.contact_types[0]
+    label = dict((v, lab) for lab, v in d.types.options)[first_type]
+    assert label == f"{first_type} ({search(sample, **hot_gmbh, contact_types=[first_type]).total:,})"
