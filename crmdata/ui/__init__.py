@@ -36,4 +36,19 @@ def review_dashboard(store: Any) -> Any:
     return ReviewDashboard(store)
 
 
-__all__ = ["contact_editor", "contacts_dashboard", "review_dashboard"]
+def app_widget(store: Any) -> Any:
+    """The standalone app's page: the contacts dashboard and the duplicate review as tabs."""
+    import ipywidgets as w
+
+    from .contacts import ContactsDashboard
+    from .review import ReviewDashboard
+    from .widgets import classed
+
+    tabs = w.Tab(
+        children=[ContactsDashboard(store).widget, ReviewDashboard(store).widget],
+        titles=("Contacts", "Duplicates"),
+    )
+    return classed(tabs, "crm-app-tabs")
+
+
+__all__ = ["app_widget", "contact_editor", "contacts_dashboard", "review_dashboard"]

@@ -27,18 +27,18 @@ from ..errors import CrmDataError
 APP_SOURCE = """\
 import os
 from crmdata import Store
-from crmdata.ui import contacts_dashboard
+from crmdata.ui import app_widget
 
 store = Store(os.environ.get("CRMDATA_DB", "data/crm.duckdb"), user=os.environ.get("CRMDATA_USER", "admin"),
               create=False)
-contacts_dashboard(store).widget"""
+app_widget(store)"""
 
 
 def app_notebook() -> nbformat.NotebookNode:
     """The Voilà page as a notebook (one markdown title, one code cell)."""
     nb = nbformat.v4.new_notebook(
         cells=[
-            nbformat.v4.new_markdown_cell("# crmdata: contacts"),
+            nbformat.v4.new_markdown_cell("# crmdata: contacts and duplicates"),
             nbformat.v4.new_code_cell(APP_SOURCE),
         ]
     )
