@@ -59,3 +59,22 @@ def test_voila_bulk_tag_undo_and_value_clusters(page: Any, app: tuple[str, Path]
             counts = dict(value_counts(store, "company_name"))
         for c in clusters:
             assert counts.get(c.suggested) == c.contacts
+
+
+def test_voila_duplicate_review_tab_with_only_differences(page: Any, app: tuple[str, Path]) -> None:
+    url, _db = app
+    with screenshot_on_failure(page, "voila_review"):
+        page.goto(url + "/")
+        expect(page.locator(".crm-contacts .crm-count")).to_contain_text("contacts")
+        page.locator(".crm-app-tabs .lm-TabBar-tab", has_text="Duplicates").click()
+        review = page.locator(".crm-review")
+        review.locator(".crm-scan").click()
+        expect(review.locator(".crm-review-status")).to_contain_text("Group 1 of", timeout=180_000)
+        table_rows = review.locator(".crm-compare-table tbody tr")
+        expect(table_rows.first).to_be_visible()
+        every = table_rows.count()
+        review.locator(".crm-only-diff").click()
+        expect(table_rows).not_to_have_count(every)
+        fewer = table_rows.count()
+        assert 1 < fewer < every
+        readme_shot(page, review, "review-only-differences")
