@@ -9,10 +9,12 @@ within the current matches, so each count is what adding that tag would leave.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..access import User
+from ..errors import CrmDataError
 from ..model import ListType, ShareType
 from .api import _check_names, _resolve, make_filters
 from .filters import Filters
@@ -89,3 +91,21 @@ def facet_counts(
             rows = tx.rows(*facets_sql(store.user, parsed, chosen, resolved, facet))
             out[facet] = {str(v): int(n) for v, n in rows}
     return Facets(out)
+
+
+def overview_counts(store: Store, stale_days: int = 365, as_of: dt.date | None = None) -> Facets:
+    """The contact base at a glance: the facets of all contacts, plus ``kind`` (company /
+    person) and ``stale`` (stale: not updated and no activity for ``stale_days``; active)."""
+    from .api import search
+
+    if int(stale_days) < 1:
+        raise CrmDataError(f"The stale period must be at least 1 day, not {stale_days}.")
+    cutoff = (as_of or dt.date.today()) - dt.timedelta(days=int(stale_days))
+    counts = dict(facet_counts(store).counts)
+    companies = search(store, show="companies", page_size=1).total
+    persons = search(store, show="persons", page_size=1).total
+    stale = search(store, "", Filters(not_updated_since=cutoff, no_activity_since=cutoff), page_size=1).total
+    counts["kind"] = {"company": companies, "person": persons}
+    counts["stale"] = {"stale": stale, "active": companies + persons - stale}
+    return Facets(counts)
+

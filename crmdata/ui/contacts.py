@@ -20,6 +20,7 @@ from .bulk import BulkBar
 from .bulk_state import BulkState
 from .editor import ContactEditor
 from .importing import ImportPanel
+from .overview import Overview
 from .state import QUERY_HINT, SORT_CHOICES, Choices, ContactsState, ListRow, one_connection
 from .values import ValuesPanel
 from .widgets import banner, button, chip, classed, css_class, show_notice, style_sheet, temperature_styles
@@ -243,9 +244,17 @@ class ContactsDashboard:
             ),
             "crm-values-box",
         )
+        self.overview = Overview(self)
+        overview = classed(
+            w.Accordion(children=[self.overview.widget], titles=("Overview (click a bar to list it)",),
+                        selected_index=None),
+            "crm-overview-box",
+        )
+        overview.observe(self._overview_opened, names="selected_index")
         parts: list[Any] = [
             style_sheet(),
             temperature_styles(ch.temperatures),
+            overview,
             classed(top, "crm-contacts-list"),
             imports,
             cleanup,
@@ -280,6 +289,10 @@ class ContactsDashboard:
         on(self.stale, lambda v: s.set_filters(no_activity_since=_date_or_none(v)))
         on(self.sort, lambda v: s.set_sort(v, self.desc.value or None))
         on(self.desc, lambda v: s.set_sort(self.sort.value, bool(v)))
+
+    def _overview_opened(self, change: dict[str, Any]) -> None:
+        if change["new"] == 0:  # counted when opened: it reads the whole base
+            self.overview.refresh()
 
     def _chosen_temperatures(self) -> tuple[str, ...]:
         titles = [t for t, _ in self.state.choices.temperatures]
