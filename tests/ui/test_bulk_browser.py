@@ -10,7 +10,7 @@ from crmdata import Store
 from crmdata.edit.clusters import cluster_values, value_counts
 from crmdata.search.api import matching_ids
 
-from .browser_kit import BROWSER_MARKS, count, expect, readme_shot, screenshot_on_failure
+from .browser_kit import BROWSER_MARKS, count, expect, readme_shot, screenshot_on_failure, total
 
 pytestmark = BROWSER_MARKS
 
@@ -23,6 +23,17 @@ def test_voila_bulk_tag_undo_and_value_clusters(page: Any, app: tuple[str, Path]
         expect(dash.locator(".crm-count")).to_contain_text(f"of {count(str(db)):,} contacts")
         # facet counts beside the temperature chips
         expect(dash.locator(".crm-temp-hot")).to_contain_text(re.compile(r"Hot · [\d,]+"))
+        # the overview: open it, click the Hot bar, the list shows the hot contacts
+        dash.locator(".crm-overview-box .jupyter-widget-Collapse-header").first.click()
+        overview = dash.locator(".crm-overview")
+        expect(overview.locator(".crm-overview-bar")).not_to_have_count(0)
+        readme_shot(page, overview, "overview")
+        overview.locator(".crm-overview-bar", has_text="Hot").click()
+        hot = total(str(db), temperatures=["Hot"])
+        expect(dash.locator(".crm-count")).to_contain_text(f"of {hot} contacts")
+        dash.locator(".crm-overview-box .jupyter-widget-Collapse-header").first.click()
+        dash.locator(".crm-clear").click()
+        expect(dash.locator(".crm-count")).to_contain_text(f"of {count(str(db)):,} contacts")
         picks = dash.locator(".crm-row-select input")
         picks.nth(0).check()
         picks.nth(1).check()
