@@ -37,18 +37,10 @@ def review_dashboard(store: Any) -> Any:
 
 
 def app_widget(store: Any) -> Any:
-    """The standalone app's page: the contacts dashboard and the duplicate review as tabs."""
-    import ipywidgets as w
+    """The standalone app's page (see :func:`crmdata.ui.app_page.app_widget`)."""
+    from .app_page import app_widget as build
 
-    from .contacts import ContactsDashboard
-    from .review import ReviewDashboard
-    from .widgets import classed
-
-    tabs = w.Tab(
-        children=[ContactsDashboard(store).widget, ReviewDashboard(store).widget],
-        titles=("Contacts", "Duplicates"),
-    )
-    return classed(tabs, "crm-app-tabs")
+    return build(store)
 
 
 __all__ = ["app_widget", "contact_editor", "contacts_dashboard", "review_dashboard"]
