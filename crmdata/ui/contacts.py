@@ -55,7 +55,8 @@ def cells_html(row: ListRow) -> str:
         f"<span class='crm-c-{c}' title='{html.escape(text)}'>{shown}</span>"
         for c, (text, shown) in zip(_CELL_CLASSES, cells, strict=True)
     )
-    return f"<div class='crm-cells' data-contact-id='{row.id}'>{spans}</div>"
+    why = f"<div class='crm-why'>{html.escape(row.why)}</div>" if row.why else ""
+    return f"<div class='crm-cells' data-contact-id='{row.id}'>{spans}</div>{why}"
 
 
 def header_html() -> str:
@@ -127,6 +128,7 @@ class _RowView:
         self.thumb.format = "jpeg" if row.thumb_format.upper() == "JPEG" else "png"
         self.thumb.value = row.thumb
         self.name.description = row.display_name or f"(contact {row.id})"
+        self.name.tooltip = f"Open this contact (matched in {row.why})" if row.why else "Open this contact"
         self.cells.value = cells_html(row)
         self.box.layout.display = None
 

@@ -24,6 +24,7 @@ from ..search.api import SearchResult, make_filters, search
 from ..search.facets import Facets, facet_counts
 from ..search.filters import Filters
 from ..search.sql import SORTS
+from ..search.why import match_reasons
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ class ListRow:
     thumb_uri: str
     thumb: bytes
     thumb_format: str
+    why: str = ""  # where the search's words were found ("email: a@b.de", "via company X")
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,10 @@ def _day(value: Any) -> str:
 
 
 def list_rows(
-    frame: pd.DataFrame, extras: dict[int, RowExtras], colors: dict[str, str | None]
+    frame: pd.DataFrame,
+    extras: dict[int, RowExtras],
+    colors: dict[str, str | None],
+    reasons: dict[int, str] | None = None,
 ) -> list[ListRow]:
     """Pure: a search page frame and its extras -> the rows the table shows, in order."""
     out = []
@@ -184,6 +189,7 @@ def list_rows(
                 thumb_uri=extra.thumb_data_uri() if extra else "",
                 thumb=extra.thumb if extra else b"",
                 thumb_format=extra.thumb_format if extra else "png",
+                why=(reasons or {}).get(cid, ""),
             )
         )
     return out
@@ -236,7 +242,8 @@ class ContactsState(Observable):
                 page_size=self.page_size,
             )
             ids = [int(i) for i in result.frame["id"]]
-            self.rows = list_rows(result.frame, page_extras(self.store, ids), self._colors)
+            reasons = match_reasons(self.store, self.query, ids) if self.query.strip() else {}
+            self.rows = list_rows(result.frame, page_extras(self.store, ids), self._colors, reasons)
             self.result = result
             self.notice = None
 

@@ -33,6 +33,7 @@ STYLE = """
 .crm-c-email { width: 190px; } .crm-c-phone { width: 120px; } .crm-c-temp { width: 60px; }
 .crm-c-tags { width: 170px; } .crm-c-activity { width: 80px; }
 .crm-head { font-weight: bold; border-bottom: 1px solid #ccc; }
+.crm-why { font-size: 11px; color: #555; font-style: italic; }
 .crm-chip { display: inline-block; padding: 1px 7px; border-radius: 9px; margin: 0 2px;
             font-size: 11px; background: #eee; color: #222; }
 .crm-row-open.jupyter-button { text-align: left; background: none; color: #1a5fb4;

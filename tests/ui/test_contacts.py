@@ -186,3 +186,33 @@ def test_facet_counts_beside_filter_values_follow_the_search(sample: Store) -> N
     first_type = d.state.choices.contact_types[0]
     label = dict((v, lab) for lab, v in d.types.options)[first_type]
     assert label == f"{first_type} ({search(sample, **hot_gmbh, contact_types=[first_type]).total:,})"
+
+
+def test_rows_say_why_they_matched(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    d.search.value = "hamann"
+    lore = next(r for r in d.state.rows if r.display_name == "Lore Hamann")
+    assert lore.why == "name"
+    d.search.value = "example"  # only in her email address
+    (row,) = [r for r in d.state.rows if r.display_name == "Lore Hamann"]
+    assert row.why == "email: lore.hamann@example.com"
+    assert "crm-why" in d.rows[0].cells.value and "matched in email" in d.rows[0].name.tooltip
+    d.search.value = ""
+    assert all(r.why == "" for r in d.state.rows)
+
+
+def test_persons_listed_with_their_company_say_so(sample: Store) -> None:
+    from crmdata.search.why import match_reasons
+
+    with sample.db.read() as tx:
+        company, name = tx.one(
+            "SELECT co.id, co.display_name FROM contacts co JOIN contacts p ON p.company_id = co.id "
+            "WHERE co.is_company ORDER BY co.id LIMIT 1"
+        ) or (None, None)
+        person = tx.one("SELECT id FROM contacts WHERE company_id = ? ORDER BY id LIMIT 1", [company])
+    assert person is not None
+    word = str(name).split()[0]
+    reasons = match_reasons(sample, f'"{word}"', [int(company), int(person[0])])
+    assert reasons[int(company)] == "name"
+    own = ("company", "email", "web site", "name")
+    assert reasons[int(person[0])] == f"via company {name}" or reasons[int(person[0])].startswith(own)
