@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 STORE  := data/crm.duckdb
 SAMPLE := data/sample_contacts.csv data/sample_deals.csv data/sample_history.csv data/sample_dates.csv
 
-.PHONY: venv lab app chromium test test-fast lint bench clean-store
+.PHONY: venv lab app chromium test test-fast lint bench clean-store cli-docs
 
 venv: $(STAMP)
 
@@ -46,6 +46,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check crmdata tests benchmarks notebooks
 	$(BIN)/mypy crmdata
 	$(BIN)/lint-imports
+
+# docs/cli.md: every command's --help, regenerated from the code (a test checks it is current)
+cli-docs: $(STAMP)
+	$(BIN)/cog -r docs/cli.md
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

@@ -8,17 +8,16 @@ has the file to itself (a benchmark, a long batch job) may ask to ``keep_open``.
 
 Taking the file means ATTACHing it to one in-memory DuckDB kept per process (the
 :class:`_Host`), not starting a new DuckDB: a new instance registers every built-in function
-again (about 30 ms here), ATTACH/DETACH of a store file takes about 6 ms, and the file lock
-is held exactly from ATTACH to DETACH.
+again, which costs several times an ATTACH/DETACH of a store file, and the file lock is held
+exactly from ATTACH to DETACH.
 
 Detaching does not checkpoint: a commit is durable once it is in the file's write-ahead log
 (``<store>.wal``), and folding the log into the main file rewrites every table the commits
-touched (about 35 ms for one edit at 1M contacts, more than the whole rest of the commit).
+touched (at 1M contacts more than the whole rest of a one-contact commit).
 Instead the log is folded in when it has grown past :data:`WAL_LIMIT`, and by
 :meth:`Database.checkpoint` (before copying the file on its own). The price is that each
-ATTACH replays the log: at 1M contacts the first logged edit adds about 8 ms to the next
-action (replay, and a slower first read), each further one about 1 ms; the limit keeps that
-small.
+ATTACH replays the log, the more the longer it is; the limit keeps that small. The figures
+are in docs/benchmarks.md ("Write-back latency").
 """
 
 from __future__ import annotations
@@ -44,18 +43,16 @@ from .schema import MIGRATIONS, SCHEMA_VERSION
 Params = Sequence[Any] | dict[str, Any] | None
 
 #: The write-ahead log is folded into the store file when it is larger than this at the end
-#: of an action: about five one-contact edits (some 6 KiB each), so an ATTACH replays a few
-#: milliseconds at most, while five commits in six skip the checkpoint (module docstring).
-#: Measured side by side at 1M contacts, commits alternating: 16 KiB (a fold every third
-#: edit) gave a median of 54.0 ms, 32 KiB 50.5 ms, and 64 KiB 51.6 ms against 48.8 for 32 KiB
-#: (the first pending edit adds about 8 ms to an action, each further one about 1 ms).
+#: of an action: a few one-contact edits, so an ATTACH replays little while most commits skip
+#: the checkpoint (module docstring). Chosen by measuring smaller and larger limits side by
+#: side (docs/benchmarks.md, "Write-back latency").
 WAL_LIMIT = 32 * 1024
 
 #: Memory the process's DuckDB keeps for blocks once it has used it, instead of allocating
-#: and freeing each 256 KiB block: every action attaches the store afresh and reads some 75
-#: blocks for a one-contact commit at 1M contacts. Measured side by side (raw DuckDB, the
-#: commit's statements, 2 x 78 actions per run): 1.3-3.4 ms less per action with 64 MiB or
-#: 256 MiB alike. DuckDB never gives this memory back, so it is kept small.
+#: and freeing each block: every action attaches the store afresh and reads dozens of blocks
+#: even for a one-contact commit. A larger value gained nothing more when measured
+#: (docs/benchmarks.md, "Write-back latency"), and DuckDB never gives this memory back, so it
+#: is kept small.
 BLOCK_MEMORY = "64MiB"
 
 _LOCK_RE = re.compile(r"lock|conflicting|being used by another", re.IGNORECASE)

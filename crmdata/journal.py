@@ -89,7 +89,7 @@ def diff(
 
 
 #: Up to this many row images go in as lists (one statement, no DataFrame to build); more as a
-#: registered DataFrame, which is 3-5x faster than lists for tens of thousands of rows.
+#: registered DataFrame, which is faster than lists for tens of thousands of rows.
 SMALL_ENTRY = 500
 
 

@@ -72,7 +72,7 @@ def unkeyed_ids(tx: Tx) -> str:
     (``KEYS_THROUGH``) and at most the largest id an older version may have written
     (``KEYS_LEGACY``). Checkers compare such rows by their normalised value instead; once
     the keys are filled that far they read no range at all (even a range that skips every row
-    group by its id statistics loads each one's metadata, some 2 ms of a commit at 1M)."""
+    group by its id statistics loads each one's metadata, which a commit at 1M contacts feels)."""
     through = keys_through(tx)
     legacy = int(tx.meta(KEYS_LEGACY) or 0)
     return f"id > {through} AND id <= {legacy}" if through < legacy else ""

@@ -264,8 +264,8 @@ DEDUPE_TABLES: tuple[str, ...] = (
 
 #: The sequence new ``contact_info`` rows take their ids from (schema 8). Every writer numbers
 #: new rows from it or moves it past the ids it wrote (:func:`crmdata.numbering.next_id`): finding
-#: ``max(id)`` reads the id column of every row group, 4-5 ms of a one-contact commit at 1M
-#: contacts, where ``nextval`` reads nothing.
+#: ``max(id)`` reads the id column of every row group, a large part of a one-contact commit at
+#: 1M contacts, where ``nextval`` reads nothing (docs/benchmarks.md, "Write-back latency").
 INFO_IDS = "contact_info_ids"
 
 
@@ -279,8 +279,8 @@ INFO_ID_STATEMENTS: tuple[str, ...] = _sequence_past(INFO_IDS, "contact_info")
 
 #: The sequence journal entries take their ids from (schema 9), which keeps them unique; the
 #: journal tables have no key indexes. A commit's journal entry then costs no look-up in an index
-#: (and its replay from the write-ahead log none either): 1.1-4.4 ms less per one-contact commit
-#: at 1M contacts, measured side by side (docs/benchmarks.md). Readers find an entry's rows by
+#: (and its replay from the write-ahead log none either), measured side by side in
+#: docs/benchmarks.md ("Write-back latency"). Readers find an entry's rows by
 #: the tables' order (entries are appended in id order, so row-group statistics skip the rest).
 JOURNAL_IDS = "journal_ids"
 JOURNAL_STATEMENTS: tuple[str, ...] = (

@@ -7,7 +7,8 @@ hang their verbs on it, so a notebook needs one object.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,18 +19,21 @@ from . import derived, numbering, queries
 from .access import User, can_edit, can_view
 from .db import Database, Tx
 from .errors import AccessDenied, CrmDataError, NotFound
-from .model import ListType
+from .model import DEFAULT_PHONE_REGION, CustomFieldType, ListType, ShareType
 from .schema import DEFAULT_ADMIN
+from .search.api import DEFAULT_PAGE_SIZE
 
 if TYPE_CHECKING:
-    from .csvio.importer import ImportReport
+    from .csvio.importer import DuplicateRule, ImportReport
+    from .csvio.reader import Dialect
     from .dedupe.api import DuplicateReport
-    from .edit import ChangeSet, DeleteReport
+    from .edit import ChangeSet, DeleteReport, DuplicateChecker
     from .merge.apply import MergeResult
     from .merge.plan import MergePlan
-    from .photos.store_ops import PhotoImage, PhotoInfo
+    from .photos.store_ops import PhotoImage, PhotoInfo, PhotoInput
     from .photos.suggest import Suggestion
     from .quality.clean import CleanupChangeSet
+    from .search.filters import Filters
 
 #: Where the store lives unless told otherwise.
 DEFAULT_PATH = Path("data") / "crm.duckdb"
@@ -249,44 +253,65 @@ class Store:
         )
 
     # -- search (crmdata.search) ---------------------------------------------------------------
-    def search(self, query: str = "", filters: Any = None, **options: Any) -> pd.DataFrame:
+    def search(self, query: str = "", filters: Filters | None = None, *, sort: str = "display_name",
+               descending: bool | None = None, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE,
+               include_company_persons: bool = True, **filter_values: object) -> pd.DataFrame:
         """One page of contacts matching a search query and filters (see :mod:`crmdata.search.api`).
 
-        ``frame.attrs`` holds ``total``, ``page``, ``pages`` and a plain-English ``description``.
+        Filters come as a :class:`~crmdata.search.filters.Filters` and/or as its fields by name
+        (``show="persons", tags=["Lead"]``). ``frame.attrs`` holds ``total``, ``page``, ``pages``
+        and a plain-English ``description``.
         """
         from .search.api import search
 
-        result = search(self, query, filters, **options)
+        result = search(self, query, filters, sort=sort, descending=descending, page=page,
+                        page_size=page_size, include_company_persons=include_company_persons,
+                        **filter_values)
         frame = result.frame
         frame.attrs.update(total=result.total, page=result.page, pages=result.pages,
                            description=result.description)
         return frame
 
     # -- import and export (crmdata.csvio) ----------------------------------------------------
-    def import_onlyoffice(self, source: str | Path, **options: Any) -> ImportReport:
-        """Import an ONLYOFFICE contacts CSV (see :mod:`crmdata.csvio.importer`)."""
+    def import_onlyoffice(
+        self, source: str | Path, *, duplicates: DuplicateRule = "skip", skip_bad_rows: bool = False,
+        mapping: dict[str, str] | None = None, dialect: Dialect | None = None,
+        share_type: ShareType | int = ShareType.READ_WRITE, managers: Sequence[str] = (),
+        tags: Sequence[str] = (), custom_field_types: dict[str, tuple[CustomFieldType, object]] | None = None,
+        date_format: str | None = None, progress: Callable[[str], None] | None = None,
+    ) -> ImportReport:
+        """Import an ONLYOFFICE contacts CSV, or a plain one with ``mapping`` ({header: key});
+        all or nothing unless ``skip_bad_rows`` (see :mod:`crmdata.csvio.importer`)."""
         from .csvio.importer import import_onlyoffice
 
-        return import_onlyoffice(self, source, **options)
+        return import_onlyoffice(
+            self, source, duplicates=duplicates, skip_bad_rows=skip_bad_rows, mapping=mapping,
+            dialect=dialect, share_type=share_type, managers=list(managers), tags=list(tags),
+            custom_field_types=custom_field_types, date_format=date_format, progress=progress)
 
-    def export_onlyoffice(self, target: str | Path, **options: Any) -> int:
-        """Export visible contacts as ONLYOFFICE CSV; returns the number of contacts written."""
+    def export_onlyoffice(self, target: str | Path, *, with_ids: bool = False, newline: str = "\n",
+                          progress: Callable[[int], None] | None = None,
+                          ids: Sequence[int] | None = None) -> int:
+        """Export visible contacts (only ``ids`` when given) as ONLYOFFICE CSV; returns the number
+        of contacts written."""
         from .csvio.exporter import export_onlyoffice
 
-        return export_onlyoffice(self, target, **options)
+        return export_onlyoffice(self, target, with_ids=with_ids, newline=newline, progress=progress,
+                                 ids=ids)
 
     # -- photos (crmdata.photos) ---------------------------------------------------------------
-    def set_photo(self, contact_id: int, data: Any, source: str = "upload", **options: Any) -> PhotoInfo:
+    def set_photo(self, contact_id: int, data: PhotoInput, source: str = "upload", *,
+                  expected_version: int | None = None) -> PhotoInfo:
         """Store a photo or logo (bytes, a path or a binary file); see :mod:`crmdata.photos.store_ops`."""
         from .photos.store_ops import set_photo
 
-        return set_photo(self, contact_id, data, source, **options)
+        return set_photo(self, contact_id, data, source, expected_version=expected_version)
 
-    def remove_photo(self, contact_id: int, **options: Any) -> bool:
+    def remove_photo(self, contact_id: int, *, expected_version: int | None = None) -> bool:
         """Remove a contact's photo so the default image shows; False when it had none."""
         from .photos.store_ops import remove_photo
 
-        return remove_photo(self, contact_id, **options)
+        return remove_photo(self, contact_id, expected_version=expected_version)
 
     def photo(self, contact_id: int, size: str | int = "big") -> PhotoImage:
         """A contact's photo ("big", "82" or "40"), or the default person/company image."""
@@ -294,23 +319,32 @@ class Store:
 
         return photo(self, contact_id, size)
 
-    def photo_suggestions(self, contact_id: int, **options: Any) -> list[Suggestion]:
+    def photo_suggestions(self, contact_id: int, *, gravatar_base: str | None = None,
+                          timeout: float | None = None) -> list[Suggestion]:
         """Candidate photos from the contact's Gravatars and profile pages (none when offline)."""
-        from .photos.suggest import photo_suggestions
+        from .photos.suggest import DEFAULT_TIMEOUT, photo_suggestions
 
-        return photo_suggestions(self, contact_id, **options)
+        return photo_suggestions(self, contact_id, gravatar_base=gravatar_base,
+                                 timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
 
     # -- editing (crmdata.edit) -----------------------------------------------------------------
-    def change(self, **options: Any) -> ChangeSet:
-        """A new change set: stage edits, ``preview()``, ``commit()`` (see :mod:`crmdata.edit`)."""
+    def change(self, *, region: str = DEFAULT_PHONE_REGION,
+               checker: DuplicateChecker | None = None) -> ChangeSet:
+        """A new change set: stage edits, ``preview()``, ``commit()`` (see :mod:`crmdata.edit`).
+
+        ``region`` reads phone numbers without a country code. ``checker`` is the duplicate
+        check before write-back; the default, and the only one crmdata picks by itself, is
+        :class:`~crmdata.dedupe.checker.FuzzyChecker` (names, nicknames, phonetic keys, emails
+        and phones, scored by the last saved model; it includes the exact-key check). Pass
+        :class:`~crmdata.edit.ExactKeyChecker` for the cheaper same-email/same-phone check.
+        """
         from .edit import ChangeSet
 
-        if "checker" not in options:  # the fuzzy duplicate check, which includes the exact-key one
+        if checker is None:
             from .dedupe.checker import FuzzyChecker
 
-            options["checker"] = FuzzyChecker(**(
-                {"default_region": options["region"]} if "region" in options else {}))
-        return ChangeSet(self, **options)
+            checker = FuzzyChecker(default_region=region)
+        return ChangeSet(self, region=region, checker=checker)
 
     def history(self, contact_id: int) -> pd.DataFrame:
         """Every journalled change of a contact, field by field (see :func:`crmdata.edit.history`)."""
@@ -331,11 +365,18 @@ class Store:
         return delete_contacts(self, [ids] if isinstance(ids, int) else ids, dry_run=dry_run)
 
     # -- finding duplicates (crmdata.dedupe) ---------------------------------------------------
-    def find_duplicates(self, **options: Any) -> DuplicateReport:
-        """Likely duplicate pairs with scores, reasons and clusters (see :mod:`crmdata.dedupe`)."""
-        from .dedupe.api import find_duplicates
+    def find_duplicates(self, *, threshold: float | None = None, default_region: str = DEFAULT_PHONE_REGION,
+                        keep_model: bool = True, progress: Callable[[str], None] | None = None
+                        ) -> DuplicateReport:
+        """Likely duplicate pairs with scores, reasons and clusters (see :mod:`crmdata.dedupe`).
 
-        return find_duplicates(self, **options)
+        ``keep_model`` saves the fitted model in the store, where the write-back check reads it
+        (``crmdata duplicates`` passes False unless ``--save-model``).
+        """
+        from .dedupe.api import DEFAULT_THRESHOLD, find_duplicates
+
+        return find_duplicates(self, threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+                               default_region=default_region, keep_model=keep_model, progress=progress)
 
     def decide(self, id1: int, id2: int, decision: str) -> tuple[int, int]:
         """Record a review decision on a pair: "duplicate" or "not_duplicate" (never suggested again)."""
@@ -361,18 +402,27 @@ class Store:
         return apply_merge(self.db, self.user, plan, expected_versions)
 
     # -- data quality (crmdata.quality) -------------------------------------------------------
-    def check(self, rules: Any = None, **options: Any) -> pd.DataFrame:
+    def check(self, rules: str | Iterable[str] | None = None, *, stale_days: int | None = None,
+              as_of: dt.date | None = None, default_region: str = DEFAULT_PHONE_REGION,
+              progress: bool = False, workers: int | None = None) -> pd.DataFrame:
         """Data-quality findings on the visible contacts, one row each (see :mod:`crmdata.quality.check`)."""
-        from .quality.check import check
+        from .quality.check import DEFAULT_STALE_DAYS, check
 
-        return check(self, rules, **options)
+        return check(self, rules, stale_days=DEFAULT_STALE_DAYS if stale_days is None else stale_days,
+                     as_of=as_of, default_region=default_region, progress=progress, workers=workers)
 
-    def clean(self, rules: Any = None, **options: Any) -> CleanupChangeSet:
+    def clean(self, rules: str | Iterable[str] | None = None, *, findings: pd.DataFrame | None = None,
+              stale_days: int | None = None, as_of: dt.date | None = None,
+              default_region: str = DEFAULT_PHONE_REGION, progress: bool = False,
+              chunk: int = 0) -> CleanupChangeSet:
         """The fixable findings as one change set: ``preview()``, ``commit()``, then undoable
         (see :mod:`crmdata.quality.clean`)."""
+        from .quality.check import DEFAULT_STALE_DAYS
         from .quality.clean import clean
 
-        return clean(self, rules, **options)
+        return clean(self, rules, findings=findings,
+                     stale_days=DEFAULT_STALE_DAYS if stale_days is None else stale_days, as_of=as_of,
+                     default_region=default_region, progress=progress, chunk=chunk)
 
     def checkpoint(self) -> None:
         """Write the latest commits into the store file itself (they may otherwise still be in

@@ -12,6 +12,7 @@ from crmdata.activity import add_deals, add_history
 from crmdata.errors import ValidationFailed
 from crmdata.model import ShareType
 
+from .builders import snapshot
 from .csvio.helpers import write_oo
 
 TABLES = ("deals", "deal_participants", "history_events", "journal", "journal_rows")
@@ -36,15 +37,8 @@ def people(store: Store, tmp_path: Path) -> dict[str, list[int]]:
     return {"public": ids[:3], "read": [ids[3]], "hidden": [ids[4]]}
 
 
-def snapshot(store: Store) -> dict[str, pd.DataFrame]:
-    with store.db.read() as tx:
-        return {t: tx.df(f"SELECT * FROM {t} ORDER BY ALL") for t in TABLES}
-
-
-def assert_unchanged(before: dict[str, pd.DataFrame], store: Store) -> None:
-    after = snapshot(store)
-    for table in TABLES:
-        pd.testing.assert_frame_equal(before[table], after[table])
+def assert_unchanged(before: dict[str, list[tuple[object, ...]]], store: Store) -> None:
+    assert snapshot(store, TABLES) == before
 
 
 def test_add_deals_inserts_deals_participants_and_one_journal_entry(store: Store, people) -> None:
@@ -95,7 +89,7 @@ def test_add_history_inserts_events_with_deal_links(store: Store, people) -> Non
 
 def test_refusal_lists_every_bad_row_and_changes_nothing(store: Store, people) -> None:
     company, juergen, _ = people["public"]
-    before = snapshot(store)
+    before = snapshot(store, TABLES)
     with pytest.raises(ValidationFailed) as err:
         add_deals(store, pd.DataFrame({
             "contact_id": [company, 999, company, company, "x", company],
@@ -120,7 +114,7 @@ def test_contacts_out_of_reach_are_refused(store: Store, people) -> None:
     bob = store.as_user("bob")
     read, hidden = people["read"][0], people["hidden"][0]
     public = people["public"][2]
-    before = snapshot(store)
+    before = snapshot(store, TABLES)
     with pytest.raises(ValidationFailed) as err:
         add_history(bob, pd.DataFrame({
             "contact_id": [public, read, hidden],
@@ -139,7 +133,7 @@ def test_contacts_out_of_reach_are_refused(store: Store, people) -> None:
 
 def test_history_checks_its_own_fields(store: Store, people) -> None:
     company = people["public"][0]
-    before = snapshot(store)
+    before = snapshot(store, TABLES)
     with pytest.raises(ValidationFailed) as err:
         add_history(store, pd.DataFrame({
             "contact_id": [company, company, None],
@@ -159,6 +153,6 @@ def test_wrong_columns_and_empty_frames(store: Store, people) -> None:
     assert {p.message for p in err.value.problems} == {
         "unknown column 'contact' (known: contact_id, title, stage, bid_value, bid_currency, "
         "created_at, participant_ids)", "the column 'contact_id' is required"}
-    before = snapshot(store)
+    before = snapshot(store, TABLES)
     assert add_history(store, pd.DataFrame(columns=["contact_id", "category", "content"])) == []
     assert_unchanged(before, store)

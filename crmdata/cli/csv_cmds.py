@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
+from ..csvio.importer import DuplicateRule
 from ..csvio.plain import export_plain
 from ..csvio.reader import Dialect
 from ..errors import CrmDataError, ImportFailed
 from ..model import ShareType
 from . import State
+from .output import progress_bar
 
 
 def _parse_map(pairs: tuple[str, ...]) -> dict[str, str] | None:
@@ -46,7 +47,7 @@ def _parse_map(pairs: tuple[str, ...]) -> dict[str, str] | None:
 @click.option("--date-format", help="strftime form of dates in custom date fields "
               "(default: dd.mm.yyyy, dd/mm/yyyy or ISO).")
 @click.pass_obj
-def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
+def import_cmd(state: State, source: Path, duplicates: DuplicateRule, skip_bad_rows: bool,
                pairs: tuple[str, ...], encoding: str | None, delimiter: str, share: str,
                managers: tuple[str, ...], tags: tuple[str, ...], date_format: str | None) -> None:
     """Import contacts from an ONLYOFFICE CSV export (or a plain CSV with --map).
@@ -56,7 +57,7 @@ def import_cmd(state: State, source: Path, duplicates: str, skip_bad_rows: bool,
     store = state.store(create=True)
     share_type = {"public": ShareType.READ_WRITE, "read": ShareType.READ,
                   "restricted": ShareType.NONE}[share]
-    with tqdm(total=3, desc="import", unit="step", disable=None, leave=False) as bar:
+    with progress_bar(3, "import", "step") as bar:
         def step(name: str) -> None:
             bar.set_postfix_str(name)
             bar.update(0 if name == "reading" else 1)
@@ -101,8 +102,7 @@ def export_cmd(state: State, target: Path, with_ids: bool, columns: str | None) 
             spec[key.strip()] = header.strip() or key.strip()
         n = export_plain(store, target, spec)
     else:
-        with tqdm(total=store.count(), desc="export", unit="contact", disable=None,
-                  leave=False) as bar:
+        with progress_bar(store.count(), "export", "contact") as bar:
             n = store.export_onlyoffice(target, with_ids=with_ids, progress=bar.update)
     click.echo(f"Exported {n} contacts to {target}.")
 

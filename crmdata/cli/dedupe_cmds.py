@@ -1,35 +1,42 @@
-"""``crmdata duplicates``: batch duplicate report (CSV/JSON/table) and review decisions."""
+"""``crmdata duplicates``: batch duplicate report (table/CSV/JSON) and review decisions.
+
+Read-only unless ``--save-model``: the report fits a model on the fly and keeps it only when
+asked (the write-back check then scores new contacts with it).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from ..model import DEFAULT_PHONE_REGION
 from . import State
-from .output import FORMATS, echo_frame
+from .output import echo_frame, format_option, progress_bar
 
 #: The pipeline's steps, as ``find_duplicates`` reports them (for the progress bar).
 STEPS = ("match keys", "blocking", "comparison vectors", "classification", "clusters")
 
 
 @click.group("duplicates", invoke_without_command=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True,
-              help="One row per candidate pair as CSV, JSON or an aligned table.")
+@format_option()
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to this file instead of standard output.")
+              help="Write the report to this file instead of standard output (in --format; CSV, or JSON "
+              "for a .json file, when no format is given).")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True,
               help="Report pairs whose match probability is at least this.")
 @click.option("--region", default=DEFAULT_PHONE_REGION, show_default=True,
               help="Phone region for numbers without a country code (when the address has no country).")
 @click.option("--blocking", "show_blocking", is_flag=True,
               help="Also print what each blocking rule contributed (to standard error).")
-@click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
+@click.option("--save-model", is_flag=True,
+              help="Keep the fitted model in the store, so the write-back duplicate check scores "
+              "new contacts with it (without this flag the command changes nothing).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on standard error (default: when it is a terminal; never otherwise).")
 @click.pass_context
 def duplicates(ctx: click.Context, fmt: str, output: Path | None, threshold: float, region: str,
-               show_blocking: bool, progress: bool) -> None:
+               show_blocking: bool, save_model: bool, progress: bool | None) -> None:
     """Find likely duplicate contacts: contact_id_1, contact_id_2, cluster_id, score, reasons.
 
     Only contacts you may view take part. Pairs decided "not duplicate" never come back
@@ -39,33 +46,22 @@ def duplicates(ctx: click.Context, fmt: str, output: Path | None, threshold: flo
         return
     state: State = ctx.obj
     store = state.store()
-    bar = tqdm(total=len(STEPS), desc="duplicates", unit="step", disable=not progress, leave=False)
+    with progress_bar(len(STEPS), "duplicates", "step", enabled=progress) as bar:
+        def step(name: str) -> None:
+            bar.set_description(name)
+            if name != STEPS[0]:
+                bar.update(1)
 
-    def step(name: str) -> None:
-        bar.set_description(name)
-        if name != STEPS[0]:
-            bar.update(1)
-
-    try:
-        report = store.find_duplicates(threshold=threshold, default_region=region, progress=step)
-        bar.update(bar.total - bar.n)
-    finally:
-        bar.close()
+        report = store.find_duplicates(threshold=threshold, default_region=region, keep_model=save_model,
+                                       progress=step)
     if show_blocking:
         click.echo(report.blocking.to_string(index=False), err=True)
     click.echo(f"{report.contacts:,} contacts, {report.candidates:,} candidate pairs, "
                f"{len(report.pairs):,} likely duplicate pairs in "
                f"{report.pairs['cluster_id'].nunique():,} clusters.", err=True)
+    echo_frame(report.pairs, fmt, output)
     if output is not None:
-        if fmt == "json":
-            report.pairs.to_json(output, orient="records", force_ascii=False)
-        elif fmt == "csv":
-            report.pairs.to_csv(output, index=False)
-        else:
-            output.write_text(report.pairs.to_string(index=False, na_rep=""), encoding="utf-8")
         click.echo(f"Wrote {len(report.pairs):,} pairs to {output}.", err=True)
-    else:
-        echo_frame(report.pairs, fmt)
 
 
 @duplicates.command("decide")

@@ -12,8 +12,7 @@ import click
 
 from .. import matchkeys
 from ..edit import ChangeSet, CommitResult, DuplicatesFound, NewContact, check_undo
-from ..edit.validate import DEFAULT_REGION
-from ..model import ShareType
+from ..model import DEFAULT_PHONE_REGION, ShareType
 from . import State
 from .output import echo_frame, format_option
 
@@ -77,7 +76,7 @@ def _finish(cs: ChangeSet, dry_run: bool, save_duplicates: bool, fmt: str) -> Co
 @click.option("--share", type=click.Choice(sorted(_SHARE)), help="Who besides managers may see/edit.")
 @click.option("--managers", help="Comma-separated logins of the managers (replaces the list).")
 @click.option("--version", "version", type=int, help="The version you read; refuse if it changed since.")
-@click.option("--region", default=DEFAULT_REGION, show_default=True,
+@click.option("--region", default=DEFAULT_PHONE_REGION, show_default=True,
               help="Region for phone numbers written without a country code.")
 @click.option("--save-duplicates", is_flag=True, help="Write even when likely duplicates exist.")
 @click.option("--dry-run", is_flag=True, help="Show the changes field by field; write nothing.")
@@ -198,7 +197,7 @@ def undo(state: State, change_set_id: int, dry_run: bool) -> None:
 
 
 @click.command("fill-keys")
-@click.option("--region", default=DEFAULT_REGION, show_default=True,
+@click.option("--region", default=DEFAULT_PHONE_REGION, show_default=True,
               help="Region for phone numbers written without a country code.")
 @click.pass_obj
 def fill_keys(state: State, region: str) -> None:

@@ -9,7 +9,7 @@ from tqdm import tqdm
 from ..merge.batch import merge_clusters, qualifying_clusters
 from ..store import Store
 from . import State
-from .output import echo_frame, format_option
+from .output import echo_frame, format_option, progress_bar
 
 
 def _parse_keep(items: tuple[str, ...]) -> dict[str, int]:
@@ -28,7 +28,7 @@ def _pairs(store: Store, bar: tqdm) -> pd.DataFrame:
         bar.set_postfix_str(name)
         bar.update(1)
 
-    return store.find_duplicates(progress=step).pairs
+    return store.find_duplicates(keep_model=False, progress=step).pairs
 
 
 @click.command("merge")
@@ -62,7 +62,7 @@ def merge_cmd(state: State, ids: tuple[int, ...], keep: tuple[str, ...], survivo
     store = state.store()
     plan = store.plan_merge(list(ids), survivor=survivor, keep=_parse_keep(keep))
     table = plan.table()
-    echo_frame(table.astype(object).where(table.notna(), "") if fmt == "table" else table, fmt)
+    echo_frame(table, fmt)
     info = pd.DataFrame([(o.info_id, o.contact_id, o.info_type, o.data, o.action, o.is_primary, o.note)
                          for o in plan.info],
                         columns=["info_id", "contact_id", "type", "data", "action", "primary", "note"])
@@ -81,7 +81,7 @@ def merge_cmd(state: State, ids: tuple[int, ...], keep: tuple[str, ...], survivo
 
 def _auto(state: State, min_score: float, dry_run: bool, yes: bool, fmt: str) -> None:
     store = state.store()
-    with tqdm(total=5, desc="finding duplicates", unit="step", disable=None, leave=False) as bar:
+    with progress_bar(5, "finding duplicates", "step") as bar:
         pairs = _pairs(store, bar)
     clusters = qualifying_clusters(pairs, min_score)
     if not clusters:
@@ -90,8 +90,7 @@ def _auto(state: State, min_score: float, dry_run: bool, yes: bool, fmt: str) ->
     if not dry_run and not yes and not click.confirm(
             f"Merge {len(clusters)} cluster(s) ({sum(len(c.ids) for c in clusters)} contacts)?", err=True):
         raise click.ClickException("Nothing was merged.")
-    with tqdm(total=len(clusters), desc="merging" if not dry_run else "planning", unit="cluster",
-              disable=None, leave=False) as bar:
+    with progress_bar(len(clusters), "merging" if not dry_run else "planning", "cluster") as bar:
         report = merge_clusters(store.db, store.user, clusters, dry_run=dry_run,
                                 tick=lambda _c: bar.update(1))
     echo_frame(report, fmt)

@@ -12,7 +12,7 @@ import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import click
 import pandas as pd
@@ -55,7 +55,15 @@ def _show_progress(flag: bool | None) -> bool:
     return sys.stderr.isatty() if flag is None else flag
 
 
-def _options(stale_days: int, as_of: dt.datetime | None, region: str) -> dict[str, object]:
+class _Options(TypedDict):
+    """What check and clean share: staleness and the phone region."""
+
+    stale_days: int
+    as_of: dt.date | None
+    default_region: str
+
+
+def _options(stale_days: int, as_of: dt.datetime | None, region: str) -> _Options:
     return {"stale_days": stale_days, "as_of": as_of.date() if as_of else None, "default_region": region}
 
 
@@ -63,7 +71,8 @@ def _options(stale_days: int, as_of: dt.datetime | None, region: str) -> dict[st
 @_common
 @format_option()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the findings to this file (.csv or .json by its suffix) and print the summary.")
+              help="Write the findings to this file (in --format; CSV, or JSON for a .json file, "
+              "when no format is given) and print the summary.")
 @click.option("--summary", "summary_only", is_flag=True, help="Print only the counts by rule and severity.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.pass_obj
@@ -81,10 +90,7 @@ def check_cmd(ctx: click.Context, state: State, rules: str | None, stale_days: i
     store = state.store()
     found = store.check(rules, progress=_show_progress(progress), **_options(stale_days, as_of, region))
     if out is not None:
-        if out.suffix.lower() == ".json":
-            found.to_json(out, orient="records", date_format="iso", force_ascii=False)
-        else:
-            found.to_csv(out, index=False)
+        echo_frame(found, fmt, out)
         click.echo(summary.text(found))
         click.echo(f"Wrote {len(found):,} findings to {out}.")
     elif summary_only:

@@ -59,7 +59,7 @@ def info_sql(mapping: Mapping) -> str:
 
     ``colpos`` and ``pos`` keep file order, so the first value of each type can be primary.
     Non-empty cells are gathered first, then split with set-returning functions in the
-    select list (a lateral join per column is ten times slower in DuckDB).
+    select list (a lateral join per column is much slower in DuckDB).
     """
     parts: list[str] = []
     singles: list[tuple[int, InfoType, int]] = []

@@ -25,8 +25,7 @@ from ..journal import record
 from ..matchkeys import fill_stored_keys
 from ..model import IMPORTED_TEMPERATURE_COLOR, CustomFieldType, ListType, ShareType
 from ..queries import visible_ids
-from . import import_sql as q
-from . import import_write as w
+from . import import_sql, import_write
 from .layout import Mapping, explicit_mapping, onlyoffice_mapping
 from .reader import Dialect, physical_lines, stage
 
@@ -75,8 +74,8 @@ class ImportReport:
         return text
 
 
-#: DuckDB's memory during an import, in GiB. Measured at 1M contacts: peak RSS 3.2 GB with this
-#: cap against 4.7 GB uncapped, at the same speed (110 s against 102-110 s).
+#: DuckDB's memory during an import, in GiB: uncapped it takes far more at the same speed
+#: (docs/benchmarks.md, "Import").
 IMPORT_MEMORY_GIB = 3.0
 
 
@@ -163,10 +162,11 @@ def _stage_and_check(
     """Build the tidy staging tables and return every row problem (line = record + 1)."""
     tx.execute("CREATE OR REPLACE TEMP TABLE imp_extra_tags (title VARCHAR)")
     tx.executemany("INSERT INTO imp_extra_tags VALUES (?)", [[t] for t in extra_tags if t.strip()])
-    for sql in (q.rows_sql(maps), q.info_sql(maps), q.tags_sql(maps), q.custom_sql(maps)):
+    for sql in (import_sql.rows_sql(maps), import_sql.info_sql(maps), import_sql.tags_sql(maps),
+                import_sql.custom_sql(maps)):
         tx.execute(sql)
     found: list[tuple[Any, ...]] = []
-    for sql, params in q.row_problem_sqls():
+    for sql, params in import_sql.row_problem_sqls():
         found.extend(tx.rows(sql, params))
     found.extend(_custom_value_problems(tx, custom_types, date_format))
     tx.execute("CREATE OR REPLACE TEMP TABLE imp_bad (rec BIGINT)")
@@ -183,7 +183,7 @@ def _custom_value_problems(
     tx: Tx, custom_types: dict[str, tuple[CustomFieldType, object]], date_format: str | None
 ) -> list[tuple[Any, ...]]:
     """Check values against their field's type; normalise dates to ISO and checkboxes."""
-    defs = w.custom_definitions(tx, custom_types)
+    defs = import_write.custom_definitions(tx, custom_types)
     formats = [date_format, "%Y-%m-%d"] if date_format else list(DATE_FORMATS)
     tx.execute("ALTER TABLE imp_custom ADD COLUMN field_type SMALLINT")
     tx.execute("ALTER TABLE imp_custom ADD COLUMN options VARCHAR[]")
@@ -255,7 +255,7 @@ def _write(
     user = store.user
     vis_sql, vis_params = visible_ids(user)
     # which records become new contacts, which update existing ones, which are skipped
-    w.resolve_actions(tx, rule, vis_sql, vis_params, user)
+    import_write.resolve_actions(tx, rule, vis_sql, vis_params, user)
     report.problems += [
         Problem(str(msg), line=int(rec) + 1, field="Id", value=str(val))
         for rec, msg, val in tx.rows("SELECT rec, message, id_text FROM imp_act WHERE message IS NOT NULL")
@@ -267,18 +267,18 @@ def _write(
             "nothing was imported.",
             bad_ids,
         )
-    report.new_temperatures = w.ensure_list_items(
+    report.new_temperatures = import_write.ensure_list_items(
         tx, ListType.TEMPERATURE, "stage", IMPORTED_TEMPERATURE_COLOR)
-    report.new_contact_types = w.ensure_list_items(tx, ListType.CONTACT_TYPE, "ctype", None)
-    report.new_tags = w.ensure_tags(tx)
-    report.new_custom_fields = w.ensure_custom_fields(tx, custom_types)
-    counts = w.write_contacts(tx, user, share, vis_sql, vis_params)
+    report.new_contact_types = import_write.ensure_list_items(tx, ListType.CONTACT_TYPE, "ctype", None)
+    report.new_tags = import_write.ensure_tags(tx)
+    report.new_custom_fields = import_write.ensure_custom_fields(tx, custom_types)
+    counts = import_write.write_contacts(tx, user, share, vis_sql, vis_params)
     report.imported, report.updated, report.new_companies = counts
     report.skipped_duplicates = [
         (int(rec) + 1, int(cid)) for rec, cid in tx.rows(
             "SELECT rec, target FROM imp_act WHERE action = 'skip' ORDER BY rec")
     ]
-    w.write_details(tx, user, manager_ids)
+    import_write.write_details(tx, user, manager_ids)
     # the new rows are keyed already; this catches up rows an older version left without keys,
     # then moves the mark up to which the write-back check may trust the stored keys
     fill_stored_keys(tx)

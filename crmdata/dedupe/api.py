@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..db import Tx
+from ..model import DEFAULT_PHONE_REGION
 from . import blocking, classify, cluster, compare, decisions, explain, keys
 from .checker import FuzzyChecker
 from .classify import ECM_SAMPLE, Model
@@ -82,7 +83,7 @@ def find_duplicates(
     store: Store,
     *,
     threshold: float = DEFAULT_THRESHOLD,
-    default_region: str = "DE",
+    default_region: str = DEFAULT_PHONE_REGION,
     rules: tuple[blocking.Rule, ...] | None = None,
     max_cluster: int = cluster.MAX_SIZE,
     keep_model: bool = True,

@@ -21,9 +21,8 @@ import pandas as pd
 from ..access import User
 from ..db import Tx
 from ..edit.dupcheck import DuplicateCandidate, ExactKeyChecker, StagedContact
-from ..edit.validate import DEFAULT_REGION
 from ..matchkeys import unkeyed_ids
-from ..model import InfoType
+from ..model import DEFAULT_PHONE_REGION, InfoType
 from ..search.index import RECENT_IDS
 from ..search.normalise import forms
 from . import classify, compare, decisions, explain, keys
@@ -160,8 +159,8 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
 #: Up to this many staged contacts are looked up by name with their words written into the
 #: statement (:func:`literal_name_parts`); more are joined with the words' registered tables.
 #: Written in, the words are filters DuckDB checks against each row group's token range, so it
-#: reads only the few row groups of the token-sorted index that can hold them: 11 ms against
-#: 68 ms for one person at 1M contacts (cold, four names, the same candidates either way).
+#: reads only the few row groups of the token-sorted index that can hold them, several times
+#: faster for a few contacts (docs/benchmarks.md, "Write-back latency").
 LITERAL_LOOKUPS = 8
 
 
@@ -200,7 +199,7 @@ class FuzzyChecker:
     """Likely duplicates of staged contacts among the stored ones (see the module docstring)."""
 
     threshold: float = CHECK_THRESHOLD
-    default_region: str = DEFAULT_REGION  # the editing default, so staged and stored keys agree
+    default_region: str = DEFAULT_PHONE_REGION  # the editing default, so staged and stored keys agree
     max_candidates: int = 20
     literal_lookups: int = LITERAL_LOOKUPS  # up to this many staged contacts: words written in
 

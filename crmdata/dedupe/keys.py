@@ -29,7 +29,7 @@ import pandas as pd
 from ..access import User, view_predicate
 from ..db import Tx
 from ..matchkeys import phone_e164, phone_sql
-from ..model import CustomFieldType, InfoType
+from ..model import DEFAULT_PHONE_REGION, CustomFieldType, InfoType
 from . import normalise as nz
 
 #: Custom date fields read as a person's birthday (folded labels).
@@ -90,7 +90,8 @@ def contacts_frame(tx: Tx, user: User, ids_sql: str | None = None,
     return tx.df(sql, [*pparams, *params])
 
 
-def key_frame(raw: pd.DataFrame, default_region: str = "DE") -> tuple[pd.DataFrame, pd.DataFrame]:
+def key_frame(raw: pd.DataFrame, default_region: str = DEFAULT_PHONE_REGION
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(dd_c, dd_first)`` frames from :func:`contacts_frame`-shaped raw fields (pure)."""
     is_company = raw["is_company"].astype(bool)
     first = raw["first_name"].where(~is_company)
@@ -130,7 +131,7 @@ def nickname_pairs() -> pd.DataFrame:
     return pd.DataFrame(sorted(pairs), columns=["f1", "f2"])
 
 
-def build(tx: Tx, user: User, *, default_region: str = "DE", ids_sql: str | None = None,
+def build(tx: Tx, user: User, *, default_region: str = DEFAULT_PHONE_REGION, ids_sql: str | None = None,
           params: Sequence[object] = (), prefix: str = "dd_") -> KeyCounts:
     """Create the ``dd_`` temp tables for the visible contacts (all, or those ``ids_sql`` selects)."""
     raw = contacts_frame(tx, user, ids_sql, params)
@@ -138,8 +139,9 @@ def build(tx: Tx, user: User, *, default_region: str = "DE", ids_sql: str | None
     return load(tx, frame, first_groups, default_region=default_region, prefix=prefix)
 
 
-def load(tx: Tx, frame: pd.DataFrame, first_groups: pd.DataFrame, *, default_region: str = "DE",
-         info: pd.DataFrame | None = None, prefix: str = "dd_") -> KeyCounts:
+def load(tx: Tx, frame: pd.DataFrame, first_groups: pd.DataFrame, *,
+         default_region: str = DEFAULT_PHONE_REGION, info: pd.DataFrame | None = None,
+         prefix: str = "dd_") -> KeyCounts:
     """Create the key tables ``{prefix}c`` ... from a key frame.
 
     Contact info comes from the store for the frame's ids, or from ``info`` (columns

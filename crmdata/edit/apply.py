@@ -31,9 +31,9 @@ from ..db import Tx
 from ..errors import AccessDenied, Conflict, KeyTaken, NotFound, ValidationFailed
 from ..model import INFO_TYPE_LABELS, InfoType, ShareType, categories
 from ..search import index as search_index
-from . import ops as o
+from . import ops
 from .dupcheck import DuplicateCandidate, DuplicateChecker, DuplicatesFound, StagedContact
-from .state import LOOKUP_PARTS, Applier, ContactState, Lookups, lookup_loader
+from .state import LOOKUP_PARTS, Applier, ContactState, Lookups, Part, lookup_loader
 
 if TYPE_CHECKING:
     from .changeset import ChangeSet
@@ -46,14 +46,14 @@ class CommitResult:
 
     status: Literal["committed", "cancelled", "nothing to do"]
     change_set_id: int | None = None
-    created: dict[o.NewContact, int] = field(default_factory=dict)
+    created: dict[ops.NewContact, int] = field(default_factory=dict)
     updated: list[int] = field(default_factory=list)
     duplicates: list[DuplicateCandidate] = field(default_factory=list)
 
 
 @dataclass
 class Prepared:
-    states: dict[o.Target, ContactState]
+    states: dict[ops.Target, ContactState]
     before: dict[str, Rows]
     applier: Applier
     lookups: Lookups
@@ -70,23 +70,23 @@ class _Read:
     recent: tuple[int, int]  # search_index.recent_counts_sql of the contacts
 
 
-def _wanted_lookups(cs: ChangeSet) -> str:
+def _wanted_lookups(cs: ChangeSet) -> tuple[Part, ...]:
     """The labels of :data:`LOOKUP_PARTS` to read with the contacts: custom fields and tags
     always (the search texts name them), the others when an operation may use them (a part
     left out is read if it is used after all)."""
-    wanted = "ft"
+    wanted = [Part.CUSTOM_FIELDS, Part.TAGS]
     for op in cs.operations:
-        if isinstance(op, (o.Update, o.Create)) and any(
+        if isinstance(op, (ops.Update, ops.Create)) and any(
                 name in ("temperature", "contact_type") for name, _v in op.fields):
-            wanted += "i"
-        elif isinstance(op, o.SetAccess):
-            wanted += "u"
-        elif isinstance(op, o.AddTags):
-            wanted += "n"
-    return "".join(dict.fromkeys(wanted))
+            wanted.append(Part.LIST_ITEMS)
+        elif isinstance(op, ops.SetAccess):
+            wanted.append(Part.USERS)
+        elif isinstance(op, ops.AddTags):
+            wanted.append(Part.NEXT_TAG_ID)
+    return tuple(dict.fromkeys(wanted))
 
 
-def _read(tx: Tx, ids: Sequence[int], new_info: int, take: bool, wanted: str,
+def _read(tx: Tx, ids: Sequence[int], new_info: int, take: bool, wanted: Sequence[Part],
           tables: Sequence[str]) -> _Read:
     """The contacts' rows in ``tables``, the ``wanted`` lookup parts, ids for ``new_info``
     info rows (taken from the sequence if ``take``), the search index's recent row counts and
@@ -95,21 +95,24 @@ def _read(tx: Tx, ids: Sequence[int], new_info: int, take: bool, wanted: str,
     parts, params = capture_parts(ids, tables) if ids else ([], [])
     parts += [LOOKUP_PARTS[k] for k in wanted]
     if new_info:
-        parts.append(f"SELECT 'c', n.id::VARCHAR FROM ({numbering.info_ids_sql(new_info, take=take)}) n")
+        parts.append(f"SELECT '{Part.NEW_INFO_IDS}', n.id::VARCHAR "
+                     f"FROM ({numbering.info_ids_sql(new_info, take=take)}) n")
     counts_sql, counts_params = search_index.recent_counts_sql(ids)
-    parts.append(f"SELECT 'r', to_json([c.total, c.theirs])::VARCHAR FROM ({counts_sql}) c")
+    parts.append(f"SELECT '{Part.RECENT_COUNTS}', to_json([c.total, c.theirs])::VARCHAR "
+                 f"FROM ({counts_sql}) c")
     params += counts_params
-    parts.append(f"SELECT 'm', to_json([m.key, m.value])::VARCHAR FROM ({Tx.META_SQL}) m")  # for the checker
+    parts.append(f"SELECT '{Part.META}', to_json([m.key, m.value])::VARCHAR FROM ({Tx.META_SQL}) m")
     rows = tx.rows(" UNION ALL ".join(parts), params)
-    kinds: dict[str, list[Any]] = {}
+    kinds: dict[str, list[Any]] = {}  # by Part
     for label, text in rows:
         if label not in CONTACT_TABLES:  # lookups, next ids, recent counts, meta
             kinds.setdefault(label, []).append(json.loads(text))
-    tx.remember_meta((str(k), str(v)) for k, v in kinds.get("m", []))
+    tx.remember_meta((str(k), str(v)) for k, v in kinds.get(Part.META, []))
     lookups = Lookups({k: kinds.get(k, []) for k in wanted}, lookup_loader(tx))
-    total, theirs = kinds["r"][0]
+    total, theirs = kinds[Part.RECENT_COUNTS][0]
     before = parse_captured(rows)  # every contact table; those not read are empty
-    return _Read(before, lookups, sorted(int(i) for i in kinds.get("c", [])), (int(total), int(theirs)))
+    return _Read(before, lookups, sorted(int(i) for i in kinds.get(Part.NEW_INFO_IDS, [])),
+                 (int(total), int(theirs)))
 
 
 def _unused(ids: list[int], info: Rows, for_preview: bool) -> list[int]:
@@ -130,7 +133,7 @@ def _unused(ids: list[int], info: Rows, for_preview: bool) -> list[int]:
 def _companies(tx: Tx, user: User, cs: ChangeSet) -> dict[int, str]:
     """The visible companies the change set links persons to, by id, with their names."""
     company_refs = sorted({
-        int(val) for op in cs.operations if isinstance(op, (o.Update, o.Create))
+        int(val) for op in cs.operations if isinstance(op, (ops.Update, ops.Create))
         for name, val in op.fields if name == "company" and isinstance(val, int) and val
     })
     if not company_refs:
@@ -157,9 +160,9 @@ def prepare(tx: Tx, user: User, cs: ChangeSet, *, for_preview: bool = False) -> 
     not depend on them, and only access operations and a preview's view use them."""
     now = canonical(datetime.now(UTC).replace(tzinfo=None).isoformat())
     existing = sorted({t for t in cs.targets() if isinstance(t, int)})
-    new_info = sum(isinstance(op, o.AddInfo) for op in cs.operations)
+    new_info = sum(isinstance(op, ops.AddInfo) for op in cs.operations)
     managers_needed = (for_preview or not user.is_admin
-                       or any(isinstance(op, o.SetAccess) for op in cs.operations))
+                       or any(isinstance(op, ops.SetAccess) for op in cs.operations))
     tables = [t for t in CONTACT_TABLES if managers_needed or t != "contact_managers"]
     read = _read(tx, existing, new_info, not for_preview, _wanted_lookups(cs), tables)
     before, lookups = read.before, read.lookups
@@ -196,15 +199,15 @@ def prepare(tx: Tx, user: User, cs: ChangeSet, *, for_preview: bool = False) -> 
     info = _group(before["contact_info"], "contact_id", "id")
     tags = _group(before["contact_tags"], "contact_id", "tag_id")
     custom = _group(before["custom_values"], "contact_id", "field_id")
-    states: dict[o.Target, ContactState] = {
+    states: dict[ops.Target, ContactState] = {
         cid: ContactState(_label(contacts[cid]), False, dict(contacts[cid]), info.get(cid, {}),
                           tags.get(cid, {}), custom.get(cid, {}), managers.get(cid, {}))
         for cid in existing
     }
-    creates = any(isinstance(op, o.Create) for op in cs.operations)
+    creates = any(isinstance(op, ops.Create) for op in cs.operations)
     next_contact = numbering.next_id(tx, "contacts") if creates else 0  # max(id) scans: only when needed
     for op in cs.operations:
-        if isinstance(op, o.Create):
+        if isinstance(op, ops.Create):
             states[op.ref] = _new_state(op, next_contact, user, now)
             next_contact += 1
     ap = Applier(states, lookups, user_id=user.id, now=now, region=cs.region, info_ids=info_ids)
@@ -228,7 +231,7 @@ def _label(row: dict[str, Any]) -> str:
     return name or f"contact {row['id']}"
 
 
-def _new_state(op: o.Create, cid: int, user: User, now: str) -> ContactState:
+def _new_state(op: ops.Create, cid: int, user: User, now: str) -> ContactState:
     row: dict[str, Any] = {
         "id": cid, "is_company": op.is_company, "first_name": None, "last_name": None,
         "company_name": None, "display_name": "", "title": None, "company_id": None, "notes": None,
@@ -239,7 +242,7 @@ def _new_state(op: o.Create, cid: int, user: User, now: str) -> ContactState:
     return ContactState(str(op.ref), True, row)
 
 
-def _after(states: dict[o.Target, ContactState]) -> dict[str, Rows]:
+def _after(states: dict[ops.Target, ContactState]) -> dict[str, Rows]:
     out: dict[str, Rows] = {t: {} for t in CONTACT_TABLES}
     for st in states.values():
         out["contacts"][(st.id,)] = st.row
@@ -301,7 +304,7 @@ def commit(
     search_index.refresh_held(tx, ids, _texts(stored, prep), prep.recent)
     for table, (keys, col) in CONTACT_TABLES.items():
         changes += journal.diff(table, keys, was[table], stored[table], col)
-    created = {k: st.id for k, st in changed.items() if isinstance(k, o.NewContact)}
+    created = {k: st.id for k, st in changed.items() if isinstance(k, ops.NewContact)}
     updated = [st.id for st in changed.values() if not st.is_new]
     summary = f"{len(created)} created, {len(updated)} updated" + (
         f" (saved despite {len(dups)} likely duplicate(s))" if dups else "")
@@ -327,10 +330,10 @@ def _texts(rows: dict[str, Rows], prep: Prepared) -> list[tuple[int, int, str | 
     return out
 
 
-def preview(tx: Tx, user: User, cs: ChangeSet, checker: DuplicateChecker | None) -> o.Preview:
+def preview(tx: Tx, user: User, cs: ChangeSet, checker: DuplicateChecker | None) -> ops.Preview:
     """Field-by-field changes, problems, conflicts and duplicates; writes nothing."""
     prep = prepare(tx, user, cs, for_preview=True)
-    out = o.Preview(problems=list(prep.applier.problems), conflicts=list(prep.conflicts))
+    out = ops.Preview(problems=list(prep.applier.problems), conflicts=list(prep.conflicts))
     if checker is not None:
         out.duplicates = checker.check(tx, user, staged(prep))
     grouped: dict[str, dict[int, list[dict[str, Any]]]] = {}
@@ -348,7 +351,7 @@ def preview(tx: Tx, user: User, cs: ChangeSet, checker: DuplicateChecker | None)
             b, a = before.get(name), after.get(name)
             b, a = (None if b == "" else b), (None if a == "" else a)
             if b != a:
-                out.changes.append(o.FieldChange(st.label, cid, name, b, a))
+                out.changes.append(ops.FieldChange(st.label, cid, name, b, a))
     return out
 
 

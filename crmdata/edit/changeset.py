@@ -24,12 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from .. import numbering
 from ..access import view_predicate
-from ..errors import KeyTaken
-from ..model import InfoType, ShareType
-from . import apply
-from . import ops as o
-from .dupcheck import DuplicateChecker, ExactKeyChecker
-from .validate import DEFAULT_REGION
+from ..errors import CrmDataError, KeyTaken
+from ..model import DEFAULT_PHONE_REGION, InfoType, ShareType
+from . import apply, ops
+from .dupcheck import DuplicateChecker
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -44,8 +42,13 @@ def info_type_of(value: InfoType | int | str) -> InfoType:
                 return t
         if wanted in ("x", "xtwitter"):
             return InfoType.TWITTER
-        raise ValueError(f"'{value}' is not a contact info type")
-    return InfoType(value)
+    else:
+        try:
+            return InfoType(int(value))
+        except (TypeError, ValueError):
+            pass
+    raise CrmDataError(f"'{value}' is not a contact info type.",
+                       hint="use one of: " + ", ".join(t.name.lower() for t in InfoType))
 
 
 class ChangeSet:
@@ -55,13 +58,16 @@ class ChangeSet:
         self,
         store: Store,
         *,
-        region: str = DEFAULT_REGION,
-        checker: DuplicateChecker | None = None,
+        checker: DuplicateChecker,
+        region: str = DEFAULT_PHONE_REGION,
     ) -> None:
+        """Use :meth:`crmdata.Store.change`, which picks the default duplicate checker
+        (:class:`~crmdata.dedupe.checker.FuzzyChecker`); ``checker`` has no default here, so
+        there is one default in crmdata, not one per entry point."""
         self.store = store
         self.region = region
-        self.checker: DuplicateChecker | None = checker if checker is not None else ExactKeyChecker()
-        self.operations: list[o.Operation] = []
+        self.checker: DuplicateChecker = checker
+        self.operations: list[ops.Operation] = []
         self.versions: dict[int, int | None] = {}
         self._seq = 0
 
@@ -87,8 +93,8 @@ class ChangeSet:
         for i in todo:
             self.versions[i] = None if i not in found else int(found[i])
 
-    def _target(self, target: o.Target, version: int | None = None) -> o.Target:
-        if isinstance(target, o.NewContact):
+    def _target(self, target: ops.Target, version: int | None = None) -> ops.Target:
+        if isinstance(target, ops.NewContact):
             return target
         cid = int(target)
         if version is not None:
@@ -97,46 +103,46 @@ class ChangeSet:
             self.pin([cid])
         return cid
 
-    def targets(self) -> list[o.Target]:
-        seen: dict[o.Target, None] = {}
+    def targets(self) -> list[ops.Target]:
+        seen: dict[ops.Target, None] = {}
         for op in self.operations:
-            seen[op.ref if isinstance(op, o.Create) else op.target] = None
+            seen[op.ref if isinstance(op, ops.Create) else op.target] = None
         return list(seen)
 
     # -- staging -------------------------------------------------------------------------
-    def _create(self, is_company: bool, fields: Mapping[str, Any]) -> o.NewContact:
+    def _create(self, is_company: bool, fields: Mapping[str, Any]) -> ops.NewContact:
         self._seq += 1
-        ref = o.NewContact(self._seq)
-        self.operations.append(o.Create(ref, is_company, tuple(fields.items())))
+        ref = ops.NewContact(self._seq)
+        self.operations.append(ops.Create(ref, is_company, tuple(fields.items())))
         return ref
 
-    def create_person(self, first_name: str, last_name: str | None = None, **fields: Any) -> o.NewContact:
+    def create_person(self, first_name: str, last_name: str | None = None, **fields: Any) -> ops.NewContact:
         """Stage a new person; ``fields`` as for :meth:`update` (title, company, temperature, ...)."""
         return self._create(False, {"first_name": first_name, "last_name": last_name, **fields})
 
-    def create_company(self, name: str, **fields: Any) -> o.NewContact:
+    def create_company(self, name: str, **fields: Any) -> ops.NewContact:
         """Stage a new company."""
         return self._create(True, {"company_name": name, **fields})
 
-    def update(self, target: o.Target, *, version: int | None = None, **fields: Any) -> None:
+    def update(self, target: ops.Target, *, version: int | None = None, **fields: Any) -> None:
         """Set fields: first_name, last_name, company_name, title (position), notes, industry,
         currency, temperature and contact_type (title, id or None), company (id, new company
         or None)."""
-        self.operations.append(o.Update(self._target(target, version), tuple(fields.items())))
+        self.operations.append(ops.Update(self._target(target, version), tuple(fields.items())))
 
-    def set_temperature(self, target: o.Target, level: str | int | None) -> None:
+    def set_temperature(self, target: ops.Target, level: str | int | None) -> None:
         self.update(target, temperature=level)
 
-    def set_contact_type(self, target: o.Target, contact_type: str | int | None) -> None:
+    def set_contact_type(self, target: ops.Target, contact_type: str | int | None) -> None:
         self.update(target, contact_type=contact_type)
 
-    def link_company(self, person: o.Target, company: o.Target | None) -> None:
+    def link_company(self, person: ops.Target, company: ops.Target | None) -> None:
         """Link a person to a company (None unlinks)."""
         self.update(person, company=company)
 
     def add_info(
         self,
-        target: o.Target,
+        target: ops.Target,
         info_type: InfoType | int | str,
         data: str | None = None,
         *,
@@ -149,45 +155,45 @@ class ChangeSet:
         The first row of a type becomes primary; ``primary=True`` moves the flag here.
         """
         t = info_type_of(info_type)
-        self.operations.append(o.AddInfo(
+        self.operations.append(ops.AddInfo(
             self._target(target), t, data, category, primary, tuple(address.items())))
 
     def change_info(
-        self, target: o.Target, info_id: int, data: str | None = None, *,
+        self, target: ops.Target, info_id: int, data: str | None = None, *,
         category: int | str | None = None, **address: str,
     ) -> None:
-        self.operations.append(o.ChangeInfo(
+        self.operations.append(ops.ChangeInfo(
             self._target(target), int(info_id), data, category, tuple(address.items())))
 
-    def delete_info(self, target: o.Target, info_id: int) -> None:
+    def delete_info(self, target: ops.Target, info_id: int) -> None:
         """Remove an info row; deleting the primary promotes the first remaining one."""
-        self.operations.append(o.DeleteInfo(self._target(target), int(info_id)))
+        self.operations.append(ops.DeleteInfo(self._target(target), int(info_id)))
 
-    def set_primary(self, target: o.Target, info_id: int) -> None:
-        self.operations.append(o.SetPrimary(self._target(target), int(info_id)))
+    def set_primary(self, target: ops.Target, info_id: int) -> None:
+        self.operations.append(ops.SetPrimary(self._target(target), int(info_id)))
 
-    def set_custom(self, target: o.Target, field: str | int, value: Any) -> None:
+    def set_custom(self, target: ops.Target, field: str | int, value: Any) -> None:
         """Set a custom field (by label or id); None or "" clears it."""
-        self.operations.append(o.SetCustom(self._target(target), field, value))
+        self.operations.append(ops.SetCustom(self._target(target), field, value))
 
-    def add_tags(self, target: o.Target, *tags: str) -> None:
+    def add_tags(self, target: ops.Target, *tags: str) -> None:
         """Add tags, creating unknown ones (case-insensitive: existing spelling is reused)."""
-        self.operations.append(o.AddTags(self._target(target), tuple(tags)))
+        self.operations.append(ops.AddTags(self._target(target), tuple(tags)))
 
-    def remove_tags(self, target: o.Target, *tags: str) -> None:
-        self.operations.append(o.RemoveTags(self._target(target), tuple(tags)))
+    def remove_tags(self, target: ops.Target, *tags: str) -> None:
+        self.operations.append(ops.RemoveTags(self._target(target), tuple(tags)))
 
     def set_access(
-        self, target: o.Target, share_type: ShareType | int | None = None,
+        self, target: ops.Target, share_type: ShareType | int | None = None,
         managers: Sequence[str] | None = None,
     ) -> None:
         """Share type (NONE / READ_WRITE / READ) and the whole manager list (logins)."""
         st = None if share_type is None else ShareType(share_type)
-        self.operations.append(o.SetAccess(
+        self.operations.append(ops.SetAccess(
             self._target(target), st, None if managers is None else tuple(managers)))
 
     # -- running -------------------------------------------------------------------------
-    def preview(self) -> o.Preview:
+    def preview(self) -> ops.Preview:
         """What the commit would change, field by field, and what would stop it."""
         with self.store.db.read() as tx:
             return apply.preview(tx, self.store.user, self, self.checker)
@@ -203,7 +209,7 @@ class ChangeSet:
         try:
             return self._commit(on_duplicate)
         except KeyTaken:
-            if not any(isinstance(op, (o.AddInfo, o.Create)) for op in self.operations):
+            if not any(isinstance(op, (ops.AddInfo, ops.Create)) for op in self.operations):
                 raise
         # a new row's id was taken: by another writer of this process whose transaction
         # committed first (new contacts are numbered past the largest id), or, for info rows, by

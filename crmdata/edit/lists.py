@@ -24,7 +24,7 @@ from ..db import Tx
 from ..derived import contacts_changed
 from ..errors import Conflict, NotFound, Problem, ValidationFailed
 from ..model import CustomFieldType, FieldScope, ListType
-from . import validate as v
+from . import validate
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -36,7 +36,7 @@ _NAME = {ListType.TEMPERATURE: "temperature level", ListType.CONTACT_TYPE: "cont
 
 def _title(what: str, title: str) -> str:
     clean = " ".join(str(title).split())
-    problems = v.check_name(what, clean, required=True)
+    problems = validate.check_name(what, clean, required=True)
     if problems:
         raise ValidationFailed(f"The {what} cannot be saved.", [Problem(p, value=clean) for p in problems])
     return clean
@@ -210,7 +210,7 @@ def add_custom_field(store: Store, label: str, field_type: CustomFieldType | int
     store._require_admin("define custom fields")
     ftype, fscope = CustomFieldType(field_type), FieldScope(scope)
     clean = _title("field label", label)
-    text, problems = v.check_mask(ftype, mask)
+    text, problems = validate.check_mask(ftype, mask)
     if problems:
         raise ValidationFailed(f"The custom field '{clean}' cannot be saved.", [Problem(p) for p in problems])
     with store.db.transaction() as tx:
@@ -239,11 +239,12 @@ def edit_custom_field(store: Store, field_id: int, *, label: str | None = None, 
             problems.append(f"the type cannot change while {used} value(s) exist")
         new_mask = old_mask
         if mask is not None or ftype is not old_type:
-            new_mask, mask_problems = v.check_mask(ftype, mask if mask is not None else
+            new_mask, mask_problems = validate.check_mask(ftype, mask if mask is not None else
                                                    (json.loads(old_mask) if old_mask else None))
             problems += mask_problems
             if used and ftype is CustomFieldType.SELECT and not mask_problems:
-                lost = [o for o in v.select_options(old_mask) if o not in v.select_options(new_mask)]
+                kept = validate.select_options(new_mask)
+                lost = [o for o in validate.select_options(old_mask) if o not in kept]
                 if lost:
                     problems.append(f"options {lost} are in use or may be; options can only be added")
         clean = _title("field label", label) if label is not None else old_label

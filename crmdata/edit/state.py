@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
@@ -18,8 +19,21 @@ from ..db import Tx
 from ..errors import Problem
 from ..model import ADDRESS_PARTS, InfoType, ListType, ShareType, categories, category_code
 from ..model import default_category as default_category_of
-from . import ops as o
-from . import validate as v
+from . import ops, validate
+
+
+class Part(StrEnum):
+    """Labels of the rows a change set's read brings besides the contact tables' own
+    (``SELECT label, json ... UNION ALL ...``): lookups, new ids, index counts, meta."""
+
+    LIST_ITEMS = "list_items"        # temperature levels and contact types
+    USERS = "users"
+    CUSTOM_FIELDS = "custom_fields"
+    TAGS = "tags"
+    NEXT_TAG_ID = "next_tag_id"
+    NEW_INFO_IDS = "new_info_ids"    # ids for the new info rows, from the sequence
+    RECENT_COUNTS = "recent_counts"  # the search index's recent rows (search.index)
+    META = "meta"                    # the meta table, for the duplicate checker
 
 
 class Lookups:
@@ -30,43 +44,43 @@ class Lookups:
     is read with ``load`` on first use, so what the read brings only decides the speed.
     """
 
-    def __init__(self, parts: dict[str, list[Any]], load: Callable[[str], list[Any]],
+    def __init__(self, parts: dict[Part, list[Any]], load: Callable[[Part], list[Any]],
                  companies: dict[int, str] | None = None) -> None:
         self._parts = parts
         self._load = load
         self.companies: dict[int, str] = companies or {}  # visible companies the change set names
         self._next_tag_id: int | None = None
 
-    def _part(self, label: str) -> list[Any]:
+    def _part(self, label: Part) -> list[Any]:
         if label not in self._parts:
             self._parts[label] = self._load(label)
         return self._parts[label]
 
     @cached_property
     def list_items(self) -> dict[int, tuple[int, str]]:  # id -> (list type, title)
-        return {int(r["id"]): (int(r["list_type"]), str(r["title"])) for r in self._part("i")}
+        return {int(r["id"]): (int(r["list_type"]), str(r["title"])) for r in self._part(Part.LIST_ITEMS)}
 
     @cached_property
     def users(self) -> dict[str, int]:  # lower login -> id
-        return {str(r["login"]).lower(): int(r["id"]) for r in self._part("u")}
+        return {str(r["login"]).lower(): int(r["id"]) for r in self._part(Part.USERS)}
 
     @cached_property
     def user_logins(self) -> dict[int, str]:
-        return {int(r["id"]): str(r["login"]) for r in self._part("u")}
+        return {int(r["id"]): str(r["login"]) for r in self._part(Part.USERS)}
 
     @cached_property
     def fields(self) -> dict[int, tuple[str, int, int, str | None]]:  # id -> (label, type, scope, mask)
         return {int(r["id"]): (str(r["label"]), int(r["field_type"]), int(r["scope"]), r["mask"])
-                for r in self._part("f")}
+                for r in self._part(Part.CUSTOM_FIELDS)}
 
     @cached_property
     def tags(self) -> dict[str, tuple[int, str]]:  # title key -> (id, title)
-        return {str(r["title_key"]): (int(r["id"]), str(r["title"])) for r in self._part("t")}
+        return {str(r["title_key"]): (int(r["id"]), str(r["title"])) for r in self._part(Part.TAGS)}
 
     @property
     def next_tag_id(self) -> int:
         if self._next_tag_id is None:
-            self._next_tag_id = int(self._part("n")[0])
+            self._next_tag_id = int(self._part(Part.NEXT_TAG_ID)[0])
         return self._next_tag_id
 
     @next_tag_id.setter
@@ -97,16 +111,16 @@ class Lookups:
 
 
 #: The small lookup tables, each as a ``label, json`` part of a read (``n``: the next tag id).
-LOOKUP_PARTS: dict[str, str] = {
-    "i": "SELECT 'i', to_json(x)::VARCHAR FROM list_items x",
-    "u": "SELECT 'u', to_json(x)::VARCHAR FROM users x",
-    "f": "SELECT 'f', to_json(x)::VARCHAR FROM custom_fields x",
-    "t": "SELECT 't', to_json(x)::VARCHAR FROM tags x",
-    "n": "SELECT 'n', (coalesce(max(id), 0) + 1)::VARCHAR FROM tags",
+LOOKUP_PARTS: dict[Part, str] = {
+    Part.LIST_ITEMS: f"SELECT '{Part.LIST_ITEMS}', to_json(x)::VARCHAR FROM list_items x",
+    Part.USERS: f"SELECT '{Part.USERS}', to_json(x)::VARCHAR FROM users x",
+    Part.CUSTOM_FIELDS: f"SELECT '{Part.CUSTOM_FIELDS}', to_json(x)::VARCHAR FROM custom_fields x",
+    Part.TAGS: f"SELECT '{Part.TAGS}', to_json(x)::VARCHAR FROM tags x",
+    Part.NEXT_TAG_ID: f"SELECT '{Part.NEXT_TAG_ID}', (coalesce(max(id), 0) + 1)::VARCHAR FROM tags",
 }
 
 
-def lookup_loader(tx: Tx) -> Callable[[str], list[Any]]:
+def lookup_loader(tx: Tx) -> Callable[[Part], list[Any]]:
     """Reads one part of :data:`LOOKUP_PARTS` on its own, for :class:`Lookups`."""
     return lambda label: [json.loads(text) for _label, text in tx.rows(LOOKUP_PARTS[label])]
 
@@ -136,7 +150,7 @@ class Applier:
 
     def __init__(
         self,
-        states: dict[o.Target, ContactState],
+        states: dict[ops.Target, ContactState],
         lookups: Lookups,
         *,
         user_id: int,
@@ -182,7 +196,7 @@ class Applier:
         row["email_key"] = None
         if t is InfoType.ADDRESS:
             parts = {p: (row.get(p) or "").strip() for p in ADDRESS_PARTS}
-            for msg in v.check_address(parts):
+            for msg in validate.check_address(parts):
                 self.problem(st, where, msg)
             for p in ADDRESS_PARTS:
                 row[p] = parts[p] or None
@@ -190,7 +204,7 @@ class Applier:
             return
         text = (row.get("data") or "").strip()
         row["data"] = text
-        key, msgs = v.check_info_value(t, text, self.region)
+        key, msgs = validate.check_info_value(t, text, self.region)
         for msg in msgs:
             self.problem(st, where, msg, text)
         if key and t is InfoType.PHONE:
@@ -201,16 +215,16 @@ class Applier:
             st.new_keys.add((int(t), key))
 
     # -- operations ----------------------------------------------------------------------
-    def apply(self, op: o.Operation) -> None:
-        target = op.ref if isinstance(op, o.Create) else op.target
+    def apply(self, op: ops.Operation) -> None:
+        target = op.ref if isinstance(op, ops.Create) else op.target
         st = self.states[target]
-        if isinstance(op, (o.Create, o.Update)):
+        if isinstance(op, (ops.Create, ops.Update)):
             self._fields(st, dict(op.fields))
-        elif isinstance(op, o.AddInfo):
+        elif isinstance(op, ops.AddInfo):
             self._add_info(st, op)
-        elif isinstance(op, o.ChangeInfo):
+        elif isinstance(op, ops.ChangeInfo):
             self._change_info(st, op)
-        elif isinstance(op, o.DeleteInfo):
+        elif isinstance(op, ops.DeleteInfo):
             row = self._info_row(st, op.info_id)
             if row is not None:
                 del st.info[op.info_id]
@@ -218,24 +232,24 @@ class Applier:
                 st.changed.add("info")
                 if row["is_primary"]:
                     self._promote(st, int(row["info_type"]))
-        elif isinstance(op, o.SetPrimary):
+        elif isinstance(op, ops.SetPrimary):
             row = self._info_row(st, op.info_id)
             if row is not None:
                 self._make_primary(st, row)
-        elif isinstance(op, o.SetCustom):
+        elif isinstance(op, ops.SetCustom):
             self._custom(st, op)
-        elif isinstance(op, o.AddTags):
+        elif isinstance(op, ops.AddTags):
             self._add_tags(st, op.tags)
-        elif isinstance(op, o.RemoveTags):
+        elif isinstance(op, ops.RemoveTags):
             self._remove_tags(st, op.tags)
-        elif isinstance(op, o.SetAccess):
+        elif isinstance(op, ops.SetAccess):
             self._access(st, op)
 
     def _fields(self, st: ContactState, values: dict[str, Any]) -> None:
         row = st.row
         for name, value in values.items():
             st.changed.add(name)
-            if name in o.EDITABLE_FIELDS:
+            if name in ops.EDITABLE_FIELDS:
                 text = None if value is None else str(value).strip()
                 row[name] = text or None
                 if name == "currency" and row[name]:
@@ -260,7 +274,7 @@ class Applier:
         if value is None or value == 0:
             st.row["company_id"] = None
             return
-        if isinstance(value, o.NewContact):
+        if isinstance(value, ops.NewContact):
             other = self.states.get(value)
             if other is None or not other.row["is_company"]:
                 self.problem(st, "company", f"{value} is not a company of this change set")
@@ -279,7 +293,7 @@ class Applier:
             self.problem(st, "info", f"the contact has no info row {info_id}", info_id)
         return row
 
-    def _add_info(self, st: ContactState, op: o.AddInfo) -> None:
+    def _add_info(self, st: ContactState, op: ops.AddInfo) -> None:
         t = InfoType(op.info_type)
         where = t.name.lower()
         cat = self._category(st, t, op.category)
@@ -299,7 +313,7 @@ class Applier:
         if op.primary or (op.primary is None and first):
             self._make_primary(st, row)
 
-    def _change_info(self, st: ContactState, op: o.ChangeInfo) -> None:
+    def _change_info(self, st: ContactState, op: ops.ChangeInfo) -> None:
         row = self._info_row(st, op.info_id)
         if row is None:
             return
@@ -339,7 +353,7 @@ class Applier:
                 if rows and len(prim) != 1:
                     self._make_primary(st, prim[0] if prim else rows[0])
 
-    def _custom(self, st: ContactState, op: o.SetCustom) -> None:
+    def _custom(self, st: ContactState, op: ops.SetCustom) -> None:
         fid, msg = self.lk.field(op.field_ref)
         where = f"custom field {op.field_ref}"
         if fid is None:
@@ -353,7 +367,7 @@ class Applier:
             kind = "persons" if scope == FieldScope.PERSON else "companies"
             self.problem(st, where, f"'{label}' is a field for {kind} only")
             return
-        text, msgs = v.normalise_custom(CustomFieldType(ftype), mask, op.value)
+        text, msgs = validate.normalise_custom(CustomFieldType(ftype), mask, op.value)
         for m in msgs:
             self.problem(st, where, m, op.value)
         if msgs:
@@ -370,8 +384,8 @@ class Applier:
         if not clean:
             self.problem(st, "tags", "a tag name cannot be empty")
             return None
-        if len(clean) > v.MAX_NAME_LENGTH:
-            self.problem(st, "tags", f"tag '{clean[:30]}...' is longer than {v.MAX_NAME_LENGTH}")
+        if len(clean) > validate.MAX_NAME_LENGTH:
+            self.problem(st, "tags", f"tag '{clean[:30]}...' is longer than {validate.MAX_NAME_LENGTH}")
             return None
         key = clean.lower()
         found = self.lk.tags.get(key) or self.new_tags.get(key)
@@ -398,7 +412,7 @@ class Applier:
                 del st.tags[tid]
                 st.changed.add("tags")
 
-    def _access(self, st: ContactState, op: o.SetAccess) -> None:
+    def _access(self, st: ContactState, op: ops.SetAccess) -> None:
         if op.share_type is not None:
             try:
                 st.row["share_type"] = int(ShareType(op.share_type))
@@ -428,10 +442,10 @@ class Applier:
             checks.append(("industry", "industry", False))
             for col, label, required in checks:
                 if st.is_new or col in st.changed:
-                    for msg in v.check_name(label, row.get(col), required=required):
+                    for msg in validate.check_name(label, row.get(col), required=required):
                         self.problem(st, col, msg, row.get(col))
             if st.is_new or "currency" in st.changed:
-                for msg in v.check_currency(row.get("currency")):
+                for msg in validate.check_currency(row.get("currency")):
                     self.problem(st, "currency", msg)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from .. import journal
 from ..access import can_edit
 from ..contact_rows import CONTACT_TABLES, IDS_SQL, LINKED_TABLES, canonical, capture_contacts, write_rows
+from ..db import Tx
 from ..derived import contacts_changed
 from ..errors import AccessDenied, Conflict, CrmDataError, NotFound
 from .history_labels import SAID_BY_LABEL, Lookups, change_label, change_value
@@ -211,7 +212,7 @@ def _undo(store: Store, jid: int, *, dry_run: bool) -> int:
     return new_id
 
 
-def _check_rights(tx: Any, store: Store, jid: int, contact_ids: list[int]) -> None:
+def _check_rights(tx: Tx, store: Store, jid: int, contact_ids: list[int]) -> None:
     user = store.user
     if user.is_admin:
         return
@@ -236,7 +237,7 @@ def _load(text: str | None) -> dict[str, Any] | None:
     return None if not text else {k: canonical(v) for k, v in json.loads(text).items()}
 
 
-def _current(tx: Any, images: list[Any], contact_ids: list[int]) -> dict[str, dict[tuple[Any, ...], Any]]:
+def _current(tx: Tx, images: list[Any], contact_ids: list[int]) -> dict[str, dict[tuple[Any, ...], Any]]:
     out: dict[str, dict[tuple[Any, ...], Any]] = dict(capture_contacts(tx, contact_ids))
     for table, (keys, _col) in LINKED_TABLES.items():  # by the first key column, then by key
         firsts = sorted({int(k[keys[0]]) for t, k, *_x in images if t == table})
@@ -247,7 +248,7 @@ def _current(tx: Any, images: list[Any], contact_ids: list[int]) -> dict[str, di
     return out
 
 
-def _restore_photos(tx: Any, now: dict[tuple[Any, ...], Any], want: dict[tuple[Any, ...], Any]) -> None:
+def _restore_photos(tx: Tx, now: dict[tuple[Any, ...], Any], want: dict[tuple[Any, ...], Any]) -> None:
     """Put photo rows back with their images (the journal keeps BLOBs as ``{"$bytes": hex}``)."""
     def plain(v: Any) -> Any:
         return bytes.fromhex(v["$bytes"]) if isinstance(v, dict) and "$bytes" in v else v
@@ -267,5 +268,5 @@ def _restore_photos(tx: Any, now: dict[tuple[Any, ...], Any], want: dict[tuple[A
                        f"({', '.join('?' * (len(cols) + 1))})", [key[0], *values])
 
 
-def _tag_in_use(tx: Any, tag_id: int) -> bool:
+def _tag_in_use(tx: Tx, tag_id: int) -> bool:
     return bool(tx.scalar("SELECT count(*) FROM contact_tags WHERE tag_id = ?", [tag_id]))

@@ -20,7 +20,6 @@ from email_validator import EmailNotValidError, validate_email
 from ..model import DEFAULT_PHONE_REGION, MAX_NAME_LENGTH, CustomFieldType, InfoType
 
 #: Region used to read phone numbers written without a country code.
-DEFAULT_REGION = DEFAULT_PHONE_REGION
 #: ONLYOFFICE's form caps emails and phones at 100 characters, other info values at 255.
 MAX_EMAIL_PHONE_LENGTH = 100
 MAX_INFO_LENGTH = 255
@@ -91,7 +90,7 @@ _PARSE_REASONS = {
 }
 
 
-def phone_form(region: str = DEFAULT_REGION) -> str:
+def phone_form(region: str = DEFAULT_PHONE_REGION) -> str:
     """The form a phone is expected in, with an example of ``region``'s numbers."""
     example = phonenumbers.example_number(region.upper())
     shown = (phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
@@ -99,7 +98,7 @@ def phone_form(region: str = DEFAULT_REGION) -> str:
     return f"write it with its country code, such as {shown}, or as a number of region {region.upper()}"
 
 
-def normalise_phone(value: str, region: str = DEFAULT_REGION) -> tuple[str | None, str | None]:
+def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> tuple[str | None, str | None]:
     """(E.164 form, problem): parsed with ``region`` when it has no country code."""
     text = value.strip()
     if len(text) > MAX_EMAIL_PHONE_LENGTH:
@@ -118,7 +117,7 @@ def normalise_phone(value: str, region: str = DEFAULT_REGION) -> tuple[str | Non
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
-def e164_or_none(value: str, region: str = DEFAULT_REGION) -> str | None:
+def e164_or_none(value: str, region: str = DEFAULT_PHONE_REGION) -> str | None:
     """The E.164 form of a phone, or None when it cannot be read (bulk key filling)."""
     return normalise_phone(value, region)[0]
 
@@ -137,7 +136,7 @@ def check_url(value: str) -> str | None:
     return None
 
 
-def check_info_value(info_type: InfoType, value: str, region: str = DEFAULT_REGION) -> tuple[
+def check_info_value(info_type: InfoType, value: str, region: str = DEFAULT_PHONE_REGION) -> tuple[
     str | None, list[str]
 ]:
     """Check one non-address info value; returns (matching key, problems).

@@ -19,13 +19,13 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..access import User, edit_predicate
 from ..db import Tx
-from ..edit import validate as v
+from ..edit import validate
 from ..model import DEFAULT_PHONE_REGION, INFO_TYPE_LABELS, CustomFieldType, InfoType
 from . import phones
 from . import text as qt
@@ -46,6 +46,9 @@ from .check_sql import (
     whitespace_sql,
 )
 from .rules import RULES_BY_NAME, SEVERITIES, Rule, select
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 #: Columns of the findings frame, in order.
 COLUMNS = ["contact_id", "name", "kind", "field", "info_id", "rule", "severity", "message", "value",
@@ -88,7 +91,7 @@ def _frame(rows: Iterable[tuple[Any, ...]] | pd.DataFrame) -> pd.DataFrame:
 def _emails(tx: Tx, user: User, opts: CheckOptions, wanted: set[str]) -> dict[str, pd.DataFrame]:
     bad = {}
     for (data,) in tx.rows(*email_candidates_sql(user)):
-        _key, problem = v.normalise_email(str(data))
+        _key, problem = validate.normalise_email(str(data))
         if problem:
             bad[data] = problem
     tx.register("q_bad", pd.DataFrame({"data": list(bad), "message": list(bad.values())},
@@ -112,7 +115,7 @@ def _emails(tx: Tx, user: User, opts: CheckOptions, wanted: set[str]) -> dict[st
 
 def _urls(tx: Tx, user: User) -> pd.DataFrame:
     rows = tx.df(*url_candidates_sql(user))
-    verdicts = {d: v.check_url(str(d)) for d in rows["data"].unique()}
+    verdicts = {d: validate.check_url(str(d)) for d in rows["data"].unique()}
     return _frame([(r.contact_id, r.field, r.info_id, r.data, verdicts[r.data], None)
                    for r in rows_of(rows) if verdicts[r.data]])
 
@@ -120,7 +123,7 @@ def _urls(tx: Tx, user: User) -> pd.DataFrame:
 def _custom(tx: Tx, user: User) -> pd.DataFrame:
     bad: dict[tuple[int, str], str] = {}
     for field_id, field_type, mask, value in tx.rows(*custom_pairs_sql(user)):
-        stored, msgs = v.normalise_custom(CustomFieldType(int(field_type)), mask, value)
+        stored, msgs = validate.normalise_custom(CustomFieldType(int(field_type)), mask, value)
         if msgs or stored != value:
             bad[(int(field_id), str(value))] = "; ".join(msgs) if msgs else \
                 f"'{value}' is not stored as '{stored}'"
@@ -251,7 +254,7 @@ def _finish(tx: Tx, user: User, found: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return allf[COLUMNS].reset_index(drop=True)
 
 
-def check(store: Any, rules: str | Iterable[str] | None = None, *,
+def check(store: Store, rules: str | Iterable[str] | None = None, *,
           stale_days: int = DEFAULT_STALE_DAYS, as_of: dt.date | None = None,
           default_region: str = DEFAULT_PHONE_REGION, progress: bool = False,
           workers: int | None = None) -> pd.DataFrame:
@@ -274,7 +277,7 @@ def check(store: Any, rules: str | Iterable[str] | None = None, *,
         from ..errors import CrmDataError
 
         raise CrmDataError(f"The stale period must be at least 1 day, not {stale_days}.")
-    if workers is None:  # one per core (measured at 1M: 51.5 s with 2 workers, 90.6 s with 1)
+    if workers is None:  # one per core, up to 4 (docs/benchmarks.md, "Data-quality check")
         workers = max(1, min(4, os.cpu_count() or 1))
     opts = CheckOptions(int(stale_days), as_of, region, select(rules), max(1, int(workers)))
     bar_fn, step = _progress(progress, len(opts.rules))

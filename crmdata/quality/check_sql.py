@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from ..access import User, view_predicate
-from ..edit import validate as v
+from ..edit import validate
 from ..model import CustomFieldType, FieldScope, InfoType
 from ..search.filters import Filters, filters_sql
 
@@ -208,7 +208,7 @@ def email_candidates_sql(user: User) -> SqlParams:
     return _with(user, f"""
         SELECT DISTINCT i.data FROM contact_info i JOIN vis ON vis.id = i.contact_id
         WHERE i.info_type = {int(InfoType.EMAIL)}
-          AND NOT (length(trim(i.data)) <= {v.MAX_EMAIL_PHONE_LENGTH}
+          AND NOT (length(trim(i.data)) <= {validate.MAX_EMAIL_PHONE_LENGTH}
                    AND regexp_full_match(lower(trim(i.data)), '{FAST_EMAIL_RE}')
                    AND split_part(lower(trim(i.data)), '.', -1) NOT IN ({tlds}))
     """)

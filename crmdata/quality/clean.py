@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..db import Tx
-from ..edit import ChangeSet
-from ..edit import validate as v
+from ..edit import ChangeSet, validate
 from ..edit.dupcheck import DuplicateCandidate, StagedContact
 from ..edit.ops import Preview
 from ..model import InfoType
@@ -70,9 +69,9 @@ class CleanupResult:
 class CleanupChangeSet:
     """The fixes of a cleanup, staged as change sets of :mod:`crmdata.edit` and written as one.
 
-    Measured: the editing code's preview and commit cost grows with the square of the
-    contacts in one change set (lookups of each contact's rows scan every loaded row), so a
-    change set of 14,000 contacts did not finish its preview in 10 minutes. The cleanup
+    The editing code's preview and commit cost grows with the square of the contacts in one
+    change set (lookups of each contact's rows scan every loaded row), so a change set of tens
+    of thousands of contacts takes too long to preview. The cleanup
     therefore stages chunks of :data:`CHUNK` contacts and writes them all in ONE transaction:
     all or nothing, one journal entry per chunk, undone together by :func:`undo`.
     ``fixes`` lists what is staged, ``skipped`` what was left alone and why.
@@ -138,11 +137,11 @@ def _value_problem(field: str, value: str, region: str) -> str | None:
     """Would the editing code refuse ``value`` for ``field``? (the message, or None)."""
     if field in _NAME_FIELDS:
         label, required = _NAME_FIELDS[field]
-        msgs = v.check_name(label, value, required=required)
+        msgs = validate.check_name(label, value, required=required)
     elif field.startswith("address."):
-        msgs = v.check_address({field.split(".", 1)[1]: value})
+        msgs = validate.check_address({field.split(".", 1)[1]: value})
     else:
-        _key, msgs = v.check_info_value(InfoType[field.upper()], value, region)
+        _key, msgs = validate.check_info_value(InfoType[field.upper()], value, region)
     return "; ".join(msgs) if msgs else None
 
 

@@ -1,7 +1,7 @@
 """The phone rules' library work: each distinct phone read once by :mod:`phonenumbers`.
 
-Phones are the one rule whose library calls dominate a large check (about 70 µs per distinct
-number here; a generated base of 1M contacts has 1.1M distinct numbers). So the calls can run
+Phones are the one rule whose library calls dominate a large check (one call per distinct
+number, and a large base has about as many distinct numbers as contacts). So the calls can run
 in worker processes, started before the SQL rules and collected after them (:class:`PhoneJob`):
 the workers parse while the main process runs the other rules.
 """
@@ -16,7 +16,7 @@ import pandas as pd
 from ..access import User
 from ..countries import region_pairs
 from ..db import Tx
-from ..edit import validate as v
+from ..edit import validate
 from ..model import DEFAULT_PHONE_REGION
 from .check_sql import INTERNATIONAL_SQL_RE, countries_sql, phone_candidates_sql
 
@@ -37,7 +37,7 @@ def phone_facts(text: str, region: str) -> tuple[str | None, str | None]:
     import phonenumbers
 
     text = text.strip()
-    if len(text) > v.MAX_EMAIL_PHONE_LENGTH or not any(ch.isdigit() for ch in text):
+    if len(text) > validate.MAX_EMAIL_PHONE_LENGTH or not any(ch.isdigit() for ch in text):
         return None, None
     try:
         number = phonenumbers.parse(text, (region or DEFAULT_PHONE_REGION).upper())
@@ -51,7 +51,7 @@ def phone_facts(text: str, region: str) -> tuple[str | None, str | None]:
 
 def phone_problem(data: str, region: str) -> str:
     """What is wrong with a phone :func:`phone_facts` refused, in the editing code's words."""
-    _e164, problem = v.normalise_phone(data, region or DEFAULT_PHONE_REGION)
+    _e164, problem = validate.normalise_phone(data, region or DEFAULT_PHONE_REGION)
     if problem:
         return problem if not region or "region" in problem else f"{problem} (read for region {region})"
     where = f" in region {region}" if region else ""

@@ -9,13 +9,16 @@ at the cutoff and each bucket is either wholly stale or wholly current.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..access import view_predicate
 from .check import DEFAULT_STALE_DAYS
 from .rules import RULES, SEVERITIES
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 #: Bucket edges in days since last activity (the stale period is added as one more edge).
 ACTIVITY_EDGES = (30, 90, 180, 365, 730, 1095)
@@ -77,7 +80,7 @@ def activity_sql(user: Any, as_of: dt.date, edges: tuple[int, ...]) -> tuple[str
     return sql, [as_of, *params]
 
 
-def last_activity(store: Any, *, as_of: dt.date | None = None,
+def last_activity(store: Store, *, as_of: dt.date | None = None,
                   stale_days: int = DEFAULT_STALE_DAYS) -> pd.DataFrame:
     """Contacts by time since last activity: one row per bucket with its label, the days it
     covers, how many contacts fall in it and whether they are stale (older than the period)."""

@@ -1,6 +1,6 @@
 """The search box's query language, parsed into a small syntax tree (pure, no I/O).
 
-The language (decisions.md "Search"; the help article's step 2):
+The language (docs/design.md, "Search"; the help article's step 2):
 
 - words separated by spaces are ANDed; each may match any searched field;
 - a plain word matches the beginning of a word (``smi`` finds Smith);

@@ -28,6 +28,8 @@ def test_edit_tag_history_undo_delete(store_path: Path) -> None:
     assert code == 0 and "updated 1 contact" in out
     code, out = run(store_path, "edit", "1", "--add", "email=broken", "--set", "temperature=Tepid")
     assert code == 1 and "broken" in out and "Tepid" in out  # both problems at once
+    code, out = run(store_path, "edit", "1", "--add", "fax=1")  # a type the user typed: no traceback
+    assert code == 1 and out.startswith("Error: 'fax' is not a contact info type") and "email" in out
     code, out = run(store_path, "edit", "person", "--set", "first_name=Twin",
                     "--add", "email=LORE@example.com")
     assert code == 1 and "likely duplicate" in out and "save-duplicates" in out

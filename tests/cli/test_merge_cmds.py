@@ -16,15 +16,14 @@ from crmdata.edit import ExactKeyChecker
 from crmdata.merge.batch import merge_clusters, qualifying_clusters
 from crmdata.model import ShareType
 
+from .. import builders
+
 #: Building test contacts needs no fuzzy duplicate check (it only warns; they are saved anyway).
 QUICK = ExactKeyChecker()
 
 
 def person(store: Store, first: str, email: str, **fields: object) -> int:
-    cs = store.change(checker=QUICK)
-    ref = cs.create_person(first, "Doe", **fields)
-    cs.add_info(ref, "email", email)
-    return cs.commit(on_duplicate="save").created[ref]
+    return builders.person(store, first, "Doe", email=email, checker=QUICK, **fields)
 
 
 @pytest.fixture

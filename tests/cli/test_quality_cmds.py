@@ -14,7 +14,7 @@ from crmdata import Store
 from crmdata.cli import cli
 from crmdata.cli.quality_cmds import FINDINGS_EXIT
 
-from ..quality.helpers import person, snapshot
+from ..builders import person, snapshot
 
 pytestmark = pytest.mark.slow  # real stores, several commits each: 5-10 s per test here
 

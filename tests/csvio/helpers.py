@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from crmdata.model import BASE_COLUMNS, INFO_CAPTIONS
 
 HEADERS = list(BASE_COLUMNS) + list(INFO_CAPTIONS)
@@ -31,15 +29,6 @@ def write_oo(path: Path, rows: list[dict[str, str]], extra: list[str] = (),
     return path
 
 
-def snapshot(store) -> dict[str, pd.DataFrame]:
-    """Every table of the store, for 'nothing changed' checks."""
-    tables = ["contacts", "contact_info", "tags", "contact_tags", "custom_fields",
-              "custom_values", "list_items", "contact_managers", "journal", "journal_rows"]
-    with store.db.read() as tx:
-        return {t: tx.df(f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
-
-
-def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
-    assert a.keys() == b.keys()
-    for name in a:
-        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+#: The tables an import writes (the "nothing changed" checks compare them).
+IMPORT_TABLES = ("contacts", "contact_info", "tags", "contact_tags", "custom_fields",
+                 "custom_values", "list_items", "contact_managers", "journal", "journal_rows")

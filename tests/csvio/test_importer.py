@@ -10,7 +10,8 @@ import pytest
 from crmdata import CrmDataError, ImportFailed, Store
 from crmdata.model import CustomFieldType, InfoType
 
-from .helpers import HEADERS, assert_same, oo_text, snapshot, write_oo
+from ..builders import snapshot
+from .helpers import HEADERS, IMPORT_TABLES, oo_text, write_oo
 
 ACME = {"Company/Person": "Company", "Company Name": "Acme GmbH", "Contact Temperature Level": "Hot",
         "Contact Type": "Client", "Contact Tag List": "Lead,Customer", "Note": "Big firm"}
@@ -94,12 +95,12 @@ def test_unknown_columns_become_custom_fields_and_types_apply(store: Store, tmp_
 
 def test_bad_rows_refuse_the_whole_file_and_change_nothing(store: Store, tmp_path: Path) -> None:
     store.import_onlyoffice(write_oo(tmp_path / "first.csv", [ACME]))
-    before = snapshot(store)
+    before = snapshot(store, IMPORT_TABLES)
     rows = [ANNA, {"Note": "nobody"}, dict(BOB, **{"Email (home)": "not-an-email"}),
             {"First Name": "X" * 300}, BOB]
     with pytest.raises(ImportFailed) as err:
         store.import_onlyoffice(write_oo(tmp_path / "bad.csv", rows))
-    assert_same(before, snapshot(store))
+    assert snapshot(store, IMPORT_TABLES) == before
     found = {(p.line, p.field) for p in err.value.problems}
     assert found == {(3, None), (4, "Email"), (5, "First Name")}
     text = str(err.value)

@@ -16,7 +16,7 @@ N = 2000
 
 
 @pytest.fixture(scope="session")
-def sample_store_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, int]]:
+def generated_store_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, int]]:
     """(store file, contact id -> entity id) of a generated base with about 10% duplicates."""
     folder = tmp_path_factory.mktemp("dedupe")
     sample = generate(N, seed=3)
@@ -33,10 +33,10 @@ def sample_store_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, d
 
 
 @pytest.fixture
-def sample_store(sample_store_file: tuple[Path, dict[int, int]], tmp_path: Path) -> Store:
+def sample_store(generated_store_file: tuple[Path, dict[int, int]], tmp_path: Path) -> Store:
     """A private copy of the generated store (tests may write to it)."""
     path = tmp_path / "copy.duckdb"
-    shutil.copy(sample_store_file[0], path)
+    shutil.copy(generated_store_file[0], path)
     store = Store(path)
     yield store
     store.close()

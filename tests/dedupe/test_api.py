@@ -13,10 +13,10 @@ from crmdata.model import ShareType
 
 
 def test_finds_the_generated_duplicates_with_reasons(
-    sample_store: Store, sample_store_file: tuple[Path, dict[int, int]]
+    sample_store: Store, generated_store_file: tuple[Path, dict[int, int]]
 ) -> None:
     report = sample_store.find_duplicates()
-    truth = api.truth_pairs(sample_store_file[1])
+    truth = api.truth_pairs(generated_store_file[1])
     quality = api.evaluate(report.cluster_pairs(), truth)
     assert quality["f1"] >= 0.95, quality
     pairs = report.pairs
@@ -48,9 +48,9 @@ def test_confirmed_pairs_are_kept_with_full_score(sample_store: Store) -> None:
 
 
 def test_decisions_train_logistic_regression(
-    sample_store: Store, sample_store_file: tuple[Path, dict[int, int]]
+    sample_store: Store, generated_store_file: tuple[Path, dict[int, int]]
 ) -> None:
-    entity = sample_store_file[1]
+    entity = generated_store_file[1]
     report = sample_store.find_duplicates(keep_model=False)
     with sample_store.db.read() as tx:
         persons = sorted(int(r[0]) for r in tx.rows("SELECT id FROM contacts WHERE NOT is_company"))

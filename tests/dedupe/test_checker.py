@@ -12,16 +12,13 @@ from crmdata.dedupe.checker import FuzzyChecker, literal_name_parts
 from crmdata.edit import DuplicatesFound, ExactKeyChecker
 from crmdata.model import ShareType
 
+from ..builders import person
+
 
 def _person(store: Store, first: str, last: str, *, share: ShareType | None = None,
-            managers: list[str] | None = None, **info: str) -> int:
-    cs = store.change(checker=ExactKeyChecker(), region="DE")
-    ref = cs.create_person(first, last)
-    for kind, value in info.items():
-        cs.add_info(ref, kind, value)
-    if share is not None:
-        cs.set_access(ref, share, managers)
-    return cs.commit(on_duplicate="save").created[ref]
+            managers: list[str] | None = None, email: str | None = None, phone: str | None = None) -> int:
+    return person(store, first, last, email=email, phone=phone, share_type=share, managers=managers,
+                  checker=ExactKeyChecker())
 
 
 def test_a_transliterated_nickname_with_a_new_email_is_caught(store: Store) -> None:

@@ -9,13 +9,11 @@ from crmdata import Store
 from crmdata.dedupe import classify, compare, keys
 from crmdata.edit import ExactKeyChecker
 
+from ..builders import person
+
 
 def _person(store: Store, first: str, last: str, **info: str) -> int:
-    cs = store.change(checker=ExactKeyChecker(), region="DE")
-    ref = cs.create_person(first, last)
-    for kind, value in info.items():
-        cs.add_info(ref, kind, value)
-    return cs.commit(on_duplicate="save").created[ref]
+    return person(store, first, last, checker=ExactKeyChecker(), **info)
 
 
 def _vectors(store: Store, pairs: list[tuple[int, int]]) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from crmdata.edit.bulk import BulkChange, bulk_change, bulk_changeset
 from crmdata.model import ShareType
 from crmdata.search.api import matching_ids, search
 
-from .helpers import person, row_counts
+from ..builders import person, row_counts
 
 
 def _people(store: Store, n: int = 4) -> list[int]:

@@ -7,7 +7,7 @@ import pytest
 from crmdata import Store
 from crmdata.model import InfoType, ShareType
 
-from .helpers import company, person, row_counts
+from ..builders import company, person, row_counts
 
 
 def info(store: Store, cid: int, t: InfoType) -> list[tuple[str, bool]]:
@@ -204,3 +204,15 @@ def test_large_change_set_goes_set_based(store: Store) -> None:
     frame = store.contacts(ids)
     assert frame["position"].isna().all() and set(frame["temperature"]) == {"Warm"}
     assert frame["tags"].isna().all() and set(frame["version"]) == {3}
+
+
+def test_an_unknown_info_type_is_a_crmdata_error() -> None:
+    from crmdata.edit.changeset import info_type_of
+    from crmdata.errors import CrmDataError
+    from crmdata.model import InfoType
+
+    assert info_type_of("Web site") is InfoType.WEBSITE
+    assert info_type_of(int(InfoType.EMAIL)) is InfoType.EMAIL
+    for bad in ("fax", 999):
+        with pytest.raises(CrmDataError, match="is not a contact info type"):
+            info_type_of(bad)

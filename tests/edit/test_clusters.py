@@ -12,7 +12,7 @@ from crmdata import CrmDataError, Store
 from crmdata.cli import cli
 from crmdata.edit.clusters import cluster_counts, cluster_values, fingerprint, merge_values, value_counts
 
-from .helpers import company, person, row_counts
+from ..builders import company, person, row_counts
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 
 from crmdata import Conflict, Store
 
-from .helpers import person
+from ..builders import person
 
 
 def test_stale_edit_conflicts_and_nothing_is_lost(store: Store) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from crmdata import Conflict, NotFound, Store
 
-from .helpers import company, person
+from ..builders import company, person
 
 
 def test_delete_cascades_and_purges(store: Store) -> None:

@@ -11,7 +11,7 @@ from crmdata.matchkeys import fill_keys
 from crmdata.model import ShareType
 from crmdata.schema import KEYS_LEGACY
 
-from .helpers import person, row_counts
+from ..builders import person, row_counts
 
 
 def _as_an_older_version_wrote_them(tx: Tx, sql: str) -> None:

@@ -8,7 +8,7 @@ from crmdata import AccessDenied, Conflict, Store, ValidationFailed
 from crmdata.edit import lists
 from crmdata.model import CustomFieldType, FieldScope, ListType
 
-from .helpers import person
+from ..builders import person
 
 
 def test_list_rules(store: Store) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from crmdata import Store
 
-from .helpers import person, row_counts
+from ..builders import person, row_counts
 
 WRITER = r"""
 import sys, time

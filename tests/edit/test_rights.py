@@ -8,7 +8,7 @@ import pytest
 from crmdata import AccessDenied, NotFound, Store
 from crmdata.model import ShareType
 
-from .helpers import person, row_counts
+from ..builders import person, row_counts
 
 #: share type -> (can view, can edit/delete) for a user who is not a manager
 RULES = {ShareType.NONE: (False, False), ShareType.READ: (True, False), ShareType.READ_WRITE: (True, True)}

@@ -7,7 +7,7 @@ import pytest
 from crmdata import Conflict, NotFound, Store
 from crmdata.model import ShareType
 
-from .helpers import person, row_counts
+from ..builders import person, row_counts
 
 
 def _snapshot(store: Store, cid: int) -> tuple[object, ...]:

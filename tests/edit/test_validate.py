@@ -10,7 +10,7 @@ from crmdata import Store, ValidationFailed
 from crmdata.edit import validate as v
 from crmdata.model import CustomFieldType, InfoType
 
-from .helpers import person, row_counts
+from ..builders import person, row_counts
 
 
 @pytest.mark.parametrize("value,ok", [

@@ -15,34 +15,20 @@ from crmdata.merge.plan import MergeRefused
 from crmdata.model import ShareType
 from crmdata.search.index import LIVE_TOKENS
 
+from .. import builders
+
 #: Building test contacts needs no fuzzy duplicate check (it only warns; they are saved anyway).
 QUICK = ExactKeyChecker()
 
 NOW = datetime(2026, 1, 1)
 
 
-def person(store: Store, first: str, last: str = "Doe", *, emails: tuple[str, ...] = (),
-           phones: tuple[str, ...] = (), tags: tuple[str, ...] = (), custom: dict[str, str] | None = None,
-           share_type: int | None = None, managers: list[str] | None = None, **fields: Any) -> int:
-    cs = store.change(region="DE", checker=QUICK)
-    ref = cs.create_person(first, last, **fields)
-    for e in emails:
-        cs.add_info(ref, "email", e)
-    for p in phones:
-        cs.add_info(ref, "phone", p)
-    if tags:
-        cs.add_tags(ref, *tags)
-    for label, value in (custom or {}).items():
-        cs.set_custom(ref, label, value)
-    if share_type is not None or managers is not None:
-        cs.set_access(ref, share_type, managers)
-    return cs.commit(on_duplicate="save").created[ref]
+def person(store: Store, first: str, last: str = "Doe", **kwargs: Any) -> int:
+    return builders.person(store, first, last, checker=QUICK, **kwargs)
 
 
 def company(store: Store, name: str, **fields: Any) -> int:
-    cs = store.change(checker=QUICK)
-    ref = cs.create_company(name, **fields)
-    return cs.commit(on_duplicate="save").created[ref]
+    return builders.company(store, name, checker=QUICK, **fields)
 
 
 def png(color: tuple[int, int, int]) -> bytes:
@@ -52,18 +38,9 @@ def png(color: tuple[int, int, int]) -> bytes:
 
 
 def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table's rows, sorted; contacts without the columns a write always bumps."""
-    out = {}
-    with store.db.read() as tx:
-        tables = [r[0] for r in tx.rows("SELECT table_name FROM information_schema.tables")]
-        for t in tables:
-            if t in ("journal", "journal_rows"):
-                continue
-            frame = tx.df(f"SELECT * FROM {t}")
-            if t == "contacts":
-                frame = frame.drop(columns=["version", "updated_by", "updated_at"])
-            out[t] = sorted(tuple(map(repr, r)) for r in frame.itertuples(index=False))
-    return out
+    """Every table's rows but the journal's; contacts without the columns a write always bumps."""
+    return builders.snapshot(store, None, drop={"contacts": ("version", "updated_by", "updated_at")},
+                             skip=("journal", "journal_rows"))
 
 
 def add_custom_field(store: Store, fid: int, label: str) -> None:

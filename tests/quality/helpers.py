@@ -1,5 +1,5 @@
-"""Builders for data-quality tests: contacts are created through change sets, like users do;
-data "loaded from outside" that edits would refuse is then written with plain SQL."""
+"""Helpers for data-quality tests (contacts come from :mod:`tests.builders`): data "loaded from
+outside" that edits would refuse is written with plain SQL."""
 
 from __future__ import annotations
 
@@ -14,30 +14,6 @@ from crmdata.derived import contacts_changed
 
 #: A day far enough ahead that every contact created today is stale at it.
 FAR = dt.date.today() + dt.timedelta(days=4000)
-
-
-def person(store: Store, first: str = "Lore", last: str | None = "Hamann", *, emails: tuple[str, ...] = (),
-           phones: tuple[str, ...] = (), country: str | None = None, website: str | None = None,
-           **fields: Any) -> int:
-    cs = store.change(region="DE")
-    ref = cs.create_person(first, last, **fields)
-    for e in emails:
-        cs.add_info(ref, "email", e)
-    for p in phones:
-        cs.add_info(ref, "phone", p)
-    if country:
-        cs.add_info(ref, "address", None, city="Somewhere", country=country)
-    if website:
-        cs.add_info(ref, "website", website)
-    return cs.commit(on_duplicate="save").created[ref]
-
-
-def company(store: Store, name: str = "Acme GmbH", *, email: str | None = None) -> int:
-    cs = store.change()
-    ref = cs.create_company(name)
-    if email:
-        cs.add_info(ref, "email", email)
-    return cs.commit(on_duplicate="save").created[ref]
 
 
 def sql(store: Store, statement: str, params: list[Any] | None = None) -> None:
@@ -65,11 +41,3 @@ def findings(store: Store, rule: str, **options: Any) -> pd.DataFrame:
     frame = store.check([rule], **options)
     assert set(frame["rule"]) <= {rule}
     return frame
-
-
-def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table a cleanup may touch, in a stable order."""
-    tables = ["contacts", "contact_info", "contact_tags", "custom_values", "contact_managers", "tags",
-              "journal", "journal_rows"]
-    with store.db.read() as tx:
-        return {t: tx.rows(f"SELECT * FROM {t} ORDER BY ALL") for t in tables}

@@ -11,7 +11,8 @@ from crmdata.errors import CrmDataError
 from crmdata.model import CustomFieldType, FieldScope, InfoType, ShareType
 from crmdata.quality import RULES, check
 
-from .helpers import FAR, add_field, company, findings, info_id, person, sql
+from ..builders import company, person
+from .helpers import FAR, add_field, findings, info_id, sql
 
 
 def test_every_rule_is_tested_here() -> None:

@@ -9,7 +9,8 @@ from crmdata.errors import Conflict
 from crmdata.model import ShareType
 from crmdata.quality.clean import CleanupChangeSet, before_after, plan, undo
 
-from .helpers import company, person, snapshot, sql
+from ..builders import company, person, snapshot
+from .helpers import sql
 
 pytestmark = pytest.mark.slow  # real stores, several commits each: 5-10 s per test here
 

@@ -10,7 +10,8 @@ import pytest
 from crmdata import Store
 from crmdata.quality import summary
 
-from .helpers import person, sql
+from ..builders import person
+from .helpers import sql
 
 
 def _findings() -> pd.DataFrame:
