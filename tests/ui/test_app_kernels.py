@@ -1,7 +1,7 @@
 """``crmdata app`` in a real browser: page visits do not pile up kernels, SIGTERM stops everything.
 
 Each Voilà page visit starts a kernel. The app culls the kernels of closed pages (here after
-2 idle seconds), so after ten visits at most one kernel more is alive than before. A SIGTERM
+10 idle seconds), so after ten visits at most one kernel more is alive than before. A SIGTERM
 to ``crmdata app`` alone (as a service manager sends it, not to its process group) stops
 Voilà and every kernel it started.
 """
@@ -24,7 +24,10 @@ from .helpers import copy_store
 
 pytestmark = BROWSER_MARKS
 
-CULL_AFTER = 2
+#: Short enough for a test, long enough that a loaded machine's page connects to its kernel
+#: before the kernel counts as abandoned (it is idle and unconnected between running the page's
+#: code and the browser connecting).
+CULL_AFTER = 10
 
 
 def _kernels(app: psutil.Process) -> list[psutil.Process]:
@@ -39,7 +42,7 @@ def _kernels(app: psutil.Process) -> list[psutil.Process]:
     return out
 
 
-def _settle(app: psutil.Process, at_most: int, timeout: float = 60) -> int:
+def _settle(app: psutil.Process, at_most: int, timeout: float = 120) -> int:
     """Wait until at most ``at_most`` kernels are alive (or the timeout); returns the count."""
     deadline = time.monotonic() + timeout
     alive = len(_kernels(app))
@@ -87,7 +90,9 @@ def test_ten_visits_leave_at_most_one_kernel_and_sigterm_stops_all(
         page = ctx.new_page()
         with screenshot_on_failure(page, f"app_visit_{visit}"):
             page.goto(url + "/")
-            expect(page.locator(".crm-contacts .crm-count")).to_contain_text(f"of {contacts:,} contacts")
+            expect(page.locator(".crm-contacts .crm-count")).to_contain_text(
+                f"of {contacts:,} contacts", timeout=180_000
+            )
         ctx.close()
     assert _settle(app, before + 1) <= before + 1
     # the last page is closed too: its kernel goes as well, the app serves on
