@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STORE  := data/crm.duckdb
-SAMPLE := data/sample_contacts.csv data/sample_deals.csv data/sample_history.csv
+SAMPLE := data/sample_contacts.csv data/sample_deals.csv data/sample_history.csv data/sample_dates.csv
 
 .PHONY: venv lab app chromium test test-fast lint bench clean-store cli-docs
 

@@ -330,12 +330,14 @@ class Store:
 
     def export_onlyoffice(self, target: str | Path, *, with_ids: bool = False, newline: str = "\n",
                           options: CsvOptions | None = None,
-                          progress: Callable[[int], None] | None = None) -> int:
-        """Export visible contacts as ONLYOFFICE CSV; returns the number of contacts written."""
+                          progress: Callable[[int], None] | None = None,
+                          ids: Sequence[int] | None = None) -> int:
+        """Export visible contacts (only ``ids`` when given) as ONLYOFFICE CSV; returns the number
+        of contacts written."""
         from .csvio.exporter import export_onlyoffice
 
         return export_onlyoffice(self, target, with_ids=with_ids, newline=newline, options=options,
-                                 progress=progress)
+                                 progress=progress, ids=ids)
 
     # -- photos (crmdata.photos) ---------------------------------------------------------------
     def set_photo(self, contact_id: int, data: PhotoInput, source: str = "upload", *,

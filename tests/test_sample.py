@@ -13,6 +13,7 @@ from crmdata.csvio.layout import onlyoffice_mapping
 from crmdata.errors import CrmDataError
 from crmdata.model import BASE_COLUMNS, INFO_CAPTIONS, CustomFieldType
 from crmdata.sample import DEFAULT_AS_OF, generate, read_activity, write_sample
+from crmdata.sample.files import read_dates
 from crmdata.sample.names import CONTACT_TYPES, LEGAL_FORMS, NICKNAMES, TAGS, TEMPERATURES
 from crmdata.sample.text import (
     format_phone,
@@ -286,7 +287,7 @@ def test_files_round_trip(tmp_path: Path) -> None:
     s = generate(300, seed=8)
     paths = write_sample(s, tmp_path / "out", truth=True)
     assert [p.name for p in paths] == ["sample_contacts.csv", "sample_deals.csv", "sample_history.csv",
-                                       "sample_truth.csv"]
+                                       "sample_dates.csv", "sample_truth.csv"]
     raw = paths[0].read_bytes().decode("utf-8")
     lines = raw.split("\n")
     assert lines[0] == ",".join(s.contacts.columns) and raw.endswith("\n") and "\r" not in raw
@@ -297,4 +298,8 @@ def test_files_round_trip(tmp_path: Path) -> None:
     assert deals["row"].tolist() == s.deals["row"].tolist()
     assert deals["participant_rows"].tolist() == s.deals["participant_rows"].tolist()
     assert history["content"].tolist() == s.history["content"].tolist()
-    assert pd.read_csv(paths[3]).equals(s.truth)
+    assert pd.read_csv(paths[4]).equals(s.truth)
+    dates = read_dates(tmp_path / "out")
+    assert dates is not None
+    pd.testing.assert_frame_equal(dates, s.dates.astype({"created_at": "datetime64[ns]",
+                                                        "updated_at": "datetime64[ns]"}))

@@ -90,10 +90,11 @@ def _register() -> None:
         sample_cmds,
         search_cmds,
         sync_cmds,
+        values_cmds,
     )
 
     for module in (io_cmds, csv_cmds, search_cmds, edit_cmds, photo_cmds, dedupe_cmds,
-                   merge_cmds, quality_cmds, sample_cmds, sync_cmds, app_cmds):
+                   merge_cmds, quality_cmds, sample_cmds, sync_cmds, app_cmds, values_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

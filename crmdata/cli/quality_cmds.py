@@ -20,7 +20,7 @@ import pandas as pd
 from ..model import DEFAULT_PHONE_REGION
 from ..quality import rules as quality_rules
 from ..quality import summary
-from ..quality.clean import undo
+from ..quality.clean import before_after, undo
 from . import State
 from .output import echo_frame, format_option
 
@@ -155,7 +155,7 @@ def clean_cmd(ctx: click.Context, state: State, rules: str | None, stale_days: i
     contacts = cs.fixes["contact_id"].nunique()
     what = f"{len(cs.fixes):,} fixes on {contacts:,} contacts"
     if dry_run or not yes:
-        table = cs.preview().frame().drop(columns=["contact"])
+        table = before_after(cs.preview())
         echo_frame(table, fmt)
         if dry_run:
             click.echo(f"Dry run: {what} would be applied; nothing was changed.", err=fmt != "table")

@@ -29,7 +29,8 @@ def sample() -> None:
               help="Folder for the CSV files (default: a new folder sample-ROWS-seedSEED here).")
 @click.option("--truth", is_flag=True, help="Also write sample_truth.csv (row, entity_id).")
 def generate_cmd(rows: int, seed: int, dup_rate: float, out: Path | None, truth: bool) -> None:
-    """Write sample_contacts.csv (ONLYOFFICE layout), sample_deals.csv and sample_history.csv.
+    """Write sample_contacts.csv (ONLYOFFICE layout), sample_deals.csv and sample_history.csv and
+    sample_dates.csv (when each contact was created and last updated).
 
     Without --out the files go to a new folder, never over the shipped sample in data/.
     """

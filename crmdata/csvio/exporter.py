@@ -12,7 +12,7 @@ neutralises formula cells; a million contacts never pass through pandas.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,10 +48,10 @@ def captions(custom_labels: list[str], with_ids: bool) -> list[str]:
 
 
 def export_sql(
-    user: User, custom_fields: list[tuple[int, str]], with_ids: bool
+    user: User, custom_fields: list[tuple[int, str]], with_ids: bool, ids: Sequence[int] | None = None
 ) -> tuple[str, list[object]]:
-    """One text column per CSV column, one row per visible contact, in id order."""
-    vis_sql, params = visible_ids(user)
+    """One text column ``line`` per visible contact (of ``ids`` when given), in id order."""
+    vis_sql, params = visible_ids(user, ids)
     aggs = []
     for n, col in enumerate(INFO_COLUMNS):
         value = col.part if col.part else "data"
@@ -113,8 +113,10 @@ def export_onlyoffice(
     newline: str = "\n",
     options: CsvOptions | None = None,
     progress: Progress | None = None,
+    ids: Sequence[int] | None = None,
 ) -> int:
-    """Write every contact the store's user may view; returns how many were written.
+    """Write every contact the store's user may view (only those of ``ids`` when given, such as
+    the contacts selected in a dashboard); returns how many were written.
 
     ``options`` chooses separator, encoding and line ends (default: ONLYOFFICE's comma,
     UTF-8 and ``newline``); every value is quoted, as ONLYOFFICE writes it.
@@ -128,7 +130,7 @@ def export_onlyoffice(
                 [int(CustomFieldType.HEADING)],
             )
         ]
-        sql, params = export_sql(store.user, fields, with_ids)
+        sql, params = export_sql(store.user, fields, with_ids, ids)
         header = captions([label for _, label in fields], with_ids)
         return write_csv(target, header, tx.arrow_batches(sql, params), options, progress)
 

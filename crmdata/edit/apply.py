@@ -200,7 +200,7 @@ def prepare(tx: Tx, user: User, cs: ChangeSet, *, for_preview: bool = False) -> 
     tags = _group(before["contact_tags"], "contact_id", "tag_id")
     custom = _group(before["custom_values"], "contact_id", "field_id")
     states: dict[ops.Target, ContactState] = {
-        cid: ContactState(f"contact {cid}", False, dict(contacts[cid]), info.get(cid, {}),
+        cid: ContactState(_label(contacts[cid]), False, dict(contacts[cid]), info.get(cid, {}),
                           tags.get(cid, {}), custom.get(cid, {}), managers.get(cid, {}))
         for cid in existing
     }
@@ -223,6 +223,12 @@ def prepare(tx: Tx, user: User, cs: ChangeSet, *, for_preview: bool = False) -> 
             st.row["updated_by"], st.row["updated_at"] = user.id, now
         st.row["display_name"] = display_name(st.row)
     return Prepared(states, before, ap, lookups, conflicts, now, read.recent)
+
+
+def _label(row: dict[str, Any]) -> str:
+    """How previews and messages name an existing contact: its name, else its id."""
+    name = str(row.get("display_name") or "").strip()
+    return name or f"contact {row['id']}"
 
 
 def _new_state(op: ops.Create, cid: int, user: User, now: str) -> ContactState:

@@ -117,7 +117,7 @@ Operation = Create | Update | AddInfo | ChangeInfo | DeleteInfo | SetPrimary | S
 class FieldChange:
     """One line of a preview: a field of a contact before and after."""
 
-    contact: str  # "contact 42" or "new contact #1"
+    contact: str  # the contact's name ("contact 42" when it has none) or "new contact #1"
     contact_id: int | None
     field: str
     before: Any

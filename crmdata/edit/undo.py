@@ -21,6 +21,7 @@ from ..db import Tx
 from ..derived import contacts_changed
 from ..errors import AccessDenied, Conflict, CrmDataError, NotFound
 from ..queries import visible_ids
+from .history_labels import SAID_BY_LABEL, Lookups, change_label, change_value
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -62,7 +63,9 @@ def history(store: Store, contact_id: int) -> pd.DataFrame:
     """Every journalled change of one contact, one row per changed field.
 
     Columns: change_set_id, committed_at, user, action, summary, undone_by, table, row,
-    field, before, after. NotFound when the user may not view the contact.
+    field, what, before, after. ``field`` is the stored column; ``what`` names it as the form
+    does ("phone (work)", "position"), and coded values (temperature, type, access, company)
+    are shown by their titles. NotFound when the user may not view the contact.
     """
     store.contact(int(contact_id))  # NotFound for unknown and invisible contacts alike
     with store.db.read() as tx:
@@ -73,6 +76,12 @@ def history(store: Store, contact_id: int) -> pd.DataFrame:
             "WHERE r.contact_id = ? ORDER BY j.id, r.seq", [int(contact_id)])
         tag_titles = {int(r[0]): str(r[1]) for r in tx.rows("SELECT id, title FROM tags")}
         logins = {int(r[0]): str(r[1]) for r in tx.rows("SELECT id, login FROM users")}
+        companies, hidden = _company_names(tx, rows, store)
+        lookups = Lookups(
+            list_items={int(r[0]): str(r[1]) for r in tx.rows("SELECT id, title FROM list_items")},
+            custom_fields={int(r[0]): str(r[1]) for r in tx.rows("SELECT id, label FROM custom_fields")},
+            companies=companies,
+        )
     _LINKS = {"contact_tags": ("tag", tag_titles, "tag_id"),
               "contact_managers": ("manager", logins, "user_id")}
     out = []
@@ -82,33 +91,46 @@ def history(store: Store, contact_id: int) -> pd.DataFrame:
         row = _row_label(table, json.loads(key))
         link = _LINKS.get(table)
         if link:  # a link row is all key: show what was linked or unlinked
-            out.append((jid, at, login, action, summary, undone_by, table, row, link[0],
+            out.append((jid, at, login, action, summary, undone_by, table, row, link[0], link[0],
                         link[1].get(int((b or a)[link[2]]), None) if before else None,
                         link[1].get(int((b or a)[link[2]]), None) if after else None))
             continue
         for name in dict.fromkeys([*b, *a]):
             if name in _BOOKKEEPING or b.get(name) == a.get(name) or name in json.loads(key):
                 continue
+            if not before and (table, name) in SAID_BY_LABEL:
+                continue
             out.append((jid, at, login, action, summary, undone_by, table, row, name,
-                        b.get(name) if before else None, a.get(name) if after else None))
-    frame = pd.DataFrame(out, columns=["change_set_id", "committed_at", "user", "action", "summary",
-                                       "undone_by", "table", "row", "field", "before", "after"])
-    return _hide_companies(store, frame)
+                        change_label(table, name, b, a, lookups),
+                        _shown(table, name, b.get(name), lookups, hidden) if before else None,
+                        _shown(table, name, a.get(name), lookups, hidden) if after else None))
+    return pd.DataFrame(out, columns=["change_set_id", "committed_at", "user", "action", "summary",
+                                      "undone_by", "table", "row", "field", "what", "before", "after"])
 
 
-def _hide_companies(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
-    """A company link the user may not view (another contact) shows as empty."""
-    links = frame["field"] == "company_id"
-    if not links.any():
-        return frame
-    ids = {int(v) for col in ("before", "after") for v in frame.loc[links, col].dropna()}
-    with store.db.read() as tx:
-        seen = {int(r[0]) for r in tx.rows(*visible_ids(store.user, sorted(ids)))}
-    for col in ("before", "after"):
-        frame[col] = frame[col].astype(object)
-        frame.loc[links, col] = [None if v is None or pd.isna(v) or int(v) not in seen else v
-                                 for v in frame.loc[links, col]]
-    return frame
+def _shown(table: str, name: str, value: Any, lookups: Lookups, hidden: set[int]) -> Any:
+    """A journalled value as history shows it; a company link the user may not view is empty."""
+    if name == "company_id" and value is not None and int(value) in hidden:
+        return None
+    return change_value(table, name, value, lookups)
+
+
+def _company_names(tx: Any, rows: list[Any], store: Store) -> tuple[dict[int, str], set[int]]:
+    """Display names of the companies the journal rows' ``company_id`` values name that the
+    user may view, and the ids of those they may not (another contact: shown as empty)."""
+    ids: set[int] = set()
+    for *_, table, _key, before, after in rows:
+        if table == "contacts":
+            for text in (before, after):
+                cid = json.loads(text).get("company_id") if text else None
+                if cid is not None:
+                    ids.add(int(cid))
+    if not ids:
+        return {}, set()
+    vis_sql, vis_params = visible_ids(store.user, sorted(ids))
+    found = tx.rows(f"SELECT id, display_name FROM contacts WHERE id IN ({vis_sql})", vis_params)
+    names = {int(r[0]): str(r[1]) for r in found}
+    return names, ids - set(names)
 
 
 def _row_label(table: str, key: dict[str, Any]) -> str:

@@ -80,6 +80,24 @@ def normalise_email(value: str) -> tuple[str | None, str | None]:
     return text.lower(), None
 
 
+#: Why phonenumbers could not read a phone, in crmdata's words (by its error type).
+_PARSE_REASONS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "the country code after + is not one in use",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "it does not have the form of a phone number",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too few digits after the international prefix",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "too few digits",
+    phonenumbers.NumberParseException.TOO_LONG: "too many digits",
+}
+
+
+def phone_form(region: str = DEFAULT_PHONE_REGION) -> str:
+    """The form a phone is expected in, with an example of ``region``'s numbers."""
+    example = phonenumbers.example_number(region.upper())
+    shown = (phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+             if example else "+49 30 123456")
+    return f"write it with its country code, such as {shown}, or as a number of region {region.upper()}"
+
+
 def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> tuple[str | None, str | None]:
     """(E.164 form, problem): parsed with ``region`` when it has no country code."""
     text = value.strip()
@@ -90,10 +108,12 @@ def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> tuple[str
     try:
         number = phonenumbers.parse(text, region.upper())
     except phonenumbers.NumberParseException as exc:
-        return None, f"'{text}' is not a phone number: {exc}"
+        reason = _PARSE_REASONS.get(exc.error_type, "it cannot be read as one")
+        return None, f"phone '{text}' is not a phone number: {reason}; {phone_form(region)}"
     if not phonenumbers.is_possible_number(number):
         where = "" if text.startswith("+") else f" in region {region.upper()}"
-        return None, f"'{text}' is not a possible phone number{where} (too short or too long)"
+        return None, (f"phone '{text}' is not a possible phone number{where} (too short or too long); "
+                      f"{phone_form(region)}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 

@@ -222,6 +222,6 @@ def clean(store: Store, rules: str | Iterable[str] | None = None, *,
 
 
 def before_after(preview: Any) -> pd.DataFrame:
-    """A preview's changes as a before/after table (contact, field, before, after)."""
+    """A preview's changes as a before/after table (contact_id, name, field, before, after)."""
     frame: pd.DataFrame = preview.frame()
-    return frame.drop(columns=["contact"]).rename(columns={"contact_id": "contact"})
+    return frame.rename(columns={"contact": "name"})[["contact_id", "name", "field", "before", "after"]]

@@ -192,3 +192,31 @@ def deals(
         "created_at": created[order],
         "participant_rows": participant_col[order],
     })
+
+
+def contact_dates(rng: Rng, n: int, deals: pd.DataFrame, history: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """When each row's contact was created and last updated (row, created_at, updated_at).
+
+    Created one to seven years before ``as_of`` and before the contact's first deal or event;
+    updated around its last deal or event (edits follow activity), or, without any, at some
+    time after creation or never since (about a third). So the sample has contacts of every
+    age, and the stale ones (no update and no activity for a year) are the ones a CRM has.
+    """
+    end = np.datetime64(as_of, "s").astype("datetime64[ns]")
+    at = pd.concat([pd.DataFrame({"row": deals["row"], "at": deals["created_at"]}),
+                    pd.DataFrame({"row": history["row"], "at": history["event_at"]})])
+    span = at.groupby("row")["at"].agg(["min", "max"]).reindex(np.arange(1, n + 1))
+    first = span["min"].to_numpy(dtype="datetime64[ns]")
+    last = span["max"].to_numpy(dtype="datetime64[ns]")
+    has = ~np.isnat(last)
+    created = _timestamps(rng, as_of, rng.integers(365, 7 * 365, n))
+    lead = rng.integers(1, 90, n) * _DAY
+    created = np.where(has, np.minimum(created, first - lead), created)
+    after_activity = last - rng.integers(0, 30, n) * _DAY
+    some_time = created + ((end - created) * rng.random(n)).astype("timedelta64[ns]")
+    untouched = rng.random(n) < 0.35
+    updated = np.where(has, after_activity, np.where(untouched, created, some_time))
+    updated = np.maximum(np.minimum(updated, end), created)
+    return pd.DataFrame({"row": np.arange(1, n + 1, dtype=np.int64),
+                         "created_at": created.astype("datetime64[s]"),
+                         "updated_at": updated.astype("datetime64[s]")})

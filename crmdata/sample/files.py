@@ -4,7 +4,9 @@
 :func:`crmdata.csvio.exporter.write_frame`: UTF-8, header unquoted, every value quoted,
 ``\\n`` line ends). ``sample_deals.csv`` and ``sample_history.csv`` refer to contacts by
 their 1-based data-row number in that file (participants as ``;``-separated rows), because
-contact ids exist only once a store has imported the file. ``sample_truth.csv`` (optional)
+contact ids exist only once a store has imported the file. ``sample_dates.csv`` says when each
+row's contact was created and last updated (an export has no such columns; without the file
+every contact would look created and updated at load time). ``sample_truth.csv`` (optional)
 says which rows are the same entity.
 """
 
@@ -29,6 +31,7 @@ CONTACTS_FILE = "sample_contacts.csv"
 DEALS_FILE = "sample_deals.csv"
 HISTORY_FILE = "sample_history.csv"
 TRUTH_FILE = "sample_truth.csv"
+DATES_FILE = "sample_dates.csv"
 _STAMP = "%Y-%m-%d %H:%M:%S"
 
 
@@ -46,9 +49,14 @@ def write_sample(sample: Sample, directory: str | Path, *, truth: bool = False) 
     deals.to_csv(written[1], index=False, lineterminator="\n")
     history = sample.history.assign(event_at=sample.history["event_at"].dt.strftime(_STAMP))
     history.to_csv(written[2], index=False, lineterminator="\n")
+    written.append(folder / DATES_FILE)
+    sample.dates.assign(
+        created_at=sample.dates["created_at"].dt.strftime(_STAMP),
+        updated_at=sample.dates["updated_at"].dt.strftime(_STAMP),
+    ).to_csv(written[-1], index=False, lineterminator="\n")
     if truth:
         written.append(folder / TRUTH_FILE)
-        sample.truth.to_csv(written[3], index=False, lineterminator="\n")
+        sample.truth.to_csv(written[-1], index=False, lineterminator="\n")
     return written
 
 
@@ -106,14 +114,38 @@ class LoadReport:
         return text
 
 
+def read_dates(directory: str | Path) -> pd.DataFrame | None:
+    """The dates file of a sample folder (row, created_at, updated_at), or None without one."""
+    path = Path(directory) / DATES_FILE
+    if not path.is_file():
+        return None
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    if tuple(frame.columns) != ("row", "created_at", "updated_at"):
+        raise CrmDataError(f"{path} has the columns {', '.join(frame.columns)}; "
+                           "expected row, created_at, updated_at.")
+    out = pd.DataFrame({"row": pd.to_numeric(frame["row"], errors="coerce")})
+    for name in ("created_at", "updated_at"):
+        out[name] = pd.to_datetime(frame[name], format=_STAMP, errors="coerce")
+    bad = out.index[out.isna().any(axis=1)].tolist()
+    if bad:
+        raise CrmDataError(f"{path}, line {bad[0] + 2}: '{', '.join(frame.iloc[bad[0]])}' is not a row "
+                           f"number and two dates written as YYYY-MM-DD HH:MM:SS.")
+    late = out.index[out["updated_at"] < out["created_at"]].tolist()
+    if late:
+        raise CrmDataError(f"{path}, line {late[0] + 2}: the contact is updated before it was created.")
+    return out.astype({"row": "int64"})
+
+
 def load_sample(store: Store, directory: str | Path = "data") -> LoadReport:
     """Import a sample folder into ``store``: contacts, then deals and history, all or nothing.
 
     Duplicates inside the file are kept (rule ``clone``): they are what the sample is for.
+    With a dates file, the contacts keep the sample's creation and update times.
     """
     folder = check_folder(directory)
     contacts_path = folder / CONTACTS_FILE
     deals, history = read_activity(folder)
+    dates = read_dates(folder)
     with store.db.transaction():  # the import and both writers join this one transaction
         report = store.import_onlyoffice(contacts_path, custom_field_types=dict(CUSTOM_FIELDS),
                                          duplicates="clone")
@@ -123,7 +155,26 @@ def load_sample(store: Store, directory: str | Path = "data") -> LoadReport:
         history_frame, out.skipped_events = _history_by_id(history, ids)
         out.deal_ids = add_deals(store, deal_frame)
         out.history_ids = add_history(store, history_frame)
+        if dates is not None:
+            _set_dates(store, dates, ids)
     return out
+
+
+def _set_dates(store: Store, dates: pd.DataFrame, ids: list[int | None]) -> None:
+    """Give the imported contacts the sample's creation and update times (a load, not an edit:
+    nothing is journalled, as the import itself is one entry)."""
+    contact = _contact_of(dates["row"], ids)
+    keep = contact.notna()
+    frame = pd.DataFrame({"id": contact[keep].astype("int64"),
+                          "created_at": dates["created_at"][keep],
+                          "updated_at": dates["updated_at"][keep]})
+    with store.db.transaction() as tx:
+        tx.register("sample_dates", frame)
+        try:
+            tx.execute("UPDATE contacts SET created_at = d.created_at, updated_at = d.updated_at "
+                       "FROM sample_dates d WHERE contacts.id = d.id")
+        finally:
+            tx.unregister("sample_dates")
 
 
 def _contact_of(rows: pd.Series, ids: list[int | None]) -> pd.Series:

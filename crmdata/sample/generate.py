@@ -51,6 +51,7 @@ class Sample:
     deals: pd.DataFrame
     history: pd.DataFrame
     truth: pd.DataFrame
+    dates: pd.DataFrame  # row, created_at, updated_at
 
 
 def generate(n: int, seed: int = 0, dup_rate: float = 0.1, *, as_of: date = DEFAULT_AS_OF) -> Sample:
@@ -100,7 +101,9 @@ def generate(n: int, seed: int = 0, dup_rate: float = 0.1, *, as_of: date = DEFA
     truth = pd.DataFrame({"row": file_row, "entity_id": entity + 1})
     deals = events.deals(rng, rows, entity, company_row, file_row, as_of)
     history = events.history(rng, rows, file_row, as_of)
-    return Sample(contacts, dict(CUSTOM_FIELDS), deals, history, truth)
+    # drawn from a stream of their own, so adding them changed none of the other files
+    dates = events.contact_dates(np.random.default_rng([seed, 1]), n, deals, history, as_of)
+    return Sample(contacts, dict(CUSTOM_FIELDS), deals, history, truth, dates)
 
 
 def _combine(rng: entities.Rng, comp: Components, pers: Components) -> Components:

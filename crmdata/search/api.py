@@ -27,6 +27,7 @@ from .sql import (
     Resolved,
     atoms_to_resolve,
     count_sql,
+    ids_sql,
     page_rows_sql,
     page_sql,
     vocab_sql,
@@ -144,6 +145,26 @@ def search(
         description += " (without the persons of matching companies)"
     description += f"; sorted by {sort.replace('_', ' ')}"
     return SearchResult(frame, total, page, page_size, description)
+
+
+def matching_ids(
+    store: Store,
+    query: str | Query = "",
+    filters: Filters | None = None,
+    *,
+    limit: int = 100_000,
+    include_company_persons: bool = True,
+    **filter_values: Any,
+) -> list[int]:
+    """The ids of every contact a :func:`search` finds (all pages, at most ``limit``), in id
+    order: "select all that match" for a bulk action."""
+    parsed = query if isinstance(query, Query) else parse(query or "")
+    chosen = make_filters(filters, **filter_values)
+    with store.db.read() as tx:
+        _check_names(tx, chosen)
+        resolved = _resolve(tx, parsed)
+        rows = tx.rows(*ids_sql(store.user, parsed, chosen, resolved, int(limit), include_company_persons))
+    return [int(r[0]) for r in rows]
 
 
 def _check_names(tx: Tx, filters: Filters) -> None:

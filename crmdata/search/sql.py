@@ -300,6 +300,19 @@ def count_sql(
     return f"{cte} SELECT count(*) FROM contacts c {where}", params
 
 
+def ids_sql(
+    user: User,
+    query: Query,
+    filters: Filters,
+    resolved: Mapping[tuple[int, int], Resolved],
+    limit: int,
+    include_company_persons: bool = True,
+) -> SqlParams:
+    """``SELECT id`` of every matching contact (up to ``limit``), in id order."""
+    cte, where, params = select_parts(user, query, filters, resolved, include_company_persons)
+    return f"{cte} SELECT c.id FROM contacts c {where} ORDER BY c.id LIMIT ?", [*params, int(limit)]
+
+
 def atoms_to_resolve(query: Query) -> Sequence[tuple[int, int, Atom]]:
     """``(term index, atom index, atom)`` of the atoms :func:`vocab_sql` must resolve first."""
     return [

@@ -43,4 +43,11 @@ def review_dashboard(store: Any) -> Any:
     return ReviewDashboard(store)
 
 
-__all__ = ["contact_editor", "contacts_dashboard", "review_dashboard", "sync_panel"]
+def app_widget(store: Any) -> Any:
+    """The standalone app's page (see :func:`crmdata.ui.app_page.app_widget`)."""
+    from .app_page import app_widget as build
+
+    return build(store)
+
+
+__all__ = ["app_widget", "contact_editor", "contacts_dashboard", "review_dashboard", "sync_panel"]

@@ -3,11 +3,17 @@
 :func:`app_notebook` builds the one-cell page (pure: a notebook object); :func:`serve` writes it
 to a temporary folder and runs Voilà on it, with the store's path and user handed over in
 environment variables, so the page needs no file in the working tree.
+
+Every page visit starts a kernel (a few hundred MB). Voilà is told to cull kernels whose page
+is gone (no connection) once they have been idle for ``cull_after`` seconds, so visits do not
+pile up kernels; an open page keeps its kernel. A SIGTERM or SIGHUP to ``crmdata app`` (how a
+service manager stops it) is passed on to Voilà, which shuts its kernels down before it exits.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,18 +27,18 @@ from ..errors import CrmDataError
 APP_SOURCE = """\
 import os
 from crmdata import Store
-from crmdata.ui import contacts_dashboard
+from crmdata.ui import app_widget
 
 store = Store(os.environ.get("CRMDATA_DB", "data/crm.duckdb"), user=os.environ.get("CRMDATA_USER", "admin"),
               create=False)
-contacts_dashboard(store).widget"""
+app_widget(store)"""
 
 
 def app_notebook() -> nbformat.NotebookNode:
     """The Voilà page as a notebook (one markdown title, one code cell)."""
     nb = nbformat.v4.new_notebook(
         cells=[
-            nbformat.v4.new_markdown_cell("# crmdata: contacts"),
+            nbformat.v4.new_markdown_cell("# crmdata: contacts and duplicates"),
             nbformat.v4.new_code_cell(APP_SOURCE),
         ]
     )
@@ -40,8 +46,16 @@ def app_notebook() -> nbformat.NotebookNode:
     return nb
 
 
-def voila_command(notebook: Path, *, port: int, ip: str, open_browser: bool) -> list[str]:
-    """Pure: the command line that serves ``notebook`` with Voilà."""
+#: Seconds a kernel whose page was closed may stay idle before Voilà shuts it down.
+DEFAULT_CULL_AFTER = 120
+
+
+def voila_command(
+    notebook: Path, *, port: int, ip: str, open_browser: bool, cull_after: int = DEFAULT_CULL_AFTER
+) -> list[str]:
+    """Pure: the command line that serves ``notebook`` with Voilà, culling abandoned kernels."""
+    if cull_after < 1:
+        raise CrmDataError(f"Kernels can be culled after 1 second at the earliest, not {cull_after}.")
     cmd = [
         sys.executable,
         "-m",
@@ -50,6 +64,10 @@ def voila_command(notebook: Path, *, port: int, ip: str, open_browser: bool) -> 
         f"--port={port}",
         f"--Voila.ip={ip}",
         "--Voila.port_retries=0",
+        # a kernel whose page is gone (not connected) and idle this long is shut down
+        f"--MappingKernelManager.cull_idle_timeout={cull_after}",
+        f"--MappingKernelManager.cull_interval={max(1, min(60, cull_after // 2))}",
+        "--MappingKernelManager.cull_connected=False",
     ]
     if not open_browser:
         cmd.append("--no-browser")
@@ -57,7 +75,13 @@ def voila_command(notebook: Path, *, port: int, ip: str, open_browser: bool) -> 
 
 
 def serve(
-    db: Path, *, user: str = "admin", port: int = 8866, ip: str = "127.0.0.1", open_browser: bool = False
+    db: Path,
+    *,
+    user: str = "admin",
+    port: int = 8866,
+    ip: str = "127.0.0.1",
+    open_browser: bool = False,
+    cull_after: int = DEFAULT_CULL_AFTER,
 ) -> int:
     """Serve the contacts dashboard on ``http://ip:port/`` until interrupted; returns Voilà's exit code."""
     db = Path(db).resolve()
@@ -69,9 +93,26 @@ def serve(
         page = Path(folder) / "contacts.ipynb"
         nbformat.write(app_notebook(), page)
         env = {**os.environ, "CRMDATA_DB": str(db), "CRMDATA_USER": user}
-        try:
-            return subprocess.call(
-                voila_command(page, port=port, ip=ip, open_browser=open_browser), env=env, cwd=folder
-            )
-        except KeyboardInterrupt:
-            return 0
+        cmd = voila_command(page, port=port, ip=ip, open_browser=open_browser, cull_after=cull_after)
+        with subprocess.Popen(cmd, env=env, cwd=folder) as voila:
+            return _wait_passing_signals(voila)
+
+
+def _wait_passing_signals(voila: subprocess.Popen[bytes]) -> int:
+    """Wait for Voilà; a SIGTERM or SIGHUP to this process becomes a SIGTERM to Voilà (which
+    then shuts its kernels down), and Ctrl+C reaches it through the terminal's process group."""
+
+    def stop(_sig: int, _frame: object) -> None:
+        if voila.poll() is None:
+            voila.send_signal(signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        while True:
+            try:
+                return voila.wait()
+            except KeyboardInterrupt:
+                continue  # Voilà got the same Ctrl+C and is shutting down: wait for it
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from functools import partial
 from typing import Any
 
 import ipywidgets as w
 
+from .bulk import BulkBar
+from .bulk_state import BulkState
 from .editor import ContactEditor
 from .importing import ImportPanel
+from .overview import Overview
 from .state import QUERY_HINT, SORT_CHOICES, Choices, ContactsState, ListRow, one_connection
 from .sync import SyncPanel
-from .widgets import banner, button, chip, classed, show_notice, style_sheet
+from .values import ValuesPanel
+from .widgets import banner, button, chip, classed, css_class, show_notice, style_sheet, temperature_styles
 
 SHOW_CHOICES = (
     ("All contacts", "all"),
@@ -27,7 +32,10 @@ SHOW_CHOICES = (
     ("Persons", "persons"),
     ("With opportunities", "with_opportunities"),
 )
-ACCESS_CHOICES = (("Public or restricted", None), ("Public", "public"), ("Restricted", "restricted"))
+#: The "no filter" choice of a dropdown: a value of its own (a Dropdown whose value is None
+#: shows an empty box instead of the label).
+ANY = "any"
+ACCESS_CHOICES = (("Any access", ANY), ("Public", "public"), ("Restricted", "restricted"))
 HEADER = ("Company", "Position", "Email", "Phone", "Temp.", "Tags", "Last activity")
 _CELL_CLASSES = ("company", "position", "email", "phone", "temp", "tags", "activity")
 
@@ -48,7 +56,8 @@ def cells_html(row: ListRow) -> str:
         f"<span class='crm-c-{c}' title='{html.escape(text)}'>{shown}</span>"
         for c, (text, shown) in zip(_CELL_CLASSES, cells, strict=True)
     )
-    return f"<div class='crm-cells' data-contact-id='{row.id}'>{spans}</div>"
+    why = f"<div class='crm-why'>{html.escape(row.why)}</div>" if row.why else ""
+    return f"<div class='crm-cells' data-contact-id='{row.id}'>{spans}</div>{why}"
 
 
 def header_html() -> str:
@@ -68,6 +77,7 @@ def _header() -> w.HBox:
     return classed(
         w.HBox(
             [
+                w.HTML("", layout=w.Layout(width="28px", min_width="28px", flex="0 0 28px")),
                 w.HTML("", layout=w.Layout(width="36px", min_width="36px", flex="0 0 36px")),
                 w.HTML("<div class='crm-cells crm-head'><span>Name</span></div>", layout=_NAME()),
                 w.HTML(header_html()),
@@ -80,15 +90,35 @@ def _header() -> w.HBox:
 class _RowView:
     """One of the table's fixed rows: thumbnail, name button, cells."""
 
-    def __init__(self, open_row: Any) -> None:
+    def __init__(self, open_row: Any, select_row: Any) -> None:
         self.contact_id: int | None = None
+        self.muted = False
+        self.pick = classed(
+            w.Checkbox(value=False, indent=False, layout=w.Layout(width="28px", min_width="28px")),
+            "crm-row-select",
+        )
+        self.pick.observe(
+            lambda ch: None
+            if self.muted or self.contact_id is None
+            else select_row(self.contact_id, bool(ch["new"])),
+            names="value",
+        )
         self.thumb = classed(w.Image(format="png", width=32, height=32, layout=_THUMB), "crm-thumb")
         self.name = classed(
             w.Button(description="", tooltip="Open this contact", layout=_NAME()), "crm-row-open"
         )
         self.name.on_click(lambda _b: self.contact_id is not None and open_row(self.contact_id))
         self.cells = classed(w.HTML(""), "crm-row-cells")
-        self.box = classed(w.HBox([self.thumb, self.name, self.cells]), "crm-row")
+        self.box = classed(w.HBox([self.pick, self.thumb, self.name, self.cells]), "crm-row")
+
+    def mark(self, selected: bool) -> None:
+        """Tick or untick the row's box without it counting as a click."""
+        if self.pick.value != selected:
+            self.muted = True
+            try:
+                self.pick.value = selected
+            finally:
+                self.muted = False
 
     def show(self, row: ListRow | None) -> None:
         if row is None:
@@ -99,6 +129,7 @@ class _RowView:
         self.thumb.format = "jpeg" if row.thumb_format.upper() == "JPEG" else "png"
         self.thumb.value = row.thumb
         self.name.description = row.display_name or f"(contact {row.id})"
+        self.name.tooltip = f"Open this contact (matched in {row.why})" if row.why else "Open this contact"
         self.cells.value = cells_html(row)
         self.box.layout.display = None
 
@@ -129,32 +160,39 @@ class ContactsDashboard:
             classed(
                 w.ToggleButton(description=t, value=False, layout=w.Layout(width="auto")),
                 "crm-temp-chip",
-                f"crm-temp-{t.lower().replace(' ', '-')}",
+                f"crm-temp-{css_class(t)}",
             )
             for t, _ in ch.temperatures
         ]
-        for tb, (_, color) in zip(self.temps, ch.temperatures, strict=True):
-            if color:
-                tb.style.button_color = color
         self.types = classed(
             w.SelectMultiple(
                 options=ch.contact_types, rows=min(4, max(1, len(ch.contact_types))), description="Type"
             ),
             "crm-types",
         )
-        self.tags = classed(
-            w.TagsInput(value=[], allowed_tags=list(ch.tags), allow_duplicates=False), "crm-tags"
+        self.tag_input = classed(
+            w.Combobox(
+                placeholder="Type a tag, Enter",
+                options=list(ch.tags),
+                ensure_option=False,
+                continuous_update=False,
+                layout=w.Layout(width="180px"),
+            ),
+            "crm-tag-input",
         )
+        self.tag_chips = classed(w.HBox([]), "crm-tag-chips")
+        self.tag_facets = classed(w.HTML("", layout=w.Layout(max_width="420px")), "crm-tag-facets")
+        self.tags = classed(w.VBox([self.tag_input, self.tag_chips, self.tag_facets]), "crm-tags")
         self.manager = classed(
             w.Dropdown(
-                options=[("Any manager", None), ("No manager", "none")] + [(u, u) for u in ch.users],
-                value=None,
+                options=[("Any manager", ANY), ("No manager", "none")] + [(u, u) for u in ch.users],
+                value=ANY,
                 description="Manager",
             ),
             "crm-manager",
         )
         self.access = classed(
-            w.Dropdown(options=ACCESS_CHOICES, value=None, description="Access"), "crm-access"
+            w.Dropdown(options=ACCESS_CHOICES, value=ANY, description="Access"), "crm-access"
         )
         self.stale = classed(w.DatePicker(description="No activity since"), "crm-stale")
         self.clear = button("Clear filters", "crm-clear", self._clear)
@@ -163,7 +201,11 @@ class ContactsDashboard:
         self.count = classed(w.HTML(""), "crm-count")
         self.prev = button("◀ Previous", "crm-prev", lambda: s.go_to_page(s.page - 1))
         self.next = button("Next ▶", "crm-next", lambda: s.go_to_page(s.page + 1))
-        self.rows = [_RowView(s.open) for _ in range(page_size)]
+        self.bulk = BulkState(s)
+        self.rows = [_RowView(s.open, self.bulk.select) for _ in range(page_size)]
+        self.bulk_bar = BulkBar(
+            self.bulk, tuple(t for t, _ in ch.temperatures), lambda: [r.id for r in s.rows]
+        )
         self.table = classed(w.VBox([_header()] + [r.box for r in self.rows]), "crm-table")
         self.editor = ContactEditor(store) if with_editor else None
         self._muted = False
@@ -181,6 +223,7 @@ class ContactsDashboard:
                 self.hint,
                 filters,
                 w.HBox([self.sort, self.desc, self.count]),
+                self.bulk_bar.widget,
                 self.table,
                 w.HBox([self.prev, self.next]),
             ]
@@ -195,13 +238,40 @@ class ContactsDashboard:
             ),
             "crm-import-box",
         )
-        parts: list[Any] = [style_sheet(), classed(top, "crm-contacts-list"), imports]
+        self.values = ValuesPanel(store)
+        self.values.state.on_change(self.reload)
+        cleanup = classed(
+            w.Accordion(
+                children=[self.values.widget],
+                titles=("Clean up values (cluster spellings)",),
+                selected_index=None,
+            ),
+            "crm-values-box",
+        )
+        self.overview = Overview(self)
+        overview = classed(
+            w.Accordion(children=[self.overview.widget], titles=("Overview (click a bar to list it)",),
+                        selected_index=None),
+            "crm-overview-box",
+        )
+        overview.observe(self._overview_opened, names="selected_index")
+        parts: list[Any] = [
+            style_sheet(),
+            temperature_styles(ch.temperatures),
+            overview,
+            classed(top, "crm-contacts-list"),
+            imports,
+            cleanup,
+        ]
         if self.editor is not None:
             s.on_open(self.editor.open)
             self.editor.state.on_saved(lambda _cid: self.reload())
             parts.append(self.editor.widget)
         self.widget = classed(w.VBox(parts), "crm-dashboard", "crm-contacts")
         s.observe(self.render)
+        s.on_facets(self._show_facets)
+        self.bulk.observe(self._mark_rows)
+        self.bulk.on_change(self.reload)
         s.on_busy(self._searching)
         s.refresh()
 
@@ -215,14 +285,85 @@ class ContactsDashboard:
         on(self.search, s.set_query)
         on(self.show, lambda v: s.set_filters(show=v))
         for tb in self.temps:
-            on(tb, lambda _v: s.set_filters(temperatures=tuple(t.description for t in self.temps if t.value)))
+            on(tb, lambda _v: s.set_filters(temperatures=self._chosen_temperatures()))
         on(self.types, lambda v: s.set_filters(contact_types=tuple(v)))
-        on(self.tags, lambda v: s.set_filters(tags=tuple(v)))
-        on(self.manager, lambda v: s.set_filters(manager=v))
-        on(self.access, lambda v: s.set_filters(access=v))
+        on(self.tag_input, self._tag_typed)
+        on(self.manager, lambda v: s.set_filters(manager=None if v == ANY else v))
+        on(self.access, lambda v: s.set_filters(access=None if v == ANY else v))
         on(self.stale, lambda v: s.set_filters(no_activity_since=_date_or_none(v)))
         on(self.sort, lambda v: s.set_sort(v, self.desc.value or None))
         on(self.desc, lambda v: s.set_sort(self.sort.value, bool(v)))
+
+    def _overview_opened(self, change: dict[str, Any]) -> None:
+        if change["new"] == 0:  # counted when opened: it reads the whole base
+            self.overview.refresh()
+
+    def _chosen_temperatures(self) -> tuple[str, ...]:
+        titles = [t for t, _ in self.state.choices.temperatures]
+        return tuple(title for title, tb in zip(titles, self.temps, strict=True) if tb.value)
+
+    def _show_facets(self) -> None:
+        """Beside each filter value, how many contacts it would show (see crmdata.search.facets)."""
+        f = self.state.facets
+        ch = self.state.choices
+        self._muted = True
+        try:
+            for (title, _), tb in zip(ch.temperatures, self.temps, strict=True):
+                tb.description = f"{title} · {f.get('temperature', title):,}"
+            types = tuple(self.types.value)
+            self.types.options = [(f"{t} ({f.get('contact_type', t):,})", t) for t in ch.contact_types]
+            self.types.value = types
+            manager = self.manager.value
+            self.manager.options = [
+                ("Any manager", ANY),
+                (f"No manager ({f.get('manager', 'none'):,})", "none"),
+                *((f"{u} ({f.get('manager', u):,})", u) for u in ch.users),
+            ]
+            self.manager.value = manager
+            access = self.access.value
+            self.access.options = [
+                (label if value == ANY else f"{label} ({f.get('access', value):,})", value)
+                for label, value in ACCESS_CHOICES
+            ]
+            self.access.value = access
+        finally:
+            self._muted = False
+        top = sorted(f.counts.get("tag", {}).items(), key=lambda p: (-p[1], p[0].lower()))[:12]
+        self.tag_facets.value = "<small class='crm-tag-facet-list'>" + " · ".join(
+            f"{html.escape(t)} <b>{n:,}</b>" for t, n in top
+        ) + "</small>"
+
+    def _tag_typed(self, text: str) -> None:
+        """Enter (or leaving the box) adds the typed tag to the filter, spelt as the store
+        spells it; the box empties for the next one."""
+        typed = text.strip()
+        if not typed:
+            return
+        known = {t.lower(): t for t in self.state.choices.tags}
+        tag = known.get(typed.lower(), typed)
+        self._muted = True
+        try:
+            self.tag_input.value = ""
+        finally:
+            self._muted = False
+        if tag not in self.state.filters.tags:
+            self.state.set_filters(tags=(*self.state.filters.tags, tag))
+
+    def _remove_tag(self, tag: str) -> None:
+        self.state.set_filters(tags=tuple(t for t in self.state.filters.tags if t != tag))
+
+    def _show_tag_chips(self) -> None:
+        chosen = tuple(self.state.filters.tags)
+        if tuple(b.tooltip for b in self.tag_chips.children) == chosen:
+            return
+        for old in self.tag_chips.children:
+            old.close()
+        chips = []
+        for tag in chosen:
+            b = button(f"{tag} ✕", "crm-tag-chip", partial(self._remove_tag, tag), tooltip=tag)
+            b.layout = w.Layout(width="auto")
+            chips.append(b)
+        self.tag_chips.children = tuple(chips)
 
     def _search_clicked(self) -> None:
         if self.search.value != self.state.query:
@@ -232,8 +373,8 @@ class ContactsDashboard:
         """Reset every filter widget without searching, then search once."""
         self._muted = True
         try:
-            self.show.value, self.types.value, self.tags.value = "all", (), []
-            self.manager.value, self.access.value, self.stale.value = None, None, None
+            self.show.value, self.types.value, self.tag_input.value = "all", (), ""
+            self.manager.value, self.access.value, self.stale.value = ANY, ANY, None
             for tb in self.temps:
                 tb.value = False
         finally:
@@ -244,8 +385,12 @@ class ContactsDashboard:
         """After a save or an import: re-read the tag pool (new tags), then search again."""
         with one_connection(self.state.store):
             self.state.choices = Choices.read(self.state.store)
-        self.tags.allowed_tags = list(self.state.choices.tags)
+        self.tag_input.options = list(self.state.choices.tags)
         self.state.refresh()
+
+    def _mark_rows(self) -> None:
+        for view in self.rows:
+            view.mark(view.contact_id is not None and view.contact_id in self.bulk.selected)
 
     def _searching(self) -> None:
         """Say that a search runs (sent to the browser at once; the redraw replaces it)."""
@@ -255,11 +400,13 @@ class ContactsDashboard:
     def render(self) -> None:
         s = self.state
         show_notice(self.banner, s.notice)
+        self._show_tag_chips()
         for i, view in enumerate(self.rows):
             view.show(s.rows[i] if i < len(s.rows) else None)
         self.count.value = f"<span class='crm-count-text'>{html.escape(s.count_text())}</span>"
         self.prev.disabled = s.page <= 1
         self.next.disabled = s.page >= s.pages
+        self._mark_rows()
 
 
 def _date_or_none(value: Any) -> dt.date | None:

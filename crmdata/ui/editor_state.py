@@ -157,7 +157,7 @@ class HistoryEntry:
     at: str
     user: str
     summary: str
-    changes: str  # "field: before -> after; ..."
+    changes: str  # "phone (work): before -> after; ..."
     undone: bool
 
 
@@ -176,7 +176,7 @@ def history_entries(frame: pd.DataFrame) -> list[HistoryEntry]:
         recs = groups[jid]
         first = recs[0]
         changes = "; ".join(
-            f"{r['field']}: {_short(r['before'])} → {_short(r['after'])}" for r in recs if _clean(r["field"])
+            f"{r['what']}: {_short(r['before'])} → {_short(r['after'])}" for r in recs if _clean(r["field"])
         )
         out.append(
             HistoryEntry(

@@ -18,11 +18,15 @@ from .review_state import ReviewState, compare_rows
 from .widgets import Progress, banner, button, classed, show_notice, style_sheet
 
 
-def compare_html(plan: Any) -> str:
-    """Pure: the plan's contacts side by side as an HTML table; differing rows highlighted."""
+def compare_html(plan: Any, only_differences: bool = False) -> str:
+    """Pure: the plan's contacts side by side as an HTML table; differing rows highlighted.
+    ``only_differences`` leaves out the fields that read the same on every contact (among them
+    the ones empty on all)."""
     head = "".join(f"<th>#{r.id} {html.escape(r.display_name)}</th>" for r in plan.records)
     body = []
     for row in compare_rows(plan):
+        if only_differences and len(set(row.values)) <= 1:
+            continue
         cells = "".join(
             f"<td{' class=crm-chosen' if r.id == row.chosen_from else ''}>{html.escape(v)}</td>"
             for r, v in zip(plan.records, row.values, strict=True)
@@ -64,6 +68,10 @@ class ReviewDashboard:
         self.status = classed(w.HTML(""), "crm-review-status")
         self.reasons = classed(w.HTML(""), "crm-reasons")
         self.compare = classed(w.HTML(""), "crm-compare")
+        self.only_diff = classed(
+            w.ToggleButton(description="Only differences", value=False, icon="filter"), "crm-only-diff"
+        )
+        self.only_diff.observe(lambda _ch: self.render(), names="value")
         self.survivor = classed(w.Dropdown(description="Keep"), "crm-survivor")
         self.choices = classed(w.VBox([]), "crm-choices")
         self.merge = button("Merge", "crm-merge", s.merge, button_style="warning")
@@ -75,6 +83,7 @@ class ReviewDashboard:
         body = w.VBox(
             [
                 self.reasons,
+                self.only_diff,
                 self.compare,
                 self.survivor,
                 self.choices,
@@ -131,7 +140,7 @@ class ReviewDashboard:
         else:
             items = "".join(f"<li>{html.escape(r)}</li>" for r in current.reasons)
             self.reasons.value = f"<b>Why these match</b> (score {current.score:.2f})<ul>{items}</ul>"
-            self.compare.value = compare_html(plan)
+            self.compare.value = compare_html(plan, self.only_diff.value)
             self._muted = True
             try:
                 self.survivor.options = [(f"#{r.id} {r.display_name}", r.id) for r in plan.records]

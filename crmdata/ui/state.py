@@ -21,8 +21,10 @@ import pandas as pd
 from ..errors import CrmDataError
 from ..listing import RowExtras, page_extras
 from ..search.api import SearchResult, make_filters, search
+from ..search.facets import Facets, facet_counts
 from ..search.filters import Filters
 from ..search.sql import SORTS
+from ..search.why import match_reasons
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +119,7 @@ class ListRow:
     thumb_uri: str
     thumb: bytes
     thumb_format: str
+    why: str = ""  # where the search's words were found ("email: a@b.de", "via company X")
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,10 @@ def _day(value: Any) -> str:
 
 
 def list_rows(
-    frame: pd.DataFrame, extras: dict[int, RowExtras], colors: dict[str, str | None]
+    frame: pd.DataFrame,
+    extras: dict[int, RowExtras],
+    colors: dict[str, str | None],
+    reasons: dict[int, str] | None = None,
 ) -> list[ListRow]:
     """Pure: a search page frame and its extras -> the rows the table shows, in order."""
     out = []
@@ -183,6 +189,7 @@ def list_rows(
                 thumb_uri=extra.thumb_data_uri() if extra else "",
                 thumb=extra.thumb if extra else b"",
                 thumb_format=extra.thumb_format if extra else "png",
+                why=(reasons or {}).get(cid, ""),
             )
         )
     return out
@@ -202,6 +209,8 @@ class ContactsState(Observable):
     result: SearchResult | None = None
     rows: list[ListRow] = field(default_factory=list)
     selected: int | None = None
+    with_facets: bool = True
+    facets: Facets = field(default_factory=Facets)
 
     def __post_init__(self) -> None:
         Observable.__init__(self)
@@ -210,6 +219,7 @@ class ContactsState(Observable):
         self._colors = dict(self.choices.temperatures)
         self._open_callbacks: list[Callable[[int], None]] = []
         self._busy_callbacks: list[Callable[[], None]] = []
+        self._facet_callbacks: list[Callable[[], None]] = []
 
     # -- reading -------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -232,12 +242,23 @@ class ContactsState(Observable):
                 page_size=self.page_size,
             )
             ids = [int(i) for i in result.frame["id"]]
-            self.rows = list_rows(result.frame, page_extras(self.store, ids), self._colors)
+            reasons = match_reasons(self.store, self.query, ids) if self.query.strip() else {}
+            self.rows = list_rows(result.frame, page_extras(self.store, ids), self._colors, reasons)
             self.result = result
             self.notice = None
 
         self.guard(run, notify=False)
-        self.changed()
+        self.changed()  # the page first; then the counts beside the filter values
+        if self.with_facets and self.notice is None:
+            counted = self.guard(lambda: facet_counts(self.store, self.query, self.filters), notify=False)
+            if counted is not None:
+                self.facets = counted
+            for callback in list(self._facet_callbacks):
+                callback()
+
+    def on_facets(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when the facet counts of the current search are known."""
+        self._facet_callbacks.append(callback)
 
     @property
     def total(self) -> int:

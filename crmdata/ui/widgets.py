@@ -7,6 +7,7 @@ Nothing here knows about contacts; the dashboards bind these to their state obje
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -32,6 +33,7 @@ STYLE = """
 .crm-c-email { width: 190px; } .crm-c-phone { width: 120px; } .crm-c-temp { width: 60px; }
 .crm-c-tags { width: 170px; } .crm-c-activity { width: 80px; }
 .crm-head { font-weight: bold; border-bottom: 1px solid #ccc; }
+.crm-why { font-size: 11px; color: #555; font-style: italic; }
 .crm-chip { display: inline-block; padding: 1px 7px; border-radius: 9px; margin: 0 2px;
             font-size: 11px; background: #eee; color: #222; }
 .crm-row-open.jupyter-button { text-align: left; background: none; color: #1a5fb4;
@@ -71,12 +73,41 @@ def show_notice(widget: w.HTML, notice: Notice | None) -> None:
         widget.layout.display = "none"
         return
     bg, fg = _BANNER_COLOURS[notice.kind]
-    text = html.escape(notice.text).replace("\n", "<br>")
+    text = message_html(notice.text)
     widget.value = (
         f"<div class='crm-notice crm-notice-{notice.kind}' style='background:{bg};"
         f"color:{fg};padding:6px 10px;border-radius:4px'>{text}</div>"
     )
     widget.layout.display = None
+
+
+_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def message_html(text: str) -> str:
+    """A library message as HTML: escaped, line breaks kept, `commands` set as code (the
+    messages are written for the CLI too, where the backticks read as quotes)."""
+    escaped = html.escape(text).replace("\n", "<br>")
+    return _CODE.sub(r"<code>\1</code>", escaped)
+
+
+def css_class(text: str) -> str:
+    """A CSS-class-safe form of a title (``Very hot`` -> ``very-hot``)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def temperature_styles(levels: Iterable[tuple[str, str | None]]) -> w.HTML:
+    """CSS for the temperature toggle buttons: each level in its colour (ToggleButton's style
+    has no button colour of its own), the chosen ones outlined."""
+    rules = [
+        ".crm-temp-chip.jupyter-button { color: #111; }",
+        ".crm-temp-chip.jupyter-button.mod-active { box-shadow: inset 0 0 0 2px #1a1a1a;"
+        " font-weight: bold; }",
+    ]
+    for title, color in levels:
+        if color and re.fullmatch(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]+", color):
+            rules.append(f".crm-temp-chip.crm-temp-{css_class(title)} {{ background-color: {color}; }}")
+    return classed(w.HTML("<style>" + "\n".join(rules) + "</style>"), "crm-temp-style")
 
 
 def chip(text: str, color: str | None = None) -> str:

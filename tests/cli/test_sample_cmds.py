@@ -11,10 +11,11 @@ from click.testing import CliRunner
 from crmdata import Store
 from crmdata.cli import cli
 from crmdata.model import BASE_COLUMNS, INFO_CAPTIONS
-from crmdata.sample import CUSTOM_FIELDS
+from crmdata.quality import summary
+from crmdata.sample import CUSTOM_FIELDS, DEFAULT_AS_OF
 
 REPO = Path(__file__).resolve().parents[2]
-NAMES = ("sample_contacts.csv", "sample_deals.csv", "sample_history.csv")
+NAMES = ("sample_contacts.csv", "sample_deals.csv", "sample_history.csv", "sample_dates.csv")
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -26,7 +27,7 @@ def lines(path: Path) -> int:
     return path.read_text(encoding="utf-8").count("\n") - 1  # without the header
 
 
-def test_generate_is_deterministic_and_writes_three_files(tmp_path: Path) -> None:
+def test_generate_is_deterministic_and_writes_four_files(tmp_path: Path) -> None:
     for out in ("a", "b"):
         code, text = run("sample", "generate", "--rows", "250", "--seed", "4", "--out", str(tmp_path / out))
         assert code == 0, text
@@ -79,6 +80,25 @@ def test_load_round_trip_into_a_store_file(tmp_path: Path) -> None:
         for d in deal_file.itertuples(index=False))
     code, text = run("--db", str(db), "info")
     assert code == 0 and "300 contacts visible" in text
+
+
+def test_loaded_contacts_keep_the_samples_dates_so_stale_checks_find_some(tmp_path: Path) -> None:
+    folder = tmp_path / "sample"
+    assert run("sample", "generate", "--rows", "400", "--seed", "3", "--out", str(folder))[0] == 0
+    db = tmp_path / "crm.duckdb"
+    assert run("--db", str(db), "sample", "load", str(folder))[0] == 0
+    dates = pd.read_csv(folder / "sample_dates.csv", dtype=str)
+    with Store(db) as store:
+        with store.db.read() as tx:
+            stored = tx.rows("SELECT strftime(created_at, '%Y-%m-%d %H:%M:%S'), "
+                             "strftime(updated_at, '%Y-%m-%d %H:%M:%S') FROM contacts ORDER BY id")
+            years = {int(r[0]) for r in tx.rows("SELECT DISTINCT year(updated_at) FROM contacts")}
+        assert stored == list(zip(dates["created_at"], dates["updated_at"], strict=True))
+        assert len(years) >= 4  # several years, not "all updated now"
+        stale = store.check(["stale"], stale_days=365, as_of=DEFAULT_AS_OF)
+        assert 0.05 * 400 < len(stale) < 0.6 * 400
+        buckets = summary.last_activity(store, stale_days=365)  # notebook 05's chart
+        assert (buckets["contacts"] > 0).sum() >= 3
 
 
 def test_load_refuses_a_folder_without_the_files(tmp_path: Path) -> None:

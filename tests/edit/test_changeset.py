@@ -125,6 +125,8 @@ def test_preview_shows_changes_and_writes_nothing(store: Store) -> None:
     frame = pv.frame().set_index("field")
     assert frame.loc["last_name", "before"] == "Hamann" and frame.loc["last_name", "after"] == "Meyer"
     assert frame.loc["tags", "after"] == "Staff"
+    assert set(frame["contact"]) == {"Lore Hamann"}  # the name a person knows, not "contact 1"
+    assert set(frame["contact_id"]) == {cid}
     assert pv.ok
     assert row_counts(store) == before
     assert store.contact(cid).fields["last_name"] == "Hamann"

@@ -31,6 +31,28 @@ def test_history_lists_every_field_before_and_after(store: Store) -> None:
     assert "a@example.com" in set(created["after"])
 
 
+def test_history_names_fields_and_codes_as_the_form_does(store: Store) -> None:
+    cid = person(store, email="a@example.com")
+    email = int(store.contact(cid).info.query("info_type == 1")["id"].iloc[0])
+    cs = store.change()
+    cs.update(cid, title="CEO", temperature="Hot")
+    cs.change_info(cid, email, "b@example.com")
+    cs.add_info(cid, "phone", "+49 30 1234567", category="Mobile")
+    cs.set_access(cid, ShareType.READ, ["admin"])
+    jid = cs.commit().change_set_id
+    h = store.history(cid)
+    mine = h[h["change_set_id"] == jid]
+    what = dict(zip(mine["field"] + "/" + mine["table"], mine["what"], strict=True))
+    assert what["title/contacts"] == "position"
+    assert what["status_id/contacts"] == "temperature"
+    assert what["share_type/contacts"] == "access"
+    rows = mine.set_index("what")
+    assert rows.loc["email (work)", "after"] == "b@example.com"
+    assert rows.loc["phone (mobile)", "after"] == "+49 30 1234567"
+    assert rows.loc["temperature", "after"] == "Hot"
+    assert rows.loc["access", "after"] == "public (read only)"
+
+
 def test_undo_restores_exactly_and_is_journalled(store: Store) -> None:
     store.add_user("bob")
     cid = person(store, email="a@example.com", phone="030 1234567")

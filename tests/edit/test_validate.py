@@ -105,3 +105,19 @@ def test_every_problem_is_reported_at_once(store: Store) -> None:
     assert any(p.contact_id == existing for p in err.value.problems)
     assert row_counts(store) == before
     assert cs.preview().problems  # the preview lists the same problems without raising
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("abc1", "it does not have the form of a phone number"),
+        ("+999 1234", "the country code after + is not one in use"),
+        ("1" * 30, "too many digits"),
+    ],
+)
+def test_phone_problems_are_crmdatas_own_words(value: str, reason: str) -> None:
+    _key, problem = v.normalise_phone(value, "DE")
+    assert problem is not None
+    assert problem.startswith(f"phone '{value}' is not a phone number: {reason}")
+    assert "such as +49 30 123456, or as a number of region DE" in problem
+    assert "(1)" not in problem and "The string supplied" not in problem  # not phonenumbers' wording

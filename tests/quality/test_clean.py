@@ -7,7 +7,7 @@ import pytest
 from crmdata import Store
 from crmdata.errors import Conflict
 from crmdata.model import ShareType
-from crmdata.quality.clean import CleanupChangeSet, plan, undo
+from crmdata.quality.clean import CleanupChangeSet, before_after, plan, undo
 
 from ..builders import company, person, snapshot
 from .helpers import sql
@@ -55,6 +55,8 @@ def test_dry_run_changes_nothing(store: Store) -> None:
     rows = {(r.contact_id, r.field): (r.before, r.after) for r in table.itertuples()}
     assert rows[(ids["caps"], "first_name")] == ("LUDWIG", "Ludwig")
     assert rows[(ids["caps"], "last_name")] == ("VAN BEETHOVEN", "van Beethoven")
+    names = before_after(preview).set_index(["contact_id", "field"])["name"]
+    assert names[(ids["caps"], "first_name")] == "LUDWIG VAN BEETHOVEN"  # named, not "contact 3"
     assert snapshot(store) == before
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from crmdata import Store
 
+from .browser_kit import app, browser, env, lab_url, page, root_dir  # noqa: F401 - the browser fixtures
 from .helpers import build_sample_store, copy_store
 
 

@@ -15,7 +15,7 @@ def test_the_page_opens_the_store_named_by_the_environment() -> None:
     nb = app_notebook()
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     assert len(code) == 1
-    assert 'os.environ.get("CRMDATA_DB"' in code[0] and "contacts_dashboard(store).widget" in code[0]
+    assert 'os.environ.get("CRMDATA_DB"' in code[0] and "app_widget(store)" in code[0]
 
 
 def test_voila_command_line() -> None:

@@ -1,27 +1,13 @@
 """The dashboards in a real browser: JupyterLab and Voilà on 127.0.0.1, driven by Debian's chromium.
 
-Follows the project's recipe (shared/guides/browser-testing.md): isolated HOME and Jupyter
-folders, JupyterLab with the listed flags, ``POST /api/shutdown`` to stop it, every
-non-local request aborted, a fresh notebook name per test. A failing test saves a screenshot
-to test-artifacts/. With ``CRMDATA_SCREENSHOTS=<folder>`` the tests also save the screenshots
-used in the README.
+Follows the project's recipe (shared set-up in :mod:`tests.ui.browser_kit`). A failing test
+saves a screenshot to test-artifacts/. With ``CRMDATA_SCREENSHOTS=<folder>`` the tests also
+save the screenshots used in the README.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,207 +17,32 @@ from crmdata import Store
 from crmdata.errors import NotFound
 from crmdata.search.api import search
 
-from .helpers import copy_store
+from .browser_kit import (
+    BROWSER_MARKS,
+    count,
+    expect,
+    open_notebook,
+    readme_shot,
+    screenshot_on_failure,
+    total,
+)
 
-playwright = pytest.importorskip("playwright.sync_api")
-expect = playwright.expect
-
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROME_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-BIN = Path(sys.executable).parent
-expect.set_options(timeout=60_000)
-
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"no chromium at {CHROMIUM} (make chromium installs it)", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_http(url: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(url)
-
-
-def _stop(proc: subprocess.Popen[Any], shutdown_url: str | None = None) -> None:
-    if shutdown_url:
-        try:
-            urllib.request.urlopen(urllib.request.Request(shutdown_url, method="POST"), timeout=10)
-        except OSError:
-            pass
-    else:
-        proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, sample_store_file: Path) -> dict[str, str]:
-    home = tmp_path_factory.mktemp("home")
-    settings = home / "lab-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false", "checkForUpdates": false, "doNotDisturbMode": true}'
-    )
-    db = copy_store(sample_store_file, tmp_path_factory.mktemp("store") / "crm.duckdb")
-    return dict(
-        os.environ,
-        HOME=str(home),
-        JUPYTER_PLATFORM_DIRS="1",
-        JUPYTER_CONFIG_DIR=str(home / "jcfg"),
-        JUPYTER_DATA_DIR=str(home / "jdata"),
-        JUPYTER_RUNTIME_DIR=str(home / "jrun"),
-        IPYTHONDIR=str(home / "ipy"),
-        CRMDATA_DB=str(db),
-        _LAB_SETTINGS=str(home / "lab-settings"),
-    )
-
-
-@pytest.fixture(scope="module")
-def root_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("nbroot")
-
-
-@pytest.fixture(scope="module")
-def lab_url(env: dict[str, str], root_dir: Path) -> Iterator[str]:
-    port = _free_port()
-    cmd = [
-        str(BIN / "jupyter-lab"),
-        "--no-browser",
-        "--allow-root",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        "--IdentityProvider.token=",
-        "--ServerApp.disable_check_xsrf=True",
-        f"--ServerApp.root_dir={root_dir}",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.extension_manager=readonly",
-        f"--LabApp.user_settings_dir={env['_LAB_SETTINGS']}",
-        f"--LabApp.workspaces_dir={root_dir}/.ws",
-        "--ServerApp.terminals_enabled=False",
-    ]
-    with open(root_dir.parent / "lab.log", "w") as log:
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_http(f"http://127.0.0.1:{port}/api/status")
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            _stop(proc, f"http://127.0.0.1:{port}/api/shutdown")
-
-
-@pytest.fixture(scope="module")
-def app(
-    env: dict[str, str], tmp_path_factory: pytest.TempPathFactory, sample_store_file: Path
-) -> Iterator[tuple[str, Path]]:
-    """``crmdata app`` (Voilà) on its own copy of the sample store: (url, store path)."""
-    folder = tmp_path_factory.mktemp("app")
-    db = copy_store(sample_store_file, folder / "crm.duckdb")
-    port = _free_port()
-    cmd = [str(BIN / "crmdata"), "--db", str(db), "app", f"--port={port}"]
-    with open(folder / "voila.log", "w") as log:
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            _wait_http(f"http://127.0.0.1:{port}/voila/static/")
-            yield f"http://127.0.0.1:{port}", db
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)  # crmdata app and the Voilà it started
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
-
-
-@pytest.fixture(scope="module")
-def browser(env: dict[str, str]) -> Iterator[Any]:
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROME_ARGS, env={**env})
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    tall = bool(os.environ.get("CRMDATA_SCREENSHOTS"))  # README shots: the whole dashboard in view
-    ctx = browser.new_context(viewport={"width": 1500, "height": 2600 if tall else 1000})
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith("http://127.0.0.1") else r.abort())
-    pg = ctx.new_page()
-    pg.set_default_timeout(60_000)
-    yield pg
-    ctx.close()
-
-
-@contextmanager
-def screenshot_on_failure(page: Any, name: str) -> Iterator[None]:
-    try:
-        yield
-    except BaseException:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        raise
-
-
-def readme_shot(page: Any, locator: Any, name: str) -> None:
-    """Save a README screenshot when CRMDATA_SCREENSHOTS names a folder."""
-    folder = os.environ.get("CRMDATA_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        locator.screenshot(path=str(Path(folder) / f"{name}.png"))
-
-
-def _open_notebook(page: Any, lab_url: str, root_dir: Path, notebook: str) -> Any:
-    name = f"{Path(notebook).stem}-{uuid.uuid4().hex[:8]}.ipynb"
-    shutil.copy(ROOT / "notebooks" / notebook, root_dir / name)
-    page.goto(f"{lab_url}/lab/tree/{name}?reset")
-    page.wait_for_selector(".jp-Notebook .jp-Cell")
-    expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle")
-    page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
-    page.locator(".lm-Menu-itemLabel:text-is('Run All Cells')").click()
-    return page.locator(".jp-OutputArea-output")
+pytestmark = BROWSER_MARKS
 
 
 def test_lab_search_open_edit_validate_save(
     page: Any, lab_url: str, root_dir: Path, env: dict[str, str]
 ) -> None:
     with screenshot_on_failure(page, "lab_contacts"):
-        out = _open_notebook(page, lab_url, root_dir, "01_explore_and_search.ipynb")
+        out = open_notebook(page, lab_url, root_dir, "01_explore_and_search.ipynb")
         dash = out.locator(".crm-contacts")
-        expect(dash.locator(".crm-count")).to_contain_text(f"of {_count(env):,} contacts")
+        expect(dash.locator(".crm-count")).to_contain_text(f"of {count(env['CRMDATA_DB']):,} contacts")
         expect(dash.locator(".crm-row").first).to_be_visible()
         readme_shot(page, dash.locator(".crm-contacts-list"), "contacts")
         dash.locator(".crm-search input").fill("hamann")
         dash.locator(".crm-search input").press("Enter")
         expect(dash.locator(".crm-count")).to_contain_text(
-            f"of {_total(env['CRMDATA_DB'], 'hamann')} contacts"
+            f"of {total(env['CRMDATA_DB'], 'hamann')} contacts"
         )
         dash.locator(".crm-row-open", has_text="Lore Hamann").click()
         editor = dash.locator(".crm-editor")
@@ -255,9 +66,9 @@ def test_lab_review_merges_a_duplicate_pair(
     page: Any, lab_url: str, root_dir: Path, env: dict[str, str]
 ) -> None:
     with screenshot_on_failure(page, "lab_review"):
-        out = _open_notebook(page, lab_url, root_dir, "03_find_and_merge_duplicates.ipynb")
+        out = open_notebook(page, lab_url, root_dir, "03_find_and_merge_duplicates.ipynb")
         review = out.locator(".crm-review")
-        before = _count(env)
+        before = count(env['CRMDATA_DB'])
         review.locator(".crm-scan").click()
         expect(review.locator(".crm-review-status")).to_contain_text("Group 1 of", timeout=180_000)
         expect(review.locator(".crm-compare-table")).to_be_visible()
@@ -266,6 +77,8 @@ def test_lab_review_merges_a_duplicate_pair(
         review.locator(".crm-merge").click()
         banner = review.locator(".crm-banner")
         expect(banner).to_contain_text("Merged")
+        expect(banner.locator("code")).to_contain_text("crmdata undo")  # a command, not `backticks`
+        assert "`" not in banner.inner_text()
         merged = re.search(r"Merged ([\d, ]+) into (\d+)", banner.inner_text())
         assert merged is not None
         removed = [int(x) for x in merged.group(1).split(",")]
@@ -279,37 +92,26 @@ def test_lab_review_merges_a_duplicate_pair(
                     store.contact(cid)
 
 
-def _total(db: str, query: str) -> str:
-    with Store(db) as store:
-        return f"{search(store, query).total:,}"
-
-
-def _count(env: dict[str, str]) -> int:
-    with Store(env["CRMDATA_DB"]) as store:
-        return store.count()
-
-
 def test_voila_app(page: Any, app: tuple[str, Path]) -> None:
     url, db = app
     with screenshot_on_failure(page, "voila_app"):
         page.goto(url + "/")
         dash = page.locator(".crm-contacts")
-        expect(dash.locator(".crm-count")).to_contain_text(f"of {_count({'CRMDATA_DB': str(db)}):,} contacts")
+        expect(dash.locator(".crm-count")).to_contain_text(f"of {count(str(db)):,} contacts")
         dash.locator(".crm-search input").fill("sm?th")
         dash.locator(".crm-search input").press("Enter")
-        expect(dash.locator(".crm-count")).to_contain_text(f"of {_total(str(db), 'sm?th')} contacts")
+        expect(dash.locator(".crm-count")).to_contain_text(f"of {total(str(db), 'sm?th')} contacts")
         expect(dash.locator(".crm-row").first).to_be_visible()
         dash.locator(".crm-search input").fill('"unclosed')
         dash.locator(".crm-search input").press("Enter")
-        expect(dash.locator(".crm-contacts-list .crm-banner")).to_contain_text("never closed")
+        expect(dash.locator(".crm-contacts-list .crm-banner").first).to_contain_text("never closed")
         readme_shot(page, page.locator("body"), "app")
         dash.locator(".crm-search input").fill("")
         dash.locator(".crm-search input").press("Enter")
-        expect(dash.locator(".crm-contacts-list .crm-banner")).to_be_hidden()
+        expect(dash.locator(".crm-contacts-list .crm-banner").first).to_be_hidden()
         dash.locator(".crm-temp-hot").click()
         dash.locator(".crm-show select").select_option(label="Persons")
-        with Store(db) as store:
-            total = search(store, show="persons", temperatures=["Hot"]).total
-        expect(dash.locator(".crm-count")).to_contain_text(f"of {total:,} contacts · page 1 of")
+        hot_persons = total(str(db), show="persons", temperatures=["Hot"])
+        expect(dash.locator(".crm-count")).to_contain_text(f"of {hot_persons} contacts · page 1 of")
         dash.locator(".crm-next").click()
         expect(dash.locator(".crm-count")).to_contain_text("page 2 of")

@@ -50,20 +50,47 @@ def test_malformed_query_shows_the_message_not_a_traceback(sample: Store) -> Non
 
 def test_filters_combine_and_clear(sample: Store) -> None:
     d = ContactsDashboard(sample)
-    hot = next(t for t in d.temps if t.description == "Hot")
+    hot = next(t for t in d.temps if "crm-temp-hot" in t._dom_classes)
     hot.value = True
     expected = search(sample, temperatures=["Hot"])
     assert f"of {expected.total:,} contacts" in d.count.value
     d.show.value = "persons"
-    d.tags.value = ["Lead"]
+    d.tag_input.value = "lead"  # Enter in the tag box, in any case
+    assert [c.description for c in d.tag_chips.children] == ["Lead ✕"]
     expected = search(sample, show="persons", temperatures=["Hot"], tags=["Lead"])
     assert _shown_ids(d) == [int(i) for i in expected.frame["id"]]
     assert expected.total >= 1  # Lore is a hot person tagged Lead
     d.access.value = "restricted"
     assert "No contacts match" in d.count.value
     d.clear.click()
-    assert not hot.value and d.show.value == "all" and d.tags.value == []
+    assert not hot.value and d.show.value == "all" and d.tag_chips.children == ()
+    assert d.manager.label == "Any manager" and d.access.label == "Any access"
     assert f"of {sample.count():,} contacts" in d.count.value
+
+
+def test_tag_chips_add_and_remove(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    d.tag_input.value = "Lead"
+    assert d.tag_input.value == ""  # ready for the next tag
+    d.tag_input.value = "Customer"
+    assert d.state.filters.tags == ("Lead", "Customer")
+    assert d.state.total == search(sample, tags=["Lead", "Customer"]).total
+    d.tag_chips.children[0].click()
+    assert d.state.filters.tags == ("Customer",)
+    assert [c.description for c in d.tag_chips.children] == ["Customer ✕"]
+
+
+def test_filter_dropdowns_say_any_and_temperatures_have_their_colours(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    assert (d.manager.label, d.access.label) == ("Any manager", "Any access")
+    d.manager.value = "none"
+    assert d.state.filters.manager == "none"
+    d.manager.value = "any"
+    assert d.state.filters.manager is None
+    css = next(c for c in d.widget.children if "crm-temp-style" in c._dom_classes).value
+    for title, color in d.state.choices.temperatures:
+        if color:
+            assert f".crm-temp-{title.lower().replace(' ', '-')} {{ background-color: {color}; }}" in css
 
 
 def test_sort_and_pages(sample: Store) -> None:
@@ -118,13 +145,74 @@ def test_a_running_search_says_so_before_the_table_redraws(sample: Store) -> Non
 
 def test_a_tag_added_in_the_editor_becomes_a_filter_choice(sample: Store) -> None:
     d = ContactsDashboard(sample)
-    assert "Met at fair 2026" not in d.tags.allowed_tags
+    assert "Met at fair 2026" not in d.tag_input.options
     d.search.value = "hamann"
     next(r for r in d.rows if r.name.description == "Lore Hamann").name.click()
     assert d.editor is not None
     d.editor.inputs["tag_new"].value = "Met at fair 2026"
     d.editor.inputs["tag_add"].click()
     d.editor.inputs["save"].click()
-    assert "Met at fair 2026" in d.tags.allowed_tags
-    d.tags.value = ["Met at fair 2026"]
+    assert "Met at fair 2026" in d.tag_input.options
+    d.tag_input.value = "Met at fair 2026"
     assert [r.name.description for r in d.rows if r.contact_id] == ["Lore Hamann"]
+
+
+def test_banners_show_commands_as_code_not_backticks() -> None:
+    from crmdata.ui.state import Notice
+    from crmdata.ui.widgets import banner, show_notice
+
+    b = banner()
+    show_notice(b, Notice("success", "Saved (undo: `crmdata undo 6`) <b>"))
+    assert "<code>crmdata undo 6</code>" in b.value and "`" not in b.value and "&lt;b&gt;" in b.value
+
+
+def test_facet_counts_beside_filter_values_follow_the_search(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    hot = next(t for t in d.temps if "crm-temp-hot" in t._dom_classes)
+    assert hot.description == f"Hot · {search(sample, temperatures=['Hot']).total:,}"
+    d.search.value = "gmbh"
+    assert hot.description == f"Hot · {search(sample, 'gmbh', temperatures=['Hot']).total:,}"
+    hot.value = True  # a temperature's own count does not shrink when it is chosen
+    cold = next(t for t in d.temps if "crm-temp-cold" in t._dom_classes)
+    assert cold.description == f"Cold · {search(sample, 'gmbh', temperatures=['Cold']).total:,}"
+    assert d.state.filters.temperatures == ("Hot",)
+    hot_gmbh = {"query": "gmbh", "temperatures": ["Hot"]}
+    restricted = dict((v, label) for label, v in d.access.options)["restricted"]
+    assert restricted == f"Restricted ({search(sample, **hot_gmbh, access='restricted').total:,})"
+    lead = search(sample, **hot_gmbh, tags=["Lead"]).total
+    assert d.state.facets.get("tag", "Lead") == lead
+    top_tag, top_n = max(d.state.facets.counts["tag"].items(), key=lambda p: p[1])
+    assert f"{top_tag} <b>{top_n:,}</b>" in d.tag_facets.value
+    first_type = d.state.choices.contact_types[0]
+    label = dict((v, lab) for lab, v in d.types.options)[first_type]
+    assert label == f"{first_type} ({search(sample, **hot_gmbh, contact_types=[first_type]).total:,})"
+
+
+def test_rows_say_why_they_matched(sample: Store) -> None:
+    d = ContactsDashboard(sample)
+    d.search.value = "hamann"
+    lore = next(r for r in d.state.rows if r.display_name == "Lore Hamann")
+    assert lore.why == "name"
+    d.search.value = "example"  # only in her email address
+    (row,) = [r for r in d.state.rows if r.display_name == "Lore Hamann"]
+    assert row.why == "email: lore.hamann@example.com"
+    assert "crm-why" in d.rows[0].cells.value and "matched in email" in d.rows[0].name.tooltip
+    d.search.value = ""
+    assert all(r.why == "" for r in d.state.rows)
+
+
+def test_persons_listed_with_their_company_say_so(sample: Store) -> None:
+    from crmdata.search.why import match_reasons
+
+    with sample.db.read() as tx:
+        company, name = tx.one(
+            "SELECT co.id, co.display_name FROM contacts co JOIN contacts p ON p.company_id = co.id "
+            "WHERE co.is_company ORDER BY co.id LIMIT 1"
+        ) or (None, None)
+        person = tx.one("SELECT id FROM contacts WHERE company_id = ? ORDER BY id LIMIT 1", [company])
+    assert person is not None
+    word = str(name).split()[0]
+    reasons = match_reasons(sample, f'"{word}"', [int(company), int(person[0])])
+    assert reasons[int(company)] == "name"
+    own = ("company", "email", "web site", "name")
+    assert reasons[int(person[0])] == f"via company {name}" or reasons[int(person[0])].startswith(own)

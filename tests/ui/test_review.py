@@ -113,3 +113,20 @@ def test_review_before_scanning_shows_nothing_to_decide(sample: Store) -> None:
     d.merge.click()
     d.skip.click()
     assert d.state.merged == 0 and d.state.skipped == 0
+
+
+def test_only_differences_hides_fields_that_read_the_same(review: ReviewDashboard) -> None:
+    plan = review.state.plan
+    rows = compare_rows(plan)
+    same = [r for r in rows if len(set(r.values)) <= 1]
+    differ = [r for r in rows if len(set(r.values)) > 1]
+    assert same and differ
+    full = compare_html(plan)
+    assert full.count("<tr") == len(rows) + 2  # header, fields, linked records
+    review.only_diff.value = True
+    shown = review.compare.value
+    assert shown.count("<tr") == len(differ) + 2
+    for r in same:
+        assert f"<th>{r.field.replace('_', ' ')}</th>" not in shown
+    review.only_diff.value = False
+    assert review.compare.value == full

@@ -154,6 +154,7 @@ def test_history_entries_group_change_sets_newest_first() -> None:
                 "summary": None,
                 "undone_by": None,
                 "field": "title",
+                "what": "position",
                 "before": "A",
                 "after": "B",
             },
@@ -165,6 +166,7 @@ def test_history_entries_group_change_sets_newest_first() -> None:
                 "summary": "0 created, 1 updated",
                 "undone_by": 6,
                 "field": "first_name",
+                "what": "first name",
                 "before": "Lore",
                 "after": "L" * 50,
             },
@@ -177,7 +179,7 @@ def test_history_entries_group_change_sets_newest_first() -> None:
         True,
         "0 created, 1 updated",
     )
-    assert first.changes == "first_name: Lore → " + "L" * 37 + "..."
+    assert first.changes == "first name: Lore → " + "L" * 37 + "..."
     assert (second.change_set_id, second.at, second.summary, second.undone) == (
         2,
         "2026-11-27 10:00:00",
