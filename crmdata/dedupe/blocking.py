@@ -43,7 +43,7 @@ def default_rules(prefix: str = "dd_") -> tuple[Rule, ...]:
     companies = f"SELECT * FROM {c} WHERE kind = 'C'"
     given = (f"SELECT p.id, p.last_key, p.last_col, f.g FROM {c} p JOIN {prefix}first f ON f.id = p.id "
              f"WHERE p.kind = 'P'")
-    given_full = (f"SELECT p.id, p.birthday, p.zip_k, f.g FROM {c} p JOIN {prefix}first f "
+    given_full = (f"SELECT p.id, p.bday, p.zip_k, f.g FROM {c} p JOIN {prefix}first f "
                   f"ON f.id = p.id WHERE p.kind = 'P'")
     return (
         Rule("email", "same email address (lower case)", shared_key(f"{prefix}email")),
@@ -55,13 +55,19 @@ def default_rules(prefix: str = "dd_") -> tuple[Rule, ...]:
         Rule("person_last_zip", "persons: same last name and postal code",
              same_values(persons, ("last_key", "zip_k"))),
         Rule("person_last_birthday", "persons: same last name and birthday",
-             same_values(persons, ("last_key", "birthday"))),
+             same_values(persons, ("last_key", "bday"))),
         Rule("person_given_birthday", "persons: same given name and birthday",
-             same_values(given_full, ("g", "birthday"))),
+             same_values(given_full, ("g", "bday"))),
         Rule("person_given_zip", "persons: same given name and postal code",
              same_values(given_full, ("g", "zip_k"))),
         Rule("person_birthday_zip", "persons: same birthday and postal code",
-             same_values(persons, ("birthday", "zip_k"))),
+             same_values(persons, ("bday", "zip_k"))),
+        Rule("person_street_house", "persons: same street and house number (postcode or city may be missing)",
+             same_values(persons, ("street_name", "house"))),
+        Rule("person_house_zip", "persons: same house number and postal code",
+             same_values(persons, ("house", "zip_k"))),
+        Rule("person_birthday_house", "persons: same birthday and house number",
+             same_values(persons, ("bday", "house"))),
         Rule("person_swapped", "persons: first and last name swapped",
              f"SELECT a.id AS id1, b.id AS id2 FROM ({persons}) a JOIN ({persons}) b "
              f"ON a.first_key = b.last_key AND a.last_key = b.first_key AND a.id < b.id"),

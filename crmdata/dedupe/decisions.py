@@ -16,7 +16,7 @@ import pandas as pd
 from ..access import User, view_predicate
 from ..db import Tx
 from ..errors import CrmDataError, NotFound
-from .classify import Model
+from .fellegi import Model
 from .tables import MIGRATION_STATEMENTS
 
 __all__ = ["DECISIONS", "MIGRATION_STATEMENTS", "Decision", "frame", "load_models", "record", "save_model"]
