@@ -20,17 +20,24 @@ STEPS = ("match keys", "blocking", "comparison vectors", "classification", "clus
               help="One row per candidate pair as CSV, JSON or an aligned table.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output.")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-              help="Report pairs whose match probability is at least this.")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.9,
+              show_default=True, help="Report pairs whose calibrated match probability is at least this.")
+@click.option("--memory-limit", default=None, metavar="SIZE",
+              help="Hold DuckDB's memory to this (e.g. 2GB); beyond it the run spills to disk.")
+@click.option("--temp-directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where DuckDB spills (default: the system's temporary folder).")
 @click.option("--region", default=DEFAULT_PHONE_REGION, show_default=True,
               help="Phone region for numbers without a country code (when the address has no country).")
 @click.option("--blocking", "show_blocking", is_flag=True,
               help="Also print what each blocking rule contributed (to standard error).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
 @click.pass_context
-def duplicates(ctx: click.Context, fmt: str, output: Path | None, threshold: float, region: str,
-               show_blocking: bool, progress: bool) -> None:
-    """Find likely duplicate contacts: contact_id_1, contact_id_2, cluster_id, score, reasons.
+def duplicates(ctx: click.Context, fmt: str, output: Path | None, threshold: float, memory_limit: str | None,
+               temp_directory: Path | None, region: str, show_blocking: bool, progress: bool) -> None:
+    """Find likely duplicate contacts: contact_id_1, contact_id_2, cluster_id, score, reasons, ...
+
+    Pairs come most probable first; score is the calibrated match probability, match_weight
+    its Fellegi-Sunter weight in bits, waterfall each comparison's part of it (JSON).
 
     Only contacts you may view take part. Pairs decided "not duplicate" never come back
     (see `crmdata duplicates decide`). Use `crmdata merge` to merge what you confirm.
@@ -47,7 +54,8 @@ def duplicates(ctx: click.Context, fmt: str, output: Path | None, threshold: flo
             bar.update(1)
 
     try:
-        report = store.find_duplicates(threshold=threshold, default_region=region, progress=step)
+        report = store.find_duplicates(threshold=threshold, default_region=region, progress=step,
+                                       memory_limit=memory_limit, temp_directory=temp_directory)
         bar.update(bar.total - bar.n)
     finally:
         bar.close()

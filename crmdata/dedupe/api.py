@@ -189,7 +189,8 @@ def find_duplicates(
         lap("blocking")
         say("comparison vectors")
         for kind in ("P", "C"):
-            tx.execute(f"CREATE OR REPLACE TEMP TABLE dd_vec_{kind} AS {compare.vectors_sql('dd_pairs', kind)}")
+            vectors = compare.vectors_sql("dd_pairs", kind)
+            tx.execute(f"CREATE OR REPLACE TEMP TABLE dd_vec_{kind} AS {vectors}")
         lap("compare")
         say("classification")
         decided = _decided(tx)
@@ -207,7 +208,8 @@ def find_duplicates(
         else parts[0]
     yes = decided[decided["decision"] == "duplicate"]
     if len(yes):  # confirmed pairs stay in the report until they are merged
-        forced = yes[["id1", "id2"]].assign(score=1.0, reasons="decided: duplicate", match_weight=float("inf"),
+        forced = yes[["id1", "id2"]].assign(score=1.0, reasons="decided: duplicate",
+                                            match_weight=float("inf"),
                                             kind="", waterfall="")
         matched = pd.concat([matched[~matched.set_index(["id1", "id2"]).index.isin(
             forced.set_index(["id1", "id2"]).index)], forced], ignore_index=True)
@@ -229,8 +231,8 @@ def find_duplicates(
                                                        strict=True)], index=frame.index, dtype=bool)
     order = ["score", "contact_id_1", "contact_id_2"]
     pairs = frame[~is_cut].sort_values(order, ascending=[False, True, True], ignore_index=True)
-    cut_frame = frame[is_cut].assign(cluster_id=pd.NA).sort_values(order, ascending=[False, True, True],
-                                                                     ignore_index=True)
+    cut_frame = frame[is_cut].sort_values(order, ascending=[False, True, True], ignore_index=True)
+    cut_frame["cluster_id"] = pd.array([pd.NA] * len(cut_frame), dtype="Int64")
     lap("cluster")
     if keep_model and any(m.method != "prior" for m in models.values()):
         with store.db.transaction() as wtx:

@@ -5,7 +5,8 @@ not build keys for the whole store: it first fetches the few stored contacts tha
 match (same email, same phone digits, or the same last name and given name through the
 search index's folded words), builds keys for those and for the staged contacts, and
 scores the pairs with the same comparison and scoring SQL and the model of the last batch run
-(its weights and term-frequency tables), or the default model before any. Exact email and phone matches of :class:`ExactKeyChecker` are always
+(its weights and term-frequency tables), or the default model before any. Exact email and
+phone matches of :class:`ExactKeyChecker` are always
 reported, whatever the score, so it stays the floor. Only contacts the user may view are
 looked at; pairs decided "not duplicate" are never reported.
 """
@@ -246,7 +247,8 @@ class FuzzyChecker:
             for kind in ("P", "C"):
                 model = models[kind]
                 vectors = compare.vectors_sql("dq_pairs", kind, left="dn_", right="dq_", nick="dq_nick")
-                vk = tx.df(compare.score_sql(vectors, kind, model.prior_weight, model.weights(), model.tf_terms(),
+                vk = tx.df(compare.score_sql(vectors, kind, model.prior_weight, model.weights(),
+                                             model.tf_terms(),
                                              min_weight=model.weight_for(self.threshold)))
                 if vk.empty:
                     continue

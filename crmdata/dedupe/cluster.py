@@ -3,8 +3,9 @@
 Connected components (:func:`scipy.sparse.csgraph.connected_components`) of the pairs at the
 reporting threshold. A component is then split where its links are weak: while it is sparse
 (fewer than ``min_density`` of its possible pairs matched) and has a bridge (a link whose
-removal disconnects it, :func:`networkx.bridges`) weaker than ``strong``, the weakest such
-bridge is cut, so a chain A-B, B-C, C-D of weak links does not glue different people together,
+removal disconnects it, :func:`networkx.bridges`) weaker than ``strong`` between two groups
+of at least two records, the weakest such bridge is cut, so a chain A-B, B-C, C-D of weak links
+does not glue different people together,
 while a real cluster of 20 records, whose members match each other many times over, stays
 whole. Pairs decided "not duplicate" are kept apart by a minimum cut between them
 (:func:`networkx.minimum_cut`, links weighted by their match weight). Every pair returned
@@ -30,7 +31,7 @@ MIN_DENSITY = 0.5
 def _components(ids1: np.ndarray, ids2: np.ndarray) -> dict[int, int]:
     nodes, inverse = np.unique(np.concatenate([ids1, ids2]), return_inverse=True)
     n = len(nodes)
-    graph = coo_matrix((np.ones(len(ids1)), (inverse[: len(ids1)], inverse[len(ids1):])), shape=(n, n))
+    graph = coo_matrix((np.ones(len(ids1)), (inverse[: len(ids1)], inverse[len(ids1) :])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     smallest: dict[int, int] = {}
     for node, lab in zip(nodes.tolist(), labels.tolist(), strict=True):
@@ -38,8 +39,9 @@ def _components(ids1: np.ndarray, ids2: np.ndarray) -> dict[int, int]:
     return {node: smallest[lab] for node, lab in zip(nodes.tolist(), labels.tolist(), strict=True)}
 
 
-def _split(g: nx.Graph, strong: float, min_density: float, banned: list[tuple[int, int]]) -> list[
-        tuple[int, int]]:
+def _split(
+    g: nx.Graph, strong: float, min_density: float, banned: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
     """Cut the links of one component as the module says; returns the cut links."""
     cut: list[tuple[int, int]] = []
     for a, b in banned:
@@ -54,18 +56,29 @@ def _split(g: nx.Graph, strong: float, min_density: float, banned: list[tuple[in
         n = h.number_of_nodes()
         if n < 3 or h.number_of_edges() >= min_density * n * (n - 1) / 2:
             continue
-        weak = [(h.edges[e]["score"], e) for e in nx.bridges(h) if h.edges[e]["score"] < strong]
-        if not weak:
+        weak = sorted((h.edges[e]["score"], e) for e in nx.bridges(h) if h.edges[e]["score"] < strong)
+        chosen = None
+        for _, (x, y) in weak:  # the weakest bridge between two groups, never one shedding a lone record
+            h.remove_edge(x, y)
+            if min(len(nx.node_connected_component(h, x)), len(nx.node_connected_component(h, y))) >= 2:
+                chosen = (x, y)
+                break
+            h.add_edge(x, y, **g.edges[x, y])
+        if chosen is None:
             continue
-        _, (x, y) = min(weak)
-        h.remove_edge(x, y)
+        x, y = chosen
         cut.append((x, y))
         work += [h.subgraph(c).copy() for c in nx.connected_components(h)]
     return cut
 
 
-def clusters(pairs: pd.DataFrame, *, strong: float = STRONG, min_density: float = MIN_DENSITY,
-             forbidden: Iterable[tuple[int, int]] = ()) -> tuple[dict[int, int], set[tuple[int, int]]]:
+def clusters(
+    pairs: pd.DataFrame,
+    *,
+    strong: float = STRONG,
+    min_density: float = MIN_DENSITY,
+    forbidden: Iterable[tuple[int, int]] = (),
+) -> tuple[dict[int, int], set[tuple[int, int]]]:
     """(contact id -> cluster id (its smallest id), the cut links) for matched ``pairs``
     (``id1, id2, score`` and optionally ``match_weight``). Contacts in no pair are left out."""
     if pairs.empty:
@@ -86,13 +99,22 @@ def clusters(pairs: pd.DataFrame, *, strong: float = STRONG, min_density: float 
     cut: set[tuple[int, int]] = set()
     if check:
         weight = pairs["match_weight"] if "match_weight" in pairs else pairs["score"]
-        part = pd.DataFrame({"a": ids1, "b": ids2, "score": pairs["score"].to_numpy(dtype=float),
-                             "capacity": np.maximum(weight.to_numpy(dtype=float), 0.0) + 1e-6})
+        part = pd.DataFrame(
+            {
+                "a": ids1,
+                "b": ids2,
+                "score": pairs["score"].to_numpy(dtype=float),
+                "capacity": np.maximum(weight.to_numpy(dtype=float), 0.0) + 1e-6,
+            }
+        )
         part = part[comp.isin(check).to_numpy()]
         part["c"] = part["a"].map(first)
         for c, group in part.groupby("c"):
             g = nx.from_pandas_edgelist(group, "a", "b", edge_attr=["score", "capacity"])
-            cut |= {(min(x, y), max(x, y)) for x, y in _split(g, strong, min_density, banned_by.get(int(c), []))}
+            cut |= {
+                (min(x, y), max(x, y))
+                for x, y in _split(g, strong, min_density, banned_by.get(int(str(c)), []))
+            }
     if not cut:
         return first, cut
     keep = [(a, b) not in cut for a, b in zip(ids1.tolist(), ids2.tolist(), strict=True)]
@@ -109,6 +131,6 @@ def cluster_pairs(assignment: dict[int, int]) -> set[tuple[int, int]]:
     for ms in groups.values():
         ms.sort()
         for i, a in enumerate(ms):
-            for b in ms[i + 1:]:
+            for b in ms[i + 1 :]:
                 out.add((a, b))
     return out

@@ -47,16 +47,22 @@ def waterfall_rows(row: Mapping[str, Any], model: Model) -> list[list[Any]]:
         level = int(code)
         tf_value = row.get(f"tf_{comp.name}")
         tfw = _tf_term(model, comp.name, level, None if tf_value is pd.NA else tf_value)
-        out.append([comp.name, level, comp.codes()[level], round(weights[comp.name][level], 3), round(tfw, 3)])
+        out.append(
+            [comp.name, level, comp.codes()[level], round(weights[comp.name][level], 3), round(tfw, 3)]
+        )
     return out
 
 
 def waterfall_json(frame: pd.DataFrame, model: Model) -> list[str]:
     """The stored waterfall (JSON) of each scored pair of ``frame`` (one kind)."""
     prior = round(model.prior_weight, 3)
-    records = frame.to_dict("records")
-    return [json.dumps({"kind": model.kind, "prior": prior, "platt": model.platt,
-                        "steps": waterfall_rows(r, model)}) for r in records]
+    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+    return [
+        json.dumps(
+            {"kind": model.kind, "prior": prior, "platt": model.platt, "steps": waterfall_rows(r, model)}
+        )
+        for r in records
+    ]
 
 
 def waterfall(stored: str) -> pd.DataFrame:
@@ -68,9 +74,20 @@ def waterfall(stored: str) -> pd.DataFrame:
     def prob(w: float) -> float:
         if platt:
             return float(1.0 / (1.0 + np.exp(-(platt[0] * w + platt[1]))))
-        return float(1.0 / (1.0 + 2.0 ** -w))
+        return float(1.0 / (1.0 + 2.0**-w))
 
-    rows = [["prior", "prior", None, "prior (two contacts are one)", d["prior"], 0.0, d["prior"], prob(d["prior"])]]
+    rows = [
+        [
+            "prior",
+            "prior",
+            None,
+            "prior (two contacts are one)",
+            d["prior"],
+            0.0,
+            d["prior"],
+            prob(d["prior"]),
+        ]
+    ]
     total = float(d["prior"])
     for name, level, label, w, tfw in d["steps"]:
         total += float(w) + float(tfw)

@@ -31,7 +31,9 @@ class MatchSettings:
         for name in ("date_fields", "text_fields"):
             value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(v, str) and v.strip() for v in value):
-                raise CrmDataError(f"Matching settings: {name} is a list of custom field labels, not {value!r}.")
+                raise CrmDataError(
+                    f"Matching settings: {name} is a list of custom field labels, not {value!r}."
+                )
             object.__setattr__(self, name, tuple(v.strip().lower() for v in value))
 
     def to_json(self) -> str:
@@ -41,7 +43,9 @@ class MatchSettings:
     def from_json(text: str) -> MatchSettings:
         try:
             d = json.loads(text)
-            return MatchSettings(tuple(d.get("date_fields", BIRTHDAY_LABELS)), tuple(d.get("text_fields", ())))
+            return MatchSettings(
+                tuple(d.get("date_fields", BIRTHDAY_LABELS)), tuple(d.get("text_fields", ()))
+            )
         except (ValueError, TypeError, AttributeError) as exc:
             raise CrmDataError(f"The stored matching settings are not readable ({exc}).") from exc
 
