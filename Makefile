@@ -35,14 +35,17 @@ chromium:
 test: $(STAMP) chromium
 	$(BIN)/ruff check crmdata tests benchmarks notebooks
 	$(BIN)/mypy crmdata
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
+# lint-imports checks the layer contracts in pyproject.toml ([tool.importlinter]; docs/design.md)
 lint: $(STAMP)
 	$(BIN)/ruff check crmdata tests benchmarks notebooks
 	$(BIN)/mypy crmdata
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

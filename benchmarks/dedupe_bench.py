@@ -185,14 +185,14 @@ import statistics
 import pandas as pd
 from crmdata import Store
 from crmdata.dedupe.checker import FuzzyChecker
-from crmdata.dedupe.keys import fill_keys
+from crmdata.matchkeys import fill_keys
 from crmdata.edit.dupcheck import StagedContact
 from crmdata.search.normalise import fold
 store = Store({db!r}, keep_open=True)
 with store.db.read() as tx:  # DuckDB's progress bar would print into the JSON line on stdout
     tx.execute("SET enable_progress_bar = false")
 t = time.perf_counter()
-filled = fill_keys(store, default_region='DE')  # once per store: later runs find nothing to fill
+filled = fill_keys(store.db, default_region='DE')  # once per store: later runs find nothing to fill
 fill_seconds = time.perf_counter() - t
 with store.db.read() as tx:
     rows = tx.df("SELECT c.id, c.first_name, c.last_name, min(i.street) AS street, min(i.zip) AS zip, "
@@ -338,7 +338,7 @@ def run(quick: bool = False) -> str:
         f"spelled out, the same address and a new email): median {inc['median_ms']:.0f} ms, 90th "
         f"percentile {inc['p90_ms']:.0f} ms over {inc['checks']:.0f} checks; the stored original was "
         f"reported in {inc['found_original']:.0%} of them. Before the first check "
-        f"`crmdata.dedupe.keys.fill_keys` wrote the E.164 keys of {inc['filled_phones']:,.0f} imported "
+        f"`crmdata.matchkeys.fill_keys` wrote the E.164 keys of {inc['filled_phones']:,.0f} imported "
         f"phones in {inc['fill_seconds']:.0f} s (once per store). Goal: median <= 50 ms against 1M contacts.",
     ]
     return "\n".join(lines) + "\n"

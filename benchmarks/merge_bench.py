@@ -67,7 +67,7 @@ def measure(n: int) -> list[tuple[str, float]]:
     rows.append(("plan + apply one cluster of 10 persons", (time.perf_counter() - t0) * 1000))
     clusters = [Cluster(i, tuple(pool[2 * RUNS + 10 + 2 * i: 2 * RUNS + 12 + 2 * i]), 1.0) for i in range(20)]
     t0 = time.perf_counter()
-    report = merge_clusters(store, clusters)
+    report = merge_clusters(store.db, store.user, clusters)
     assert set(report["status"]) == {"merged"}, report
     rows.append(("batch (`merge --auto` path): 20 pair clusters, ms per cluster",
                  (time.perf_counter() - t0) * 1000 / 20))

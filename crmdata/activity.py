@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from . import numbering
 from .access import User, edit_predicate, view_predicate
 from .db import Tx
 from .errors import Problem, ValidationFailed
@@ -67,7 +68,7 @@ def add_deals(store: Store, deals: pd.DataFrame) -> list[int]:
             problems += _contact_problems(tx, store.user, "act_rows", "contact_id")
             problems += _contact_problems(tx, store.user, "act_parts", "contact_id", "participant_ids")
             _refuse(problems, len(frame), "deals")
-            first = tx.next_id("deals")
+            first = numbering.next_id(tx, "deals")
             tx.execute(
                 "INSERT INTO deals (id, title, contact_id, stage, bid_value, bid_currency, "
                 "created_by, created_at) "
@@ -117,7 +118,7 @@ def add_history(store: Store, events: pd.DataFrame) -> list[int]:
             ):
                 problems.append(Problem(f"there is no deal {deal}", line=int(seq) + 1, field="deal_id"))
             _refuse(problems, len(frame), "history events")
-            first = tx.next_id("history_events")
+            first = numbering.next_id(tx, "history_events")
             tx.execute(
                 "INSERT INTO history_events (id, contact_id, deal_id, category, content, event_at, "
                 "created_by) SELECT ? + seq, contact_id, deal_id, category, content, event_at, ? "

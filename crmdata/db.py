@@ -29,7 +29,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,33 +39,9 @@ import duckdb
 import pandas as pd
 
 from .errors import Busy, KeyTaken, StoreError
-from .schema import INFO_IDS, MIGRATIONS, SCHEMA_VERSION
+from .schema import MIGRATIONS, SCHEMA_VERSION
 
 Params = Sequence[Any] | dict[str, Any] | None
-
-#: The largest contact id ever committed (meta row kept by :meth:`Tx.keep_high_water`).
-_HIGH_WATER = (
-    "coalesce((SELECT value::BIGINT FROM meta WHERE key = 'contacts_high_water'), 0)"
-)
-
-#: The last contact_info id handed out by the store's sequence (:data:`crmdata.schema.INFO_IDS`).
-_INFO_LAST = (
-    "(SELECT coalesce(last_value, start_value - 1) FROM duckdb_sequences() "
-    f"WHERE database_name = current_database() AND sequence_name = '{INFO_IDS}')"
-)
-
-#: The largest contact_info id the store has used: its rows' and its sequence's.
-_INFO_PAST = f"(SELECT greatest(coalesce(max(id), 0), {_INFO_LAST}) FROM contact_info)"
-
-
-def info_ids_sql(count: int, *, take: bool) -> str:
-    """``SELECT id`` of ``count`` ids for new contact_info rows: taken from the sequence
-    (``take``, in a write transaction), or the ones it would hand out next (a preview, which
-    writes nothing). Callers may make it part of a statement of their own."""
-    if take:
-        return f"SELECT nextval('{INFO_IDS}') AS id FROM range({int(count)})"
-    return f"SELECT {_INFO_LAST} + 1 + range AS id FROM range({int(count)})"
-
 
 #: The write-ahead log is folded into the store file when it is larger than this at the end
 #: of an action: about five one-contact edits (some 6 KiB each), so an ATTACH replays a few
@@ -212,7 +188,7 @@ class Tx:
 
     def meta(self, key: str) -> str | None:
         """A value of the ``meta`` table (None if unset), read once per action: every write
-        goes through :meth:`set_meta` or :meth:`keep_high_water`, which keep the memo right."""
+        goes through :meth:`set_meta`, or is followed by :meth:`forget_meta`."""
         memo = self._memo
         if key not in memo.values and not memo.complete:
             memo.values[key] = self.scalar("SELECT value FROM meta WHERE key = ?", [key])
@@ -276,38 +252,17 @@ class Tx:
     def unregister(self, name: str) -> None:
         self._con.unregister(name)
 
-    def next_id(self, table: str) -> int:
-        """The next free id of a table (one writer at a time holds the file, so this is safe).
-
-        Contact ids are never reused: past the largest id ever committed, even once deleted,
-        so journal entries of a removed contact can never be mistaken for a new one's.
-        """
-        if table == "contacts":
-            if self._owner is not None:
-                self._owner.numbered_contacts = True
-            return int(self.scalar(f"SELECT greatest(coalesce(max(id), 0), {_HIGH_WATER}) + 1 "
-                                   "FROM contacts"))
-        if table == "contact_info":  # past the sequence too, which is moved past the new rows
-            if self._owner is not None:
-                self._owner.numbered_info = True
-            return int(self.scalar(f"SELECT {_INFO_PAST} + 1"))
-        return int(self.scalar(f"SELECT coalesce(max(id), 0) + 1 FROM {table}"))
-
-    def keep_info_ids(self) -> None:
-        """Move the contact_info id sequence past every stored row (called before committing a
-        transaction that numbered rows with :meth:`next_id`, and after rows were numbered
-        outside crmdata)."""
-        self.execute(f"SELECT setval('{INFO_IDS}', {_INFO_PAST})")
-
-    def keep_high_water(self) -> None:
-        """Remember the largest contact id so far (called before committing a transaction
-        that numbered new contacts; every writer numbers them with :meth:`next_id`)."""
-        self.execute(
-            "INSERT OR REPLACE INTO meta SELECT 'contacts_high_water', "
-            f"greatest(coalesce(max(id), 0), {_HIGH_WATER})::VARCHAR FROM contacts"
-        )
-        self._memo.values.pop("contacts_high_water", None)
+    def forget_meta(self, key: str) -> None:
+        """Read ``key`` of ``meta`` afresh next time (after a write of it in a statement of the
+        caller's own making)."""
+        self._memo.values.pop(key, None)
         self._memo.complete = False
+
+    def before_commit(self, name: str, hook: Callable[[Tx], None]) -> None:
+        """Run ``hook`` once, just before the outermost transaction commits (``name`` makes a
+        second registration of the same hook a no-op). Outside a transaction, never."""
+        if self._owner is not None:
+            self._owner.commit_hooks.setdefault(name, hook)
 
 
 class Database:
@@ -327,8 +282,7 @@ class Database:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._depth = 0
         self.meta_memo = MetaMemo()  # new for each outermost read or transaction
-        self.numbered_contacts = False  # whether the open transaction gave out contact ids
-        self.numbered_info = False  # ... or contact_info ids past the sequence
+        self.commit_hooks: dict[str, Callable[[Tx], None]] = {}  # of the open transaction
         self._lock = threading.RLock()
         if self.path != ":memory:":
             p = Path(self.path)
@@ -339,7 +293,7 @@ class Database:
             p.parent.mkdir(parents=True, exist_ok=True)
         elif not keep_open:
             self.keep_open = True  # an in-memory store lives as long as its connection
-        with self.transaction(_schema=True) as tx:
+        with self.transaction() as tx:
             self._migrate(tx)
 
     # -- connections -------------------------------------------------------------------
@@ -398,7 +352,7 @@ class Database:
             yield Tx(con, self)
 
     @contextmanager
-    def transaction(self, *, _schema: bool = False) -> Iterator[Tx]:
+    def transaction(self) -> Iterator[Tx]:
         """All-or-nothing: commits when the block ends, rolls back on any exception.
 
         Nested blocks join the outer transaction (DuckDB has no savepoints).
@@ -414,8 +368,7 @@ class Database:
             con.execute("BEGIN TRANSACTION")
             self.meta_memo = MetaMemo()
             self._depth = 1
-            self.numbered_contacts = False
-            self.numbered_info = False
+            self.commit_hooks = {}
             try:
                 yield Tx(con, self)
             except BaseException:
@@ -424,10 +377,9 @@ class Database:
                 raise
             self._depth = 0
             try:
-                if self.numbered_contacts and not _schema:
-                    Tx(con, self).keep_high_water()
-                if self.numbered_info and not _schema:
-                    Tx(con, self).keep_info_ids()
+                hooks, self.commit_hooks = self.commit_hooks, {}
+                for hook in hooks.values():
+                    hook(Tx(con, self))
                 con.execute("COMMIT")
             except duckdb.Error as exc:
                 # a COMMIT that failed has rolled back already; its error is the one to report

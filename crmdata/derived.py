@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .db import Tx
+from .db import Database, Tx
+from .schema import PENDING_FILL
 from .search import index as search_index
 
 #: SQL for a contact's display name: the company name, or "First Last" for a person.
@@ -32,3 +33,16 @@ def contacts_changed(tx: Tx, ids_sql: str, params: Sequence[object] = (),
         list(params),
     )
     search_index.refresh(tx, ids_sql, params, known_ids)
+
+
+#: The keys of derived data schema migrations left pending (:data:`crmdata.schema.PENDING_FILL`).
+PENDING_SQL = f"SELECT key FROM meta WHERE key LIKE '{PENDING_FILL}%'"
+
+
+def fill_pending(db: Database) -> None:
+    """Fill the derived data schema migrations left pending, in one transaction (a store
+    opens this when :data:`PENDING_SQL` finds any)."""
+    with db.transaction() as tx:
+        pending = {str(r[0]) for r in tx.rows(PENDING_SQL)}  # again: another process may have filled them
+        if pending:
+            search_index.fill_pending(tx, pending)

@@ -1,18 +1,22 @@
-"""The store's schema as ordered migrations, applied on open.
+"""The store's schema as ordered migrations, applied on open: every table crmdata keeps.
 
 Each migration is a version number and a list of SQL statements; the ``meta`` table records
 the version reached. A store written by a newer crmdata is refused rather than guessed at.
 No foreign-key constraints: DuckDB checks them too eagerly on updates, so referential rules
 live in the write code, which is the only code that changes these tables.
+
+This module owns every table definition, the features' too (the search index, duplicate
+review), and imports no feature. Data a feature derives from the contacts (the search index's
+rows) is not computed here: a migration that needs it records a ``meta`` key with the
+:data:`PENDING_FILL` prefix, and :func:`crmdata.derived.fill_pending` fills it when a
+:class:`crmdata.Store` opens the file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .dedupe import tables as dedupe_tables
 from .model import DEFAULT_CONTACT_TYPES, DEFAULT_TAGS, DEFAULT_TEMPERATURES, InfoType, ListType
-from .search import index as search_index
 
 
 @dataclass(frozen=True)
@@ -195,8 +199,71 @@ BASE_TABLES: tuple[str, ...] = (
     f"CREATE TABLE journal_rows ({_JOURNAL_ROW_COLUMNS}, PRIMARY KEY (journal_id, seq))",
 )
 
+#: ``meta`` keys starting with this name derived data a migration left for its feature to fill
+#: (:func:`crmdata.derived.fill_pending`, run when a store opens); the feature deletes the key.
+PENDING_FILL = "pending_fill:"
+#: Pending fill: the search index rows of every contact (schema 2 created the index tables).
+FILL_SEARCH_INDEX = PENDING_FILL + "search_index"
+#: Pending fill: the character-set signatures of the recent index rows (schema 7 added them).
+FILL_SEARCH_SIGNATURES = PENDING_FILL + "search_recent_signatures"
+
+#: The search index (schema 2; kept current by :mod:`crmdata.search.index`, which explains the
+#: slots): one row per word of every searched field of every contact, and the vocabulary.
+SEARCH_TABLES: tuple[str, ...] = (
+    """CREATE TABLE search_tokens (
+        token VARCHAR NOT NULL,            -- one folded form of one word
+        contact_id BIGINT NOT NULL,
+        slot INTEGER NOT NULL,             -- which field occurrence (see crmdata.search.index)
+        pos INTEGER NOT NULL               -- word position in that field, from 0
+    )""",
+    """CREATE TABLE search_terms (
+        term VARCHAR PRIMARY KEY,          -- every distinct token ever indexed
+        len INTEGER NOT NULL,
+        sig BIGINT NOT NULL                -- character-set signature (search.normalise.signature)
+    )""",
+)
+SEARCH_INDEXES: tuple[str, ...] = (
+    "CREATE INDEX search_tokens_contact ON search_tokens (contact_id)",
+    # refreshing a few contacts, and reading one page of contacts, look rows up by contact
+    "CREATE INDEX contact_info_by_contact ON contact_info (contact_id)",
+    "CREATE INDEX custom_values_by_contact ON custom_values (contact_id)",
+    "CREATE INDEX contact_tags_by_contact ON contact_tags (contact_id)",
+)
+#: Schema 6: the index rows of recently edited contacts, beside the main ones.
+SEARCH_RECENT_TABLE = """CREATE TABLE search_recent (
+        token VARCHAR NOT NULL,            -- as in search_tokens; '' in a contact's marker row
+        contact_id BIGINT NOT NULL,
+        slot INTEGER NOT NULL,             -- -1: the marker (this contact's main rows are stale)
+        pos INTEGER NOT NULL
+    )"""
+#: Schema 7: the recent rows carry their word's length and signature, as ``search_terms`` does,
+#: so the vocabulary's recent part is read, not computed, by ``~`` searches.
+SEARCH_RECENT_TERM_COLUMNS: tuple[str, ...] = (
+    "ALTER TABLE search_recent ADD COLUMN len INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE search_recent ADD COLUMN sig BIGINT NOT NULL DEFAULT 0",
+    "UPDATE search_recent SET len = length(token) WHERE slot >= 0",
+    f"INSERT OR REPLACE INTO meta VALUES ('{FILL_SEARCH_SIGNATURES}', '7')",
+)
+
+#: Duplicate review (schema 4): decisions on pairs, and the fitted models.
+DEDUPE_TABLES: tuple[str, ...] = (
+    """CREATE TABLE dedupe_decisions (
+        id1 BIGINT NOT NULL,               -- the smaller contact id
+        id2 BIGINT NOT NULL,
+        decision VARCHAR NOT NULL,         -- 'duplicate' or 'not_duplicate'
+        decided_by INTEGER NOT NULL,
+        decided_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (id1, id2)
+    )""",
+    """CREATE TABLE dedupe_models (
+        kind VARCHAR PRIMARY KEY,          -- 'P' persons, 'C' companies
+        model VARCHAR NOT NULL,            -- JSON of crmdata.dedupe.fellegi.Model
+        fitted_at TIMESTAMP NOT NULL
+    )""",
+)
+
 #: The sequence new ``contact_info`` rows take their ids from (schema 8). Every writer numbers
-#: new rows from it or moves it past the ids it wrote (:meth:`crmdata.db.Tx.next_id`): finding
+#: new rows from it or moves it past the ids it wrote (:func:`crmdata.numbering.next_id`): finding
 #: ``max(id)`` reads the id column of every row group, 4-5 ms of a one-contact commit at 1M
 #: contacts, where ``nextval`` reads nothing.
 INFO_IDS = "contact_info_ids"
@@ -263,7 +330,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             f"(1, {_quote(DEFAULT_ADMIN)}, 'Administrator', TRUE)",
         ),
     ),
-    Migration(2, "search index", search_index.migration_statements()),
+    Migration(
+        2,
+        "search index",
+        SEARCH_TABLES + SEARCH_INDEXES
+        + (f"INSERT OR REPLACE INTO meta VALUES ('{FILL_SEARCH_INDEX}', '2')",),
+    ),
     Migration(
         3,
         "edits: matching keys beside contact info (E.164 phones, lower-case emails)",
@@ -272,7 +344,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE contact_info ADD COLUMN email_key VARCHAR",  # lower(trim(email))
         ),
     ),
-    Migration(4, "duplicates: review decisions and fitted models", dedupe_tables.MIGRATION_STATEMENTS),
+    Migration(4, "duplicates: review decisions and fitted models", DEDUPE_TABLES),
     Migration(
         5,
         "edits: indexes on the matching keys, so the write-back duplicate check is a lookup",
@@ -284,12 +356,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         6,
         "search: recent index rows beside the main ones, so an edit does not rewrite the main index",
-        (search_index.RECENT_TABLE,),
+        (SEARCH_RECENT_TABLE,),
     ),
     Migration(
         7,
         "search: recent index rows carry their words' length and signature (the vocabulary reads them)",
-        search_index.RECENT_TERM_COLUMNS,
+        SEARCH_RECENT_TERM_COLUMNS,
     ),
     Migration(
         8,

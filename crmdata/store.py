@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import queries
+from . import derived, numbering, queries
 from .access import User, can_edit, can_view
 from .db import Database, Tx
 from .errors import AccessDenied, CrmDataError, NotFound
@@ -88,6 +88,9 @@ class Store:
     def _load_user(self, login: str) -> User:
         with self.db.read() as tx:
             row = tx.one("SELECT id, login, name, is_admin FROM users WHERE login = ?", [login])
+            pending = tx.rows(derived.PENDING_SQL)
+        if pending:  # derived data a schema migration left to fill (crmdata.schema.PENDING_FILL)
+            derived.fill_pending(self.db)
         if row is None:
             raise NotFound(f"There is no CRM user '{login}'.", hint="see `crmdata users`")
         return User(int(row[0]), str(row[1]), str(row[2]), bool(row[3]))
@@ -109,7 +112,7 @@ class Store:
         with self.db.transaction() as tx:
             if tx.scalar("SELECT count(*) FROM users WHERE lower(login) = lower(?)", [login]):
                 raise CrmDataError(f"There is already a user '{login}'.")
-            uid = tx.next_id("users")
+            uid = numbering.next_id(tx, "users")
             tx.execute(
                 "INSERT INTO users (id, login, name, is_admin) VALUES (?, ?, ?, ?)",
                 [uid, login, (name or login).strip(), is_admin],
@@ -347,18 +350,15 @@ class Store:
 
         ``keep`` maps field names to the contact whose value the field takes.
         """
-        from .merge.load import load_records
-        from .merge.plan import plan_merge
+        from .merge.load import plan_for
 
-        with self.db.read() as tx:
-            records = load_records(tx, self.user, ids)
-        return plan_merge(records, survivor=survivor, overrides=keep)
+        return plan_for(self.db, self.user, ids, survivor=survivor, keep=keep)
 
     def merge(self, plan: MergePlan, *, expected_versions: dict[int, int] | None = None) -> MergeResult:
         """Apply a merge plan atomically; ``store.undo(result.change_set_id)`` reverts it."""
         from .merge.apply import apply_merge
 
-        return apply_merge(self, plan, expected_versions)
+        return apply_merge(self.db, self.user, plan, expected_versions)
 
     # -- data quality (crmdata.quality) -------------------------------------------------------
     def check(self, rules: Any = None, **options: Any) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from crmdata.schema import MIGRATIONS
+from crmdata.schema import MIGRATIONS, PENDING_FILL
 
 
 def store_at_schema(path: Path, version: int, persons: Sequence[tuple[int, str, str]] = ()
@@ -20,6 +20,8 @@ def store_at_schema(path: Path, version: int, persons: Sequence[tuple[int, str, 
             for statement in migration.statements:
                 con.execute(statement)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(version)])
+    # that version filled its derived data (the search index) inside the migration itself
+    con.execute(f"DELETE FROM meta WHERE key LIKE '{PENDING_FILL}%'")
     for cid, first, last in persons:
         con.execute(
             "INSERT INTO contacts (id, is_company, first_name, last_name, display_name, share_type, "

@@ -1,4 +1,4 @@
-"""The connection owner: transactions, nesting, id allocation, busy files."""
+"""The connection owner: transactions, nesting, commit hooks, busy files."""
 
 from __future__ import annotations
 
@@ -10,28 +10,12 @@ from pathlib import Path
 import pytest
 
 from crmdata import db as db_module
+from crmdata import numbering
 from crmdata.db import Database
 from crmdata.errors import KeyTaken
 
 INSERT = ("INSERT INTO contacts (id, is_company, first_name, display_name, created_by, created_at, "
           "updated_by, updated_at) VALUES (?, FALSE, 'A', 'A', 1, now(), 1, now())")
-
-
-def test_contact_ids_are_never_reused(tmp_path: Path) -> None:
-    db = Database(tmp_path / "crm.duckdb")
-    with db.transaction() as tx:
-        assert tx.next_id("contacts") == 1
-        tx.execute(INSERT, [1])
-        tx.execute(INSERT, [2])
-    with db.transaction() as tx:
-        tx.execute("DELETE FROM contacts WHERE id = 2")
-    with db.transaction() as tx:
-        assert tx.next_id("contacts") == 3
-    db.close()
-    with Database(tmp_path / "crm.duckdb").transaction() as tx:  # survives reopening
-        assert tx.next_id("contacts") == 3
-
-
 INFO = ("INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary) "
         "VALUES (?, 1, 1, 1, 'a@example.com', FALSE)")
 
@@ -39,23 +23,6 @@ INFO = ("INSERT INTO contact_info (id, contact_id, info_type, category, data, is
 def _info_ids(db: Database) -> list[int]:
     with db.read() as tx:
         return [int(r[0]) for r in tx.rows("SELECT id FROM contact_info ORDER BY id")]
-
-
-def test_info_ids_come_from_the_sequence_and_are_never_reused(tmp_path: Path) -> None:
-    db = Database(tmp_path / "crm.duckdb")
-    with db.transaction() as tx:
-        assert tx.rows(db_module.info_ids_sql(2, take=False)) == [(1,), (2,)]  # what it would hand out
-        assert tx.rows(db_module.info_ids_sql(2, take=True)) == [(1,), (2,)]
-        tx.executemany(INFO, [[1], [2]])
-    with db.transaction() as tx:
-        tx.execute("DELETE FROM contact_info WHERE id = 2")
-    db.close()
-    with Database(tmp_path / "crm.duckdb").transaction() as tx:  # survives reopening
-        assert tx.rows(db_module.info_ids_sql(1, take=False)) == [(3,)]
-        assert tx.next_id("contact_info") == 3  # a bulk writer numbers past it (an import)
-        tx.executemany(INFO, [[3], [4], [5]])  # and the sequence is moved past its rows
-    with db.transaction() as tx:
-        assert tx.rows(db_module.info_ids_sql(1, take=True)) == [(6,)]
 
 
 def test_a_refused_key_is_crmdatas_error_and_writes_nothing(tmp_path: Path) -> None:
@@ -155,7 +122,7 @@ def test_meta_values_are_read_once_per_action_and_kept_right_by_their_writers(tm
         assert tx.meta("note") == "three" and tx.meta("unset") is None
         assert tx.meta("contacts_high_water") is None
         tx.execute(INSERT, [5])
-        tx.keep_high_water()  # writes its own value: the action reads it again
+        numbering.keep_high_water(tx)  # writes its own value: the action reads it again
         assert tx.meta("contacts_high_water") == "5"
     with pytest.raises(RuntimeError), db.transaction() as tx:
         tx.set_meta("note", "rolled back")
@@ -177,3 +144,25 @@ def test_actions_show_no_progress_bar_of_duckdb(tmp_path: Path) -> None:
             db.close()
     finally:
         db_module._HOST._host().execute("RESET enable_progress_bar")
+
+
+def test_commit_hooks_run_once_before_commit_and_never_after_a_rollback(tmp_path: Path) -> None:
+    db = Database(tmp_path / "crm.duckdb")
+    ran: list[str] = []
+
+    def hook(tx: object) -> None:
+        ran.append("hook")
+
+    with db.transaction() as tx:
+        tx.before_commit("h", hook)
+        with db.transaction() as inner:  # a nested block joins the outer transaction
+            inner.before_commit("h", hook)
+        assert ran == []
+    assert ran == ["hook"]
+    with pytest.raises(RuntimeError), db.transaction() as tx:
+        tx.before_commit("h", hook)
+        raise RuntimeError("the writer fails")
+    with db.transaction():
+        pass
+    assert ran == ["hook"]
+    db.close()

@@ -9,8 +9,8 @@ import pytest
 
 from crmdata import Store
 from crmdata.edit import DuplicatesFound
-from crmdata.edit.keys import fill_match_keys
 from crmdata.errors import ValidationFailed
+from crmdata.matchkeys import fill_keys
 from crmdata.schema import KEYS_LEGACY, KEYS_THROUGH, MIGRATIONS
 
 from .old_stores import store_at_schema
@@ -52,7 +52,7 @@ def test_schema_7_store_gets_the_info_id_sequence_and_the_keys_marks(tmp_path: P
             assert tx.rows("SELECT id FROM contact_info WHERE contact_id = ?",
                            [result.created[ref]]) == [(8,)]
         if not keyed:
-            assert fill_match_keys(store) == {"emails": 1, "phones": 0}
+            assert fill_keys(store.db) == {"emails": 1, "phones": 0}
             assert int(_meta(store, KEYS_THROUGH) or 0) >= 7  # no catching up from here on
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
+from .. import matchkeys
 from ..edit import ChangeSet, CommitResult, DuplicatesFound, NewContact, check_undo
-from ..edit.keys import fill_match_keys
 from ..edit.validate import DEFAULT_REGION
 from ..model import ShareType
 from . import State
@@ -203,7 +203,7 @@ def undo(state: State, change_set_id: int, dry_run: bool) -> None:
 @click.pass_obj
 def fill_keys(state: State, region: str) -> None:
     """Compute missing E.164 phone and email matching keys (stores imported by older versions)."""
-    done = fill_match_keys(state.store(), region)
+    done = matchkeys.fill_keys(state.store().db, region)
     click.echo(f"Filled keys for {done['emails']} email(s) and {done['phones']} phone(s).")
 
 

@@ -92,7 +92,8 @@ def _auto(state: State, min_score: float, dry_run: bool, yes: bool, fmt: str) ->
         raise click.ClickException("Nothing was merged.")
     with tqdm(total=len(clusters), desc="merging" if not dry_run else "planning", unit="cluster",
               disable=None, leave=False) as bar:
-        report = merge_clusters(store, clusters, dry_run=dry_run, tick=lambda _c: bar.update(1))
+        report = merge_clusters(store.db, store.user, clusters, dry_run=dry_run,
+                                tick=lambda _c: bar.update(1))
     echo_frame(report, fmt)
     merged = int((report["status"] == "merged").sum())
     skipped = int(report["status"].str.startswith("skipped").sum())

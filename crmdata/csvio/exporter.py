@@ -14,6 +14,7 @@ import csv
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -27,6 +28,9 @@ from ..model import (
     ListType,
 )
 from ..queries import visible_ids
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 Progress = Callable[[int], None]
 
@@ -110,7 +114,7 @@ def export_sql(
 
 
 def export_onlyoffice(
-    store: object,
+    store: Store,
     target: str | Path,
     *,
     with_ids: bool = False,
@@ -118,10 +122,6 @@ def export_onlyoffice(
     progress: Progress | None = None,
 ) -> int:
     """Write every contact the store's user may view; returns how many were written."""
-    from ..store import Store
-
-    if not isinstance(store, Store):
-        raise TypeError("store must be a crmdata Store")
     path = Path(target)
     if path.is_dir():
         raise CrmDataError(f"{path} is a folder; give a file name to export to.")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 
+from .. import numbering
 from ..access import User, edit_predicate
 from ..db import Tx
-from ..dedupe.keys import phone_keys
 from ..derived import DISPLAY_NAME_SQL
+from ..matchkeys import phone_keys
 from ..model import CustomFieldType, InfoType, ListType, ShareType
 
 LIVE = "a.action IN ('insert', 'update')"
@@ -171,7 +172,7 @@ def ensure_tags(tx: Tx) -> list[str]:
             GROUP BY lower(t.title) ORDER BY min(t.rec), lower(t.title)"""
         )
     ]
-    base = tx.next_id("tags")
+    base = numbering.next_id(tx, "tags")
     tx.executemany(
         "INSERT INTO tags (id, title, title_key) VALUES (?, ?, ?)",
         [(base + i, title, title.lower()) for i, title in enumerate(new)],
@@ -186,7 +187,7 @@ def ensure_custom_fields(
     defs = custom_definitions(tx, custom_types)
     known = {str(r[0]).lower() for r in tx.rows("SELECT label FROM custom_fields")}
     new = [label for label in defs if label.lower() not in known]
-    base = tx.next_id("custom_fields")
+    base = numbering.next_id(tx, "custom_fields")
     order = int(tx.scalar("SELECT coalesce(max(sort_order), -1) + 1 FROM custom_fields"))
     tx.executemany(
         "INSERT INTO custom_fields (id, label, field_type, scope, sort_order, mask) "
@@ -201,7 +202,7 @@ def write_contacts(
     tx: Tx, user: User, share: ShareType, vis_sql: str, vis_params: list[object]
 ) -> tuple[int, int, int]:
     """Insert new contacts, update matched ones, create missing companies; returns the counts."""
-    base = tx.next_id("contacts") - 1
+    base = numbering.next_id(tx, "contacts") - 1
     tx.execute(
         f"""UPDATE imp_act SET contact_id = {base} + x.rn FROM (
             SELECT rec, row_number() OVER (ORDER BY rec) AS rn FROM imp_act
@@ -307,7 +308,7 @@ def write_contacts(
 
 def write_details(tx: Tx, user: User, manager_ids: list[int]) -> None:
     """Info rows, tags, custom values and managers of the live rows."""
-    base = tx.next_id("contact_info") - 1
+    base = numbering.next_id(tx, "contact_info") - 1
     # phone keys first, from a narrow table of the incoming phones and addresses (a full copy
     # of the info rows would cost memory; an UPDATE of the indexed e164 column after the
     # INSERT costs minutes at 1M rows)

@@ -16,19 +16,22 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..db import Tx
-from ..dedupe.keys import fill_stored_keys
 from ..derived import contacts_changed
 from ..errors import CrmDataError, ImportFailed, Problem
 from ..journal import record
+from ..matchkeys import fill_stored_keys
 from ..model import IMPORTED_TEMPERATURE_COLOR, CustomFieldType, ListType, ShareType
 from ..queries import visible_ids
 from . import import_sql as q
 from . import import_write as w
 from .layout import Mapping, explicit_mapping, onlyoffice_mapping
 from .reader import Dialect, physical_lines, stage
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 DuplicateRule = Literal["skip", "update", "clone"]
 Progress = Callable[[str], None]
@@ -78,7 +81,7 @@ IMPORT_MEMORY_GIB = 3.0
 
 
 def import_onlyoffice(
-    store: object,
+    store: Store,
     source: str | Path,
     *,
     duplicates: DuplicateRule = "skip",
@@ -96,10 +99,6 @@ def import_onlyoffice(
 
     ``mapping`` ({header: key}) switches from the ONLYOFFICE layout to a plain CSV layout.
     """
-    from ..store import Store
-
-    if not isinstance(store, Store):
-        raise TypeError("store must be a crmdata Store")
     if duplicates not in ("skip", "update", "clone"):
         raise CrmDataError(f"'{duplicates}' is not a duplicate rule; use skip, update or clone.")
     path = Path(source)
@@ -246,16 +245,13 @@ def _with_physical_lines(
 
 def _write(
     tx: Tx,
-    store: object,
+    store: Store,
     report: ImportReport,
     rule: DuplicateRule,
     share: ShareType,
     manager_ids: list[int],
     custom_types: dict[str, tuple[CustomFieldType, object]],
 ) -> None:
-    from ..store import Store
-
-    assert isinstance(store, Store)
     user = store.user
     vis_sql, vis_params = visible_ids(user)
     # which records become new contacts, which update existing ones, which are skipped

@@ -7,16 +7,16 @@ Plain CSV in goes through the ONLYOFFICE importer with an explicit column mappin
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import CrmDataError
 
-
-def export_plain(store: object, target: str | Path, columns: dict[str, str]) -> int:
-    """Write ``{contacts column: header}`` of every visible contact; returns the count."""
+if TYPE_CHECKING:
     from ..store import Store
 
-    if not isinstance(store, Store):
-        raise TypeError("store must be a crmdata Store")
+
+def export_plain(store: Store, target: str | Path, columns: dict[str, str]) -> int:
+    """Write ``{contacts column: header}`` of every visible contact; returns the count."""
     frame = store.contacts()
     unknown = [c for c in columns if c not in frame.columns]
     if unknown:

@@ -1,7 +1,8 @@
 """Duplicate detection: normalise, block, compare and score in SQL (Fellegi-Sunter), cluster, explain.
 
 The entry points live in :mod:`.api` (``find_duplicates``, ``decide``, ``FuzzyChecker``) and
-are imported lazily, so the schema can load :mod:`.tables` without the heavy modules.
+are imported on first use, so importing a light module of this package (or the CLI's start)
+does not load recordlinkage and scikit-learn.
 """
 
 from __future__ import annotations

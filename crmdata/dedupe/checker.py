@@ -21,8 +21,9 @@ import pandas as pd
 
 from ..access import User
 from ..db import Tx
-from ..edit.dupcheck import DuplicateCandidate, ExactKeyChecker, StagedContact, unkeyed_ids
+from ..edit.dupcheck import DuplicateCandidate, ExactKeyChecker, StagedContact
 from ..edit.validate import DEFAULT_REGION
+from ..matchkeys import unkeyed_ids
 from ..model import InfoType
 from ..search.index import RECENT_IDS
 from ..search.normalise import forms
@@ -116,7 +117,7 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
     without one), same phone (E.164, or the last eight digits of an unnormalised number), or the
     search index holds the staged last name (company word) and, for persons, one spelling of
     the same given name in the contact's name. Rows without keys are looked for only among the
-    info rows the condition ``unkeyed`` selects (:func:`crmdata.edit.dupcheck.unkeyed_ids`;
+    info rows the condition ``unkeyed`` selects (:func:`crmdata.matchkeys.unkeyed_ids`;
     "" for none), and the key columns are compared alone, so DuckDB looks them up in their
     indexes instead of scanning.
 

@@ -2,9 +2,11 @@
 
 ``dedupe_decisions`` holds one row per decided pair (smaller id first): "duplicate" or
 "not_duplicate", who decided and when. A "not_duplicate" pair is never suggested again and
-never joins a cluster; decisions of both kinds train the logistic model once there are
-enough (:mod:`.classify`). ``dedupe_models`` keeps the last fitted weights per kind so the
-write-back check scores new contacts the way the last batch run did.
+never joins a cluster; decided duplicates refine m and both answers calibrate the probability
+once there are enough (:mod:`.train`). ``dedupe_models`` keeps the last fitted model per kind
+(:class:`.fellegi.Model`) so the write-back check scores new contacts the way the last batch
+run did. Both tables are defined
+in :mod:`crmdata.schema` (``DEDUPE_TABLES``).
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ from ..access import User, view_predicate
 from ..db import Tx
 from ..errors import CrmDataError, NotFound
 from .fellegi import Model
-from .tables import MIGRATION_STATEMENTS
 
-__all__ = ["DECISIONS", "MIGRATION_STATEMENTS", "Decision", "frame", "load_models", "record", "save_model"]
+__all__ = ["DECISIONS", "Decision", "frame", "load_models", "record", "save_model"]
 
 Decision = Literal["duplicate", "not_duplicate"]
 DECISIONS: tuple[str, ...] = ("duplicate", "not_duplicate")

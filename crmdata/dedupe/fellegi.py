@@ -107,8 +107,11 @@ class Model:
         return out
 
     def tf_terms(self) -> dict[str, tuple[float, float]]:
-        """Per term-frequency comparison: (log2 u of its adjusted level, tf floor)."""
-        out = {}
+        """Per term-frequency comparison: (log2 u of its adjusted level, tf floor); none for a
+        model fitted on no frequencies (the default model: too few contacts to count them)."""
+        out: dict[str, tuple[float, float]] = {}
+        if not self.tf_default:
+            return out
         for comp in COMPARISONS[self.kind]:
             t = comp.tf_level()
             if t and comp.name in self.u:

@@ -6,7 +6,7 @@ DISTINCT values; emails, websites and most phone numbers in SQL. Phones become E
 portable SQL rule for the forms it can read for sure (``+``/``00`` international prefix, a
 national number with trunk ``0``, ten-digit North American numbers), with the region of the
 contact's address country or the default region; the DISTINCT rest goes through
-:func:`phonenumbers` (:func:`.normalise.phone_e164`). A stored ``e164`` / ``email_key``
+:func:`phonenumbers`; both rules live in :mod:`crmdata.matchkeys`. A stored ``e164`` / ``email_key``
 (schema 3) is used as it is.
 
 Tables (all ``TEMP``, names prefixed ``dd_``):
@@ -22,24 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import pandas as pd
 
 from ..access import User, view_predicate
-from ..countries import region_pairs
 from ..db import Tx
-from ..model import DEFAULT_PHONE_REGION, CustomFieldType, InfoType
+from ..matchkeys import phone_e164, phone_sql
+from ..model import CustomFieldType, InfoType
 from . import normalise as nz
 
-if TYPE_CHECKING:
-    from ..store import Store
-
-#: Countries whose national numbers start with a trunk ``0`` after the country code.
-TRUNK_ZERO_CODES: dict[str, str] = {
-    "DE": "49", "AT": "43", "CH": "41", "GB": "44", "FR": "33", "NL": "31", "BE": "32",
-    "IE": "353", "ES": "34", "PL": "48", "DK": "45",
-}
 #: Custom date fields read as a person's birthday (folded labels).
 BIRTHDAY_LABELS = ("birthday", "geburtstag", "date of birth", "birth date", "dob", "geburtsdatum")
 #: Email domains that say nothing about a company.
@@ -59,23 +51,6 @@ class KeyCounts:
     emails: int
     phones: int
     phones_by_phonenumbers: int
-
-
-def phone_sql(data: str, region: str) -> str:
-    """Portable SQL: the E.164 form of phone text ``data`` read in ``region``, or NULL if unsure."""
-    digits = f"regexp_replace(replace({data}, '(0)', ''), '[^0-9]', '', 'g')"
-    trunk = " ".join(
-        f"WHEN {region} = '{r}' AND substr({digits}, 1, 1) = '0' AND substr({digits}, 2, 1) <> '0' "
-        f"THEN '+{cc}' || substr({digits}, 2)" for r, cc in TRUNK_ZERO_CODES.items()
-    )
-    raw = (
-        f"CASE WHEN trim({data}) LIKE '+%' THEN '+' || {digits} "
-        f"WHEN substr({digits}, 1, 2) = '00' THEN '+' || substr({digits}, 3) "
-        f"WHEN {region} IN ('US', 'CA') AND length({digits}) = 10 "
-        f"AND substr({digits}, 1, 1) NOT IN ('0', '1') THEN '+1' || {digits} "
-        f"{trunk} ELSE NULL END"
-    )
-    return f"CASE WHEN length({raw}) BETWEEN 9 AND 16 THEN {raw} ELSE NULL END"
 
 
 def _literal(text: str) -> str:
@@ -224,7 +199,7 @@ def load(tx: Tx, frame: pd.DataFrame, first_groups: pd.DataFrame, *, default_reg
         tx.execute(f"UPDATE {prefix}phone_raw SET k = {phone_sql('data', 'region')} WHERE k IS NULL")
     rest = tx.df(f"SELECT DISTINCT data, region FROM {prefix}phone_raw WHERE k IS NULL")
     if len(rest):
-        rest["k"] = [nz.phone_e164(d, r or default_region) for d, r in zip(rest["data"], rest["region"],
+        rest["k"] = [phone_e164(d, r or default_region) for d, r in zip(rest["data"], rest["region"],
                                                                              strict=True)]
         tx.register("_dd_rest", rest)
         tx.execute(f"""UPDATE {prefix}phone_raw SET k = r.k FROM _dd_rest r
@@ -259,87 +234,3 @@ def drop(tx: Tx, prefix: str = "dd_") -> None:
     """Drop the key tables (temp tables vanish with the connection anyway)."""
     for name in ("c", "first", "info", "email", "phone_raw", "phone", "domain"):
         tx.execute(f"DROP TABLE IF EXISTS {prefix}{name}")
-
-
-def phone_keys(tx: Tx, table: str, default_region: str = DEFAULT_PHONE_REGION) -> int:
-    """Create the temp table ``kf_keys (id, e164)``: the E.164 key of every phone row of
-    ``table`` whose ``e164`` is NULL; ``table`` is shaped like ``contact_info`` (``id,
-    contact_id, info_type, data, country, is_primary, e164``). The caller uses and drops it.
-
-    Each phone is read in the region of its contact's first address country (addresses in
-    ``table`` or already stored), else ``default_region``: the SQL rule settles the forms it
-    reads for sure, :mod:`phonenumbers` the distinct rest; an unreadable phone gets ``''``.
-    Built with CREATE ... AS only: inside a large import, UPDATEs of temp tables would be
-    kept in memory until the commit. Returns how many rows got a key.
-    """
-    phone, addr = int(InfoType.PHONE), int(InfoType.ADDRESS)
-    owners = f"SELECT contact_id FROM {table} WHERE info_type = {phone} AND e164 IS NULL"
-    tx.execute(f"""CREATE OR REPLACE TEMP TABLE kf_addr AS
-        SELECT contact_id, arg_min(country, (NOT is_primary, id)) AS country FROM (
-            SELECT contact_id, country, is_primary, id FROM {table}
-            WHERE info_type = {addr} AND country IS NOT NULL
-            UNION SELECT contact_id, country, is_primary, id FROM contact_info
-            WHERE info_type = {addr} AND country IS NOT NULL AND contact_id IN ({owners}))
-        GROUP BY contact_id""")
-    countries = [r[0] for r in tx.rows("SELECT DISTINCT country FROM kf_addr")]
-    names, regions = region_pairs(countries)
-    tx.register("_kf_regions", pd.DataFrame({"country": names, "region": regions}, dtype=object))
-    region = f"coalesce(g.region, '{default_region.upper()}')"
-    tx.execute(f"""CREATE OR REPLACE TEMP TABLE kf_phone AS
-        SELECT i.id, i.data, {region} AS region, {phone_sql('i.data', region)} AS k
-        FROM {table} i LEFT JOIN kf_addr a ON a.contact_id = i.contact_id
-        LEFT JOIN _kf_regions g ON g.country = a.country
-        WHERE i.info_type = {phone} AND i.e164 IS NULL""")
-    tx.unregister("_kf_regions")
-    tx.execute("DROP TABLE kf_addr")
-    rest = tx.df("SELECT DISTINCT data, region FROM kf_phone WHERE k IS NULL")
-    rest["k"] = [nz.phone_e164(d, r) or "" for d, r in zip(rest["data"], rest["region"], strict=True)]
-    tx.register("_kf_rest", rest.astype(object))
-    tx.execute("""CREATE OR REPLACE TEMP TABLE kf_keys AS
-        SELECT p.id, coalesce(p.k, r.k, '') AS e164 FROM kf_phone p
-        LEFT JOIN _kf_rest r ON p.k IS NULL AND r.data = p.data AND r.region = p.region""")
-    tx.unregister("_kf_rest")
-    tx.execute("DROP TABLE kf_phone")
-    return int(tx.scalar("SELECT count(*) FROM kf_keys"))
-
-
-def fill_stored_keys(tx: Tx, default_region: str = DEFAULT_PHONE_REGION) -> dict[str, int]:
-    """Fill ``email_key`` / ``e164`` of the stored info rows added since the last fill, then
-    move the ``KEYS_THROUGH`` mark to the newest row (inside the caller's transaction).
-
-    Catches up stores whose rows were written without keys (imports by older versions; the
-    import now keys rows before it writes them, :func:`phone_keys`). Returns how many rows
-    got each key.
-    """
-    from ..edit.dupcheck import KEYS_THROUGH, keys_through
-
-    through = keys_through(tx)
-    newest = int(tx.scalar("SELECT coalesce(max(id), 0) FROM contact_info"))
-    email, phone = int(InfoType.EMAIL), int(InfoType.PHONE)
-    emails = tx.execute(f"UPDATE contact_info SET email_key = lower(trim(data)) "
-                        f"WHERE id > ? AND info_type = {email} AND email_key IS NULL", [through]) or 0
-    tx.execute(f"""CREATE OR REPLACE TEMP TABLE kf_rows AS
-        SELECT id, contact_id, info_type, data, country, is_primary, e164 FROM contact_info
-        WHERE id > {through} AND info_type = {phone} AND e164 IS NULL""")
-    phones = 0
-    if tx.scalar("SELECT count(*) FROM kf_rows"):  # none after an import of this version
-        phones = phone_keys(tx, "kf_rows", default_region)
-        tx.execute("UPDATE contact_info SET e164 = k.e164 FROM kf_keys k WHERE contact_info.id = k.id")
-        tx.execute("DROP TABLE kf_keys")
-    tx.execute("DROP TABLE kf_rows")
-    tx.set_meta(KEYS_THROUGH, str(newest))
-    return {"emails": int(emails), "phones": phones}
-
-
-def fill_keys(store: Store, default_region: str = DEFAULT_PHONE_REGION) -> dict[str, int]:
-    """Fill the stored ``email_key`` / ``e164`` columns where they are empty, in one transaction.
-
-    The same keys the duplicate run computes, written beside the data (never over it) so the
-    write-back check can look phones and emails up by equality. Phones are read with the region
-    of the contact's address country (else ``default_region``) by the SQL rule, the distinct
-    rest by :mod:`phonenumbers`; unreadable phones get ``''``, so later runs skip them. Records
-    the highest info id covered, so the write-back check compares unkeyed values only for rows
-    added since. Returns how many rows got each key.
-    """
-    with store.db.transaction() as tx:
-        return fill_stored_keys(tx, default_region)

@@ -16,9 +16,7 @@ million contacts cost as many calls as there are different spellings.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-import phonenumbers
 from doublemetaphone import doublemetaphone
 
 from ..countries import region_of_country
@@ -219,20 +217,6 @@ def website_domain(value: str | None) -> str | None:
 def region_of(country: str | None) -> str | None:
     """The phone region (ISO 3166 alpha-2) of a country as written, or ``None`` if unknown."""
     return region_of_country(country)
-
-
-@lru_cache(maxsize=1 << 16)
-def phone_e164(value: str | None, region: str = "DE") -> str | None:
-    """A phone number in E.164 (``+4930123456``), read with ``region`` when it has no country code."""
-    if value is None or not any(ch.isdigit() for ch in str(value)):
-        return None
-    try:
-        number = phonenumbers.parse(str(value), region.upper())
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 #: Street-type abbreviations (folded, dot optional) and what they stand for; ``str`` also

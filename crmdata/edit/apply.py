@@ -15,38 +15,30 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
-
-from .. import journal
+from .. import journal, numbering
 from ..access import User, can_edit, can_view, view_predicate
-from ..db import Tx, info_ids_sql
+from ..contact_rows import (
+    CONTACT_TABLES,
+    IDS_SQL,
+    Rows,
+    canonical,
+    capture_parts,
+    display_name,
+    parse_captured,
+    write_rows,
+)
+from ..db import Tx
 from ..errors import AccessDenied, Conflict, KeyTaken, NotFound, ValidationFailed
 from ..model import INFO_TYPE_LABELS, InfoType, ShareType, categories
 from ..search import index as search_index
 from . import ops as o
 from .dupcheck import DuplicateCandidate, DuplicateChecker, DuplicatesFound, StagedContact
-from .state import (
-    CONTACT_TABLES,
-    LOOKUP_PARTS,
-    Applier,
-    ContactState,
-    Lookups,
-    canonical,
-    capture_parts,
-    display_name,
-    lookup_loader,
-    parse_captured,
-    parse_row,
-)
+from .state import LOOKUP_PARTS, Applier, ContactState, Lookups, lookup_loader
 
 if TYPE_CHECKING:
     from .changeset import ChangeSet
 
 OnDuplicate = Literal["ask", "save", "cancel"]
-Rows = dict[tuple[Any, ...], dict[str, Any]]
-
-IDS_SQL = "SELECT unnest(?::BIGINT[])"
-
 
 @dataclass
 class CommitResult:
@@ -103,7 +95,7 @@ def _read(tx: Tx, ids: Sequence[int], new_info: int, take: bool, wanted: str,
     parts, params = capture_parts(ids, tables) if ids else ([], [])
     parts += [LOOKUP_PARTS[k] for k in wanted]
     if new_info:
-        parts.append(f"SELECT 'c', n.id::VARCHAR FROM ({info_ids_sql(new_info, take=take)}) n")
+        parts.append(f"SELECT 'c', n.id::VARCHAR FROM ({numbering.info_ids_sql(new_info, take=take)}) n")
     counts_sql, counts_params = search_index.recent_counts_sql(ids)
     parts.append(f"SELECT 'r', to_json([c.total, c.theirs])::VARCHAR FROM ({counts_sql}) c")
     params += counts_params
@@ -210,7 +202,7 @@ def prepare(tx: Tx, user: User, cs: ChangeSet, *, for_preview: bool = False) -> 
         for cid in existing
     }
     creates = any(isinstance(op, o.Create) for op in cs.operations)
-    next_contact = tx.next_id("contacts") if creates else 0  # max(id) scans: only when needed
+    next_contact = numbering.next_id(tx, "contacts") if creates else 0  # max(id) scans: only when needed
     for op in cs.operations:
         if isinstance(op, o.Create):
             states[op.ref] = _new_state(op, next_contact, user, now)
@@ -259,106 +251,6 @@ def staged(prep: Prepared) -> list[StagedContact]:
                       frozenset(st.new_keys))
         for st in prep.states.values() if st.is_new or st.changed
     ]
-
-
-def _frame(rows: Sequence[dict[str, Any]], cols: Sequence[str], keys: Sequence[str]) -> pd.DataFrame:
-    """Rows as a DataFrame DuckDB can read without guessing: integer keys, other values as
-    text (or NULL) that the INSERT / UPDATE casts to each column's type."""
-    data: dict[str, Any] = {}
-    for c in cols:
-        values = [r.get(c) for r in rows]
-        if c in keys:
-            data[c] = pd.Series(values, dtype="int64")
-        else:
-            data[c] = pd.Series([None if x is None else str(x) for x in values], dtype=object)
-    return pd.DataFrame(data)
-
-
-#: Up to this many rows, plain parameterised statements beat registering a DataFrame.
-SMALL = 32
-
-
-def _write_few(tx: Tx, table: str, keys: Sequence[str], before: Rows, gone: list[dict[str, Any]],
-               added: list[dict[str, Any]], changed: list[dict[str, Any]], returning: str) -> list[str]:
-    """The same writes as :func:`write_rows` for a handful of rows (one edited contact)."""
-    where = " AND ".join(f"{k} = ?" for k in keys)
-    out: list[str] = []
-    if gone:
-        tx.execute(f"DELETE FROM {table} WHERE " + " OR ".join(f"({where})" for _ in gone),
-                   [r[k] for r in gone for k in keys])
-    if added:
-        cols = list(added[0])
-        row_marks = "(" + ", ".join("?" * len(cols)) + ")"
-        out += _written(tx, f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
-                        + ", ".join([row_marks] * len(added)) + returning,
-                        [r[c] for r in added for c in cols], returning)
-    for row in changed:
-        old = before[tuple(row[k] for k in keys)]
-        cols = [c for c in row if c not in keys and row[c] != old.get(c)]
-        sets = ", ".join(f"{c} = ?" for c in cols)
-        out += _written(tx, f"UPDATE {table} SET {sets} WHERE {where}{returning}",
-                        [*(row[c] for c in cols), *(row[k] for k in keys)], returning)
-    return out
-
-
-def _written(tx: Tx, sql: str, params: list[Any] | None, returning: str) -> list[str]:
-    """Run a write; with a ``RETURNING`` clause, the JSON of the rows it wrote."""
-    if returning:
-        return [str(r[0]) for r in tx.rows(sql, params)]
-    tx.execute(sql, params)
-    return []
-
-
-def write_rows(tx: Tx, table: str, keys: Sequence[str], before: Rows, after: Rows, *,
-               read_back: bool = False) -> Rows:
-    """Make ``table`` go from ``before`` to ``after`` (rows keyed alike), set-based: one
-    DELETE, one INSERT and one UPDATE at most, whatever the number of rows (a handful of
-    rows go as plain statements).
-
-    With ``read_back``, returns the rows of ``after`` as the table now stores them, spelled
-    as :func:`crmdata.edit.state.capture_contacts` reads them (the writes return them, so no
-    statement reads them again); else an empty mapping.
-    """
-    gone = [dict(zip(keys, k, strict=True)) for k in before if k not in after]
-    added = [after[k] for k in after if k not in before]
-    changed = [row for k, row in after.items() if k in before and before[k] != row]
-    returning = f" RETURNING to_json({table})::VARCHAR" if read_back else ""
-    if len(gone) + len(added) + len(changed) <= SMALL:
-        texts = _write_few(tx, table, keys, before, gone, added, changed, returning)
-    else:
-        texts = _write_many(tx, table, keys, before, gone, added, changed, returning)
-    if not read_back:
-        return {}
-    stored = {k: row for k, row in before.items() if k in after}
-    for text in texts:
-        row = parse_row(text)
-        stored[tuple(row[k] for k in keys)] = row
-    return stored
-
-
-def _write_many(tx: Tx, table: str, keys: Sequence[str], before: Rows, gone: list[dict[str, Any]],
-                added: list[dict[str, Any]], changed: list[dict[str, Any]], returning: str) -> list[str]:
-    """The writes of :func:`write_rows` for many rows: each kind as one statement over a frame."""
-    match = " AND ".join(f"{table}.{k} = w_.{k}" for k in keys)
-    out: list[str] = []
-    if gone:
-        tx.register("w_", _frame(gone, keys, keys))
-        tx.execute(f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM w_ WHERE {match})")
-        tx.unregister("w_")
-    if added:
-        cols = list(added[0])
-        tx.register("w_", _frame(added, cols, keys))
-        out += _written(tx, f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM w_"
-                        + returning, None, returning)
-        tx.unregister("w_")
-    if changed:
-        cols = sorted({c for row in changed for c in row
-                       if c not in keys and row[c] != before[tuple(row[k] for k in keys)].get(c)})
-        tx.register("w_", _frame(changed, [*keys, *cols], keys))
-        out += _written(tx, f"UPDATE {table} SET {', '.join(f'{c} = w_.{c}' for c in cols)} FROM w_ "
-                        f"WHERE {match}" + returning, None, returning)
-        tx.unregister("w_")
-    return out
 
 
 def commit(

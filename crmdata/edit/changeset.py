@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .. import numbering
 from ..access import view_predicate
 from ..errors import KeyTaken
 from ..model import InfoType, ShareType
@@ -209,7 +210,7 @@ class ChangeSet:
         # rows numbered outside crmdata (SQL of one's own). The failed attempt wrote nothing;
         # move the info id sequence past every stored row and try once more.
         with self.store.db.transaction() as tx:
-            tx.keep_info_ids()
+            numbering.keep_info_ids(tx)
         return self._commit(on_duplicate)
 
     def _commit(self, on_duplicate: apply.OnDuplicate) -> apply.CommitResult:

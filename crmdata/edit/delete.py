@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from .. import journal
 from ..access import can_delete, can_view
+from ..contact_rows import IDS_SQL
 from ..derived import contacts_changed
 from ..errors import AccessDenied, NotFound
-from .apply import IDS_SQL
 from .undo import PURGED
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 from ..access import User, view_predicate
 from ..db import Tx
 from ..errors import CrmDataError
+from ..matchkeys import unkeyed_ids
 from ..model import InfoType
-from ..schema import KEYS_LEGACY, KEYS_THROUGH
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class ExactKeyChecker:
 
     Stored rows are compared by their ``email_key`` / ``e164`` columns (edits and imports
     fill them); rows an older version imported without them are compared by lower-cased
-    email and by the digits of the phone until :func:`crmdata.edit.keys.fill_match_keys`
+    email and by the digits of the phone until :func:`crmdata.matchkeys.fill_keys`
     catches them up.
     """
 
@@ -133,28 +133,11 @@ def _in(values: Sequence[object], sql_type: str) -> tuple[str, list[object]]:
     return f"(SELECT unnest(?::{sql_type}[]))", [list(values)]
 
 
-def keys_through(tx: Tx) -> int:
-    """The info id up to which every row has its matching keys (0: none are known to)."""
-    return int(tx.meta(KEYS_THROUGH) or 0)
-
-
-def unkeyed_ids(tx: Tx) -> str:
-    """The condition on ``contact_info.id`` of the rows that may lack their matching keys
-    ("" when none may): above the id up to which keys are known to be filled
-    (``KEYS_THROUGH``) and at most the largest id an older version may have written
-    (``KEYS_LEGACY``). Checkers compare such rows by their normalised value instead; once
-    the keys are filled that far they read no range at all (even a range that skips every row
-    group by its id statistics loads each one's metadata, some 2 ms of a commit at 1M)."""
-    through = keys_through(tx)
-    legacy = int(tx.meta(KEYS_LEGACY) or 0)
-    return f"id > {through} AND id <= {legacy}" if through < legacy else ""
-
-
 def _key_hits(tx: Tx, emails: list[str], phones: list[str]) -> list[tuple[int, int, str]]:
     """(contact id, info type, key) of stored rows with one of the keys.
 
     Plain ``IN`` lists on one key column, so DuckDB filters inside the scan. Rows whose key
-    was never filled (an older version's import, until :func:`crmdata.edit.keys.fill_match_keys`)
+    was never filled (an older version's import, until :func:`crmdata.matchkeys.fill_keys`)
     are compared by their normalised value (those :func:`unkeyed_ids` selects).
     """
     unkeyed = unkeyed_ids(tx)

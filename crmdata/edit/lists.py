@@ -18,13 +18,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from .. import journal
+from .. import journal, numbering
+from ..contact_rows import IDS_SQL
 from ..db import Tx
 from ..derived import contacts_changed
 from ..errors import Conflict, NotFound, Problem, ValidationFailed
 from ..model import CustomFieldType, FieldScope, ListType
 from . import validate as v
-from .apply import IDS_SQL
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -81,7 +81,7 @@ class ListEditor:
                            [int(self.list_type), clean])
             if found:
                 return int(found[0])
-            new_id = tx.next_id("list_items")
+            new_id = numbering.next_id(tx, "list_items")
             order = int(tx.scalar(
                 "SELECT coalesce(max(sort_order), 0) + 1 FROM list_items WHERE list_type = ?",
                 [int(self.list_type)]))
@@ -166,7 +166,7 @@ def create_tag(store: Store, title: str) -> int:
     with store.db.transaction() as tx:
         if tx.scalar("SELECT count(*) FROM tags WHERE title_key = ?", [clean.lower()]):
             raise Conflict(f"Tag '{clean}' already exists.")
-        tag_id = tx.next_id("tags")
+        tag_id = numbering.next_id(tx, "tags")
         _journalled(tx, store, "tags", "id = ?", [tag_id], "lists", f"add tag {clean}",
                     lambda t: t.execute("INSERT INTO tags VALUES (?, ?, ?)", [tag_id, clean, clean.lower()]))
     return tag_id
@@ -214,7 +214,7 @@ def add_custom_field(store: Store, label: str, field_type: CustomFieldType | int
     if problems:
         raise ValidationFailed(f"The custom field '{clean}' cannot be saved.", [Problem(p) for p in problems])
     with store.db.transaction() as tx:
-        fid = tx.next_id("custom_fields")
+        fid = numbering.next_id(tx, "custom_fields")
         order = int(tx.scalar("SELECT coalesce(max(sort_order), -1) + 1 FROM custom_fields"))
         _journalled(tx, store, "custom_fields", "id = ?", [fid], "lists", f"add custom field {clean}",
                     lambda t: t.execute("INSERT INTO custom_fields VALUES (?, ?, ?, ?, ?, ?)",

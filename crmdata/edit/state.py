@@ -9,8 +9,7 @@ given, so a preview and a commit compute the very same result.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -21,75 +20,6 @@ from ..model import ADDRESS_PARTS, InfoType, ListType, ShareType, categories, ca
 from ..model import default_category as default_category_of
 from . import ops as o
 from . import validate as v
-
-#: The tables of one contact, with their key columns and the column naming the contact.
-CONTACT_TABLES: dict[str, tuple[tuple[str, ...], str]] = {
-    "contacts": (("id",), "id"),
-    "contact_info": (("id",), "contact_id"),
-    "contact_tags": (("contact_id", "tag_id"), "contact_id"),
-    "custom_values": (("contact_id", "field_id"), "contact_id"),
-    "contact_managers": (("contact_id", "user_id"), "contact_id"),
-}
-
-
-Rows = dict[tuple[Any, ...], dict[str, Any]]
-_TIMESTAMP_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d*?)0*$")
-
-
-def canonical(value: Any) -> Any:
-    """One spelling per timestamp (DuckDB's JSON writes a space, ``isoformat`` a "T")."""
-    if isinstance(value, str):
-        m = _TIMESTAMP_RE.match(value)
-        if m:
-            frac = m.group(3) if m.group(3) not in (None, ".") else ""
-            return f"{m.group(1)} {m.group(2)}{frac}"
-    return value
-
-
-def capture_parts(ids: Sequence[int], tables: Sequence[str] = tuple(CONTACT_TABLES)) -> tuple[
-    list[str], list[object]
-]:
-    """The ``SELECT label, json`` parts (to join with ``UNION ALL``) that read every row of the
-    given contacts in the contact tables, and their parameters. Callers may add parts of their
-    own to the same statement (each statement costs its own round trip)."""
-    ids = [int(i) for i in ids]
-    few = len(ids) <= 64  # a literal list lets DuckDB filter in the scan (and use indexes)
-    match = "(" + ", ".join("?" * len(ids)) + ")" if few and ids else "(SELECT unnest(?::BIGINT[]))"
-    parts = [f"SELECT '{t}', to_json(x)::VARCHAR FROM {t} x WHERE x.{CONTACT_TABLES[t][1]} IN {match}"
-             for t in tables]
-    params: list[object] = [i for _t in tables for i in ids] if few and ids else [ids] * len(parts)
-    return parts, params
-
-
-def parse_captured(rows: Iterable[tuple[str, str]], tables: Sequence[str] = tuple(CONTACT_TABLES)) -> dict[
-    str, Rows
-]:
-    """The rows of :func:`capture_parts` as plain dicts per table, keyed by the key columns
-    (rows with other labels are left out)."""
-    out: dict[str, Rows] = {t: {} for t in tables}
-    for table, text in rows:
-        if table in out:
-            row = parse_row(text)
-            out[table][tuple(row[k] for k in CONTACT_TABLES[table][0])] = row
-    return out
-
-
-def parse_row(text: str) -> dict[str, Any]:
-    """A row DuckDB wrote as JSON (``to_json(row)``), as a plain dict: timestamps (the ``*_at``
-    columns) in one spelling, text kept exactly as stored."""
-    return {k: canonical(v) if k.endswith("_at") else v for k, v in json.loads(text).items()}
-
-
-def capture_contacts(tx: Tx, ids: Sequence[int], tables: Sequence[str] = tuple(CONTACT_TABLES)) -> dict[
-    str, Rows
-]:
-    """Every row of the given contacts in the contact tables, in one query, as plain dicts.
-
-    The same shape as :func:`crmdata.journal.capture` (keyed by the key columns), read as
-    JSON so one statement serves all tables.
-    """
-    parts, params = capture_parts(ids, tables)
-    return parse_captured(tx.rows(" UNION ALL ".join(parts), params), tables)
 
 
 class Lookups:
@@ -199,13 +129,6 @@ class ContactState:
     @property
     def id(self) -> int:
         return int(self.row["id"])
-
-
-def display_name(row: dict[str, Any]) -> str:
-    """The same rule as :data:`crmdata.derived.DISPLAY_NAME_SQL`."""
-    if row["is_company"]:
-        return str(row.get("company_name") or "")
-    return f"{row.get('first_name') or ''} {row.get('last_name') or ''}".strip()
 
 
 class Applier:

@@ -16,10 +16,9 @@ import pandas as pd
 
 from .. import journal
 from ..access import can_edit
+from ..contact_rows import CONTACT_TABLES, IDS_SQL, LINKED_TABLES, canonical, capture_contacts, write_rows
 from ..derived import contacts_changed
 from ..errors import AccessDenied, Conflict, CrmDataError, NotFound
-from .apply import IDS_SQL, write_rows
-from .state import CONTACT_TABLES, canonical, capture_contacts
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -27,14 +26,6 @@ if TYPE_CHECKING:
 #: Columns that only say who and when; history lists them with the entry, not per field.
 _BOOKKEEPING = {"updated_by", "updated_at", "version", "display_name", "e164", "email_key",
                 "contact_id", "created_by", "created_at"}
-#: Rows of other tables that merges and photo changes journal: key columns, contact column.
-LINKED_TABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "deals": (("id",), "contact_id"),
-    "deal_participants": (("deal_id", "contact_id"), "contact_id"),
-    "history_events": (("id",), "contact_id"),
-    "photos": (("contact_id",), "contact_id"),
-    "dedupe_decisions": (("id1", "id2"), None),  # pair decisions a merge re-points
-}
 #: Tables an undo can restore, with their key columns (contact tables, linked rows, tag pool).
 _TABLES: dict[str, tuple[str, ...]] = {t: keys for t, (keys, _c) in CONTACT_TABLES.items()}
 _TABLES.update({t: keys for t, (keys, _c) in LINKED_TABLES.items()})

@@ -15,23 +15,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import journal
-from ..access import view_predicate
-from ..db import Tx
+from ..access import User, view_predicate
+from ..contact_rows import CONTACT_TABLES, LINKED_TABLES, Rows, capture_contacts, display_name, write_rows
+from ..db import Database, Tx
 from ..derived import contacts_changed
-from ..edit.apply import write_rows
-from ..edit.state import CONTACT_TABLES, capture_contacts, display_name
-from ..edit.undo import LINKED_TABLES
 from ..errors import Conflict
 from .load import IDS_SQL, load_records
 from .plan import COMPANY_FIELDS, PERSON_FIELDS, MergePlan, custom_field_names
 
-if TYPE_CHECKING:
-    from ..store import Store
-
-Rows = dict[tuple[Any, ...], dict[str, Any]]
 #: Key of ``dedupe_decisions`` and the rows of it that name one of a list of contacts.
 _PAIR = ("id1", "id2")
 _PAIR_WHERE = f"id1 IN ({IDS_SQL}) OR id2 IN ({IDS_SQL})"
@@ -144,17 +138,16 @@ def _photo(tx: Tx, plan: MergePlan) -> bool:
     return moved
 
 
-def apply_merge(store: Store, plan: MergePlan, expected_versions: Mapping[int, int] | None = None
-                ) -> MergeResult:
+def apply_merge(db: Database, user: User, plan: MergePlan,
+                expected_versions: Mapping[int, int] | None = None) -> MergeResult:
     """Merge the plan's contacts into its survivor; all or nothing, journalled, undoable.
 
     ``expected_versions`` (contact id -> version) defaults to the versions the plan was read at.
     """
-    user = store.user
     expected = {int(k): int(v) for k, v in (expected_versions or {}).items()}
     ids, sid, removed = list(plan.ids), plan.survivor_id, list(plan.removed_ids)
     now = datetime.now(UTC).replace(tzinfo=None).isoformat()
-    with store.db.transaction() as tx:
+    with db.transaction() as tx:
         fresh = load_records(tx, user, ids)
         stale = _stale(plan, fresh, expected)
         if stale:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..access import User
+from ..db import Database
 from ..errors import CrmDataError
-
-if TYPE_CHECKING:
-    from ..store import Store
+from .apply import apply_merge
+from .load import plan_for
 
 #: Called once per cluster handled, with the cluster id (for progress bars).
 Tick = Callable[[int], None]
@@ -47,7 +47,7 @@ def qualifying_clusters(pairs: pd.DataFrame, min_score: float) -> list[Cluster]:
 
 
 def merge_clusters(
-    store: Store, clusters: list[Cluster], *, dry_run: bool = False, tick: Tick | None = None
+    db: Database, user: User, clusters: list[Cluster], *, dry_run: bool = False, tick: Tick | None = None
 ) -> pd.DataFrame:
     """Plan (and unless ``dry_run``, merge) each cluster; one report row per cluster.
 
@@ -59,13 +59,13 @@ def merge_clusters(
         survivor = removed = change_set = None
         conflicts = 0
         try:
-            plan = store.plan_merge(cl.ids)
+            plan = plan_for(db, user, cl.ids)
             survivor, removed = plan.survivor_id, ", ".join(map(str, plan.removed_ids))
             conflicts = len(plan.conflicts)
             if dry_run:
                 status = "would merge"
             else:
-                change_set = store.merge(plan).change_set_id
+                change_set = apply_merge(db, user, plan).change_set_id
                 status = "merged"
         except CrmDataError as exc:
             status = f"skipped: {exc.message}"

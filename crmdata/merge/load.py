@@ -13,10 +13,10 @@ from typing import Any
 
 from .. import journal
 from ..access import User, can_edit, can_view, view_predicate
-from ..db import Tx
+from ..db import Database, Tx
 from ..errors import AccessDenied, NotFound
 from ..model import ListType
-from .plan import MergeRecord, make_record, require_ids
+from .plan import MergePlan, MergeRecord, make_record, plan_merge, require_ids
 
 IDS_SQL = "SELECT unnest(?::BIGINT[])"
 
@@ -104,3 +104,12 @@ def load_records(tx: Tx, user: User, ids: Sequence[int]) -> tuple[MergeRecord, .
         )
         out.append(make_record(row))
     return tuple(out)
+
+
+def plan_for(db: Database, user: User, ids: Sequence[int], *, survivor: int | None = None,
+             keep: dict[str, int] | None = None) -> MergePlan:
+    """A merge plan for the contacts ``ids`` as ``user`` sees them (read in one action); writes
+    nothing. ``keep`` maps field names to the contact whose value the field takes."""
+    with db.read() as tx:
+        records = load_records(tx, user, ids)
+    return plan_merge(records, survivor=survivor, overrides=keep)

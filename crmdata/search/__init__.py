@@ -3,5 +3,4 @@
 Modules: :mod:`.parse` (query -> syntax tree), :mod:`.normalise` (case/accent folding),
 :mod:`.index` (index tables, refreshed by :func:`crmdata.derived.contacts_changed`),
 :mod:`.filters` (filters as data), :mod:`.sql` (pure SQL builders), :mod:`.api` (``search``).
-This package's ``__init__`` imports nothing, because the schema imports :mod:`.index`.
 """

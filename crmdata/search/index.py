@@ -1,4 +1,6 @@
-"""The search index: tables in the store, rebuilt for touched contacts in the writer's transaction.
+"""The search index: rows rebuilt for touched contacts in the writer's transaction.
+
+Its tables are defined in :mod:`crmdata.schema` (``SEARCH_TABLES`` and after).
 
 ``search_tokens`` holds one row per word of every searched field of every contact, under each
 folded form (see :mod:`crmdata.search.normalise`), with the field occurrence (``slot``) and
@@ -28,10 +30,11 @@ Slots: 0 a person's "first last" or a company's name, 1 a person's company_name 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..model import CustomFieldType, InfoType
+from ..schema import FILL_SEARCH_INDEX, FILL_SEARCH_SIGNATURES
 from .normalise import fold, fold_sql, signature, signature_sql, words, words_sql
 
 if TYPE_CHECKING:
@@ -41,32 +44,6 @@ SLOT_INFO = 100
 SLOT_CUSTOM = 1_000_000
 SLOT_TAG = 2_000_000
 
-CREATE_TABLES: tuple[str, ...] = (
-    """CREATE TABLE search_tokens (
-        token VARCHAR NOT NULL,            -- one folded form of one word
-        contact_id BIGINT NOT NULL,
-        slot INTEGER NOT NULL,             -- which field occurrence (see crmdata.search.index)
-        pos INTEGER NOT NULL               -- word position in that field, from 0
-    )""",
-    """CREATE TABLE search_terms (
-        term VARCHAR PRIMARY KEY,          -- every distinct token ever indexed
-        len INTEGER NOT NULL,
-        sig BIGINT NOT NULL                -- character-set signature (normalise.signature)
-    )""",
-)
-RECENT_TABLE = """CREATE TABLE search_recent (
-        token VARCHAR NOT NULL,            -- as in search_tokens; '' in a contact's marker row
-        contact_id BIGINT NOT NULL,
-        slot INTEGER NOT NULL,             -- -1: the marker (this contact's main rows are stale)
-        pos INTEGER NOT NULL
-    )"""
-#: Schema 7: the recent rows carry their word's length and signature, as ``search_terms`` does,
-#: so the vocabulary's recent part is read, not computed, by ``~`` searches.
-RECENT_TERM_COLUMNS: tuple[str, ...] = (
-    "ALTER TABLE search_recent ADD COLUMN len INTEGER NOT NULL DEFAULT 0",
-    "ALTER TABLE search_recent ADD COLUMN sig BIGINT NOT NULL DEFAULT 0",
-    f"UPDATE search_recent SET len = length(token), sig = {signature_sql('token')} WHERE slot >= 0",
-)
 #: The contacts whose rows in ``search_tokens`` are stale (their live rows are in ``search_recent``).
 RECENT_IDS = "SELECT contact_id FROM search_recent WHERE slot = -1"
 #: The live index rows (token, contact_id, slot, pos): read this wherever ``search_tokens`` is meant.
@@ -98,13 +75,6 @@ def vocabulary_sql(where_terms: str, where_recent: str) -> str:
             f"UNION ALL SELECT token FROM search_recent WHERE slot >= 0 AND ({where_recent})")
 
 
-CREATE_INDEXES: tuple[str, ...] = (
-    "CREATE INDEX search_tokens_contact ON search_tokens (contact_id)",
-    # refreshing a few contacts, and reading one page of contacts, look rows up by contact
-    "CREATE INDEX contact_info_by_contact ON contact_info (contact_id)",
-    "CREATE INDEX custom_values_by_contact ON custom_values (contact_id)",
-    "CREATE INDEX contact_tags_by_contact ON contact_tags (contact_id)",
-)
 #: Up to this many touched contacts go to ``search_recent``; more are rebuilt in the main index
 #: by set-based scans.
 SMALL_REFRESH = 2000
@@ -166,17 +136,16 @@ def tokens_sql(member: str) -> str:
     """
 
 
-def refresh_statements(ids_sql: str, *, recent: bool = True) -> tuple[str, ...]:
+def refresh_statements(ids_sql: str) -> tuple[str, ...]:
     """The statements that rebuild the index rows of the contacts ``ids_sql`` selects.
 
     Set-based: one pass for any number of ids. Ids of deleted contacts lose their rows.
-    ``recent=False`` for stores that have no ``search_recent`` table yet (schema 2).
     """
     return (
         f"CREATE OR REPLACE TEMP TABLE _search_ids AS "
         f"SELECT DISTINCT id FROM ({ids_sql}) AS t(id) WHERE id IS NOT NULL",
         "DELETE FROM search_tokens WHERE contact_id IN (SELECT id FROM _search_ids)",
-        *(("DELETE FROM search_recent WHERE contact_id IN (SELECT id FROM _search_ids)",) if recent else ()),
+        "DELETE FROM search_recent WHERE contact_id IN (SELECT id FROM _search_ids)",
         f"CREATE OR REPLACE TEMP TABLE _search_new AS {tokens_sql('IN (SELECT id FROM _search_ids)')}",
         "INSERT INTO search_tokens SELECT token, contact_id, slot, pos FROM _search_new "
         "ORDER BY token",
@@ -187,13 +156,17 @@ def refresh_statements(ids_sql: str, *, recent: bool = True) -> tuple[str, ...]:
     )
 
 
-def migration_statements() -> tuple[str, ...]:
-    """Schema version 2: the index tables, filled for the contacts already in the store."""
-    return (
-        CREATE_TABLES
-        + refresh_statements("SELECT id FROM contacts", recent=False)
-        + CREATE_INDEXES
-    )
+def fill_pending(tx: Tx, pending: Collection[str]) -> None:
+    """Fill what schema migrations left of the index (:data:`crmdata.schema.PENDING_FILL`):
+    the rows of every contact (schema 2), the recent rows' signatures (schema 7)."""
+    if FILL_SEARCH_INDEX in pending:
+        for statement in refresh_statements("SELECT id FROM contacts"):
+            tx.execute(statement)
+    if FILL_SEARCH_SIGNATURES in pending:
+        tx.execute(f"UPDATE search_recent SET sig = {signature_sql('token')} WHERE slot >= 0")
+    for key in (FILL_SEARCH_INDEX, FILL_SEARCH_SIGNATURES):
+        if key in pending:
+            tx.execute("DELETE FROM meta WHERE key = ?", [key])
 
 
 _ID_LIST = "= ANY(?::BIGINT[])"

@@ -115,15 +115,15 @@ def test_batch_merges_only_clusters_scoring_high_enough(setup: tuple[Path, list[
         })
         clusters = qualifying_clusters(pairs, 0.9)
         assert [(cl.cluster_id, cl.ids) for cl in clusters] == [(a, (a, b, c)), (d, (d, e))]
-        dry = merge_clusters(store, clusters, dry_run=True)
+        dry = merge_clusters(store.db, store.user, clusters, dry_run=True)
         assert list(dry["status"]) == ["would merge"] * 2 and store.count() == 7
         bob = store.as_user("bob")  # bob cannot see c: its cluster is skipped like a missing contact
-        report = merge_clusters(bob, qualifying_clusters(pairs, 0.9))
+        report = merge_clusters(bob.db, bob.user, qualifying_clusters(pairs, 0.9))
         assert report["status"].iloc[0] == f"skipped: There is no contact {c}; nothing was merged."
         assert report["status"].iloc[1] == "merged"
         assert store.count() == 6
         ticks: list[int] = []
-        again = merge_clusters(store, qualifying_clusters(pairs, 0.9)[:1], tick=ticks.append)
+        again = merge_clusters(store.db, store.user, qualifying_clusters(pairs, 0.9)[:1], tick=ticks.append)
         assert list(again["status"]) == ["merged"] and ticks == [a]
         assert store.count() == 4
 

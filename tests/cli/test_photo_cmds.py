@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from crmdata import Store
+from crmdata import Store, numbering
 from crmdata.cli import cli
 from crmdata.model import InfoType, ShareType
 
@@ -28,7 +28,7 @@ def image_bytes(size: tuple[int, int], fmt: str = "JPEG") -> bytes:
 def add_contact(store: Store, name: str, share_type: ShareType = ShareType.READ_WRITE,
                 company: bool = False) -> int:
     with store.db.transaction() as tx:
-        cid = tx.next_id("contacts")
+        cid = numbering.next_id(tx, "contacts")
         tx.execute(
             "INSERT INTO contacts (id, is_company, first_name, company_name, display_name, share_type, "
             "created_by, created_at, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, now(), 1, now())",

@@ -6,7 +6,7 @@ import pytest
 
 from crmdata import Store
 from crmdata.dedupe import normalise as nz
-from crmdata.dedupe.keys import phone_sql
+from crmdata.matchkeys import phone_e164, phone_sql
 
 
 @pytest.mark.parametrize(("raw", "key"), [
@@ -69,7 +69,7 @@ def test_company_legal_forms_are_stripped(raw: str | None, key: str | None) -> N
     ("+1 (312) 517-9533", "DE", "+13125179533"), ("0151-24261986", "DE", "+4915124261986"),
 ])
 def test_phones_to_e164_in_python_and_in_sql_alike(store: Store, raw: str, region: str, e164: str) -> None:
-    assert nz.phone_e164(raw, region) == e164
+    assert phone_e164(raw, region) == e164
     with store.db.read() as tx:
         assert tx.scalar(f"SELECT {phone_sql('d', 'r')} FROM (SELECT ?::VARCHAR AS d, ?::VARCHAR AS r)",
                          [raw, region]) == e164
@@ -77,7 +77,7 @@ def test_phones_to_e164_in_python_and_in_sql_alike(store: Store, raw: str, regio
 
 @pytest.mark.parametrize("raw", ["call the office", "", "1", None])
 def test_unreadable_phones_have_no_key(raw: str | None) -> None:
-    assert nz.phone_e164(raw, "DE") is None
+    assert phone_e164(raw, "DE") is None
 
 
 @pytest.mark.parametrize(("raw", "key"), [

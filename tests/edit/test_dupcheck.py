@@ -7,6 +7,7 @@ import pytest
 from crmdata import Store
 from crmdata.db import Tx
 from crmdata.edit import DuplicatesFound
+from crmdata.matchkeys import fill_keys
 from crmdata.model import ShareType
 from crmdata.schema import KEYS_LEGACY
 
@@ -104,7 +105,6 @@ def test_checker_can_be_replaced(store: Store) -> None:
 
 
 def test_fill_match_keys_after_a_bulk_load(store: Store) -> None:
-    from crmdata.edit.keys import fill_match_keys
 
     existing = person(store, email="A@Example.com", phone="030 1234567")
     person(store, "Other", phone="030 7654321")
@@ -112,12 +112,12 @@ def test_fill_match_keys_after_a_bulk_load(store: Store) -> None:
         tx.execute("INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary) "
                    "VALUES (99, ?, 0, 1, 'call the office', FALSE)", [existing])
         _as_an_older_version_wrote_them(tx, "UPDATE contact_info SET e164 = NULL, email_key = NULL")
-    assert fill_match_keys(store, region="DE") == {"emails": 1, "phones": 3}
+    assert fill_keys(store.db, "DE") == {"emails": 1, "phones": 3}
     with store.db.read() as tx:
         assert tx.rows("SELECT data, e164 FROM contact_info WHERE info_type = 0 ORDER BY id") == [
             ("030 1234567", "+49301234567"), ("030 7654321", "+49307654321"), ("call the office", "")]
         assert tx.scalar("SELECT email_key FROM contact_info WHERE info_type = 1") == "a@example.com"
-    assert fill_match_keys(store, region="DE") == {"emails": 0, "phones": 0}
+    assert fill_keys(store.db, "DE") == {"emails": 0, "phones": 0}
     cs = store.change(region="US")
     ref = cs.create_person("Max")
     cs.add_info(ref, "phone", "+49 30 1234567")

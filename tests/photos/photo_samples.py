@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 from PIL import Image, ImageCms
 
-from crmdata import Store
+from crmdata import Store, numbering
 from crmdata.model import ShareType
 
 RED = (220, 20, 20)
@@ -183,7 +183,7 @@ def add_contact(
 ) -> int:
     """Insert a contact row directly (the editing module is someone else's)."""
     with store.db.transaction() as tx:
-        cid = tx.next_id("contacts")
+        cid = numbering.next_id(tx, "contacts")
         first, _, last = name.partition(" ")
         tx.execute(
             "INSERT INTO contacts (id, is_company, first_name, last_name, company_name, display_name, "

@@ -13,7 +13,7 @@ import photo_samples as s
 import pytest
 from photo_samples import add_contact
 
-from crmdata import Store
+from crmdata import Store, numbering
 from crmdata.errors import NotFound
 from crmdata.model import InfoType, ShareType
 from crmdata.photos.suggest import declared_image, gravatar_url, profile_url, suggestions_for
@@ -234,7 +234,7 @@ def add_info(store: Store, cid: int, rows: list[tuple[InfoType, str]]) -> None:
             tx.execute(
                 "INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary) "
                 "VALUES (?, ?, ?, 1, ?, FALSE)",
-                [tx.next_id("contact_info"), cid, int(info_type), data],
+                [numbering.next_id(tx, "contact_info"), cid, int(info_type), data],
             )
 
 

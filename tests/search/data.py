@@ -14,7 +14,7 @@ import re
 import jellyfish
 import pandas as pd
 
-from crmdata import Store
+from crmdata import Store, numbering
 from crmdata.derived import contacts_changed
 from crmdata.search.normalise import fold
 from crmdata.search.parse import Atom, Query
@@ -226,7 +226,7 @@ def add_contacts(store: Store, rows: list[dict[str, object]]) -> list[int]:
     ids = []
     with store.db.transaction() as tx:
         for row in rows:
-            cid = tx.next_id("contacts")
+            cid = numbering.next_id(tx, "contacts")
             is_company = "company" in row
             tx.execute(
                 "INSERT INTO contacts (id, is_company, first_name, last_name, company_name, title, "
@@ -237,7 +237,8 @@ def add_contacts(store: Store, rows: list[dict[str, object]]) -> list[int]:
             if row.get("email"):
                 tx.execute(
                     "INSERT INTO contact_info (id, contact_id, info_type, category, data, is_primary) "
-                    "VALUES (?, ?, 1, 1, ?, TRUE)", [tx.next_id("contact_info"), cid, row["email"]])
+                    "VALUES (?, ?, 1, 1, ?, TRUE)",
+                    [numbering.next_id(tx, "contact_info"), cid, row["email"]])
             for tag in row.get("tags", ()):  # type: ignore[attr-defined]
                 tag_id = tx.scalar("SELECT id FROM tags WHERE title_key = lower(?)", [tag])
                 tx.execute("INSERT INTO contact_tags VALUES (?, ?)", [cid, tag_id])
