@@ -11,6 +11,7 @@ in :mod:`crmdata.schema` (``DEDUPE_TABLES``).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 import pandas as pd
@@ -61,6 +62,12 @@ def save_model(tx: Tx, model: Model) -> None:
     tx.execute("INSERT INTO dedupe_models VALUES (?, ?, now()::TIMESTAMP)", [model.kind, model.to_json()])
 
 
+@lru_cache(maxsize=8)
+def _parsed(text: str) -> Model:
+    """A stored model, parsed once (the write-back check loads it on every commit; read only)."""
+    return Model.from_json(text)
+
+
 def load_models(tx: Tx) -> dict[str, Model]:
-    """The last fitted models by kind (empty before the first run)."""
-    return {str(k): Model.from_json(str(m)) for k, m in tx.rows("SELECT kind, model FROM dedupe_models")}
+    """The last fitted models by kind (empty before the first run); shared, not to be changed."""
+    return {str(k): _parsed(str(m)) for k, m in tx.rows("SELECT kind, model FROM dedupe_models")}
