@@ -257,7 +257,7 @@ DEDUPE_TABLES: tuple[str, ...] = (
     )""",
     """CREATE TABLE dedupe_models (
         kind VARCHAR PRIMARY KEY,          -- 'P' persons, 'C' companies
-        model VARCHAR NOT NULL,            -- JSON of crmdata.dedupe.classify.Model
+        model VARCHAR NOT NULL,            -- JSON of crmdata.dedupe.fellegi.Model
         fitted_at TIMESTAMP NOT NULL
     )""",
 )

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .csvio.reader import Dialect
     from .csvio.writer import CsvOptions
     from .dedupe.api import DuplicateReport
+    from .dedupe.settings import MatchSettings
     from .edit import ChangeSet, DeleteReport, DuplicateChecker
     from .merge.apply import MergeResult
     from .merge.plan import MergePlan
@@ -406,17 +407,21 @@ class Store:
 
     # -- finding duplicates (crmdata.dedupe) ---------------------------------------------------
     def find_duplicates(self, *, threshold: float | None = None, default_region: str = DEFAULT_PHONE_REGION,
-                        keep_model: bool = True, progress: Callable[[str], None] | None = None
-                        ) -> DuplicateReport:
+                        keep_model: bool = True, settings: MatchSettings | None = None,
+                        memory_limit: str | float | None = None, temp_directory: str | Path | None = None,
+                        progress: Callable[[str], None] | None = None) -> DuplicateReport:
         """Likely duplicate pairs with scores, reasons and clusters (see :mod:`crmdata.dedupe`).
 
         ``keep_model`` saves the fitted model in the store, where the write-back check reads it
-        (``crmdata duplicates`` passes False unless ``--save-model``).
+        (``crmdata duplicates`` passes False unless ``--save-model``). ``settings`` says which
+        custom fields take part (the store's saved settings when None); ``memory_limit`` (``"2GB"``)
+        holds DuckDB's memory for the run, which then spills into ``temp_directory``.
         """
         from .dedupe.api import DEFAULT_THRESHOLD, find_duplicates
 
         return find_duplicates(self, threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
-                               default_region=default_region, keep_model=keep_model, progress=progress)
+                               default_region=default_region, keep_model=keep_model, settings=settings,
+                               memory_limit=memory_limit, temp_directory=temp_directory, progress=progress)
 
     def decide(self, id1: int, id2: int, decision: str) -> tuple[int, int]:
         """Record a review decision on a pair: "duplicate" or "not_duplicate" (never suggested again)."""

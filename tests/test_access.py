@@ -173,6 +173,12 @@ def _export(s: Store, w: World) -> str:
     return target.read_text(encoding="utf-8-sig")
 
 
+def _export_contacts(s: Store, w: World, fmt: str) -> str:
+    target = w.path.parent / f"bob-export.{fmt}"
+    s.export_contacts(target, fmt=fmt)
+    return target.read_text(encoding="utf-8-sig")
+
+
 def _plain_export(s: Store, w: World) -> str:
     target = w.path.parent / "bob-plain.csv"
     export_plain(s, target, {"display_name": "Name", "company_name": "Company"})
@@ -198,6 +204,9 @@ READS: dict[str, Callable[[Store, World], Any]] = {
                                                         page_size=10_000),
     "export_onlyoffice": _export,
     "export_plain": _plain_export,
+    "export_contacts(vcard)": lambda s, w: _export_contacts(s, w, "vcard"),
+    "export_contacts(google)": lambda s, w: _export_contacts(s, w, "google"),
+    "kept_values(public person)": lambda s, w: s.kept_values(w.public_person),
     "find_duplicates": lambda s, w: s.find_duplicates().pairs,
     "history(public person)": lambda s, w: s.history(w.public_person),
     "check": lambda s, w: s.check(),
@@ -302,6 +311,14 @@ def _import(rows: list[dict[str, str]], **options: Any) -> Callable[[Store, Worl
     return run
 
 
+def _import_contacts(rows: list[dict[str, str]]) -> Callable[[Store, World], Any]:
+    """The format-recognising import (``import_contacts``) on the same rows, updating by email."""
+    def run(s: Store, w: World) -> Any:
+        filled = [{k: v.format(email=w.readonly_email) for k, v in r.items()} for r in rows]
+        return s.import_contacts(write_oo(w.path.parent / "bob-any.csv", filled), duplicates="update")
+    return run
+
+
 def _merge(s: Store, w: World) -> Any:
     other = int(s.search("", Filters(show="companies")).query("id != @w.readonly").id.iloc[0])
     return s.merge(s.plan_merge([other, w.readonly], survivor=other))
@@ -364,6 +381,10 @@ WRITES: dict[str, Callable[[Store, World], Any]] = {
         [{"Id": "{ro}", "Company Name": "Readonly Probe  GmbH", "Note": "bob"}]),
     "import_onlyoffice(update hidden by id)": _import(
         [{"Id": "{hidden}", "First Name": "Quirin", "Note": "bob"}]),
+    "import_contacts(update by email)": _import_contacts(
+        [{"Company Name": "Readonly Probe  GmbH", "Email (work)": "{email}", "Note": "bob"}]),
+    "sync_pull": lambda s, w: s.sync_pull(portal="http://127.0.0.1:9", login="bob", password="x"),
+    "sync_push": lambda s, w: s.sync_push(portal="http://127.0.0.1:9", login="bob", password="x"),
 }
 
 

@@ -23,8 +23,12 @@ STEPS = ("match keys", "blocking", "comparison vectors", "classification", "clus
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output (in --format; CSV, or JSON "
               "for a .json file, when no format is given).")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-              help="Report pairs whose match probability is at least this.")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.9,
+              show_default=True, help="Report pairs whose calibrated match probability is at least this.")
+@click.option("--memory-limit", default=None, metavar="SIZE",
+              help="Hold DuckDB's memory to this (e.g. 2GB); beyond it the run spills to disk.")
+@click.option("--temp-directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where DuckDB spills (default: the system's temporary folder).")
 @click.option("--region", default=DEFAULT_PHONE_REGION, show_default=True,
               help="Phone region for numbers without a country code (when the address has no country).")
 @click.option("--blocking", "show_blocking", is_flag=True,
@@ -35,9 +39,13 @@ STEPS = ("match keys", "blocking", "comparison vectors", "classification", "clus
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on standard error (default: when it is a terminal; never otherwise).")
 @click.pass_context
-def duplicates(ctx: click.Context, fmt: str, output: Path | None, threshold: float, region: str,
-               show_blocking: bool, save_model: bool, progress: bool | None) -> None:
-    """Find likely duplicate contacts: contact_id_1, contact_id_2, cluster_id, score, reasons.
+def duplicates(ctx: click.Context, fmt: str, output: Path | None, threshold: float, memory_limit: str | None,
+               temp_directory: Path | None, region: str, show_blocking: bool, save_model: bool,
+               progress: bool | None) -> None:
+    """Find likely duplicate contacts: contact_id_1, contact_id_2, cluster_id, score, reasons, ...
+
+    Pairs come most probable first; score is the calibrated match probability, match_weight
+    its Fellegi-Sunter weight in bits, waterfall each comparison's part of it (JSON).
 
     Only contacts you may view take part. Pairs decided "not duplicate" never come back
     (see `crmdata duplicates decide`). Use `crmdata merge` to merge what you confirm.
@@ -53,7 +61,8 @@ def duplicates(ctx: click.Context, fmt: str, output: Path | None, threshold: flo
                 bar.update(1)
 
         report = store.find_duplicates(threshold=threshold, default_region=region, keep_model=save_model,
-                                       progress=step)
+                                       progress=step, memory_limit=memory_limit,
+                                       temp_directory=temp_directory)
     if show_blocking:
         click.echo(report.blocking.to_string(index=False), err=True)
     click.echo(f"{report.contacts:,} contacts, {report.candidates:,} candidate pairs, "

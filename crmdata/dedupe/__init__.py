@@ -1,4 +1,4 @@
-"""Duplicate detection: normalise, block, compare, classify (recordlinkage), explain, cluster.
+"""Duplicate detection: normalise, block, compare and score in SQL (Fellegi-Sunter), cluster, explain.
 
 The entry points live in :mod:`.api` (``find_duplicates``, ``decide``, ``FuzzyChecker``) and
 are imported on first use, so importing a light module of this package (or the CLI's start)

@@ -1,37 +1,48 @@
 """Duplicate detection over a store: ``find_duplicates``, ``decide`` and the write-back checker.
 
-``find_duplicates`` runs the batch pipeline for the contacts the user may view: build the
-match keys (:mod:`.keys`), union the blocking rules (:mod:`.blocking`), compute comparison
-vectors in SQL (:mod:`.compare`), fit and apply the classifier per kind (:mod:`.classify`;
-ECM, or logistic regression once enough decisions exist), cluster the matches with the chain
-guard (:mod:`.cluster`) and explain each pair (:mod:`.explain`). Pairs decided
-"not duplicate" never come back. ``FuzzyChecker`` (:mod:`.checker`) checks a handful of new
-or changed contacts against the whole store with the same keys, comparisons and weights.
+``find_duplicates`` runs the batch pipeline for the contacts the user may view, inside DuckDB
+with bounded memory: build the match keys (:mod:`.keys`) and their term frequencies, union the
+blocking rules (:mod:`.blocking`), compute each candidate pair's comparison levels in SQL
+(:mod:`.compare`), fit the Fellegi-Sunter model per kind on the store at hand (:mod:`.train`,
+:mod:`.fellegi`: u from random pairs, λ from deterministic rules, m by EM per blocking rule,
+refined by review decisions), score every pair in SQL with the fitted weights written into
+the statement, and take out only the pairs above the threshold. Those are clustered
+(:mod:`.cluster`) and explained (:mod:`.explain`, the waterfall of match weights kept with each
+pair). Pairs decided "not duplicate" never come back. ``FuzzyChecker`` (:mod:`.checker`)
+checks a handful of new or changed contacts against the whole store with the same keys,
+comparisons and weights.
 """
 
 from __future__ import annotations
 
+import re
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..db import Tx
+from ..errors import CrmDataError
 from ..model import DEFAULT_PHONE_REGION
-from . import blocking, classify, cluster, compare, decisions, explain, keys
+from . import blocking, cluster, compare, decisions, explain, keys, train
 from .checker import FuzzyChecker
-from .classify import ECM_SAMPLE, Model
+from .fellegi import Model
+from .settings import MatchSettings
 
 if TYPE_CHECKING:
     from ..store import Store
 
 __all__ = ["DuplicateReport", "FuzzyChecker", "decide", "find_duplicates"]
 
-#: Pairs scoring at least this match probability are reported.
-DEFAULT_THRESHOLD = 0.5
-PAIR_COLUMNS = ["contact_id_1", "contact_id_2", "cluster_id", "score", "reasons"]
+#: Pairs whose calibrated match probability is at least this are reported (and clustered).
+DEFAULT_THRESHOLD = 0.9
+PAIR_COLUMNS = ["contact_id_1", "contact_id_2", "cluster_id", "score", "reasons", "match_weight", "kind",
+                "waterfall"]
 
 Progress = Callable[[str], None]
 
@@ -40,9 +51,12 @@ Progress = Callable[[str], None]
 class DuplicateReport:
     """The outcome of a duplicate run.
 
-    ``pairs``: one row per matched candidate pair (contact_id_1 < contact_id_2, cluster_id or
-    NA when the chain guard kept the two apart, score 0..1, reasons). ``blocking``: per rule
-    the pairs it found and those only it found. ``clusters``: contact id -> cluster id.
+    ``pairs``: one row per matched pair (contact_id_1 < contact_id_2, the cluster both belong
+    to, score = calibrated match probability, reasons, match_weight in bits, kind "P"/"C",
+    waterfall JSON: :func:`.explain.waterfall`), sorted by score, best first. ``cut``: matched
+    pairs the clustering split apart (weak links of a sparse cluster, or across a "not
+    duplicate" decision), same columns without a cluster. ``blocking``: per rule the pairs it
+    found and those only it found. ``clusters``: contact id -> cluster id.
     """
 
     pairs: pd.DataFrame
@@ -52,10 +66,20 @@ class DuplicateReport:
     candidates: int
     contacts: int
     timings: dict[str, float] = field(default_factory=dict)
+    cut: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PAIR_COLUMNS))
 
     def cluster_pairs(self) -> set[tuple[int, int]]:
         """Every pair of contacts the clusters say are one (transitively)."""
         return cluster.cluster_pairs(self.clusters)
+
+    def waterfall(self, id1: int, id2: int) -> pd.DataFrame:
+        """The waterfall of match weights of a reported pair (:func:`.explain.waterfall`)."""
+        a, b = decisions.ordered(id1, id2)
+        for frame in (self.pairs, self.cut):
+            hit = frame[(frame["contact_id_1"] == a) & (frame["contact_id_2"] == b)]
+            if len(hit) and str(hit["waterfall"].iloc[0]):
+                return explain.waterfall(str(hit["waterfall"].iloc[0]))
+        raise CrmDataError(f"Contacts {a} and {b} are not a reported pair with match weights.")
 
 
 def _decided(tx: Tx) -> pd.DataFrame:
@@ -64,19 +88,52 @@ def _decided(tx: Tx) -> pd.DataFrame:
                     WHERE d.id1 IN (SELECT id FROM dd_c) AND d.id2 IN (SELECT id FROM dd_c)""")
 
 
-def _fit(tx: Tx, vectors: pd.DataFrame, decided: pd.DataFrame, kind: str, seed: int,
-         background: pd.DataFrame) -> Model:
-    """Logistic regression on the decided pairs of a kind if there are enough, else ECM."""
-    mine = decided
-    if len(mine):
-        tx.register("_dd_decided", mine[["id1", "id2"]])
-        dvec = tx.df(compare.vectors_sql("_dd_decided"))
-        tx.unregister("_dd_decided")
-        dvec = dvec[dvec["kind"] == kind].merge(mine, on=["id1", "id2"])
-        labels = (dvec["decision"] == "duplicate").to_numpy().astype(int)
-        if classify.enough_decisions(labels):
-            return classify.fit_logistic(dvec, labels, kind)
-    return classify.fit_ecm(vectors, kind, seed=seed, background=background)
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?I?B)?\s*$", re.IGNORECASE)
+_UNITS = {"": 2**30, "B": 1, "KB": 1e3, "KIB": 2**10, "MB": 1e6, "MIB": 2**20, "GB": 1e9, "GIB": 2**30,
+          "TB": 1e12, "TIB": 2**40}
+
+
+def parse_memory(text: str | float) -> float:
+    """A memory size (``2GB``, ``512MiB``, ``1.5`` = GiB) in GiB; a clear error otherwise."""
+    if isinstance(text, (int, float)):
+        value = float(text)
+    else:
+        found = _SIZE.match(str(text))
+        if not found:
+            raise CrmDataError(f"A memory limit looks like '2GB' or '512MB', not {text!r}.")
+        value = float(found.group(1)) * _UNITS[(found.group(2) or "").upper()] / 2**30
+    if value <= 0.05:
+        raise CrmDataError(f"A memory limit of {text} is too small for a duplicate run (at least 64MB).")
+    return value
+
+
+@contextmanager
+def _bounded(store: Store, tx: Tx, memory_limit: str | float | None, temp_directory: str | Path | None
+             ) -> Iterator[None]:
+    """DuckDB's memory held to ``memory_limit`` and spilling to ``temp_directory`` for the run."""
+    folder = Path(temp_directory) if temp_directory else Path(tempfile.gettempdir()) / "crmdata-spill"
+    folder.mkdir(parents=True, exist_ok=True)
+    tx.execute(f"SET temp_directory = '{str(folder).replace(chr(39), chr(39) * 2)}'")
+    if memory_limit is None:
+        yield
+        return
+    with store.db.memory_cap(parse_memory(memory_limit)):
+        yield
+
+
+def _score_kind(tx: Tx, kind: str, model: Model, threshold: float) -> pd.DataFrame:
+    """The candidate pairs of a kind scoring at least ``threshold``, with waterfall and reasons."""
+    sql = compare.score_sql(f"SELECT * FROM dd_vec_{kind}", kind, model.prior_weight, model.weights(),
+                            model.tf_terms(), min_weight=model.weight_for(threshold))
+    got = tx.df(sql)
+    if got.empty:
+        return pd.DataFrame(columns=["id1", "id2", "score", "reasons", "match_weight", "kind", "waterfall"])
+    got["score"] = model.probability(got["match_weight"].to_numpy(dtype=float))
+    got = got[got["score"] >= threshold].reset_index(drop=True)
+    got["waterfall"] = explain.waterfall_json(got, model)
+    got["reasons"] = [explain.reasons_text(w) for w in got["waterfall"]]
+    got["kind"] = kind
+    return got[["id1", "id2", "score", "reasons", "match_weight", "kind", "waterfall"]]
 
 
 def find_duplicates(
@@ -85,12 +142,21 @@ def find_duplicates(
     threshold: float = DEFAULT_THRESHOLD,
     default_region: str = DEFAULT_PHONE_REGION,
     rules: tuple[blocking.Rule, ...] | None = None,
-    max_cluster: int = cluster.MAX_SIZE,
     keep_model: bool = True,
-    seed: int = 0,
+    settings: MatchSettings | None = None,
+    memory_limit: str | float | None = None,
+    temp_directory: str | Path | None = None,
     progress: Progress | None = None,
 ) -> DuplicateReport:
-    """Likely duplicate pairs among the contacts ``store.user`` may view."""
+    """Likely duplicate pairs among the contacts ``store.user`` may view.
+
+    ``threshold``: the lowest calibrated match probability reported (and clustered).
+    ``settings``: which custom fields take part (:class:`.settings.MatchSettings`; the store's
+    saved settings when None). ``memory_limit`` (``"2GB"``) holds DuckDB's memory, which then
+    spills into ``temp_directory``.
+    """
+    if not 0.0 < threshold < 1.0:
+        raise CrmDataError(f"The threshold is a probability between 0 and 1 (exclusive), not {threshold}.")
     say = progress or (lambda _step: None)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -101,9 +167,12 @@ def find_duplicates(
         timings[name] = now - started
         started = now
 
-    with store.db.read() as tx:
+    with store.db.read() as tx, _bounded(store, tx, memory_limit, temp_directory):
+        chosen = settings or MatchSettings.load(tx)
         say("match keys")
-        counts = keys.build(tx, store.user, default_region=default_region)
+        counts = keys.build(tx, store.user, default_region=default_region, date_labels=chosen.date_fields,
+                            text_labels=chosen.text_fields)
+        train.add_term_frequencies(tx)
         tx.register("_dd_nick", keys.nickname_pairs())
         tx.execute("CREATE OR REPLACE TEMP TABLE dd_nick AS SELECT * FROM _dd_nick")
         tx.unregister("_dd_nick")
@@ -120,52 +189,51 @@ def find_duplicates(
         n_candidates = int(tx.scalar("SELECT count(*) FROM dd_pairs"))
         lap("blocking")
         say("comparison vectors")
-        vectors = tx.df(compare.vectors_sql("dd_pairs"))
-        vectors = vectors[compare.eligible(vectors)]
-        sizes = vectors["kind"].value_counts()
-        randoms = " UNION ALL ".join(
-            f"SELECT * FROM ({blocking.random_pairs_sql(kind, min(int(sizes.get(kind, 0)), ECM_SAMPLE))}) "
-            f"r_{kind}" for kind in ("P", "C"))
-        tx.execute(f"CREATE OR REPLACE TEMP TABLE dd_random AS SELECT DISTINCT * FROM ({randoms}) r")
-        background = tx.df(compare.vectors_sql("dd_random"))
-        tx.execute("DROP TABLE dd_random")
+        for kind in ("P", "C"):
+            vectors = compare.vectors_sql("dd_pairs", kind)
+            tx.execute(f"CREATE OR REPLACE TEMP TABLE dd_vec_{kind} AS {vectors}")
         lap("compare")
         say("classification")
         decided = _decided(tx)
         models: dict[str, Model] = {}
         parts = []
         for kind in ("P", "C"):
-            vk = vectors[vectors["kind"] == kind].reset_index(drop=True)
-            model = _fit(tx, vk, decided, kind, seed, background[background["kind"] == kind])
-            models[kind] = model
-            vk["score"] = classify.score(vk, model)
-            kept = vk[vk["score"] >= threshold].reset_index(drop=True)
-            kept["reasons"] = explain.reasons(kept, model)
-            parts.append(kept[["id1", "id2", "score", "reasons"]])
+            models[kind] = model = train.fit(tx, kind, f"dd_vec_{kind}", decided)
+            parts.append(_score_kind(tx, kind, model, threshold))
+            tx.execute(f"DROP TABLE dd_vec_{kind}")
         keys.drop(tx)
         for table in ("dd_nick", "dd_pairs"):
             tx.execute(f"DROP TABLE IF EXISTS {table}")
     lap("classify")
-    matched = pd.concat(parts, ignore_index=True)
+    matched = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) \
+        else parts[0]
     yes = decided[decided["decision"] == "duplicate"]
     if len(yes):  # confirmed pairs stay in the report until they are merged
-        forced = yes[["id1", "id2"]].assign(score=1.0, reasons="decided: duplicate")
+        forced = yes[["id1", "id2"]].assign(score=1.0, reasons="decided: duplicate",
+                                            match_weight=float("inf"),
+                                            kind="", waterfall="")
         matched = pd.concat([matched[~matched.set_index(["id1", "id2"]).index.isin(
             forced.set_index(["id1", "id2"]).index)], forced], ignore_index=True)
     say("clusters")
     no = decided[decided["decision"] == "not_duplicate"]
-    assignment = cluster.clusters(matched, max_size=max_cluster,
-                                  forbidden=zip(no["id1"].tolist(), no["id2"].tolist(), strict=True))
-    c1 = matched["id1"].map(assignment)
-    c2 = matched["id2"].map(assignment)
-    pairs = pd.DataFrame({
+    assignment, cut = cluster.clusters(matched, forbidden=zip(no["id1"].tolist(), no["id2"].tolist(),
+                                                               strict=True))
+    frame = pd.DataFrame({
         "contact_id_1": matched["id1"].astype("int64"),
         "contact_id_2": matched["id2"].astype("int64"),
-        "cluster_id": c1.where(c1 == c2).astype("Int64"),
+        "cluster_id": matched["id1"].map(assignment).astype("Int64"),
         "score": matched["score"].astype(float).round(4),
         "reasons": matched["reasons"].astype(str),
-    }).sort_values(["cluster_id", "contact_id_1", "contact_id_2"], na_position="last",
-                   ignore_index=True)
+        "match_weight": matched["match_weight"].astype(float).round(3),
+        "kind": matched["kind"].astype(str),
+        "waterfall": matched["waterfall"].astype(str),
+    })
+    is_cut = pd.Series([(a, b) in cut for a, b in zip(frame["contact_id_1"], frame["contact_id_2"],
+                                                       strict=True)], index=frame.index, dtype=bool)
+    order = ["score", "contact_id_1", "contact_id_2"]
+    pairs = frame[~is_cut].sort_values(order, ascending=[False, True, True], ignore_index=True)
+    cut_frame = frame[is_cut].sort_values(order, ascending=[False, True, True], ignore_index=True)
+    cut_frame["cluster_id"] = pd.array([pd.NA] * len(cut_frame), dtype="Int64")
     lap("cluster")
     if keep_model and any(m.method != "prior" for m in models.values()):
         with store.db.transaction() as wtx:
@@ -176,7 +244,8 @@ def find_duplicates(
     counts_df.insert(1, "meaning", counts_df["rule"].map(meanings))
     for col in ("pairs", "only_this_rule"):
         counts_df[col] = counts_df[col].astype("int64")
-    return DuplicateReport(pairs, counts_df, assignment, models, n_candidates, counts.contacts, timings)
+    return DuplicateReport(pairs, counts_df, assignment, models, n_candidates, counts.contacts, timings,
+                           cut_frame)
 
 
 def decide(store: Store, id1: int, id2: int, decision: str) -> tuple[int, int]:

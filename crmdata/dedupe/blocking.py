@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Loose keys (a birthday alone, street and city) pair only values shared by at most this many.
+LOOSE_BLOCK = 20
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -28,12 +31,22 @@ def shared_key(table: str, left: str = "a", right: str = "b") -> str:
             f"JOIN {table} {right} ON {left}.k = {right}.k AND {left}.id < {right}.id")
 
 
-def same_values(source: str, columns: tuple[str, ...]) -> str:
-    """Pairs of ids of ``source`` (a SELECT with ``id`` and ``columns``) equal on all ``columns``."""
+def same_values(source: str, columns: tuple[str, ...], max_block: int | None = None) -> str:
+    """Pairs of ids of ``source`` (a SELECT with ``id`` and ``columns``) equal on all ``columns``.
+
+    With ``max_block``, only values shared by at most that many records pair them: a loose key
+    (a birthday alone) then adds the pairs of its rare values without a quadratic number of
+    pairs for the common ones.
+    """
     on = " AND ".join(f"a.{c} = b.{c}" for c in columns)
     nonnull = " AND ".join(f"{c} IS NOT NULL" for c in columns)
-    return (f"SELECT a.id AS id1, b.id AS id2 FROM (SELECT * FROM ({source}) s WHERE {nonnull}) a "
-            f"JOIN (SELECT * FROM ({source}) s WHERE {nonnull}) b ON {on} AND a.id < b.id")
+    rows = f"SELECT * FROM ({source}) s WHERE {nonnull}"
+    if max_block is not None:
+        cols = ", ".join(columns)
+        rows = (f"SELECT r.* FROM ({rows}) r JOIN (SELECT {cols} FROM ({rows}) q GROUP BY {cols} "
+                f"HAVING count(*) <= {int(max_block)}) k ON "
+                + " AND ".join(f"k.{c} = r.{c}" for c in columns))
+    return f"SELECT a.id AS id1, b.id AS id2 FROM ({rows}) a JOIN ({rows}) b ON {on} AND a.id < b.id"
 
 
 def default_rules(prefix: str = "dd_") -> tuple[Rule, ...]:
@@ -43,7 +56,7 @@ def default_rules(prefix: str = "dd_") -> tuple[Rule, ...]:
     companies = f"SELECT * FROM {c} WHERE kind = 'C'"
     given = (f"SELECT p.id, p.last_key, p.last_col, f.g FROM {c} p JOIN {prefix}first f ON f.id = p.id "
              f"WHERE p.kind = 'P'")
-    given_full = (f"SELECT p.id, p.birthday, p.zip_k, f.g FROM {c} p JOIN {prefix}first f "
+    given_full = (f"SELECT p.id, p.bday, p.zip_k, f.g FROM {c} p JOIN {prefix}first f "
                   f"ON f.id = p.id WHERE p.kind = 'P'")
     return (
         Rule("email", "same email address (lower case)", shared_key(f"{prefix}email")),
@@ -55,13 +68,30 @@ def default_rules(prefix: str = "dd_") -> tuple[Rule, ...]:
         Rule("person_last_zip", "persons: same last name and postal code",
              same_values(persons, ("last_key", "zip_k"))),
         Rule("person_last_birthday", "persons: same last name and birthday",
-             same_values(persons, ("last_key", "birthday"))),
+             same_values(persons, ("last_key", "bday"))),
         Rule("person_given_birthday", "persons: same given name and birthday",
-             same_values(given_full, ("g", "birthday"))),
+             same_values(given_full, ("g", "bday"))),
         Rule("person_given_zip", "persons: same given name and postal code",
              same_values(given_full, ("g", "zip_k"))),
         Rule("person_birthday_zip", "persons: same birthday and postal code",
-             same_values(persons, ("birthday", "zip_k"))),
+             same_values(persons, ("bday", "zip_k"))),
+        Rule("person_street_house", "persons: same street and house number (postcode or city may be missing)",
+             same_values(persons, ("street_name", "house"))),
+        Rule("person_house_zip", "persons: same house number and postal code",
+             same_values(persons, ("house", "zip_k"))),
+        Rule("person_birthday_house", "persons: same birthday and house number",
+             same_values(persons, ("bday", "house"))),
+        Rule("person_birthday", f"persons: same birthday, shared by at most {LOOSE_BLOCK} persons",
+             same_values(persons, ("bday",), LOOSE_BLOCK)),
+        Rule("person_last_street", "persons: same last name and street",
+             same_values(persons, ("last_key", "street_name"))),
+        Rule("person_given_street", "persons: same given name and street",
+             same_values(f"SELECT p.id, p.street_name, f.g FROM {c} p JOIN {prefix}first f ON f.id = p.id "
+                         f"WHERE p.kind = 'P'", ("g", "street_name"))),
+        Rule("person_street_city", f"persons: same street and city, shared by at most {LOOSE_BLOCK} persons",
+             same_values(persons, ("street_name", "city_k"), LOOSE_BLOCK)),
+        Rule("person_last_city", f"persons: same last name and city, shared by at most {LOOSE_BLOCK} persons",
+             same_values(persons, ("last_key", "city_k"), LOOSE_BLOCK)),
         Rule("person_swapped", "persons: first and last name swapped",
              f"SELECT a.id AS id1, b.id AS id2 FROM ({persons}) a JOIN ({persons}) b "
              f"ON a.first_key = b.last_key AND a.last_key = b.first_key AND a.id < b.id"),

@@ -4,8 +4,9 @@
 not build keys for the whole store: it first fetches the few stored contacts that could
 match (same email, same phone digits, or the same last name and given name through the
 search index's folded words), builds keys for those and for the staged contacts, and
-scores the pairs with the same comparison SQL and the weights of the last batch run (or the
-priors before any). Exact email and phone matches of :class:`ExactKeyChecker` are always
+scores the pairs with the same comparison and scoring SQL and the model of the last batch run
+(its weights and term-frequency tables), or the default model before any. Exact email and
+phone matches of :class:`ExactKeyChecker` are always
 reported, whatever the score, so it stays the floor. Only contacts the user may view are
 looked at; pairs decided "not duplicate" are never reported.
 """
@@ -25,8 +26,9 @@ from ..matchkeys import unkeyed_ids
 from ..model import DEFAULT_PHONE_REGION, InfoType
 from ..search.index import RECENT_IDS
 from ..search.normalise import forms
-from . import classify, compare, decisions, explain, keys
+from . import compare, decisions, explain, fellegi, keys, train
 from . import normalise as nz
+from .settings import MatchSettings
 
 #: Probability at or above which a staged contact is reported as a likely duplicate.
 CHECK_THRESHOLD = 0.5
@@ -56,7 +58,7 @@ def staged_frames(staged: Sequence[StagedContact], default_region: str) -> tuple
             "company_id": r.get("company_id"),
             "street": addr.get("street") if addr else None, "zip": addr.get("zip") if addr else None,
             "city": addr.get("city") if addr else None, "country": addr.get("country") if addr else None,
-            "birthday": None,
+            "birthday": None, "custom": None,
         })
         for i in s.info:
             if int(i.get("info_type", -1)) in _INFO_TYPES:
@@ -64,7 +66,8 @@ def staged_frames(staged: Sequence[StagedContact], default_region: str) -> tuple
                              "data": str(i.get("data") or ""), "email_key": i.get("email_key"),
                              "e164": i.get("e164")})
     raw = pd.DataFrame(rows, columns=["id", "is_company", "first_name", "last_name", "company_name",
-                                      "company_id", "street", "zip", "city", "country", "birthday"])
+                                      "company_id", "street", "zip", "city", "country", "birthday",
+                                      "custom"])
     raw["company_id"] = raw["company_id"].astype("Int64")
     frame, first_groups = keys.key_frame(raw, default_region)
     info_df = pd.DataFrame(info, columns=["contact_id", "info_type", "data", "email_key", "e164"])
@@ -223,8 +226,10 @@ class FuzzyChecker:
             tx.unregister("_dn_firsts")
         found: list[DuplicateCandidate] = []
         if tx.scalar("SELECT count(*) FROM dn_cand"):
+            chosen = MatchSettings.load(tx)
             keys.build(tx, user, default_region=self.default_region,
-                       ids_sql="SELECT contact_id FROM dn_cand", prefix="dq_")
+                       ids_sql="SELECT contact_id FROM dn_cand", prefix="dq_", date_labels=chosen.date_fields,
+                       text_labels=chosen.text_fields)
             tx.register("_dq_nick", keys.nickname_pairs())
             tx.execute("CREATE OR REPLACE TEMP TABLE dq_nick AS SELECT * FROM _dq_nick")
             tx.unregister("_dq_nick")
@@ -233,19 +238,22 @@ class FuzzyChecker:
                 JOIN dq_c q ON q.id = k.contact_id AND q.kind = n.kind
                 WHERE NOT EXISTS (SELECT 1 FROM dedupe_decisions d WHERE d.decision = 'not_duplicate'
                     AND d.id1 = least(n.id, q.id) AND d.id2 = greatest(n.id, q.id))""")
-            vectors = tx.df(compare.vectors_sql("dq_pairs", left="dn_", right="dq_", nick="dq_nick"))
-            vectors = vectors[compare.eligible(vectors)]
             models = decisions.load_models(tx)
             labels = {s.contact_id: s.label for s in staged}
             likely: list[dict[Hashable, Any]] = []
+            models = {k: models.get(k) or fellegi.default_model(k) for k in ("P", "C")}
+            for prefix in ("dn_", "dq_"):
+                train.add_term_frequencies(tx, prefix, models)
             for kind in ("P", "C"):
-                vk = vectors[vectors["kind"] == kind].reset_index(drop=True)
+                model = models[kind]
+                vectors = compare.vectors_sql("dq_pairs", kind, left="dn_", right="dq_", nick="dq_nick")
+                vk = tx.df(compare.score_sql(vectors, kind, model.prior_weight, model.weights(),
+                                             model.tf_terms(),
+                                             min_weight=model.weight_for(self.threshold)))
                 if vk.empty:
                     continue
-                model = models.get(kind) or classify.prior_model(kind)
-                vk["score"] = classify.score(vk, model)
-                vk = vk[vk["score"] >= self.threshold].reset_index(drop=True)
-                vk["reasons"] = explain.reasons(vk, model)
+                vk["score"] = model.probability(vk["match_weight"].to_numpy(dtype=float))
+                vk["reasons"] = [explain.reasons_text(w) for w in explain.waterfall_json(vk, model)]
                 likely += vk[["id1", "id2", "score", "reasons"]].to_dict("records")
             # names of the reported contacts only: reading them for every candidate was a scan
             # of the contacts table in every commit

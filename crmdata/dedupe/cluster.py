@@ -1,73 +1,125 @@
-"""Clusters from scored pairs: more than two records can be one contact, but chains are guarded.
+"""Clusters from matched pairs: any size, without chaining different people together.
 
-Pairs are joined strongest first (union-find). Two clusters are joined only if the result
-stays within ``max_size`` records, if no pair across them was decided "not duplicate", and
-if at least ``min_link`` of the possible pairs across them are themselves matches, so a
-chain A-B, B-C, C-D of weak links cannot glue different people into one cluster.
+Connected components (:func:`scipy.sparse.csgraph.connected_components`) of the pairs at the
+reporting threshold. A component is then split where its links are weak: while it is sparse
+(fewer than ``min_density`` of its possible pairs matched) and has a bridge (a link whose
+removal disconnects it, :func:`networkx.bridges`) weaker than ``strong`` between two groups
+of at least two records, the weakest such bridge is cut, so a chain A-B, B-C, C-D of weak links
+does not glue different people together,
+while a real cluster of 20 records, whose members match each other many times over, stays
+whole. Pairs decided "not duplicate" are kept apart by a minimum cut between them
+(:func:`networkx.minimum_cut`, links weighted by their match weight). Every pair returned
+belongs to a cluster; the cut links are returned apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-MAX_SIZE = 12
-MIN_LINK = 0.5
+#: A sparse component's bridges weaker than this probability are cut.
+STRONG = 0.99
+#: Components with at least this share of their possible pairs matched are dense (never cut).
+MIN_DENSITY = 0.5
 
 
-def clusters(pairs: pd.DataFrame, *, max_size: int = MAX_SIZE, min_link: float = MIN_LINK,
-             forbidden: Iterable[tuple[int, int]] = ()) -> dict[int, int]:
-    """Contact id -> cluster id (the smallest id in it) for the matched ``pairs`` (id1, id2, score).
+def _components(ids1: np.ndarray, ids2: np.ndarray) -> dict[int, int]:
+    nodes, inverse = np.unique(np.concatenate([ids1, ids2]), return_inverse=True)
+    n = len(nodes)
+    graph = coo_matrix((np.ones(len(ids1)), (inverse[: len(ids1)], inverse[len(ids1) :])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    smallest: dict[int, int] = {}
+    for node, lab in zip(nodes.tolist(), labels.tolist(), strict=True):
+        smallest.setdefault(lab, node)  # nodes are sorted: the first is the smallest
+    return {node: smallest[lab] for node, lab in zip(nodes.tolist(), labels.tolist(), strict=True)}
 
-    Contacts in no pair are left out.
-    """
-    ordered = pairs.sort_values(["score", "id1", "id2"], ascending=[False, True, True], kind="stable")
-    ids1 = ordered["id1"].to_numpy(dtype=np.int64)
-    ids2 = ordered["id2"].to_numpy(dtype=np.int64)
-    neighbours: dict[int, set[int]] = {}
-    for a, b in zip(ids1.tolist(), ids2.tolist(), strict=True):
-        neighbours.setdefault(a, set()).add(b)
-        neighbours.setdefault(b, set()).add(a)
-    banned: dict[int, set[int]] = {}
+
+def _split(
+    g: nx.Graph, strong: float, min_density: float, banned: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Cut the links of one component as the module says; returns the cut links."""
+    cut: list[tuple[int, int]] = []
+    for a, b in banned:
+        if a in g and b in g and nx.has_path(g, a, b):
+            _, (side_a, _side_b) = nx.minimum_cut(g, a, b, capacity="capacity")
+            links = [(x, y) for x, y in g.edges if (x in side_a) != (y in side_a)]
+            g.remove_edges_from(links)
+            cut += links
+    work = [g.subgraph(c).copy() for c in nx.connected_components(g)]
+    while work:
+        h = work.pop()
+        n = h.number_of_nodes()
+        if n < 3 or h.number_of_edges() >= min_density * n * (n - 1) / 2:
+            continue
+        weak = sorted((h.edges[e]["score"], e) for e in nx.bridges(h) if h.edges[e]["score"] < strong)
+        chosen = None
+        for _, (x, y) in weak:  # the weakest bridge between two groups, never one shedding a lone record
+            h.remove_edge(x, y)
+            if min(len(nx.node_connected_component(h, x)), len(nx.node_connected_component(h, y))) >= 2:
+                chosen = (x, y)
+                break
+            h.add_edge(x, y, **g.edges[x, y])
+        if chosen is None:
+            continue
+        x, y = chosen
+        cut.append((x, y))
+        work += [h.subgraph(c).copy() for c in nx.connected_components(h)]
+    return cut
+
+
+def clusters(
+    pairs: pd.DataFrame,
+    *,
+    strong: float = STRONG,
+    min_density: float = MIN_DENSITY,
+    forbidden: Iterable[tuple[int, int]] = (),
+) -> tuple[dict[int, int], set[tuple[int, int]]]:
+    """(contact id -> cluster id (its smallest id), the cut links) for matched ``pairs``
+    (``id1, id2, score`` and optionally ``match_weight``). Contacts in no pair are left out."""
+    if pairs.empty:
+        return {}, set()
+    ids1 = pairs["id1"].to_numpy(dtype=np.int64)
+    ids2 = pairs["id2"].to_numpy(dtype=np.int64)
+    first = _components(ids1, ids2)
+    banned_by: dict[int, list[tuple[int, int]]] = {}
     for a, b in forbidden:
-        banned.setdefault(int(a), set()).add(int(b))
-        banned.setdefault(int(b), set()).add(int(a))
-    parent = {i: i for i in neighbours}
-    members = {i: [i] for i in neighbours}
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in zip(ids1.tolist(), ids2.tolist(), strict=True):
-        ra, rb = find(a), find(b)
-        if ra == rb:
-            continue
-        ma, mb = members[ra], members[rb]
-        if len(ma) + len(mb) > max_size:
-            continue
-        if len(ma) > len(mb):
-            ma, mb, ra, rb = mb, ma, rb, ra
-        setb = set(mb)
-        if any(banned.get(x, set()) & setb for x in ma):
-            continue
-        cross = sum(len(neighbours[x] & setb) for x in ma)
-        if cross < min_link * len(ma) * len(mb):
-            continue
-        parent[ra] = rb
-        members[rb] = mb + ma
-        del members[ra]
-    out: dict[int, int] = {}
-    for root, ms in members.items():
-        del root
-        cid = min(ms)
-        for m in ms:
-            out[m] = cid
-    return out
+        a, b = int(a), int(b)
+        if a in first and b in first and first[a] == first[b]:
+            banned_by.setdefault(first[a], []).append((a, b))
+    sizes = pd.Series(first).value_counts()
+    comp = pd.Series(ids1).map(first)
+    edges_n = comp.value_counts()
+    dense = {c for c, s in sizes.items() if edges_n.get(c, 0) >= min_density * s * (s - 1) / 2}
+    check = {c for c, s in sizes.items() if s >= 3 and c not in dense} | set(banned_by)
+    cut: set[tuple[int, int]] = set()
+    if check:
+        weight = pairs["match_weight"] if "match_weight" in pairs else pairs["score"]
+        part = pd.DataFrame(
+            {
+                "a": ids1,
+                "b": ids2,
+                "score": pairs["score"].to_numpy(dtype=float),
+                "capacity": np.maximum(weight.to_numpy(dtype=float), 0.0) + 1e-6,
+            }
+        )
+        part = part[comp.isin(check).to_numpy()]
+        part["c"] = part["a"].map(first)
+        for c, group in part.groupby("c"):
+            g = nx.from_pandas_edgelist(group, "a", "b", edge_attr=["score", "capacity"])
+            cut |= {
+                (min(x, y), max(x, y))
+                for x, y in _split(g, strong, min_density, banned_by.get(int(str(c)), []))
+            }
+    if not cut:
+        return first, cut
+    keep = [(a, b) not in cut for a, b in zip(ids1.tolist(), ids2.tolist(), strict=True)]
+    kept = np.asarray(keep, dtype=bool)
+    return (_components(ids1[kept], ids2[kept]) if kept.any() else {}), cut
 
 
 def cluster_pairs(assignment: dict[int, int]) -> set[tuple[int, int]]:
@@ -79,6 +131,6 @@ def cluster_pairs(assignment: dict[int, int]) -> set[tuple[int, int]]:
     for ms in groups.values():
         ms.sort()
         for i, a in enumerate(ms):
-            for b in ms[i + 1:]:
+            for b in ms[i + 1 :]:
                 out.add((a, b))
     return out

@@ -1,139 +1,441 @@
-"""Comparison vectors in SQL: per candidate pair, one agreement level per field.
+"""Comparisons and scoring as engine-neutral SQL: the one definition every engine renders.
 
-Levels are small integers, higher meaning closer; ``NULL`` means the field is missing on
-either side and is never read as agreement (the classifier gives it no weight). Persons and
-companies are compared by different fields; a pair of a person and a company is not a
-candidate at all. Set-valued fields (emails, phones, domains) agree when the two contacts
-share at least one value and disagree when both have values but share none.
+A :class:`Comparison` covers one concept (first name, date of birth, address, ...) with
+ordered, mutually exclusive levels evaluated like ``CASE WHEN``: a null condition first (the
+field is missing on either side: ``NULL``, which weighs nothing and is never agreement), then
+the levels from closest to farthest, then "else" (code 0). Level codes are small integers,
+higher meaning closer. Persons and companies have their own comparisons; a person is never
+compared with a company.
 
-String similarity uses Jaro-Winkler; :data:`SIMILARITY` names the SQL function so another
-engine (Spark) can substitute its own. Everything else is portable SQL.
+Set-valued fields (emails, phones, domains) are compared through the pairs' shared keys
+(:func:`vectors_sql` joins them), so two contacts agree when they share any value.
+Exact levels of names, postcodes and company names carry a term-frequency adjustment
+(:attr:`Level.tf`): the key's share of the contacts, kept as a column ``tf_<key>`` of the key
+table, so a shared rare name weighs more than a shared common one.
+
+Everything is written in the portable subset DuckDB and Spark SQL both accept (``CASE``,
+``coalesce``, ``substr``, ``length``, ``greatest``, ``LIKE``, joins); the string similarity
+functions are named by :data:`JARO_WINKLER` and :data:`LEVENSHTEIN` so another engine can
+substitute its own. :func:`score_sql` writes a fitted model's weights into the statement, so
+pairs are scored where they are computed and only those above the threshold leave the engine.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-#: The SQL function of a Jaro-Winkler similarity in [0, 1] (DuckDB's name).
-SIMILARITY = "jaro_winkler_similarity"
+#: SQL function names of the string similarities (DuckDB's; Spark substitutes its own UDFs).
+JARO_WINKLER = "jaro_winkler_similarity"
+LEVENSHTEIN = "levenshtein"
 
-#: Fields compared for persons and for companies, with their levels (highest first).
-PERSON_FIELDS: dict[str, dict[int, str]] = {
-    "first": {3: "same first name (or names swapped)", 2: "nickname or same first given name",
-              1: "similar first name", 0: "different first name"},
-    "last": {3: "same last name", 2: "very similar last name", 1: "last name sounds alike",
-             0: "different last name"},
-    "email": {1: "shared email", 0: "different emails"},
-    "phone": {1: "shared phone", 0: "different phones"},
-    "addr": {3: "same street and place", 2: "same postal code", 1: "same city", 0: "different address"},
-    "company": {2: "same company", 1: "similar company name", 0: "different company"},
-    "birthday": {1: "same birthday", 0: "different birthday"},
+
+@dataclass(frozen=True)
+class Level:
+    """One agreement level: its label, its SQL condition, and the key whose frequency adjusts it."""
+
+    label: str
+    sql: str
+    tf: str | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One concept compared with several levels (closest first; "else" is code 0)."""
+
+    name: str
+    null: str
+    levels: tuple[Level, ...]
+    columns: tuple[str, ...]  # the key columns it reads (an EM session blocking on one leaves it out)
+    else_label: str = "different"
+
+    def codes(self) -> dict[int, str]:
+        """Level code -> label, closest first, 0 being "else"."""
+        n = len(self.levels)
+        out = {n - i: lv.label for i, lv in enumerate(self.levels)}
+        out[0] = self.else_label
+        return out
+
+    def tf_level(self) -> tuple[int, str] | None:
+        """(code, key column) of the level adjusted by term frequency, if any."""
+        n = len(self.levels)
+        for i, lv in enumerate(self.levels):
+            if lv.tf:
+                return n - i, lv.tf
+        return None
+
+    def case_sql(self) -> str:
+        """``CASE`` giving the level code of a pair (``NULL`` when the field is missing)."""
+        n = len(self.levels)
+        whens = " ".join(f"WHEN {lv.sql} THEN {n - i}" for i, lv in enumerate(self.levels))
+        return f"CASE WHEN {self.null} THEN NULL {whens} ELSE 0 END"
+
+
+def jw(a: str, b: str) -> str:
+    return f"{JARO_WINKLER}({a}, {b})"
+
+
+def dl(a: str, b: str) -> str:
+    """Edit distance (Levenshtein: several times faster than Damerau's in DuckDB; a swap of two
+    letters, two edits here, is caught by Jaro-Winkler's levels instead)."""
+    return f"{LEVENSHTEIN}({a}, {b})"
+
+
+def _missing(*cols: str) -> str:
+    return " OR ".join(f"{s}.{c} IS NULL" for c in cols for s in ("a", "b"))
+
+
+def _all_missing(cols: tuple[str, ...]) -> str:
+    def side(s: str) -> str:
+        return "(" + " AND ".join(f"{s}.{c} IS NULL" for c in cols) + ")"
+
+    return f"{side('a')} OR {side('b')}"
+
+
+def _contains(x: str, y: str) -> str:
+    """Every word of ``x`` appears, in order, as whole words inside ``y`` (and they differ)."""
+    return f"(' ' || {y} || ' ') LIKE ('% ' || {x} || ' %')"
+
+
+SWAPPED = "a.first_key = b.last_key AND a.last_key = b.first_key"
+SWAPPED_FUZZY = f"{jw('a.first_key', 'b.last_key')} >= 0.9 AND {jw('a.last_key', 'b.first_key')} >= 0.9"
+
+FIRST = Comparison(
+    "first_name",
+    _missing("first_key"),
+    (
+        Level(
+            "same first name (or first and last swapped)",
+            f"a.first_key = b.first_key OR ({SWAPPED})",
+            tf="first_key",
+        ),
+        Level(
+            "first name one typo apart",
+            f"{dl('a.first_key', 'b.first_key')} <= 1 OR {jw('a.first_key', 'b.first_key')} >= 0.94",
+        ),
+        Level(
+            "nickname or same first given name",
+            "a.first_head = b.first_head OR nk.f1 IS NOT NULL "
+            "OR (nks.f1 IS NOT NULL AND a.last_key = b.first_key)",
+        ),
+        Level(
+            "first name two typos apart (or swapped with typos)",
+            f"{dl('a.first_key', 'b.first_key')} <= 2 OR {jw('a.first_key', 'b.first_key')} >= 0.88 "
+            f"OR ({SWAPPED_FUZZY})",
+        ),
+        Level(
+            "same initial",
+            "(length(a.first_key) = 1 OR length(b.first_key) = 1) "
+            "AND substr(a.first_key, 1, 1) = substr(b.first_key, 1, 1)",
+        ),
+    ),
+    ("first_key",),
+    "different first name",
+)
+
+LAST = Comparison(
+    "last_name",
+    _missing("last_key"),
+    (
+        Level(
+            "same last name (or first and last swapped)",
+            f"a.last_key = b.last_key OR ({SWAPPED}) OR (nks.f1 IS NOT NULL AND a.last_key = b.first_key)",
+            tf="last_key",
+        ),
+        Level(
+            "last name one typo apart",
+            f"{dl('a.last_key', 'b.last_key')} <= 1 OR {jw('a.last_key', 'b.last_key')} >= 0.94",
+        ),
+        Level("last name sounds alike", "a.last_col = b.last_col OR a.last_mp = b.last_mp"),
+        Level(
+            "last name two typos apart (or swapped with typos)",
+            f"{dl('a.last_key', 'b.last_key')} <= 2 OR {jw('a.last_key', 'b.last_key')} >= 0.88 "
+            f"OR ({SWAPPED_FUZZY})",
+        ),
+    ),
+    ("last_key",),
+    "different last name",
+)
+
+
+def _part(side: str, start: int, length: int) -> str:
+    return f"substr({side}.bday, {start}, {length})"
+
+
+_Y, _M, _D = ((1, 4), (6, 2), (9, 2))
+
+
+def _same(part: tuple[int, int]) -> str:
+    return f"{_part('a', *part)} = {_part('b', *part)}"
+
+
+DOB = Comparison(
+    "birthday",
+    _all_missing(("bday", "byear")),
+    (
+        Level("same birthday", "a.bday = b.bday"),
+        Level(
+            "birthday one digit off or day and month swapped",
+            f"{dl('a.bday', 'b.bday')} <= 1 OR ({_same(_Y)} AND {_part('a', *_M)} = {_part('b', *_D)} "
+            f"AND {_part('a', *_D)} = {_part('b', *_M)})",
+        ),
+        Level(
+            "birthday with one of day, month, year off",
+            f"({_same(_Y)} AND {_same(_M)}) OR ({_same(_Y)} AND {_same(_D)}) "
+            f"OR ({_same(_M)} AND {_same(_D)})",
+        ),
+        Level("same birth year only", "a.byear = b.byear"),
+    ),
+    ("bday", "byear"),
+    "different birthday",
+)
+
+_SAME_HOUSE = "coalesce(a.house, '') = coalesce(b.house, '')"
+_PLACE_FITS = (
+    "(a.zip_k = b.zip_k OR a.city_k = b.city_k OR a.zip_k IS NULL OR b.zip_k IS NULL "
+    "OR (a.city_k IS NULL AND a.zip_k IS NULL) OR (b.city_k IS NULL AND b.zip_k IS NULL))"
+)
+ADDRESS = Comparison(
+    "address",
+    _all_missing(("street_name", "zip_k", "city_k")),
+    (
+        Level(
+            "same street, house number and postcode or city",
+            f"a.street_name = b.street_name AND {_SAME_HOUSE} AND (a.zip_k = b.zip_k OR a.city_k = b.city_k)",
+        ),
+        Level(
+            "same street and house number (postcode or city missing or different)",
+            f"{_SAME_HOUSE} AND a.house IS NOT NULL AND (a.street_name = b.street_name "
+            f"OR ({jw('a.street_name', 'b.street_name')} >= 0.9 AND {_PLACE_FITS}))",
+        ),
+        Level("same postcode", "a.zip_k = b.zip_k", tf="zip_k"),
+        Level("same city", "a.city_k = b.city_k"),
+    ),
+    ("street_name", "house", "zip_k", "city_k"),
+    "different address",
+)
+
+EMAIL = Comparison(
+    "email",
+    _missing("n_email"),
+    (
+        Level("shared email", "se.n IS NOT NULL"),
+        Level("same email name (six letters or more), other domain", "sl.n IS NOT NULL"),
+    ),
+    ("email",),
+    "different emails",
+)
+
+PHONE = Comparison(
+    "phone",
+    _missing("n_phone"),
+    (Level("shared phone (E.164)", "sp.n IS NOT NULL"),),
+    ("phone",),
+    "different phones",
+)
+
+EMPLOYER = Comparison(
+    "employer",
+    _missing("comp_key"),
+    (
+        Level("same company", "a.comp_key = b.comp_key OR a.company_id = b.company_id", tf="comp_key"),
+        Level(
+            "similar company name",
+            f"{jw('a.comp_sort', 'b.comp_sort')} >= 0.9 "
+            f"OR {_contains('a.comp_key', 'b.comp_key')} OR {_contains('b.comp_key', 'a.comp_key')}",
+        ),
+    ),
+    ("comp_key",),
+    "different company",
+)
+
+COMPANY_NAME = Comparison(
+    "company_name",
+    _missing("comp_key"),
+    (
+        Level("same company name", "a.comp_key = b.comp_key", tf="comp_key"),
+        Level(
+            "very similar company name",
+            f"{jw('a.comp_sort', 'b.comp_sort')} >= 0.94 OR a.comp_col = b.comp_col",
+        ),
+        Level(
+            "one company name contains the other",
+            f"{_contains('a.comp_key', 'b.comp_key')} OR {_contains('b.comp_key', 'a.comp_key')}",
+        ),
+        Level("similar company name", f"{jw('a.comp_key', 'b.comp_key')} >= 0.85"),
+    ),
+    ("comp_key",),
+    "different company name",
+)
+
+DOMAIN = Comparison(
+    "domain",
+    _missing("n_domain"),
+    (Level("shared web/email domain", "sd.n IS NOT NULL"),),
+    ("domain",),
+    "different domains",
+)
+
+CUSTOM = Comparison(
+    "custom",
+    _missing("custom_key"),
+    (
+        Level("same custom field values", "a.custom_key = b.custom_key"),
+        Level("similar custom field values", f"{jw('a.custom_key', 'b.custom_key')} >= 0.92"),
+    ),
+    ("custom_key",),
+    "different custom field values",
+)
+
+#: Not a field but a correction: family members share a last name and an address or phone far
+#: more often than two random persons would share each of them independently, so the weights of
+#: "same last name" and "same address" (or "shared phone") must not simply add up. The levels
+#: carry fixed weights, ``log2(u_last * u_shared / u_both)`` counted exactly on the store
+#: (:func:`.train.family_weights`), never estimated by EM. "Else" weighs 0.
+FAMILY = Comparison(
+    "family",
+    "a.last_key IS NULL OR b.last_key IS NULL",
+    (
+        Level(
+            "same last name, address and phone: could be family members",
+            f"a.last_key = b.last_key AND a.street_name = b.street_name AND {_SAME_HOUSE} "
+            "AND sp.n IS NOT NULL",
+        ),
+        Level(
+            "same last name and address: could be family members",
+            f"a.last_key = b.last_key AND a.street_name = b.street_name AND {_SAME_HOUSE}",
+        ),
+        Level(
+            "same last name and phone: could be family members",
+            "a.last_key = b.last_key AND sp.n IS NOT NULL",
+        ),
+    ),
+    ("last_key", "street_name", "house"),
+    "no shared family evidence",
+)
+
+#: The same correction for colleagues: people of one company share its address.
+COLLEAGUES = Comparison(
+    "colleagues",
+    "a.comp_key IS NULL OR b.comp_key IS NULL",
+    (
+        Level(
+            "same company and address: could be colleagues",
+            f"(a.comp_key = b.comp_key OR a.company_id = b.company_id) AND a.street_name = b.street_name "
+            f"AND {_SAME_HOUSE}",
+        ),
+    ),
+    ("comp_key", "street_name", "house"),
+    "no shared workplace evidence",
+)
+
+#: Comparisons whose weights are fixed corrections, not estimated by EM.
+FIXED: frozenset[str] = frozenset({"family", "colleagues"})
+
+#: The comparisons of persons and of companies.
+COMPARISONS: dict[str, tuple[Comparison, ...]] = {
+    "P": (FIRST, LAST, DOB, ADDRESS, EMAIL, PHONE, EMPLOYER, CUSTOM, FAMILY, COLLEAGUES),
+    "C": (COMPANY_NAME, DOMAIN, EMAIL, PHONE, ADDRESS, CUSTOM),
 }
-COMPANY_FIELDS: dict[str, dict[int, str]] = {
-    "name": {3: "same company name", 2: "very similar company name", 1: "similar company name",
-             0: "different company name"},
-    "domain": {1: "shared web/email domain", 0: "different domains"},
-    "email": PERSON_FIELDS["email"],
-    "phone": PERSON_FIELDS["phone"],
-    "addr": PERSON_FIELDS["addr"],
-}
-FIELDS = {"P": PERSON_FIELDS, "C": COMPANY_FIELDS}
-ALL_FIELDS: tuple[str, ...] = tuple(dict.fromkeys([*PERSON_FIELDS, *COMPANY_FIELDS]))
+ALL: tuple[Comparison, ...] = tuple({c.name: c for k in ("P", "C") for c in COMPARISONS[k]}.values())
+#: Key columns with a term-frequency column ``tf_<key>`` in the key table.
+TF_KEYS: tuple[str, ...] = tuple(dict.fromkeys(t[1] for c in ALL if (t := c.tf_level())))
 
 
-def _sim(a: str, b: str) -> str:
-    return f"{SIMILARITY}({a}, {b})"
+def gamma(name: str) -> str:
+    """The column holding a comparison's level code."""
+    return f"g_{name}"
 
 
-def _missing(col: str) -> str:
-    return f"a.{col} IS NULL OR b.{col} IS NULL"
-
-
-def _shared(left: str, right: str, pairs: str) -> str:
+def _shared(left: str, right: str, pairs: str, key: str = "k") -> str:
     """Pairs (of ``pairs``) with how many keys they share between ``left`` and ``right``."""
-    return (f"SELECT p.id1, p.id2, count(*) AS n FROM {pairs} p "
-            f"JOIN {left} x ON x.id = p.id1 JOIN {right} y ON y.id = p.id2 AND y.k = x.k "
-            f"GROUP BY p.id1, p.id2")
+    return (
+        f"SELECT p.id1, p.id2, count(*) AS n FROM {pairs} p "
+        f"JOIN {left} x ON x.id = p.id1 JOIN {right} y ON y.id = p.id2 AND {key.format(x='y')} = "
+        f"{key.format(x='x')} GROUP BY p.id1, p.id2"
+    )
 
 
-def _set_level(col: str, shared: str) -> str:
-    return f"CASE WHEN {_missing(col)} THEN NULL WHEN {shared}.n IS NOT NULL THEN 1 ELSE 0 END"
-
-
-def vectors_sql(pairs: str, left: str = "dd_", right: str = "dd_", nick: str = "dd_nick") -> str:
-    """``(id1, id2, kind, first, last, email, phone, addr, company, birthday, name, domain)``.
+def vectors_sql(pairs: str, kind: str, left: str = "dd_", right: str = "dd_", nick: str = "dd_nick") -> str:
+    """``(id1, id2, g_<comparison>..., tf_<comparison>...)`` of the pairs of one kind.
 
     ``pairs`` is a table of ``(id1, id2)``: ``id1`` has its keys in the ``left`` tables, ``id2``
-    in the ``right`` ones (the same prefix for a batch run). ``nick`` holds the nickname pairs.
+    in the ``right`` ones (the same prefix for a batch run); pairs of another kind drop out.
+    ``tf_<comparison>`` is the larger term frequency of the two values at the comparison's
+    term-frequency level (``NULL`` elsewhere).
     """
-    person = "a.kind = 'P'"
-    company = "a.kind = 'C'"
-    first = f"""CASE WHEN NOT {person} OR {_missing('first_key')} THEN NULL
-        WHEN a.first_key = b.first_key THEN 3
-        WHEN a.first_key = b.last_key AND a.last_key = b.first_key THEN 3
-        WHEN a.first_head = b.first_head OR nk.f1 IS NOT NULL THEN 2
-        WHEN {_sim('a.first_key', 'b.first_key')} >= 0.88 THEN 1 ELSE 0 END"""
-    last = f"""CASE WHEN NOT {person} OR {_missing('last_key')} THEN NULL
-        WHEN a.last_key = b.last_key THEN 3
-        WHEN a.first_key = b.last_key AND a.last_key = b.first_key THEN 3
-        WHEN {_sim('a.last_key', 'b.last_key')} >= 0.92 THEN 2
-        WHEN a.last_col = b.last_col OR a.last_mp = b.last_mp THEN 1 ELSE 0 END"""
-    addr = """CASE WHEN (a.street_k IS NULL AND a.zip_k IS NULL AND a.city_k IS NULL)
-            OR (b.street_k IS NULL AND b.zip_k IS NULL AND b.city_k IS NULL) THEN NULL
-        WHEN a.street_k = b.street_k AND (a.zip_k = b.zip_k OR a.city_k = b.city_k) THEN 3
-        WHEN a.zip_k = b.zip_k THEN 2
-        WHEN a.city_k = b.city_k THEN 1 ELSE 0 END"""
-    comp_p = f"""CASE WHEN NOT {person} OR {_missing('comp_key')} THEN NULL
-        WHEN a.comp_key = b.comp_key OR a.company_id = b.company_id THEN 2
-        WHEN {_sim('a.comp_sort', 'b.comp_sort')} >= 0.9 THEN 1 ELSE 0 END"""
-    birthday = f"""CASE WHEN NOT {person} OR {_missing('birthday')} THEN NULL
-        WHEN a.birthday = b.birthday THEN 1 ELSE 0 END"""
-    name = f"""CASE WHEN NOT {company} OR {_missing('comp_key')} THEN NULL
-        WHEN a.comp_key = b.comp_key THEN 3
-        WHEN {_sim('a.comp_sort', 'b.comp_sort')} >= 0.94 OR a.comp_col = b.comp_col THEN 2
-        WHEN {_sim('a.comp_key', 'b.comp_key')} >= 0.85 THEN 1 ELSE 0 END"""
-    domain = f"CASE WHEN NOT {company} THEN NULL ELSE {_set_level('n_domain', 'sd')} END"
+    comps = COMPARISONS[kind]
+    cols = [f"{c.case_sql()} AS {gamma(c.name)}" for c in comps]
+    for c in comps:
+        t = c.tf_level()
+        if t:
+            cols.append(f"greatest(a.tf_{t[1]}, b.tf_{t[1]}) AS tf_{c.name}")
+    # the part before the domain, when it says more than a first name ("anna@", "info@")
+    local = (
+        "CASE WHEN length({x}.k) - length(split_part({x}.k, '@', 2)) > 6 "
+        "THEN substr({x}.k, 1, length({x}.k) - length(split_part({x}.k, '@', 2))) END"
+    )
     return f"""
-        WITH se AS ({_shared(left + 'email', right + 'email', pairs)}),
-             sp AS ({_shared(left + 'phone', right + 'phone', pairs)}),
-             sd AS ({_shared(left + 'domain', right + 'domain', pairs)})
-        SELECT p.id1, p.id2, a.kind,
-               {first} AS first, {last} AS last,
-               {_set_level('n_email', 'se')} AS email, {_set_level('n_phone', 'sp')} AS phone,
-               {addr} AS addr, {comp_p} AS company, {birthday} AS birthday,
-               {name} AS name, {domain} AS domain
+        WITH se AS ({_shared(left + "email", right + "email", pairs, "{x}.k")}),
+             sl AS ({_shared(left + "email", right + "email", pairs, local)}),
+             sp AS ({_shared(left + "phone", right + "phone", pairs, "{x}.k")}),
+             sd AS ({_shared(left + "domain", right + "domain", pairs, "{x}.k")})
+        SELECT p.id1, p.id2, {", ".join(cols)}
         FROM {pairs} p
-        JOIN {left}c a ON a.id = p.id1
-        JOIN {right}c b ON b.id = p.id2 AND b.kind = a.kind
+        JOIN {left}c a ON a.id = p.id1 AND a.kind = '{kind}'
+        JOIN {right}c b ON b.id = p.id2 AND b.kind = '{kind}'
         LEFT JOIN {nick} nk ON nk.f1 = a.first_head AND nk.f2 = b.first_head
+        LEFT JOIN {nick} nks ON nks.f1 = a.first_head AND nks.f2 = b.last_key
         LEFT JOIN se ON se.id1 = p.id1 AND se.id2 = p.id2
+        LEFT JOIN sl ON sl.id1 = p.id1 AND sl.id2 = p.id2
         LEFT JOIN sp ON sp.id1 = p.id1 AND sp.id2 = p.id2
         LEFT JOIN sd ON sd.id1 = p.id1 AND sd.id2 = p.id2"""
 
 
-def eligible(vectors: pd.DataFrame) -> np.ndarray:
-    """Pairs that may be duplicates at all: a name that clearly differs rules a pair out.
+def _num(x: float) -> str:
+    return repr(float(x))
 
-    Two persons whose first names clearly differ (level 0: not equal, no nickname, not
-    similar) are different people even when they share an address, a landline or an email
-    (a household) or a company switchboard; so are persons whose last names clearly differ
-    unless they share an email address (a changed name). The same birthday at the same address
-    keeps a pair in (a household rarely shares one; a mistyped name does). A name shared and
-    nothing else (no email, phone, address, birthday or company in common) is no evidence of one
-    person either: common names repeat. Two companies whose names clearly
-    differ are two companies even at one address. A missing name rules nothing out.
+
+def weight_sql(comp: Comparison, weights: Mapping[int, float], tf: tuple[float, float] | None) -> str:
+    """The match weight (bits) a comparison adds: its level's weight, plus the term-frequency
+    term ``log2(u_exact) - log2(max(tf, floor))`` minus nothing else at the adjusted level.
+
+    ``tf`` is ``(log2 u of the adjusted level, tf floor)``; missing fields add 0.
     """
-    kind = vectors["kind"].to_numpy()
-    first = vectors["first"].to_numpy(dtype="float64", na_value=np.nan)
-    last = vectors["last"].to_numpy(dtype="float64", na_value=np.nan)
-    email = vectors["email"].to_numpy(dtype="float64", na_value=np.nan)
-    name = vectors["name"].to_numpy(dtype="float64", na_value=np.nan)
-    birthday = vectors["birthday"].to_numpy(dtype="float64", na_value=np.nan)
-    phone = vectors["phone"].to_numpy(dtype="float64", na_value=np.nan)
-    addr = vectors["addr"].to_numpy(dtype="float64", na_value=np.nan)
-    company = vectors["company"].to_numpy(dtype="float64", na_value=np.nan)
-    names_only = ~((email == 1) | (phone == 1) | (addr >= 2) | (birthday == 1) | (company >= 2))
-    same_person_data = (birthday == 1) & (addr >= 2)
-    person_out = (((first == 0) | ((last == 0) & (email != 1))) & ~same_person_data) | names_only
-    return ~(((kind == "P") & person_out) | ((kind == "C") & (name == 0)))
+    g = gamma(comp.name)
+    whens = " ".join(f"WHEN {code} THEN {_num(w)}" for code, w in sorted(weights.items()))
+    base = f"CASE {g} {whens} ELSE 0.0 END"
+    t = comp.tf_level()
+    if t is None or tf is None:
+        return base
+    log2_u, floor = tf
+    adj = (
+        f"CASE WHEN {g} = {t[0]} AND tf_{comp.name} IS NOT NULL THEN {_num(log2_u)} - "
+        f"log2(greatest(tf_{comp.name}, {_num(floor)})) ELSE 0.0 END"
+    )
+    return f"({base} + {adj})"
+
+
+def score_sql(
+    vectors: str,
+    kind: str,
+    prior_weight: float,
+    weights: Mapping[str, Mapping[int, float]],
+    tf: Mapping[str, tuple[float, float]],
+    min_weight: float | None = None,
+) -> str:
+    """The vectors of ``vectors`` (a SELECT of :func:`vectors_sql`) with ``match_weight``.
+
+    ``match_weight`` = prior weight + the weight of every comparison (bits); only pairs with at
+    least ``min_weight`` are kept. Probability is ``1 / (1 + 2^-match_weight)``.
+    """
+    terms = [weight_sql(c, weights.get(c.name, {}), tf.get(c.name)) for c in COMPARISONS[kind]]
+    total = " + ".join([_num(prior_weight), *terms])
+    where = f" WHERE match_weight >= {_num(min_weight)}" if min_weight is not None else ""
+    return f"SELECT * FROM (SELECT v.*, {total} AS match_weight FROM ({vectors}) v) s{where}"
+
+
+def patterns_sql(vectors: str, kind: str) -> str:
+    """Counts of each combination of level codes among the pairs (what EM needs, nothing more)."""
+    cols = ", ".join(gamma(c.name) for c in COMPARISONS[kind])
+    return f"SELECT {cols}, count(*) AS n FROM ({vectors}) v GROUP BY {cols}"

@@ -2,14 +2,16 @@
 
 ``dedupe_decisions`` holds one row per decided pair (smaller id first): "duplicate" or
 "not_duplicate", who decided and when. A "not_duplicate" pair is never suggested again and
-never joins a cluster; decisions of both kinds train the logistic model once there are
-enough (:mod:`.classify`). ``dedupe_models`` keeps the last fitted weights per kind so the
-write-back check scores new contacts the way the last batch run did. Both tables are defined
+never joins a cluster; decided duplicates refine m and both answers calibrate the probability
+once there are enough (:mod:`.train`). ``dedupe_models`` keeps the last fitted model per kind
+(:class:`.fellegi.Model`) so the write-back check scores new contacts the way the last batch
+run did. Both tables are defined
 in :mod:`crmdata.schema` (``DEDUPE_TABLES``).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 import pandas as pd
@@ -17,7 +19,7 @@ import pandas as pd
 from ..access import User, view_predicate
 from ..db import Tx
 from ..errors import CrmDataError, NotFound
-from .classify import Model
+from .fellegi import Model
 
 __all__ = ["DECISIONS", "Decision", "frame", "load_models", "record", "save_model"]
 
@@ -60,6 +62,12 @@ def save_model(tx: Tx, model: Model) -> None:
     tx.execute("INSERT INTO dedupe_models VALUES (?, ?, now()::TIMESTAMP)", [model.kind, model.to_json()])
 
 
+@lru_cache(maxsize=8)
+def _parsed(text: str) -> Model:
+    """A stored model, parsed once (the write-back check loads it on every commit; read only)."""
+    return Model.from_json(text)
+
+
 def load_models(tx: Tx) -> dict[str, Model]:
-    """The last fitted models by kind (empty before the first run)."""
-    return {str(k): Model.from_json(str(m)) for k, m in tx.rows("SELECT kind, model FROM dedupe_models")}
+    """The last fitted models by kind (empty before the first run); shared, not to be changed."""
+    return {str(k): _parsed(str(m)) for k, m in tx.rows("SELECT kind, model FROM dedupe_models")}

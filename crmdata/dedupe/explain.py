@@ -1,54 +1,115 @@
-"""Reasons for a score: which fields agreed or differed and how much each weighed.
+"""Why a pair scored as it did: Splink's waterfall of match weights, stored with the pair.
 
-A reason reads ``same last name +4.1``: the field level's label and the weight (natural-log
-odds) it added to the pair's score. Missing fields give no reason and no weight. Reasons are
-ordered by how much they weighed, strongest first.
+A pair's match weight is the prior plus one weight per comparison (its level's ``log2(m/u)``,
+plus the term-frequency term at an exact level); :func:`waterfall_rows` lists them in that
+order with the running total, so the review dashboard can chart each comparison's part and
+people can read which evidence carried the pair. A missing field is listed with weight 0.
+The rows are kept with each reported pair as JSON (column ``waterfall``); :func:`waterfall`
+turns one back into a DataFrame, :func:`reasons_text` into the one-line reasons.
 """
 
 from __future__ import annotations
 
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from .classify import Model
-from .compare import FIELDS
+from .compare import COMPARISONS, gamma
+from .fellegi import Model
+
+#: The columns of a waterfall frame.
+WATERFALL_COLUMNS = ["step", "comparison", "level", "label", "weight", "tf_weight", "total", "probability"]
 
 
-def reason_list(levels: dict[str, int | None], model: Model) -> list[tuple[str, float]]:
-    """(label, weight) of one pair's field levels, strongest first (pure)."""
-    labels = FIELDS[model.kind]
-    out = []
-    for f, lv in levels.items():
-        if lv is None or f not in labels or f not in model.weights:
+def _tf_term(model: Model, name: str, level: int, tf_value: float | None) -> float:
+    terms = model.tf_terms()
+    comp = next(c for c in COMPARISONS[model.kind] if c.name == name)
+    t = comp.tf_level()
+    if t is None or name not in terms or level != t[0] or tf_value is None or math.isnan(tf_value):
+        return 0.0
+    log2_u, floor = terms[name]
+    return log2_u - math.log2(max(tf_value, floor))
+
+
+def waterfall_rows(row: Mapping[str, Any], model: Model) -> list[list[Any]]:
+    """``[comparison, level code or None, label, weight, tf weight]`` per comparison (pure)."""
+    weights = model.weights()
+    out: list[list[Any]] = []
+    for comp in COMPARISONS[model.kind]:
+        code = row.get(gamma(comp.name))
+        if code is None or (isinstance(code, float) and math.isnan(code)) or code is pd.NA:
+            out.append([comp.name, None, f"no {comp.name.replace('_', ' ')} to compare", 0.0, 0.0])
             continue
-        out.append((labels[f][int(lv)], model.weights[f].get(int(lv), 0.0)))
-    out.sort(key=lambda r: -abs(r[1]))
+        level = int(code)
+        tf_value = row.get(f"tf_{comp.name}")
+        tfw = _tf_term(model, comp.name, level, None if tf_value is pd.NA else tf_value)
+        out.append(
+            [comp.name, level, comp.codes()[level], round(weights[comp.name][level], 3), round(tfw, 3)]
+        )
     return out
 
 
-def reasons(vectors: pd.DataFrame, model: Model) -> np.ndarray:
-    """One reasons text per pair of ``vectors`` (one kind).
+def waterfall_json(frame: pd.DataFrame, model: Model) -> list[str]:
+    """The stored waterfall (JSON) of each scored pair of ``frame`` (one kind)."""
+    prior = round(model.prior_weight, 3)
+    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+    return [
+        json.dumps(
+            {"kind": model.kind, "prior": prior, "platt": model.platt, "steps": waterfall_rows(r, model)}
+        )
+        for r in records
+    ]
 
-    For example ``shared email +6.2; same last name +3.9``.
+
+def waterfall(stored: str) -> pd.DataFrame:
+    """A pair's waterfall as a DataFrame: the prior, each comparison, with the running total and
+    the probability after each step (:data:`WATERFALL_COLUMNS`); the last row is the total."""
+    d = json.loads(stored)
+    platt = d.get("platt")
+
+    def prob(w: float) -> float:
+        if platt:
+            return float(1.0 / (1.0 + np.exp(-(platt[0] * w + platt[1]))))
+        return float(1.0 / (1.0 + 2.0**-w))
+
+    rows = [
+        [
+            "prior",
+            "prior",
+            None,
+            "prior (two contacts are one)",
+            d["prior"],
+            0.0,
+            d["prior"],
+            prob(d["prior"]),
+        ]
+    ]
+    total = float(d["prior"])
+    for name, level, label, w, tfw in d["steps"]:
+        total += float(w) + float(tfw)
+        rows.append([name, name, level, label, float(w), float(tfw), total, prob(total)])
+    rows.append(["total", "total", None, "match weight", total, 0.0, total, prob(total)])
+    return pd.DataFrame(rows, columns=WATERFALL_COLUMNS)
+
+
+def reasons_text(stored: str) -> str:
+    """One line: the comparisons that counted, strongest first, then prior and total.
+
+    For example ``shared email +16.1; same last name +9.2 (tf +1.3); ... prior -16.6 = +8.4``.
     """
-    labels = FIELDS[model.kind]
-    n = len(vectors)
-    parts: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    for f, levels in labels.items():
-        lv = vectors[f].to_numpy(dtype="float64", na_value=np.nan)
-        text = np.full(n, "", dtype=object)
-        w = np.zeros(n)
-        for level, label in levels.items():
-            hit = lv == level
-            weight = model.weights.get(f, {}).get(level, 0.0)
-            text[hit] = f"{label} {weight:+.1f}"
-            w[hit] = weight
+    d = json.loads(stored)
+    steps = [s for s in d["steps"] if s[1] is not None]
+    steps.sort(key=lambda s: -abs(float(s[3]) + float(s[4])))
+    parts = []
+    for _name, _level, label, w, tfw in steps:
+        text = f"{label} {float(w) + float(tfw):+.1f}"
+        if tfw:
+            text += f" (tf {float(tfw):+.1f})"
         parts.append(text)
-        weights.append(np.abs(w))
-    if not n:
-        return np.zeros(0, dtype=object)
-    text_m = np.stack(parts, axis=1)
-    order = np.argsort(-np.stack(weights, axis=1), axis=1, kind="stable")
-    ranked = np.take_along_axis(text_m, order, axis=1)
-    return np.array(["; ".join(t for t in row if t) for row in ranked.tolist()], dtype=object)
+    total = float(d["prior"]) + sum(float(s[3]) + float(s[4]) for s in d["steps"])
+    parts.append(f"prior {float(d['prior']):+.1f} = {total:+.1f}")
+    return "; ".join(parts)

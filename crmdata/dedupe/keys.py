@@ -53,6 +53,11 @@ class KeyCounts:
     phones_by_phonenumbers: int
 
 
+def _literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _map_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
     """``fn`` applied once per distinct non-null value of ``values``."""
     uniq = values.dropna().unique()
@@ -61,12 +66,18 @@ def _map_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
 
 
 def contacts_frame(tx: Tx, user: User, ids_sql: str | None = None,
-                   params: Sequence[object] = ()) -> pd.DataFrame:
-    """The raw fields the keys come from, for the visible contacts (optionally only ``ids_sql``)."""
+                   params: Sequence[object] = (), date_labels: Sequence[str] = BIRTHDAY_LABELS,
+                   text_labels: Sequence[str] = ()) -> pd.DataFrame:
+    """The raw fields the keys come from, for the visible contacts (optionally only ``ids_sql``).
+
+    ``birthday`` is the first of the date custom fields labelled one of ``date_labels`` (folded
+    labels; the matching setting :attr:`.settings.MatchSettings.date_fields`).
+    """
     pred, pparams = view_predicate(user, "c")
     co_pred, co_params = view_predicate(user, "co")  # a person's company name: the company's check
     only = f" AND c.id IN ({ids_sql})" if ids_sql else ""
-    birthday_labels = ", ".join(f"'{b}'" for b in BIRTHDAY_LABELS)
+    birthday_labels = ", ".join(_literal(b.strip().lower()) for b in date_labels) or "''"
+    custom_labels = ", ".join(_literal(b.strip().lower()) for b in text_labels) or "''"
     sql = f"""
         WITH vis AS (SELECT c.* FROM contacts c WHERE {pred}{only}),
         addr AS (
@@ -80,13 +91,20 @@ def contacts_frame(tx: Tx, user: User, ids_sql: str | None = None,
             FROM custom_values v JOIN custom_fields f ON f.id = v.field_id
             WHERE f.field_type = {int(CustomFieldType.DATE)} AND lower(trim(f.label)) IN ({birthday_labels})
               AND v.contact_id IN (SELECT id FROM vis)
+            GROUP BY v.contact_id),
+        cust AS (
+            SELECT v.contact_id, string_agg(v.value, ' ' ORDER BY lower(trim(f.label)), v.value) AS custom
+            FROM custom_values v JOIN custom_fields f ON f.id = v.field_id
+            WHERE lower(trim(f.label)) IN ({custom_labels}) AND v.contact_id IN (SELECT id FROM vis)
+              AND v.value IS NOT NULL AND trim(v.value) <> ''
             GROUP BY v.contact_id)
         SELECT vis.id, vis.is_company, vis.first_name, vis.last_name,
                coalesce(vis.company_name, co.company_name) AS company_name,
-               vis.company_id, a.street, a.zip, a.city, a.country, b.birthday
+               vis.company_id, a.street, a.zip, a.city, a.country, b.birthday, cu.custom
         FROM vis LEFT JOIN addr a ON a.contact_id = vis.id AND a.rn = 1
         LEFT JOIN contacts co ON co.id = vis.company_id AND NOT vis.is_company AND {co_pred}
         LEFT JOIN bday b ON b.contact_id = vis.id
+        LEFT JOIN cust cu ON cu.contact_id = vis.id
     """
     return tx.df(sql, [*pparams, *params, *co_params])
 
@@ -110,8 +128,14 @@ def key_frame(raw: pd.DataFrame, default_region: str = DEFAULT_PHONE_REGION
     out["company_id"] = raw["company_id"].astype("Int64")
     out["birthday"] = raw["birthday"].where(~is_company)
     out["street_k"] = _map_distinct(raw["street"], nz.street_key)
+    out["house"] = _map_distinct(out["street_k"], nz.house_number)
+    out["street_name"] = _map_distinct(out["street_k"], nz.street_name)
+    dates = _map_distinct(out["birthday"], nz.date_parts)
+    out["bday"] = dates.map(lambda d: d[0] if isinstance(d, tuple) else None)
+    out["byear"] = dates.map(lambda d: d[1] if isinstance(d, tuple) else None)
     out["zip_k"] = _map_distinct(raw["zip"], nz.zip_key)
     out["city_k"] = _map_distinct(raw["city"], nz.name_key)
+    out["custom_key"] = _map_distinct(raw["custom"], nz.fold_text) if "custom" in raw else None
     region = _map_distinct(raw["country"], nz.region_of)
     out["region"] = region.fillna(default_region.upper())
     heads = out[["id", "first_head"]].dropna()
@@ -133,9 +157,10 @@ def nickname_pairs() -> pd.DataFrame:
 
 
 def build(tx: Tx, user: User, *, default_region: str = DEFAULT_PHONE_REGION, ids_sql: str | None = None,
-          params: Sequence[object] = (), prefix: str = "dd_") -> KeyCounts:
+          params: Sequence[object] = (), prefix: str = "dd_",
+          date_labels: Sequence[str] = BIRTHDAY_LABELS, text_labels: Sequence[str] = ()) -> KeyCounts:
     """Create the ``dd_`` temp tables for the visible contacts (all, or those ``ids_sql`` selects)."""
-    raw = contacts_frame(tx, user, ids_sql, params)
+    raw = contacts_frame(tx, user, ids_sql, params, date_labels, text_labels)
     frame, first_groups = key_frame(raw, default_region)
     return load(tx, frame, first_groups, default_region=default_region, prefix=prefix)
 

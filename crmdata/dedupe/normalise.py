@@ -253,3 +253,50 @@ def zip_key(value: str | None) -> str | None:
         return None
     text = re.sub(r"[^0-9A-Za-z]", "", str(value)).upper()
     return text or None
+
+
+_HOUSE = re.compile(r"\b(\d+[a-z]?)\b")
+
+
+def house_number(street: str | None) -> str | None:
+    """The house number of a street key (its first number, with a letter suffix): ``148a``."""
+    if not street:
+        return None
+    found = _HOUSE.search(street)
+    return found.group(1) if found else None
+
+
+def street_name(street: str | None) -> str | None:
+    """A street key without its house number: ``2950 w 25th street`` -> ``w 25th street``."""
+    if not street:
+        return None
+    number = house_number(street)
+    text = _HOUSE.sub(" ", street, count=1) if number else street
+    return _SPACES.sub(" ", text).strip() or None
+
+
+#: Dates that stand for "unknown" in exports (a default or a clearly made-up value).
+PLACEHOLDER_DATES = frozenset({"1770-01-01", "1800-01-01", "1899-12-31", "1900-01-01", "1901-01-01",
+                               "1111-11-11", "0001-01-01", "1000-01-01", "9999-12-31"})
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_YEAR = re.compile(r"^\s*(\d{4})\s*$")
+
+
+def date_parts(value: str | None) -> tuple[str | None, str | None]:
+    """``(full date, year)`` of a stored date text for matching.
+
+    ``1984-03-07`` gives both; a year alone (``1984``) gives only the year, which may agree as
+    a year but never as a date; a placeholder date (``1770-01-01``, ``1900-01-01`` ...) gives
+    nothing, so it never agrees at all.
+    """
+    if value is None:
+        return None, None
+    text = str(value).strip()
+    full = _ISO_DATE.match(text)
+    if full:
+        iso = f"{full.group(1)}-{full.group(2)}-{full.group(3)}"
+        if iso in PLACEHOLDER_DATES:
+            return None, None
+        return iso, full.group(1)
+    year = _YEAR.match(text)
+    return (None, year.group(1)) if year else (None, None)

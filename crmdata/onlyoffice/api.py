@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from ..errors import AccessDenied
 from .client import PortalClient
 from .credentials import password_source
 from .pull import PullReport, pull
@@ -13,6 +14,14 @@ from .pull import PullReport, pull
 if TYPE_CHECKING:
     from ..store import Store
     from .push import PushPlan, PushReport
+
+
+def require_admin(store: Store, verb: str) -> None:
+    """Syncing is an administrator's task: a pull writes the portal account's whole view into
+    the shared store, and a push sends every user's committed changes to the portal."""
+    if not store.user.is_admin:
+        raise AccessDenied(f"Only an administrator may {verb} (user {store.user.login!r} is not one): "
+                           "the store is the administrator's working copy of the portal.")
 
 
 def make_client(
@@ -42,6 +51,7 @@ def sync_pull(
     take_portal: Sequence[int] = (),
 ) -> PullReport:
     """Pull every contact the portal account may see (see :mod:`crmdata.onlyoffice.pull`)."""
+    require_admin(store, "pull contacts from a portal")
     with make_client(
         portal, login, password, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff
     ) as client:
@@ -68,6 +78,7 @@ def sync_push(
     """
     from .push import push
 
+    require_admin(store, "push changes to a portal")
     with make_client(
         portal, login, password, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff
     ) as client:

@@ -231,6 +231,7 @@ def _cli_reads(w: World, tmp: Path) -> dict[str, list[str]]:
         "merge(dry run)": ["merge", str(w.hidden_twin), str(w.public_person), "--dry-run"],
         "photo get": ["photo", "get", str(w.public_person), "--out", str(tmp / "p.png")],
         "photo suggest": ["photo", "suggest", str(w.public_person)],
+        "values cluster": ["values", "cluster", "--field", "company_name", "--method", "nearest"],
     }
 
 
@@ -259,6 +260,10 @@ def _cli_refusals(w: World, tmp: Path) -> dict[str, list[str]]:
         "duplicates decide(H)": ["duplicates", "decide", str(w.hidden_twin), h, "duplicate"],
         "add-user": ["add-user", "mallory"],
         "fill-keys": ["fill-keys"],
+        "values cluster --apply": ["values", "cluster", "--field", "company_name", "--method", "nearest",
+                                   "--apply", "--yes"],
+        "sync pull(H)": ["sync", "pull", "--portal", "http://127.0.0.1:9", "--login", "bob"],
+        "sync push(H)": ["sync", "push", "--portal", "http://127.0.0.1:9", "--login", "bob", "--yes"],
     }
 
 
@@ -267,8 +272,8 @@ _NOT_CONTACT_COMMANDS = {"app", "sample", "checkpoint"}
 
 
 def test_every_cli_command_is_in_the_matrix(built_world: World, tmp_path: Path) -> None:
-    names = {" ".join(a[:2]) if a[0] in ("photo", "duplicates") and a[1] in ("get", "set", "remove",
-             "suggest", "decide") else a[0]
+    names = {" ".join(a[:2]) if a[0] in ("photo", "duplicates", "values", "sync")
+             and a[1] in ("get", "set", "remove", "suggest", "decide", "cluster", "pull", "push") else a[0]
              for table in (_cli_reads(built_world, tmp_path), _cli_refusals(built_world, tmp_path))
              for a in table.values()}
     import click
@@ -282,7 +287,8 @@ def test_every_cli_command_is_in_the_matrix(built_world: World, tmp_path: Path) 
 
 @pytest.mark.parametrize("name", ["search", "search(company)", "search(with-opportunities)", "export",
                                   "export(columns)", "duplicates", "history", "info", "users", "check",
-                                  "clean", "merge(dry run)", "photo get", "photo suggest"])
+                                  "clean", "merge(dry run)", "photo get", "photo suggest",
+                                  "values cluster"])
 def test_bob_sees_nothing_hidden_through_the_cli(built_world: World, tmp_path: Path, name: str) -> None:
     w = built_world
     args = _cli_reads(w, tmp_path)[name]

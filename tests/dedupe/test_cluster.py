@@ -1,6 +1,8 @@
-"""Clusters: transitive groups, guarded against long chains and decided pairs."""
+"""Clusters: any size, weak chains split, decided pairs kept apart, every pair in a cluster."""
 
 from __future__ import annotations
+
+import itertools
 
 import pandas as pd
 
@@ -12,21 +14,43 @@ def _pairs(rows: list[tuple[int, int, float]]) -> pd.DataFrame:
 
 
 def test_triangle_is_one_cluster() -> None:
-    got = clusters(_pairs([(1, 2, 0.9), (2, 3, 0.9), (1, 3, 0.8), (7, 8, 0.99)]))
-    assert got == {1: 1, 2: 1, 3: 1, 7: 7, 8: 7}
+    got, cut = clusters(_pairs([(1, 2, 0.9), (2, 3, 0.9), (1, 3, 0.8), (7, 8, 0.99)]))
+    assert got == {1: 1, 2: 1, 3: 1, 7: 7, 8: 7} and not cut
     assert cluster_pairs(got) == {(1, 2), (1, 3), (2, 3), (7, 8)}
 
 
-def test_a_long_chain_is_not_glued_together() -> None:
-    chain = [(i, i + 1, 0.9 - i / 100) for i in range(1, 10)]  # 1-2-3-...-10, no other links
-    got = clusters(_pairs(chain))
+def test_a_weak_chain_is_cut_at_its_weak_bridges() -> None:
+    chain = [(i, i + 1, 0.95 - i / 100) for i in range(1, 10)]  # 1-2-3-...-10, no other links
+    got, cut = clusters(_pairs(chain))
     sizes = pd.Series(got).value_counts()
-    assert sizes.max() <= 3  # a pair plus at most one neighbour with half the links
-    assert len(set(got.values())) >= 4
+    assert sizes.max() <= 4 and len(set(got.values())) >= 4  # at least half the links inside each
+    assert cut and all(got[a] != got[b] for a, b in cut)
 
 
-def test_size_cap_and_forbidden_pairs() -> None:
-    full = [(a, b, 0.9) for a in range(1, 6) for b in range(a + 1, 6)]
-    assert len(set(clusters(_pairs(full), max_size=3).values())) == 2
-    got = clusters(_pairs([(1, 2, 0.9), (2, 3, 0.9), (1, 3, 0.9)]), forbidden=[(1, 3)])
-    assert got[1] != got[3]
+def test_a_strong_chain_stays_together() -> None:
+    chain = [(1, 2, 0.999), (2, 3, 0.999), (3, 4, 0.9995)]
+    got, cut = clusters(_pairs(chain))
+    assert set(got.values()) == {1} and not cut
+
+
+def test_big_clusters_of_13_to_21_records_stay_whole() -> None:
+    rows = []
+    for start, size in ((100, 13), (200, 21)):
+        members = range(start, start + size)
+        for k, (a, b) in enumerate(itertools.combinations(members, 2)):
+            if k % 3:  # two thirds of the possible links, all of them moderately strong
+                rows.append((a, b, 0.93))
+    rows.append((112, 200, 0.92))  # one weak link between the two people
+    got, cut = clusters(_pairs(rows))
+    assert pd.Series(got).value_counts().sort_index().tolist() == [13, 21]
+    assert cut == {(112, 200)}
+
+
+def test_decided_pairs_are_cut_apart_by_the_weakest_links() -> None:
+    rows = pd.DataFrame(
+        [(1, 2, 0.99, 8.0), (2, 3, 0.95, 4.0), (1, 3, 0.93, 3.0), (3, 4, 0.9998, 12.0)],
+        columns=["id1", "id2", "score", "match_weight"],
+    )
+    got, cut = clusters(rows, forbidden=[(1, 4)])
+    assert got[1] != got[4] and got[1] == got[2] and got[3] == got[4]
+    assert cut == {(2, 3), (1, 3)}

@@ -1,0 +1,397 @@
+"""Fitting the Fellegi-Sunter model on the store at hand, with bounded memory.
+
+Everything that touches pairs runs in SQL; only counts of level patterns (a few hundred rows)
+come out to :mod:`.fellegi`'s estimators:
+
+- term frequencies of names, postcodes and company names become columns ``tf_<key>`` of the
+  key table (:func:`add_term_frequencies`);
+- u from the pairs among a pseudo-random sample of contacts (:data:`U_SAMPLE` of them);
+- m by EM per training session: the pairs of one blocking key (sampled down to
+  :data:`SESSION_PAIRS` when it makes more), leaving out the comparisons reading that key;
+- λ from deterministic rules over the candidate pairs (:data:`RULES`);
+- with review decisions: m blended with the decided duplicates, then Platt scaling.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..db import Tx
+from . import blocking, compare, fellegi
+from .compare import COMPARISONS, TF_KEYS
+
+#: Contacts of a kind whose pairs give u (their pairs: about half the square).
+U_SAMPLE = 1000
+#: Pairs an EM session looks at, at most (a pseudo-random share beyond that).
+SESSION_PAIRS = 300_000
+#: Pairs a session needs before its estimate counts.
+SESSION_MIN = 100
+#: Pseudo-matches (at the default m) every EM session starts with: small stores stay near them.
+EM_STRENGTH = 50.0
+#: Decided duplicate pairs below which the decisions do not touch m.
+LABELS_MIN = 10
+
+
+@dataclass(frozen=True)
+class Session:
+    """One EM training session: pairs sharing ``key`` (a key-table column or a shared-key table)."""
+
+    name: str
+    columns: tuple[str, ...]  # key-table columns the pairs agree on ("" when ``table`` is used)
+    table: str = ""  # a shared-key table suffix (email, phone) instead of columns
+    leaves_out: tuple[str, ...] = ()  # comparisons not estimated in it
+    key_levels: tuple[tuple[str, int], ...] = ()  # levels every pair of the session has (if any)
+
+
+SESSIONS: dict[str, tuple[Session, ...]] = {
+    "P": (
+        Session("same birthday", ("bday",), leaves_out=("birthday",), key_levels=(("birthday", 4),)),
+        Session(
+            "same first and last name",
+            ("first_key", "last_key"),
+            leaves_out=("first_name", "last_name"),
+            key_levels=(("first_name", 5), ("last_name", 4)),
+        ),
+        Session("same postcode", ("zip_k",), leaves_out=("address",)),
+        Session("same email", (), "email", leaves_out=("email",), key_levels=(("email", 2),)),
+    ),
+    "C": (
+        Session(
+            "same company name",
+            ("comp_key",),
+            leaves_out=("company_name",),
+            key_levels=(("company_name", 4),),
+        ),
+        Session("same postcode", ("zip_k",), leaves_out=("address",)),
+        Session("same phone", (), "phone", leaves_out=("phone",), key_levels=(("phone", 1),)),
+    ),
+}
+
+#: Deterministic rules (over level codes) whose pairs are taken as matches to estimate λ.
+RULES: dict[str, str] = {
+    "P": "g_first_name = 5 AND g_last_name = 4 AND (g_birthday = 4 OR g_email = 2 OR g_phone = 1 "
+    "OR g_address = 4)",
+    "C": "g_company_name = 4 AND (g_address >= 3 OR g_phone = 1 OR g_domain = 1 OR g_email = 2)",
+}
+
+
+def add_term_frequencies(
+    tx: Tx, prefix: str = "dd_", models: Mapping[str, fellegi.Model] | None = None
+) -> None:
+    """Add ``tf_<key>`` columns to ``{prefix}c``: each value's share of the non-null values of
+    its kind, counted in the table itself, or (``models``) looked up in each kind's fitted model,
+    unlisted values getting the model's default (the write-back check, which sees a handful of
+    contacts).
+    """
+    if models is None:  # counted in the table
+        cols = ", ".join(
+            f"CASE WHEN {k} IS NULL THEN NULL ELSE CAST(count(*) OVER (PARTITION BY kind, {k}) AS DOUBLE) "
+            f"/ count({k}) OVER (PARTITION BY kind) END AS tf_{k}"
+            for k in TF_KEYS
+        )
+        tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT *, {cols} FROM {prefix}c")
+        return
+    rows: list[tuple[str, str, str | None, float]] = [
+        (kind, k, str(v), float(tf))
+        for kind, m in models.items()
+        for k in TF_KEYS
+        for v, tf in m.tf_tables.get(k, {}).items()
+    ]
+    rows += [
+        (kind, k, None, float(m.tf_default[k]))
+        for kind, m in models.items()
+        for k in TF_KEYS
+        if k in m.tf_default
+    ]
+    frame = pd.DataFrame(rows, columns=["kind", "key", "v", "tf"]).astype(
+        {"kind": str, "key": str, "v": object, "tf": float}
+    )
+    tx.register("_dd_tf", frame)
+    joins = " ".join(
+        f"LEFT JOIN _dd_tf t_{k} ON t_{k}.kind = c.kind AND t_{k}.key = '{k}' AND t_{k}.v = c.{k} "
+        f"LEFT JOIN _dd_tf d_{k} ON d_{k}.kind = c.kind AND d_{k}.key = '{k}' AND d_{k}.v IS NULL"
+        for k in TF_KEYS
+    )
+    # a model without frequency tables (the default one) adjusts nothing: tf stays NULL
+    cols = ", ".join(
+        f"CASE WHEN c.{k} IS NULL THEN NULL ELSE coalesce(t_{k}.tf, d_{k}.tf) END AS tf_{k}" for k in TF_KEYS
+    )
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT c.*, {cols} FROM {prefix}c c {joins}")
+    tx.unregister("_dd_tf")
+
+
+def tf_tables(
+    tx: Tx, kind: str, top: int = 2000, prefix: str = "dd_"
+) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """The ``top`` most frequent values per term-frequency key with their frequency, and the
+    frequency of a value seen once (for values not listed), kept in the model for the write-back check."""
+    tables: dict[str, dict[str, float]] = {}
+    defaults: dict[str, float] = {}
+    for k in TF_KEYS:
+        rows = tx.rows(f"""SELECT {k}, count(*) AS n FROM {prefix}c WHERE kind = '{kind}' AND {k} IS NOT NULL
+                           GROUP BY {k} ORDER BY n DESC, {k} LIMIT {int(top)}""")
+        total = int(tx.scalar(f"SELECT count({k}) FROM {prefix}c WHERE kind = '{kind}'") or 0)
+        if total:
+            tables[k] = {str(v): n / total for v, n in rows if n > 1}
+            defaults[k] = 1.0 / total
+    return tables, defaults
+
+
+def _pairs_sharing(tx: Tx, source: str, columns: str) -> float:
+    """How many pairs of ``source``'s rows agree on all ``columns`` (non-null), counted by groups."""
+    return float(
+        tx.scalar(f"""SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (
+        SELECT count(*) AS n FROM ({source}) s GROUP BY {columns}) g""")
+        or 0
+    )
+
+
+def family_counts(tx: Tx, prefix: str = "dd_") -> dict[str, float]:
+    """Pairs of persons sharing a last name and an address (street and house number), a last
+    name and a phone, or all three (exact counts, by groups)."""
+    persons = f"SELECT * FROM {prefix}c WHERE kind = 'P'"
+    addr = (f"SELECT last_key, street_name, coalesce(house, '') AS house FROM ({persons}) p "
+            "WHERE street_name IS NOT NULL")
+    phone = f"SELECT p.last_key, t.k FROM {prefix}phone t JOIN {prefix}c p ON p.id = t.id AND p.kind = 'P'"
+    return {
+        "last_address": _pairs_sharing(
+            tx, f"SELECT * FROM ({addr}) a WHERE last_key IS NOT NULL", "last_key, street_name, house"
+        ),
+        "last_phone": _pairs_sharing(
+            tx, f"SELECT * FROM ({phone}) f WHERE last_key IS NOT NULL", "last_key, k"
+        ),
+        "last_address_phone": _pairs_sharing(
+            tx,
+            f"""SELECT a.last_key, a.street_name, coalesce(a.house, '') AS house, t.k FROM ({persons}) a
+                    JOIN {prefix}phone t ON t.id = a.id
+                    WHERE a.last_key IS NOT NULL AND a.street_name IS NOT NULL""",
+            "last_key, street_name, house, k",
+        ),
+        "company_address": _pairs_sharing(
+            tx,
+            f"""SELECT coalesce(CAST(company_id AS VARCHAR), comp_key) AS co, street_name,
+                    coalesce(house, '') AS house FROM ({persons}) p
+                    WHERE comp_key IS NOT NULL AND street_name IS NOT NULL""",
+            "co, street_name, house",
+        ),
+    }
+
+
+def family_model(
+    counts: dict[str, float],
+    total: float,
+    prior: float,
+    m: dict[str, dict[int, float]],
+    u: dict[str, dict[int, float]],
+) -> tuple[dict[int, float], dict[int, float]]:
+    """(m, u) of the family correction levels (see :data:`.compare.FAMILY`)."""
+    matches = prior * total
+    m_last, m_addr, m_phone = m["last_name"][4], m["address"][4] + m["address"][3], m["phone"][1]
+    u_last, u_addr, u_phone = u["last_name"][4], max(u["address"][4], u["address"][3]), u["phone"][1]
+    m3, u3 = fellegi.family_correction(
+        (u_last, u_addr, u_phone), counts["last_address_phone"], total, matches, m_last * m_addr * m_phone
+    )
+    m2, u2 = fellegi.family_correction(
+        (u_last, u_addr), counts["last_address"], total, matches, m_last * m_addr
+    )
+    m1, u1 = fellegi.family_correction(
+        (u_last, u_phone), counts["last_phone"], total, matches, m_last * m_phone
+    )
+    return {3: m3, 2: m2, 1: m1, 0: 1.0}, {3: u3, 2: u2, 1: u1, 0: 1.0}
+
+
+def colleagues_model(
+    counts: dict[str, float],
+    total: float,
+    prior: float,
+    m: dict[str, dict[int, float]],
+    u: dict[str, dict[int, float]],
+) -> tuple[dict[int, float], dict[int, float]]:
+    """(m, u) of the colleagues correction (see :data:`.compare.COLLEAGUES`)."""
+    m_addr = m["address"][4] + m["address"][3]
+    m1, u1 = fellegi.family_correction(
+        (u["employer"][2], max(u["address"][4], u["address"][3])),
+        counts["company_address"],
+        total,
+        prior * total,
+        m["employer"][2] * m_addr,
+    )
+    return {1: m1, 0: 1.0}, {1: u1, 0: 1.0}
+
+
+def _patterns(tx: Tx, pairs: str, kind: str) -> pd.DataFrame:
+    return tx.df(compare.patterns_sql(compare.vectors_sql(pairs, kind), kind))
+
+
+def random_patterns(tx: Tx, kind: str, size: int = U_SAMPLE, prefix: str = "dd_") -> pd.DataFrame:
+    """Level patterns of every pair among up to ``size`` pseudo-randomly chosen contacts of a kind."""
+    tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}rs AS SELECT id FROM {prefix}c WHERE kind = '{kind}'
+                   ORDER BY (CAST(id AS BIGINT) * 48271) % 1000003, id LIMIT {int(size)}""")
+    tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}rp AS SELECT a.id AS id1, b.id AS id2
+                   FROM {prefix}rs a JOIN {prefix}rs b ON a.id < b.id""")
+    out = _patterns(tx, f"{prefix}rp", kind)
+    tx.execute(f"DROP TABLE {prefix}rp")
+    tx.execute(f"DROP TABLE {prefix}rs")
+    return out
+
+
+def session_pairs_sql(session: Session, kind: str, keep: float, prefix: str = "dd_") -> str:
+    """``(id1, id2)`` of the session's pairs of one kind, a share ``keep`` of them (portable)."""
+    if session.table:
+        base = blocking.shared_key(f"{prefix}{session.table}")
+        base = (
+            f"SELECT s.id1, s.id2 FROM ({base}) s JOIN {prefix}c a ON a.id = s.id1 AND a.kind = '{kind}' "
+            f"JOIN {prefix}c b ON b.id = s.id2 AND b.kind = '{kind}'"
+        )
+    else:
+        base = blocking.same_values(f"SELECT * FROM {prefix}c WHERE kind = '{kind}'", session.columns)
+    if keep >= 1:
+        return base
+    return (
+        f"SELECT id1, id2 FROM ({base}) q "
+        f"WHERE (CAST(id1 AS BIGINT) * 7919 + CAST(id2 AS BIGINT) * 104729) % 100003 < {int(keep * 100003)}"
+    )
+
+
+def _session_size(tx: Tx, session: Session, kind: str, prefix: str) -> int:
+    if session.table:
+        return int(
+            tx.scalar(f"""SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (
+            SELECT count(*) AS n FROM {prefix}{session.table} t JOIN {prefix}c c ON c.id = t.id
+            WHERE c.kind = '{kind}' GROUP BY t.k) g""")
+            or 0
+        )
+    cols = ", ".join(session.columns)
+    nonnull = " AND ".join(f"{c} IS NOT NULL" for c in session.columns)
+    return int(
+        tx.scalar(f"""SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (
+        SELECT count(*) AS n FROM {prefix}c WHERE kind = '{kind}' AND {nonnull} GROUP BY {cols}) g""")
+        or 0
+    )
+
+
+def fit(tx: Tx, kind: str, vectors: str, decided: pd.DataFrame, prefix: str = "dd_") -> fellegi.Model:
+    """Fit the model of one kind on the key tables ``{prefix}...`` and the candidate vectors
+    (a table of :func:`.compare.vectors_sql` rows); ``decided`` holds review decisions
+    (id1, id2, decision) on pairs of visible contacts."""
+    n = int(tx.scalar(f"SELECT count(*) FROM {prefix}c WHERE kind = '{kind}'") or 0)
+    base = fellegi.default_model(kind)
+    if n < 50:
+        return base
+    names = [c.name for c in COMPARISONS[kind]]
+    u_patterns = random_patterns(tx, kind, prefix=prefix)
+    u, n_random = fellegi.u_from_patterns(u_patterns, kind)
+    total_pairs = n * (n - 1) // 2
+    rule_pairs = int(tx.scalar(f"SELECT count(*) FROM {vectors} WHERE {RULES[kind]}") or 0)
+    estimates: list[dict[str, dict[int, float]]] = []
+    found: list[tuple[Session, float]] = []  # (session, matches among all its pairs)
+    families = family_counts(tx, prefix) if kind == "P" else None
+    fixed: dict[str, dict[int, float]] = {}
+    if families is not None:
+        fm, fu = family_model(
+            families, total_pairs, fellegi.prior_from_rules(rule_pairs, total_pairs), base.m, {**base.u, **u}
+        )
+        fixed["family"] = {lv: math.log2(fm[lv] / fu[lv]) for lv in fm}
+        cm, cu = colleagues_model(
+            families, total_pairs, fellegi.prior_from_rules(rule_pairs, total_pairs), base.m, {**base.u, **u}
+        )
+        fixed["colleagues"] = {lv: math.log2(cm[lv] / cu[lv]) for lv in cm}
+    log: list[dict[str, object]] = []
+    for session in SESSIONS[kind]:
+        size = _session_size(tx, session, kind, prefix)
+        if size < SESSION_MIN:
+            log.append({"session": session.name, "pairs": size, "used": False})
+            continue
+        keep = min(1.0, SESSION_PAIRS / size)
+        tx.execute(
+            f"CREATE OR REPLACE TEMP TABLE {prefix}sp AS {session_pairs_sql(session, kind, keep, prefix)}"
+        )
+        pats = _patterns(tx, f"{prefix}sp", kind)
+        tx.execute(f"DROP TABLE {prefix}sp")
+        active = [c for c in names if c not in session.leaves_out and c not in compare.FIXED]
+        m, lam, iters = fellegi.em(pats, active, base.m, u, 0.05, fixed=fixed, strength=EM_STRENGTH)
+        good = _sane(m, u, active) and lam > 1e-5
+        log.append(
+            {
+                "session": session.name,
+                "pairs": int(pats["n"].sum()),
+                "match_share": lam,
+                "iterations": iters,
+                "used": good,
+            }
+        )
+        if good:
+            estimates.append(m)
+            found.append((session, lam * size))
+    m_all = fellegi.combine_sessions(estimates, names, base.m)
+    estimated = {c for e in estimates for c in e}
+    matches = [
+        fellegi.matches_from_session(count, [m_all[c][code] for c, code in s.key_levels])
+        for s, count in found
+        if s.key_levels and all(c in estimated for c, _ in s.key_levels)
+    ]
+    prior = fellegi.prior_from_sessions(matches, total_pairs) or fellegi.prior_from_rules(
+        rule_pairs, total_pairs
+    )
+    log.append(
+        {
+            "prior": prior,
+            "from": "sessions" if matches else "rules",
+            "rule_pairs": rule_pairs,
+            "session_matches": matches,
+        }
+    )
+    if families is not None:
+        m_all["family"], u["family"] = family_model(families, total_pairs, prior, m_all, u)
+        m_all["colleagues"], u["colleagues"] = colleagues_model(families, total_pairs, prior, m_all, u)
+    model = fellegi.Model(
+        kind, "em" if estimates else "prior", prior, m_all, u, fitted_on=n_random, sessions=log
+    )
+    model.tf_tables, model.tf_default = tf_tables(tx, kind, prefix=prefix)
+    if len(decided):
+        model = refine(tx, model, decided, prefix)
+    return model
+
+
+def _sane(
+    m: Mapping[str, Mapping[int, float]], u: Mapping[str, Mapping[int, float]], names: list[str]
+) -> bool:
+    """EM found the intended split: every exact level is likelier among matches than among others."""
+    for c in names:
+        top = max(m[c])
+        if m[c][top] <= u[c][top]:
+            return False
+    return True
+
+
+def refine(tx: Tx, model: fellegi.Model, decided: pd.DataFrame, prefix: str = "dd_") -> fellegi.Model:
+    """m blended with the pairs decided "duplicate", then Platt scaling on all decided pairs."""
+    kind = model.kind
+    tx.register("_dd_decided", decided[["id1", "id2", "decision"]])
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}dp AS SELECT id1, id2 FROM _dd_decided")
+    vec = compare.vectors_sql(f"{prefix}dp", kind, left=prefix, right=prefix)
+    yes = tx.df(
+        compare.patterns_sql(
+            f"SELECT v.* FROM ({vec}) v JOIN _dd_decided d ON d.id1 = v.id1 AND d.id2 = v.id2 "
+            f"AND d.decision = 'duplicate'",
+            kind,
+        )
+    )
+    if int(yes["n"].sum()) >= LABELS_MIN:
+        model.m = fellegi.m_from_labels(yes, kind, model.m)
+        model.method = "labels"
+    scored = tx.df(
+        f"""SELECT s.match_weight, d.decision FROM ({
+            compare.score_sql(vec, kind, model.prior_weight, model.weights(), model.tf_terms())
+        }) s JOIN _dd_decided d ON d.id1 = s.id1 AND d.id2 = s.id2"""
+    )
+    tx.unregister("_dd_decided")
+    tx.execute(f"DROP TABLE {prefix}dp")
+    model.platt = fellegi.platt(
+        scored["match_weight"].to_numpy(), (scored["decision"] == "duplicate").to_numpy().astype(int)
+    )
+    return model
