@@ -223,7 +223,8 @@ EMAIL = Comparison(
     f"{_missing('n_email')} OR (se.n IS NULL AND sl.n IS NULL AND sn.n IS NOT NULL)",
     (
         Level("shared email", "se.n IS NOT NULL"),
-        Level("same email name (six letters or more, not the person's name), other domain", "sl.n IS NOT NULL"),
+        Level("same email name (six letters or more, not the person's name), other domain",
+              "sl.n IS NOT NULL"),
     ),
     ("email",),
     "different emails",
