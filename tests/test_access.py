@@ -431,7 +431,8 @@ NOT_CONTACT_PATHS = {
     "temperature_levels": "list definitions", "contact_types": "list definitions",
     "custom_fields": "field definitions",
     "match_settings": "which custom fields matching reads",
-    "set_match_settings": "admins only (tested in tests/cli/test_match_settings)", "checkpoint": "file housekeeping", "close": "file housekeeping",
+    "set_match_settings": "admins only (tested in tests/cli/test_match_settings)",
+    "checkpoint": "file housekeeping", "close": "file housekeeping",
     "change": "the change-set operations are listed one by one", "preview": "see READS",
 }
 
