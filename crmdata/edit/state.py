@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from ..db import Tx
 from ..errors import Problem
@@ -124,6 +124,16 @@ def lookup_loader(tx: Tx) -> Callable[[Part], list[Any]]:
     """Reads one part of :data:`LOOKUP_PARTS` on its own, for :class:`Lookups`."""
     return lambda label: [json.loads(text) for _label, text in tx.rows(LOOKUP_PARTS[label])]
 
+
+
+_Row = TypeVar("_Row")
+
+
+def primary_successor(remaining: Sequence[_Row]) -> _Row | None:
+    """The rule for a primary value that goes: the first remaining value of its type, in the
+    order the values were added, becomes primary (none when no value of the type is left).
+    The editor previews with it what a commit will do."""
+    return remaining[0] if remaining else None
 
 @dataclass
 class ContactState:
@@ -341,8 +351,9 @@ class Applier:
 
     def _promote(self, st: ContactState, info_type: int) -> None:
         rest = sorted((r for r in st.info.values() if r["info_type"] == info_type), key=lambda r: r["id"])
-        if rest:
-            self._make_primary(st, rest[0])
+        successor = primary_successor(rest)
+        if successor is not None:
+            self._make_primary(st, successor)
 
     def finish(self) -> None:
         """Exactly one primary per touched type that has values (legacy rows fixed too)."""

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..edit import DuplicatesFound
+from ..edit.state import primary_successor
 from ..edit.validate import select_options
 from ..errors import Problem, ValidationFailed
 from ..model import ADDRESS_PARTS, CustomFieldType, FieldScope, InfoType, ShareType, default_category
@@ -262,11 +263,12 @@ class EditorState(Observable):
     def delete_info(self, key: int) -> None:
         row = self._row(key)
         row.deleted = True
-        if row.primary:  # the first remaining row of the type takes over, as the library does
+        if row.primary:
             row.primary = False
-            rest = [r for r in self.draft.info if r.info_type is row.info_type and not r.deleted]
-            if rest:
-                rest[0].primary = True
+            successor = primary_successor(
+                [r for r in self.draft.info if r.info_type is row.info_type and not r.deleted])
+            if successor is not None:
+                successor.primary = True
         self.changed()
 
     def mark_primary(self, key: int) -> None:
