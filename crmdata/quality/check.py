@@ -317,7 +317,7 @@ def _progress(enabled: bool, total: int) -> tuple[Callable[[Iterable[Any], int],
     return values, step
 
 
-def kept_values(store: Any, contact_id: int) -> list[Problem]:
+def kept_values(store: Store, contact_id: int) -> list[Problem]:
     """The values of one contact an import kept as written though they failed validation
     (rule ``import_kept``), as problems keyed like the editor's fields (``email``,
     ``custom field <label>``), so it can show each as needing a fix."""

@@ -7,17 +7,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
-def contacts_dashboard(store: Any, **options: Any) -> Any:
+def contacts_dashboard(store: Store, **options: Any) -> Any:
     """The contacts dashboard (see :class:`crmdata.ui.contacts.ContactsDashboard`)."""
     from .contacts import ContactsDashboard
 
     return ContactsDashboard(store, **options)
 
 
-def contact_editor(store: Any, contact_id: int | None = None) -> Any:
+def contact_editor(store: Store, contact_id: int | None = None) -> Any:
     """The contact editor on its own, opened on ``contact_id`` (or on a new person)."""
     from .editor import ContactEditor
 
@@ -29,21 +32,21 @@ def contact_editor(store: Any, contact_id: int | None = None) -> Any:
     return editor
 
 
-def sync_panel(store: Any) -> Any:
+def sync_panel(store: Store) -> Any:
     """The portal sync panel on its own (see :class:`crmdata.ui.sync.SyncPanel`)."""
     from .sync import SyncPanel
 
     return SyncPanel(store)
 
 
-def review_dashboard(store: Any) -> Any:
+def review_dashboard(store: Store) -> Any:
     """The duplicate review dashboard (see :class:`crmdata.ui.review.ReviewDashboard`)."""
     from .review import ReviewDashboard
 
     return ReviewDashboard(store)
 
 
-def app_widget(store: Any) -> Any:
+def app_widget(store: Store) -> Any:
     """The standalone app's page (see :func:`crmdata.ui.app_page.app_widget`)."""
     from .app_page import app_widget as build
 

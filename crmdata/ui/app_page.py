@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
@@ -10,8 +10,11 @@ from .contacts import ContactsDashboard
 from .review import ReviewDashboard
 from .widgets import classed
 
+if TYPE_CHECKING:
+    from ..store import Store
 
-def app_widget(store: Any) -> w.Tab:
+
+def app_widget(store: Store) -> w.Tab:
     """The tabs "Contacts" and "Duplicates" on one store (what ``crmdata app`` shows)."""
     tabs = w.Tab(
         children=[ContactsDashboard(store).widget, ReviewDashboard(store).widget],

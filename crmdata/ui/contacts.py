@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
@@ -25,6 +25,9 @@ from .state import QUERY_HINT, SORT_CHOICES, Choices, ContactsState, ListRow, on
 from .sync import SyncPanel
 from .values import ValuesPanel
 from .widgets import banner, button, chip, classed, css_class, show_notice, style_sheet, temperature_styles
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 SHOW_CHOICES = (
     ("All contacts", "all"),
@@ -137,7 +140,7 @@ class _RowView:
 class ContactsDashboard:
     """Widgets bound to a :class:`ContactsState`; ``.widget`` is what a notebook displays."""
 
-    def __init__(self, store: Any, *, page_size: int = 25, with_editor: bool = True) -> None:
+    def __init__(self, store: Store, *, page_size: int = 25, with_editor: bool = True) -> None:
         self.state = ContactsState(store, page_size=page_size)
         s = self.state
         ch = s.choices
@@ -413,6 +416,6 @@ def _date_or_none(value: Any) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def contacts_dashboard(store: Any, **options: Any) -> ContactsDashboard:
+def contacts_dashboard(store: Store, **options: Any) -> ContactsDashboard:
     """Build the contacts dashboard on a store; display ``.widget`` in a notebook."""
     return ContactsDashboard(store, **options)

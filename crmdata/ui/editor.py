@@ -12,7 +12,7 @@ import datetime as dt
 import html
 import re
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import pandas as pd
@@ -21,6 +21,9 @@ from ..model import ADDRESS_PARTS, INFO_TYPE_LABELS, CustomFieldType, InfoType, 
 from .editor_state import FORM_FIELDS, EditorState, InfoDraft, history_entries
 from .state import one_connection
 from .widgets import banner, button, chip, classed, problems_html, show_notice
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 SHARE_CHOICES = (
     ("Everyone may edit", ShareType.READ_WRITE),
@@ -58,7 +61,7 @@ def slug(text: str) -> str:
 class ContactEditor:
     """Widgets bound to an :class:`EditorState`; ``.widget`` is what a notebook displays."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.state = EditorState(store)
         self.banner = banner()
         self.form = classed(w.VBox([]), "crm-editor-form")

@@ -13,17 +13,21 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..edit import DuplicatesFound
+from ..edit.ops import Target
 from ..edit.state import primary_successor
 from ..edit.validate import select_options
 from ..errors import Problem, ValidationFailed
 from ..model import ADDRESS_PARTS, CustomFieldType, FieldScope, InfoType, ShareType, default_category
 from ..store import ContactDetail
 from .state import Notice, Observable, error_text, one_connection
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 #: Contact fields the form edits, with their labels (``title`` is the position).
 FORM_FIELDS: dict[str, str] = {
@@ -195,7 +199,7 @@ def history_entries(frame: pd.DataFrame) -> list[HistoryEntry]:
 class EditorState(Observable):
     """One contact being edited (or created), its problems, duplicates and history."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
         self.contact_id: int | None = None
@@ -306,6 +310,7 @@ class EditorState(Observable):
             fields["temperature"] = d.temperature
         if d.contact_type != b.contact_type:
             fields["contact_type"] = d.contact_type
+        target: Target
         if self.contact_id is None:
             name = fields.pop("company_name", "") if d.is_company else fields.pop("first_name", "")
             target = (
@@ -315,7 +320,7 @@ class EditorState(Observable):
             )
         else:
             target = self.contact_id
-            cs.pin([target], [self.version])
+            cs.pin([target], None if self.version is None else [self.version])
             if fields:
                 cs.update(target, **fields)
         self._stage_info(cs, target)
@@ -415,6 +420,8 @@ class EditorState(Observable):
         if not self.save_anyway():
             return False
         merged = self.contact_id
+        if merged is None:
+            return False
 
         def run() -> None:
             self.store.merge(self.store.plan_merge([existing, merged], survivor=existing))

@@ -8,12 +8,15 @@ A refused import shows its message (with the line numbers the library reports).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
 from .state import ImportState, Notice
 from .widgets import Progress, banner, button, classed, show_notice
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 RULES = (("Skip duplicates", "skip"), ("Update the existing contact", "update"), ("Import as new", "clone"))
 
@@ -21,7 +24,7 @@ RULES = (("Skip duplicates", "skip"), ("Update the existing contact", "update"),
 class ImportPanel:
     """Upload + rule + Import, with a progress bar; calls ``on_done()`` after an import."""
 
-    def __init__(self, store: Any, on_done: Callable[[], None] | None = None) -> None:
+    def __init__(self, store: Store, on_done: Callable[[], None] | None = None) -> None:
         self.state = ImportState(store)
         self.on_done = on_done
         self.banner = banner()

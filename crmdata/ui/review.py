@@ -12,13 +12,16 @@ estimate them, to choose the **Threshold** of the next scan.
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
 from .review_charts import quality_html, weights_svg
 from .review_state import ReviewState, compare_rows
 from .widgets import Progress, banner, button, classed, show_notice, style_sheet
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 def compare_html(plan: Any, only_differences: bool = False) -> str:
@@ -60,7 +63,7 @@ SCAN_STEPS = 5
 class ReviewDashboard:
     """Widgets bound to a :class:`ReviewState`; ``.widget`` is what a notebook displays."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.state = ReviewState(store)
         s = self.state
         self.banner = banner()
@@ -195,6 +198,6 @@ class ReviewDashboard:
         return pick
 
 
-def review_dashboard(store: Any) -> ReviewDashboard:
+def review_dashboard(store: Store) -> ReviewDashboard:
     """Build the duplicate review dashboard on a store; display ``.widget`` in a notebook."""
     return ReviewDashboard(store)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -19,6 +19,9 @@ from ..dedupe.review_quality import threshold_curve
 from ..errors import CrmDataError
 from ..merge.batch import clusters_of
 from .state import Notice, Observable, one_connection
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 #: The scan's threshold until the reviewer moves it.
 DEFAULT_SCAN_THRESHOLD = 0.9
@@ -68,7 +71,7 @@ def compare_rows(plan: Any) -> list[CompareRow]:
 class ReviewState(Observable):
     """Where the reviewer is in the queue, the plan on screen, and what was done."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
         self.queue: list[Candidate] = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import pandas as pd
 
@@ -25,6 +25,10 @@ from ..search.facets import Facets, facet_counts
 from ..search.filters import Filters
 from ..search.sql import SORTS
 from ..search.why import match_reasons
+
+if TYPE_CHECKING:
+    from ..csvio.importer import DuplicateRule
+    from ..store import Store
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +64,7 @@ class Notice:
     text: str
 
 
-def one_connection(store: Any) -> Any:
+def one_connection(store: Store) -> Any:
     """A block in which the store's reads share one connection (opening the file costs
     tens of milliseconds; a dashboard redraw makes several reads)."""
     return store.db.read()
@@ -132,7 +136,7 @@ class Choices:
     users: tuple[str, ...]  # logins
 
     @classmethod
-    def read(cls, store: Any) -> Choices:
+    def read(cls, store: Store) -> Choices:
         levels = store.temperature_levels()
         return cls(
             temperatures=tuple(
@@ -199,7 +203,7 @@ def list_rows(
 class ContactsState(Observable):
     """The contacts dashboard: query, filters, sort and page -> one page of rows and a count."""
 
-    store: Any
+    store: Store
     page_size: int = 25
     query: str = ""
     filters: Filters = field(default_factory=Filters)
@@ -330,13 +334,14 @@ class ImportState(Observable):
     #: The steps :func:`crmdata.csvio.importer.import_onlyoffice` reports (reading, checking, writing).
     STEPS = 3
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
         self.report: Any = None
 
     def run(
-        self, data: bytes, name: str, duplicates: str = "skip", progress: Callable[[str], None] | None = None
+        self, data: bytes, name: str, duplicates: DuplicateRule = "skip",
+        progress: Callable[[str], None] | None = None
     ) -> bool:
         """Import uploaded bytes (kept in a temporary file named like the upload)."""
         import tempfile

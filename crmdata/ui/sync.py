@@ -8,13 +8,16 @@ Deletes and merges reach the portal only with the "allow" box ticked.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
 from ..errors import CrmDataError
 from .state import Notice, Observable
 from .widgets import banner, button, classed, show_notice
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 def _no_prompt(_text: str) -> str:
@@ -26,7 +29,7 @@ def _no_prompt(_text: str) -> str:
 class SyncState(Observable):
     """Pull, plan and push with one portal account; the last report and plan for the view."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
         self.plan: Any = None
@@ -76,7 +79,7 @@ class SyncState(Observable):
 class SyncPanel:
     """Portal address, login, password; Pull, Preview push, Push; the plan as a table."""
 
-    def __init__(self, store: Any, on_pulled: Any = None) -> None:
+    def __init__(self, store: Store, on_pulled: Any = None) -> None:
         self.state = SyncState(store)
         self.on_pulled = on_pulled
         self.banner = banner()

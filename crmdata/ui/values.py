@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import html
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
 from ..edit.clusters import FIELDS
 from .values_state import ValuesState
 from .widgets import banner, button, classed, show_notice
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 #: The "leave this cluster" choice of a cluster's dropdown.
 _LEAVE = "\u0000leave"
@@ -30,7 +33,7 @@ assert all(v in FIELDS for _l, v in FIELD_CHOICES)
 class ValuesPanel:
     """Widgets bound to a :class:`ValuesState`; ``.widget`` is the panel."""
 
-    def __init__(self, store: Any, custom_labels: tuple[str, ...] = ()) -> None:
+    def __init__(self, store: Store, custom_labels: tuple[str, ...] = ()) -> None:
         self.state = ValuesState(store)
         s = self.state
         self.banner = banner()
