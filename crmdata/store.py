@@ -21,7 +21,7 @@ from .db import Database, Tx
 from .errors import AccessDenied, CrmDataError, NotFound, Problem
 from .model import DEFAULT_PHONE_REGION, CustomFieldType, ListType, ShareType
 from .schema import DEFAULT_ADMIN
-from .search.api import DEFAULT_PAGE_SIZE, TIME_BUDGET
+from .search.api import DEFAULT_PAGE_SIZE, TIME_BUDGET, Engine
 
 if TYPE_CHECKING:
     from .csvio.importer import DuplicateRule, ImportReport
@@ -256,9 +256,10 @@ class Store:
     def search(self, query: str = "", filters: Filters | None = None, *, sort: str = "display_name",
                descending: bool | None = None, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE,
                include_company_persons: bool = True, time_budget: float | None = TIME_BUDGET,
-               **filter_values: object) -> pd.DataFrame:
+               engine: Engine = "auto", **filter_values: object) -> pd.DataFrame:
         """One page of contacts matching a search query and filters (see :mod:`crmdata.search.api`;
-        a search still running after ``time_budget`` seconds stops with ``SearchTooSlow``).
+        a search still running after ``time_budget`` seconds stops with ``SearchTooSlow``;
+        ``sort="relevance"``: best matches first; ``engine="store"``: without the full-text index).
 
         Filters come as a :class:`~crmdata.search.filters.Filters` and/or as its fields by name
         (``show="persons", tags=["Lead"]``). ``frame.attrs`` holds ``total``, ``page``, ``pages``
@@ -268,7 +269,7 @@ class Store:
 
         result = search(self, query, filters, sort=sort, descending=descending, page=page,
                         page_size=page_size, include_company_persons=include_company_persons,
-                        time_budget=time_budget, **filter_values)
+                        time_budget=time_budget, engine=engine, **filter_values)
         frame = result.frame
         frame.attrs.update(total=result.total, page=result.page, pages=result.pages,
                            description=result.description)

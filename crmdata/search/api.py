@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from ..db import Tx
 from ..errors import OverBudget
 from ..model import ListType
+from . import fulltext
 from .filters import FilterError, Filters, describe, names_to_check
 from .parse import Query, parse
 from .sql import (
@@ -24,6 +25,7 @@ from .sql import (
     PAGE_CONTACT_FIELDS,
     PAGE_INFO,
     SORTS,
+    Hits,
     Resolved,
     atoms_to_resolve,
     count_sql,
@@ -44,6 +46,13 @@ MAX_PAGE_SIZE = 10_000
 TIME_BUDGET = 3.0
 #: Similar spellings checked in Python between two looks at the clock.
 _FUZZY_CHUNK = 20_000
+#: Contacts a search on a time budget re-indexes itself; an index further behind is brought up
+#: to date first, outside the budget (once after an import, say).
+_BUDGET_CHANGES = 2_000
+
+#: Which index answers the words of a query: the full-text index beside the store file where it
+#: can (``auto``), or always the index tables inside the store (``store``).
+Engine = Literal["auto", "store"]
 
 
 class SearchTooSlow(OverBudget):
@@ -90,6 +99,7 @@ def search(
     page_size: int = DEFAULT_PAGE_SIZE,
     include_company_persons: bool = True,
     time_budget: float | None = TIME_BUDGET,
+    engine: Engine = "auto",
     **filter_values: Any,
 ) -> SearchResult:
     """Search the contacts the store's user may view.
@@ -99,6 +109,7 @@ def search(
     (names ascending and dates/temperature descending unless ``descending`` says otherwise).
     ``include_company_persons`` adds the persons of every matching company. A search still
     running after ``time_budget`` seconds (None: no limit) stops with :class:`SearchTooSlow`.
+    ``sort="relevance"`` puts the best matches first (see :mod:`crmdata.search.fulltext`).
     """
     parsed = query if isinstance(query, Query) else parse(query or "")
     chosen = make_filters(filters, **filter_values)
@@ -111,10 +122,13 @@ def search(
     page, page_size = int(page), int(page_size)
     user = store.user
     deadline = None if time_budget is None else time.monotonic() + time_budget
+    if time_budget is not None and engine == "auto" and not parsed.is_empty:
+        _bring_index_up_to_date(store)
     try:
         with store.db.read(budget=time_budget) as tx:
             _check_names(tx, chosen)
-            resolved = _resolve(tx, parsed, deadline)
+            resolved = resolve(store, tx, parsed, deadline, engine=engine,
+                               max_changes=None if time_budget is None else _BUDGET_CHANGES)
             # a text query narrows the rows first, so one query with a window count is cheapest;
             # a plain listing of (nearly) everything counts separately
             windowed = not parsed.is_empty
@@ -162,7 +176,7 @@ def matching_ids(
     chosen = make_filters(filters, **filter_values)
     with store.db.read() as tx:
         _check_names(tx, chosen)
-        resolved = _resolve(tx, parsed)
+        resolved = resolve(store, tx, parsed)
         rows = tx.rows(*ids_sql(store.user, parsed, chosen, resolved, int(limit), include_company_persons))
     return [int(r[0]) for r in rows]
 
@@ -179,6 +193,45 @@ def _check_names(tx: Tx, filters: Filters) -> None:
                 f"There is no {kind.label} {', '.join(repr(m) for m in missing)}.",
                 hint=f"known: {shown}",
             )
+
+
+def _usable(store: Store, engine: Engine) -> bool:
+    """Whether the full-text index may answer: not inside a write transaction (it would take in
+    changes that may yet be rolled back), not for an in-memory store (no file to sit beside)."""
+    return engine == "auto" and store.db.path != ":memory:" and not store.db.in_transaction
+
+
+def _bring_index_up_to_date(store: Store) -> None:
+    """Catch the full-text index up before a search on a budget, if it is far behind."""
+    if not _usable(store, "auto"):
+        return
+    index = fulltext.index_for(store.db.path)
+    with store.db.read() as tx:
+        try:
+            index.searcher(tx, max_changes=_BUDGET_CHANGES)
+        except fulltext.IndexBehind:
+            index.searcher(tx)
+        except fulltext.IndexUnavailable:
+            pass
+
+
+def resolve(
+    store: Store, tx: Tx, query: Query, deadline: float | None = None, *, engine: Engine = "auto",
+    max_changes: int | None = None,
+) -> dict[tuple[int, int], Resolved] | Hits:
+    """What the query's words match: the contacts the full-text index finds, or where it cannot
+    answer, the atoms resolved against the store's own index (see :func:`_resolve`)."""
+    if not query.is_empty and _usable(store, engine):
+        try:
+            searcher = fulltext.index_for(store.db.path).searcher(tx, max_changes)
+            ids, scores = fulltext.find(searcher, query)
+        except (fulltext.IndexUnavailable, fulltext.IndexBehind):
+            pass
+        else:
+            if deadline is not None and time.monotonic() > deadline:
+                raise OverBudget("The full-text search took longer than the time budget.")
+            return Hits(ids, scores)
+    return _resolve(tx, query, deadline)
 
 
 def _resolve(tx: Tx, query: Query, deadline: float | None = None) -> dict[tuple[int, int], Resolved]:

@@ -1,0 +1,364 @@
+"""The full-text index: a tantivy index beside the store file, a derived cache of the search texts.
+
+The store file ``crm.duckdb`` gets a folder ``crm.duckdb.search`` holding a tantivy index with
+one document per contact: its id and one text field per kind of searched field (name,
+company, position, notes, industry, contact information, custom values, tags). Every word is
+indexed under both folded forms at the same position (:mod:`crmdata.search.normalise`), so the
+query language's words, prefixes, ``?``/``*`` patterns, ``~`` and phrases are tantivy term,
+regex, fuzzy and regex-phrase queries over the same words the DuckDB index holds.
+
+The folder is a cache that can never disagree with the store unnoticed. Every writer logs the
+contacts whose searched texts it changed in the store's ``search_changes`` (in the same
+transaction as the change, :mod:`crmdata.search.index`); the index's state file names the last
+log entry it reflects and the store it belongs to. Before each search the log is read from
+there on and the contacts of newer entries are re-indexed; an entry meaning "every contact"
+(an import), a log that does not continue the recorded one (another store file), or an index of
+another format or without its state is rebuilt from the store. A search inside a write transaction, an
+in-memory store or an index that cannot be written (another process is updating it) is
+answered by the DuckDB index instead: same results, slower. Whatever the index finds is then
+filtered by the store itself (the contact must still exist, be visible to the user and pass the
+filters), so a search never shows a contact the store no longer has or the user may not view.
+
+Scores: BM25 on the words, times a weight per field (names first, streets and notes last);
+an exact word scores above a word only matched by its beginning, a pattern or ``~``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from ..db import Tx
+from ..schema import SEARCH_STORE_ID
+from .index import SLOT_CUSTOM, SLOT_INFO, SLOT_TAG, SOURCE_ID_USES, source_sql
+from .normalise import fold, fold_sql, words, words_sql
+from .parse import Atom, Query, Term
+
+#: Bumped whenever documents are built differently: an index of another format is rebuilt.
+FORMAT = 1
+#: Text fields of a document, in the order "why it matched" looks at them.
+FIELDS = ("name", "company", "position", "tag", "industry", "info", "custom", "notes")
+#: How much a match in each field weighs (names before companies before streets and notes).
+WEIGHTS = {"name": 8.0, "company": 4.0, "position": 2.0, "tag": 2.0, "industry": 1.5,
+           "info": 1.0, "custom": 1.0, "notes": 0.7}
+#: The score of a word matched only by its beginning, a pattern or ``~`` (before weights),
+#: below an exact word's BM25 score added on top of it.
+LOOSE_SCORE = 0.2
+#: Positions left free between two values of one field, so a phrase never spans two of them.
+_VALUE_GAP = 4
+#: More changed contacts than this since the index's journal entry: rebuild instead of catch up.
+REBUILD_AT = 50_000
+#: Contacts read per batch while building.
+_BATCH = 20_000
+#: Contacts tokenised in Python rather than in DuckDB.
+_PYTHON_TOKENS = 2_000
+_WRITER_HEAP = 128_000_000
+
+
+class IndexUnavailable(Exception):
+    """The full-text index cannot answer now (the DuckDB index will); internal, never shown."""
+
+
+class IndexBehind(Exception):
+    """The index needs more work than the caller allowed (a rebuild, or many changed contacts)."""
+
+
+def field_of(slot: int) -> str:
+    """Pure: the document field a slot of :func:`crmdata.search.index.source_sql` goes to."""
+    if slot >= SLOT_TAG:
+        return "tag"
+    if slot >= SLOT_CUSTOM:
+        return "custom"
+    if slot > SLOT_INFO:
+        return "info"
+    return _COLUMN_FIELDS[slot]
+
+
+#: The contact columns' slots (see crmdata.search.index.source_sql) and their fields.
+_COLUMN_FIELDS = {0: "name", 1: "company", 2: "position", 3: "notes", 4: "industry"}
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("id", stored=False, indexed=True, fast=True)
+    for name in FIELDS:
+        sb.add_text_field(name, stored=False, tokenizer_name="raw", index_option="position")
+    return sb.build()
+
+
+SCHEMA = _schema()
+
+# -- documents ------------------------------------------------------------------------------------
+
+WordRow = tuple[int, int, Sequence[str], Sequence[str]]  # contact id, slot, form A words, form B words
+
+
+def _document(cid: int, rows: Iterable[tuple[int, Sequence[str], Sequence[str]]]) -> tantivy.Document:
+    """One contact's document from its ``(slot, words A, words B)`` rows, in slot order."""
+    tokens: dict[str, list[tantivy.Token]] = {}
+    texts: dict[str, list[str]] = {}
+    next_pos: dict[str, int] = {}
+    for slot, wa, wb in rows:
+        if not wa:
+            continue
+        name = field_of(slot)
+        base = next_pos.get(name, 0)
+        out = tokens.setdefault(name, [])
+        for i, (a, b) in enumerate(zip(wa, wb, strict=False)):
+            out.append(tantivy.Token(a, base + i, 0, 0))
+            if b != a:
+                out.append(tantivy.Token(b, base + i, 0, 0))
+        texts.setdefault(name, []).append(" ".join(wa))
+        next_pos[name] = base + len(wa) + _VALUE_GAP
+    doc = tantivy.Document()
+    doc.add_integer("id", cid)
+    for name, toks in tokens.items():
+        doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString(" ".join(texts[name]), toks))
+    return doc
+
+
+def documents(rows: Iterable[WordRow]) -> Iterator[tuple[int, tantivy.Document]]:
+    """``(contact id, document)`` of rows ordered by contact id (then slot)."""
+    cid: int | None = None
+    held: list[tuple[int, Sequence[str], Sequence[str]]] = []
+    for contact_id, slot, wa, wb in rows:
+        if contact_id != cid:
+            if cid is not None:
+                yield cid, _document(cid, held)
+            cid, held = contact_id, []
+        held.append((slot, wa, wb))
+    if cid is not None:
+        yield cid, _document(cid, held)
+
+
+def _python_rows(tx: Tx, ids: Sequence[int]) -> list[WordRow]:
+    """The word rows of a few contacts, their texts read by id and folded in Python."""
+    texts = tx.rows(f"SELECT * FROM ({source_sql('= ANY(?::BIGINT[])')}) ORDER BY 1, 2",
+                    [list(ids)] * SOURCE_ID_USES)
+    return [(int(c), int(s), words(fold(t)), words(fold(t, umlauts=True)))
+            for c, s, t in texts if t]
+
+
+def _sql_rows(tx: Tx, member: str, params: Sequence[object]) -> Iterator[WordRow]:
+    """The word rows of many contacts, folded by DuckDB (same forms, tested), in batches."""
+    sql = (f"SELECT contact_id, slot::INTEGER, {words_sql(fold_sql('text'))}, "
+           f"{words_sql(fold_sql('text', umlauts=True))} FROM ({source_sql(member)}) "
+           "WHERE text IS NOT NULL AND text <> '' ORDER BY contact_id, slot")
+    for batch in tx.arrow_batches(sql, list(params) * SOURCE_ID_USES, size=_BATCH):
+        cols = [batch.column(i).to_pylist() for i in range(4)]
+        yield from zip(*cols, strict=True)
+
+
+# -- the index folder --------------------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    seq: int  # the last entry of ``search_changes`` reflected
+    store: str  # the store's id (meta ``search_store_id``)
+    format: int = FORMAT
+
+
+#: The log's last entry, and whether an entry after ``?`` asks for every contact.
+_HEAD_SQL = ("SELECT max(seq), bool_or(contact_id IS NULL AND seq > ?), "
+             f"(SELECT value FROM meta WHERE key = '{SEARCH_STORE_ID}') FROM search_changes")
+#: The contacts logged after ``?``.
+_CHANGED_SQL = "SELECT DISTINCT contact_id FROM search_changes WHERE seq > ? AND contact_id IS NOT NULL"
+
+
+class FullTextIndex:
+    """The index folder of one store file (one object per folder and process)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.state_file = folder / "crmdata-state.json"
+        self.lock = threading.Lock()
+        self._index: tantivy.Index | None = None
+
+    def _read_state(self) -> _State | None:
+        try:
+            data = json.loads(self.state_file.read_text())
+            state = _State(int(data["seq"]), str(data["store"]), int(data["format"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return state if state.format == FORMAT else None
+
+    def _write_state(self, state: _State) -> None:
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state.__dict__))
+        tmp.replace(self.state_file)
+
+    def _open(self, fresh: bool) -> tantivy.Index:
+        """The index; ``fresh``: one made anew (the folder's files are not this format's)."""
+        if fresh:
+            self._index = None
+            if self.folder.exists():
+                shutil.rmtree(self.folder)
+        if self._index is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._index = tantivy.Index(SCHEMA, str(self.folder), reuse=True)
+        return self._index
+
+    def searcher(self, tx: Tx, max_changes: int | None = None) -> tantivy.Searcher:
+        """A searcher over an index that reflects the store as ``tx`` sees it (caught up first).
+
+        With ``max_changes``, an index that needs a rebuild or more re-indexed contacts than
+        that raises :class:`IndexBehind` instead (for a caller on a time budget)."""
+        with self.lock:
+            state = self._read_state()
+            head, everything, store = tx.one(_HEAD_SQL, [state.seq if state else -1]) or (0, True, "")
+            head = int(head or 0)
+            if state is not None and self._index is None and (self.folder / "meta.json").exists():
+                self._open(fresh=False)
+            current = (state is not None and self._index is not None and state.store == str(store)
+                       and head >= state.seq and not everything)
+            if not current:
+                if max_changes is not None:
+                    raise IndexBehind("the full-text index must be rebuilt")
+                self.rebuild(tx, fresh=state is None)
+            elif head > state.seq:  # type: ignore[union-attr]
+                self._catch_up(tx, state, head, max_changes)  # type: ignore[arg-type]
+            index = self._index
+            assert index is not None
+            index.reload()
+            return index.searcher()
+
+    def _writer(self, index: tantivy.Index) -> Any:
+        try:
+            return index.writer(_WRITER_HEAP, 1)
+        except ValueError as exc:  # another process holds the writer lock
+            raise IndexUnavailable(str(exc)) from exc
+
+    def rebuild(self, tx: Tx, fresh: bool = False) -> int:
+        """Index every contact afresh; returns how many. ``fresh``: remove the folder first
+        (its files are not an index of this format); otherwise searches of other processes go
+        on over the old documents until the new ones are committed."""
+        head, _everything, store = tx.one(_HEAD_SQL, [-1]) or (0, True, "")
+        writer = self._writer(self._open(fresh=fresh))
+        writer.delete_all_documents()
+        count = 0
+        for _cid, doc in documents(_sql_rows(tx, "IN (SELECT id FROM contacts)", [])):
+            writer.add_document(doc)
+            count += 1
+        writer.commit()
+        writer.wait_merging_threads()
+        self._write_state(_State(int(head or 0), str(store)))
+        return count
+
+    def _catch_up(self, tx: Tx, state: _State, head: int, max_changes: int | None) -> None:
+        ids = sorted(int(r[0]) for r in tx.rows(_CHANGED_SQL, [state.seq]))
+        if max_changes is not None and len(ids) > max_changes:
+            raise IndexBehind(f"{len(ids)} contacts to re-index")
+        if len(ids) > REBUILD_AT:
+            self.rebuild(tx)
+            return
+        assert self._index is not None
+        writer = self._writer(self._index)
+        for cid in ids:
+            writer.delete_documents_by_term("id", cid)
+        if ids:
+            rows: Iterable[WordRow] = (_python_rows(tx, ids) if len(ids) <= _PYTHON_TOKENS
+                                       else _sql_rows(tx, "= ANY(?::BIGINT[])", [ids]))
+            for _cid, doc in documents(rows):
+                writer.add_document(doc)
+        writer.commit()
+        writer.wait_merging_threads()
+        self._write_state(_State(head, state.store))
+
+
+_OPEN: dict[str, FullTextIndex] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def folder_of(store_path: str) -> Path:
+    """The index folder beside a store file."""
+    return Path(f"{store_path}.search")
+
+
+def index_for(store_path: str) -> FullTextIndex:
+    """The process's one :class:`FullTextIndex` of a store file."""
+    key = str(Path(store_path).resolve())
+    with _OPEN_LOCK:
+        if key not in _OPEN:
+            _OPEN[key] = FullTextIndex(folder_of(key))
+        return _OPEN[key]
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+
+def _regex(atom: Atom) -> str:
+    """A regular expression matching the whole words (either form) the atom matches."""
+    alts = []
+    for form in atom.forms:
+        if atom.kind == "pattern":
+            alts.append("".join("." if ch == "?" else ".*" if ch == "*" else _escape(ch) for ch in form))
+        else:
+            alts.append(_escape(form) + (".*" if atom.kind == "prefix" else ""))
+    return "(" + "|".join(alts) + ")"
+
+
+def _escape(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "\\" + ch for ch in text)
+
+
+def _either(parts: list[tantivy.Query]) -> tantivy.Query:
+    if len(parts) == 1:
+        return parts[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, p) for p in parts])
+
+
+def _atom_query(atom: Atom, name: str) -> tantivy.Query:
+    exact = [tantivy.Query.term_query(SCHEMA, name, f) for f in atom.forms if "*" not in f and "?" not in f]
+    if atom.kind == "exact" or (atom.kind == "fuzzy" and atom.distance == 0):
+        return _either(exact)
+    if atom.kind == "fuzzy":
+        loose = _either([tantivy.Query.fuzzy_term_query(SCHEMA, name, f, atom.distance, True, False)
+                         for f in atom.forms])
+    else:
+        loose = tantivy.Query.regex_query(SCHEMA, name, _regex(atom))
+    return _either([*exact, tantivy.Query.const_score_query(loose, LOOSE_SCORE)])
+
+
+def _term_query(term: Term) -> tantivy.Query:
+    """The term in any field, each field's match weighted."""
+    per_field = []
+    for name in FIELDS:
+        if len(term.atoms) == 1:
+            q = _atom_query(term.atoms[0], name)
+        else:
+            q = tantivy.Query.regex_phrase_query(SCHEMA, name, [_regex(a) for a in term.atoms])
+        per_field.append(tantivy.Query.boost_query(q, WEIGHTS[name]))
+    return _either(per_field)
+
+
+def build_query(query: Query) -> tantivy.Query:
+    """Pure: the tantivy query for a parsed, non-empty search query (every term must match)."""
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, _term_query(t)) for t in query.terms])
+
+
+#: Hits fetched in the first round; a query with more is asked again for all of them.
+_FIRST_ROUND = 2_000
+
+
+def find(searcher: tantivy.Searcher, query: Query) -> tuple[list[int], list[float]]:
+    """Every contact the index finds for the query: ids and relevance scores, best first."""
+    q = build_query(query)
+    try:
+        result = searcher.search(q, limit=_FIRST_ROUND, count=True)
+        total = getattr(result, "count", None)
+        if total is not None and total > _FIRST_ROUND:
+            result = searcher.search(q, limit=total, count=False)
+    except ValueError as exc:  # e.g. a phrase word matching too many words for tantivy
+        raise IndexUnavailable(str(exc)) from exc
+    hits = result.hits
+    ids = searcher.fast_field_values("id", [addr for _score, addr in hits])
+    return [int(i) for i in ids if i is not None], [float(s) for (s, _addr), i in zip(hits, ids, strict=True)
+                                                       if i is not None]
