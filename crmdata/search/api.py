@@ -7,6 +7,7 @@ in by their company or named in an error.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
@@ -120,32 +121,14 @@ def search(
     if not 1 <= int(page_size) <= MAX_PAGE_SIZE:
         raise FilterError(f"A page holds 1 to {MAX_PAGE_SIZE} contacts, not {page_size}.")
     page, page_size = int(page), int(page_size)
-    user = store.user
-    deadline = None if time_budget is None else time.monotonic() + time_budget
-    if time_budget is not None and engine == "auto" and not parsed.is_empty:
-        _bring_index_up_to_date(store)
     try:
-        with store.db.read(budget=time_budget) as tx:
-            _check_names(tx, chosen)
-            resolved = resolve(store, tx, parsed, deadline, engine=engine,
-                               max_changes=None if time_budget is None else _BUDGET_CHANGES)
-            # a text query narrows the rows first, so one query with a window count is cheapest;
-            # a plain listing of (nearly) everything counts separately
-            windowed = not parsed.is_empty
-            rows = tx.rows(*page_sql(
-                user, parsed, chosen, resolved, sort=sort, descending=descending, page=page,
-                page_size=page_size, include_company_persons=include_company_persons,
-                with_total=windowed,
-            ))
-            if rows and windowed:
-                total = int(rows[0][1])
-            elif not rows and page == 1:
-                total = 0
-            else:
-                total = int(tx.scalar(*count_sql(
-                    user, parsed, chosen, resolved, include_company_persons)))
-            ids = [int(r[0]) for r in rows]
-            frame = _page_frame(tx, store, ids)
+        try:
+            total, frame = _one_page(store, parsed, chosen, sort, descending, page, page_size,
+                                     include_company_persons, time_budget, engine)
+        except fulltext.IndexBehind:  # far behind (after an import): caught up off the budget
+            _bring_index_up_to_date(store)
+            total, frame = _one_page(store, parsed, chosen, sort, descending, page, page_size,
+                                     include_company_persons, time_budget, engine)
     except OverBudget as exc:
         raise SearchTooSlow(
             f"The search {parsed.text[:60]!r} was stopped after {time_budget:g} s, so that it "
@@ -159,6 +142,38 @@ def search(
         description += " (without the persons of matching companies)"
     description += f"; sorted by {sort.replace('_', ' ')}"
     return SearchResult(frame, total, page, page_size, description)
+
+
+def _one_page(
+    store: Store, parsed: Query, chosen: Filters, sort: str, descending: bool | None, page: int,
+    page_size: int, include_company_persons: bool, time_budget: float | None, engine: Engine,
+) -> tuple[int, pd.DataFrame]:
+    """The total and one page of a search, in one read on the time budget. Raises
+    :class:`~crmdata.search.fulltext.IndexBehind` (before any work) when the full-text index
+    needs more catching up than a search on a budget does itself."""
+    user = store.user
+    deadline = None if time_budget is None else time.monotonic() + time_budget
+    with store.db.read(budget=time_budget) as tx:
+        _check_names(tx, chosen)
+        resolved = resolve(store, tx, parsed, deadline, engine=engine,
+                           max_changes=None if time_budget is None else _BUDGET_CHANGES)
+        # a text query narrows the rows first, so one query with a window count is cheapest;
+        # a plain listing of (nearly) everything counts separately
+        windowed = not parsed.is_empty
+        rows = tx.rows(*page_sql(
+            user, parsed, chosen, resolved, sort=sort, descending=descending, page=page,
+            page_size=page_size, include_company_persons=include_company_persons,
+            with_total=windowed,
+        ))
+        if rows and windowed:
+            total = int(rows[0][1])
+        elif not rows and page == 1:
+            total = 0
+        else:
+            total = int(tx.scalar(*count_sql(
+                user, parsed, chosen, resolved, include_company_persons)))
+        frame = _page_frame(tx, store, [int(r[0]) for r in rows])
+    return total, frame
 
 
 def matching_ids(
@@ -202,17 +217,9 @@ def _usable(store: Store, engine: Engine) -> bool:
 
 
 def _bring_index_up_to_date(store: Store) -> None:
-    """Catch the full-text index up before a search on a budget, if it is far behind."""
-    if not _usable(store, "auto"):
-        return
-    index = fulltext.index_for(store.db.path)
-    with store.db.read() as tx:
-        try:
-            index.searcher(tx, max_changes=_BUDGET_CHANGES)
-        except fulltext.IndexBehind:
-            index.searcher(tx)
-        except fulltext.IndexUnavailable:
-            pass
+    """Catch the full-text index up (or rebuild it) without a time budget."""
+    with store.db.read() as tx, contextlib.suppress(fulltext.IndexUnavailable):
+        fulltext.index_for(store.db.path).searcher(tx)
 
 
 def resolve(
@@ -225,7 +232,7 @@ def resolve(
         try:
             searcher = fulltext.index_for(store.db.path).searcher(tx, max_changes)
             ids, scores = fulltext.find(searcher, query)
-        except (fulltext.IndexUnavailable, fulltext.IndexBehind):
+        except fulltext.IndexUnavailable:
             pass
         else:
             if deadline is not None and time.monotonic() > deadline:
