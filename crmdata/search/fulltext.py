@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,7 @@ from .normalise import fold, fold_sql, words, words_sql
 from .parse import Atom, Query, Term
 
 #: Bumped whenever documents are built differently: an index of another format is rebuilt.
-FORMAT = 1
+FORMAT = 2
 #: Text fields of a document, in the order "why it matched" looks at them.
 FIELDS = ("name", "company", "position", "tag", "industry", "info", "custom", "notes")
 #: How much a match in each field weighs (names before companies before streets and notes).
@@ -51,8 +52,6 @@ WEIGHTS = {"name": 8.0, "company": 4.0, "position": 2.0, "tag": 2.0, "industry":
 #: The score of a word matched only by its beginning, a pattern or ``~`` (before weights),
 #: below an exact word's BM25 score added on top of it.
 LOOSE_SCORE = 0.2
-#: Positions left free between two values of one field, so a phrase never spans two of them.
-_VALUE_GAP = 4
 #: More changed contacts than this since the index's journal entry: rebuild instead of catch up.
 REBUILD_AT = 50_000
 #: Contacts read per batch while building.
@@ -89,7 +88,7 @@ def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("id", stored=False, indexed=True, fast=True)
     for name in FIELDS:
-        sb.add_text_field(name, stored=False, tokenizer_name="raw", index_option="position")
+        sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="position")
     return sb.build()
 
 
@@ -97,63 +96,86 @@ SCHEMA = _schema()
 
 # -- documents ------------------------------------------------------------------------------------
 
-WordRow = tuple[int, int, Sequence[str], Sequence[str]]  # contact id, slot, form A words, form B words
+#: One searched text: contact id, slot, its words (form A) joined by spaces, and for a text
+#: whose forms differ (it has an umlaut), the words of both forms (else None, None).
+WordRow = tuple[int, int, str, Sequence[str] | None, Sequence[str] | None]
 
 
-def _document(cid: int, rows: Iterable[tuple[int, Sequence[str], Sequence[str]]]) -> tantivy.Document:
-    """One contact's document from its ``(slot, words A, words B)`` rows, in slot order."""
-    tokens: dict[str, list[tantivy.Token]] = {}
-    texts: dict[str, list[str]] = {}
-    next_pos: dict[str, int] = {}
-    for slot, wa, wb in rows:
-        if not wa:
-            continue
-        name = field_of(slot)
-        base = next_pos.get(name, 0)
-        out = tokens.setdefault(name, [])
-        for i, (a, b) in enumerate(zip(wa, wb, strict=False)):
-            out.append(tantivy.Token(a, base + i, 0, 0))
-            if b != a:
-                out.append(tantivy.Token(b, base + i, 0, 0))
-        texts.setdefault(name, []).append(" ".join(wa))
-        next_pos[name] = base + len(wa) + _VALUE_GAP
+def _document(cid: int, rows: Iterable[tuple[int, str, Sequence[str] | None, Sequence[str] | None]],
+              ) -> tantivy.Document:
+    """One contact's document from its ``(slot, words, words A, words B)`` rows.
+
+    Each text is one value of its field (tantivy leaves a gap between values, so a phrase never
+    spans two). A text with one form is split at its spaces by tantivy; one with two forms is
+    handed over as tokens, both forms of a word at the word's position."""
     doc = tantivy.Document()
     doc.add_integer("id", cid)
-    for name, toks in tokens.items():
-        doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString(" ".join(texts[name]), toks))
+    for slot, joined, wa, wb in rows:
+        name = field_of(slot)
+        if wa is None or wb is None:
+            doc.add_text(name, joined)
+            continue
+        tokens = []
+        for i, (a, b) in enumerate(zip(wa, wb, strict=False)):
+            tokens.append(tantivy.Token(a, i, 0, 0))
+            if b != a:
+                tokens.append(tantivy.Token(b, i, 0, 0))
+        doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString(joined, tokens))
     return doc
 
 
 def documents(rows: Iterable[WordRow]) -> Iterator[tuple[int, tantivy.Document]]:
-    """``(contact id, document)`` of rows ordered by contact id (then slot)."""
+    """``(contact id, document)`` of rows ordered by contact id."""
     cid: int | None = None
-    held: list[tuple[int, Sequence[str], Sequence[str]]] = []
-    for contact_id, slot, wa, wb in rows:
+    held: list[tuple[int, str, Sequence[str] | None, Sequence[str] | None]] = []
+    for contact_id, slot, joined, wa, wb in rows:
         if contact_id != cid:
             if cid is not None:
                 yield cid, _document(cid, held)
             cid, held = contact_id, []
-        held.append((slot, wa, wb))
+        held.append((slot, joined, wa, wb))
     if cid is not None:
         yield cid, _document(cid, held)
+
+
+_UMLAUTS = "äöü"
 
 
 def _python_rows(tx: Tx, ids: Sequence[int]) -> list[WordRow]:
     """The word rows of a few contacts, their texts read by id and folded in Python."""
     texts = tx.rows(f"SELECT * FROM ({source_sql('= ANY(?::BIGINT[])')}) ORDER BY 1, 2",
                     [list(ids)] * SOURCE_ID_USES)
-    return [(int(c), int(s), words(fold(t)), words(fold(t, umlauts=True)))
-            for c, s, t in texts if t]
+    out: list[WordRow] = []
+    for c, s, t in texts:
+        wa = words(fold(t)) if t else []
+        if not wa:
+            continue
+        lowered = unicodedata.normalize("NFC", t).lower()
+        wb = words(fold(t, umlauts=True)) if any(u in lowered for u in _UMLAUTS) else None
+        out.append((int(c), int(s), " ".join(wa), wa if wb else None, wb))
+    return out
 
 
-def _sql_rows(tx: Tx, member: str, params: Sequence[object]) -> Iterator[WordRow]:
-    """The word rows of many contacts, folded by DuckDB (same forms, tested), in batches."""
-    sql = (f"SELECT contact_id, slot::INTEGER, {words_sql(fold_sql('text'))}, "
-           f"{words_sql(fold_sql('text', umlauts=True))} FROM ({source_sql(member)}) "
-           "WHERE text IS NOT NULL AND text <> '' ORDER BY contact_id, slot")
-    for batch in tx.arrow_batches(sql, list(params) * SOURCE_ID_USES, size=_BATCH):
-        cols = [batch.column(i).to_pylist() for i in range(4)]
-        yield from zip(*cols, strict=True)
+def _sql_rows(tx: Tx, member: str, params: Sequence[object]) -> list[WordRow]:
+    """The word rows of many contacts, folded by DuckDB (same forms, tested), in contact order."""
+    lowered = "lower(nfc_normalize(text))"
+    has_umlaut = " OR ".join(f"contains({lowered}, '{u}')" for u in _UMLAUTS)
+    sql = (f"SELECT contact_id, slot, array_to_string(wa, ' '), CASE WHEN two THEN wa END, "
+           f"CASE WHEN two THEN {words_sql(fold_sql('text', umlauts=True))} END FROM ("
+           f"SELECT contact_id, slot::INTEGER AS slot, text, {words_sql(fold_sql('text'))} AS wa, "
+           f"({has_umlaut}) AS two FROM ({source_sql(member)}) "
+           "WHERE text IS NOT NULL AND text <> '') WHERE len(wa) > 0")
+    rows = tx.rows(sql, list(params) * SOURCE_ID_USES)
+    rows.sort(key=lambda r: r[0])  # documents() takes each contact's texts together
+    return rows
+
+
+def _all_rows(tx: Tx) -> Iterator[WordRow]:
+    """The word rows of every contact, read in ranges of ids (memory stays bounded)."""
+    ids = [int(r[0]) for r in tx.rows("SELECT id FROM contacts ORDER BY id")]
+    for start in range(0, len(ids), _BATCH):
+        chunk = ids[start:start + _BATCH]
+        yield from _sql_rows(tx, "BETWEEN ? AND ?", [chunk[0], chunk[-1]])
 
 
 # -- the index folder --------------------------------------------------------------------------
@@ -196,14 +218,20 @@ class FullTextIndex:
         tmp.replace(self.state_file)
 
     def _open(self, fresh: bool) -> tantivy.Index:
-        """The index; ``fresh``: one made anew (the folder's files are not this format's)."""
+        """The index; ``fresh``: one made anew. Files that are not an index of this schema are
+        replaced by a new index (the folder is a cache)."""
         if fresh:
             self._index = None
             if self.folder.exists():
                 shutil.rmtree(self.folder)
         if self._index is None:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._index = tantivy.Index(SCHEMA, str(self.folder), reuse=True)
+            try:
+                self._index = tantivy.Index(SCHEMA, str(self.folder), reuse=True)
+            except ValueError:
+                if fresh:
+                    raise
+                return self._open(fresh=True)
         return self._index
 
     def searcher(self, tx: Tx, max_changes: int | None = None) -> tantivy.Searcher:
@@ -216,7 +244,10 @@ class FullTextIndex:
             head, everything, store = tx.one(_HEAD_SQL, [state.seq if state else -1]) or (0, True, "")
             head = int(head or 0)
             if state is not None and self._index is None and (self.folder / "meta.json").exists():
-                self._open(fresh=False)
+                try:
+                    self._index = tantivy.Index(SCHEMA, str(self.folder), reuse=True)
+                except ValueError:  # not an index of this schema: made anew below
+                    state = None
             current = (state is not None and self._index is not None and state.store == str(store)
                        and head >= state.seq and not everything)
             if not current:
@@ -244,7 +275,7 @@ class FullTextIndex:
         writer = self._writer(self._open(fresh=fresh))
         writer.delete_all_documents()
         count = 0
-        for _cid, doc in documents(_sql_rows(tx, "IN (SELECT id FROM contacts)", [])):
+        for _cid, doc in documents(_all_rows(tx)):
             writer.add_document(doc)
             count += 1
         writer.commit()
