@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -19,6 +19,7 @@ from ..errors import OverBudget
 from ..model import ListType
 from . import fulltext
 from .filters import FilterError, Filters, describe, names_to_check
+from .matched import Match, page_matches
 from .parse import Query, parse
 from .sql import (
     MAX_INLINE_TERMS,
@@ -65,13 +66,15 @@ _FILTER_FIELDS = {f.name for f in fields(Filters)}
 
 @dataclass(frozen=True)
 class SearchResult:
-    """One page of a search: the contacts (in order), how many match in all, and what was asked."""
+    """One page of a search: the contacts (in order), how many match in all, and what was asked;
+    ``matches``: where each contact of the page matched the query (by id; none without a query)."""
 
     frame: pd.DataFrame
     total: int
     page: int
     page_size: int
     description: str
+    matches: dict[int, Match] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -123,12 +126,12 @@ def search(
     page, page_size = int(page), int(page_size)
     try:
         try:
-            total, frame = _one_page(store, parsed, chosen, sort, descending, page, page_size,
-                                     include_company_persons, time_budget, engine)
+            total, frame, matches = _one_page(store, parsed, chosen, sort, descending, page, page_size,
+                                              include_company_persons, time_budget, engine)
         except fulltext.IndexBehind:  # far behind (after an import): caught up off the budget
             _bring_index_up_to_date(store)
-            total, frame = _one_page(store, parsed, chosen, sort, descending, page, page_size,
-                                     include_company_persons, time_budget, engine)
+            total, frame, matches = _one_page(store, parsed, chosen, sort, descending, page, page_size,
+                                              include_company_persons, time_budget, engine)
     except OverBudget as exc:
         raise SearchTooSlow(
             f"The search {parsed.text[:60]!r} was stopped after {time_budget:g} s, so that it "
@@ -141,14 +144,14 @@ def search(
     if not parsed.is_empty and not include_company_persons:
         description += " (without the persons of matching companies)"
     description += f"; sorted by {sort.replace('_', ' ')}"
-    return SearchResult(frame, total, page, page_size, description)
+    return SearchResult(frame, total, page, page_size, description, matches)
 
 
 def _one_page(
     store: Store, parsed: Query, chosen: Filters, sort: str, descending: bool | None, page: int,
     page_size: int, include_company_persons: bool, time_budget: float | None, engine: Engine,
-) -> tuple[int, pd.DataFrame]:
-    """The total and one page of a search, in one read on the time budget. Raises
+) -> tuple[int, pd.DataFrame, dict[int, Match]]:
+    """The total, one page and where its contacts matched, in one read on the time budget. Raises
     :class:`~crmdata.search.fulltext.IndexBehind` (before any work) when the full-text index
     needs more catching up than a search on a budget does itself."""
     user = store.user
@@ -172,8 +175,13 @@ def _one_page(
         else:
             total = int(tx.scalar(*count_sql(
                 user, parsed, chosen, resolved, include_company_persons)))
-        frame = _page_frame(tx, store, [int(r[0]) for r in rows])
-    return total, frame
+        ids = [int(r[0]) for r in rows]
+        frame = _page_frame(tx, store, ids)
+        matches = page_matches(tx, parsed, ids)
+    for cid, company in zip(frame["id"], frame["company_name"], strict=True):
+        if int(cid) not in matches and not parsed.is_empty and isinstance(company, str):
+            matches[int(cid)] = Match("via company", company)  # found through its company
+    return total, frame, matches
 
 
 def matching_ids(

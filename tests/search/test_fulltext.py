@@ -159,3 +159,33 @@ def test_a_search_inside_a_write_sees_the_write_and_leaves_the_index_alone(store
 def test_field_of_slot() -> None:
     assert [fulltext.field_of(s) for s in (0, 1, 2, 3, 4, 101, 1_000_003, 2_000_001)] == [
         "name", "company", "position", "notes", "industry", "info", "custom", "tag"]
+
+
+def test_each_hit_says_which_field_matched(store: Store) -> None:
+    street = _with_street(store, "Bernd", "Schulz", "Hauptstraße 5")
+    notes, name = add_contacts(store, [{"first": "Olga", "last": "Zander", "notes": "met at Hauptstraße"},
+                                       {"first": "Ida", "last": "Hauptstraße"}])
+    (company,) = add_contacts(store, [{"company": "Hauptstrasse Logistik"}])
+    (person,) = add_contacts(store, [{"first": "Paul", "last": "Fahrer", "company_of": company}])
+    result = search(store, "hauptstrasse", sort="relevance")
+    got = {cid: (m.field, m.value) for cid, m in result.matches.items()}
+    assert got[name] == ("name", "") and got[company] == ("name", "")
+    assert got[street] == ("address", "Hauptstraße 5 Berlin")
+    assert got[notes] == ("description", "met at Hauptstraße")
+    assert got[person] == ("via company", "Hauptstrasse Logistik")
+    assert result.matches[street].describe() == "address: Hauptstraße 5 Berlin"
+    assert search(store, "").matches == {}
+
+
+@pytest.mark.parametrize(("query", "texts", "expected"), [
+    ("muller", [(101, "Müllerstraße 1"), (0, "Anna Müller")], (0, "Anna Müller")),  # name outweighs
+    ("muller", [(3, "Müller told us"), (101, "Müllerweg")], (101, "Müllerweg")),  # a street, notes
+    ('"lore hamann"', [(3, "hamann lore"), (101, "lore.hamann@x.de")], (101, "lore.hamann@x.de")),
+    ("sm?th", [(2, "Smithers"), (4, "Smyth & Co")], (4, "Smyth & Co")),
+    ("meier~", [(2_000_001, "Mayer"), (3, "nothing")], (2_000_001, "Mayer")),
+    ("zzz", [(0, "Anna")], None),
+])
+def test_best_slot(query: str, texts: list[tuple[int, str]], expected: tuple[int, str] | None) -> None:
+    from crmdata.search.matched import best_slot
+
+    assert best_slot(parse(query), texts) == expected
