@@ -287,11 +287,13 @@ class Store:
         all or nothing unless ``skip_bad_rows`` (see :mod:`crmdata.csvio.importer`)."""
         from .csvio.importer import import_onlyoffice
 
-        return import_onlyoffice(
+        report = import_onlyoffice(
             self, source, duplicates=duplicates, skip_bad_rows=skip_bad_rows,
             keep_bad_values=keep_bad_values, mapping=mapping, dialect=dialect, share_type=share_type,
             managers=list(managers), tags=list(tags),
             custom_field_types=custom_field_types, date_format=date_format, progress=progress)
+        self._index_after_import(progress)
+        return report
 
     def import_contacts(
         self, source: str | Path, *, fmt: str = "auto", duplicates: DuplicateRule = "skip",
@@ -305,11 +307,29 @@ class Store:
         ``fmt`` "auto" recognises the format (see :mod:`crmdata.csvio.formats`)."""
         from .csvio.formats import import_contacts
 
-        return import_contacts(
+        report = import_contacts(
             self, source, fmt=fmt, dialect=dialect, mapping=mapping, duplicates=duplicates,
             skip_bad_rows=skip_bad_rows, keep_bad_values=keep_bad_values, share_type=share_type,
             managers=list(managers), tags=list(tags), custom_field_types=custom_field_types,
             date_format=date_format, progress=progress)
+        self._index_after_import(progress)
+        return report
+
+    def _index_after_import(self, progress: Callable[[str], None] | None) -> None:
+        """Build the full-text index in bulk once the imported rows are in (the first search
+        then does not wait for it)."""
+        if progress is not None:
+            progress("Updating the search index")
+        self.refresh_search_index()
+
+    def refresh_search_index(self, *, rebuild: bool = False) -> int | None:
+        """Bring the full-text index beside the store file up to date, or (``rebuild``) build it
+        anew from the store; returns the contacts indexed by a rebuild (see
+        :mod:`crmdata.search.fulltext`). Searches do this themselves; this does it now. None
+        when there is no index to keep (an in-memory store, or inside a transaction)."""
+        from .search.api import refresh_index
+
+        return refresh_index(self, rebuild=rebuild)
 
     def export_contacts(
         self, target: str | Path, *, fmt: str = "onlyoffice", options: CsvOptions | None = None,

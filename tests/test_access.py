@@ -409,6 +409,7 @@ NOT_CONTACT_PATHS = {
     "users": "the user list", "add_user": "admins only (tested in test_store)",
     "temperature_levels": "list definitions", "contact_types": "list definitions",
     "custom_fields": "field definitions", "checkpoint": "file housekeeping", "close": "file housekeeping",
+    "refresh_search_index": "file housekeeping (the full-text index is filtered by access when read)",
     "change": "the change-set operations are listed one by one", "preview": "see READS",
 }
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from ..db import Tx
-from ..errors import OverBudget
+from ..errors import OverBudget, StoreError
 from ..model import ListType
 from . import fulltext
 from .filters import FilterError, Filters, describe, names_to_check
@@ -228,6 +228,26 @@ def _bring_index_up_to_date(store: Store) -> None:
     """Catch the full-text index up (or rebuild it) without a time budget."""
     with store.db.read() as tx, contextlib.suppress(fulltext.IndexUnavailable):
         fulltext.index_for(store.db.path).searcher(tx)
+
+
+def refresh_index(store: Store, *, rebuild: bool = False) -> int | None:
+    """Catch the full-text index up now, or rebuild it (returns the contacts indexed then).
+    None when the store has no index to keep (see :func:`_usable`). Raises
+    :class:`~crmdata.errors.StoreError` when another process is writing the index."""
+    if not _usable(store, "auto"):
+        return None
+    index = fulltext.index_for(store.db.path)
+    with store.db.read() as tx:
+        try:
+            if rebuild:
+                with index.lock:
+                    return index.rebuild(tx)
+            index.searcher(tx)
+        except fulltext.IndexUnavailable as exc:
+            raise StoreError(
+                f"The search index beside {store.db.path} is being written by another process; "
+                "searches use the store's own index meanwhile.", hint="try again in a moment") from exc
+    return None
 
 
 def resolve(

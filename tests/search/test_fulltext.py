@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -189,3 +190,28 @@ def test_best_slot(query: str, texts: list[tuple[int, str]], expected: tuple[int
     from crmdata.search.matched import best_slot
 
     assert best_slot(parse(query), texts) == expected
+
+
+def test_an_import_leaves_the_index_built(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crmdata.csvio.exporter import write_frame
+    from crmdata.sample import CUSTOM_FIELDS, generate
+
+    csv = tmp_path / "contacts.csv"
+    write_frame(generate(60, seed=2).contacts, csv)
+    steps: list[str] = []
+    store.import_onlyoffice(csv, custom_field_types=CUSTOM_FIELDS, progress=steps.append)
+    assert steps[-1] == "Updating the search index"
+    with store.db.read() as tx:
+        head = int(tx.scalar("SELECT max(seq) FROM search_changes"))
+        count = int(tx.scalar("SELECT count(*) FROM contacts"))
+    assert _state(store)["seq"] == head  # built by the import, not by the first search
+    rebuilt: list[object] = []
+    monkeypatch.setattr(fulltext.FullTextIndex, "rebuild", lambda *a, **k: rebuilt.append(a))
+    some = search(store, "a*").total
+    assert some > 0 and rebuilt == []
+    monkeypatch.undo()
+    assert store.refresh_search_index(rebuild=True) == count
+    assert search(store, "a*").total == some
+    assert Store(":memory:").refresh_search_index() is None
