@@ -253,7 +253,7 @@ class Store:
         )
 
     # -- search (crmdata.search) ---------------------------------------------------------------
-    def search(self, query: str = "", filters: Filters | None = None, *, sort: str = "display_name",
+    def search(self, query: str = "", filters: Filters | None = None, *, sort: str = "relevance",
                descending: bool | None = None, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE,
                include_company_persons: bool = True, time_budget: float | None = TIME_BUDGET,
                engine: Engine = "auto", **filter_values: object) -> pd.DataFrame:

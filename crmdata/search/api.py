@@ -97,7 +97,7 @@ def search(
     query: str | Query = "",
     filters: Filters | None = None,
     *,
-    sort: str = "display_name",
+    sort: str = "relevance",
     descending: bool | None = None,
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
@@ -110,7 +110,9 @@ def search(
 
     ``query`` uses the search box language (:mod:`crmdata.search.parse`); an empty query lists
     every contact the filters let through. ``sort`` is one of :data:`crmdata.search.sql.SORTS`
-    (names ascending and dates/temperature descending unless ``descending`` says otherwise).
+    (names ascending and dates/temperature descending unless ``descending`` says otherwise);
+    ``relevance``, the default, puts the best matches first and lists by display name without
+    a query.
     ``include_company_persons`` adds the persons of every matching company. A search still
     running after ``time_budget`` seconds (None: no limit) stops with :class:`SearchTooSlow`.
     ``sort="relevance"`` puts the best matches first (see :mod:`crmdata.search.fulltext`).
@@ -143,7 +145,8 @@ def search(
     description = text if extra == "all contacts" else f"{text}; {extra}"
     if not parsed.is_empty and not include_company_persons:
         description += " (without the persons of matching companies)"
-    description += f"; sorted by {sort.replace('_', ' ')}"
+    shown_sort = "display_name" if sort == "relevance" and parsed.is_empty else sort
+    description += f"; sorted by {shown_sort.replace('_', ' ')}"
     return SearchResult(frame, total, page, page_size, description, matches)
 
 

@@ -297,7 +297,7 @@ def page_sql(
     filters: Filters,
     resolved: Mapping[tuple[int, int], Resolved] | Hits,
     *,
-    sort: str = "display_name",
+    sort: str = "relevance",
     descending: bool | None = None,
     page: int = 1,
     page_size: int = 25,

@@ -203,7 +203,7 @@ class ContactsState(Observable):
     page_size: int = 25
     query: str = ""
     filters: Filters = field(default_factory=Filters)
-    sort: str = "display_name"
+    sort: str = "relevance"  # best match first; by name while there is no query
     descending: bool | None = None
     page: int = 1
     result: SearchResult | None = None
