@@ -131,7 +131,8 @@ def _save_breakdown(store: Any, ids: list[int],
                 "duplicate check (default checker)": dup,
                 "search index upkeep in the store (recent rows + change log)": idx,
                 "the change set's other SQL (capture, checks, writes, journal)": sql,
-                "COMMIT, DETACH (with its checkpoint past the log limit), Python": total - sql - opened,
+                "COMMIT, DETACH (with its checkpoint past the log limit), Python":
+                    total - sql - opened - dup - idx,
             }
             for key, value in split.items():
                 parts.setdefault(key, []).append(value * 1000)

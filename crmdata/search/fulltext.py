@@ -54,6 +54,10 @@ WEIGHTS = {"name": 8.0, "company": 4.0, "position": 2.0, "tag": 2.0, "industry":
 LOOSE_SCORE = 0.2
 #: More changed contacts than this since the index's journal entry: rebuild instead of catch up.
 REBUILD_AT = 50_000
+#: Contacts re-indexed in memory before they are written to the folder (one commit to disk,
+#: with its file syncs, per that many changed contacts rather than per search after an edit).
+FLUSH_AT = 1_000
+_RECENT_HEAP = 15_000_000
 #: Contacts read per batch while building.
 _BATCH = 20_000
 #: Contacts tokenised in Python rather than in DuckDB.
@@ -143,8 +147,10 @@ _UMLAUTS = "äöü"
 
 def _python_rows(tx: Tx, ids: Sequence[int]) -> list[WordRow]:
     """The word rows of a few contacts, their texts read by id and folded in Python."""
-    texts = tx.rows(f"SELECT * FROM ({source_sql('= ANY(?::BIGINT[])')}) ORDER BY 1, 2",
-                    [list(ids)] * SOURCE_ID_USES)
+    # a literal list of a few ids is looked up in the contact id indexes; an array is scanned
+    member, params = (("IN (" + ", ".join("?" * len(ids)) + ")", list(ids)) if len(ids) <= 50
+                      else ("IN (SELECT unnest(?::BIGINT[]))", [list(ids)]))
+    texts = tx.rows(f"SELECT * FROM ({source_sql(member)}) ORDER BY 1, 2", params * SOURCE_ID_USES)
     out: list[WordRow] = []
     for c, s, t in texts:
         wa = words(fold(t)) if t else []
@@ -203,6 +209,7 @@ class FullTextIndex:
         self.state_file = folder / "crmdata-state.json"
         self.lock = threading.Lock()
         self._index: tantivy.Index | None = None
+        self._recent = _Recent()
 
     def _read_state(self) -> _State | None:
         try:
@@ -234,8 +241,8 @@ class FullTextIndex:
                 return self._open(fresh=True)
         return self._index
 
-    def searcher(self, tx: Tx, max_changes: int | None = None) -> tantivy.Searcher:
-        """A searcher over an index that reflects the store as ``tx`` sees it (caught up first).
+    def searcher(self, tx: Tx, max_changes: int | None = None) -> View:
+        """A view of the index that reflects the store as ``tx`` sees it (caught up first).
 
         With ``max_changes``, an index that needs a rebuild or more re-indexed contacts than
         that raises :class:`IndexBehind` instead (for a caller on a time budget)."""
@@ -254,12 +261,42 @@ class FullTextIndex:
                 if max_changes is not None:
                     raise IndexBehind("the full-text index must be rebuilt")
                 self.rebuild(tx, fresh=state is None)
-            elif head > state.seq:  # type: ignore[union-attr]
-                self._catch_up(tx, state, head, max_changes)  # type: ignore[arg-type]
+                self._recent.clear()
+            elif state is not None and head > max(state.seq, self._recent.seq(state.seq)):
+                self._catch_up(tx, state, head, max_changes)
             index = self._index
             assert index is not None
             index.reload()
-            return index.searcher()
+            return View(index.searcher(), *self._recent.view())
+
+    def _catch_up(self, tx: Tx, state: _State, head: int, max_changes: int | None) -> None:
+        """Re-index the contacts logged since the index last looked: in memory (no write to
+        disk), or, past :data:`FLUSH_AT` of them, into the folder."""
+        since = self._recent.seq(state.seq)
+        ids = sorted(int(r[0]) for r in tx.rows(_CHANGED_SQL, [since]))
+        if max_changes is not None and len(ids) > max_changes:
+            raise IndexBehind(f"{len(ids)} contacts to re-index")
+        if len(self._recent.ids | set(ids)) <= FLUSH_AT:
+            self._recent.apply(tx, state.seq, head, ids)
+            return
+        self._flush(tx, state, head)
+        self._recent.clear()
+
+    def _flush(self, tx: Tx, state: _State, head: int) -> None:
+        """Write the contacts logged since the folder's state into the folder."""
+        ids = sorted(int(r[0]) for r in tx.rows(_CHANGED_SQL, [state.seq]))
+        if len(ids) > REBUILD_AT:
+            self.rebuild(tx)
+            return
+        assert self._index is not None
+        writer = self._writer(self._index)
+        for cid in ids:
+            writer.delete_documents_by_term("id", cid)
+        for _cid, doc in documents(_word_rows(tx, ids)):
+            writer.add_document(doc)
+        writer.commit()
+        writer.wait_merging_threads()
+        self._write_state(_State(head, state.store))
 
     def _writer(self, index: tantivy.Index) -> Any:
         try:
@@ -283,25 +320,62 @@ class FullTextIndex:
         self._write_state(_State(int(head or 0), str(store)))
         return count
 
-    def _catch_up(self, tx: Tx, state: _State, head: int, max_changes: int | None) -> None:
-        ids = sorted(int(r[0]) for r in tx.rows(_CHANGED_SQL, [state.seq]))
-        if max_changes is not None and len(ids) > max_changes:
-            raise IndexBehind(f"{len(ids)} contacts to re-index")
-        if len(ids) > REBUILD_AT:
-            self.rebuild(tx)
-            return
-        assert self._index is not None
-        writer = self._writer(self._index)
+
+@dataclass(frozen=True)
+class View:
+    """What a search reads: the folder's index, and the contacts re-indexed in memory since
+    (``stale``: their documents in the folder are out of date; ``recent``: their new ones)."""
+
+    disk: tantivy.Searcher
+    recent: tantivy.Searcher | None = None
+    stale: frozenset[int] = frozenset()
+
+
+class _Recent:
+    """Contacts re-indexed since the folder's state, held in memory by this process (an
+    index in RAM: a commit there writes no file), until :data:`FLUSH_AT` of them go to disk."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.base = -1  # the folder state it sits on
+        self.upto = -1  # the last log entry it reflects
+        self.ids: set[int] = set()
+        self._index: tantivy.Index | None = None
+        self._writer: Any = None
+
+    def seq(self, base: int) -> int:
+        """The last log entry reflected, over a folder at ``base`` (a folder another process
+        moved on makes what is held here moot)."""
+        if self.base != base:
+            self.clear()
+            self.base = self.upto = base
+        return self.upto
+
+    def apply(self, tx: Tx, base: int, head: int, ids: Sequence[int]) -> None:
+        if self._index is None:
+            self._index = tantivy.Index(SCHEMA)
+            self._writer = self._index.writer(_RECENT_HEAP, 1)
         for cid in ids:
-            writer.delete_documents_by_term("id", cid)
-        if ids:
-            rows: Iterable[WordRow] = (_python_rows(tx, ids) if len(ids) <= _PYTHON_TOKENS
-                                       else _sql_rows(tx, "= ANY(?::BIGINT[])", [ids]))
-            for _cid, doc in documents(rows):
-                writer.add_document(doc)
-        writer.commit()
-        writer.wait_merging_threads()
-        self._write_state(_State(head, state.store))
+            self._writer.delete_documents_by_term("id", cid)
+        for _cid, doc in documents(_word_rows(tx, ids)):
+            self._writer.add_document(doc)
+        self._writer.commit()
+        self._index.reload()
+        self.ids |= set(ids)
+        self.base, self.upto = base, head
+
+    def view(self) -> tuple[tantivy.Searcher | None, frozenset[int]]:
+        if self._index is None or not self.ids:
+            return None, frozenset()
+        return self._index.searcher(), frozenset(self.ids)
+
+
+def _word_rows(tx: Tx, ids: Sequence[int]) -> Iterable[WordRow]:
+    if len(ids) <= _PYTHON_TOKENS:
+        return _python_rows(tx, ids)
+    return _sql_rows(tx, "= ANY(?::BIGINT[])", [list(ids)])
 
 
 _OPEN: dict[str, FullTextIndex] = {}
@@ -379,9 +453,7 @@ def build_query(query: Query) -> tantivy.Query:
 _FIRST_ROUND = 2_000
 
 
-def find(searcher: tantivy.Searcher, query: Query) -> tuple[list[int], list[float]]:
-    """Every contact the index finds for the query: ids and relevance scores, best first."""
-    q = build_query(query)
+def _search(searcher: tantivy.Searcher, q: tantivy.Query) -> tuple[list[int], list[float]]:
     try:
         result = searcher.search(q, limit=_FIRST_ROUND, count=True)
         total = getattr(result, "count", None)
@@ -391,5 +463,16 @@ def find(searcher: tantivy.Searcher, query: Query) -> tuple[list[int], list[floa
         raise IndexUnavailable(str(exc)) from exc
     hits = result.hits
     ids = searcher.fast_field_values("id", [addr for _score, addr in hits])
-    return [int(i) for i in ids if i is not None], [float(s) for (s, _addr), i in zip(hits, ids, strict=True)
-                                                       if i is not None]
+    pairs = [(int(i), float(score)) for (score, _addr), i in zip(hits, ids, strict=True) if i is not None]
+    return [i for i, _s in pairs], [s for _i, s in pairs]
+
+
+def find(view: View, query: Query) -> tuple[list[int], list[float]]:
+    """Every contact the index finds for the query: ids and relevance scores (any order)."""
+    q = build_query(query)
+    ids, scores = _search(view.disk, q)
+    if view.recent is None:
+        return ids, scores
+    kept = [(i, s) for i, s in zip(ids, scores, strict=True) if i not in view.stale]
+    more_ids, more_scores = _search(view.recent, q)
+    return [i for i, _s in kept] + more_ids, [s for _i, s in kept] + more_scores

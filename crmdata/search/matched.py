@@ -109,9 +109,11 @@ def page_matches(tx: Tx, query: Query, ids: Sequence[int]) -> dict[int, Match]:
     """For the contacts ``ids`` that the query's words were found in themselves: where."""
     if query.is_empty or not ids:
         return {}
-    member = "IN (SELECT unnest(?::BIGINT[]))"
+    # a literal list of a page's ids is looked up in the contact id indexes
+    member = "IN (" + ", ".join("?" * len(ids)) + ")" if len(ids) <= 50 else "IN (SELECT unnest(?::BIGINT[]))"
+    params = list(ids) if len(ids) <= 50 else [list(ids)]
     by_contact: dict[int, list[tuple[int, str]]] = {}
-    for cid, slot, text in tx.rows(source_sql(member), [list(ids)] * SOURCE_ID_USES):
+    for cid, slot, text in tx.rows(source_sql(member), params * SOURCE_ID_USES):
         if text:
             by_contact.setdefault(int(cid), []).append((int(slot), str(text)))
     found = {cid: hit for cid, texts in by_contact.items() if (hit := best_slot(query, texts))}
@@ -120,6 +122,6 @@ def page_matches(tx: Tx, query: Query, ids: Sequence[int]) -> dict[int, Match]:
     if info:
         kinds = {(int(c), SLOT_INFO + int(n)): int(t) for c, n, t in tx.rows(
             "SELECT contact_id, row_number() OVER (PARTITION BY contact_id ORDER BY id), info_type "
-            f"FROM contact_info WHERE contact_id {member}", [info])}
+            "FROM contact_info WHERE contact_id IN (SELECT unnest(?::BIGINT[]))", [info])}
     return {cid: Match(slot_label(slot, kinds.get((cid, slot))), "" if slot == 0 else _short(text))
             for cid, (slot, text) in found.items()}

@@ -96,7 +96,17 @@ def test_an_absent_index_is_built_and_an_index_behind_catches_up(
     assert _state(store)["seq"] == seen
     assert _ids(store, "neuname") == [] and _ids(store, "drittname") == [cid]
     assert _ids(store, '"greta drittname"') == _ids(store, "drei.example") == [cid]
+    assert _state(store)["seq"] == seen  # re-indexed in memory; the folder is written later
+    fulltext._OPEN.clear()  # another process: nothing in memory, the folder is behind
+    assert _ids(store, "neuname") == [] and _ids(store, "drittname") == [cid]
+    monkeypatch.setattr(fulltext, "FLUSH_AT", 0)  # past the mark: written to the folder
+    cs = store.change(region="DE")
+    cs.update(cid, last_name="Viertname")
+    cs.commit(on_duplicate="save")
+    assert _ids(store, "drittname") == [] and _ids(store, "viertname") == [cid]
     assert int(str(_state(store)["seq"])) > int(str(seen))
+    fulltext._OPEN.clear()
+    assert _ids(store, "viertname") == [cid] and _ids(store, "greta") == [cid]
 
 
 def test_writes_without_a_journal_entry_are_seen(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
