@@ -29,6 +29,7 @@ import json
 import shutil
 import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -378,8 +379,11 @@ def _word_rows(tx: Tx, ids: Sequence[int]) -> Iterable[WordRow]:
     return _sql_rows(tx, "= ANY(?::BIGINT[])", [list(ids)])
 
 
-_OPEN: dict[str, FullTextIndex] = {}
+#: Index folders this process keeps open, most recently used last (an index let go of is
+#: opened again when needed; what it held in memory is read again from the store's log).
+_OPEN: OrderedDict[str, FullTextIndex] = OrderedDict()
 _OPEN_LOCK = threading.Lock()
+_KEEP_OPEN = 16
 
 
 def folder_of(store_path: str) -> Path:
@@ -393,6 +397,9 @@ def index_for(store_path: str) -> FullTextIndex:
     with _OPEN_LOCK:
         if key not in _OPEN:
             _OPEN[key] = FullTextIndex(folder_of(key))
+            while len(_OPEN) > _KEEP_OPEN:
+                _OPEN.popitem(last=False)
+        _OPEN.move_to_end(key)
         return _OPEN[key]
 
 
