@@ -7,6 +7,7 @@ hang their verbs on it, so a notebook needs one object.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -320,7 +321,9 @@ class Store:
         then does not wait for it)."""
         if progress is not None:
             progress("Updating the search index")
-        self.refresh_search_index()
+        # the import is committed whatever happens here: a search builds the index itself
+        with contextlib.suppress(CrmDataError):
+            self.refresh_search_index()
 
     def refresh_search_index(self, *, rebuild: bool = False) -> int | None:
         """Bring the full-text index beside the store file up to date, or (``rebuild``) build it

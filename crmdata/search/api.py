@@ -7,7 +7,6 @@ in by their company or named in an error.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
@@ -131,9 +130,10 @@ def search(
             total, frame, matches = _one_page(store, parsed, chosen, sort, descending, page, page_size,
                                               include_company_persons, time_budget, engine)
         except fulltext.IndexBehind:  # far behind (after an import): caught up off the budget
-            _bring_index_up_to_date(store)
+            ready = _bring_index_up_to_date(store)
             total, frame, matches = _one_page(store, parsed, chosen, sort, descending, page, page_size,
-                                              include_company_persons, time_budget, engine)
+                                              include_company_persons, time_budget,
+                                              engine if ready else "store")
     except OverBudget as exc:
         raise SearchTooSlow(
             f"The search {parsed.text[:60]!r} was stopped after {time_budget:g} s, so that it "
@@ -227,10 +227,15 @@ def _usable(store: Store, engine: Engine) -> bool:
     return engine == "auto" and store.db.path != ":memory:" and not store.db.in_transaction
 
 
-def _bring_index_up_to_date(store: Store) -> None:
-    """Catch the full-text index up (or rebuild it) without a time budget."""
-    with store.db.read() as tx, contextlib.suppress(fulltext.IndexUnavailable):
-        fulltext.index_for(store.db.path).searcher(tx)
+def _bring_index_up_to_date(store: Store) -> bool:
+    """Catch the full-text index up (or rebuild it) without a time budget; False if it cannot
+    be written now (the store's own index answers)."""
+    with store.db.read() as tx:
+        try:
+            fulltext.index_for(store.db.path).searcher(tx)
+        except (fulltext.IndexUnavailable, OSError):
+            return False
+    return True
 
 
 def refresh_index(store: Store, *, rebuild: bool = False) -> int | None:
@@ -250,6 +255,11 @@ def refresh_index(store: Store, *, rebuild: bool = False) -> int | None:
             raise StoreError(
                 f"The search index beside {store.db.path} is being written by another process; "
                 "searches use the store's own index meanwhile.", hint="try again in a moment") from exc
+        except OSError as exc:
+            raise StoreError(
+                f"The search index cannot be written beside {store.db.path}: {exc.strerror or exc}; "
+                "searches use the store's own index meanwhile.",
+                hint=f"let this user write {fulltext.folder_of(store.db.path)}") from exc
     return None
 
 
@@ -263,7 +273,7 @@ def resolve(
         try:
             searcher = fulltext.index_for(store.db.path).searcher(tx, max_changes)
             ids, scores = fulltext.find(searcher, query)
-        except fulltext.IndexUnavailable:
+        except (fulltext.IndexUnavailable, OSError):  # busy, or a folder that cannot be written
             pass
         else:
             if deadline is not None and time.monotonic() > deadline:

@@ -11,6 +11,7 @@ import pytest
 
 from crmdata import Store
 from crmdata.derived import contacts_changed
+from crmdata.errors import CrmDataError
 from crmdata.search import api, fulltext
 from crmdata.search.api import search
 from crmdata.search.parse import parse
@@ -225,3 +226,19 @@ def test_an_import_leaves_the_index_built(
     assert store.refresh_search_index(rebuild=True) == count
     assert search(store, "a*").total == some
     assert Store(":memory:").refresh_search_index() is None
+
+
+def test_a_folder_that_cannot_be_written_leaves_the_search_to_the_store_index(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (cid,) = add_contacts(store, [{"first": "Rita", "last": "Readonly"}])
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(fulltext.FullTextIndex, "_open", refuse)
+    monkeypatch.setattr(fulltext.FullTextIndex, "_write_state", refuse)
+    shutil.rmtree(fulltext.folder_of(str(store.db.path)), ignore_errors=True)
+    fulltext._OPEN.clear()
+    assert _ids(store, "readonly") == [cid]
+    with pytest.raises(CrmDataError, match="cannot be written"):
+        store.refresh_search_index()
