@@ -20,7 +20,10 @@ filtered by the store itself (the contact must still exist, be visible to the us
 filters), so a search never shows a contact the store no longer has or the user may not view.
 
 Scores: BM25 on the words, times a weight per field (names first, streets and notes last);
-an exact word scores above a word only matched by its beginning, a pattern or ``~``.
+an exact word scores above a word only matched by its beginning, a pattern or ``~``. Contacts
+re-indexed in memory since the folder was last written are scored with the word statistics of
+those few: the field weights and exact-before-loose hold, but their order among equally good
+matches of the folder may differ until they are written there (:data:`FLUSH_AT`).
 """
 
 from __future__ import annotations
