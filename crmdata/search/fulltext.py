@@ -48,7 +48,7 @@ from .parse import Atom, Query, Term
 
 #: Bumped whenever documents are built differently: an index of another format is rebuilt.
 FORMAT = 2
-#: Text fields of a document, in the order "why it matched" looks at them.
+#: Text fields of a document, one per kind of searched field.
 FIELDS = ("name", "company", "position", "tag", "industry", "info", "custom", "notes")
 #: How much a match in each field weighs (names before companies before streets and notes).
 WEIGHTS = {"name": 8.0, "company": 4.0, "position": 2.0, "tag": 2.0, "industry": 1.5,
@@ -56,7 +56,7 @@ WEIGHTS = {"name": 8.0, "company": 4.0, "position": 2.0, "tag": 2.0, "industry":
 #: The score of a word matched only by its beginning, a pattern or ``~`` (before weights),
 #: below an exact word's BM25 score added on top of it.
 LOOSE_SCORE = 0.2
-#: More changed contacts than this since the index's journal entry: rebuild instead of catch up.
+#: More changed contacts than this since the folder's log entry: rebuild instead of catch up.
 REBUILD_AT = 50_000
 #: Contacts re-indexed in memory before they are written to the folder (one commit to disk,
 #: with its file syncs, per that many changed contacts rather than per search after an edit).
