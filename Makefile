@@ -72,3 +72,4 @@ bench: $(BENCH_STAMP)
 
 clean-store:
 	rm -f $(STORE) $(STORE).wal $(STORE).lock $(STORE).queue
+	rm -rf $(STORE).search

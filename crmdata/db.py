@@ -476,6 +476,11 @@ class Database:
                 self._con = None
                 self._let_go(con)
 
+    @property
+    def in_transaction(self) -> bool:
+        """True inside a :meth:`transaction` block (its writes are not committed yet)."""
+        return self._depth > 0
+
     @contextmanager
     def read(self, *, budget: float | None = None) -> Iterator[Tx]:
         """A connection for reading, released afterwards unless the store is kept open.

@@ -365,6 +365,23 @@ SYNC_TABLES: tuple[str, ...] = (
     )""",
 )
 
+#: The full-text index beside the store file (schema 12, :mod:`crmdata.search.fulltext`) is a
+#: cache; this log tells it which contacts' searched texts changed since the entry it reflects.
+#: Every refresh of the index rows appends the contacts it refreshed (``contact_id`` NULL: every
+#: contact, after which older entries are dropped), so writers that keep no journal entry are
+#: seen too. ``meta`` names the store, so an index never takes another store file's log for its own.
+SEARCH_CHANGE_IDS = "search_change_ids"
+SEARCH_STORE_ID = "search_store_id"
+SEARCH_CHANGE_STATEMENTS: tuple[str, ...] = (
+    f"CREATE SEQUENCE {SEARCH_CHANGE_IDS} MINVALUE 0 START WITH 1",
+    """CREATE TABLE search_changes (
+        seq BIGINT NOT NULL,               -- from search_change_ids, in commit order
+        contact_id BIGINT                  -- NULL: every contact
+    )""",
+    f"INSERT INTO search_changes VALUES (nextval('{SEARCH_CHANGE_IDS}'), NULL)",
+    f"INSERT OR REPLACE INTO meta VALUES ('{SEARCH_STORE_ID}', uuid()::VARCHAR)",
+)
+
 #: The default administrator every new store has; reads and writes run as a user.
 DEFAULT_ADMIN = "admin"
 
@@ -434,6 +451,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         11,
         "portal sync: portal ids and last-seen fingerprints beside contacts, portal users, pushes under way",
         SYNC_TABLES,
+    ),
+    Migration(
+        12,
+        "search: a log of the contacts whose searched texts changed, for the full-text index beside "
+        "the store file",
+        SEARCH_CHANGE_STATEMENTS,
     ),
 )
 

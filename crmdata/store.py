@@ -7,6 +7,7 @@ hang their verbs on it, so a notebook needs one object.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from .db import Database, Tx
 from .errors import AccessDenied, CrmDataError, NotFound, Problem
 from .model import DEFAULT_PHONE_REGION, CustomFieldType, ListType, ShareType
 from .schema import DEFAULT_ADMIN
-from .search.api import DEFAULT_PAGE_SIZE, TIME_BUDGET
+from .search.api import DEFAULT_PAGE_SIZE, TIME_BUDGET, Engine
 
 if TYPE_CHECKING:
     from .csvio.importer import DuplicateRule, ImportReport
@@ -254,12 +255,13 @@ class Store:
         )
 
     # -- search (crmdata.search) ---------------------------------------------------------------
-    def search(self, query: str = "", filters: Filters | None = None, *, sort: str = "display_name",
+    def search(self, query: str = "", filters: Filters | None = None, *, sort: str = "relevance",
                descending: bool | None = None, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE,
                include_company_persons: bool = True, time_budget: float | None = TIME_BUDGET,
-               **filter_values: object) -> pd.DataFrame:
+               engine: Engine = "auto", **filter_values: object) -> pd.DataFrame:
         """One page of contacts matching a search query and filters (see :mod:`crmdata.search.api`;
-        a search still running after ``time_budget`` seconds stops with ``SearchTooSlow``).
+        a search still running after ``time_budget`` seconds stops with ``SearchTooSlow``;
+        ``sort="relevance"``: best matches first; ``engine="store"``: without the full-text index).
 
         Filters come as a :class:`~crmdata.search.filters.Filters` and/or as its fields by name
         (``show="persons", tags=["Lead"]``). ``frame.attrs`` holds ``total``, ``page``, ``pages``
@@ -269,7 +271,7 @@ class Store:
 
         result = search(self, query, filters, sort=sort, descending=descending, page=page,
                         page_size=page_size, include_company_persons=include_company_persons,
-                        time_budget=time_budget, **filter_values)
+                        time_budget=time_budget, engine=engine, **filter_values)
         frame = result.frame
         frame.attrs.update(total=result.total, page=result.page, pages=result.pages,
                            description=result.description)
@@ -287,11 +289,13 @@ class Store:
         all or nothing unless ``skip_bad_rows`` (see :mod:`crmdata.csvio.importer`)."""
         from .csvio.importer import import_onlyoffice
 
-        return import_onlyoffice(
+        report = import_onlyoffice(
             self, source, duplicates=duplicates, skip_bad_rows=skip_bad_rows,
             keep_bad_values=keep_bad_values, mapping=mapping, dialect=dialect, share_type=share_type,
             managers=list(managers), tags=list(tags),
             custom_field_types=custom_field_types, date_format=date_format, progress=progress)
+        self._index_after_import(progress)
+        return report
 
     def import_contacts(
         self, source: str | Path, *, fmt: str = "auto", duplicates: DuplicateRule = "skip",
@@ -305,11 +309,31 @@ class Store:
         ``fmt`` "auto" recognises the format (see :mod:`crmdata.csvio.formats`)."""
         from .csvio.formats import import_contacts
 
-        return import_contacts(
+        report = import_contacts(
             self, source, fmt=fmt, dialect=dialect, mapping=mapping, duplicates=duplicates,
             skip_bad_rows=skip_bad_rows, keep_bad_values=keep_bad_values, share_type=share_type,
             managers=list(managers), tags=list(tags), custom_field_types=custom_field_types,
             date_format=date_format, progress=progress)
+        self._index_after_import(progress)
+        return report
+
+    def _index_after_import(self, progress: Callable[[str], None] | None) -> None:
+        """Build the full-text index in bulk once the imported rows are in (the first search
+        then does not wait for it)."""
+        if progress is not None:
+            progress("Updating the search index")
+        # the import is committed whatever happens here: a search builds the index itself
+        with contextlib.suppress(CrmDataError):
+            self.refresh_search_index()
+
+    def refresh_search_index(self, *, rebuild: bool = False) -> int | None:
+        """Bring the full-text index beside the store file up to date, or (``rebuild``) build it
+        anew from the store; returns the contacts indexed by a rebuild (see
+        :mod:`crmdata.search.fulltext`). Searches do this themselves; this does it now. None
+        when there is no index to keep (an in-memory store, or inside a transaction)."""
+        from .search.api import refresh_index
+
+        return refresh_index(self, rebuild=rebuild)
 
     def export_contacts(
         self, target: str | Path, *, fmt: str = "onlyoffice", options: CsvOptions | None = None,

@@ -433,6 +433,7 @@ NOT_CONTACT_PATHS = {
     "match_settings": "which custom fields matching reads",
     "set_match_settings": "admins only (tested in tests/cli/test_match_settings)",
     "checkpoint": "file housekeeping", "close": "file housekeeping",
+    "refresh_search_index": "file housekeeping (the full-text index is filtered by access when read)",
     "change": "the change-set operations are listed one by one", "preview": "see READS",
 }
 

@@ -44,7 +44,8 @@ def _custom(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--no-activity-since", help="Stale: no history event since this day.")
 @click.option("--custom", multiple=True, metavar="FIELD=VALUE",
               help="Custom field value (repeat: all must hold).")
-@click.option("--sort", type=click.Choice(list(SORTS)), default="display_name", show_default=True)
+@click.option("--sort", type=click.Choice(list(SORTS)), default="relevance", show_default=True,
+              help="relevance: best match first (by display name without a query).")
 @click.option("--desc/--asc", "descending", default=None,
               help="Sort direction (default: names ascending, dates and temperature descending).")
 @click.option("--page", type=int, default=1, show_default=True)

@@ -8,15 +8,17 @@ in by their company or named in an error.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from ..db import Tx
-from ..errors import OverBudget
+from ..errors import OverBudget, StoreError
 from ..model import ListType
+from . import fulltext
 from .filters import FilterError, Filters, describe, names_to_check
+from .matched import Match, page_matches
 from .parse import Query, parse
 from .sql import (
     MAX_INLINE_TERMS,
@@ -24,6 +26,7 @@ from .sql import (
     PAGE_CONTACT_FIELDS,
     PAGE_INFO,
     SORTS,
+    Hits,
     Resolved,
     atoms_to_resolve,
     count_sql,
@@ -44,6 +47,13 @@ MAX_PAGE_SIZE = 10_000
 TIME_BUDGET = 3.0
 #: Similar spellings checked in Python between two looks at the clock.
 _FUZZY_CHUNK = 20_000
+#: Contacts a search on a time budget re-indexes itself; an index further behind is brought up
+#: to date first, outside the budget (once after an import, say).
+_BUDGET_CHANGES = 2_000
+
+#: Which index answers the words of a query: the full-text index beside the store file where it
+#: can (``auto``), or always the index tables inside the store (``store``).
+Engine = Literal["auto", "store"]
 
 
 class SearchTooSlow(OverBudget):
@@ -55,13 +65,15 @@ _FILTER_FIELDS = {f.name for f in fields(Filters)}
 
 @dataclass(frozen=True)
 class SearchResult:
-    """One page of a search: the contacts (in order), how many match in all, and what was asked."""
+    """One page of a search: the contacts (in order), how many match in all, and what was asked;
+    ``matches``: where each contact of the page matched the query (by id; none without a query)."""
 
     frame: pd.DataFrame
     total: int
     page: int
     page_size: int
     description: str
+    matches: dict[int, Match] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -84,21 +96,25 @@ def search(
     query: str | Query = "",
     filters: Filters | None = None,
     *,
-    sort: str = "display_name",
+    sort: str = "relevance",
     descending: bool | None = None,
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
     include_company_persons: bool = True,
     time_budget: float | None = TIME_BUDGET,
+    engine: Engine = "auto",
     **filter_values: Any,
 ) -> SearchResult:
     """Search the contacts the store's user may view.
 
     ``query`` uses the search box language (:mod:`crmdata.search.parse`); an empty query lists
     every contact the filters let through. ``sort`` is one of :data:`crmdata.search.sql.SORTS`
-    (names ascending and dates/temperature descending unless ``descending`` says otherwise).
+    (names ascending and dates/temperature descending unless ``descending`` says otherwise);
+    ``relevance``, the default, puts the best matches first and lists by display name without
+    a query.
     ``include_company_persons`` adds the persons of every matching company. A search still
     running after ``time_budget`` seconds (None: no limit) stops with :class:`SearchTooSlow`.
+    ``sort="relevance"`` puts the best matches first (see :mod:`crmdata.search.fulltext`).
     """
     parsed = query if isinstance(query, Query) else parse(query or "")
     chosen = make_filters(filters, **filter_values)
@@ -109,29 +125,15 @@ def search(
     if not 1 <= int(page_size) <= MAX_PAGE_SIZE:
         raise FilterError(f"A page holds 1 to {MAX_PAGE_SIZE} contacts, not {page_size}.")
     page, page_size = int(page), int(page_size)
-    user = store.user
-    deadline = None if time_budget is None else time.monotonic() + time_budget
     try:
-        with store.db.read(budget=time_budget) as tx:
-            _check_names(tx, chosen)
-            resolved = _resolve(tx, parsed, deadline)
-            # a text query narrows the rows first, so one query with a window count is cheapest;
-            # a plain listing of (nearly) everything counts separately
-            windowed = not parsed.is_empty
-            rows = tx.rows(*page_sql(
-                user, parsed, chosen, resolved, sort=sort, descending=descending, page=page,
-                page_size=page_size, include_company_persons=include_company_persons,
-                with_total=windowed,
-            ))
-            if rows and windowed:
-                total = int(rows[0][1])
-            elif not rows and page == 1:
-                total = 0
-            else:
-                total = int(tx.scalar(*count_sql(
-                    user, parsed, chosen, resolved, include_company_persons)))
-            ids = [int(r[0]) for r in rows]
-            frame = _page_frame(tx, store, ids)
+        try:
+            total, frame, matches = _one_page(store, parsed, chosen, sort, descending, page, page_size,
+                                              include_company_persons, time_budget, engine)
+        except fulltext.IndexBehind:  # far behind (after an import): caught up off the budget
+            ready = _bring_index_up_to_date(store)
+            total, frame, matches = _one_page(store, parsed, chosen, sort, descending, page, page_size,
+                                              include_company_persons, time_budget,
+                                              engine if ready else "store")
     except OverBudget as exc:
         raise SearchTooSlow(
             f"The search {parsed.text[:60]!r} was stopped after {time_budget:g} s, so that it "
@@ -143,8 +145,46 @@ def search(
     description = text if extra == "all contacts" else f"{text}; {extra}"
     if not parsed.is_empty and not include_company_persons:
         description += " (without the persons of matching companies)"
-    description += f"; sorted by {sort.replace('_', ' ')}"
-    return SearchResult(frame, total, page, page_size, description)
+    shown_sort = "display_name" if sort == "relevance" and parsed.is_empty else sort
+    description += f"; sorted by {shown_sort.replace('_', ' ')}"
+    return SearchResult(frame, total, page, page_size, description, matches)
+
+
+def _one_page(
+    store: Store, parsed: Query, chosen: Filters, sort: str, descending: bool | None, page: int,
+    page_size: int, include_company_persons: bool, time_budget: float | None, engine: Engine,
+) -> tuple[int, pd.DataFrame, dict[int, Match]]:
+    """The total, one page and where its contacts matched, in one read on the time budget. Raises
+    :class:`~crmdata.search.fulltext.IndexBehind` (before any work) when the full-text index
+    needs more catching up than a search on a budget does itself."""
+    user = store.user
+    deadline = None if time_budget is None else time.monotonic() + time_budget
+    with store.db.read(budget=time_budget) as tx:
+        _check_names(tx, chosen)
+        resolved = resolve(store, tx, parsed, deadline, engine=engine,
+                           max_changes=None if time_budget is None else _BUDGET_CHANGES)
+        # a text query narrows the rows first, so one query with a window count is cheapest;
+        # a plain listing of (nearly) everything counts separately
+        windowed = not parsed.is_empty
+        rows = tx.rows(*page_sql(
+            user, parsed, chosen, resolved, sort=sort, descending=descending, page=page,
+            page_size=page_size, include_company_persons=include_company_persons,
+            with_total=windowed,
+        ))
+        if rows and windowed:
+            total = int(rows[0][1])
+        elif not rows and page == 1:
+            total = 0
+        else:
+            total = int(tx.scalar(*count_sql(
+                user, parsed, chosen, resolved, include_company_persons)))
+        ids = [int(r[0]) for r in rows]
+        frame = _page_frame(tx, store, ids)
+        matches = page_matches(tx, parsed, ids)
+    for cid, company in zip(frame["id"], frame["company_name"], strict=True):
+        if int(cid) not in matches and not parsed.is_empty and isinstance(company, str):
+            matches[int(cid)] = Match("via company", company)  # found through its company
+    return total, frame, matches
 
 
 def matching_ids(
@@ -162,7 +202,7 @@ def matching_ids(
     chosen = make_filters(filters, **filter_values)
     with store.db.read() as tx:
         _check_names(tx, chosen)
-        resolved = _resolve(tx, parsed)
+        resolved = resolve(store, tx, parsed)
         rows = tx.rows(*ids_sql(store.user, parsed, chosen, resolved, int(limit), include_company_persons))
     return [int(r[0]) for r in rows]
 
@@ -179,6 +219,67 @@ def _check_names(tx: Tx, filters: Filters) -> None:
                 f"There is no {kind.label} {', '.join(repr(m) for m in missing)}.",
                 hint=f"known: {shown}",
             )
+
+
+def _usable(store: Store, engine: Engine) -> bool:
+    """Whether the full-text index may answer: not inside a write transaction (it would take in
+    changes that may yet be rolled back), not for an in-memory store (no file to sit beside)."""
+    return engine == "auto" and store.db.path != ":memory:" and not store.db.in_transaction
+
+
+def _bring_index_up_to_date(store: Store) -> bool:
+    """Catch the full-text index up (or rebuild it) without a time budget; False if it cannot
+    be written now (the store's own index answers)."""
+    with store.db.read() as tx:
+        try:
+            fulltext.index_for(store.db.path).searcher(tx)
+        except (fulltext.IndexUnavailable, OSError):
+            return False
+    return True
+
+
+def refresh_index(store: Store, *, rebuild: bool = False) -> int | None:
+    """Catch the full-text index up now, or rebuild it (returns the contacts indexed then).
+    None when the store has no index to keep (see :func:`_usable`). Raises
+    :class:`~crmdata.errors.StoreError` when another process is writing the index."""
+    if not _usable(store, "auto"):
+        return None
+    index = fulltext.index_for(store.db.path)
+    with store.db.read() as tx:
+        try:
+            if rebuild:
+                with index.lock:
+                    return index.rebuild(tx)
+            index.searcher(tx)
+        except fulltext.IndexUnavailable as exc:
+            raise StoreError(
+                f"The search index beside {store.db.path} is being written by another process; "
+                "searches use the store's own index meanwhile.", hint="try again in a moment") from exc
+        except OSError as exc:
+            raise StoreError(
+                f"The search index cannot be written beside {store.db.path}: {exc.strerror or exc}; "
+                "searches use the store's own index meanwhile.",
+                hint=f"let this user write {fulltext.folder_of(store.db.path)}") from exc
+    return None
+
+
+def resolve(
+    store: Store, tx: Tx, query: Query, deadline: float | None = None, *, engine: Engine = "auto",
+    max_changes: int | None = None,
+) -> dict[tuple[int, int], Resolved] | Hits:
+    """What the query's words match: the contacts the full-text index finds, or where it cannot
+    answer, the atoms resolved against the store's own index (see :func:`_resolve`)."""
+    if not query.is_empty and _usable(store, engine):
+        try:
+            searcher = fulltext.index_for(store.db.path).searcher(tx, max_changes)
+            ids, scores = fulltext.find(searcher, query)
+        except (fulltext.IndexUnavailable, OSError):  # busy, or a folder that cannot be written
+            pass
+        else:
+            if deadline is not None and time.monotonic() > deadline:
+                raise OverBudget("The full-text search took longer than the time budget.")
+            return Hits(ids, scores)
+    return _resolve(tx, query, deadline)
 
 
 def _resolve(tx: Tx, query: Query, deadline: float | None = None) -> dict[tuple[int, int], Resolved]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..access import User
 from ..errors import CrmDataError
 from ..model import ListType, ShareType
-from .api import _check_names, _resolve, make_filters
+from .api import _check_names, make_filters, resolve
 from .filters import Filters
 from .parse import Query, parse
 from .sql import select_parts
@@ -86,7 +86,7 @@ def facet_counts(
     out: dict[str, dict[str, int]] = {}
     with store.db.read() as tx:
         _check_names(tx, chosen)
-        resolved = _resolve(tx, parsed)
+        resolved = resolve(store, tx, parsed)
         for facet in FACETS:
             rows = tx.rows(*facets_sql(store.user, parsed, chosen, resolved, facet))
             out[facet] = {str(v): int(n) for v, n in rows}

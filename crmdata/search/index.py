@@ -34,7 +34,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..model import CustomFieldType, InfoType
-from ..schema import FILL_SEARCH_INDEX, FILL_SEARCH_SIGNATURES
+from ..schema import FILL_SEARCH_INDEX, FILL_SEARCH_SIGNATURES, SEARCH_CHANGE_IDS
 from .normalise import fold, fold_sql, signature, signature_sql, words, words_sql
 
 if TYPE_CHECKING:
@@ -136,6 +136,31 @@ def tokens_sql(member: str) -> str:
     """
 
 
+#: More refreshed contacts than this are logged as "every contact" (the full-text index then
+#: rebuilds rather than catching up one by one).
+LOG_EVERY_AT = 50_000
+
+
+def log_changes_sql(ids: Sequence[int]) -> tuple[str, list[object]]:
+    """The statement that logs a few refreshed contacts in ``search_changes`` (schema 12)."""
+    return (f"INSERT INTO search_changes SELECT nextval('{SEARCH_CHANGE_IDS}'), unnest(?::BIGINT[])",
+            [list(ids)])
+
+
+def _log_refreshed(tx: Tx) -> None:
+    """Log the contacts of ``_search_ids`` (a set-based refresh) in ``search_changes``."""
+    if int(tx.scalar("SELECT count(*) FROM _search_ids")) > LOG_EVERY_AT:
+        log_everything(tx)
+    else:
+        tx.execute(f"INSERT INTO search_changes SELECT nextval('{SEARCH_CHANGE_IDS}'), id FROM _search_ids")
+
+
+def log_everything(tx: Tx) -> None:
+    """Log that every contact's texts may have changed (older log entries are then moot)."""
+    tx.execute("DELETE FROM search_changes")
+    tx.execute(f"INSERT INTO search_changes VALUES (nextval('{SEARCH_CHANGE_IDS}'), NULL)")
+
+
 def refresh_statements(ids_sql: str) -> tuple[str, ...]:
     """The statements that rebuild the index rows of the contacts ``ids_sql`` selects.
 
@@ -162,6 +187,7 @@ def fill_pending(tx: Tx, pending: Collection[str]) -> None:
     if FILL_SEARCH_INDEX in pending:
         for statement in refresh_statements("SELECT id FROM contacts"):
             tx.execute(statement)
+        log_everything(tx)
     if FILL_SEARCH_SIGNATURES in pending:
         tx.execute(f"UPDATE search_recent SET sig = {signature_sql('token')} WHERE slot >= 0")
     for key in (FILL_SEARCH_INDEX, FILL_SEARCH_SIGNATURES):
@@ -271,6 +297,7 @@ def _small_refresh(tx: Tx, ids: list[int], texts: Sequence[tuple[int, int, str |
         [tok + [""] * len(ids), cid + ids, slot + [-1] * len(ids), pos + [0] * len(ids),
          [len(t) for t in tok] + [0] * len(ids), [signature(t) for t in tok] + [0] * len(ids)],
     )
+    tx.execute(*log_changes_sql(ids))
     if int(total) - int(theirs) + len(tok) + len(ids) > FOLD_ROWS:
         for statement in FOLD_STATEMENTS:
             tx.execute(statement)
@@ -306,5 +333,7 @@ def refresh(tx: Tx, ids_sql: str, params: Sequence[object] = (),
         return
     statements = refresh_statements(ids_sql)
     tx.execute(statements[0], list(params))
-    for statement in statements[1:]:
+    for statement in statements[1:-1]:
         tx.execute(statement)
+    _log_refreshed(tx)
+    tx.execute(statements[-1])

@@ -43,7 +43,21 @@ SORTS: dict[str, tuple[str, bool]] = {
     "last_activity": (
         "(SELECT max(h.event_at) FROM history_events h WHERE h.contact_id = c.id)", True
     ),
+    # best match first (see crmdata.search.fulltext), then by name; a listing without a query
+    # (nothing to rank) is sorted by name
+    "relevance": ("m.score", True),
 }
+
+#: The share of its company's score a person found through its company gets.
+VIA_COMPANY = 0.5
+
+
+@dataclass(frozen=True)
+class Hits:
+    """The contacts the full-text index found for a query, with their scores (any order)."""
+
+    ids: Sequence[int]
+    scores: Sequence[float]
 
 #: A pattern or fuzzy atom resolved to more vocabulary terms than this is joined, not inlined.
 MAX_INLINE_TERMS = 2000
@@ -219,9 +233,15 @@ def hits_sql(
     return " INTERSECT ".join(parts), params
 
 
-def _order(sort: str, descending: bool | None) -> str:
+def _order(sort: str, descending: bool | None, ranked: bool = True) -> str:
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}")
+    if sort == "relevance":
+        if not ranked:
+            return _order("display_name", descending)
+        low_first = descending is False
+        return (f"m.score {'ASC' if low_first else 'DESC'}, lower(c.display_name) ASC NULLS LAST, "
+                "c.id ASC")
     expr, default_desc = SORTS[sort]
     desc = default_desc if descending is None else descending
     direction = "DESC" if desc else "ASC"
@@ -232,42 +252,52 @@ def select_parts(
     user: User,
     query: Query,
     filters: Filters,
-    resolved: Mapping[tuple[int, int], Resolved],
+    resolved: Mapping[tuple[int, int], Resolved] | Hits,
     include_company_persons: bool = True,
 ) -> tuple[str, str, list[object]]:
-    """``(with_clause, where_clause, params)`` selecting the matching rows of ``contacts c``.
+    """``(with_clause, rest, params)``: ``FROM contacts c {rest}`` are the matching rows.
 
-    The access rule applies to every row, and to a company before it pulls in its persons.
+    ``resolved`` is what the full-text index found (:class:`Hits`), or the atoms resolved for
+    the DuckDB index (the hits are then selected here). With a query, ``rest`` joins each row's
+    score as ``m.score``. The access rule applies to every row, and to a company before it
+    pulls in its persons.
     """
     view, view_params = view_predicate(user, "c")
     fsql, fparams = filters_sql(filters, user)
     if query.is_empty:
         return "", f"WHERE {view} AND {fsql}", [*view_params, *fparams]
-    hits, params = hits_sql(query, resolved)
-    cte = f"WITH hits AS ({hits})"
-    matched = "c.id IN (SELECT contact_id FROM hits)"
+    params: list[object]
+    if isinstance(resolved, Hits):
+        cte = ("WITH hits AS (SELECT unnest(?::BIGINT[]) AS contact_id, "
+               "unnest(?::DOUBLE[]) AS score)")
+        params = [list(resolved.ids), list(resolved.scores)]
+    else:
+        hits, params = hits_sql(query, resolved)
+        cte = f"WITH hits AS (SELECT contact_id, 0.0::DOUBLE AS score FROM ({hits}))"
     if include_company_persons:
         # persons of matching companies the user may view (an invisible company pulls in nothing)
         cvis, cvis_params = view_predicate(user, "co")
         cte += (
-            ", hit_companies AS (SELECT co.id FROM contacts co WHERE co.is_company "
-            f"AND co.id IN (SELECT contact_id FROM hits) AND {cvis}), "
-            "matched AS (SELECT contact_id AS id FROM hits UNION SELECT p.id FROM contacts p "
-            "WHERE NOT p.is_company AND p.company_id IN (SELECT id FROM hit_companies))"
+            ", hit_companies AS (SELECT co.id, h.score FROM contacts co JOIN hits h "
+            f"ON h.contact_id = co.id WHERE co.is_company AND {cvis}), "
+            "scored AS (SELECT id, max(score) AS score FROM (SELECT contact_id AS id, score FROM hits "
+            f"UNION ALL SELECT p.id, hc.score * {VIA_COMPANY} FROM contacts p JOIN hit_companies hc "
+            "ON p.company_id = hc.id WHERE NOT p.is_company) GROUP BY id)"
         )
         params += cvis_params
-        matched = "c.id IN (SELECT id FROM matched)"
-    where = f"WHERE {matched} AND {view} AND {fsql}"
-    return cte, where, [*params, *view_params, *fparams]
+    else:
+        cte += ", scored AS (SELECT contact_id AS id, max(score) AS score FROM hits GROUP BY contact_id)"
+    rest = f"JOIN scored m ON m.id = c.id WHERE {view} AND {fsql}"
+    return cte, rest, [*params, *view_params, *fparams]
 
 
 def page_sql(
     user: User,
     query: Query,
     filters: Filters,
-    resolved: Mapping[tuple[int, int], Resolved],
+    resolved: Mapping[tuple[int, int], Resolved] | Hits,
     *,
-    sort: str = "display_name",
+    sort: str = "relevance",
     descending: bool | None = None,
     page: int = 1,
     page_size: int = 25,
@@ -283,7 +313,7 @@ def page_sql(
     total = "count(*) OVER ()" if with_total else "NULL"
     sql = (
         f"{cte} SELECT c.id, {total} AS total FROM contacts c {where} "
-        f"ORDER BY {_order(sort, descending)} LIMIT ? OFFSET ?"
+        f"ORDER BY {_order(sort, descending, not query.is_empty)} LIMIT ? OFFSET ?"
     )
     return sql, [*params, page_size, (page - 1) * page_size]
 
@@ -292,7 +322,7 @@ def count_sql(
     user: User,
     query: Query,
     filters: Filters,
-    resolved: Mapping[tuple[int, int], Resolved],
+    resolved: Mapping[tuple[int, int], Resolved] | Hits,
     include_company_persons: bool = True,
 ) -> SqlParams:
     """``SELECT count(*)`` of all matching contacts."""
@@ -304,7 +334,7 @@ def ids_sql(
     user: User,
     query: Query,
     filters: Filters,
-    resolved: Mapping[tuple[int, int], Resolved],
+    resolved: Mapping[tuple[int, int], Resolved] | Hits,
     limit: int,
     include_company_persons: bool = True,
 ) -> SqlParams:
@@ -350,7 +380,8 @@ def page_rows_sql(user: User, ids: Sequence[int]) -> dict[str, SqlParams]:
     """Simple queries for the list columns of one page of contacts, each an index lookup by id.
 
     Deliberately small statements: on a page of 25 rows DuckDB spends more time planning one
-    wide join than reading, and a filter on another column beside the id (e.g. info_type)
+    wide join than reading (``IN (SELECT unnest(...))`` looks the ids up in the contact_id
+    indexes, where ``= ANY(...)`` reads more), and a filter on another column beside the id (e.g. info_type)
     would turn an index lookup into a table scan. :func:`crmdata.search.api` assembles them.
     """
     view, view_params = view_predicate(user, "c")
@@ -367,17 +398,17 @@ def page_rows_sql(user: User, ids: Sequence[int]) -> dict[str, SqlParams]:
                       f"AND c.is_company AND {view}", list(view_params)),
         "info": (
             "SELECT contact_id, info_type, data, is_primary, id FROM contact_info "
-            "WHERE contact_id = ANY(?::BIGINT[])",
+            "WHERE contact_id IN (SELECT unnest(?::BIGINT[]))",
             [id_list],
         ),
         "tags": (
-            "SELECT contact_id, tag_id FROM contact_tags WHERE contact_id = ANY(?::BIGINT[])",
+            "SELECT contact_id, tag_id FROM contact_tags WHERE contact_id IN (SELECT unnest(?::BIGINT[]))",
             [id_list],
         ),
         "tag_titles": ("SELECT id, title FROM tags", []),
         "activity": (
             "SELECT contact_id, max(event_at) FROM history_events "
-            "WHERE contact_id = ANY(?::BIGINT[]) GROUP BY contact_id",
+            "WHERE contact_id IN (SELECT unnest(?::BIGINT[])) GROUP BY contact_id",
             [id_list],
         ),
         "lists": ("SELECT id, list_type, title FROM list_items", []),

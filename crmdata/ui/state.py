@@ -24,7 +24,6 @@ from ..search.api import SearchResult, make_filters, search
 from ..search.facets import Facets, facet_counts
 from ..search.filters import Filters
 from ..search.sql import SORTS
-from ..search.why import match_reasons
 
 if TYPE_CHECKING:
     from ..csvio.importer import DuplicateRule
@@ -45,6 +44,7 @@ QUERY_HINT = (
 
 #: Sort choices for the contact list: (label, key of :data:`crmdata.search.sql.SORTS`).
 SORT_CHOICES: tuple[tuple[str, str], ...] = (
+    ("Best match", "relevance"),  # by name while there is no query
     ("Name", "display_name"),
     ("First name", "first_name"),
     ("Last name", "last_name"),
@@ -207,7 +207,7 @@ class ContactsState(Observable):
     page_size: int = 25
     query: str = ""
     filters: Filters = field(default_factory=Filters)
-    sort: str = "display_name"
+    sort: str = "relevance"  # best match first; by name while there is no query
     descending: bool | None = None
     page: int = 1
     result: SearchResult | None = None
@@ -246,7 +246,7 @@ class ContactsState(Observable):
                 page_size=self.page_size,
             )
             ids = [int(i) for i in result.frame["id"]]
-            reasons = match_reasons(self.store, self.query, ids) if self.query.strip() else {}
+            reasons = {cid: m.describe() for cid, m in result.matches.items()}
             self.rows = list_rows(result.frame, page_extras(self.store, ids), self._colors, reasons)
             self.result = result
             self.notice = None

@@ -1,0 +1,488 @@
+"""The full-text index: a tantivy index beside the store file, a derived cache of the search texts.
+
+The store file ``crm.duckdb`` gets a folder ``crm.duckdb.search`` holding a tantivy index with
+one document per contact: its id and one text field per kind of searched field (name,
+company, position, notes, industry, contact information, custom values, tags). Every word is
+indexed under both folded forms at the same position (:mod:`crmdata.search.normalise`), so the
+query language's words, prefixes, ``?``/``*`` patterns, ``~`` and phrases are tantivy term,
+regex, fuzzy and regex-phrase queries over the same words the DuckDB index holds.
+
+The folder is a cache that can never disagree with the store unnoticed. Every writer logs the
+contacts whose searched texts it changed in the store's ``search_changes`` (in the same
+transaction as the change, :mod:`crmdata.search.index`); the index's state file names the last
+log entry it reflects and the store it belongs to. Before each search the log is read from
+there on and the contacts of newer entries are re-indexed; an entry meaning "every contact"
+(an import), a log that does not continue the recorded one (another store file), or an index of
+another format or without its state is rebuilt from the store. A search inside a write transaction, an
+in-memory store or an index that cannot be written (another process is updating it) is
+answered by the DuckDB index instead: same results, slower. Whatever the index finds is then
+filtered by the store itself (the contact must still exist, be visible to the user and pass the
+filters), so a search never shows a contact the store no longer has or the user may not view.
+
+Scores: BM25 on the words, times a weight per field (names first, streets and notes last);
+an exact word scores above a word only matched by its beginning, a pattern or ``~``. Contacts
+re-indexed in memory since the folder was last written are scored with the word statistics of
+those few: the field weights and exact-before-loose hold, but their order among equally good
+matches of the folder may differ until they are written there (:data:`FLUSH_AT`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from ..db import Tx
+from ..schema import SEARCH_STORE_ID
+from .index import SLOT_CUSTOM, SLOT_INFO, SLOT_TAG, SOURCE_ID_USES, source_sql
+from .normalise import fold, fold_sql, words, words_sql
+from .parse import Atom, Query, Term
+
+#: Bumped whenever documents are built differently: an index of another format is rebuilt.
+FORMAT = 2
+#: Text fields of a document, one per kind of searched field.
+FIELDS = ("name", "company", "position", "tag", "industry", "info", "custom", "notes")
+#: How much a match in each field weighs (names before companies before streets and notes).
+WEIGHTS = {"name": 8.0, "company": 4.0, "position": 2.0, "tag": 2.0, "industry": 1.5,
+           "info": 1.0, "custom": 1.0, "notes": 0.7}
+#: The score of a word matched only by its beginning, a pattern or ``~`` (before weights),
+#: below an exact word's BM25 score added on top of it.
+LOOSE_SCORE = 0.2
+#: More changed contacts than this since the folder's log entry: rebuild instead of catch up.
+REBUILD_AT = 50_000
+#: Contacts re-indexed in memory before they are written to the folder (one commit to disk,
+#: with its file syncs, per that many changed contacts rather than per search after an edit).
+FLUSH_AT = 1_000
+_RECENT_HEAP = 15_000_000
+#: Contacts read per batch while building.
+_BATCH = 20_000
+#: Contacts tokenised in Python rather than in DuckDB.
+_PYTHON_TOKENS = 2_000
+_WRITER_HEAP = 128_000_000
+
+
+class IndexUnavailable(Exception):
+    """The full-text index cannot answer now (the DuckDB index will); internal, never shown."""
+
+
+class IndexBehind(Exception):
+    """The index needs more work than the caller allowed (a rebuild, or many changed contacts)."""
+
+
+def field_of(slot: int) -> str:
+    """Pure: the document field a slot of :func:`crmdata.search.index.source_sql` goes to."""
+    if slot >= SLOT_TAG:
+        return "tag"
+    if slot >= SLOT_CUSTOM:
+        return "custom"
+    if slot > SLOT_INFO:
+        return "info"
+    return _COLUMN_FIELDS[slot]
+
+
+#: The contact columns' slots (see crmdata.search.index.source_sql) and their fields.
+_COLUMN_FIELDS = {0: "name", 1: "company", 2: "position", 3: "notes", 4: "industry"}
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("id", stored=False, indexed=True, fast=True)
+    for name in FIELDS:
+        sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="position")
+    return sb.build()
+
+
+SCHEMA = _schema()
+
+# -- documents ------------------------------------------------------------------------------------
+
+#: One searched text: contact id, slot, its words (form A) joined by spaces, and for a text
+#: whose forms differ (it has an umlaut), the words of both forms (else None, None).
+WordRow = tuple[int, int, str, Sequence[str] | None, Sequence[str] | None]
+
+
+def _document(cid: int, rows: Iterable[tuple[int, str, Sequence[str] | None, Sequence[str] | None]],
+              ) -> tantivy.Document:
+    """One contact's document from its ``(slot, words, words A, words B)`` rows.
+
+    Each text is one value of its field (tantivy leaves a gap between values, so a phrase never
+    spans two). A text with one form is split at its spaces by tantivy; one with two forms is
+    handed over as tokens, both forms of a word at the word's position."""
+    doc = tantivy.Document()
+    doc.add_integer("id", cid)
+    for slot, joined, wa, wb in rows:
+        name = field_of(slot)
+        if wa is None or wb is None:
+            doc.add_text(name, joined)
+            continue
+        tokens = []
+        for i, (a, b) in enumerate(zip(wa, wb, strict=False)):
+            tokens.append(tantivy.Token(a, i, 0, 0))
+            if b != a:
+                tokens.append(tantivy.Token(b, i, 0, 0))
+        doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString(joined, tokens))
+    return doc
+
+
+def documents(rows: Iterable[WordRow]) -> Iterator[tuple[int, tantivy.Document]]:
+    """``(contact id, document)`` of rows ordered by contact id."""
+    cid: int | None = None
+    held: list[tuple[int, str, Sequence[str] | None, Sequence[str] | None]] = []
+    for contact_id, slot, joined, wa, wb in rows:
+        if contact_id != cid:
+            if cid is not None:
+                yield cid, _document(cid, held)
+            cid, held = contact_id, []
+        held.append((slot, joined, wa, wb))
+    if cid is not None:
+        yield cid, _document(cid, held)
+
+
+_UMLAUTS = "äöü"
+
+
+def _python_rows(tx: Tx, ids: Sequence[int]) -> list[WordRow]:
+    """The word rows of a few contacts, their texts read by id and folded in Python."""
+    # a literal list of a few ids is looked up in the contact id indexes; an array is scanned
+    member, params = (("IN (" + ", ".join("?" * len(ids)) + ")", list(ids)) if len(ids) <= 50
+                      else ("IN (SELECT unnest(?::BIGINT[]))", [list(ids)]))
+    texts = tx.rows(f"SELECT * FROM ({source_sql(member)}) ORDER BY 1, 2", params * SOURCE_ID_USES)
+    out: list[WordRow] = []
+    for c, s, t in texts:
+        wa = words(fold(t)) if t else []
+        if not wa:
+            continue
+        lowered = unicodedata.normalize("NFC", t).lower()
+        wb = words(fold(t, umlauts=True)) if any(u in lowered for u in _UMLAUTS) else None
+        out.append((int(c), int(s), " ".join(wa), wa if wb else None, wb))
+    return out
+
+
+def _sql_rows(tx: Tx, member: str, params: Sequence[object]) -> list[WordRow]:
+    """The word rows of many contacts, folded by DuckDB (same forms, tested), in contact order."""
+    lowered = "lower(nfc_normalize(text))"
+    has_umlaut = " OR ".join(f"contains({lowered}, '{u}')" for u in _UMLAUTS)
+    sql = (f"SELECT contact_id, slot, array_to_string(wa, ' '), CASE WHEN two THEN wa END, "
+           f"CASE WHEN two THEN {words_sql(fold_sql('text', umlauts=True))} END FROM ("
+           f"SELECT contact_id, slot::INTEGER AS slot, text, {words_sql(fold_sql('text'))} AS wa, "
+           f"({has_umlaut}) AS two FROM ({source_sql(member)}) "
+           "WHERE text IS NOT NULL AND text <> '') WHERE len(wa) > 0")
+    rows = tx.rows(sql, list(params) * SOURCE_ID_USES)
+    rows.sort(key=lambda r: r[0])  # documents() takes each contact's texts together
+    return rows
+
+
+def _all_rows(tx: Tx) -> Iterator[WordRow]:
+    """The word rows of every contact, read in ranges of ids (memory stays bounded)."""
+    ids = [int(r[0]) for r in tx.rows("SELECT id FROM contacts ORDER BY id")]
+    for start in range(0, len(ids), _BATCH):
+        chunk = ids[start:start + _BATCH]
+        yield from _sql_rows(tx, "BETWEEN ? AND ?", [chunk[0], chunk[-1]])
+
+
+# -- the index folder --------------------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    seq: int  # the last entry of ``search_changes`` reflected
+    store: str  # the store's id (meta ``search_store_id``)
+    format: int = FORMAT
+
+
+#: The log's last entry, and whether an entry after ``?`` asks for every contact.
+_HEAD_SQL = ("SELECT max(seq), bool_or(contact_id IS NULL AND seq > ?), "
+             f"(SELECT value FROM meta WHERE key = '{SEARCH_STORE_ID}') FROM search_changes")
+#: The contacts logged after ``?``.
+_CHANGED_SQL = "SELECT DISTINCT contact_id FROM search_changes WHERE seq > ? AND contact_id IS NOT NULL"
+
+
+class FullTextIndex:
+    """The index folder of one store file (one object per folder and process)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.state_file = folder / "crmdata-state.json"
+        self.lock = threading.Lock()
+        self._index: tantivy.Index | None = None
+        self._recent = _Recent()
+
+    def _read_state(self) -> _State | None:
+        try:
+            data = json.loads(self.state_file.read_text())
+            state = _State(int(data["seq"]), str(data["store"]), int(data["format"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return state if state.format == FORMAT else None
+
+    def _write_state(self, state: _State) -> None:
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state.__dict__))
+        tmp.replace(self.state_file)
+
+    def _open(self, fresh: bool) -> tantivy.Index:
+        """The index; ``fresh``: one made anew. Files that are not an index of this schema are
+        replaced by a new index (the folder is a cache)."""
+        if fresh:
+            self._index = None
+            if self.folder.exists():
+                shutil.rmtree(self.folder)
+        if self._index is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            try:
+                self._index = tantivy.Index(SCHEMA, str(self.folder), reuse=True)
+            except ValueError:
+                if fresh:
+                    raise
+                return self._open(fresh=True)
+        return self._index
+
+    def searcher(self, tx: Tx, max_changes: int | None = None) -> View:
+        """A view of the index that reflects the store as ``tx`` sees it (caught up first).
+
+        With ``max_changes``, an index that needs a rebuild or more re-indexed contacts than
+        that raises :class:`IndexBehind` instead (for a caller on a time budget)."""
+        with self.lock:
+            state = self._read_state()
+            head, everything, store = tx.one(_HEAD_SQL, [state.seq if state else -1]) or (0, True, "")
+            head = int(head or 0)
+            if state is not None and self._index is None and (self.folder / "meta.json").exists():
+                try:
+                    self._index = tantivy.Index(SCHEMA, str(self.folder), reuse=True)
+                except ValueError:  # not an index of this schema: made anew below
+                    state = None
+            current = (state is not None and self._index is not None and state.store == str(store)
+                       and head >= state.seq and not everything)
+            if not current:
+                if max_changes is not None:
+                    raise IndexBehind("the full-text index must be rebuilt")
+                self.rebuild(tx, fresh=state is None)
+                self._recent.clear()
+            elif state is not None and head > max(state.seq, self._recent.seq(state.seq)):
+                self._catch_up(tx, state, head, max_changes)
+            index = self._index
+            assert index is not None
+            index.reload()
+            return View(index.searcher(), *self._recent.view())
+
+    def _catch_up(self, tx: Tx, state: _State, head: int, max_changes: int | None) -> None:
+        """Re-index the contacts logged since the index last looked: in memory (no write to
+        disk), or, past :data:`FLUSH_AT` of them, into the folder."""
+        since = self._recent.seq(state.seq)
+        ids = sorted(int(r[0]) for r in tx.rows(_CHANGED_SQL, [since]))
+        if max_changes is not None and len(ids) > max_changes:
+            raise IndexBehind(f"{len(ids)} contacts to re-index")
+        if len(self._recent.ids | set(ids)) <= FLUSH_AT:
+            self._recent.apply(tx, state.seq, head, ids)
+            return
+        self._flush(tx, state, head)
+        self._recent.clear()
+
+    def _flush(self, tx: Tx, state: _State, head: int) -> None:
+        """Write the contacts logged since the folder's state into the folder."""
+        ids = sorted(int(r[0]) for r in tx.rows(_CHANGED_SQL, [state.seq]))
+        if len(ids) > REBUILD_AT:
+            self.rebuild(tx)
+            return
+        assert self._index is not None
+        writer = self._writer(self._index)
+        for cid in ids:
+            writer.delete_documents_by_term("id", cid)
+        for _cid, doc in documents(_word_rows(tx, ids)):
+            writer.add_document(doc)
+        writer.commit()
+        writer.wait_merging_threads()
+        self._write_state(_State(head, state.store))
+
+    def _writer(self, index: tantivy.Index) -> Any:
+        try:
+            return index.writer(_WRITER_HEAP, 1)
+        except ValueError as exc:  # another process holds the writer lock
+            raise IndexUnavailable(str(exc)) from exc
+
+    def rebuild(self, tx: Tx, fresh: bool = False) -> int:
+        """Index every contact afresh; returns how many. ``fresh``: remove the folder first
+        (its files are not an index of this format); otherwise searches of other processes go
+        on over the old documents until the new ones are committed."""
+        head, _everything, store = tx.one(_HEAD_SQL, [-1]) or (0, True, "")
+        writer = self._writer(self._open(fresh=fresh))
+        writer.delete_all_documents()
+        count = 0
+        for _cid, doc in documents(_all_rows(tx)):
+            writer.add_document(doc)
+            count += 1
+        writer.commit()
+        writer.wait_merging_threads()
+        self._write_state(_State(int(head or 0), str(store)))
+        return count
+
+
+@dataclass(frozen=True)
+class View:
+    """What a search reads: the folder's index, and the contacts re-indexed in memory since
+    (``stale``: their documents in the folder are out of date; ``recent``: their new ones)."""
+
+    disk: tantivy.Searcher
+    recent: tantivy.Searcher | None = None
+    stale: frozenset[int] = frozenset()
+
+
+class _Recent:
+    """Contacts re-indexed since the folder's state, held in memory by this process (an
+    index in RAM: a commit there writes no file), until :data:`FLUSH_AT` of them go to disk."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.base = -1  # the folder state it sits on
+        self.upto = -1  # the last log entry it reflects
+        self.ids: set[int] = set()
+        self._index: tantivy.Index | None = None
+        self._writer: Any = None
+
+    def seq(self, base: int) -> int:
+        """The last log entry reflected, over a folder at ``base`` (a folder another process
+        moved on makes what is held here moot)."""
+        if self.base != base:
+            self.clear()
+            self.base = self.upto = base
+        return self.upto
+
+    def apply(self, tx: Tx, base: int, head: int, ids: Sequence[int]) -> None:
+        if self._index is None:
+            self._index = tantivy.Index(SCHEMA)
+            self._writer = self._index.writer(_RECENT_HEAP, 1)
+        for cid in ids:
+            self._writer.delete_documents_by_term("id", cid)
+        for _cid, doc in documents(_word_rows(tx, ids)):
+            self._writer.add_document(doc)
+        self._writer.commit()
+        self._index.reload()
+        self.ids |= set(ids)
+        self.base, self.upto = base, head
+
+    def view(self) -> tuple[tantivy.Searcher | None, frozenset[int]]:
+        if self._index is None or not self.ids:
+            return None, frozenset()
+        return self._index.searcher(), frozenset(self.ids)
+
+
+def _word_rows(tx: Tx, ids: Sequence[int]) -> Iterable[WordRow]:
+    if len(ids) <= _PYTHON_TOKENS:
+        return _python_rows(tx, ids)
+    return _sql_rows(tx, "= ANY(?::BIGINT[])", [list(ids)])
+
+
+#: Index folders this process keeps open, most recently used last (an index let go of is
+#: opened again when needed; what it held in memory is read again from the store's log).
+_OPEN: OrderedDict[str, FullTextIndex] = OrderedDict()
+_OPEN_LOCK = threading.Lock()
+_KEEP_OPEN = 16
+
+
+def folder_of(store_path: str) -> Path:
+    """The index folder beside a store file."""
+    return Path(f"{store_path}.search")
+
+
+def index_for(store_path: str) -> FullTextIndex:
+    """The process's one :class:`FullTextIndex` of a store file."""
+    key = str(Path(store_path).resolve())
+    with _OPEN_LOCK:
+        if key not in _OPEN:
+            _OPEN[key] = FullTextIndex(folder_of(key))
+            while len(_OPEN) > _KEEP_OPEN:
+                _OPEN.popitem(last=False)
+        _OPEN.move_to_end(key)
+        return _OPEN[key]
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+
+def _regex(atom: Atom) -> str:
+    """A regular expression matching the whole words (either form) the atom matches."""
+    alts = []
+    for form in atom.forms:
+        if atom.kind == "pattern":
+            alts.append("".join("." if ch == "?" else ".*" if ch == "*" else _escape(ch) for ch in form))
+        else:
+            alts.append(_escape(form) + (".*" if atom.kind == "prefix" else ""))
+    return "(" + "|".join(alts) + ")"
+
+
+def _escape(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "\\" + ch for ch in text)
+
+
+def _either(parts: list[tantivy.Query]) -> tantivy.Query:
+    if len(parts) == 1:
+        return parts[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, p) for p in parts])
+
+
+def _atom_query(atom: Atom, name: str) -> tantivy.Query:
+    exact = [tantivy.Query.term_query(SCHEMA, name, f) for f in atom.forms if "*" not in f and "?" not in f]
+    if atom.kind == "exact" or (atom.kind == "fuzzy" and atom.distance == 0):
+        return _either(exact)
+    if atom.kind == "fuzzy":
+        loose = _either([tantivy.Query.fuzzy_term_query(SCHEMA, name, f, atom.distance, True, False)
+                         for f in atom.forms])
+    else:
+        loose = tantivy.Query.regex_query(SCHEMA, name, _regex(atom))
+    return _either([*exact, tantivy.Query.const_score_query(loose, LOOSE_SCORE)])
+
+
+def _term_query(term: Term) -> tantivy.Query:
+    """The term in any field, each field's match weighted."""
+    per_field = []
+    for name in FIELDS:
+        if len(term.atoms) == 1:
+            q = _atom_query(term.atoms[0], name)
+        else:
+            q = tantivy.Query.regex_phrase_query(SCHEMA, name, [_regex(a) for a in term.atoms])
+        per_field.append(tantivy.Query.boost_query(q, WEIGHTS[name]))
+    return _either(per_field)
+
+
+def build_query(query: Query) -> tantivy.Query:
+    """Pure: the tantivy query for a parsed, non-empty search query (every term must match)."""
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, _term_query(t)) for t in query.terms])
+
+
+#: Hits fetched in the first round; a query with more is asked again for all of them.
+_FIRST_ROUND = 2_000
+
+
+def _search(searcher: tantivy.Searcher, q: tantivy.Query) -> tuple[list[int], list[float]]:
+    try:
+        result = searcher.search(q, limit=_FIRST_ROUND, count=True)
+        total = getattr(result, "count", None)
+        if total is not None and total > _FIRST_ROUND:
+            result = searcher.search(q, limit=total, count=False)
+    except ValueError as exc:  # e.g. a phrase word matching too many words for tantivy
+        raise IndexUnavailable(str(exc)) from exc
+    hits = result.hits
+    ids = searcher.fast_field_values("id", [addr for _score, addr in hits])
+    pairs = [(int(i), float(score)) for (score, _addr), i in zip(hits, ids, strict=True) if i is not None]
+    return [i for i, _s in pairs], [s for _i, s in pairs]
+
+
+def find(view: View, query: Query) -> tuple[list[int], list[float]]:
+    """Every contact the index finds for the query: ids and relevance scores (any order)."""
+    q = build_query(query)
+    ids, scores = _search(view.disk, q)
+    if view.recent is None:
+        return ids, scores
+    kept = [(i, s) for i, s in zip(ids, scores, strict=True) if i not in view.stale]
+    more_ids, more_scores = _search(view.recent, q)
+    return [i for i, _s in kept] + more_ids, [s for _i, s in kept] + more_scores
