@@ -365,6 +365,18 @@ SYNC_TABLES: tuple[str, ...] = (
     )""",
 )
 
+#: The portal sync's photos (schema 12): each linked contact's photo as last seen on the portal and
+#: how far its local photo changes reached the portal (photos are compared apart from the fields).
+SYNC_PHOTO_TABLES: tuple[str, ...] = (
+    """CREATE TABLE sync_photos (
+        contact_id BIGINT PRIMARY KEY,     -- crmdata's id
+        portal_id BIGINT NOT NULL,         -- the portal's id
+        seen VARCHAR NOT NULL,             -- the photo as last seen: the address the portal gave ('' none)
+        pushed_through BIGINT NOT NULL,    -- journal id: the contact's photo changes up to it reached it
+        seen_at TIMESTAMP NOT NULL
+    )""",
+)
+
 #: The default administrator every new store has; reads and writes run as a user.
 DEFAULT_ADMIN = "admin"
 
@@ -434,6 +446,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         11,
         "portal sync: portal ids and last-seen fingerprints beside contacts, portal users, pushes under way",
         SYNC_TABLES,
+    ),
+    Migration(
+        12,
+        "portal sync: photos as last seen on the portal and how far local photo changes reached it",
+        SYNC_PHOTO_TABLES,
     ),
 )
 
