@@ -46,7 +46,8 @@ source (ONLYOFFICE/CommunityServer), for the endpoints crmdata's sync uses:
   does the same from an address; ``DELETE crm/contact/{id}/avatar`` (edit access; ``uploadOnly``
   true touches nothing stored) removes it. Merges and deletes leave photos alone (sections 10, 11).
   :meth:`Portal.put_photo` stores bytes as they are, so tests can make the portal serve a broken
-  image.
+  image; ``Portal.handler_sends_images`` makes the handler answer with the image itself (a variant
+  the contract does not rule out).
 
 Faults for the tests are injected with :meth:`Portal.fail` (a status, malformed JSON, a dropped
 connection, a slow answer, an expired token, a repeated page).
@@ -164,6 +165,7 @@ class Portal:
         self.base = "/"  # the portal's address with a final slash, once it serves
         self.photos: dict[int, dict[int, bytes]] = {}  # contact id -> size (200, 82, 40) -> image
         self.photo_ticks: dict[int, int] = {}  # contact id -> when its photo was stored (?cd=)
+        self.handler_sends_images = False  # True: the file handler answers with the image itself
 
     # -- running -------------------------------------------------------------------------
     def serve(self) -> str:
@@ -991,8 +993,10 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 cid, is_company = _int(params.get("cid")), _bool(params.get("isc"))
                 text = portal.photo_address(cid, is_company, _PS[_int(params.get("ps"))])
-                self._send(200, text.encode(), "text/html; charset=utf-8")
-                return
+                if not portal.handler_sends_images:
+                    self._send(200, text.encode(), "text/html; charset=utf-8")
+                    return
+                path = urlsplit(text).path
             data = portal.photo_file(path) if self.command == "GET" else None
         if data is None:
             self._send(404, b"Not found", "text/html")

@@ -7,7 +7,9 @@ from the default avatar. The handler answers with the address of the image: the 
 (its address changes on every upload) or the skin's default image (``empty_people_logo_...`` or
 ``empty_company_logo_...``). A contact has a photo on the portal when the address is not a
 default one; that address is what the sync compares ("seen"), so an unchanged photo is not
-downloaded again. A handler that answers with the image itself is compared by its sha256.
+downloaded again. A handler that answers with the image itself is compared by its sha256, and
+its default avatar is recognised by its bytes: the handler's answer for contact 0 (which has no
+photo) is the default avatar of that kind.
 
 Photos are compared apart from the contact's fields, with their own last-seen value and mark
 (``sync_photos``): a pull takes the portal's photo unless the contact has a local photo change
@@ -19,6 +21,7 @@ portal's photo did not change since it was last seen.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -63,12 +66,19 @@ def handler_url(item: dict[str, Any]) -> str:
 
 
 def read_photo(
-    client: PortalClient, url: str, *, known: str | None = None, download: bool = True
+    client: PortalClient,
+    url: str,
+    *,
+    known: str | None = None,
+    download: bool = True,
+    defaults: dict[str, bytes] | None = None,
 ) -> PortalPhoto:
     """Ask the file handler for a contact's photo; download it unless it is the default avatar,
-    the one already ``known``, or ``download`` is False."""
+    the one already ``known``, or ``download`` is False. ``defaults`` caches default avatars."""
     content, ctype = client.fetch(url)
     if ctype.lower().startswith("image/"):
+        if content == _default_image(client, url, {} if defaults is None else defaults):
+            return PortalPhoto("")
         return PortalPhoto("sha256:" + hashlib.sha256(content).hexdigest(), content)
     address = content.decode("utf-8", "replace").strip()
     if not address or len(address) > 2000 or any(c.isspace() for c in address):
@@ -82,6 +92,17 @@ def read_photo(
         return PortalPhoto(address)
     data, _ctype = client.fetch(address)
     return PortalPhoto(address, data)
+
+
+def _default_image(client: PortalClient, url: str, cache: dict[str, bytes]) -> bytes:
+    """What a handler that sends images itself sends for no photo: its answer for contact 0,
+    which never has one (the server then falls back to the default avatar of that kind)."""
+    zero = re.sub(r"(?i)([?&]cid=)\d+", r"\g<1>0", url)
+    if zero == url:
+        return b""
+    if zero not in cache:
+        cache[zero] = client.fetch(zero)[0]
+    return cache[zero]
 
 
 # -- the store side ----------------------------------------------------------------------------
@@ -123,9 +144,10 @@ def download(
     """Each pulled contact's photo by portal id (``known``: seen values by portal id). A photo
     the portal lists but cannot serve goes to ``refused`` for that contact; the rest goes on."""
     out: dict[int, PortalPhoto] = {}
+    defaults: dict[str, bytes] = {}
     for pid, url in urls.items():
         try:
-            out[pid] = read_photo(client, url, known=known.get(pid))
+            out[pid] = read_photo(client, url, known=known.get(pid), defaults=defaults)
         except (PortalNotFound, PortalBadResponse) as exc:
             refused.append((pid, f"its photo was not pulled: {exc.message}"))
     return out

@@ -128,3 +128,20 @@ def test_a_photo_push_that_stopped_is_finished_by_the_next(
     finished = store.sync_push(**portal.kw())
     assert finished.done == [cid] and not finished.conflicts
     assert store.sync_push(**portal.kw()).plan.steps == []
+
+
+def test_a_handler_that_sends_images_is_compared_by_bytes(
+    portal: PortalUnderTest, double: Portal, store: Store
+) -> None:
+    double.handler_sends_images = True  # no address to tell the default avatar by
+    lore = portal.person("Lore", "Bytes")
+    anna = portal.person("Anna", "Bytes")
+    portal.set_photo(lore, png(RED))
+    report = store.sync_pull(**portal.kw(), photos=True)
+    assert report.photos == [linked(store, lore)] and not report.refused
+    assert _photo_of(store, linked(store, anna)) is None  # the default avatar is not taken as a photo
+    assert store.sync_pull(**portal.kw(), photos=True).photos == []
+    store.set_photo(linked(store, anna), png(BLUE))
+    assert store.sync_push(**portal.kw()).done == [linked(store, anna)]
+    assert near(mean_color(portal.photo(anna) or b""), BLUE)
+    assert store.sync_pull(**portal.kw(), photos=True).photos == []
