@@ -36,18 +36,18 @@ source (ONLYOFFICE/CommunityServer), for the endpoints crmdata's sync uses:
   (``<base>HttpHandlers/filehandler.ashx?action=contactphotoulr&cid=<id>&isc=<True/False>&ps=1|2``,
   lower-cased as the server writes them). As in the server's file handler (CRM
   ``HttpHandlers/FileHandler.ashx.cs`` and ``ContactPhotoManager``, which the contract does not
-  spell out), that address answers with the *address* of the photo as plain text: the stored
-  photo (``.../photos/..../contact_<id>_<w>_<h>.jpeg?cd=<ticks>``) or, for a contact without one,
-  the default image of the skin (``.../empty_people_logo_<h>_<w>.png`` or
-  ``empty_company_logo_...``); both addresses serve the image. ``PUT crm/contact/{id}/changephoto``
-  (multipart ``photo``; read access; a file that is not an image is a 403, the
-  InvalidOperationException mapping of section 1.5) stores 200, 82 and 40 px JPEG renditions and
-  returns the photo's address as a string; ``PUT crm/contact/{id}/changephotobyurl`` (``photourl``)
-  does the same from an address; ``DELETE crm/contact/{id}/avatar`` (edit access; ``uploadOnly``
-  true touches nothing stored) removes it. Merges and deletes leave photos alone (sections 10, 11).
-  :meth:`Portal.put_photo` stores bytes as they are, so tests can make the portal serve a broken
-  image; ``Portal.handler_sends_images`` makes the handler answer with the image itself (a variant
-  the contract does not rule out).
+  spell out), that address answers with the *address* of the photo as plain text: the stored photo
+  (``.../photos/..../contact_<id>_<w>_<h>.jpeg?cd=<ticks>``) or, for a contact without one, the
+  default image of the skin (``.../empty_people_logo_<h>_<w>.png`` or ``empty_company_logo_...``);
+  both addresses serve the image (the handler needs the login, the images do not). ``PUT
+  crm/contact/{id}/changephoto`` (multipart ``photo``; read access; a file that is not an image is a
+  403, the InvalidOperationException mapping of section 1.5) stores 200, 82 and 40 px JPEG
+  renditions and returns the photo's address as a string; ``PUT crm/contact/{id}/changephotobyurl``
+  (``photourl``) does the same from an address; ``DELETE crm/contact/{id}/avatar`` (edit access;
+  ``uploadOnly`` true touches nothing stored) removes it. Merges and deletes leave photos alone
+  (sections 10, 11). :meth:`Portal.put_photo` stores bytes as they are, so tests can make the portal
+  serve a broken image; ``Portal.handler_sends_images`` makes the handler answer with the image
+  itself (a variant the contract does not rule out).
 
 Faults for the tests are injected with :meth:`Portal.fail` (a status, malformed JSON, a dropped
 connection, a slow answer, an expired token, a repeated page).
@@ -959,6 +959,9 @@ class _Handler(BaseHTTPRequestHandler):
                 payload: Any = {"token": token, "expires": "2099-01-01T00:00:00.0000000Z"}
                 self._envelope(payload, 201)
                 return
+            if not url.path.startswith("/api/2.0/") and not path.endswith("filehandler.ashx"):
+                self._web(url.path, params)  # stored images and the skin's: served to anyone
+                return
             token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
             if fault is not None and fault.kind == "expire":
                 portal.tokens.discard(token)
@@ -986,8 +989,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _web(self, path: str, params: dict[str, Any]) -> None:
         """The portal's web side: the CRM file handler (a photo's address as text) and images."""
         portal = self.portal
-        with portal.lock:
-            if path.lower().endswith("/httphandlers/filehandler.ashx") and self.command == "GET":
+        if path.lower().endswith("/httphandlers/filehandler.ashx") and self.command == "GET":
+            with portal.lock:
                 if params.get("action") != "contactphotoulr" or _int(params.get("ps")) not in _PS:
                     self._send(500, b"Unknown photo size", "text/plain")
                     return
@@ -997,7 +1000,8 @@ class _Handler(BaseHTTPRequestHandler):
                     self._send(200, text.encode(), "text/html; charset=utf-8")
                     return
                 path = urlsplit(text).path
-            data = portal.photo_file(path) if self.command == "GET" else None
+        # read without the lock: changephotobyurl fetches from here while it holds it
+        data = portal.photo_file(path) if self.command == "GET" else None
         if data is None:
             self._send(404, b"Not found", "text/html")
             return

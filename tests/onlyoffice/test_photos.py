@@ -145,3 +145,16 @@ def test_a_handler_that_sends_images_is_compared_by_bytes(
     assert store.sync_push(**portal.kw()).done == [linked(store, anna)]
     assert near(mean_color(portal.photo(anna) or b""), BLUE)
     assert store.sync_pull(**portal.kw(), photos=True).photos == []
+
+
+def test_change_photo_by_url_and_remove_it(portal: PortalUnderTest, double: Portal) -> None:
+    lore = portal.person("Lore", "Adresse")
+    anna = portal.person("Anna", "Adresse")
+    address = portal.set_photo(lore, png(RED))
+    got = portal.client.call("PUT", f"crm/contact/{anna}/changephotobyurl.json", body={"photourl": address})
+    assert isinstance(got.response, str) and got.count == len(got.response)  # a string payload
+    assert near(mean_color(portal.photo(anna) or b""), RED)
+    portal.client.call("DELETE", f"crm/contact/{lore}/avatar.json", params={"uploadOnly": "true"})
+    assert portal.photo(lore) is not None  # uploadOnly touches nothing stored
+    portal.client.call("DELETE", f"crm/contact/{lore}/avatar.json", params={"uploadOnly": "false"})
+    assert portal.photo(lore) is None and portal.photo(anna) is not None
