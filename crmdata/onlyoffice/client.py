@@ -200,11 +200,11 @@ class PortalClient:
     def fetch(self, url: str) -> tuple[bytes, str]:
         """GET an address the portal gave (a photo's, outside ``/api/2.0``): its bytes and media
         type. Relative addresses are taken from the portal's root; the token goes only to the
-        portal's own host, never to another one (a photo kept on a file store elsewhere)."""
-        root = self.url.removesuffix("/api/2.0") + "/"
-        absolute = str(httpx.URL(root).join(url))
-        same_host = httpx.URL(absolute).host == httpx.URL(root).host
-        resp = self._send("GET", absolute, auth=same_host, repeatable=True)
+        portal itself (same scheme, host and port), never elsewhere (a photo on another file store)."""
+        root = httpx.URL(self.url.removesuffix("/api/2.0") + "/")
+        absolute = root.join(url)
+        own = (absolute.scheme, absolute.host, absolute.port) == (root.scheme, root.host, root.port)
+        resp = self._send("GET", str(absolute), auth=own, repeatable=True)
         return resp.content, resp.headers.get("content-type", "")
 
     def _send(

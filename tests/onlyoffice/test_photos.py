@@ -158,3 +158,36 @@ def test_change_photo_by_url_and_remove_it(portal: PortalUnderTest, double: Port
     assert portal.photo(lore) is not None  # uploadOnly touches nothing stored
     portal.client.call("DELETE", f"crm/contact/{lore}/avatar.json", params={"uploadOnly": "false"})
     assert portal.photo(lore) is None and portal.photo(anna) is not None
+
+
+def test_the_token_goes_to_the_portal_only(portal: PortalUnderTest, double: Portal) -> None:
+    """A photo address on another server (a file store) is fetched without the session's token."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    seen: list[str | None] = []
+
+    class Elsewhere(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            seen.append(self.headers.get("Authorization"))
+            body = png(RED)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    other = ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+    Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        data, ctype = portal.client.fetch(f"http://127.0.0.1:{other.server_address[1]}/photo.png")
+        assert ctype == "image/png" and data == png(RED) and seen == [None]
+        lore = portal.person("Lore", "Token")
+        portal.photo(lore)  # the portal's own handler gets it: it needs the login
+        assert double.requests("GET", "filehandler")
+    finally:
+        other.shutdown()
+        other.server_close()
