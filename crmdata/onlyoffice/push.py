@@ -549,7 +549,8 @@ def _photo(p: _Pusher, step: Step) -> None:
     if not ph.run_step(p, step):
         p.report.conflicts.append(
             SyncConflict(step.contact_id, step.portal_id or 0, step.name, ["photo"], None, None,
-                         "its photo changed on the portal since it was last seen; nothing was overwritten")
+                         "its photo changed on the portal since it was last seen (or photos were never "
+                         "pulled: pull with photos first); nothing was overwritten")
         )
 
 

@@ -25,6 +25,8 @@ def test_round_trip_pull_edit_push_pull(portal: PortalUnderTest, store: Store) -
     portal.set_photo(lore, png(RED))
     plain = store.sync_pull(**portal.kw())  # without --photos: no photo is read
     assert plain.photos == [] and _photo_of(store, linked(store, lore)) is None
+    if portal.double is not None:
+        assert portal.double.requests("GET", "filehandler") == []
 
     report = store.sync_pull(**portal.kw(), photos=True)
     lore_id, anna_id, acme_id = (linked(store, p) for p in (lore, anna, acme))
@@ -191,3 +193,19 @@ def test_the_token_goes_to_the_portal_only(portal: PortalUnderTest, double: Port
     finally:
         other.shutdown()
         other.server_close()
+
+
+def test_a_photo_never_pulled_is_not_overwritten_blindly(portal: PortalUnderTest, store: Store) -> None:
+    lore = portal.person("Lore", "Ungesehen")
+    portal.set_photo(lore, png(RED))
+    store.sync_pull(**portal.kw())  # without photos: the portal's photo was never seen
+    cid = linked(store, lore)
+    store.set_photo(cid, png(BLUE))
+    pushed = store.sync_push(**portal.kw())
+    assert [c.parts for c in pushed.conflicts] == [["photo"]] and "never" in pushed.conflicts[0].reason
+    assert near(mean_color(portal.photo(lore) or b""), RED)
+    pulled = store.sync_pull(**portal.kw(), photos=True)  # still a conflict: the local photo stays
+    assert [c.parts for c in pulled.conflicts] == [["photo"]] and near(_photo_of(store, cid) or (), BLUE)
+    store.sync_push(**portal.kw(), overwrite=[cid])
+    assert near(mean_color(portal.photo(lore) or b""), BLUE)
+    assert store.sync_pull(**portal.kw(), photos=True).conflicts == []
