@@ -382,6 +382,18 @@ SEARCH_CHANGE_STATEMENTS: tuple[str, ...] = (
     f"INSERT OR REPLACE INTO meta VALUES ('{SEARCH_STORE_ID}', uuid()::VARCHAR)",
 )
 
+#: The portal sync's photos (schema 13): each linked contact's photo as last seen on the portal and
+#: how far its local photo changes reached the portal (photos are compared apart from the fields).
+SYNC_PHOTO_TABLES: tuple[str, ...] = (
+    """CREATE TABLE sync_photos (
+        contact_id BIGINT PRIMARY KEY,     -- crmdata's id
+        portal_id BIGINT NOT NULL,         -- the portal's id
+        seen VARCHAR NOT NULL,             -- the photo as last seen: the address the portal gave ('' none)
+        pushed_through BIGINT NOT NULL,    -- journal id: the contact's photo changes up to it reached it
+        seen_at TIMESTAMP NOT NULL
+    )""",
+)
+
 #: The default administrator every new store has; reads and writes run as a user.
 DEFAULT_ADMIN = "admin"
 
@@ -457,6 +469,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "search: a log of the contacts whose searched texts changed, for the full-text index beside "
         "the store file",
         SEARCH_CHANGE_STATEMENTS,
+    ),
+    Migration(
+        13,
+        "portal sync: photos as last seen on the portal and how far local photo changes reached it",
+        SYNC_PHOTO_TABLES,
     ),
 )
 

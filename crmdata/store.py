@@ -491,16 +491,19 @@ class Store:
     # -- portal sync (crmdata.onlyoffice) -------------------------------------------------------
     def sync_pull(self, *, portal: str, login: str, password: str | None = None,
                   prompt: Callable[[str], str] | None = None, timeout: float = 30.0,
-                  retries: int = 3, backoff: float = 0.5, take_portal: Sequence[int] = ()) -> PullReport:
+                  retries: int = 3, backoff: float = 0.5, take_portal: Sequence[int] = (),
+                  photos: bool = False) -> PullReport:
         """Pull every contact an ONLYOFFICE portal account may see (see :mod:`crmdata.onlyoffice`).
 
         Without ``password``: ``CRMDATA_PORTAL_PASSWORD``, the OS keyring, then ``prompt``.
         ``take_portal``: conflicting contacts (crmdata ids) to overwrite with the portal's version.
+        ``photos``: pull the contacts' photos too (:mod:`crmdata.onlyoffice.photos`).
         """
         from .onlyoffice.api import sync_pull
 
         return sync_pull(self, portal=portal, login=login, password=password, prompt=prompt,
-                         timeout=timeout, retries=retries, backoff=backoff, take_portal=take_portal)
+                         timeout=timeout, retries=retries, backoff=backoff, take_portal=take_portal,
+                         photos=photos)
 
     def sync_push(self, *, portal: str, login: str, password: str | None = None, dry_run: bool = False,
                   confirm: bool | Callable[[PushPlan], bool] = False,

@@ -31,7 +31,23 @@ source (ONLYOFFICE/CommunityServer), for the endpoints crmdata's sync uses:
 * delete (section 11): one contact, and the batch delete that silently skips what it cannot
   delete; the delete-by-filter endpoint exists and is counted so tests can prove it is never called;
 * access (section 12): CRM admin, or read with share type 1/2 or the ACL, edit with share type 1 or
-  the ACL; unreadable contacts are 404, uneditable ones 403 (404 on info endpoints).
+  the ACL; unreadable contacts are 404, uneditable ones 403 (404 on info endpoints);
+* photos (sections 3.2 and 5.4): every wrapper carries ``smallFotoUrl`` / ``mediumFotoUrl``
+  (``<base>HttpHandlers/filehandler.ashx?action=contactphotoulr&cid=<id>&isc=<True/False>&ps=1|2``,
+  lower-cased as the server writes them). As in the server's file handler (CRM
+  ``HttpHandlers/FileHandler.ashx.cs`` and ``ContactPhotoManager``, which the contract does not
+  spell out), that address answers with the *address* of the photo as plain text: the stored photo
+  (``.../photos/..../contact_<id>_<w>_<h>.jpeg?cd=<ticks>``) or, for a contact without one, the
+  default image of the skin (``.../empty_people_logo_<h>_<w>.png`` or ``empty_company_logo_...``);
+  both addresses serve the image (the handler needs the login, the images do not). ``PUT
+  crm/contact/{id}/changephoto`` (multipart ``photo``; read access; a file that is not an image is a
+  403, the InvalidOperationException mapping of section 1.5) stores 200, 82 and 40 px JPEG
+  renditions and returns the photo's address as a string; ``PUT crm/contact/{id}/changephotobyurl``
+  (``photourl``) does the same from an address; ``DELETE crm/contact/{id}/avatar`` (edit access;
+  ``uploadOnly`` true touches nothing stored) removes it. Merges and deletes leave photos alone
+  (sections 10, 11). :meth:`Portal.put_photo` stores bytes as they are, so tests can make the portal
+  serve a broken image; ``Portal.handler_sends_images`` makes the handler answer with the image
+  itself (a variant the contract does not rule out).
 
 Faults for the tests are injected with :meth:`Portal.fail` (a status, malformed JSON, a dropped
 connection, a slow answer, an expired token, a repeated page).
@@ -39,6 +55,7 @@ connection, a slow answer, an expired token, a repeated page).
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import re
@@ -48,9 +65,14 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+from urllib.request import urlopen
+
+from PIL import Image, UnidentifiedImageError
 
 PERSON, COMPANY, CONTACT = 5, 4, 0
 _ENTITY = {"contact": CONTACT, "person": PERSON, "company": COMPANY}
@@ -140,6 +162,10 @@ class Portal:
         for name in ("Lead", "Customer", "Supplier", "Staff"):
             self.tag_titles[next(self._other_ids)] = name
         self.server: ThreadingHTTPServer | None = None
+        self.base = "/"  # the portal's address with a final slash, once it serves
+        self.photos: dict[int, dict[int, bytes]] = {}  # contact id -> size (200, 82, 40) -> image
+        self.photo_ticks: dict[int, int] = {}  # contact id -> when its photo was stored (?cd=)
+        self.handler_sends_images = False  # True: the file handler answers with the image itself
 
     # -- running -------------------------------------------------------------------------
     def serve(self) -> str:
@@ -153,7 +179,8 @@ class Portal:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        return self.base.rstrip("/")
 
     def stop(self) -> None:
         if self.server is not None:
@@ -293,7 +320,8 @@ class Portal:
             "currency": None if not c.currency else {"abbreviation": c.currency, "title": c.currency},
             "canEdit": self._editable(c),
             "canDelete": self._editable(c),
-            "smallFotoUrl": f"/filehandler.ashx?action=contactphotoulr&cid={c.id}&isc={c.is_company}&ps=1",
+            "smallFotoUrl": self.foto_url(c, 1),
+            "mediumFotoUrl": self.foto_url(c, 2),
         }
         if c.share_type == 0:
             out["accessList"] = [{"id": u, "displayName": self.users.get(u, u)} for u in sorted(c.acl)]
@@ -356,6 +384,74 @@ class Portal:
                 out["company"] = self._base(comp) | {"displayName": comp.display_name}
         return out
 
+    # -- photos (sections 3.2, 5.4) -------------------------------------------------------------
+    def foto_url(self, c: Contact, size: int) -> str:
+        return (
+            f"{self.base}products/crm/HttpHandlers/filehandler.ashx?action=contactphotoulr"
+            f"&cid={c.id}&isc={c.is_company}&ps={size}"
+        ).lower()
+
+    def put_photo(self, cid: int, data: bytes) -> None:
+        """Store ``data`` as the contact's photo in every size, as it is (seeding; no check)."""
+        with self.lock:
+            self.photos[cid] = {size: data for size in PHOTO_SIZES}
+            self.photo_ticks[cid] = time.time_ns() // 100
+
+    def photo_address(self, cid: int, is_company: bool, size: int) -> str:
+        """What the file handler answers: the stored photo's address, or the skin's default."""
+        if cid in self.photos:
+            return (
+                f"{self.base}products/crm/data/photos/{cid:06d}/contact_{cid}_{size}_{size}.jpeg"
+                f"?cd={self.photo_ticks[cid]}"
+            )
+        kind = "company" if is_company else "people"
+        return f"{self.base}skins/default/images/empty_{kind}_logo_{size}_{size}.png"
+
+    def photo_file(self, path: str) -> bytes | None:
+        """The bytes at an address :meth:`photo_address` gave, or None."""
+        if hit := re.search(r"contact_(\d+)_(\d+)_\d+\.jpeg$", path):
+            return self.photos.get(int(hit.group(1)), {}).get(int(hit.group(2)))
+        if hit := re.search(r"empty_(people|company)_logo_(\d+)_\d+\.png$", path):
+            return _default_image(hit.group(1) == "company", int(hit.group(2)))
+        return None
+
+    def _change_photo(self, c: Contact, data: Any) -> str:
+        if not isinstance(data, bytes):
+            raise ApiError(400, "Value does not fall within the expected range.")
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()
+                renditions = {}
+                for size in PHOTO_SIZES:
+                    copy = img.convert("RGB")
+                    copy.thumbnail((size, size))
+                    out = io.BytesIO()
+                    copy.save(out, "JPEG", quality=85)
+                    renditions[size] = out.getvalue()
+        except (UnidentifiedImageError, OSError) as exc:
+            raise ApiError(403, "Only image files can be uploaded") from exc  # InvalidOperationException
+        self.photos[c.id] = renditions
+        self.photo_ticks[c.id] = time.time_ns() // 100
+        return self.photo_address(c.id, c.is_company, 200)
+
+    def _photo_route(self, method: str, path: str, p: dict[str, Any]) -> Any:
+        if (hit := re.fullmatch(r"crm/contact/(\d+)/changephoto", path)) and method == "PUT":
+            return self._change_photo(self._get(hit.group(1)), p.get("photo"))
+        if (hit := re.fullmatch(r"crm/contact/(\d+)/changephotobyurl", path)) and method == "PUT":
+            c = self._get(hit.group(1))
+            url = _str(p.get("photourl"))
+            if not url:
+                raise ApiError(400, "Value does not fall within the expected range.")
+            with urlopen(url, timeout=10) as got:  # noqa: S310 - the test's own server
+                return self._change_photo(c, got.read())
+        if (hit := re.fullmatch(r"crm/contact/(\d+)/avatar", path)) and method == "DELETE":
+            c = self._edit(hit.group(1))
+            if not _bool(p.get("uploadonly")):
+                self.photos.pop(c.id, None)
+                self.photo_ticks.pop(c.id, None)
+            return None
+        return _NO_ROUTE
+
     # -- the API --------------------------------------------------------------------------
     def handle(self, method: str, path: str, p: dict[str, Any]) -> Any:
         """Run one authenticated API call; returns the payload or raises ApiError."""
@@ -364,6 +460,8 @@ class Portal:
 
     def _route(self, method: str, path: str, p: dict[str, Any]) -> Any:  # noqa: C901 - a router
         m = re.fullmatch
+        if (photo := self._photo_route(method, path, p)) is not _NO_ROUTE:
+            return photo
         if method == "GET" and path == "crm/contact/filter":
             return self._filter(p)
         if method == "DELETE" and path == "crm/contact/filter":
@@ -744,6 +842,32 @@ def _info_type(value: Any) -> int:
     return _int(value)
 
 
+#: Photo sizes the server stores (ContactPhotoManager: big, medium, small) and the ``ps`` of each.
+PHOTO_SIZES = (200, 82, 40)
+_PS = {1: 40, 2: 82, 3: 200}
+_NO_ROUTE = object()
+
+
+def _default_image(is_company: bool, size: int) -> bytes:
+    """The skin's default avatar: a plain square, one grey for people, another for companies."""
+    out = io.BytesIO()
+    Image.new("RGB", (size, size), (200, 200, 210) if is_company else (210, 200, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _multipart(ctype: str, raw: bytes) -> dict[str, Any]:
+    """Form fields of a multipart body: files as bytes, other fields as text."""
+    msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw)
+    out: dict[str, Any] = {}
+    for part in msg.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        data = part.get_payload(decode=True) or b""
+        out[str(name).lower()] = data if part.get_filename() else data.decode("utf-8", "replace")
+    return out
+
+
 def _dumps(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False).replace("/", "\\/").encode()
 
@@ -776,6 +900,8 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ApiError(400, "Unable to deserialize json") from exc
                 if isinstance(body, dict):
                     params.update({str(k).lower(): v for k, v in body.items()})
+            elif "multipart/form-data" in ctype and self.command != "GET":
+                params.update(_multipart(ctype, raw))
             elif self.command != "GET":
                 for k, v in parse_qsl(raw.decode(), keep_blank_values=True):
                     params[k.lower().removesuffix("[]")] = v
@@ -833,6 +959,9 @@ class _Handler(BaseHTTPRequestHandler):
                 payload: Any = {"token": token, "expires": "2099-01-01T00:00:00.0000000Z"}
                 self._envelope(payload, 201)
                 return
+            if not url.path.startswith("/api/2.0/") and not path.endswith("filehandler.ashx"):
+                self._web(url.path, params)  # stored images and the skin's: served to anyone
+                return
             token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
             if fault is not None and fault.kind == "expire":
                 portal.tokens.discard(token)
@@ -841,6 +970,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if fault is not None and isinstance(fault.kind, int):
                 raise ApiError(fault.kind, "Internal server error" if fault.kind >= 500 else "Access Denied")
+            if not url.path.startswith("/api/2.0/"):
+                self._web(url.path, params)
+                return
             payload = portal.handle(self.command, path, params)
         except ApiError as exc:
             self._error(exc.status, str(exc))
@@ -853,6 +985,27 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b'{"count":1,"status":0,"response":{"id":')
             return
         self._envelope(payload, 201 if self.command == "POST" else 200)
+
+    def _web(self, path: str, params: dict[str, Any]) -> None:
+        """The portal's web side: the CRM file handler (a photo's address as text) and images."""
+        portal = self.portal
+        if path.lower().endswith("/httphandlers/filehandler.ashx") and self.command == "GET":
+            with portal.lock:
+                if params.get("action") != "contactphotoulr" or _int(params.get("ps")) not in _PS:
+                    self._send(500, b"Unknown photo size", "text/plain")
+                    return
+                cid, is_company = _int(params.get("cid")), _bool(params.get("isc"))
+                text = portal.photo_address(cid, is_company, _PS[_int(params.get("ps"))])
+                if not portal.handler_sends_images:
+                    self._send(200, text.encode(), "text/html; charset=utf-8")
+                    return
+                path = urlsplit(text).path
+        # read without the lock: changephotobyurl fetches from here while it holds it
+        data = portal.photo_file(path) if self.command == "GET" else None
+        if data is None:
+            self._send(404, b"Not found", "text/html")
+            return
+        self._send(200, data, "image/png" if path.endswith(".png") else "image/jpeg")
 
     def _envelope(self, payload: Any, status: int) -> None:
         body: dict[str, Any] = {}

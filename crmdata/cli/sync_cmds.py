@@ -53,12 +53,16 @@ def _ids(value: str) -> list[int]:
     metavar="IDS",
     help="Conflicting contacts (ids, comma-separated) to overwrite with the portal's version.",
 )
+@click.option(
+    "--photos", is_flag=True, help="Pull photos too (one or two more requests a contact)."
+)
 @click.pass_obj
-def pull_cmd(state: State, portal: str, login: str, timeout: float, take: str) -> None:
+def pull_cmd(state: State, portal: str, login: str, timeout: float, take: str, photos: bool) -> None:
     """Pull every contact the portal account may see into the store."""
     with state.store(create=True) as store:
         report = store.sync_pull(
-            portal=portal, login=login, prompt=_prompt, timeout=timeout, take_portal=_ids(take)
+            portal=portal, login=login, prompt=_prompt, timeout=timeout, take_portal=_ids(take),
+            photos=photos,
         )
     click.echo(str(report))
 

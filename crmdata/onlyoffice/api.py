@@ -49,13 +49,14 @@ def sync_pull(
     retries: int = 3,
     backoff: float = 0.5,
     take_portal: Sequence[int] = (),
+    photos: bool = False,
 ) -> PullReport:
     """Pull every contact the portal account may see (see :mod:`crmdata.onlyoffice.pull`)."""
     require_admin(store, "pull contacts from a portal")
     with make_client(
         portal, login, password, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff
     ) as client:
-        return pull(store, client, take_portal=take_portal)
+        return pull(store, client, take_portal=take_portal, photos=photos)
 
 
 def sync_push(

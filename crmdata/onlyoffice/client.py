@@ -174,27 +174,70 @@ class PortalClient:
         *,
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
         repeatable: bool | None = None,
     ) -> Envelope:
         """Send one request and return its envelope, or raise a :class:`PortalError`.
 
+        ``files`` (field -> (file name, bytes, media type)) makes it a multipart request.
         ``repeatable`` says whether sending the request twice does no harm (default: every
         method but POST); only such requests are retried after a timeout or a dropped
         connection, since the first attempt may have reached the portal.
         """
+        what = f"{method} {path}"
+        resp = self._send(method, path, params=params, body=body, files=files, repeatable=repeatable)
+        body_json = _json(resp, what)
+        if not isinstance(body_json, dict) or body_json.get("status", 0) != 0:
+            raise PortalBadResponse(f"The portal's answer to {what} is not its response envelope.")
+        return Envelope(
+            body_json.get("response"),
+            int(body_json.get("count", 0) or 0),
+            int(body_json.get("startIndex", 0) or 0),
+            None if body_json.get("total") is None else int(body_json["total"]),
+            int(body_json.get("statusCode", resp.status_code) or resp.status_code),
+        )
+
+    def fetch(self, url: str) -> tuple[bytes, str]:
+        """GET an address the portal gave (a photo's, outside ``/api/2.0``): its bytes and media
+        type. Relative addresses are taken from the portal's root; the token goes only to the
+        portal itself (same scheme, host and port), never elsewhere (a photo on another file store)."""
+        root = httpx.URL(self.url.removesuffix("/api/2.0") + "/")
+        absolute = root.join(url)
+        own = (absolute.scheme, absolute.host, absolute.port) == (root.scheme, root.host, root.port)
+        resp = self._send("GET", str(absolute), auth=own, repeatable=True)
+        return resp.content, resp.headers.get("content-type", "")
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        repeatable: bool | None = None,
+        auth: bool = True,
+    ) -> httpx.Response:
+        """One request with the session's token, retries and error mapping; the raw answer."""
         if repeatable is None:
             repeatable = method != "POST"
-        if self._token is None:
+        if auth and self._token is None:
             self.authenticate()
         renewed = False
         attempt = 0
-        what = f"{method} {path}"
+        what = f"{method} {path.split('?')[0]}"
         while True:
             self.stats.count(method)
             self.sent.append((method, path))
             try:
                 resp = self._http.request(
-                    method, path, params=params, json=body, headers={"Authorization": str(self._token)}
+                    method,
+                    path,
+                    params=params,
+                    json=body if files is None else None,
+                    data=body if files is not None else None,
+                    files=files,
+                    headers={"Authorization": str(self._token)} if auth else None,
                 )
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 kind = (
@@ -211,7 +254,7 @@ class PortalClient:
                     + ("" if repeatable else "; it may or may not have been carried out")
                     + "."
                 ) from exc
-            if resp.status_code == 401:
+            if resp.status_code == 401 and auth:
                 if renewed:
                     raise PortalAuthFailed(
                         f"The portal refused the login again for {what} after a renewal.",
@@ -226,16 +269,7 @@ class PortalClient:
                 continue
             if resp.status_code >= 400:
                 raise _status_error(resp, what)
-            body_json = _json(resp, what)
-            if not isinstance(body_json, dict) or body_json.get("status", 0) != 0:
-                raise PortalBadResponse(f"The portal's answer to {what} is not its response envelope.")
-            return Envelope(
-                body_json.get("response"),
-                int(body_json.get("count", 0) or 0),
-                int(body_json.get("startIndex", 0) or 0),
-                None if body_json.get("total") is None else int(body_json["total"]),
-                int(body_json.get("statusCode", resp.status_code) or resp.status_code),
-            )
+            return resp
 
     def _pause(self, attempt: int) -> int:
         self.stats.retries += 1

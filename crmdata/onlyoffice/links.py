@@ -23,6 +23,8 @@ from . import forms
 
 #: The journal action of a pull's writes (a pull's own changes never need pushing).
 PULL_ACTION = "sync pull"
+#: The journal action of a photo set or removed (crmdata.photos): pushed apart from the fields.
+PHOTO_ACTION = "photo"
 #: ``meta`` keys: the portal a store syncs with, and the largest contact id before the first pull
 #: (contacts up to it were in the store before and are never pushed as new).
 PORTAL_KEY = "sync_portal"
@@ -115,7 +117,8 @@ def mark_gone(tx: Tx, contact_ids: Sequence[int]) -> None:
 
 
 def latest_changes(tx: Tx, contact_ids: Sequence[int] | None = None) -> dict[int, int]:
-    """The latest journal entry (not a pull's) that touched each contact, by contact id."""
+    """The latest journal entry (not a pull's, nor a photo change: photos are synced apart, see
+    :mod:`crmdata.onlyoffice.photos`) that touched each contact, by contact id."""
     where, params = "", []
     if contact_ids is not None:
         where, params = f"AND r.contact_id IN ({IDS})", [list(contact_ids)]
@@ -124,7 +127,8 @@ def latest_changes(tx: Tx, contact_ids: Sequence[int] | None = None) -> dict[int
         for c, j in tx.rows(
             "SELECT r.contact_id, max(r.journal_id) FROM journal_rows r "
             "JOIN journal j ON j.id = r.journal_id "
-            f"WHERE j.action <> '{PULL_ACTION}' AND r.contact_id IS NOT NULL {where} GROUP BY r.contact_id",
+            f"WHERE j.action NOT IN ('{PULL_ACTION}', '{PHOTO_ACTION}') AND r.contact_id IS NOT NULL {where} "
+            "GROUP BY r.contact_id",
             params,
         )
     }

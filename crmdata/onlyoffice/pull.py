@@ -25,6 +25,7 @@ from ..model import CustomFieldType, FieldScope, InfoType, ListType
 from ..numbering import next_id
 from . import forms
 from . import links as lk
+from . import photos as ph
 from .client import PortalClient
 
 if TYPE_CHECKING:
@@ -78,13 +79,16 @@ class PullReport:
     requests: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    photos: list[int] = field(default_factory=list)  # contacts whose photo the pull set or removed
+    with_photos: bool = False
 
     def __str__(self) -> str:
         lines = [
             f"Pulled {self.seen} contact(s) in {self.requests} request(s): {len(self.created)} new, "
             f"{len(self.updated)} updated, {self.unchanged} unchanged, "
             f"{len(self.conflicts)} conflict(s), "
-            f"{len(self.disappeared)} gone from the portal, {len(self.refused)} refused."
+            f"{len(self.disappeared)} gone from the portal, {len(self.refused)} refused"
+            + (f", {len(self.photos)} photo(s) changed." if self.with_photos else ".")
         ]
         lines += [f"  conflict: {c}" for c in self.conflicts[:20]]
         lines += [
@@ -97,9 +101,12 @@ class PullReport:
         return "\n".join(lines)
 
 
-def fetch(client: PortalClient) -> tuple[dict[int, forms.Form], dict[str, str], int]:
+def fetch(
+    client: PortalClient, photo_urls: dict[int, str] | None = None
+) -> tuple[dict[int, forms.Form], dict[str, str], int]:
     """Every visible contact's form by portal id, portal user names by id, and how many ids
-    pages repeated (a page repeats ids when contacts before it were deleted meanwhile)."""
+    pages repeated (a page repeats ids when contacts before it were deleted meanwhile).
+    ``photo_urls`` gets each contact's photo handler address, when given."""
     seen: dict[int, forms.Form] = {}
     names: dict[str, str] = {}
     repeated = 0
@@ -113,6 +120,8 @@ def fetch(client: PortalClient) -> tuple[dict[int, forms.Form], dict[str, str], 
             if pid in seen:
                 repeated += 1
             seen[pid] = forms.from_portal(item)
+            if photo_urls is not None:
+                photo_urls[pid] = ph.handler_url(item)
             for emp in item.get("accessList") or []:
                 if isinstance(emp, dict) and emp.get("id"):
                     names[str(emp["id"])] = str(emp.get("displayName") or emp["id"])
@@ -238,19 +247,26 @@ def _stage(
             cs.set_custom(target, label, form["custom"].get(label))
 
 
-def pull(store: Store, client: PortalClient, *, take_portal: Sequence[int] = ()) -> PullReport:
+def pull(
+    store: Store, client: PortalClient, *, take_portal: Sequence[int] = (), photos: bool = False
+) -> PullReport:
     """Pull every contact the portal account may see (see the module docstring).
 
     ``take_portal``: crmdata ids of conflicting contacts whose portal version replaces the
     store's (their local changes not pushed are overwritten; undoing the pull brings them back).
+    ``photos``: pull photos too (:mod:`crmdata.onlyoffice.photos`; one or two more requests a
+    contact).
     """
     take = {int(i) for i in take_portal}
     store._require_admin("pull contacts from a portal (it creates levels, fields and users)")
     started = time.perf_counter()
-    report = PullReport()
+    report = PullReport(with_photos=photos)
     with store.db.read() as tx:
         lk.check_portal(tx, client.url)
-    snapshot, user_names, report.repeated_ids = fetch(client)
+        known_photos = ph.known_by_portal(tx) if photos else {}
+    photo_urls: dict[int, str] | None = {} if photos else None
+    snapshot, user_names, report.repeated_ids = fetch(client, photo_urls)
+    got_photos = ph.download(client, photo_urls, known_photos, report.refused) if photo_urls else {}
     definitions = _definitions(client) if any(f["custom"] for f in snapshot.values()) else {}
     report.seen = len(snapshot)
     with store.db.transaction() as tx:
@@ -304,9 +320,28 @@ def pull(store: Store, client: PortalClient, *, take_portal: Sequence[int] = ())
         _ensure_lists(store, todo, definitions, user_names, tx)
         jid = _write(store, tx, todo, by_portal, report)
         report.change_set_id = jid
+        if photos:
+            _photos(store, tx, got_photos, take, report)
     report.requests = client.stats.requests
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _photos(store: Store, tx: Tx, got: dict[int, ph.PortalPhoto], take: set[int], report: PullReport) -> None:
+    done = ph.apply_pulled(store, tx, got, take)
+    report.photos = done.changed
+    report.refused += done.refused
+    report.conflicts += [
+        SyncConflict(
+            cid, pid, f"contact {cid}", ["photo"], None, None,
+            "its photo changed on the portal since the last pull, and here and not pushed yet; the "
+            "store keeps its photo",
+        )
+        for cid, pid in done.conflicts
+    ]
+    if done.change_set_id is not None:
+        report.change_set_ids.append(done.change_set_id)
+        report.change_set_id = done.change_set_id
 
 
 #: Contacts per change set of a pull (all in the pull's one transaction): a change set holds its

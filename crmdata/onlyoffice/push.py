@@ -32,6 +32,7 @@ import pandas as pd
 from ..errors import CrmDataError
 from . import forms
 from . import links as lk
+from . import photos as ph
 from .client import (
     PortalAuthFailed,
     PortalClient,
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     from ..store import Store
 
 Request = tuple[str, str, str]  # method, path, why
+#: Step kinds in the order a push carries them out (photos: :mod:`crmdata.onlyoffice.photos`).
+KINDS = ("create", "merge", "update", "photo", "delete")
 
 #: Contacts pushed while the store file is held (it is let go between runs of this many).
 HOLD = 25
@@ -53,7 +56,7 @@ HOLD = 25
 
 @dataclass
 class Step:
-    """What one contact needs: kind is create, merge, update or delete."""
+    """What one contact needs: kind is create, merge, update, photo or delete."""
 
     kind: str
     contact_id: int
@@ -90,12 +93,11 @@ class PushPlan:
         )
 
     def summary(self) -> str:
-        kinds = {
-            k: sum(1 for s in self.steps if s.kind == k) for k in ("create", "merge", "update", "delete")
-        }
+        kinds = {k: sum(1 for s in self.steps if s.kind == k) for k in KINDS}
         text = (
             f"{kinds['create']} to create, {kinds['merge']} to merge, {kinds['update']} to update, "
-            f"{kinds['delete']} to delete on the portal ({sum(len(s.requests) for s in self.steps)} requests)"
+            f"{kinds['photo']} photo(s) to send, {kinds['delete']} to delete on the portal "
+            f"({sum(len(s.requests) for s in self.steps)} requests)"
         )
         carry = sorted({c for s in self.steps for c in s.cannot_carry})
         if carry:
@@ -280,8 +282,8 @@ def plan(store: Store) -> PushPlan:
                         cannot_carry=_cannot_carry(link.snapshot, target),
                     )
                 )
-    order = {"create": 0, "merge": 1, "update": 2, "delete": 3}
-    steps.sort(key=lambda s: order[s.kind])
+    steps += ph.plan_steps(store, new_ids, Step)
+    steps.sort(key=lambda s: KINDS.index(s.kind))
     return PushPlan(steps, local_only)
 
 
@@ -458,7 +460,7 @@ def push(
     p.overwrite = {int(i) for i in overwrite}
     runs = [
         [s for s in the_plan.steps if s.kind == kind][i : i + HOLD]
-        for kind in ("create", "merge", "update", "delete")
+        for kind in KINDS
         for i in range(0, len(the_plan.steps), HOLD)
     ]
     try:
@@ -479,7 +481,8 @@ def push(
 def _run_step(p: _Pusher, step: Step) -> None:
     p.mark = len(p.client.sent)
     try:
-        {"create": _create, "merge": _merge, "update": _update, "delete": _delete}[step.kind](p, step)
+        run = {"create": _create, "merge": _merge, "update": _update, "photo": _photo, "delete": _delete}
+        run[step.kind](p, step)
     except (PortalUnavailable, PortalAuthFailed) as exc:
         raise _Stop(
             f"{exc} (at contact {step.contact_id}, {step.name}; "
@@ -540,6 +543,15 @@ def _update(p: _Pusher, step: Step) -> None:
     p.pending(step, pid)
     after = p.write(pid, now, target)
     p.record(step, pid, after)
+
+
+def _photo(p: _Pusher, step: Step) -> None:
+    if not ph.run_step(p, step):
+        p.report.conflicts.append(
+            SyncConflict(step.contact_id, step.portal_id or 0, step.name, ["photo"], None, None,
+                         "its photo changed on the portal since it was last seen (or photos were never "
+                         "pulled: pull with photos first); nothing was overwritten")
+        )
 
 
 def _create(p: _Pusher, step: Step) -> None:

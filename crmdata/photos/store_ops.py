@@ -206,6 +206,67 @@ def remove_photo(store: Store, contact_id: int, *, expected_version: int | None 
     return True
 
 
+def write_many(
+    tx: Tx, user: User, changes: dict[int, bytes | None], *, source: str, action: str, summary: str
+) -> tuple[int | None, dict[int, str]]:
+    """Set (bytes) or remove (None) the photos of several contacts inside the caller's
+    transaction, journalled as one entry of ``action`` (a pull's photos: one undoable change set).
+
+    Returns the entry id (None when nothing changed) and, by contact, why an image was refused
+    (:class:`~crmdata.photos.images.BadImage`): those contacts keep the photo they had.
+    """
+    refused: dict[int, str] = {}
+    ready: dict[int, tuple[_Contact, images.ProcessedPhoto | None]] = {}
+    for cid, raw in changes.items():
+        contact = load_contact(tx, user, cid, edit=True)
+        if raw is None:
+            ready[contact.id] = (contact, None)
+            continue
+        try:
+            images.check_size(len(raw))
+            ready[contact.id] = (contact, images.process(raw))
+        except images.BadImage as exc:
+            refused[contact.id] = exc.message
+    if not ready:
+        return None, refused
+    ids = sorted(ready)
+    where = "contact_id IN (SELECT unnest(?::BIGINT[]))"
+    before_photos = capture(tx, "photos", ["contact_id"], where, [ids])
+    before_contacts = capture(tx, "contacts", ["id"], "id IN (SELECT unnest(?::BIGINT[]))", [ids])
+    now = datetime.now(UTC).replace(tzinfo=None)
+    touched = []
+    for cid in ids:
+        contact, photo = ready[cid]
+        if photo is None:
+            if (cid,) not in before_photos:
+                continue
+            tx.execute("DELETE FROM photos WHERE contact_id = ?", [cid])
+        else:
+            tx.execute(
+                "INSERT OR REPLACE INTO photos (contact_id, format, width, height, image, thumb_82, "
+                "thumb_40, source, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [cid, photo.format, photo.big.width, photo.big.height, photo.big.data,
+                 photo.thumb_82.data, photo.thumb_40.data, source, user.id, now],
+            )
+        touched.append(cid)
+    if not touched:
+        return None, refused
+    tx.execute(
+        "UPDATE contacts SET version = version + 1, updated_by = ?, updated_at = ? "
+        "WHERE id IN (SELECT unnest(?::BIGINT[]))",
+        [user.id, now, touched],
+    )
+    contacts_changed(tx, "SELECT unnest(?::BIGINT[])", [touched])
+    changes_: list[RowChange] = diff(
+        "photos", ["contact_id"], before_photos, capture(tx, "photos", ["contact_id"], where, [ids])
+    )
+    changes_ += diff(
+        "contacts", ["id"], before_contacts,
+        capture(tx, "contacts", ["id"], "id IN (SELECT unnest(?::BIGINT[]))", [ids]), contact_column="id",
+    )
+    return record(tx, user, action, summary, changes_), refused
+
+
 def _size_key(size: str | int) -> str:
     key = str(size).strip().lower()
     key = "big" if key in ("200", "large") else key

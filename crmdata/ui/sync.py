@@ -1,4 +1,5 @@
-"""The portal sync panel: pull from an ONLYOFFICE portal, look at what a push would send, push.
+"""The portal sync panel: pull from an ONLYOFFICE portal (photos too when ticked), look at what a
+push would send, push.
 
 A view over :class:`SyncState`, which calls :meth:`crmdata.Store.sync_pull` and
 :meth:`~crmdata.Store.sync_push` and keeps their reports. The password field is emptied after
@@ -42,8 +43,10 @@ class SyncState(Observable):
             "prompt": _no_prompt,
         }
 
-    def pull(self, portal: str, login: str, password: str) -> bool:
-        report = self.guard(lambda: self.store.sync_pull(**self._kw(portal, login, password)), notify=False)
+    def pull(self, portal: str, login: str, password: str, photos: bool = False) -> bool:
+        report = self.guard(
+            lambda: self.store.sync_pull(**self._kw(portal, login, password), photos=photos), notify=False
+        )
         if report is not None:
             bad = report.conflicts or report.refused or report.disappeared
             self.notice = Notice("warning" if bad else "success", str(report))
@@ -91,6 +94,7 @@ class SyncPanel:
         self.allow = classed(
             w.Checkbox(description="allow deletes and merges on the portal", value=False), "crm-sync-allow"
         )
+        self.photos = classed(w.Checkbox(description="with photos", value=False), "crm-sync-photos")
         self.pull_go = button("Pull", "crm-sync-pull", self.pull, icon="download")
         self.preview_go = button("Preview push", "crm-sync-preview", self.preview, icon="list")
         self.push_go = button("Push", "crm-sync-push", self.push, button_style="primary", icon="upload")
@@ -100,7 +104,7 @@ class SyncPanel:
                 [
                     self.banner,
                     w.HBox([self.portal, self.login, self.password]),
-                    w.HBox([self.pull_go, self.preview_go, self.push_go, self.allow]),
+                    w.HBox([self.pull_go, self.photos, self.preview_go, self.push_go, self.allow]),
                     self.table,
                 ]
             ),
@@ -114,7 +118,7 @@ class SyncPanel:
         return args
 
     def pull(self) -> None:
-        if self.state.pull(*self._args()) and self.on_pulled is not None:
+        if self.state.pull(*self._args(), self.photos.value) and self.on_pulled is not None:
             self.on_pulled()
 
     def preview(self) -> None:

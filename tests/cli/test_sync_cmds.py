@@ -59,3 +59,25 @@ def test_the_password_is_prompted_for_when_not_in_the_environment(
     bad = CliRunner().invoke(cli, ["--db", db, "sync", "pull", *_args(double)], input="nope\n")
     assert bad.exit_code == 1 and bad.output.splitlines()[-1].startswith("Error: The portal")
     assert "Traceback" not in bad.output
+
+
+def test_pull_with_photos(double: Portal, tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (60, 60), (200, 30, 30)).save(out, "PNG")
+    with_photo = double.add(False, first_name="Lore", last_name="Foto")
+    double.add(False, first_name="Anna", last_name="Ohnefoto")
+    double.put_photo(with_photo, out.getvalue())
+    db = str(tmp_path / "crm.duckdb")
+    env = {"CRMDATA_PORTAL_PASSWORD": double.password}
+    plain = CliRunner().invoke(cli, ["--db", db, "sync", "pull", *_args(double)], env=env)
+    assert plain.exit_code == 0 and "photo" not in plain.output
+    pulled = CliRunner().invoke(cli, ["--db", db, "sync", "pull", *_args(double), "--photos"], env=env)
+    assert pulled.exit_code == 0, pulled.output
+    assert "1 photo(s) changed" in pulled.output
+    with Store(db) as store:
+        ids = sorted(int(i) for i in store.contacts()["id"])
+        assert [store.photo(i).is_default for i in ids] == [False, True]

@@ -63,6 +63,19 @@ class PortalUnderTest:
             )
         self.client.call("POST", f"crm/contact/{pid}/customfield/{fid}.json", body={"fieldValue": value})
 
+    def set_photo(self, pid: int, data: bytes, name: str = "photo.png") -> str:
+        """Upload a photo through the API (PUT changephoto, multipart); returns the address."""
+        got = self.client.call(
+            "PUT", f"crm/contact/{pid}/changephoto.json", files={"photo": (name, data, "image/png")}
+        )
+        return str(got.response)
+
+    def photo(self, pid: int) -> bytes | None:
+        """The contact's photo as the portal serves it (82 px), None for the default avatar."""
+        from crmdata.onlyoffice.photos import handler_url, read_photo
+
+        return read_photo(self.client, handler_url(self.client.contact(pid))).data
+
     def read(self, pid: int) -> dict[str, Any]:
         item = self.client.contact(pid)
         item["tags"] = self.client.contact_tags(pid)
@@ -115,6 +128,31 @@ def linked(store: Store, portal_id: int) -> int:
     """The crmdata id of a portal contact."""
     with store.db.read() as tx:
         return int(tx.scalar("SELECT contact_id FROM sync_links WHERE portal_id = ?", [portal_id]))
+
+
+def png(color: tuple[int, int, int], size: tuple[int, int] = (120, 90)) -> bytes:
+    """A plain image of one colour."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+def mean_color(data: bytes) -> tuple[int, ...]:
+    """The average colour of an image (renditions are re-encoded, so colours are compared roughly)."""
+    import io
+
+    from PIL import Image, ImageStat
+
+    with Image.open(io.BytesIO(data)) as img:
+        return tuple(round(v) for v in ImageStat.Stat(img.convert("RGB")).mean)
+
+
+def near(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    return all(abs(x - y) <= 12 for x, y in zip(a, b, strict=True))
 
 
 def dump(value: Any) -> str:

@@ -44,6 +44,26 @@ def test_pull_preview_and_push_from_the_dashboard(portal: tuple[Portal, str], tm
     assert twin not in double.contacts and "2 contact(s) done" in panel.banner.value
 
 
+def test_pull_with_photos_from_the_dashboard(portal: tuple[Portal, str], tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    double, url = portal
+    lore = double.add(False, first_name="Lore", last_name="Bild")
+    out = io.BytesIO()
+    Image.new("RGB", (50, 50), (20, 160, 60)).save(out, "PNG")
+    double.put_photo(lore, out.getvalue())
+    store = Store(tmp_path / "crm.duckdb")
+    panel = ContactsDashboard(store).syncer
+    panel.portal.value, panel.login.value, panel.password.value = url, double.login, double.password
+    panel.photos.value = True
+    panel.pull_go.click()
+    assert "1 photo(s) changed" in panel.banner.value
+    cid = int(store.contacts()["id"].iloc[0])
+    assert not store.photo(cid).is_default
+
+
 def test_a_wrong_password_shows_a_message_not_a_traceback(portal: tuple[Portal, str], tmp_path: Path) -> None:
     double, url = portal
     dash = ContactsDashboard(Store(tmp_path / "crm.duckdb"))
