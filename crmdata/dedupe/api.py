@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..db import Tx
+from ..db import Database, Tx
 from ..errors import CrmDataError
 from ..model import DEFAULT_PHONE_REGION
 from . import blocking, cluster, compare, decisions, explain, keys, train
@@ -110,7 +110,7 @@ def parse_memory(text: str | float) -> float:
 
 
 @contextmanager
-def _bounded(store: Store, tx: Tx, memory_limit: str | float | None, temp_directory: str | Path | None
+def _bounded(db: Database, tx: Tx, memory_limit: str | float | None, temp_directory: str | Path | None
              ) -> Iterator[None]:
     """DuckDB's memory held to ``memory_limit`` and spilling to ``temp_directory`` for the run."""
     folder = Path(temp_directory) if temp_directory else Path(tempfile.gettempdir()) / "crmdata-spill"
@@ -119,7 +119,7 @@ def _bounded(store: Store, tx: Tx, memory_limit: str | float | None, temp_direct
     if memory_limit is None:
         yield
         return
-    with store.db.memory_cap(parse_memory(memory_limit)):
+    with db.memory_cap(parse_memory(memory_limit)):
         yield
 
 
@@ -168,13 +168,13 @@ def find_duplicates(
         return keys.build(tx, store.user, default_region=default_region, date_labels=chosen.date_fields,
                           text_labels=chosen.text_fields)
 
-    return run(store, build, threshold=threshold, rules=rules, keep_model=keep_model, settings=settings,
+    return run(store.db, build, threshold=threshold, rules=rules, keep_model=keep_model, settings=settings,
                memory_limit=memory_limit, temp_directory=temp_directory, engine=engine,
                spark_master=spark_master, progress=progress)
 
 
 def run(
-    store: Store,
+    db: Database,
     build: Callable[[Tx, MatchSettings], keys.KeyCounts],
     *,
     threshold: float = DEFAULT_THRESHOLD,
@@ -187,7 +187,8 @@ def run(
     spark_master: str | None = None,
     progress: Progress | None = None,
 ) -> DuplicateReport:
-    """The duplicate pipeline over the key tables ``build`` makes (see :func:`find_duplicates`)."""
+    """The duplicate pipeline over the key tables ``build`` makes in ``db`` (a store, or an
+    in-memory database for a base outside any store: :mod:`.batch`); see :func:`find_duplicates`."""
     if not 0.0 < threshold < 1.0:
         raise CrmDataError(f"The threshold is a probability between 0 and 1 (exclusive), not {threshold}.")
     if engine not in ENGINES:
@@ -208,8 +209,8 @@ def run(
         started = now
 
     with ExitStack() as stack:
-        tx = stack.enter_context(store.db.read())
-        stack.enter_context(_bounded(store, tx, memory_limit, temp_directory))
+        tx = stack.enter_context(db.read())
+        stack.enter_context(_bounded(db, tx, memory_limit, temp_directory))
         chosen = settings or MatchSettings.load(tx)
         say("match keys")
         counts = build(tx, chosen)
@@ -219,7 +220,7 @@ def run(
         tx.unregister("_dd_nick")
         pairs_on: Engine = DuckEngine(tx)
         if spark_session is not None:
-            pairs_on = stack.enter_context(_spark_engine(spark_session, tx, temp_directory))
+            pairs_on = stack.enter_context(spark_engine(spark_session, tx, temp_directory))
         lap("keys")
         say("blocking")
         rules = rules or blocking.default_rules()
@@ -281,7 +282,7 @@ def run(
     cut_frame["cluster_id"] = pd.array([pd.NA] * len(cut_frame), dtype="Int64")
     lap("cluster")
     if keep_model and any(m.method != "prior" for m in models.values()):
-        with store.db.transaction() as wtx:
+        with db.transaction() as wtx:
             for m in models.values():
                 if m.method != "prior":
                     decisions.save_model(wtx, m)
@@ -294,7 +295,7 @@ def run(
 
 
 @contextmanager
-def _spark_engine(spark_session: Any, tx: Tx, temp_directory: str | Path | None) -> Iterator[Engine]:
+def spark_engine(spark_session: Any, tx: Tx, temp_directory: str | Path | None) -> Iterator[Engine]:
     """The Spark engine over the key tables, handed over as Parquet in a run folder (removed after)."""
     from .spark import SparkEngine
 
