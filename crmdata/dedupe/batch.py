@@ -26,7 +26,8 @@ from .settings import MatchSettings
 #: Columns every input must have.
 REQUIRED = ("id", "is_company", "first_name", "last_name", "company_name")
 #: Columns read when present (missing ones are empty).
-OPTIONAL = ("company_id", "street", "zip", "city", "country", "birthday", "custom", "email", "phone", "website")
+OPTIONAL = ("company_id", "street", "zip", "city", "country", "birthday", "custom",
+            "email", "phone", "website")
 _INFO = {"email": InfoType.EMAIL, "phone": InfoType.PHONE, "website": InfoType.WEBSITE}
 
 
@@ -50,7 +51,8 @@ def read_contacts(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     ids = pd.to_numeric(frame["id"], errors="coerce")
     if ids.isna().any() or not ids.is_unique:
         raise CrmDataError(f"{source}: the column id must hold a distinct whole number on every row.")
-    raw = pd.DataFrame({"id": ids.astype("int64"), "is_company": frame["is_company"].fillna(False).astype(bool)})
+    raw = pd.DataFrame({"id": ids.astype("int64"),
+                        "is_company": frame["is_company"].fillna(False).astype(bool)})
     for col in ("first_name", "last_name", "company_name", "street", "zip", "city", "country", "custom"):
         raw[col] = _text(frame[col]) if col in frame else None
     raw["company_id"] = pd.to_numeric(frame["company_id"], errors="coerce").astype("Int64") \
@@ -66,8 +68,8 @@ def read_contacts(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
                                   "data": values[col].astype(str), "email_key": None, "e164": None}))
     rows = pd.concat(info, ignore_index=True) if info else pd.DataFrame(
         columns=["contact_id", "info_type", "data", "email_key", "e164"])
-    return raw, rows.astype({"contact_id": "int64", "info_type": "int64", "data": object,
-                             "email_key": object, "e164": object})
+    return raw, rows.astype({"contact_id": "int64", "info_type": "int64", "data": "string",
+                             "email_key": "string", "e164": "string"})
 
 
 def _text(values: pd.Series) -> pd.Series:

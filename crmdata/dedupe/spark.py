@@ -153,7 +153,17 @@ def _register_functions(spark: Any) -> None:
 
 
 def _first_line(exc: BaseException) -> str:
+    """What went wrong, in one line: the root cause of a Java exception, else the message."""
     text = str(getattr(exc, "desc", None) or exc).strip()
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        try:
+            root = java
+            while root.getCause() is not None:
+                root = root.getCause()
+            text = str(root.getMessage() or root.toString()).strip()
+        except Exception:  # the gateway is gone: keep pyspark's own message
+            pass
     return text.splitlines()[0] if text else type(exc).__name__
 
 

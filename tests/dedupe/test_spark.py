@@ -79,7 +79,8 @@ def test_every_rule_comparison_and_score_runs_alike_on_both_engines(
                 gammas = [compare.gamma(c.name) for c in compare.COMPARISONS[kind]]
                 assert set(a.columns) == set(b.columns)
                 for col in ["id1", "id2", *gammas]:  # every comparison's level codes agree exactly
-                    assert a[col].fillna(-1).astype(int).tolist() == b[col].fillna(-1).astype(int).tolist(), col
+                    left, right = a[col].fillna(-1).astype(int), b[col].fillna(-1).astype(int)
+                    assert left.tolist() == right.tolist(), col
                 assert (a["match_weight"] - b["match_weight"]).abs().max() < 1e-9
             duck.drop("t_pairs")
             on_spark.drop("t_pairs")
