@@ -96,8 +96,11 @@ def _command(n: int, engine: str, memory_limit: str | None) -> str:
     return f"`crmdata --db STORE_{n // 1000}k duplicates --engine {engine}{master}{extra} -o pairs.csv`"
 
 
-def run(quick: bool = False) -> str:
-    sizes = SIZES[:1] if quick else SIZES
+def run(quick: bool = False, sizes: tuple[int, ...] | None = None, only: str = "") -> str:
+    """The section; ``sizes`` and ``only`` (configurations whose label contains it) narrow a run
+    made by hand (``python -m benchmarks.scale_bench --size 1000000 --only DuckDB``, printed)."""
+    sizes = sizes or (SIZES[:1] if quick else SIZES)
+    configs = [c for c in CONFIGS if only in c[0]]
     rows = []
     parity: list[str] = []
     for n in sizes:
@@ -105,7 +108,7 @@ def run(quick: bool = False) -> str:
         files = {label: CACHE / f"scale-pairs-{n}-{i}.parquet" for i, (label, _e, _l) in enumerate(CONFIGS)}
         for f in files.values():
             f.unlink(missing_ok=True)
-        for label, engine, limit in CONFIGS:
+        for label, engine, limit in configs:
             print(f"  {label} on {n:,} ...", flush=True)
             try:
                 got = measure(path, engine, limit, files[label])
@@ -151,4 +154,7 @@ def run(quick: bool = False) -> str:
 
 
 if __name__ == "__main__":
-    print(run(quick="--quick" in sys.argv))
+    args = sys.argv[1:]
+    chosen = tuple(int(args[i + 1]) for i, a in enumerate(args) if a == "--size")
+    label = next((args[i + 1] for i, a in enumerate(args) if a == "--only"), "")
+    print(run(quick="--quick" in args, sizes=chosen or None, only=label))
