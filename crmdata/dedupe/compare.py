@@ -217,10 +217,14 @@ ADDRESS = Comparison(
 
 EMAIL = Comparison(
     "email",
-    _missing("n_email"),
+    # An address named after the person ("thomas.fuchs@", "m.sauer@") at another domain says
+    # nothing the names do not: two namesakes write their addresses alike. Such a pair, with no
+    # other email in common, has no email evidence (weight 0) rather than a match or a mismatch.
+    f"{_missing('n_email')} OR (se.n IS NULL AND sl.n IS NULL AND sn.n IS NOT NULL)",
     (
         Level("shared email", "se.n IS NOT NULL"),
-        Level("same email name (six letters or more), other domain", "sl.n IS NOT NULL"),
+        Level("same email name (six letters or more, not the person's name), other domain",
+              "sl.n IS NOT NULL"),
     ),
     ("email",),
     "different emails",
@@ -291,23 +295,26 @@ CUSTOM = Comparison(
 #: more often than two random persons would share each of them independently, so the weights of
 #: "same last name" and "same address" (or "shared phone") must not simply add up. The levels
 #: carry fixed weights, ``log2(u_last * u_shared / u_both)`` counted exactly on the store
-#: (:func:`.train.family_weights`), never estimated by EM. "Else" weighs 0.
+#: (:func:`.train.family_counts`), never estimated by EM. "Else" weighs 0. A family's members
+#: have different first names: where the first names agree, the household explains nothing
+#: and no correction applies (the pairs are counted the same way).
+_FIRST_APART = "(a.first_head IS NULL OR b.first_head IS NULL OR a.first_head <> b.first_head)"
 FAMILY = Comparison(
     "family",
     "a.last_key IS NULL OR b.last_key IS NULL",
     (
         Level(
-            "same last name, address and phone: could be family members",
+            "same last name, address and phone, other first name: could be family members",
             f"a.last_key = b.last_key AND a.street_name = b.street_name AND {_SAME_HOUSE} "
-            "AND sp.n IS NOT NULL",
+            f"AND sp.n IS NOT NULL AND {_FIRST_APART}",
         ),
         Level(
-            "same last name and address: could be family members",
-            f"a.last_key = b.last_key AND a.street_name = b.street_name AND {_SAME_HOUSE}",
+            "same last name and address, other first name: could be family members",
+            f"a.last_key = b.last_key AND a.street_name = b.street_name AND {_SAME_HOUSE} AND {_FIRST_APART}",
         ),
         Level(
-            "same last name and phone: could be family members",
-            "a.last_key = b.last_key AND sp.n IS NOT NULL",
+            "same last name and phone, other first name: could be family members",
+            f"a.last_key = b.last_key AND sp.n IS NOT NULL AND {_FIRST_APART}",
         ),
     ),
     ("last_key", "street_name", "house"),
@@ -356,6 +363,17 @@ def _shared(left: str, right: str, pairs: str, key: str = "k") -> str:
     )
 
 
+def _shared_local(left: str, right: str, pairs: str, *, named: bool) -> str:
+    """Pairs sharing an email name (``loc``) at any domain: ``named`` those where it holds
+    either person's last name (name evidence, already counted by the names), else the others."""
+    cond = "x.named OR y.named"
+    return (
+        f"SELECT p.id1, p.id2, count(*) AS n FROM {pairs} p "
+        f"JOIN {left}email x ON x.id = p.id1 JOIN {right}email y ON y.id = p.id2 AND y.loc = x.loc "
+        f"WHERE {cond if named else f'NOT ({cond})'} GROUP BY p.id1, p.id2"
+    )
+
+
 def vectors_sql(pairs: str, kind: str, left: str = "dd_", right: str = "dd_", nick: str = "dd_nick") -> str:
     """``(id1, id2, g_<comparison>..., tf_<comparison>...)`` of the pairs of one kind.
 
@@ -370,14 +388,10 @@ def vectors_sql(pairs: str, kind: str, left: str = "dd_", right: str = "dd_", ni
         t = c.tf_level()
         if t:
             cols.append(f"greatest(a.tf_{t[1]}, b.tf_{t[1]}) AS tf_{c.name}")
-    # the part before the domain, when it says more than a first name ("anna@", "info@")
-    local = (
-        "CASE WHEN length({x}.k) - length(split_part({x}.k, '@', 2)) > 6 "
-        "THEN substr({x}.k, 1, length({x}.k) - length(split_part({x}.k, '@', 2))) END"
-    )
     return f"""
         WITH se AS ({_shared(left + "email", right + "email", pairs, "{x}.k")}),
-             sl AS ({_shared(left + "email", right + "email", pairs, local)}),
+             sl AS ({_shared_local(left, right, pairs, named=False)}),
+             sn AS ({_shared_local(left, right, pairs, named=True)}),
              sp AS ({_shared(left + "phone", right + "phone", pairs, "{x}.k")}),
              sd AS ({_shared(left + "domain", right + "domain", pairs, "{x}.k")})
         SELECT p.id1, p.id2, {", ".join(cols)}
@@ -388,6 +402,7 @@ def vectors_sql(pairs: str, kind: str, left: str = "dd_", right: str = "dd_", ni
         LEFT JOIN {nick} nks ON nks.f1 = a.first_head AND nks.f2 = b.last_key
         LEFT JOIN se ON se.id1 = p.id1 AND se.id2 = p.id2
         LEFT JOIN sl ON sl.id1 = p.id1 AND sl.id2 = p.id2
+        LEFT JOIN sn ON sn.id1 = p.id1 AND sn.id2 = p.id2
         LEFT JOIN sp ON sp.id1 = p.id1 AND sp.id2 = p.id2
         LEFT JOIN sd ON sd.id1 = p.id1 AND sd.id2 = p.id2"""
 

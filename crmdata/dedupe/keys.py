@@ -15,7 +15,8 @@ Tables (all ``TEMP``, names prefixed ``dd_``):
   comp_key, comp_sort, comp_col, company_id, birthday, street_k, zip_k, city_k,
   n_email, n_phone, n_domain``;
 - ``dd_first (id, g)``: the given-name groups of a person's first name;
-- ``dd_email (id, k)``, ``dd_phone (id, k)``, ``dd_domain (id, k)``: one row per distinct key.
+- ``dd_email (id, k, loc, named)``, ``dd_phone (id, k)``, ``dd_domain (id, k)``: one row per distinct key
+  (an email also with its name part ``loc`` and whether that holds the contact's last name);
 """
 
 from __future__ import annotations
@@ -63,6 +64,21 @@ def _map_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
     uniq = values.dropna().unique()
     table = {u: fn(u) for u in uniq}
     return values.map(table)
+
+
+def email_local_sql(col: str) -> str:
+    """The part of an email address before the domain, when it says more than a first name
+    (``anna@``, ``info@`` give NULL): the key of the "same email name, other domain" level."""
+    domain = f"length(split_part({col}, '@', 2))"
+    return f"CASE WHEN length({col}) - {domain} > 6 THEN substr({col}, 1, length({col}) - {domain}) END"
+
+
+def fold_sql(expr: str) -> str:
+    """Separators dropped and umlaut spellings folded (``guenter.heinrich`` -> ``gunterheinrich``)
+    as :func:`.normalise.name_key` folds names; plain ``replace`` so that every engine reads it."""
+    for old, new in ((".", ""), ("-", ""), ("_", ""), (" ", ""), ("ae", "a"), ("oe", "o"), ("ue", "u")):
+        expr = f"replace({expr}, '{old}', '{new}')"
+    return expr
 
 
 def contacts_frame(tx: Tx, user: User, ids_sql: str | None = None,
@@ -234,9 +250,15 @@ def _finish(tx: Tx, *, default_region: str, info: pd.DataFrame | None, prefix: s
     tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}info AS {source}")
     if info is not None:
         tx.unregister("_dd_info")
+    local = email_local_sql("e.k")
     tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}email AS
-        SELECT DISTINCT contact_id AS id, coalesce(nullif(email_key, ''), lower(trim(data))) AS k
-        FROM {prefix}info WHERE info_type = {int(InfoType.EMAIL)} AND data LIKE '%_@_%'""")
+        WITH e AS (
+            SELECT DISTINCT contact_id AS id, coalesce(nullif(email_key, ''), lower(trim(data))) AS k
+            FROM {prefix}info WHERE info_type = {int(InfoType.EMAIL)} AND data LIKE '%_@_%')
+        SELECT e.id, e.k, {local} AS loc,
+               coalesce(length(c.last_key) >= 3 AND strpos({fold_sql(local)}, {fold_sql('c.last_key')}) > 0,
+                        false) AS named
+        FROM e LEFT JOIN {prefix}c c ON c.id = e.id""")
     # stored keys as they are ('' marks a phone no rule could read); the SQL rule (whose
     # regular expressions cost a set-up per statement) only when some row has none
     tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}phone_raw AS

@@ -150,24 +150,33 @@ def _pairs_sharing(tx: Tx, source: str, columns: str) -> float:
     )
 
 
+def _sharing_apart(tx: Tx, source: str, columns: str) -> float:
+    """Pairs of ``source``'s rows that agree on all ``columns`` but not on the first name:
+    the pairs a family level applies to (see :data:`.compare.FAMILY`)."""
+    together = _pairs_sharing(tx, source, columns)
+    named = f"SELECT * FROM ({source}) n WHERE first_head IS NOT NULL"
+    return together - _pairs_sharing(tx, named, f"{columns}, first_head")
+
+
 def family_counts(tx: Tx, prefix: str = "dd_") -> dict[str, float]:
     """Pairs of persons sharing a last name and an address (street and house number), a last
-    name and a phone, or all three (exact counts, by groups)."""
+    name and a phone, or all three, with different first names (exact counts, by groups)."""
     persons = f"SELECT * FROM {prefix}c WHERE kind = 'P'"
-    addr = (f"SELECT last_key, street_name, coalesce(house, '') AS house FROM ({persons}) p "
+    addr = (f"SELECT last_key, first_head, street_name, coalesce(house, '') AS house FROM ({persons}) p "
             "WHERE street_name IS NOT NULL")
-    phone = f"SELECT p.last_key, t.k FROM {prefix}phone t JOIN {prefix}c p ON p.id = t.id AND p.kind = 'P'"
+    phone = (f"SELECT p.last_key, p.first_head, t.k FROM {prefix}phone t "
+             f"JOIN {prefix}c p ON p.id = t.id AND p.kind = 'P'")
     return {
-        "last_address": _pairs_sharing(
+        "last_address": _sharing_apart(
             tx, f"SELECT * FROM ({addr}) a WHERE last_key IS NOT NULL", "last_key, street_name, house"
         ),
-        "last_phone": _pairs_sharing(
+        "last_phone": _sharing_apart(
             tx, f"SELECT * FROM ({phone}) f WHERE last_key IS NOT NULL", "last_key, k"
         ),
-        "last_address_phone": _pairs_sharing(
+        "last_address_phone": _sharing_apart(
             tx,
-            f"""SELECT a.last_key, a.street_name, coalesce(a.house, '') AS house, t.k FROM ({persons}) a
-                    JOIN {prefix}phone t ON t.id = a.id
+            f"""SELECT a.last_key, a.first_head, a.street_name, coalesce(a.house, '') AS house, t.k
+                    FROM ({persons}) a JOIN {prefix}phone t ON t.id = a.id
                     WHERE a.last_key IS NOT NULL AND a.street_name IS NOT NULL""",
             "last_key, street_name, house, k",
         ),

@@ -4,7 +4,9 @@ A view over :class:`~crmdata.ui.review_state.ReviewState`. **Find duplicates** r
 library's scan with a progress bar; each group then shows its contacts side by side (the
 rows where they differ highlighted), why they matched, a survivor picker and a choice per
 differing field. **Merge**, **Not a duplicate** and **Skip** move on; **Undo last merge**
-brings the last merged group back.
+brings the last merged group back. Beside the reasons, the best pair's match weights as a
+waterfall chart; below, precision and recall by threshold as the decisions taken so far
+estimate them, to choose the **Threshold** of the next scan.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from .review_charts import quality_html, weights_svg
 from .review_state import ReviewState, compare_rows
 from .widgets import Progress, banner, button, classed, show_notice, style_sheet
 
@@ -65,7 +68,15 @@ class ReviewDashboard:
         self.scan_button = button(
             "Find duplicates", "crm-scan", self.scan, button_style="primary", icon="search"
         )
+        self.threshold = classed(
+            w.FloatSlider(value=self.state.threshold, min=0.5, max=0.99, step=0.01, description="Threshold",
+                          readout_format=".2f", continuous_update=False),
+            "crm-threshold",
+        )
+        self.threshold.observe(self._threshold_changed, names="value")
         self.status = classed(w.HTML(""), "crm-review-status")
+        self.weights = classed(w.HTML(""), "crm-weights")
+        self.quality = classed(w.HTML(""), "crm-quality")
         self.reasons = classed(w.HTML(""), "crm-reasons")
         self.compare = classed(w.HTML(""), "crm-compare")
         self.only_diff = classed(
@@ -82,12 +93,13 @@ class ReviewDashboard:
         self.survivor.observe(self._survivor_changed, names="value")
         body = w.VBox(
             [
-                self.reasons,
+                w.HBox([self.reasons, self.weights]),
                 self.only_diff,
                 self.compare,
                 self.survivor,
                 self.choices,
                 w.HBox([self.merge, self.not_dup, self.skip, self.undo]),
+                self.quality,
             ]
         )
         self.body = classed(body, "crm-review-body")
@@ -96,7 +108,7 @@ class ReviewDashboard:
                 [
                     style_sheet(),
                     self.banner,
-                    w.HBox([self.scan_button, self.status]),
+                    w.HBox([self.scan_button, self.threshold, self.status]),
                     self.progress.box,
                     self.body,
                 ]
@@ -117,6 +129,10 @@ class ReviewDashboard:
             self.scan_button.disabled = False
         self.progress.finish("done" if ok else "failed", ok=ok)
 
+    def _threshold_changed(self, change: dict[str, Any]) -> None:
+        """The next scan reports pairs from this probability up (press Find duplicates again)."""
+        self.state.threshold = float(change["new"])
+
     def _survivor_changed(self, change: dict[str, Any]) -> None:
         if not self._muted and change["new"] is not None:
             self.state.set_survivor(int(change["new"]))
@@ -132,6 +148,9 @@ class ReviewDashboard:
             b.disabled = current is None
         self.merge.disabled = plan is None
         old = list(self.choices.children)
+        self.quality.value = quality_html(s.quality(), s.threshold) if s.scanned else ""
+        weights = s.weights()
+        self.weights.value = "" if weights is None else "<b>Match weights</b><br>" + weights_svg(weights)
         if current is None or plan is None:
             self.reasons.value = "<i>Nothing to review.</i>" if s.scanned else ""
             self.compare.value = ""

@@ -15,7 +15,12 @@ from typing import Any
 
 import pandas as pd
 
+from ..dedupe.review_quality import threshold_curve
+from ..errors import CrmDataError
 from .state import Notice, Observable, one_connection
+
+#: The scan's threshold until the reviewer moves it.
+DEFAULT_SCAN_THRESHOLD = 0.9
 
 
 @dataclass(frozen=True)
@@ -82,14 +87,21 @@ class ReviewState(Observable):
         self.merged = self.not_duplicates = self.skipped = 0
         self.last_merge: Any = None
         self._last_candidate: Candidate | None = None
+        self.threshold = DEFAULT_SCAN_THRESHOLD
+        self.report: Any = None
+        #: (candidate, verdict) of every group decided in this review, in order.
+        self.decided: list[tuple[Candidate, bool]] = []
 
     # -- the queue ------------------------------------------------------------------------------
     def scan(self, progress: Callable[[str], None] | None = None, **options: Any) -> bool:
         """Find duplicates (long work: ``progress`` hears each step) and start at the top."""
+        options.setdefault("threshold", self.threshold)
         report = self.guard(lambda: self.store.find_duplicates(progress=progress, **options), notify=False)
         if report is None:
             self.changed()
             return False
+        self.report = report
+        self.decided = []
         self.queue = candidates_from(report.pairs)
         self.position, self.scanned = 0, True
         self.merged = self.not_duplicates = self.skipped = 0
@@ -111,6 +123,29 @@ class ReviewState(Observable):
         if self.current is None:
             return f"Queue done ({len(self.queue)} groups) · {done}"
         return f"Group {self.position + 1} of {len(self.queue)} · {done}"
+
+    # -- how good the scores are ----------------------------------------------------------------
+    def reviewed_pairs(self) -> pd.DataFrame:
+        """Every pair of the groups decided so far: its score and the verdict (duplicate or not)."""
+        rows = [(a, b, score, verdict) for cand, verdict in self.decided for a, b, score, _r in cand.pairs]
+        return pd.DataFrame(rows, columns=["id1", "id2", "score", "duplicate"])
+
+    def quality(self) -> pd.DataFrame:
+        """Precision and recall by threshold, estimated from the decisions taken in this review."""
+        return threshold_curve(self.reviewed_pairs())
+
+    def weights(self) -> pd.DataFrame | None:
+        """The match-weight waterfall of the current group's best pair (None when it has none,
+        e.g. a pair confirmed earlier, which carries no weights)."""
+        current = self.current
+        if current is None or self.report is None:
+            return None
+        a, b, _s, _r = current.pairs[0]
+        try:
+            frame: pd.DataFrame = self.report.waterfall(a, b)
+        except CrmDataError:  # a pair without weights shows no chart
+            return None
+        return frame
 
     def _load_plan(self) -> None:
         self.plan = None
@@ -148,6 +183,8 @@ class ReviewState(Observable):
         if result is not None:
             self.last_merge, self._last_candidate = result, current
             self.merged += 1
+            if current is not None:
+                self.decided.append((current, True))
             self.notice = Notice("success", str(result))
             self._advance()
         self.changed()
@@ -166,6 +203,7 @@ class ReviewState(Observable):
 
         if self.guard(run, notify=False):
             self.not_duplicates += 1
+            self.decided.append((current, False))
             self.notice = Notice(
                 "success",
                 f"Contacts {', '.join(map(str, current.ids))} will not be suggested as duplicates again.",
@@ -189,6 +227,7 @@ class ReviewState(Observable):
         if done is not None:
             self.last_merge, self._last_candidate = None, None
             self.merged -= 1
+            self.decided.remove((candidate, True))
             self.position = self.queue.index(candidate)  # back to its group (it stays in the queue)
             self._load_plan()
             self.notice = Notice(

@@ -32,7 +32,9 @@ def test_finds_the_generated_duplicates_with_reasons(
     assert (report.blocking["pairs"] >= report.blocking["only_this_rule"]).all()
     assert report.models["P"].method == "em"
     assert report.models["C"].method in ("em", "prior")  # few companies: EM sessions may be too small
-    assert (pairs["score"] < 0.9996).sum() > len(pairs) / 20  # not every score about 1.00
+    # not every score about 1.00: below the threshold, the scores sort safe merges from risky ones
+    graded = sample_store.find_duplicates(keep_model=False, threshold=0.3).pairs["score"]
+    assert (graded < 0.99).sum() >= 10 and graded.round(2).nunique() >= 10
 
 
 def test_each_pair_keeps_its_waterfall(sample_store: Store) -> None:

@@ -130,8 +130,8 @@ def test_class8_scores_are_graded_not_all_one(store: Store) -> None:
     rows = [
         person(1, "Anna", "Schmidt", **SHARED, **HOME, birthday="1980-02-02"),
         person(2, "Anna", "Schmidt", **SHARED, **HOME, birthday="1980-02-02"),
-        person(3, "Anna", "Schmidt", **HOME),
-        person(4, "Anna", "Schmitt", zip="10115"),
+        person(3, "Anna", "Schmitt", zip="10115"),
+        person(4, "Anna", "Schmidt", city="Berlin"),
         person(5, "Anna", "Schmidt"),
         person(6, "Anne", "Schmid", city="Berlin"),
     ]

@@ -73,6 +73,8 @@ def test_lab_review_merges_a_duplicate_pair(
         expect(review.locator(".crm-review-status")).to_contain_text("Group 1 of", timeout=180_000)
         expect(review.locator(".crm-compare-table")).to_be_visible()
         expect(review.locator(".crm-reasons")).to_contain_text("Why these match")
+        expect(review.locator(".crm-weights svg .crm-weight-bar").first).to_be_visible()
+        expect(review.locator(".crm-quality")).to_contain_text("once you have merged")
         readme_shot(page, review, "review")
         review.locator(".crm-merge").click()
         banner = review.locator(".crm-banner")
@@ -84,6 +86,10 @@ def test_lab_review_merges_a_duplicate_pair(
         removed = [int(x) for x in merged.group(1).split(",")]
         survivor = int(merged.group(2))
         expect(review.locator(".crm-review-status")).to_contain_text("1 merged")
+        expect(review.locator(".crm-quality svg")).to_be_visible()
+        expect(review.locator(".crm-quality svg .crm-curve-precision")).to_have_count(1)
+        expect(review.locator(".crm-quality")).to_contain_text("1 duplicate(s)")
+        readme_shot(page, review.locator(".crm-quality"), "review-threshold")
         with Store(env["CRMDATA_DB"]) as store:
             assert store.count() == before - len(removed)
             assert store.contact(survivor).id == survivor

@@ -130,3 +130,43 @@ def test_only_differences_hides_fields_that_read_the_same(review: ReviewDashboar
         assert f"<th>{r.field.replace('_', ' ')}</th>" not in shown
     review.only_diff.value = False
     assert review.compare.value == full
+
+
+def test_weights_chart_shows_every_comparison_of_the_best_pair(review: ReviewDashboard) -> None:
+    s = review.state
+    frame = s.weights()
+    assert frame is not None
+    a, b, score, _r = s.current.pairs[0]
+    assert frame["probability"].iloc[-1] == pytest.approx(score, abs=1e-3)
+    svg = review.weights.value
+    assert "Match weights" in svg and svg.count("class='crm-weight-bar'") == len(frame)
+    for name in frame["comparison"].iloc[1:-1]:
+        assert f"{name}: " in svg
+
+
+def test_threshold_chart_follows_the_decisions(review: ReviewDashboard, sample: Store) -> None:
+    s = review.state
+    assert "once you have merged" in review.quality.value
+    first = s.current
+    review.not_dup.click()
+    second = s.current
+    review.merge.click()
+    reviewed = s.reviewed_pairs()
+    assert len(reviewed) == len(first.pairs) + len(second.pairs)
+    assert reviewed["duplicate"].sum() == len(second.pairs)
+    curve = s.quality()
+    top = curve[curve["threshold"] <= min(p[2] for p in (*first.pairs, *second.pairs))].iloc[-1]
+    assert top["reviewed"] == len(reviewed)
+    assert top["precision"] == pytest.approx(len(second.pairs) / len(reviewed))
+    assert "crm-curve-precision" in review.quality.value
+    assert f"{len(reviewed)} reviewed" in review.quality.value
+    review.undo.click()  # the merge is undone: its verdict no longer counts
+    assert s.reviewed_pairs()["duplicate"].sum() == 0
+
+
+def test_the_threshold_slider_sets_the_next_scan(review: ReviewDashboard) -> None:
+    groups = len(review.state.queue)
+    review.threshold.value = 0.6
+    review.scan_button.click()
+    assert review.state.report.pairs["score"].min() >= 0.6
+    assert len(review.state.queue) >= groups
