@@ -428,6 +428,24 @@ class Store:
                                memory_limit=memory_limit, temp_directory=temp_directory, engine=engine,
                                spark_master=spark_master, progress=progress)
 
+    def match_settings(self) -> MatchSettings:
+        """Which custom fields duplicate matching reads (see :mod:`crmdata.dedupe.settings`)."""
+        from .dedupe.settings import MatchSettings
+
+        with self.db.read() as tx:
+            return MatchSettings.load(tx)
+
+    def set_match_settings(self, settings: MatchSettings) -> MatchSettings:
+        """Save which custom fields duplicate matching reads, for every user (admins only);
+        every label must name a custom field of the store."""
+        from .dedupe.settings import check_fields
+
+        self._require_admin("change the duplicate matching settings")
+        with self.db.transaction() as tx:
+            check_fields(tx, settings)
+            settings.save(tx)
+        return settings
+
     def decide(self, id1: int, id2: int, decision: str) -> tuple[int, int]:
         """Record a review decision on a pair: "duplicate" or "not_duplicate" (never suggested again)."""
         from .dedupe.api import decide

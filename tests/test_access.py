@@ -429,7 +429,10 @@ NOT_CONTACT_PATHS = {
     "as_user": "opens the same store as another user",
     "users": "the user list", "add_user": "admins only (tested in test_store)",
     "temperature_levels": "list definitions", "contact_types": "list definitions",
-    "custom_fields": "field definitions", "checkpoint": "file housekeeping", "close": "file housekeeping",
+    "custom_fields": "field definitions",
+    "match_settings": "which custom fields matching reads",
+    "set_match_settings": "admins only (tested in tests/cli/test_match_settings)",
+    "checkpoint": "file housekeeping", "close": "file housekeeping",
     "change": "the change-set operations are listed one by one", "preview": "see READS",
 }
 

@@ -107,4 +107,27 @@ def decide(state: State, id1: int, id2: int, decision: str) -> None:
     click.echo(f"Recorded: contacts {a} and {b} are {decision.replace('_', ' ')}.")
 
 
+@duplicates.command("settings")
+@click.option("--date-field", "date_fields", multiple=True, metavar="LABEL",
+              help="A date custom field read as the date of birth (repeat for several; the first a "
+                   "contact has counts).")
+@click.option("--text-field", "text_fields", multiple=True, metavar="LABEL",
+              help="A custom field compared as one more identifier, e.g. a customer number (repeat "
+                   "for several).")
+@click.option("--reset", is_flag=True, help="Back to the defaults (a date field named Birthday).")
+@click.pass_obj
+def settings(state: State, date_fields: tuple[str, ...], text_fields: tuple[str, ...], reset: bool) -> None:
+    """Show, or set (admins), which custom fields duplicate matching reads."""
+    from ..dedupe.settings import MatchSettings
+
+    store = state.store()
+    if reset or date_fields or text_fields:
+        current = MatchSettings() if reset else store.match_settings()
+        chosen = MatchSettings(date_fields or current.date_fields, text_fields or current.text_fields)
+        store.set_match_settings(chosen)
+    shown = store.match_settings()
+    click.echo(f"Date of birth from: {', '.join(shown.date_fields) or '(none)'}")
+    click.echo(f"Compared as identifiers: {', '.join(shown.text_fields) or '(none)'}")
+
+
 COMMANDS = [duplicates]

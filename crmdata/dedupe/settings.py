@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..db import Tx
 from ..errors import CrmDataError
+from ..model import CustomFieldType
 from .keys import BIRTHDAY_LABELS
 
 #: The ``meta`` key holding the settings.
@@ -57,3 +58,19 @@ class MatchSettings:
 
     def save(self, tx: Tx) -> None:
         tx.set_meta(META_KEY, self.to_json())
+
+
+def check_fields(tx: Tx, settings: MatchSettings) -> None:
+    """Refuse settings that name no custom field of the store, or a date field that holds no
+    dates: a typo would otherwise silently leave the field out of matching."""
+    fields = {str(label).strip().lower(): int(kind)
+              for label, kind in tx.rows("SELECT label, field_type FROM custom_fields")}
+    known = ", ".join(sorted(fields)) or "none"
+    for label in (*settings.date_fields, *settings.text_fields):
+        if label not in fields and label not in BIRTHDAY_LABELS:
+            raise CrmDataError(f"Matching settings: there is no custom field {label!r} "
+                               f"(the store's custom fields: {known}).")
+    for label in settings.date_fields:
+        if label in fields and fields[label] != int(CustomFieldType.DATE):
+            raise CrmDataError(f"Matching settings: {label!r} is not a date field, so it cannot be "
+                               "read as a date of birth (use it as a text field).")

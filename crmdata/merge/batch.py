@@ -25,25 +25,44 @@ from .load import plan_for
 Tick = Callable[[int], None]
 
 
+#: One reported pair inside a cluster: ``(contact_id_1, contact_id_2, score, reasons)``.
+Pair = tuple[int, int, float, str]
+
+
 @dataclass(frozen=True)
 class Cluster:
-    """A qualifying cluster: its id, contacts and lowest pair score."""
+    """A duplicate cluster: its id, contacts, lowest pair score and its pairs, best first."""
 
     cluster_id: int
     ids: tuple[int, ...]
     min_score: float
+    pairs: tuple[Pair, ...] = ()
+
+    @property
+    def score(self) -> float:
+        """The best pair's score: how the review queue orders clusters."""
+        return self.pairs[0][2] if self.pairs else self.min_score
 
 
-def qualifying_clusters(pairs: pd.DataFrame, min_score: float) -> list[Cluster]:
-    """The clusters whose every reported pair scores at least ``min_score`` (pure)."""
+def clusters_of(pairs: pd.DataFrame) -> list[Cluster]:
+    """Every cluster of a duplicate report's pairs, best pair score first (pure); each
+    cluster's pairs best first. Pairs outside any cluster are left out."""
     inside = pairs[pairs["cluster_id"].notna()]
     out = []
     for _cid, group in inside.groupby("cluster_id", sort=True):
-        low = float(group["score"].min())
-        if low >= min_score:
-            ids = sorted({int(i) for i in group["contact_id_1"]} | {int(i) for i in group["contact_id_2"]})
-            out.append(Cluster(int(group["cluster_id"].iloc[0]), tuple(ids), low))
-    return out
+        members = [(int(a), int(b), float(sc), str(r)) for a, b, sc, r in zip(
+            group["contact_id_1"], group["contact_id_2"], group["score"],
+            group["reasons"] if "reasons" in group else [""] * len(group), strict=True)]
+        ranked = tuple(sorted(members, key=lambda p: (-p[2], p[0], p[1])))
+        ids = tuple(sorted({i for a, b, _s, _r in members for i in (a, b)}))
+        out.append(Cluster(int(group["cluster_id"].iloc[0]), ids, min(p[2] for p in members), ranked))
+    return sorted(out, key=lambda c: (-c.score, c.ids))
+
+
+def qualifying_clusters(pairs: pd.DataFrame, min_score: float) -> list[Cluster]:
+    """The clusters whose every reported pair scores at least ``min_score`` (pure), by id."""
+    found = [c for c in clusters_of(pairs) if c.min_score >= min_score]
+    return sorted(found, key=lambda c: c.cluster_id)
 
 
 def merge_clusters(

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..dedupe.review_quality import threshold_curve
 from ..errors import CrmDataError
+from ..merge.batch import clusters_of
 from .state import Notice, Observable, one_connection
 
 #: The scan's threshold until the reviewer moves it.
@@ -37,19 +38,9 @@ class Candidate:
 
 
 def candidates_from(pairs: pd.DataFrame) -> list[Candidate]:
-    """Pure: duplicate pairs -> clusters (pairs the chain guard kept apart stay pairs), best first."""
-    groups: dict[Any, list[tuple[int, int, float, str]]] = {}
-    for rec in pairs.to_dict("records"):
-        a, b = int(rec["contact_id_1"]), int(rec["contact_id_2"])
-        cluster = rec["cluster_id"]
-        key = ("pair", a, b) if cluster is None or pd.isna(cluster) else ("cluster", int(cluster))
-        groups.setdefault(key, []).append((a, b, float(rec["score"]), str(rec["reasons"])))
-    out = []
-    for members in groups.values():
-        ids = tuple(sorted({i for a, b, _s, _r in members for i in (a, b)}))
-        ranked = tuple(sorted(members, key=lambda p: (-p[2], p[0], p[1])))
-        out.append(Candidate(ids, ranked[0][2], ranked))
-    return sorted(out, key=lambda c: (-c.score, c.ids))
+    """A duplicate report's clusters as the review queue, best first (the grouping is the
+    library's :func:`crmdata.merge.batch.clusters_of`, the one ``merge --auto`` uses)."""
+    return [Candidate(c.ids, c.score, c.pairs) for c in clusters_of(pairs)]
 
 
 @dataclass(frozen=True)

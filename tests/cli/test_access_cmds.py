@@ -262,6 +262,7 @@ def _cli_refusals(w: World, tmp: Path) -> dict[str, list[str]]:
         "fill-keys": ["fill-keys"],
         "values cluster --apply": ["values", "cluster", "--field", "company_name", "--method", "nearest",
                                    "--apply", "--yes"],
+        "duplicates settings(H)": ["duplicates", "settings", "--text-field", "Segment"],
         "sync pull(H)": ["sync", "pull", "--portal", "http://127.0.0.1:9", "--login", "bob"],
         "sync push(H)": ["sync", "push", "--portal", "http://127.0.0.1:9", "--login", "bob", "--yes"],
     }
@@ -273,7 +274,8 @@ _NOT_CONTACT_COMMANDS = {"app", "sample", "checkpoint"}
 
 def test_every_cli_command_is_in_the_matrix(built_world: World, tmp_path: Path) -> None:
     names = {" ".join(a[:2]) if a[0] in ("photo", "duplicates", "values", "sync")
-             and a[1] in ("get", "set", "remove", "suggest", "decide", "cluster", "pull", "push") else a[0]
+             and a[1] in ("get", "set", "remove", "suggest", "decide", "settings", "cluster", "pull", "push")
+             else a[0]
              for table in (_cli_reads(built_world, tmp_path), _cli_refusals(built_world, tmp_path))
              for a in table.values()}
     import click

@@ -28,10 +28,10 @@ def test_candidates_group_clusters_and_order_by_score() -> None:
             "reasons": ["a", "b", "c", "d", "e"],
         }
     )
-    got = candidates_from(pairs)
-    assert [c.ids for c in got] == [(7, 9), (1, 2, 3), (5, 6)]
-    assert got[1].score == 0.9 and [p[:2] for p in got[1].pairs] == [(1, 2), (2, 3), (1, 3)]
-    assert got[0].reasons == ["#7 and #9 (0.95): d"]
+    got = candidates_from(pairs)  # a pair outside any cluster is not a group (nor merged by --auto)
+    assert [c.ids for c in got] == [(1, 2, 3), (5, 6)]
+    assert got[0].score == 0.9 and [p[:2] for p in got[0].pairs] == [(1, 2), (2, 3), (1, 3)]
+    assert got[1].reasons == ["#5 and #6 (0.60): e"]
 
 
 def test_scan_fills_the_queue_best_first(review: ReviewDashboard, sample: Store) -> None:
