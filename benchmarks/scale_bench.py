@@ -19,6 +19,7 @@ HEADING = "## Duplicates at scale (DuckDB and Spark engines)"
 SIZES = (100_000, 1_000_000)
 #: (label, engine, memory limit) of each measured configuration.
 CONFIGS = (("DuckDB", "duckdb", None), ("DuckDB, --memory-limit 1GB", "duckdb", "1GB"),
+           ("DuckDB, --memory-limit 4GB", "duckdb", "4GB"),
            ("Spark local[2]", "spark", None))
 
 
