@@ -25,7 +25,7 @@ def _project(tmp_path: Path) -> tuple[Path, Path]:
     (root / "data").mkdir(parents=True)
     for name in ("Makefile", "pyproject.toml", "constraints.txt"):
         shutil.copy(REPO / name, root / name)
-    for name in ("sample_contacts.csv", "sample_deals.csv", "sample_history.csv"):
+    for name in ("sample_contacts.csv", "sample_deals.csv", "sample_history.csv", "sample_dates.csv"):
         shutil.copy(REPO / "data" / name, root / "data" / name)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
