@@ -7,14 +7,14 @@ STAMP  := $(VENV)/.installed
 STORE  := data/crm.duckdb
 SAMPLE := data/sample_contacts.csv data/sample_deals.csv data/sample_history.csv data/sample_dates.csv
 
-.PHONY: venv lab app chromium test test-fast lint bench clean-store cli-docs
+.PHONY: venv lab app chromium java test test-fast lint bench clean-store cli-docs
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,spark]'
 	touch $(STAMP)
 
 # The store is built only when it is missing. It is also the CLI's default --db, so it may hold
@@ -35,7 +35,11 @@ app: venv $(STORE)
 chromium:
 	command -v chromium || (apt-get update && apt-get install -y chromium)
 
-test: $(STAMP) chromium
+# The Spark engine's tests (pytest -m spark) run Spark in local mode on a Java runtime.
+java:
+	command -v java || (apt-get update && apt-get install -y openjdk-17-jre-headless)
+
+test: $(STAMP) chromium java
 	$(BIN)/ruff check crmdata tests benchmarks notebooks
 	$(BIN)/mypy crmdata
 	$(BIN)/lint-imports
@@ -63,7 +67,7 @@ PSEUDOPEOPLE := pseudopeople vivarium-engine vivarium-config-tree vivarium-artif
 	vivarium-build-utils vivarium_dependencies
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml constraints.txt
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,bench]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,spark,bench]'
 	$(BIN)/python -m pip install -q -c constraints.txt --no-deps $(PSEUDOPEOPLE)
 	touch $(BENCH_STAMP)
 

@@ -41,7 +41,7 @@ import duckdb
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from .errors import Busy, KeyTaken, OverBudget, StoreError
+from .errors import Busy, CrmDataError, KeyTaken, OverBudget, StoreError
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
 Params = Sequence[Any] | dict[str, Any] | None
@@ -544,6 +544,12 @@ class Database:
             con.execute(f"SET memory_limit = '{float(gib):g}GiB'").fetchall()
             try:
                 yield
+            except duckdb.OutOfMemoryException as exc:
+                raise CrmDataError(
+                    f"The work needed more than the memory limit of {float(gib):g} GiB and could not "
+                    f"spill it to disk ({str(exc).splitlines()[0]}). Raise the limit (--memory-limit) "
+                    "or leave it unset."
+                ) from exc
             finally:
                 con.execute("RESET memory_limit").fetchall()
 

@@ -433,19 +433,24 @@ class Store:
     def find_duplicates(self, *, threshold: float | None = None, default_region: str = DEFAULT_PHONE_REGION,
                         keep_model: bool = True, settings: MatchSettings | None = None,
                         memory_limit: str | float | None = None, temp_directory: str | Path | None = None,
+                        engine: str = "duckdb", spark_master: str | None = None,
                         progress: Callable[[str], None] | None = None) -> DuplicateReport:
         """Likely duplicate pairs with scores, reasons and clusters (see :mod:`crmdata.dedupe`).
 
         ``keep_model`` saves the fitted model in the store, where the write-back check reads it
         (``crmdata duplicates`` passes False unless ``--save-model``). ``settings`` says which
         custom fields take part (the store's saved settings when None); ``memory_limit`` (``"2GB"``)
-        holds DuckDB's memory for the run, which then spills into ``temp_directory``.
+        holds DuckDB's memory for the run, which then spills into ``temp_directory``. ``engine``
+        ``"spark"`` runs blocking, comparisons, scoring and clustering on Apache Spark
+        (``spark_master``, default ``local[*]``; needs ``pip install 'crmdata[spark]'`` and Java),
+        with the same result as the default ``"duckdb"``.
         """
         from .dedupe.api import DEFAULT_THRESHOLD, find_duplicates
 
         return find_duplicates(self, threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
                                default_region=default_region, keep_model=keep_model, settings=settings,
-                               memory_limit=memory_limit, temp_directory=temp_directory, progress=progress)
+                               memory_limit=memory_limit, temp_directory=temp_directory, engine=engine,
+                               spark_master=spark_master, progress=progress)
 
     def match_settings(self) -> MatchSettings:
         """Which custom fields duplicate matching reads (see :mod:`crmdata.dedupe.settings`)."""

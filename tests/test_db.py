@@ -12,7 +12,7 @@ import pytest
 from crmdata import db as db_module
 from crmdata import numbering
 from crmdata.db import Database
-from crmdata.errors import KeyTaken, StoreError
+from crmdata.errors import CrmDataError, KeyTaken, StoreError
 
 INSERT = ("INSERT INTO contacts (id, is_company, first_name, display_name, created_by, created_at, "
           "updated_by, updated_at) VALUES (?, FALSE, 'A', 'A', 1, now(), 1, now())")
@@ -58,6 +58,15 @@ def test_memory_cap_holds_for_the_block_only(tmp_path: Path) -> None:
             assert tx.scalar(limit) == "1.5 GiB"
     with db.read() as tx:
         assert tx.scalar(limit) == before != "1.5 GiB"
+
+
+def test_work_beyond_the_memory_cap_is_a_clear_error(tmp_path: Path) -> None:
+    db = Database(tmp_path / "cap.duckdb")
+    with pytest.raises(CrmDataError, match=r"memory limit of 0.0625 GiB.*--memory-limit"):
+        with db.memory_cap(0.0625), db.read() as tx:  # one string larger than the cap cannot spill
+            tx.scalar("SELECT length(string_agg(repeat('x', 1000), '')) FROM range(300000)")
+    with db.read() as tx:
+        assert tx.scalar("SELECT current_setting('memory_limit')") != "64.0 MiB"
 
 
 def _wal(path: Path) -> int:

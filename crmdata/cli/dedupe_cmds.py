@@ -22,13 +22,23 @@ STEPS = ("match keys", "blocking", "comparison vectors", "classification", "clus
 @format_option()
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output (in --format; CSV, or JSON "
-              "for a .json file, when no format is given).")
+              "for a .json file, when no format is given; Parquet for a .parquet file).")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.9,
               show_default=True, help="Report pairs whose calibrated match probability is at least this.")
 @click.option("--memory-limit", default=None, metavar="SIZE",
               help="Hold DuckDB's memory to this (e.g. 2GB); beyond it the run spills to disk.")
 @click.option("--temp-directory", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where DuckDB spills (default: the system's temporary folder).")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="Where blocking, comparisons, scoring and clustering run: DuckDB, or Apache Spark "
+              "(needs `pip install 'crmdata[spark]'` and Java 17); both give the same pairs.")
+@click.option("--spark-master", default=None, metavar="URL",
+              help="The Spark master for --engine spark: local[N] (default local[*]), spark://HOST:PORT, "
+              "yarn or k8s://https://HOST:PORT.")
+@click.option("--input", "source", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Find the duplicates of the contacts in this Parquet file instead of the store's "
+              "(columns id, is_company, first_name, last_name, company_name; optionally company_id, "
+              "street, zip, city, country, birthday, custom, email, phone, website).")
 @click.option("--region", default=DEFAULT_PHONE_REGION, show_default=True,
               help="Phone region for numbers without a country code (when the address has no country).")
 @click.option("--blocking", "show_blocking", is_flag=True,
@@ -40,8 +50,8 @@ STEPS = ("match keys", "blocking", "comparison vectors", "classification", "clus
               help="Progress bar on standard error (default: when it is a terminal; never otherwise).")
 @click.pass_context
 def duplicates(ctx: click.Context, fmt: str, output: Path | None, threshold: float, memory_limit: str | None,
-               temp_directory: Path | None, region: str, show_blocking: bool, save_model: bool,
-               progress: bool | None) -> None:
+               temp_directory: Path | None, engine: str, spark_master: str | None, source: Path | None,
+               region: str, show_blocking: bool, save_model: bool, progress: bool | None) -> None:
     """Find likely duplicate contacts: contact_id_1, contact_id_2, cluster_id, score, reasons, ...
 
     Pairs come most probable first; score is the calibrated match probability, match_weight
@@ -52,23 +62,36 @@ def duplicates(ctx: click.Context, fmt: str, output: Path | None, threshold: flo
     """
     if ctx.invoked_subcommand is not None:
         return
+    if source is not None and save_model:
+        raise click.UsageError("--save-model keeps a model in a store; a --input file has none.")
     state: State = ctx.obj
-    store = state.store()
     with progress_bar(len(STEPS), "duplicates", "step", enabled=progress) as bar:
         def step(name: str) -> None:
             bar.set_description(name)
             if name != STEPS[0]:
                 bar.update(1)
 
-        report = store.find_duplicates(threshold=threshold, default_region=region, keep_model=save_model,
-                                       progress=step, memory_limit=memory_limit,
-                                       temp_directory=temp_directory)
+        if source is not None:  # a base outside any store: the store is never opened
+            from ..dedupe.batch import find_duplicates_in
+
+            report = find_duplicates_in(source, threshold=threshold,
+                                        default_region=region, memory_limit=memory_limit,
+                                        temp_directory=temp_directory, engine=engine,
+                                        spark_master=spark_master, progress=step)
+        else:
+            report = state.store().find_duplicates(
+                threshold=threshold, default_region=region, keep_model=save_model, progress=step,
+                memory_limit=memory_limit, temp_directory=temp_directory, engine=engine,
+                spark_master=spark_master)
     if show_blocking:
         click.echo(report.blocking.to_string(index=False), err=True)
     click.echo(f"{report.contacts:,} contacts, {report.candidates:,} candidate pairs, "
                f"{len(report.pairs):,} likely duplicate pairs in "
                f"{report.pairs['cluster_id'].nunique():,} clusters.", err=True)
-    echo_frame(report.pairs, fmt, output)
+    if output is not None and output.suffix.lower() == ".parquet":
+        report.pairs.to_parquet(output, index=False)
+    else:
+        echo_frame(report.pairs, fmt, output)
     if output is not None:
         click.echo(f"Wrote {len(report.pairs):,} pairs to {output}.", err=True)
 

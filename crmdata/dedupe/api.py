@@ -16,21 +16,23 @@ comparisons and weights.
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..db import Tx
+from ..db import Database, Tx
 from ..errors import CrmDataError
 from ..model import DEFAULT_PHONE_REGION
 from . import blocking, cluster, compare, decisions, explain, keys, train
 from .checker import FuzzyChecker
+from .engines import ENGINES, KEY_TABLES, DuckEngine, Engine
 from .fellegi import Model
 from .settings import MatchSettings
 
@@ -108,7 +110,7 @@ def parse_memory(text: str | float) -> float:
 
 
 @contextmanager
-def _bounded(store: Store, tx: Tx, memory_limit: str | float | None, temp_directory: str | Path | None
+def _bounded(db: Database, tx: Tx, memory_limit: str | float | None, temp_directory: str | Path | None
              ) -> Iterator[None]:
     """DuckDB's memory held to ``memory_limit`` and spilling to ``temp_directory`` for the run."""
     folder = Path(temp_directory) if temp_directory else Path(tempfile.gettempdir()) / "crmdata-spill"
@@ -117,15 +119,16 @@ def _bounded(store: Store, tx: Tx, memory_limit: str | float | None, temp_direct
     if memory_limit is None:
         yield
         return
-    with store.db.memory_cap(parse_memory(memory_limit)):
+    with db.memory_cap(parse_memory(memory_limit)):
         yield
 
 
-def _score_kind(tx: Tx, kind: str, model: Model, threshold: float) -> pd.DataFrame:
-    """The candidate pairs of a kind scoring at least ``threshold``, with waterfall and reasons."""
+def _score_kind(engine: Engine, kind: str, model: Model, threshold: float) -> pd.DataFrame:
+    """The candidate pairs of a kind scoring at least ``threshold``, with waterfall and reasons
+    (scored where the vectors are: only the pairs above the threshold leave the engine)."""
     sql = compare.score_sql(f"SELECT * FROM dd_vec_{kind}", kind, model.prior_weight, model.weights(),
                             model.tf_terms(), min_weight=model.weight_for(threshold))
-    got = tx.df(sql)
+    got = engine.df(sql)
     if got.empty:
         return pd.DataFrame(columns=["id1", "id2", "score", "reasons", "match_weight", "kind", "waterfall"])
     got["score"] = model.probability(got["match_weight"].to_numpy(dtype=float))
@@ -146,6 +149,8 @@ def find_duplicates(
     settings: MatchSettings | None = None,
     memory_limit: str | float | None = None,
     temp_directory: str | Path | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
     progress: Progress | None = None,
 ) -> DuplicateReport:
     """Likely duplicate pairs among the contacts ``store.user`` may view.
@@ -153,10 +158,46 @@ def find_duplicates(
     ``threshold``: the lowest calibrated match probability reported (and clustered).
     ``settings``: which custom fields take part (:class:`.settings.MatchSettings`; the store's
     saved settings when None). ``memory_limit`` (``"2GB"``) holds DuckDB's memory, which then
-    spills into ``temp_directory``.
+    spills into ``temp_directory``. ``engine``: where blocking, comparisons, scoring and the
+    connected components run, ``"duckdb"`` or ``"spark"`` (on ``spark_master``, default
+    ``local[*]``; the key tables are handed over as Parquet in a folder of ``temp_directory``,
+    which a cluster's executors must be able to read). Both return the same report.
     """
+
+    def build(tx: Tx, chosen: MatchSettings) -> keys.KeyCounts:
+        return keys.build(tx, store.user, default_region=default_region, date_labels=chosen.date_fields,
+                          text_labels=chosen.text_fields)
+
+    return run(store.db, build, threshold=threshold, rules=rules, keep_model=keep_model, settings=settings,
+               memory_limit=memory_limit, temp_directory=temp_directory, engine=engine,
+               spark_master=spark_master, progress=progress)
+
+
+def run(
+    db: Database,
+    build: Callable[[Tx, MatchSettings], keys.KeyCounts],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    rules: tuple[blocking.Rule, ...] | None = None,
+    keep_model: bool = True,
+    settings: MatchSettings | None = None,
+    memory_limit: str | float | None = None,
+    temp_directory: str | Path | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+    progress: Progress | None = None,
+) -> DuplicateReport:
+    """The duplicate pipeline over the key tables ``build`` makes in ``db`` (a store, or an
+    in-memory database for a base outside any store: :mod:`.batch`); see :func:`find_duplicates`."""
     if not 0.0 < threshold < 1.0:
         raise CrmDataError(f"The threshold is a probability between 0 and 1 (exclusive), not {threshold}.")
+    if engine not in ENGINES:
+        raise CrmDataError(f"Unknown duplicate engine {engine!r}: choose one of {', '.join(ENGINES)}.")
+    spark_session = None
+    if engine == "spark":  # checked (Java, master) before anything is read
+        from . import spark
+
+        spark_session = spark.session(spark_master)
     say = progress or (lambda _step: None)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -167,57 +208,62 @@ def find_duplicates(
         timings[name] = now - started
         started = now
 
-    with store.db.read() as tx, _bounded(store, tx, memory_limit, temp_directory):
+    with ExitStack() as stack:
+        tx = stack.enter_context(db.read())
+        stack.enter_context(_bounded(db, tx, memory_limit, temp_directory))
         chosen = settings or MatchSettings.load(tx)
         say("match keys")
-        counts = keys.build(tx, store.user, default_region=default_region, date_labels=chosen.date_fields,
-                            text_labels=chosen.text_fields)
+        counts = build(tx, chosen)
         train.add_term_frequencies(tx)
         tx.register("_dd_nick", keys.nickname_pairs())
         tx.execute("CREATE OR REPLACE TEMP TABLE dd_nick AS SELECT * FROM _dd_nick")
         tx.unregister("_dd_nick")
+        pairs_on: Engine = DuckEngine(tx)
+        if spark_session is not None:
+            pairs_on = stack.enter_context(spark_engine(spark_session, tx, temp_directory))
         lap("keys")
         say("blocking")
         rules = rules or blocking.default_rules()
-        tx.execute(f"CREATE OR REPLACE TEMP TABLE dd_block AS {blocking.union_sql(rules)}")
-        counts_df = tx.df(blocking.counts_sql("dd_block"))
-        tx.execute(f"""CREATE OR REPLACE TEMP TABLE dd_pairs AS
+        pairs_on.create("dd_block", blocking.union_sql(rules))
+        counts_df = pairs_on.df(blocking.counts_sql("dd_block"))
+        pairs_on.create("dd_pairs", f"""
             SELECT p.id1, p.id2 FROM ({blocking.pairs_sql('dd_block')}) p
             WHERE NOT EXISTS (SELECT 1 FROM dedupe_decisions d WHERE d.id1 = p.id1 AND d.id2 = p.id2
                               AND d.decision = 'not_duplicate')""")
-        tx.execute("DROP TABLE dd_block")
-        n_candidates = int(tx.scalar("SELECT count(*) FROM dd_pairs"))
+        pairs_on.drop("dd_block")
+        n_candidates = int(pairs_on.scalar("SELECT count(*) FROM dd_pairs"))
         lap("blocking")
         say("comparison vectors")
         for kind in ("P", "C"):
-            vectors = compare.vectors_sql("dd_pairs", kind)
-            tx.execute(f"CREATE OR REPLACE TEMP TABLE dd_vec_{kind} AS {vectors}")
+            pairs_on.create(f"dd_vec_{kind}", compare.vectors_sql("dd_pairs", kind))
         lap("compare")
         say("classification")
         decided = _decided(tx)
         models: dict[str, Model] = {}
         parts = []
         for kind in ("P", "C"):
-            models[kind] = model = train.fit(tx, kind, f"dd_vec_{kind}", decided)
-            parts.append(_score_kind(tx, kind, model, threshold))
-            tx.execute(f"DROP TABLE dd_vec_{kind}")
+            rule_pairs = int(pairs_on.scalar(train.rule_pairs_sql(f"dd_vec_{kind}", kind)) or 0)
+            models[kind] = model = train.fit(tx, kind, rule_pairs, decided)
+            parts.append(_score_kind(pairs_on, kind, model, threshold))
+            pairs_on.drop(f"dd_vec_{kind}")
+        pairs_on.drop("dd_pairs")
         keys.drop(tx)
-        for table in ("dd_nick", "dd_pairs"):
-            tx.execute(f"DROP TABLE IF EXISTS {table}")
-    lap("classify")
-    matched = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) \
-        else parts[0]
-    yes = decided[decided["decision"] == "duplicate"]
-    if len(yes):  # confirmed pairs stay in the report until they are merged
-        forced = yes[["id1", "id2"]].assign(score=1.0, reasons="decided: duplicate",
-                                            match_weight=float("inf"),
-                                            kind="", waterfall="")
-        matched = pd.concat([matched[~matched.set_index(["id1", "id2"]).index.isin(
-            forced.set_index(["id1", "id2"]).index)], forced], ignore_index=True)
-    say("clusters")
-    no = decided[decided["decision"] == "not_duplicate"]
-    assignment, cut = cluster.clusters(matched, forbidden=zip(no["id1"].tolist(), no["id2"].tolist(),
-                                                               strict=True))
+        tx.execute("DROP TABLE IF EXISTS dd_nick")
+        lap("classify")
+        matched = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) \
+            else parts[0]
+        yes = decided[decided["decision"] == "duplicate"]
+        if len(yes):  # confirmed pairs stay in the report until they are merged
+            forced = yes[["id1", "id2"]].assign(score=1.0, reasons="decided: duplicate",
+                                                match_weight=float("inf"),
+                                                kind="", waterfall="")
+            matched = pd.concat([matched[~matched.set_index(["id1", "id2"]).index.isin(
+                forced.set_index(["id1", "id2"]).index)], forced], ignore_index=True)
+        say("clusters")
+        no = decided[decided["decision"] == "not_duplicate"]
+        assignment, cut = cluster.clusters(matched, forbidden=zip(no["id1"].tolist(), no["id2"].tolist(),
+                                                                   strict=True),
+                                           find_components=pairs_on.components)
     frame = pd.DataFrame({
         "contact_id_1": matched["id1"].astype("int64"),
         "contact_id_2": matched["id2"].astype("int64"),
@@ -236,7 +282,7 @@ def find_duplicates(
     cut_frame["cluster_id"] = pd.array([pd.NA] * len(cut_frame), dtype="Int64")
     lap("cluster")
     if keep_model and any(m.method != "prior" for m in models.values()):
-        with store.db.transaction() as wtx:
+        with db.transaction() as wtx:
             for m in models.values():
                 if m.method != "prior":
                     decisions.save_model(wtx, m)
@@ -246,6 +292,32 @@ def find_duplicates(
         counts_df[col] = counts_df[col].astype("int64")
     return DuplicateReport(pairs, counts_df, assignment, models, n_candidates, counts.contacts, timings,
                            cut_frame)
+
+
+@contextmanager
+def spark_engine(spark_session: Any, tx: Tx, temp_directory: str | Path | None) -> Iterator[Engine]:
+    """The Spark engine over the key tables, handed over as Parquet in a run folder (removed after)."""
+    from .spark import SparkEngine
+
+    base = Path(temp_directory) if temp_directory else Path(tempfile.gettempdir())
+    base.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="crmdata-spark-", dir=base))
+    engine = SparkEngine(spark_session, folder)
+    try:
+        for name in KEY_TABLES:
+            target = folder / f"{name}.parquet"
+            source = ("SELECT id1, id2, decision FROM dedupe_decisions WHERE decision = 'not_duplicate'"
+                      if name == "dedupe_decisions" else f"SELECT * FROM {name}")
+            tx.execute(f"COPY ({source}) TO '{_quote(str(target))}' (FORMAT PARQUET)")
+            engine.load(name, target)
+        yield engine
+    finally:
+        engine.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
 
 
 def decide(store: Store, id1: int, id2: int, decision: str) -> tuple[int, int]:

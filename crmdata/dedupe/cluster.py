@@ -14,7 +14,7 @@ belongs to a cluster; the cut links are returned apart.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import networkx as nx
 import numpy as np
@@ -28,7 +28,12 @@ STRONG = 0.99
 MIN_DENSITY = 0.5
 
 
-def _components(ids1: np.ndarray, ids2: np.ndarray) -> dict[int, int]:
+#: Contact id -> the smallest id of its component, for the links ``ids1[i]-ids2[i]``.
+Components = Callable[[np.ndarray, np.ndarray], dict[int, int]]
+
+
+def components(ids1: np.ndarray, ids2: np.ndarray) -> dict[int, int]:
+    """Connected components of the links ``ids1[i]-ids2[i]``: contact id -> its smallest id."""
     nodes, inverse = np.unique(np.concatenate([ids1, ids2]), return_inverse=True)
     n = len(nodes)
     graph = coo_matrix((np.ones(len(ids1)), (inverse[: len(ids1)], inverse[len(ids1) :])), shape=(n, n))
@@ -78,14 +83,17 @@ def clusters(
     strong: float = STRONG,
     min_density: float = MIN_DENSITY,
     forbidden: Iterable[tuple[int, int]] = (),
+    find_components: Components = components,
 ) -> tuple[dict[int, int], set[tuple[int, int]]]:
     """(contact id -> cluster id (its smallest id), the cut links) for matched ``pairs``
-    (``id1, id2, score`` and optionally ``match_weight``). Contacts in no pair are left out."""
+    (``id1, id2, score`` and optionally ``match_weight``). Contacts in no pair are left out.
+    ``find_components`` computes the connected components (here with scipy; the Spark engine
+    passes its own, run on Spark); only the components to split come to networkx."""
     if pairs.empty:
         return {}, set()
     ids1 = pairs["id1"].to_numpy(dtype=np.int64)
     ids2 = pairs["id2"].to_numpy(dtype=np.int64)
-    first = _components(ids1, ids2)
+    first = find_components(ids1, ids2)
     banned_by: dict[int, list[tuple[int, int]]] = {}
     for a, b in forbidden:
         a, b = int(a), int(b)
@@ -119,7 +127,7 @@ def clusters(
         return first, cut
     keep = [(a, b) not in cut for a, b in zip(ids1.tolist(), ids2.tolist(), strict=True)]
     kept = np.asarray(keep, dtype=bool)
-    return (_components(ids1[kept], ids2[kept]) if kept.any() else {}), cut
+    return (find_components(ids1[kept], ids2[kept]) if kept.any() else {}), cut
 
 
 def cluster_pairs(assignment: dict[int, int]) -> set[tuple[int, int]]:

@@ -408,7 +408,9 @@ def vectors_sql(pairs: str, kind: str, left: str = "dd_", right: str = "dd_", ni
 
 
 def _num(x: float) -> str:
-    return repr(float(x))
+    """A float literal both engines read as a DOUBLE (``0.5`` alone would be a DECIMAL)."""
+    text = repr(float(x))
+    return text if "e" in text else f"{text}e0"
 
 
 def weight_sql(comp: Comparison, weights: Mapping[int, float], tf: tuple[float, float] | None) -> str:
@@ -419,14 +421,14 @@ def weight_sql(comp: Comparison, weights: Mapping[int, float], tf: tuple[float, 
     """
     g = gamma(comp.name)
     whens = " ".join(f"WHEN {code} THEN {_num(w)}" for code, w in sorted(weights.items()))
-    base = f"CASE {g} {whens} ELSE 0.0 END"
+    base = f"CASE {g} {whens} ELSE 0e0 END"
     t = comp.tf_level()
     if t is None or tf is None:
         return base
     log2_u, floor = tf
     adj = (
         f"CASE WHEN {g} = {t[0]} AND tf_{comp.name} IS NOT NULL THEN {_num(log2_u)} - "
-        f"log2(greatest(tf_{comp.name}, {_num(floor)})) ELSE 0.0 END"
+        f"log2(greatest(tf_{comp.name}, {_num(floor)})) ELSE 0e0 END"
     )
     return f"({base} + {adj})"
 

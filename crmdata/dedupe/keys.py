@@ -89,6 +89,13 @@ def contacts_frame(tx: Tx, user: User, ids_sql: str | None = None,
     ``birthday`` is the first of the date custom fields labelled one of ``date_labels`` (folded
     labels; the matching setting :attr:`.settings.MatchSettings.date_fields`).
     """
+    return tx.df(*contacts_sql(user, ids_sql, params, date_labels, text_labels))
+
+
+def contacts_sql(user: User, ids_sql: str | None = None, params: Sequence[object] = (),
+                 date_labels: Sequence[str] = BIRTHDAY_LABELS, text_labels: Sequence[str] = ()
+                 ) -> tuple[str, list[object]]:
+    """The query of :func:`contacts_frame` and its parameters."""
     pred, pparams = view_predicate(user, "c")
     co_pred, co_params = view_predicate(user, "co")  # a person's company name: the company's check
     only = f" AND c.id IN ({ids_sql})" if ids_sql else ""
@@ -122,7 +129,7 @@ def contacts_frame(tx: Tx, user: User, ids_sql: str | None = None,
         LEFT JOIN bday b ON b.contact_id = vis.id
         LEFT JOIN cust cu ON cu.contact_id = vis.id
     """
-    return tx.df(sql, [*pparams, *params, *co_params])
+    return sql, [*pparams, *params, *co_params]
 
 
 def key_frame(raw: pd.DataFrame, default_region: str = DEFAULT_PHONE_REGION
@@ -175,10 +182,47 @@ def nickname_pairs() -> pd.DataFrame:
 def build(tx: Tx, user: User, *, default_region: str = DEFAULT_PHONE_REGION, ids_sql: str | None = None,
           params: Sequence[object] = (), prefix: str = "dd_",
           date_labels: Sequence[str] = BIRTHDAY_LABELS, text_labels: Sequence[str] = ()) -> KeyCounts:
-    """Create the ``dd_`` temp tables for the visible contacts (all, or those ``ids_sql`` selects)."""
-    raw = contacts_frame(tx, user, ids_sql, params, date_labels, text_labels)
-    frame, first_groups = key_frame(raw, default_region)
-    return load(tx, frame, first_groups, default_region=default_region, prefix=prefix)
+    """Create the ``dd_`` temp tables for the visible contacts (all, or those ``ids_sql`` selects).
+
+    The raw fields stay in DuckDB; :data:`CHUNK` contacts at a time come to pandas to be
+    normalised, so memory does not grow with the size of the store.
+    """
+    sql, all_params = contacts_sql(user, ids_sql, params, date_labels, text_labels)
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}raw AS {sql}", all_params)
+    _create_tables(tx, prefix)
+    last: int | None = None
+    while True:
+        after = "" if last is None else f"WHERE id > {int(last)}"
+        raw = tx.df(f"SELECT * FROM {prefix}raw {after} ORDER BY id LIMIT {int(CHUNK)}")
+        if raw.empty:
+            break
+        _append(tx, *key_frame(raw, default_region), prefix)
+        last = int(raw["id"].max())
+    tx.execute(f"DROP TABLE {prefix}raw")
+    return _finish(tx, default_region=default_region, info=None, prefix=prefix)
+
+
+#: The key table's columns and their types (all text but the ids).
+KEY_COLUMNS = ("id", "kind", "first_key", "first_head", "last_key", "last_col", "last_mp", "comp_key",
+               "comp_sort", "comp_col", "company_id", "birthday", "street_k", "house", "street_name", "bday",
+               "byear", "zip_k", "city_k", "custom_key", "region")
+#: Contacts normalised in pandas at a time by :func:`build`.
+CHUNK = 100_000
+
+
+def _create_tables(tx: Tx, prefix: str) -> None:
+    cols = ", ".join(f"{c} {'BIGINT' if c in ('id', 'company_id') else 'VARCHAR'}" for c in KEY_COLUMNS)
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c ({cols})")
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}first (id BIGINT, g VARCHAR)")
+
+
+def _append(tx: Tx, frame: pd.DataFrame, first_groups: pd.DataFrame, prefix: str) -> None:
+    tx.register("_dd_frame", frame)
+    tx.register("_dd_first", first_groups)
+    tx.execute(f"INSERT INTO {prefix}c SELECT {', '.join(KEY_COLUMNS)} FROM _dd_frame")
+    tx.execute(f"INSERT INTO {prefix}first SELECT DISTINCT id, g FROM _dd_first")
+    tx.unregister("_dd_frame")
+    tx.unregister("_dd_first")
 
 
 def load(tx: Tx, frame: pd.DataFrame, first_groups: pd.DataFrame, *,
@@ -189,12 +233,13 @@ def load(tx: Tx, frame: pd.DataFrame, first_groups: pd.DataFrame, *,
     Contact info comes from the store for the frame's ids, or from ``info`` (columns
     ``contact_id, info_type, data, email_key, e164``) for contacts not stored yet.
     """
-    tx.register("_dd_frame", frame)
-    tx.register("_dd_first", first_groups)
-    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT * FROM _dd_frame")
-    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}first AS SELECT DISTINCT id, g FROM _dd_first")
-    tx.unregister("_dd_frame")
-    tx.unregister("_dd_first")
+    _create_tables(tx, prefix)
+    _append(tx, frame, first_groups, prefix)
+    return _finish(tx, default_region=default_region, info=info, prefix=prefix)
+
+
+def _finish(tx: Tx, *, default_region: str, info: pd.DataFrame | None, prefix: str) -> KeyCounts:
+    """The contact-info key tables and the key counts, beside ``{prefix}c`` and ``{prefix}first``."""
     if info is None:
         source = (f"SELECT i.contact_id, i.info_type, i.data, i.email_key, i.e164 FROM contact_info i "
                   f"WHERE i.info_type IN ({int(InfoType.EMAIL)}, {int(InfoType.PHONE)}, "

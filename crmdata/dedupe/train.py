@@ -283,10 +283,17 @@ def _session_size(tx: Tx, session: Session, kind: str, prefix: str) -> int:
     )
 
 
-def fit(tx: Tx, kind: str, vectors: str, decided: pd.DataFrame, prefix: str = "dd_") -> fellegi.Model:
-    """Fit the model of one kind on the key tables ``{prefix}...`` and the candidate vectors
-    (a table of :func:`.compare.vectors_sql` rows); ``decided`` holds review decisions
-    (id1, id2, decision) on pairs of visible contacts."""
+def rule_pairs_sql(vectors: str, kind: str) -> str:
+    """How many candidate pairs (a table of :func:`.compare.vectors_sql` rows) the deterministic
+    rules of λ take (portable: the engine holding the vectors counts them)."""
+    return f"SELECT count(*) FROM {vectors} WHERE {RULES[kind]}"
+
+
+def fit(tx: Tx, kind: str, rule_pairs: int, decided: pd.DataFrame, prefix: str = "dd_") -> fellegi.Model:
+    """Fit the model of one kind on the key tables ``{prefix}...``; ``rule_pairs`` is how many
+    candidate pairs the deterministic rules take (:func:`rule_pairs_sql`, counted by whichever
+    engine computed the candidate vectors); ``decided`` holds review decisions (id1, id2,
+    decision) on pairs of visible contacts."""
     n = int(tx.scalar(f"SELECT count(*) FROM {prefix}c WHERE kind = '{kind}'") or 0)
     base = fellegi.default_model(kind)
     if n < 50:
@@ -295,7 +302,6 @@ def fit(tx: Tx, kind: str, vectors: str, decided: pd.DataFrame, prefix: str = "d
     u_patterns = random_patterns(tx, kind, prefix=prefix)
     u, n_random = fellegi.u_from_patterns(u_patterns, kind)
     total_pairs = n * (n - 1) // 2
-    rule_pairs = int(tx.scalar(f"SELECT count(*) FROM {vectors} WHERE {RULES[kind]}") or 0)
     estimates: list[dict[str, dict[int, float]]] = []
     found: list[tuple[Session, float]] = []  # (session, matches among all its pairs)
     families = family_counts(tx, prefix) if kind == "P" else None

@@ -1,0 +1,47 @@
+"""What the Spark engine checks before it starts (pure or quick: no Spark needed)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from crmdata import Store
+from crmdata.dedupe import spark
+from crmdata.errors import CrmDataError
+
+
+def test_master_urls_name_the_endpoints_to_check() -> None:
+    assert spark._endpoints("local[2]") == []
+    assert spark._endpoints("local[*]") == []
+    assert spark._endpoints("yarn") == []
+    assert spark._endpoints("spark://head:7077") == [("head", 7077)]
+    assert spark._endpoints("spark://a:7077,b:7078") == [("a", 7077), ("b", 7078)]
+    assert spark._endpoints("k8s://https://api.example:6443") == [("api.example", 6443)]
+    for bad in ("spark://head", "mesos://x:1", "local[two]"):
+        with pytest.raises(CrmDataError, match="master"):
+            spark._endpoints(bad)
+
+
+def test_a_closed_master_port_is_reported_with_how_to_start_one() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(CrmDataError, match=rf"spark://127.0.0.1:{port} cannot be reached.*start-master"):
+        spark.check_master(f"spark://127.0.0.1:{port}")
+    assert time.monotonic() - started < 30
+
+
+def test_a_java_home_without_java_says_what_to_install(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    with pytest.raises(CrmDataError, match="openjdk-17-jre-headless"):
+        spark.check_java()
+
+
+def test_an_unknown_engine_is_refused(store: Store) -> None:
+    with pytest.raises(CrmDataError, match="Unknown duplicate engine 'polars'"):
+        store.find_duplicates(engine="polars")

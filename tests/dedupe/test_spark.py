@@ -1,0 +1,186 @@
+"""The Spark engine (local[2], one SparkSession for the whole test session) against DuckDB's.
+
+The same generated store runs through both engines: every blocking rule, the comparison
+vectors and the scoring statement are run on both and must agree row for row, and whole runs
+must give the same pairs, clusters and cut links. Faults (no Java, an unreachable master, a
+job failing half-way) give a clear error within seconds and leave the store as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crmdata import Store
+from crmdata.dedupe import api, blocking, compare, fellegi, keys, train
+from crmdata.dedupe.engines import DuckEngine
+from crmdata.errors import CrmDataError
+
+pyspark = pytest.importorskip("pyspark", reason="the Spark engine's extra: pip install 'crmdata[spark]'")
+from crmdata.dedupe import spark  # noqa: E402  (after the skip: it needs pyspark)
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+MASTER = "local[2]"
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> object:
+    """The process's one SparkSession (crmdata reuses it for every run on the same master)."""
+    return spark.session(MASTER)
+
+
+def _keys(tx: object) -> None:
+    from crmdata.access import User
+
+    keys.build(tx, User(1, "admin", "Admin", True))  # type: ignore[arg-type]
+    train.add_term_frequencies(tx)  # type: ignore[arg-type]
+    tx.register("_nick", keys.nickname_pairs())  # type: ignore[attr-defined]
+    tx.execute("CREATE OR REPLACE TEMP TABLE dd_nick AS SELECT * FROM _nick")  # type: ignore[attr-defined]
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    cols = list(frame.columns)
+    return frame.sort_values(cols, ignore_index=True)
+
+
+def test_every_rule_comparison_and_score_runs_alike_on_both_engines(
+    sample_store: Store, spark_session: object, tmp_path: Path
+) -> None:
+    rules = blocking.default_rules()
+    models = {k: fellegi.default_model(k) for k in ("P", "C")}
+    with sample_store.db.read() as tx:
+        _keys(tx)
+        duck = DuckEngine(tx)
+        with api.spark_engine(spark_session, tx, tmp_path / "hand-over") as on_spark:
+            found = 0
+            for rule in rules:  # each rule alone, on both
+                a = _sorted(duck.df(rule.sql).astype("int64"))
+                b = _sorted(on_spark.df(rule.sql).astype("int64"))
+                pd.testing.assert_frame_equal(a, b, obj=rule.name)
+                found += len(a) > 0
+            assert found >= len(rules) - 3  # (the base has no swapped names, few companies)
+            for engine in (duck, on_spark):
+                engine.create("t_pairs", blocking.pairs_sql(f"({blocking.union_sql(rules)})"))
+            for kind, model in models.items():
+                sql = compare.score_sql(compare.vectors_sql("t_pairs", kind), kind, model.prior_weight,
+                                        model.weights(), model.tf_terms())
+                a = _sorted(duck.df(sql))
+                b = _sorted(on_spark.df(sql))
+                assert len(a) > 50
+                gammas = [compare.gamma(c.name) for c in compare.COMPARISONS[kind]]
+                assert set(a.columns) == set(b.columns)
+                for col in ["id1", "id2", *gammas]:  # every comparison's level codes agree exactly
+                    left, right = a[col].fillna(-1).astype(int), b[col].fillna(-1).astype(int)
+                    assert left.tolist() == right.tolist(), col
+                assert (a["match_weight"] - b["match_weight"]).abs().max() < 1e-9
+            duck.drop("t_pairs")
+            on_spark.drop("t_pairs")
+        keys.drop(tx)
+    assert not list((tmp_path / "hand-over").iterdir())  # the Parquet hand-over is removed
+
+
+def test_both_engines_report_the_same_pairs_clusters_and_cuts(sample_store: Store,
+                                                              spark_session: object) -> None:
+    first = sample_store.find_duplicates(keep_model=False)
+    a, b = first.pairs.iloc[0], first.pairs.iloc[5]
+    sample_store.decide(int(a.contact_id_1), int(a.contact_id_2), "not_duplicate")
+    sample_store.decide(int(b.contact_id_1), int(b.contact_id_2), "duplicate")
+    duck = sample_store.find_duplicates(keep_model=False)
+    on_spark = sample_store.find_duplicates(keep_model=False, engine="spark", spark_master=MASTER)
+    assert len(duck.pairs) > 100
+    pd.testing.assert_frame_equal(duck.pairs, on_spark.pairs)
+    pd.testing.assert_frame_equal(duck.cut, on_spark.cut)
+    pd.testing.assert_frame_equal(duck.blocking, on_spark.blocking)
+    assert duck.clusters == on_spark.clusters
+    assert duck.candidates == on_spark.candidates
+    assert (int(a.contact_id_1), int(a.contact_id_2)) not in set(
+        zip(on_spark.pairs["contact_id_1"], on_spark.pairs["contact_id_2"], strict=True))
+
+
+def _model_rows(store: Store) -> list[tuple[object, ...]]:
+    with store.db.read() as tx:
+        return tx.rows("SELECT * FROM dedupe_models ORDER BY ALL")
+
+
+def test_a_spark_job_failing_half_way_writes_nothing(sample_store: Store, spark_session: object,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    sample_store.find_duplicates(keep_model=True)
+    before = _model_rows(sample_store)
+    assert before
+    real = compare.score_sql
+
+    def failing(*args: object, **kwargs: object) -> str:  # the scoring step, after blocking and vectors
+        return f"SELECT * FROM ({real(*args, **kwargs)}) s WHERE raise_error('executor lost') IS NULL"  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compare, "score_sql", failing)
+    with pytest.raises(CrmDataError, match="Spark job failed.*executor lost"):
+        sample_store.find_duplicates(keep_model=True, engine="spark", spark_master=MASTER)
+    assert _model_rows(sample_store) == before
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_an_unreachable_master_is_a_clear_error_within_seconds(sample_store: Store,
+                                                               spark_session: object) -> None:
+    master = f"spark://127.0.0.1:{_free_port()}"
+    started = time.monotonic()
+    with pytest.raises(CrmDataError, match=r"cannot be reached.*start-master\.sh"):
+        sample_store.find_duplicates(engine="spark", spark_master=master)
+    assert time.monotonic() - started < 30
+    assert spark.session(MASTER) is spark_session  # the shared session is still the one
+
+
+def test_no_java_is_a_clear_error_and_the_store_is_untouched(sample_store: Store, tmp_path: Path) -> None:
+    path = Path(sample_store.db.path)
+    sample_store.close()
+    before = path.read_bytes()
+    env = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "PYSPARK_PYTHON")}
+    env["PATH"] = str(Path(sys.executable).parent)  # the venv's tools, no java
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "crmdata", "--db", str(path), "duplicates", "--engine", "spark",
+         "--spark-master", MASTER],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )
+    assert time.monotonic() - started < 30
+    assert done.returncode != 0
+    assert "Error:" in done.stderr and "Java runtime" in done.stderr
+    assert "openjdk-17-jre-headless" in done.stderr
+    assert path.read_bytes() == before
+
+
+def test_without_pyspark_the_error_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # import fails as when not installed
+    monkeypatch.setattr(spark, "_session", None)
+    with pytest.raises(CrmDataError, match=r"pip install 'crmdata\[spark\]'"):
+        spark.session("local[3]")
+
+
+def test_components_on_spark_match_scipy(spark_session: object, tmp_path: Path) -> None:
+    import numpy as np
+
+    from crmdata.dedupe import cluster
+
+    rng = np.random.default_rng(7)
+    ids1 = rng.integers(0, 400, 600)
+    ids2 = rng.integers(0, 400, 600)
+    keep = ids1 != ids2
+    ids1, ids2 = ids1[keep], ids2[keep]
+    chain = np.arange(1000, 1040)  # a long chain settles too
+    ids1, ids2 = np.concatenate([ids1, chain[:-1]]), np.concatenate([ids2, chain[1:]])
+    engine = spark.SparkEngine(spark_session, tmp_path)
+    assert engine.components(ids1, ids2) == cluster.components(ids1, ids2)
+    assert shutil.which("java")  # the test ran Spark for real
