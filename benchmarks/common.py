@@ -27,6 +27,26 @@ def sample_csv(n: int, seed: int = 1) -> Path:
     return path
 
 
+def sample_store(n: int, name: str) -> Path:
+    """A store with ``n`` imported sample contacts, ``bench-<name>-<n>.duckdb`` in the cache:
+    made once (through a ``.part`` file, so a stopped build never counts as made), then reused;
+    checkpointed, so the file alone is complete and may be copied."""
+    from crmdata import Store
+    from crmdata.sample import CUSTOM_FIELDS
+
+    path = CACHE / f"bench-{name}-{n}.duckdb"
+    if not path.exists():
+        tmp = path.with_suffix(".part")
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        store = Store(tmp)
+        store.import_onlyoffice(sample_csv(n), custom_field_types=CUSTOM_FIELDS, duplicates="clone")
+        store.checkpoint()
+        store.close()
+        tmp.replace(path)
+    return path
+
+
 def remove_store(path: Path) -> None:
     """Delete a benchmark store file and its write-ahead log, if they exist."""
     for stale in (path, Path(str(path) + ".wal")):

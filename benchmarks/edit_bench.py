@@ -21,27 +21,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .common import CACHE, remove_store, sample_csv
+from .common import CACHE, remove_store, sample_store
 
 RUNS = 30
 
 
 def _store_file(n: int) -> Path:
     """A store with ``n`` imported sample contacts (made once, then copied per run)."""
-    from crmdata import Store
-    from crmdata.sample import CUSTOM_FIELDS
-
-    path = CACHE / f"bench-edit-{n}.duckdb"
-    if not path.exists():
-        tmp = path.with_suffix(".part")
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
-        store = Store(tmp)
-        store.import_onlyoffice(sample_csv(n), custom_field_types=CUSTOM_FIELDS, duplicates="clone")
-        store.checkpoint()  # the file alone is then complete (it is renamed and copied)
-        store.close()
-        tmp.replace(path)
-    return path
+    return sample_store(n, "edit")
 
 
 def _median_ms(samples: list[float]) -> float:

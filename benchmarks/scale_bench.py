@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import CACHE, in_subprocess, sample_csv
+from .common import CACHE, in_subprocess, sample_store
 
 HEADING = "## Duplicates at scale (DuckDB and Spark engines)"
 SIZES = (100_000, 1_000_000)
@@ -25,20 +25,7 @@ CONFIGS = (("DuckDB", "duckdb", None), ("DuckDB, --memory-limit 1GB", "duckdb", 
 
 def _store_file(n: int) -> Path:
     """A store with ``n`` imported sample contacts (made once, then reused read-only)."""
-    from crmdata import Store
-    from crmdata.sample import CUSTOM_FIELDS
-
-    path = CACHE / f"bench-scale-{n}.duckdb"
-    if not path.exists():
-        tmp = path.with_suffix(".part")
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
-        store = Store(tmp)
-        store.import_onlyoffice(sample_csv(n), custom_field_types=CUSTOM_FIELDS, duplicates="clone")
-        store.checkpoint()
-        store.close()
-        tmp.replace(path)
-    return path
+    return sample_store(n, "scale")
 
 
 def measure(path: Path, engine: str, memory_limit: str | None, pairs_out: Path) -> dict[str, Any]:
