@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from ..errors import AccessDenied
 from .client import PortalClient
 from .credentials import password_source
 from .pull import PullReport, pull
@@ -14,14 +13,6 @@ from .pull import PullReport, pull
 if TYPE_CHECKING:
     from ..store import Store
     from .push import PushPlan, PushReport
-
-
-def require_admin(store: Store, verb: str) -> None:
-    """Syncing is an administrator's task: a pull writes the portal account's whole view into
-    the shared store, and a push sends every user's committed changes to the portal."""
-    if not store.user.is_admin:
-        raise AccessDenied(f"Only an administrator may {verb} (user {store.user.login!r} is not one): "
-                           "the store is the administrator's working copy of the portal.")
 
 
 def make_client(
@@ -52,7 +43,9 @@ def sync_pull(
     photos: bool = False,
 ) -> PullReport:
     """Pull every contact the portal account may see (see :mod:`crmdata.onlyoffice.pull`)."""
-    require_admin(store, "pull contacts from a portal")
+    # an administrator's task, asked before any credential: a pull writes the portal account's
+    # whole view into the shared store (and creates levels, fields and users)
+    store._require_admin("pull contacts from a portal")
     with make_client(
         portal, login, password, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff
     ) as client:
@@ -79,7 +72,8 @@ def sync_push(
     """
     from .push import push
 
-    require_admin(store, "push changes to a portal")
+    # an administrator's task: a push sends every user's committed changes
+    store._require_admin("push changes to a portal")
     with make_client(
         portal, login, password, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff
     ) as client:
