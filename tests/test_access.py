@@ -301,21 +301,16 @@ def _commit(build: Callable[[ChangeSet, World], Any]) -> Callable[[Store, World]
     return run
 
 
-def _import(rows: list[dict[str, str]], **options: Any) -> Callable[[Store, World], Any]:
+def _import(rows: list[dict[str, str]], via: str = "import_onlyoffice",
+            **options: Any) -> Callable[[Store, World], Any]:
+    """An import of ``rows`` as bob, through ``via`` (``import_onlyoffice``, or the
+    format-recognising ``import_contacts``)."""
     def run(s: Store, w: World) -> Any:
         filled = [{k: v.format(ro=w.readonly, hidden=w.hidden, email=w.readonly_email) for k, v in r.items()}
                   for r in rows]
         extra = [k for r in filled for k in r if k == "Id"]
         source = write_oo(w.path.parent / "bob.csv", filled, extra=list(dict.fromkeys(extra)))
-        return s.import_onlyoffice(source, **options)
-    return run
-
-
-def _import_contacts(rows: list[dict[str, str]]) -> Callable[[Store, World], Any]:
-    """The format-recognising import (``import_contacts``) on the same rows, updating by email."""
-    def run(s: Store, w: World) -> Any:
-        filled = [{k: v.format(email=w.readonly_email) for k, v in r.items()} for r in rows]
-        return s.import_contacts(write_oo(w.path.parent / "bob-any.csv", filled), duplicates="update")
+        return getattr(s, via)(source, **options)
     return run
 
 
@@ -381,8 +376,9 @@ WRITES: dict[str, Callable[[Store, World], Any]] = {
         [{"Id": "{ro}", "Company Name": "Readonly Probe  GmbH", "Note": "bob"}]),
     "import_onlyoffice(update hidden by id)": _import(
         [{"Id": "{hidden}", "First Name": "Quirin", "Note": "bob"}]),
-    "import_contacts(update by email)": _import_contacts(
-        [{"Company Name": "Readonly Probe  GmbH", "Email (work)": "{email}", "Note": "bob"}]),
+    "import_contacts(update by email)": _import(
+        [{"Company Name": "Readonly Probe  GmbH", "Email (work)": "{email}", "Note": "bob"}],
+        via="import_contacts", duplicates="update"),
     "sync_pull": lambda s, w: s.sync_pull(portal="http://127.0.0.1:9", login="bob", password="x"),
     "sync_push": lambda s, w: s.sync_push(portal="http://127.0.0.1:9", login="bob", password="x"),
 }
