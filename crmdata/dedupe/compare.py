@@ -220,7 +220,7 @@ EMAIL = Comparison(
     # An address named after the person ("thomas.fuchs@", "m.sauer@") at another domain says
     # nothing the names do not: two namesakes write their addresses alike. Such a pair, with no
     # other email in common, has no email evidence (weight 0) rather than a match or a mismatch.
-    f"{_missing('n_email')} OR (se.n IS NULL AND sl.n IS NULL AND sn.n IS NOT NULL)",
+    f"{_missing('n_email')} OR (se.n IS NULL AND sl.n IS NULL AND sl.named IS NOT NULL)",
     (
         Level("shared email", "se.n IS NOT NULL"),
         Level("same email name (six letters or more, not the person's name), other domain",
@@ -363,14 +363,16 @@ def _shared(left: str, right: str, pairs: str, key: str = "k") -> str:
     )
 
 
-def _shared_local(left: str, right: str, pairs: str, *, named: bool) -> str:
-    """Pairs sharing an email name (``loc``) at any domain: ``named`` those where it holds
-    either person's last name (name evidence, already counted by the names), else the others."""
-    cond = "x.named OR y.named"
+def _shared_local(left: str, right: str, pairs: str) -> str:
+    """Pairs sharing an email name (``loc``) at any domain, counted apart: ``named`` where it
+    holds either person's last name (name evidence, already counted by the names), ``n`` the
+    others; each NULL when there is none (one join for both)."""
+    named = "x.named OR y.named"
     return (
-        f"SELECT p.id1, p.id2, count(*) AS n FROM {pairs} p "
+        f"SELECT p.id1, p.id2, sum(CASE WHEN NOT ({named}) THEN 1 END) AS n, "
+        f"sum(CASE WHEN {named} THEN 1 END) AS named FROM {pairs} p "
         f"JOIN {left}email x ON x.id = p.id1 JOIN {right}email y ON y.id = p.id2 AND y.loc = x.loc "
-        f"WHERE {cond if named else f'NOT ({cond})'} GROUP BY p.id1, p.id2"
+        f"GROUP BY p.id1, p.id2"
     )
 
 
@@ -390,8 +392,7 @@ def vectors_sql(pairs: str, kind: str, left: str = "dd_", right: str = "dd_", ni
             cols.append(f"greatest(a.tf_{t[1]}, b.tf_{t[1]}) AS tf_{c.name}")
     return f"""
         WITH se AS ({_shared(left + "email", right + "email", pairs, "{x}.k")}),
-             sl AS ({_shared_local(left, right, pairs, named=False)}),
-             sn AS ({_shared_local(left, right, pairs, named=True)}),
+             sl AS ({_shared_local(left, right, pairs)}),
              sp AS ({_shared(left + "phone", right + "phone", pairs, "{x}.k")}),
              sd AS ({_shared(left + "domain", right + "domain", pairs, "{x}.k")})
         SELECT p.id1, p.id2, {", ".join(cols)}
@@ -402,7 +403,6 @@ def vectors_sql(pairs: str, kind: str, left: str = "dd_", right: str = "dd_", ni
         LEFT JOIN {nick} nks ON nks.f1 = a.first_head AND nks.f2 = b.last_key
         LEFT JOIN se ON se.id1 = p.id1 AND se.id2 = p.id2
         LEFT JOIN sl ON sl.id1 = p.id1 AND sl.id2 = p.id2
-        LEFT JOIN sn ON sn.id1 = p.id1 AND sn.id2 = p.id2
         LEFT JOIN sp ON sp.id1 = p.id1 AND sp.id2 = p.id2
         LEFT JOIN sd ON sd.id1 = p.id1 AND sd.id2 = p.id2"""
 
