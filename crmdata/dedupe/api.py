@@ -112,14 +112,29 @@ def parse_memory(text: str | float) -> float:
 @contextmanager
 def _bounded(db: Database, tx: Tx, memory_limit: str | float | None, temp_directory: str | Path | None
              ) -> Iterator[None]:
-    """DuckDB's memory held to ``memory_limit`` and spilling to ``temp_directory`` for the run."""
+    """DuckDB's memory held to ``memory_limit`` and spilling to ``temp_directory`` for the run.
+
+    DuckDB cannot move its spill folder once it has spilled into it: a later run of the same
+    process without a folder of its own keeps spilling there; one that names another folder
+    gets a clear error before any work.
+    """
+    limit = None if memory_limit is None else parse_memory(memory_limit)
     folder = Path(temp_directory) if temp_directory else Path(tempfile.gettempdir()) / "crmdata-spill"
-    folder.mkdir(parents=True, exist_ok=True)
-    tx.execute(f"SET temp_directory = '{str(folder).replace(chr(39), chr(39) * 2)}'")
-    if memory_limit is None:
+    current = str(tx.scalar("SELECT current_setting('temp_directory')") or "")
+    if str(folder) != current:
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            tx.execute(f"SET temp_directory = '{str(folder).replace(chr(39), chr(39) * 2)}'")
+        except Exception as exc:  # DuckDB refuses once the current folder holds spilled data
+            if temp_directory:
+                raise CrmDataError(
+                    f"This process already spills into {current}, which DuckDB cannot change once used; "
+                    f"run again without a temporary directory, or in a new process to use {folder}."
+                ) from exc
+    if limit is None:
         yield
         return
-    with db.memory_cap(parse_memory(memory_limit)):
+    with db.memory_cap(limit):
         yield
 
 
@@ -234,8 +249,13 @@ def run(
         n_candidates = int(pairs_on.scalar("SELECT count(*) FROM dd_pairs"))
         lap("blocking")
         say("comparison vectors")
+        slices = pairs_on.slices(n_candidates)
         for kind in ("P", "C"):
-            pairs_on.create(f"dd_vec_{kind}", compare.vectors_sql("dd_pairs", kind))
+            for i in range(slices):
+                part = ("dd_pairs" if slices == 1
+                        else f"(SELECT id1, id2 FROM dd_pairs WHERE id1 % {slices} = {i})")
+                make = pairs_on.create if i == 0 else pairs_on.append
+                make(f"dd_vec_{kind}", compare.vectors_sql(part, kind))
         lap("compare")
         say("classification")
         decided = _decided(tx)

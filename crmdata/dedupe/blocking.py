@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Loose keys (a birthday alone, street and city) pair only values shared by at most this many.
-LOOSE_BLOCK = 20
+#: A value of a key other than an email, a phone or a web domain pairs all its records only
+#: when it is shared by at most this many; beyond, its records are paired by sorted neighbourhood.
+MAX_BLOCK = 20
+#: In a block larger than :data:`MAX_BLOCK`, each record is paired with this many that follow it.
+WINDOW = 3
 
 
 @dataclass(frozen=True)
@@ -31,76 +34,96 @@ def shared_key(table: str, left: str = "a", right: str = "b") -> str:
             f"JOIN {table} {right} ON {left}.k = {right}.k AND {left}.id < {right}.id")
 
 
-def same_values(source: str, columns: tuple[str, ...], max_block: int | None = None) -> str:
-    """Pairs of ids of ``source`` (a SELECT with ``id`` and ``columns``) equal on all ``columns``.
+def same_values(source: str, columns: tuple[str, ...], max_block: int | None = None,
+                order: tuple[str, ...] = ()) -> str:
+    """Pairs of ids of ``source`` (a SELECT with ``id``, ``columns`` and ``order``) equal on all ``columns``.
 
-    With ``max_block``, only values shared by at most that many records pair them: a loose key
-    (a birthday alone) then adds the pairs of its rare values without a quadratic number of
-    pairs for the common ones.
+    With ``max_block``, a value shared by at most that many records pairs them all; a value
+    shared by more (a common name, a long street) pairs each record only with the
+    :data:`WINDOW` records that follow it when that block is sorted by ``order`` (the sorted
+    neighbourhood method). A common value alone says little, so its block is not worth every
+    pair; sorted by the fields that do tell its records apart (a name's place, a street's house
+    number), the records most alike still meet, and the number of pairs grows with the number
+    of records instead of with the square of the largest block.
     """
     on = " AND ".join(f"a.{c} = b.{c}" for c in columns)
     nonnull = " AND ".join(f"{c} IS NOT NULL" for c in columns)
     rows = f"SELECT * FROM ({source}) s WHERE {nonnull}"
-    if max_block is not None:
-        cols = ", ".join(columns)
-        rows = (f"SELECT r.* FROM ({rows}) r JOIN (SELECT {cols} FROM ({rows}) q GROUP BY {cols} "
-                f"HAVING count(*) <= {int(max_block)}) k ON "
-                + " AND ".join(f"k.{c} = r.{c}" for c in columns))
-    return f"SELECT a.id AS id1, b.id AS id2 FROM ({rows}) a JOIN ({rows}) b ON {on} AND a.id < b.id"
+    if max_block is None:
+        return f"SELECT a.id AS id1, b.id AS id2 FROM ({rows}) a JOIN ({rows}) b ON {on} AND a.id < b.id"
+    cols = ", ".join(columns)
+    sort = ", ".join((*order, "id"))
+    ranked = (f"SELECT id, {cols}, count(*) OVER (PARTITION BY {cols}) AS n_block, "
+              f"row_number() OVER (PARTITION BY {cols} ORDER BY {sort}) AS n_row FROM ({rows}) r")
+    small = f"SELECT * FROM ({ranked}) q WHERE n_block <= {int(max_block)}"
+    large = f"SELECT * FROM ({ranked}) q WHERE n_block > {int(max_block)}"
+    steps = ", ".join(f"({k})" for k in range(1, WINDOW + 1))
+    return (f"SELECT a.id AS id1, b.id AS id2 FROM ({small}) a JOIN ({small}) b ON {on} AND a.id < b.id\n"
+            f"UNION ALL\n"
+            f"SELECT CASE WHEN a.id < b.id THEN a.id ELSE b.id END AS id1, "
+            f"CASE WHEN a.id < b.id THEN b.id ELSE a.id END AS id2 "
+            f"FROM ({large}) a CROSS JOIN (VALUES {steps}) AS w(step) "
+            f"JOIN ({large}) b ON {on} AND b.n_row = a.n_row + w.step")
 
 
 def default_rules(prefix: str = "dd_") -> tuple[Rule, ...]:
-    """The rules a duplicate run uses over the key tables named with ``prefix``."""
+    """The rules a duplicate run uses over the key tables named with ``prefix``.
+
+    Email, phone and web domain pair every record sharing them (strong identifiers, never
+    capped). Every other key is capped at :data:`MAX_BLOCK` with sorted neighbourhood beyond:
+    a name's block is sorted by place, a street's by house number and name, a birthday's by name.
+    """
     c = f"{prefix}c"
     persons = f"SELECT * FROM {c} WHERE kind = 'P'"
     companies = f"SELECT * FROM {c} WHERE kind = 'C'"
-    given = (f"SELECT p.id, p.last_key, p.last_col, f.g FROM {c} p JOIN {prefix}first f ON f.id = p.id "
-             f"WHERE p.kind = 'P'")
-    given_full = (f"SELECT p.id, p.bday, p.zip_k, f.g FROM {c} p JOIN {prefix}first f "
-                  f"ON f.id = p.id WHERE p.kind = 'P'")
+    given = f"SELECT p.*, f.g FROM {c} p JOIN {prefix}first f ON f.id = p.id WHERE p.kind = 'P'"
+    place = ("zip_k", "city_k", "street_name", "house")
+    name = ("last_key", "first_key")
+    cap = MAX_BLOCK
+
+    def person(rule: str, meaning: str, source: str, columns: tuple[str, ...],
+               order: tuple[str, ...]) -> Rule:
+        return Rule(rule, f"persons: {meaning}", same_values(source, columns, cap, order))
+
     return (
         Rule("email", "same email address (lower case)", shared_key(f"{prefix}email")),
         Rule("phone", "same phone number (E.164)", shared_key(f"{prefix}phone")),
-        Rule("person_name", "persons: same last name and given name (nicknames count)",
-             same_values(given, ("last_key", "g"))),
-        Rule("person_sound", "persons: last names sound alike (Cologne phonetics), same given name",
-             same_values(given, ("last_col", "g"))),
-        Rule("person_last_zip", "persons: same last name and postal code",
-             same_values(persons, ("last_key", "zip_k"))),
-        Rule("person_last_birthday", "persons: same last name and birthday",
-             same_values(persons, ("last_key", "bday"))),
-        Rule("person_given_birthday", "persons: same given name and birthday",
-             same_values(given_full, ("g", "bday"))),
-        Rule("person_given_zip", "persons: same given name and postal code",
-             same_values(given_full, ("g", "zip_k"))),
-        Rule("person_birthday_zip", "persons: same birthday and postal code",
-             same_values(persons, ("bday", "zip_k"))),
-        Rule("person_street_house", "persons: same street and house number (postcode or city may be missing)",
-             same_values(persons, ("street_name", "house"))),
-        Rule("person_house_zip", "persons: same house number and postal code",
-             same_values(persons, ("house", "zip_k"))),
-        Rule("person_birthday_house", "persons: same birthday and house number",
-             same_values(persons, ("bday", "house"))),
-        Rule("person_birthday", f"persons: same birthday, shared by at most {LOOSE_BLOCK} persons",
-             same_values(persons, ("bday",), LOOSE_BLOCK)),
-        Rule("person_last_street", "persons: same last name and street",
-             same_values(persons, ("last_key", "street_name"))),
-        Rule("person_given_street", "persons: same given name and street",
-             same_values(f"SELECT p.id, p.street_name, f.g FROM {c} p JOIN {prefix}first f ON f.id = p.id "
-                         f"WHERE p.kind = 'P'", ("g", "street_name"))),
-        Rule("person_street_city", f"persons: same street and city, shared by at most {LOOSE_BLOCK} persons",
-             same_values(persons, ("street_name", "city_k"), LOOSE_BLOCK)),
-        Rule("person_last_city", f"persons: same last name and city, shared by at most {LOOSE_BLOCK} persons",
-             same_values(persons, ("last_key", "city_k"), LOOSE_BLOCK)),
+        person("person_name", "same last name and given name (nicknames count)", given, ("last_key", "g"),
+               place),
+        person("person_sound", "last names sound alike (Cologne phonetics), same given name", given,
+               ("last_col", "g"), place),
+        person("person_last_zip", "same last name and postal code", persons, ("last_key", "zip_k"),
+               ("first_key", "street_name", "house")),
+        person("person_last_birthday", "same last name and birthday", persons, ("last_key", "bday"),
+               ("first_key", *place)),
+        person("person_given_birthday", "same given name and birthday", given, ("g", "bday"),
+               ("last_key", *place)),
+        person("person_given_zip", "same given name and postal code", given, ("g", "zip_k"),
+               ("last_key", "street_name", "house")),
+        person("person_birthday_zip", "same birthday and postal code", persons, ("bday", "zip_k"), name),
+        person("person_street_house", "same street and house number (postcode or city may be missing)",
+               persons, ("street_name", "house"), ("zip_k", "city_k", *name)),
+        person("person_house_zip", "same house number and postal code", persons, ("house", "zip_k"),
+               ("street_name", *name)),
+        person("person_birthday_house", "same birthday and house number", persons, ("bday", "house"), name),
+        person("person_birthday", "same birthday", persons, ("bday",), (*name, "zip_k")),
+        person("person_last_street", "same last name and street", persons, ("last_key", "street_name"),
+               ("house", "zip_k", "city_k", "first_key")),
+        person("person_given_street", "same given name and street", given, ("g", "street_name"),
+               ("house", "zip_k", "city_k", "last_key")),
+        person("person_street_city", "same street and city", persons, ("street_name", "city_k"),
+               ("house", *name)),
+        person("person_last_city", "same last name and city", persons, ("last_key", "city_k"),
+               ("first_key", "street_name", "house")),
         Rule("person_swapped", "persons: first and last name swapped",
              f"SELECT a.id AS id1, b.id AS id2 FROM ({persons}) a JOIN ({persons}) b "
              f"ON a.first_key = b.last_key AND a.last_key = b.first_key AND a.id < b.id"),
         Rule("company_name", "companies: same name without legal form",
-             same_values(companies, ("comp_key",))),
+             same_values(companies, ("comp_key",), cap, ("zip_k", "city_k", "street_k"))),
         Rule("company_sound", "companies: names sound alike (Cologne phonetics)",
-             same_values(companies, ("comp_col",))),
+             same_values(companies, ("comp_col",), cap, ("comp_key", "zip_k", "city_k"))),
         Rule("company_address", "companies: same street and postal code",
-             same_values(companies, ("street_k", "zip_k"))),
+             same_values(companies, ("street_k", "zip_k"), cap, ("comp_key",))),
         Rule("company_domain", "companies: same web or email domain", shared_key(f"{prefix}domain")),
     )
 

@@ -366,12 +366,19 @@ def _shared(left: str, right: str, pairs: str, key: str = "k") -> str:
 def _shared_local(left: str, right: str, pairs: str) -> str:
     """Pairs sharing an email name (``loc``) at any domain, counted apart: ``named`` where it
     holds either person's last name (name evidence, already counted by the names), ``n`` the
-    others; each NULL when there is none (one join for both)."""
+    others; each NULL when there is none (one join for both).
+
+    The right side is joined on one key of contact and name together, so the join can only
+    start from the pairs: joined on the name alone, a name many contacts use (``kontakt@``)
+    would first pair all of them with each other.
+    """
     named = "x.named OR y.named"
     return (
         f"SELECT p.id1, p.id2, sum(CASE WHEN NOT ({named}) THEN 1 END) AS n, "
         f"sum(CASE WHEN {named} THEN 1 END) AS named FROM {pairs} p "
-        f"JOIN {left}email x ON x.id = p.id1 JOIN {right}email y ON y.id = p.id2 AND y.loc = x.loc "
+        f"JOIN {left}email x ON x.id = p.id1 "
+        f"JOIN (SELECT concat(CAST(id AS STRING), ' ', loc) AS id_loc, named FROM {right}email "
+        f"WHERE loc IS NOT NULL) y ON y.id_loc = concat(CAST(p.id2 AS STRING), ' ', x.loc) "
         f"GROUP BY p.id1, p.id2"
     )
 
@@ -391,14 +398,17 @@ def vectors_sql(pairs: str, kind: str, left: str = "dd_", right: str = "dd_", ni
         if t:
             cols.append(f"greatest(a.tf_{t[1]}, b.tf_{t[1]}) AS tf_{c.name}")
     return f"""
-        WITH se AS ({_shared(left + "email", right + "email", pairs, "{x}.k")}),
-             sl AS ({_shared_local(left, right, pairs)}),
-             sp AS ({_shared(left + "phone", right + "phone", pairs, "{x}.k")}),
-             sd AS ({_shared(left + "domain", right + "domain", pairs, "{x}.k")})
+        WITH pk AS (SELECT p.id1, p.id2 FROM {pairs} p
+                    JOIN {left}c a ON a.id = p.id1 AND a.kind = '{kind}'
+                    JOIN {right}c b ON b.id = p.id2 AND b.kind = '{kind}'),
+             se AS ({_shared(left + "email", right + "email", "pk", "{x}.k")}),
+             sl AS ({_shared_local(left, right, "pk")}),
+             sp AS ({_shared(left + "phone", right + "phone", "pk", "{x}.k")}),
+             sd AS ({_shared(left + "domain", right + "domain", "pk", "{x}.k")})
         SELECT p.id1, p.id2, {", ".join(cols)}
-        FROM {pairs} p
-        JOIN {left}c a ON a.id = p.id1 AND a.kind = '{kind}'
-        JOIN {right}c b ON b.id = p.id2 AND b.kind = '{kind}'
+        FROM pk p
+        JOIN {left}c a ON a.id = p.id1
+        JOIN {right}c b ON b.id = p.id2
         LEFT JOIN {nick} nk ON nk.f1 = a.first_head AND nk.f2 = b.first_head
         LEFT JOIN {nick} nks ON nks.f1 = a.first_head AND nks.f2 = b.last_key
         LEFT JOIN se ON se.id1 = p.id1 AND se.id2 = p.id2

@@ -28,6 +28,9 @@ from . import cluster
 KEY_TABLES = ("dd_c", "dd_first", "dd_email", "dd_phone", "dd_domain", "dd_nick", "dedupe_decisions")
 
 ENGINES = ("duckdb", "spark")
+#: The DuckDB engine computes comparison vectors this many candidate pairs at a time, so the
+#: memory of that step does not grow with the number of pairs (each slice spills on its own).
+PAIRS_PER_SLICE = 2_000_000
 
 
 class Engine(Protocol):
@@ -37,6 +40,12 @@ class Engine(Protocol):
 
     def create(self, name: str, sql: str) -> None:
         """Make the rows of ``sql`` a table ``name`` later statements read."""
+
+    def append(self, name: str, sql: str) -> None:
+        """Add the rows of ``sql`` to the table ``name`` made by :meth:`create`."""
+
+    def slices(self, pairs: int) -> int:
+        """In how many slices ``pairs`` candidate pairs are best compared (1: all at once)."""
 
     def df(self, sql: str) -> pd.DataFrame:
         """The rows of ``sql`` as a frame (only small results: counts, matched pairs)."""
@@ -61,6 +70,12 @@ class DuckEngine:
 
     def create(self, name: str, sql: str) -> None:
         self.tx.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+
+    def append(self, name: str, sql: str) -> None:
+        self.tx.execute(f"INSERT INTO {name} {sql}")
+
+    def slices(self, pairs: int) -> int:
+        return max(1, -(-pairs // PAIRS_PER_SLICE))
 
     def df(self, sql: str) -> pd.DataFrame:
         return self.tx.df(sql)

@@ -200,6 +200,19 @@ class SparkEngine:
             frame.createOrReplaceTempView(name)
             self._cached[name] = frame
 
+    def append(self, name: str, sql: str) -> None:
+        with _job(name):
+            old = self._cached[name]
+            frame = old.unionByName(self.spark.sql(sql)).persist()
+            frame.count()
+            old.unpersist()
+            frame.createOrReplaceTempView(name)
+            self._cached[name] = frame
+
+    def slices(self, pairs: int) -> int:
+        """One: Spark divides the pairs into partitions itself."""
+        return 1
+
     def df(self, sql: str) -> pd.DataFrame:
         with _job("collecting results"):
             return self.spark.sql(sql).toPandas()

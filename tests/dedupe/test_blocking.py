@@ -45,3 +45,24 @@ def test_rules_are_portable_sql() -> None:
         assert "A.ID < B.ID" in sql
         for construct in ("LIST_", "UNNEST", "QUALIFY", "::", "ARRAY_"):
             assert construct not in sql, (rule.name, construct)
+
+
+def test_a_large_block_pairs_neighbours_in_order_and_a_small_one_every_pair() -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    # key 'common' is shared by MAX_BLOCK + 5 records, ordered by `place` in reverse of their ids;
+    # key 'rare' by three records
+    big = blocking.MAX_BLOCK + 5
+    rows = [(i, "common", big - i) for i in range(1, big + 1)] + [(100, "rare", 1), (101, "rare", 2),
+                                                                  (102, "rare", 3)]
+    con.execute("CREATE TABLE t (id INTEGER, k VARCHAR, place INTEGER)")
+    con.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
+    sql = blocking.same_values("SELECT * FROM t", ("k",), blocking.MAX_BLOCK, ("place",))
+    found = {(int(a), int(b)) for a, b in con.execute(sql).fetchall()}
+    by_place = sorted(range(1, big + 1), key=lambda i: big - i)  # the block in `place` order
+    expected = {(min(by_place[i], by_place[j]), max(by_place[i], by_place[j]))
+                for i in range(big) for j in range(i + 1, min(i + 1 + blocking.WINDOW, big))}
+    expected |= {(100, 101), (100, 102), (101, 102)}
+    assert found == expected
+    assert len(found) == big * blocking.WINDOW - blocking.WINDOW * (blocking.WINDOW + 1) // 2 + 3

@@ -45,3 +45,18 @@ def test_a_java_home_without_java_says_what_to_install(tmp_path: Path,
 def test_an_unknown_engine_is_refused(store: Store) -> None:
     with pytest.raises(CrmDataError, match="Unknown duplicate engine 'polars'"):
         store.find_duplicates(engine="polars")
+
+
+def test_comparing_the_pairs_in_slices_reports_what_one_pass_does(sample_store: Store,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from crmdata.dedupe import engines
+
+    whole = sample_store.find_duplicates(keep_model=False)
+    assert engines.DuckEngine(None).slices(whole.candidates) == 1  # type: ignore[arg-type]
+    monkeypatch.setattr(engines, "PAIRS_PER_SLICE", whole.candidates // 4)
+    assert engines.DuckEngine(None).slices(whole.candidates) >= 4  # type: ignore[arg-type]
+    sliced = sample_store.find_duplicates(keep_model=False)
+    assert sliced.candidates == whole.candidates
+    columns = ["contact_id_1", "contact_id_2", "cluster_id", "score", "match_weight"]
+    assert sliced.pairs[columns].equals(whole.pairs[columns])
+    assert len(whole.pairs) > 50
