@@ -25,42 +25,48 @@ from .fellegi import Model
 WATERFALL_COLUMNS = ["step", "comparison", "level", "label", "weight", "tf_weight", "total", "probability"]
 
 
-def _tf_term(model: Model, name: str, level: int, tf_value: float | None) -> float:
-    terms = model.tf_terms()
-    comp = next(c for c in COMPARISONS[model.kind] if c.name == name)
-    t = comp.tf_level()
-    if t is None or name not in terms or level != t[0] or tf_value is None or math.isnan(tf_value):
-        return 0.0
-    log2_u, floor = terms[name]
-    return log2_u - math.log2(max(tf_value, floor))
+class _Steps:
+    """What every waterfall of one model shares (weights, term-frequency terms, labels), worked
+    out once per model rather than once per pair."""
+
+    def __init__(self, model: Model) -> None:
+        self.weights = model.weights()
+        self.terms = model.tf_terms()
+        self.comparisons = [(c, c.codes(), c.tf_level()) for c in COMPARISONS[model.kind]]
+
+    def tf_term(self, name: str, tf_level: tuple[int, str] | None, level: int, tf_value: Any) -> float:
+        if (tf_level is None or name not in self.terms or level != tf_level[0] or tf_value is None
+                or tf_value is pd.NA or math.isnan(tf_value)):
+            return 0.0
+        log2_u, floor = self.terms[name]
+        return log2_u - math.log2(max(tf_value, floor))
+
+    def rows(self, row: Mapping[str, Any]) -> list[list[Any]]:
+        out: list[list[Any]] = []
+        for comp, codes, tf_level in self.comparisons:
+            code = row.get(gamma(comp.name))
+            if code is None or (isinstance(code, float) and math.isnan(code)) or code is pd.NA:
+                out.append([comp.name, None, f"no {comp.name.replace('_', ' ')} to compare", 0.0, 0.0])
+                continue
+            level = int(code)
+            tfw = self.tf_term(comp.name, tf_level, level, row.get(f"tf_{comp.name}"))
+            weight = round(self.weights[comp.name][level], 3)
+            out.append([comp.name, level, codes[level], weight, round(tfw, 3)])
+        return out
 
 
 def waterfall_rows(row: Mapping[str, Any], model: Model) -> list[list[Any]]:
     """``[comparison, level code or None, label, weight, tf weight]`` per comparison (pure)."""
-    weights = model.weights()
-    out: list[list[Any]] = []
-    for comp in COMPARISONS[model.kind]:
-        code = row.get(gamma(comp.name))
-        if code is None or (isinstance(code, float) and math.isnan(code)) or code is pd.NA:
-            out.append([comp.name, None, f"no {comp.name.replace('_', ' ')} to compare", 0.0, 0.0])
-            continue
-        level = int(code)
-        tf_value = row.get(f"tf_{comp.name}")
-        tfw = _tf_term(model, comp.name, level, None if tf_value is pd.NA else tf_value)
-        out.append(
-            [comp.name, level, comp.codes()[level], round(weights[comp.name][level], 3), round(tfw, 3)]
-        )
-    return out
+    return _Steps(model).rows(row)
 
 
 def waterfall_json(frame: pd.DataFrame, model: Model) -> list[str]:
     """The stored waterfall (JSON) of each scored pair of ``frame`` (one kind)."""
     prior = round(model.prior_weight, 3)
+    steps = _Steps(model)
     records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
     return [
-        json.dumps(
-            {"kind": model.kind, "prior": prior, "platt": model.platt, "steps": waterfall_rows(r, model)}
-        )
+        json.dumps({"kind": model.kind, "prior": prior, "platt": model.platt, "steps": steps.rows(r)})
         for r in records
     ]
 

@@ -59,11 +59,25 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _map_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
-    """``fn`` applied once per distinct non-null value of ``values``."""
+#: Results kept per normalising function across the chunks of one build (names, companies,
+#: places repeat from chunk to chunk); a memo that grows past this many is started afresh.
+MEMO_LIMIT = 500_000
+Memo = dict[Callable[[Any], Any], dict[Any, Any]]
+
+
+def _map_distinct(values: pd.Series, fn: Callable[[Any], Any], memo: Memo | None = None) -> pd.Series:
+    """``fn`` applied once per distinct non-null value of ``values`` (and once per build, with
+    a ``memo`` shared by the chunks of a build)."""
     uniq = values.dropna().unique()
-    table = {u: fn(u) for u in uniq}
-    return values.map(table)
+    if memo is None:
+        return values.map({u: fn(u) for u in uniq})
+    known = memo.setdefault(fn, {})
+    if len(known) > MEMO_LIMIT:
+        known.clear()
+    for u in uniq:
+        if u not in known:
+            known[u] = fn(u)
+    return values.map(known)
 
 
 def email_local_sql(col: str) -> str:
@@ -132,22 +146,26 @@ def contacts_sql(user: User, ids_sql: str | None = None, params: Sequence[object
     return sql, [*pparams, *params, *co_params]
 
 
-def key_frame(raw: pd.DataFrame, default_region: str = DEFAULT_PHONE_REGION
+def key_frame(raw: pd.DataFrame, default_region: str = DEFAULT_PHONE_REGION, memo: Memo | None = None
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(dd_c, dd_first)`` frames from :func:`contacts_frame`-shaped raw fields (pure)."""
+    """``(dd_c, dd_first)`` frames from :func:`contacts_frame`-shaped raw fields (pure; ``memo``
+    keeps the normalised names and places of earlier chunks of the same build).
+
+    Streets and birthdays, nearly one per contact, are not kept.
+    """
     is_company = raw["is_company"].astype(bool)
     first = raw["first_name"].where(~is_company)
     last = raw["last_name"].where(~is_company)
     comp = raw["company_name"]
     out = pd.DataFrame({"id": raw["id"].astype("int64"), "kind": is_company.map({True: "C", False: "P"})})
-    out["first_key"] = _map_distinct(first, nz.first_name_key)
+    out["first_key"] = _map_distinct(first, nz.first_name_key, memo)
     out["first_head"] = _map_distinct(out["first_key"], lambda k: str(k).split(" ")[0])
-    out["last_key"] = _map_distinct(last, nz.name_key)
-    out["last_col"] = _map_distinct(out["last_key"], nz.cologne)
-    out["last_mp"] = _map_distinct(out["last_key"], nz.metaphone)
-    out["comp_key"] = _map_distinct(comp, nz.company_key)
-    out["comp_sort"] = _map_distinct(out["comp_key"], nz.token_sort)
-    out["comp_col"] = _map_distinct(out["comp_key"], nz.cologne)
+    out["last_key"] = _map_distinct(last, nz.name_key, memo)
+    out["last_col"] = _map_distinct(out["last_key"], nz.cologne, memo)
+    out["last_mp"] = _map_distinct(out["last_key"], nz.metaphone, memo)
+    out["comp_key"] = _map_distinct(comp, nz.company_key, memo)
+    out["comp_sort"] = _map_distinct(out["comp_key"], nz.token_sort, memo)
+    out["comp_col"] = _map_distinct(out["comp_key"], nz.cologne, memo)
     out["company_id"] = raw["company_id"].astype("Int64")
     out["birthday"] = raw["birthday"].where(~is_company)
     out["street_k"] = _map_distinct(raw["street"], nz.street_key)
@@ -156,10 +174,10 @@ def key_frame(raw: pd.DataFrame, default_region: str = DEFAULT_PHONE_REGION
     dates = _map_distinct(out["birthday"], nz.date_parts)
     out["bday"] = dates.map(lambda d: d[0] if isinstance(d, tuple) else None)
     out["byear"] = dates.map(lambda d: d[1] if isinstance(d, tuple) else None)
-    out["zip_k"] = _map_distinct(raw["zip"], nz.zip_key)
-    out["city_k"] = _map_distinct(raw["city"], nz.name_key)
+    out["zip_k"] = _map_distinct(raw["zip"], nz.zip_key, memo)
+    out["city_k"] = _map_distinct(raw["city"], nz.name_key, memo)
     out["custom_key"] = _map_distinct(raw["custom"], nz.fold_text) if "custom" in raw else None
-    region = _map_distinct(raw["country"], nz.region_of)
+    region = _map_distinct(raw["country"], nz.region_of, memo)
     out["region"] = region.fillna(default_region.upper())
     heads = out[["id", "first_head"]].dropna()
     groups = heads["first_head"].map(lambda h: nz.NICKNAME_GROUPS.get(h, (h,)))
@@ -190,13 +208,14 @@ def build(tx: Tx, user: User, *, default_region: str = DEFAULT_PHONE_REGION, ids
     sql, all_params = contacts_sql(user, ids_sql, params, date_labels, text_labels)
     tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}raw AS {sql}", all_params)
     _create_tables(tx, prefix)
+    memo: Memo = {}
     last: int | None = None
     while True:
         after = "" if last is None else f"WHERE id > {int(last)}"
         raw = tx.df(f"SELECT * FROM {prefix}raw {after} ORDER BY id LIMIT {int(CHUNK)}")
         if raw.empty:
             break
-        _append(tx, *key_frame(raw, default_region), prefix)
+        _append(tx, *key_frame(raw, default_region, memo), prefix)
         last = int(raw["id"].max())
     tx.execute(f"DROP TABLE {prefix}raw")
     return _finish(tx, default_region=default_region, info=None, prefix=prefix)
@@ -289,11 +308,13 @@ def _finish(tx: Tx, *, default_region: str, info: pd.DataFrame | None, prefix: s
         UNION
         SELECT e.id, split_part(e.k, '@', 2) FROM {prefix}email e JOIN {prefix}c c ON c.id = e.id
         WHERE c.kind = 'C' AND split_part(e.k, '@', 2) NOT IN ({freemail})""")
-    counts_sql = ", ".join(f"(SELECT count(*) FROM {prefix}{t} x WHERE x.id = k.id) AS n_{t}"
-                           for t in ("email", "phone", "domain"))
-    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT k.*, {counts_sql} FROM {prefix}c k")
-    for t in ("email", "phone", "domain"):  # no keys of a kind is missing, not zero agreement
-        tx.execute(f"UPDATE {prefix}c SET n_{t} = NULL WHERE n_{t} = 0")
+    # counted by joins on grouped keys (hash joins, not a subquery per contact); a contact
+    # without keys of a kind gets NULL: missing, not zero agreement
+    tables = ("email", "phone", "domain")
+    counts_sql = ", ".join(f"n{i}.n AS n_{t}" for i, t in enumerate(tables))
+    joins = " ".join(f"LEFT JOIN (SELECT id, count(*) AS n FROM {prefix}{t} GROUP BY id) n{i} "
+                     f"ON n{i}.id = k.id" for i, t in enumerate(tables))
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT k.*, {counts_sql} FROM {prefix}c k {joins}")
     counts = tx.one(f"""SELECT (SELECT count(*) FROM {prefix}c), (SELECT count(*) FROM {prefix}email),
                         (SELECT count(*) FROM {prefix}phone)""")
     assert counts is not None

@@ -88,12 +88,16 @@ def add_term_frequencies(
     contacts).
     """
     if models is None:  # counted in the table
-        cols = ", ".join(
-            f"CASE WHEN {k} IS NULL THEN NULL ELSE CAST(count(*) OVER (PARTITION BY kind, {k}) AS DOUBLE) "
-            f"/ count({k}) OVER (PARTITION BY kind) END AS tf_{k}"
-            for k in TF_KEYS
+        # each key's values grouped once and joined back (no window over the whole table)
+        cols = ", ".join(f"t{i}.tf AS tf_{k}" for i, k in enumerate(TF_KEYS))
+        joins = " ".join(
+            f"LEFT JOIN (SELECT kind, {k} AS v, "
+            f"CAST(count(*) AS DOUBLE) / sum(count(*)) OVER (PARTITION BY kind) AS tf "
+            f"FROM {prefix}c WHERE {k} IS NOT NULL GROUP BY kind, {k}) t{i} "
+            f"ON t{i}.kind = c.kind AND t{i}.v = c.{k}"
+            for i, k in enumerate(TF_KEYS)
         )
-        tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT *, {cols} FROM {prefix}c")
+        tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT c.*, {cols} FROM {prefix}c c {joins}")
         return
     rows: list[tuple[str, str, str | None, float]] = [
         (kind, k, str(v), float(tf))
