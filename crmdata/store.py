@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import derived, numbering, queries
-from .access import User, can_edit, can_view
+from .access import User, can_edit, can_view, require_admin
 from .db import Database, Tx
-from .errors import AccessDenied, CrmDataError, NotFound, Problem
+from .errors import CrmDataError, NotFound, Problem
 from .model import DEFAULT_PHONE_REGION, CustomFieldType, ListType, ShareType
 from .schema import DEFAULT_ADMIN
 from .search.api import DEFAULT_PAGE_SIZE, TIME_BUDGET, Engine
@@ -129,8 +129,7 @@ class Store:
         return User(uid, login, (name or login).strip(), is_admin)
 
     def _require_admin(self, what: str) -> None:
-        if not self.user.is_admin:
-            raise AccessDenied(f"Only CRM administrators may {what}; you are '{self.user.login}'.")
+        require_admin(self.user, what)
 
     # -- reads ---------------------------------------------------------------------------
     def _df(self, built: tuple[str, list[object]]) -> pd.DataFrame:

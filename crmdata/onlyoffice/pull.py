@@ -164,7 +164,7 @@ def _ensure_lists(
         str(t).lower()
         for (t,) in tx.rows("SELECT title FROM list_items WHERE list_type = ?", [int(ListType.TEMPERATURE)])
     }
-    editor = ListEditor(store, ListType.TEMPERATURE)
+    editor = ListEditor(store.db, store.user, ListType.TEMPERATURE)
     for title in sorted(titles):
         if title.lower() not in have:
             editor.add(title, "#77cf9a")
@@ -176,9 +176,9 @@ def _ensure_lists(
             if ftype == CustomFieldType.HEADING:
                 continue
             try:
-                add_custom_field(store, label, ftype, scope, mask)
+                add_custom_field(store.db, store.user, label, ftype, scope, mask)
             except ValidationFailed:
-                add_custom_field(store, label, ftype, scope, None)
+                add_custom_field(store.db, store.user, label, ftype, scope, None)
     guid_users = {g: u for u, g in lk.portal_users(tx).items()}
     wanted_guids = {g for f in wanted.values() for g in f["core"]["managers"]}
     logins = {str(login).lower(): int(uid) for uid, login in tx.rows("SELECT id, login FROM users")}
