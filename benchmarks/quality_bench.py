@@ -26,7 +26,7 @@ report = store.import_onlyoffice({path!r}, custom_field_types=CUSTOM_FIELDS, dup
 hist = generate({n}, seed=1).history
 ids = pd.Series(report.contact_ids, index=range(1, len(report.contact_ids) + 1))
 hist = hist.assign(contact_id=hist['row'].map(ids)).dropna(subset=['contact_id'])
-add_history(store, hist[['contact_id', 'category', 'content', 'event_at']])
+add_history(store.db, store.user, hist[['contact_id', 'category', 'content', 'event_at']])
 with store.db.transaction() as tx:
     tx.execute("UPDATE contacts SET updated_at = TIMESTAMP '2026-11-01' "
                "- to_days(CAST(hash(id) % 1100 AS INTEGER))")

@@ -148,7 +148,7 @@ def run(quick: bool = False) -> str:
 
         def library(q: str = query, opts: dict[str, Any] = asked) -> None:
             result = search(store, q, **opts)
-            page_extras(store, [int(i) for i in result.frame["id"]])
+            page_extras(store.db, store.user, [int(i) for i in result.frame["id"]])
 
         lmed, lp95 = _timed(library, reps)
         worst = max(worst, p95)

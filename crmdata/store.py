@@ -545,6 +545,15 @@ class Store:
                      stale_days=DEFAULT_STALE_DAYS if stale_days is None else stale_days, as_of=as_of,
                      default_region=default_region, progress=progress, chunk=chunk)
 
+    def last_activity(self, *, as_of: dt.date | None = None, stale_days: int | None = None) -> pd.DataFrame:
+        """Visible contacts by time since their last activity, in buckets (see
+        :func:`crmdata.quality.summary.last_activity`)."""
+        from .quality.check import DEFAULT_STALE_DAYS
+        from .quality.summary import last_activity
+
+        return last_activity(self.db, self.user, as_of=as_of,
+                             stale_days=DEFAULT_STALE_DAYS if stale_days is None else stale_days)
+
     def checkpoint(self) -> None:
         """Write the latest commits into the store file itself (they may otherwise still be in
         ``<store>.wal`` beside it); do this before copying the file on its own."""

@@ -153,8 +153,8 @@ def load_sample(store: Store, directory: str | Path = "data") -> LoadReport:
         out = LoadReport(report)
         deal_frame, out.skipped_deals = _deals_by_id(deals, ids)
         history_frame, out.skipped_events = _history_by_id(history, ids)
-        out.deal_ids = add_deals(store, deal_frame)
-        out.history_ids = add_history(store, history_frame)
+        out.deal_ids = add_deals(store.db, store.user, deal_frame)
+        out.history_ids = add_history(store.db, store.user, history_frame)
         if dates is not None:
             _set_dates(store, dates, ids)
     return out

@@ -247,7 +247,8 @@ class ContactsState(Observable):
             )
             ids = [int(i) for i in result.frame["id"]]
             reasons = {cid: m.describe() for cid, m in result.matches.items()}
-            self.rows = list_rows(result.frame, page_extras(self.store, ids), self._colors, reasons)
+            extras = page_extras(self.store.db, self.store.user, ids)
+            self.rows = list_rows(result.frame, extras, self._colors, reasons)
             self.result = result
             self.notice = None
 

@@ -212,7 +212,7 @@ def test_persons_listed_with_their_company_say_so(sample: Store) -> None:
         person = tx.one("SELECT id FROM contacts WHERE company_id = ? ORDER BY id LIMIT 1", [company])
     assert person is not None
     word = str(name).split()[0]
-    reasons = match_reasons(sample, f'"{word}"', [int(company), int(person[0])])
+    reasons = match_reasons(sample.db, f'"{word}"', [int(company), int(person[0])])
     assert reasons[int(company)] == "name"
     own = ("company", "email", "web site", "name")
     assert reasons[int(person[0])] == f"via company {name}" or reasons[int(person[0])].startswith(own)
