@@ -65,7 +65,7 @@ t_plan = time.perf_counter() - t
 t = time.perf_counter(); preview = cs.preview(); t_preview = time.perf_counter() - t
 t = time.perf_counter(); result = cs.commit(); t_commit = time.perf_counter() - t
 t = time.perf_counter(); left = store.check(as_of=dt.date(2026, 11, 1)); t_after = time.perf_counter() - t
-t = time.perf_counter(); undo(store, result.change_set_ids); t_undo = time.perf_counter() - t
+t = time.perf_counter(); store.undo(result.change_set_ids); t_undo = time.perf_counter() - t
 out = {{'plan': t_plan, 'preview': t_preview, 'commit': t_commit, 'undo': t_undo, 'after': t_after,
         'left': len(left), 'entries': len(result.change_set_ids),
         'fixes': len(cs.fixes), 'contacts': len(set(cs.fixes['contact_id'])), 'ops': len(cs),

@@ -239,7 +239,7 @@ def _bulk(d: Any, store: Any, reps: int) -> list[str]:
                 d.bulk.undo_last()
 
         def library(c: BulkChange = change) -> None:
-            d.bulk.last_change_set = bulk_change(store, ids, c)
+            d.bulk.last_change_set = bulk_change(store.change(), ids, c)
 
         med, p95 = _timed(action, reps, undo)
         if d.bulk.notice is not None and d.bulk.notice.kind == "error":

@@ -408,25 +408,26 @@ class Store:
             from .dedupe.checker import FuzzyChecker
 
             checker = FuzzyChecker(default_region=region)
-        return ChangeSet(self, region=region, checker=checker)
+        return ChangeSet(self.db, self.user, region=region, checker=checker)
 
     def history(self, contact_id: int) -> pd.DataFrame:
         """Every journalled change of a contact, field by field (see :func:`crmdata.edit.history`)."""
         from .edit import history
 
-        return history(self, contact_id)
+        return history(self.db, self.user, contact_id)
 
-    def undo(self, change_set_id: int) -> int:
-        """Revert a committed change set; returns the undo's own change set id."""
+    def undo(self, change_set_ids: int | Sequence[int]) -> list[int]:
+        """Revert a committed change set, or several (``result.change_set_ids`` of a cleanup)
+        in one transaction; returns the undo's own change set ids (see :func:`crmdata.edit.undo`)."""
         from .edit import undo
 
-        return undo(self, change_set_id)
+        return undo(self.db, self.user, change_set_ids)
 
     def delete(self, ids: int | Sequence[int], *, dry_run: bool = False) -> DeleteReport:
         """Delete contacts irreversibly, with their cascades (see :mod:`crmdata.edit.delete`)."""
         from .edit import delete_contacts
 
-        return delete_contacts(self, [ids] if isinstance(ids, int) else ids, dry_run=dry_run)
+        return delete_contacts(self.db, self.user, [ids] if isinstance(ids, int) else ids, dry_run=dry_run)
 
     # -- finding duplicates (crmdata.dedupe) ---------------------------------------------------
     def find_duplicates(self, *, threshold: float | None = None, default_region: str = DEFAULT_PHONE_REGION,

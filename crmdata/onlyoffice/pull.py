@@ -381,7 +381,7 @@ def _write_part(
     link them. ``known`` (portal id -> crmdata id) gains the contacts it creates."""
     left = dict(todo)
     for _round in range(3):
-        cs = ChangeSet(store, checker=_NoDuplicateCheck())
+        cs = ChangeSet(store.db, store.user, checker=_NoDuplicateCheck())
         cs.pin([by_portal[pid].contact_id for pid in left if pid in by_portal])
         updates = {pid: by_portal[pid].contact_id for pid in left if pid in by_portal}
         locals_ = lk.local_forms(tx, store.user, list(updates.values()))

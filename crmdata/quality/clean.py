@@ -2,7 +2,7 @@
 
 The result is built from change sets of :mod:`crmdata.edit` (with the findings it fixes and
 the ones it had to skip beside it): ``preview()`` is the dry run with a before/after table,
-``commit()`` writes everything in one transaction, journalled, and :func:`undo` with the
+``commit()`` writes everything in one transaction, journalled, and ``store.undo`` with the
 result's ``change_set_ids`` puts every row back exactly.
 
 Fixes are staged with the versions the check read, so a contact someone changed in between
@@ -73,7 +73,7 @@ class CleanupChangeSet:
     change set (lookups of each contact's rows scan every loaded row), so a change set of tens
     of thousands of contacts takes too long to preview. The cleanup
     therefore stages chunks of :data:`CHUNK` contacts and writes them all in ONE transaction:
-    all or nothing, one journal entry per chunk, undone together by :func:`undo`.
+    all or nothing, one journal entry per chunk, undone together by ``store.undo(result.change_set_ids)``.
     ``fixes`` lists what is staged, ``skipped`` what was left alone and why.
     """
 
@@ -87,7 +87,7 @@ class CleanupChangeSet:
         size = chunk or CHUNK
         for start in range(0, len(ids), size):
             part = fixes[fixes["contact_id"].isin(ids[start:start + size])]
-            cs = ChangeSet(store, region=region, checker=NoDuplicateCheck())
+            cs = ChangeSet(store.db, store.user, region=region, checker=NoDuplicateCheck())
             stage(cs, part)
             self.change_sets.append(cs)
 
@@ -118,13 +118,6 @@ class CleanupChangeSet:
                     ids.append(result.change_set_id)
                     updated += result.updated
         return CleanupResult("committed" if ids else "nothing to do", ids, updated)
-
-
-def undo(store: Store, change_set_ids: int | Sequence[int]) -> list[int]:
-    """Revert a cleanup's change sets (latest first) in one transaction; returns the undo ids."""
-    ids = [change_set_ids] if isinstance(change_set_ids, int) else list(change_set_ids)
-    with store.db.transaction():
-        return [store.undo(int(i)) for i in sorted(ids, reverse=True)]
 
 
 def _skip(frame: pd.DataFrame, mask: pd.Series, reason: str, out: list[pd.DataFrame]) -> pd.DataFrame:

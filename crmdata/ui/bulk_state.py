@@ -84,7 +84,7 @@ class BulkState(Observable):
 
         def run() -> bool:
             ids = selection(self.selected)
-            jid = bulk_change(self.store, ids, change)
+            jid = bulk_change(self.store.change(), ids, change)
             if jid is None:
                 self.notice = Notice("info", f"Nothing to change: all {len(ids):,} already had it.")
                 return True
@@ -166,7 +166,7 @@ class BulkState(Observable):
             return False
 
         def run() -> bool:
-            undo_id = self.store.undo(jid)
+            undo_id, = self.store.undo(jid)
             self.last_change_set = None
             self._done(f"Change set {jid} undone (as change set {undo_id}).")
             return True

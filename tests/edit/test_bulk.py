@@ -33,7 +33,7 @@ def test_tags_temperature_and_access_in_one_change_set_then_undone(store: Store)
     before = _state(store, ids)
     journal = row_counts(store)["journal"]
     change = BulkChange(add_tags=("Trade fair",), temperature="Hot", access="restricted", managers=("bob",))
-    jid = bulk_change(store, ids, change)
+    jid = bulk_change(store.change(), ids, change)
     assert jid is not None and row_counts(store)["journal"] == journal + 1
     assert search(store, tags=["Trade fair"], temperatures=["Hot"]).total == len(ids)
     for cid in ids:
@@ -46,15 +46,15 @@ def test_tags_temperature_and_access_in_one_change_set_then_undone(store: Store)
 
 def test_untag_and_nothing_to_do(store: Store) -> None:
     ids = _people(store, 3)
-    bulk_change(store, ids, BulkChange(add_tags=("Lead",)))
-    assert bulk_change(store, ids, BulkChange(add_tags=("Lead",))) is None  # every one has it
-    assert bulk_change(store, ids[:2], BulkChange(remove_tags=("Lead",))) is not None
+    bulk_change(store.change(), ids, BulkChange(add_tags=("Lead",)))
+    assert bulk_change(store.change(), ids, BulkChange(add_tags=("Lead",))) is None  # every one has it
+    assert bulk_change(store.change(), ids[:2], BulkChange(remove_tags=("Lead",))) is not None
     assert search(store, tags=["Lead"]).total == 1
 
 
 def test_a_conflict_or_a_bad_value_writes_nothing(store: Store) -> None:
     ids = _people(store, 3)
-    cs = bulk_changeset(store, ids, BulkChange(temperature="Warm"))  # pins the versions read now
+    cs = bulk_changeset(store.change(), ids, BulkChange(temperature="Warm"))  # pins the versions read now
     other = store.change()
     other.update(ids[1], title="Changed meanwhile")
     other.commit()
@@ -62,20 +62,20 @@ def test_a_conflict_or_a_bad_value_writes_nothing(store: Store) -> None:
     with pytest.raises(Conflict):
         cs.commit(on_duplicate="save")
     with pytest.raises(CrmDataError, match="not one of"):
-        bulk_change(store, ids, BulkChange(access="everyone"))
+        bulk_change(store.change(), ids, BulkChange(access="everyone"))
     with pytest.raises(CrmDataError):
-        bulk_change(store, ids, BulkChange(temperature="Lukewarm"))
+        bulk_change(store.change(), ids, BulkChange(temperature="Lukewarm"))
     with pytest.raises(NotFound):
-        bulk_change(store, [*ids, 999_999], BulkChange(add_tags=("X",)))
+        bulk_change(store.change(), [*ids, 999_999], BulkChange(add_tags=("X",)))
     assert row_counts(store) == counts
 
 
 def test_empty_selection_and_empty_change_are_refused(store: Store) -> None:
     ids = _people(store, 1)
     with pytest.raises(CrmDataError, match="No contacts are selected"):
-        bulk_change(store, [], BulkChange(add_tags=("Lead",)))
+        bulk_change(store.change(), [], BulkChange(add_tags=("Lead",)))
     with pytest.raises(CrmDataError, match="changes nothing"):
-        bulk_change(store, ids, BulkChange())
+        bulk_change(store.change(), ids, BulkChange())
 
 
 def test_matching_ids_are_every_page_of_the_search(store: Store) -> None:
