@@ -140,7 +140,7 @@ def run(quick: bool = False) -> str:
         f"| commit (one transaction, {r['entries']:,.0f} journal entries of up to 500 contacts) | "
         f"{r['commit']:.1f} |",
         f"| check again after the commit (all rules; {r['left']:,.0f} findings left) | {r['after']:.1f} |",
-        f"| undo of every entry (`crmdata.quality.clean.undo`, one transaction) | {r['undo']:.1f} |",
+        f"| undo of every entry (`Store.undo` of the change set ids, one transaction) | {r['undo']:.1f} |",
         "",
     ]
     return "\n".join(lines) + "\n"
