@@ -350,7 +350,7 @@ class Store:
         """Values of a contact an import kept as written though invalid (they need a fix)."""
         from .quality.check import kept_values
 
-        return kept_values(self, contact_id)
+        return kept_values(self.db, self.user, contact_id)
 
     def export_onlyoffice(self, target: str | Path, *, with_ids: bool = False, newline: str = "\n",
                           options: CsvOptions | None = None,
@@ -530,7 +530,8 @@ class Store:
         """Data-quality findings on the visible contacts, one row each (see :mod:`crmdata.quality.check`)."""
         from .quality.check import DEFAULT_STALE_DAYS, check
 
-        return check(self, rules, stale_days=DEFAULT_STALE_DAYS if stale_days is None else stale_days,
+        return check(self.db, self.user, rules,
+                     stale_days=DEFAULT_STALE_DAYS if stale_days is None else stale_days,
                      as_of=as_of, default_region=default_region, progress=progress, workers=workers)
 
     def clean(self, rules: str | Iterable[str] | None = None, *, findings: pd.DataFrame | None = None,
@@ -542,7 +543,7 @@ class Store:
         from .quality.check import DEFAULT_STALE_DAYS
         from .quality.clean import clean
 
-        return clean(self, rules, findings=findings,
+        return clean(self.db, self.user, rules, findings=findings,
                      stale_days=DEFAULT_STALE_DAYS if stale_days is None else stale_days, as_of=as_of,
                      default_region=default_region, progress=progress, chunk=chunk)
 
