@@ -369,26 +369,26 @@ class Store:
         """Store a photo or logo (bytes, a path or a binary file); see :mod:`crmdata.photos.store_ops`."""
         from .photos.store_ops import set_photo
 
-        return set_photo(self, contact_id, data, source, expected_version=expected_version)
+        return set_photo(self.db, self.user, contact_id, data, source, expected_version=expected_version)
 
     def remove_photo(self, contact_id: int, *, expected_version: int | None = None) -> bool:
         """Remove a contact's photo so the default image shows; False when it had none."""
         from .photos.store_ops import remove_photo
 
-        return remove_photo(self, contact_id, expected_version=expected_version)
+        return remove_photo(self.db, self.user, contact_id, expected_version=expected_version)
 
     def photo(self, contact_id: int, size: str | int = "big") -> PhotoImage:
         """A contact's photo ("big", "82" or "40"), or the default person/company image."""
         from .photos.store_ops import photo
 
-        return photo(self, contact_id, size)
+        return photo(self.db, self.user, contact_id, size)
 
     def photo_suggestions(self, contact_id: int, *, gravatar_base: str | None = None,
                           timeout: float | None = None) -> list[Suggestion]:
         """Candidate photos from the contact's Gravatars and profile pages (none when offline)."""
         from .photos.suggest import DEFAULT_TIMEOUT, photo_suggestions
 
-        return photo_suggestions(self, contact_id, gravatar_base=gravatar_base,
+        return photo_suggestions(self.db, self.user, contact_id, gravatar_base=gravatar_base,
                                  timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
 
     # -- editing (crmdata.edit) -----------------------------------------------------------------
