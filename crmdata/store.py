@@ -289,7 +289,7 @@ class Store:
         from .csvio.importer import import_onlyoffice
 
         report = import_onlyoffice(
-            self, source, duplicates=duplicates, skip_bad_rows=skip_bad_rows,
+            self.db, self.user, source, duplicates=duplicates, skip_bad_rows=skip_bad_rows,
             keep_bad_values=keep_bad_values, mapping=mapping, dialect=dialect, share_type=share_type,
             managers=list(managers), tags=list(tags),
             custom_field_types=custom_field_types, date_format=date_format, progress=progress)
@@ -309,7 +309,7 @@ class Store:
         from .csvio.formats import import_contacts
 
         report = import_contacts(
-            self, source, fmt=fmt, dialect=dialect, mapping=mapping, duplicates=duplicates,
+            self.db, self.user, source, fmt=fmt, dialect=dialect, mapping=mapping, duplicates=duplicates,
             skip_bad_rows=skip_bad_rows, keep_bad_values=keep_bad_values, share_type=share_type,
             managers=list(managers), tags=list(tags), custom_field_types=custom_field_types,
             date_format=date_format, progress=progress)
@@ -343,8 +343,9 @@ class Store:
         encoding, formulas), or vCard; returns the count (see :mod:`crmdata.csvio.formats`)."""
         from .csvio.formats import export_contacts
 
-        return export_contacts(self, target, fmt=fmt, options=options, vcard_version=vcard_version,
-                               one_per_contact=one_per_contact, with_ids=with_ids, progress=progress)
+        return export_contacts(self.db, self.user, target, fmt=fmt, options=options,
+                               vcard_version=vcard_version, one_per_contact=one_per_contact,
+                               with_ids=with_ids, progress=progress)
 
     def kept_values(self, contact_id: int) -> list[Problem]:
         """Values of a contact an import kept as written though invalid (they need a fix)."""
@@ -360,8 +361,8 @@ class Store:
         of contacts written."""
         from .csvio.exporter import export_onlyoffice
 
-        return export_onlyoffice(self, target, with_ids=with_ids, newline=newline, options=options,
-                                 progress=progress, ids=ids)
+        return export_onlyoffice(self.db, self.user, target, with_ids=with_ids, newline=newline,
+                                 options=options, progress=progress, ids=ids)
 
     # -- photos (crmdata.photos) ---------------------------------------------------------------
     def set_photo(self, contact_id: int, data: PhotoInput, source: str = "upload", *,

@@ -181,7 +181,7 @@ def _export_contacts(s: Store, w: World, fmt: str) -> str:
 
 def _plain_export(s: Store, w: World) -> str:
     target = w.path.parent / "bob-plain.csv"
-    export_plain(s, target, {"display_name": "Name", "company_name": "Company"})
+    export_plain(s.contacts(), target, {"display_name": "Name", "company_name": "Company"})
     return target.read_text(encoding="utf-8-sig")
 
 
