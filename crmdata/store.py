@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import derived, numbering, queries
+from . import derived, queries, users
 from .access import User, can_edit, can_view, require_admin
 from .db import Database, Tx
 from .errors import CrmDataError, NotFound, Problem
@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from .merge.apply import MergeResult
     from .merge.plan import MergePlan
     from .onlyoffice.pull import PullReport
-    from .onlyoffice.push import PushPlan, PushReport
+    from .onlyoffice.push import PushReport
+    from .onlyoffice.push_plan import PushPlan
     from .photos.store_ops import PhotoImage, PhotoInfo, PhotoInput
     from .photos.suggest import Suggestion
     from .quality.clean import CleanupChangeSet
@@ -96,13 +97,11 @@ class Store:
     # -- users ---------------------------------------------------------------------------
     def _load_user(self, login: str) -> User:
         with self.db.read() as tx:
-            row = tx.one("SELECT id, login, name, is_admin FROM users WHERE login = ?", [login])
             pending = tx.rows(derived.PENDING_SQL)
         if pending:  # derived data a schema migration left to fill (crmdata.schema.PENDING_FILL)
             derived.fill_pending(self.db)
-        if row is None:
-            raise NotFound(f"There is no CRM user '{login}'.", hint="see `crmdata users`")
-        return User(int(row[0]), str(row[1]), str(row[2]), bool(row[3]))
+        with self.db.read() as tx:
+            return users.load_user(tx, login)
 
     def as_user(self, login: str) -> Store:
         """The same store seen by another user."""
@@ -114,19 +113,8 @@ class Store:
 
     def add_user(self, login: str, name: str | None = None, *, is_admin: bool = False) -> User:
         """Create a CRM user (admins only)."""
-        self._require_admin("add users")
-        login = login.strip()
-        if not login:
-            raise CrmDataError("A user needs a login name.")
         with self.db.transaction() as tx:
-            if tx.scalar("SELECT count(*) FROM users WHERE lower(login) = lower(?)", [login]):
-                raise CrmDataError(f"There is already a user '{login}'.")
-            uid = numbering.next_id(tx, "users")
-            tx.execute(
-                "INSERT INTO users (id, login, name, is_admin) VALUES (?, ?, ?, ?)",
-                [uid, login, (name or login).strip(), is_admin],
-            )
-        return User(uid, login, (name or login).strip(), is_admin)
+            return users.add_user(tx, self.user, login, name, is_admin=is_admin)
 
     def _require_admin(self, what: str) -> None:
         require_admin(self.user, what)
@@ -507,7 +495,7 @@ class Store:
         """
         from .onlyoffice.api import sync_pull
 
-        return sync_pull(self, portal=portal, login=login, password=password, prompt=prompt,
+        return sync_pull(self.db, self.user, portal=portal, login=login, password=password, prompt=prompt,
                          timeout=timeout, retries=retries, backoff=backoff, take_portal=take_portal,
                          photos=photos)
 
@@ -520,7 +508,7 @@ class Store:
         contacts (crmdata ids) whose store version replaces what the portal changed."""
         from .onlyoffice.api import sync_push
 
-        return sync_push(self, portal=portal, login=login, password=password, dry_run=dry_run,
+        return sync_push(self.db, self.user, portal=portal, login=login, password=password, dry_run=dry_run,
                          confirm=confirm, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff,
                          overwrite=overwrite)
 
