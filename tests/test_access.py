@@ -533,8 +533,8 @@ def test_a_merge_by_bob_neither_shows_nor_spreads_nor_drops_a_hidden_company(wor
 def test_the_dashboard_and_the_editor_show_bob_no_hidden_company(built_world: World) -> None:
     """Item 3's dashboard and editor dropdown: the list row of the public person has no company,
     and its editor offers no company to keep (alice sees and keeps it)."""
+    from crmdata.ui.contacts_state import ContactsState
     from crmdata.ui.editor import ContactEditor
-    from crmdata.ui.state import ContactsState
 
     for user, shown in (("bob", ""), ("alice", "Zyxwv Secret Holding")):
         with Store(built_world.path, user=user) as s:

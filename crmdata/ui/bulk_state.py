@@ -15,7 +15,8 @@ from pathlib import Path
 
 from ..edit.bulk import BulkChange, bulk_change, selection
 from ..search.api import matching_ids
-from .state import ContactsState, Notice, Observable
+from .contacts_state import ContactsState
+from .view_model import Notice, Observable
 
 
 class BulkState(Observable):

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..model import ADDRESS_PARTS, INFO_TYPE_LABELS, CustomFieldType, InfoType, ShareType, categories
 from .editor_state import FORM_FIELDS, EditorState, InfoDraft, history_entries
-from .state import one_connection
+from .view_model import one_connection
 from .widgets import banner, button, chip, classed, problems_html, show_notice
 
 if TYPE_CHECKING:

@@ -19,12 +19,12 @@ import pandas as pd
 
 from ..edit import DuplicatesFound
 from ..edit.ops import Target
-from ..edit.state import primary_successor
 from ..edit.validate import select_options
+from ..edit.working_copy import primary_successor
 from ..errors import Problem, ValidationFailed
 from ..model import ADDRESS_PARTS, CustomFieldType, FieldScope, InfoType, ShareType, default_category
 from ..store import ContactDetail
-from .state import Notice, Observable, error_text, one_connection
+from .view_model import Notice, Observable, error_text, one_connection
 
 if TYPE_CHECKING:
     from ..store import Store

@@ -17,7 +17,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..search.facets import overview_counts
-from .state import error_text
+from .view_model import error_text
 from .widgets import button, classed
 
 STALE_DAYS = 365

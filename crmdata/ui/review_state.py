@@ -18,7 +18,7 @@ import pandas as pd
 from ..dedupe.review_quality import threshold_curve
 from ..errors import CrmDataError
 from ..merge.batch import clusters_of
-from .state import Notice, Observable, one_connection
+from .view_model import Notice, Observable, one_connection
 
 if TYPE_CHECKING:
     from ..store import Store

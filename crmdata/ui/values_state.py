@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..edit.clusters import Method, ValueCluster, cluster_values, merge_values
-from .state import Notice, Observable
+from .view_model import Notice, Observable
 
 if TYPE_CHECKING:
     from ..store import Store

@@ -158,7 +158,7 @@ def test_a_tag_added_in_the_editor_becomes_a_filter_choice(sample: Store) -> Non
 
 
 def test_banners_show_commands_as_code_not_backticks() -> None:
-    from crmdata.ui.state import Notice
+    from crmdata.ui.view_model import Notice
     from crmdata.ui.widgets import banner, show_notice
 
     b = banner()
