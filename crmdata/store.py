@@ -256,7 +256,7 @@ class Store:
         """
         from .search.api import search
 
-        result = search(self, query, filters, sort=sort, descending=descending, page=page,
+        result = search(self.db, self.user, query, filters, sort=sort, descending=descending, page=page,
                         page_size=page_size, include_company_persons=include_company_persons,
                         time_budget=time_budget, engine=engine, **filter_values)
         frame = result.frame
@@ -320,7 +320,7 @@ class Store:
         when there is no index to keep (an in-memory store, or inside a transaction)."""
         from .search.api import refresh_index
 
-        return refresh_index(self, rebuild=rebuild)
+        return refresh_index(self.db, rebuild=rebuild)
 
     def export_contacts(
         self, target: str | Path, *, fmt: str = "onlyoffice", options: CsvOptions | None = None,

@@ -56,7 +56,7 @@ class BulkState(Observable):
         c = self.contacts
 
         def run() -> None:
-            ids = matching_ids(self.store, c.query, c.filters)
+            ids = matching_ids(self.store.db, self.store.user, c.query, c.filters)
             self.selected = dict.fromkeys(ids)
             self.notice = Notice("info", f"Selected all {len(ids):,} contacts that match.")
 

@@ -176,7 +176,8 @@ class ContactsState(Observable):
             for callback in list(self._busy_callbacks):
                 callback()
             result = search(
-                self.store,
+                self.store.db,
+                self.store.user,
                 self.query,
                 self.filters,
                 sort=self.sort,
@@ -194,7 +195,8 @@ class ContactsState(Observable):
         self.guard(run, notify=False)
         self.changed()  # the page first; then the counts beside the filter values
         if self.with_facets and self.notice is None:
-            counted = self.guard(lambda: facet_counts(self.store, self.query, self.filters), notify=False)
+            counted = self.guard(
+                lambda: facet_counts(self.store.db, self.store.user, self.query, self.filters), notify=False)
             if counted is not None:
                 self.facets = counted
             for callback in list(self._facet_callbacks):

@@ -208,7 +208,7 @@ class ContactEditor:
         from ..search.api import search
 
         s = self.state
-        result = s.guard(lambda: search(s.store, text, show="companies", page_size=20))
+        result = s.guard(lambda: search(s.store.db, s.store.user, text, show="companies", page_size=20))
         return None if result is None else result.frame
 
     def _lists(self) -> Any:

@@ -50,7 +50,7 @@ class Overview:
     def refresh(self) -> None:
         d = self.dashboard
         try:
-            f = overview_counts(d.state.store, stale_days=STALE_DAYS)
+            f = overview_counts(d.state.store.db, d.state.store.user, stale_days=STALE_DAYS)
         except Exception as exc:  # noqa: BLE001 - shown as a message
             self.charts.children = (w.HTML(html.escape(error_text(exc))),)
             return

@@ -44,7 +44,7 @@ def test_voila_bulk_tag_undo_and_value_clusters(page: Any, app: tuple[str, Path]
         expect(bar.locator(".crm-banner")).to_contain_text("add tag Met in Voila on 2 contacts")
         readme_shot(page, dash.locator(".crm-contacts-list"), "bulk")
         with Store(db) as store:
-            assert len(matching_ids(store, tags=["Met in Voila"])) == 2
+            assert len(matching_ids(store.db, store.user, tags=["Met in Voila"])) == 2
         bar.locator(".crm-bulk-undo").click()
         expect(bar.locator(".crm-banner")).to_contain_text("undone")
         with Store(db) as store:

@@ -21,7 +21,7 @@ from .helpers import LORE_EMAIL
 
 
 def _lore(store: Store) -> int:
-    return int(search(store, '"Lore Hamann"').frame["id"].iloc[0])
+    return int(search(store.db, store.user, '"Lore Hamann"').frame["id"].iloc[0])
 
 
 def _css(widget: object) -> list[str]:
@@ -160,7 +160,7 @@ def test_temperature_type_and_access_with_user_picker(editor: ContactEditor, sam
 
 def test_link_a_person_to_a_company(editor: ContactEditor, sample: Store) -> None:
     cid = editor.state.contact_id
-    company = search(sample, show="companies").frame.iloc[0]
+    company = search(sample.db, sample.user, show="companies").frame.iloc[0]
     editor.inputs["company_search"].value = str(company["display_name"]).split()[0]
     editor.inputs["company"].value = int(company["id"])
     editor.inputs["save"].click()
