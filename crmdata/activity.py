@@ -21,7 +21,7 @@ import pandas as pd
 from . import numbering
 from .access import User, deal_view_predicate, edit_predicate, view_predicate
 from .db import Tx
-from .errors import Problem, ValidationFailed
+from .errors import CrmDataError, Problem, ValidationFailed
 from .journal import RowImages, record
 from .model import MAX_NAME_LENGTH
 
@@ -147,7 +147,8 @@ def _common(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """A clean working copy with ``seq`` (0-based row), typed ``contact_id`` and timestamp."""
     if not isinstance(given, pd.DataFrame):
-        raise TypeError("expected a pandas DataFrame")
+        raise CrmDataError(f"Deals and history events come as a pandas DataFrame, not as a "
+                           f"{type(given).__name__}.", hint=f"columns: {', '.join(known)}")
     unknown = [c for c in given.columns if c not in known]
     missing = [c for c in required if c not in given.columns]
     if unknown or missing:

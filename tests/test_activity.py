@@ -9,7 +9,7 @@ import pytest
 
 from crmdata import Store
 from crmdata.activity import add_deals, add_history
-from crmdata.errors import Conflict, ValidationFailed
+from crmdata.errors import Conflict, CrmDataError, ValidationFailed
 from crmdata.model import ShareType
 
 from .builders import snapshot
@@ -158,6 +158,9 @@ def test_wrong_columns_and_empty_frames(store: Store, people) -> None:
     before = snapshot(store, TABLES)
     empty = pd.DataFrame(columns=["contact_id", "category", "content"])
     assert add_history(store.db, store.user, empty) == []
+    assert_unchanged(before, store)
+    with pytest.raises(CrmDataError, match="come as a pandas DataFrame, not as a list"):
+        add_history(store.db, store.user, [{"contact_id": 1, "category": "Call", "content": "hi"}])  # type: ignore[arg-type]
     assert_unchanged(before, store)
 
 

@@ -119,7 +119,7 @@ def _shown(table: str, name: str, value: Any, lookups: Lookups, hidden: set[int]
     return change_value(table, name, value, lookups)
 
 
-def _company_names(tx: Any, rows: list[Any], user: User) -> tuple[dict[int, str], set[int]]:
+def _company_names(tx: Tx, rows: list[Any], user: User) -> tuple[dict[int, str], set[int]]:
     """Display names of the companies the journal rows' ``company_id`` values name that the
     user may view, and the ids of those they may not (another contact: shown as empty)."""
     ids: set[int] = set()

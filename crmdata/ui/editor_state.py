@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..edit import DuplicatesFound
+from ..edit import ChangeSet, DuplicatesFound
+from ..edit.apply import OnDuplicate
 from ..edit.ops import Target
 from ..edit.validate import select_options
 from ..edit.working_copy import primary_successor
@@ -299,7 +300,7 @@ class EditorState(Observable):
         self.changed()
 
     # -- saving -------------------------------------------------------------------------------
-    def changeset(self) -> Any:
+    def changeset(self) -> ChangeSet:
         """The change set that turns the contact as read into the draft."""
         cs = self.store.change()
         d, b = self.draft, self.base
@@ -368,7 +369,7 @@ class EditorState(Observable):
             ):
                 cs.set_primary(target, r.info_id)
 
-    def save(self, on_duplicate: str = "ask") -> bool:
+    def save(self, on_duplicate: OnDuplicate = "ask") -> bool:
         """Commit the draft; True when written. Problems and duplicates are kept, not raised."""
         cs = self.guard(self.changeset)
         if cs is None:
