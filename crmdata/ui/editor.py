@@ -212,9 +212,9 @@ class ContactEditor:
         return None if result is None else result.frame
 
     def _lists(self) -> Any:
-        d, store = self.state.draft, self.state.store
-        levels = [None, *(str(t) for t in store.temperature_levels()["title"])]
-        types = [None, *(str(t) for t in store.contact_types()["title"])]
+        d, choices = self.state.draft, self.state.choices
+        levels = [None, *(title for title, _colour in choices.temperatures)]
+        types = [None, *choices.contact_types]
         temp = self._own(
             classed(
                 w.Dropdown(
@@ -378,7 +378,7 @@ class ContactEditor:
                     )
                 )
             )
-        pool = sorted((str(t) for t in s.store.tags()["tag"]), key=str.lower)
+        pool = list(s.choices.tags)
         new = self._own(
             classed(
                 w.Combobox(options=pool, placeholder="pick or type a tag", ensure_option=False), "crm-tag-new"
@@ -401,7 +401,7 @@ class ContactEditor:
         share = self._own(
             classed(w.Dropdown(options=SHARE_CHOICES, value=d.share_type, description="Access"), "crm-share")
         )
-        logins = [str(u) for u in self.state.store.users()["login"]]
+        logins = list(self.state.choices.users)
         managers = self._own(
             classed(
                 w.SelectMultiple(

@@ -25,6 +25,7 @@ from ..edit.working_copy import primary_successor
 from ..errors import Problem, ValidationFailed
 from ..model import ADDRESS_PARTS, CustomFieldType, FieldScope, InfoType, ShareType, default_category
 from ..store import ContactDetail
+from .contacts_state import Choices
 from .view_model import Notice, Observable, error_text, one_connection
 
 if TYPE_CHECKING:
@@ -213,6 +214,9 @@ class EditorState(Observable):
         self.last_change_set: int | None = None
         self.confirm_delete = False
         self.custom_defs: list[CustomFieldDef] = []
+        #: the store's levels, types, tag pool and users, read when a contact is opened (a save
+        #: opens it again, so a tag it created is offered next), not on every redraw
+        self.choices = Choices((), (), (), ())
         self._after_save: list[Callable[[int], None]] = []
 
     # -- loading -------------------------------------------------------------------------
@@ -224,6 +228,7 @@ class EditorState(Observable):
                 read()
 
         def read() -> None:
+            self.choices = Choices.read(self.store)
             detail = self.store.contact(int(contact_id))
             self.detail = detail
             self.contact_id = detail.id
@@ -243,7 +248,9 @@ class EditorState(Observable):
         """Start a new person or company."""
         self.detail, self.contact_id, self.version = None, None, None
         self.draft, self.base = empty_draft(is_company), empty_draft(is_company)
-        self.custom_defs = custom_field_defs(self.store.custom_fields(), is_company)
+        with one_connection(self.store):
+            self.choices = Choices.read(self.store)
+            self.custom_defs = custom_field_defs(self.store.custom_fields(), is_company)
         self.problems, self.duplicates, self.confirm_delete, self.notice = {}, [], False, None
         self.changed()
 

@@ -138,6 +138,18 @@ def test_tags_added_from_pool_or_new_and_removed(editor: ContactEditor, sample: 
     remove[0].click()  # type: ignore[attr-defined]
     editor.inputs["save"].click()
     assert sorted(sample.contact(cid).tags, key=str.lower) == ["Customer", "Met at fair 2026"]
+    assert "Met at fair 2026" in editor.inputs["tag_new"].options  # the save opened it again
+
+
+def test_a_redraw_reads_no_lists(editor: ContactEditor, sample: Store,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Levels, types, tags and users are read when a contact is opened, not on each redraw."""
+    for name in ("temperature_levels", "contact_types", "tags", "users"):
+        monkeypatch.setattr(sample, name, lambda: pytest.fail("a redraw read the store's lists"))
+    editor.inputs["first_name"].value = "Lorelei"
+    editor.state.add_tag("Redrawn")  # each draft edit redraws the form
+    assert "Customer" in editor.inputs["tag_new"].options and "Cold" in [
+        v for _label, v in editor.inputs["temperature"].options]
 
 
 def test_temperature_type_and_access_with_user_picker(editor: ContactEditor, sample: Store) -> None:
