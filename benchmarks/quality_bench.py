@@ -26,7 +26,7 @@ report = store.import_onlyoffice({path!r}, custom_field_types=CUSTOM_FIELDS, dup
 hist = generate({n}, seed=1).history
 ids = pd.Series(report.contact_ids, index=range(1, len(report.contact_ids) + 1))
 hist = hist.assign(contact_id=hist['row'].map(ids)).dropna(subset=['contact_id'])
-add_history(store, hist[['contact_id', 'category', 'content', 'event_at']])
+add_history(store.db, store.user, hist[['contact_id', 'category', 'content', 'event_at']])
 with store.db.transaction() as tx:
     tx.execute("UPDATE contacts SET updated_at = TIMESTAMP '2026-11-01' "
                "- to_days(CAST(hash(id) % 1100 AS INTEGER))")
@@ -65,7 +65,7 @@ t_plan = time.perf_counter() - t
 t = time.perf_counter(); preview = cs.preview(); t_preview = time.perf_counter() - t
 t = time.perf_counter(); result = cs.commit(); t_commit = time.perf_counter() - t
 t = time.perf_counter(); left = store.check(as_of=dt.date(2026, 11, 1)); t_after = time.perf_counter() - t
-t = time.perf_counter(); undo(store, result.change_set_ids); t_undo = time.perf_counter() - t
+t = time.perf_counter(); store.undo(result.change_set_ids); t_undo = time.perf_counter() - t
 out = {{'plan': t_plan, 'preview': t_preview, 'commit': t_commit, 'undo': t_undo, 'after': t_after,
         'left': len(left), 'entries': len(result.change_set_ids),
         'fixes': len(cs.fixes), 'contacts': len(set(cs.fixes['contact_id'])), 'ops': len(cs),
@@ -140,7 +140,7 @@ def run(quick: bool = False) -> str:
         f"| commit (one transaction, {r['entries']:,.0f} journal entries of up to 500 contacts) | "
         f"{r['commit']:.1f} |",
         f"| check again after the commit (all rules; {r['left']:,.0f} findings left) | {r['after']:.1f} |",
-        f"| undo of every entry (`crmdata.quality.clean.undo`, one transaction) | {r['undo']:.1f} |",
+        f"| undo of every entry (`Store.undo` of the change set ids, one transaction) | {r['undo']:.1f} |",
         "",
     ]
     return "\n".join(lines) + "\n"

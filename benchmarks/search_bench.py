@@ -84,7 +84,7 @@ def pathological(store: Any, reps: int) -> list[str]:
             for _ in range(reps):
                 t = time.perf_counter()
                 try:
-                    outcome = f"{search(store, query).total:,} matches"
+                    outcome = f"{search(store.db, store.user, query).total:,} matches"
                 except SearchTooSlow:
                     outcome = f"SearchTooSlow: stopped at its {TIME_BUDGET:g} s budget"
                 except CrmDataError as exc:
@@ -159,7 +159,7 @@ def run(quick: bool = False) -> str:
     bounded = pathological(store, 3)
     rows = []
     for kind, query, options in QUERIES:
-        med, p95, result = _time(lambda q=query, o=options: search(store, q, **o), reps)
+        med, p95, result = _time(lambda q=query, o=options: search(store.db, store.user, q, **o), reps)
         goal = 100 if kind.startswith("~") else 50
         rows.append(f"| {kind} | `{query or '(none)'}` {_opts(options)} | {result.total:,} | "
                     f"{med:.0f} | {p95:.0f} | {'yes' if p95 <= goal else f'no ({p95 / goal:.1f}x)'} |")

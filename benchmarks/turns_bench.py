@@ -5,7 +5,7 @@ Two real processes on one fresh store for a fixed time: a "hog" that commits bac
 a slow reader whose every read holds the file for 0.3 s), and a writer that commits every 50 ms
 with the default ``busy_timeout`` (10 s). Figures: the writer's commits, the ``Busy`` errors it
 got, and its wait for the file (from asking to being in its transaction). Baseline: the same
-processes with the turn lock switched off inside them (``crmdata.db._Turn`` made a no-op), i.e.
+processes with the turn lock switched off inside them (``crmdata.turns.Turn`` made a no-op), i.e.
 DuckDB's own file lock retried with back-off, as before.
 
 Run: ``.venv/bin/python -m benchmarks.turns_bench [--quick]``.
@@ -24,14 +24,14 @@ from pathlib import Path
 WORKER = r"""
 import json, sys, time
 from pathlib import Path
-import crmdata.db as db_module
+import crmdata.turns as turns_module
 from crmdata.db import Database
 from crmdata.errors import Busy
 
 path, role, seconds, fair = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4] == "fair"
 if not fair:  # the baseline: DuckDB's file lock alone
-    db_module._Turn.take = lambda self, deadline: None
-    db_module._Turn.give_back = lambda self: None
+    turns_module.Turn.take = lambda self, deadline: None
+    turns_module.Turn.give_back = lambda self: None
 db = Database(path)
 Path(f"{path}.{role}.ready").touch()
 while not Path(f"{path}.go").exists():

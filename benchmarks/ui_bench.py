@@ -147,8 +147,8 @@ def run(quick: bool = False) -> str:
         query = asked.pop("query", "")
 
         def library(q: str = query, opts: dict[str, Any] = asked) -> None:
-            result = search(store, q, **opts)
-            page_extras(store, [int(i) for i in result.frame["id"]])
+            result = search(store.db, store.user, q, **opts)
+            page_extras(store.db, store.user, [int(i) for i in result.frame["id"]])
 
         lmed, lp95 = _timed(library, reps)
         worst = max(worst, p95)
@@ -218,7 +218,7 @@ def _bulk(d: Any, store: Any, reps: int) -> list[str]:
     from crmdata.search.api import matching_ids
 
     d.state.set_query("")
-    ids = matching_ids(store, "", show="persons", limit=BULK_N)
+    ids = matching_ids(store.db, store.user, "", show="persons", limit=BULK_N)
     d.bulk.selected = dict.fromkeys(ids)
     bar = d.bulk_bar
     level = d.state.choices.temperatures[0][0]
@@ -239,7 +239,7 @@ def _bulk(d: Any, store: Any, reps: int) -> list[str]:
                 d.bulk.undo_last()
 
         def library(c: BulkChange = change) -> None:
-            d.bulk.last_change_set = bulk_change(store, ids, c)
+            d.bulk.last_change_set = bulk_change(store.change(), ids, c)
 
         med, p95 = _timed(action, reps, undo)
         if d.bulk.notice is not None and d.bulk.notice.kind == "error":

@@ -39,6 +39,12 @@ class User:
     is_admin: bool
 
 
+def require_admin(user: User, what: str) -> None:
+    """Refuse ``what`` (a phrase: "add users") unless the user is a CRM administrator."""
+    if not user.is_admin:
+        raise AccessDenied(f"Only CRM administrators may {what}; you are '{user.login}'.")
+
+
 def can_view(user: User, share_type: int, managers: set[int] | frozenset[int]) -> bool:
     if user.is_admin or user.id in managers:
         return True

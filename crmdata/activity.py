@@ -21,18 +21,18 @@ import pandas as pd
 from . import numbering
 from .access import User, deal_view_predicate, edit_predicate, view_predicate
 from .db import Tx
-from .errors import Problem, ValidationFailed
+from .errors import CrmDataError, Problem, ValidationFailed
 from .journal import RowImages, record
 from .model import MAX_NAME_LENGTH
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .db import Database
 
 DEAL_COLUMNS = ("contact_id", "title", "stage", "bid_value", "bid_currency", "created_at", "participant_ids")
 HISTORY_COLUMNS = ("contact_id", "category", "content", "event_at", "deal_id")
 
 
-def add_deals(store: Store, deals: pd.DataFrame) -> list[int]:
+def add_deals(db: Database, user: User, deals: pd.DataFrame) -> list[int]:
     """Insert deals (main contact, title, stage, bid, created, participants); returns the new ids.
 
     Columns: ``contact_id`` and ``title`` are required; ``stage``, ``bid_value``,
@@ -62,12 +62,12 @@ def add_deals(store: Store, deals: pd.DataFrame) -> list[int]:
     parts = _participants(frame.pop("participant_ids") if "participant_ids" in frame else None, problems)
     if frame.empty and not problems:
         return []
-    with store.db.transaction() as tx:
+    with db.transaction() as tx:
         tx.register("act_rows", frame)
         tx.register("act_parts", parts)
         try:
-            problems += _contact_problems(tx, store.user, "act_rows", "contact_id")
-            problems += _contact_problems(tx, store.user, "act_parts", "contact_id", "participant_ids")
+            problems += _contact_problems(tx, user, "act_rows", "contact_id")
+            problems += _contact_problems(tx, user, "act_parts", "contact_id", "participant_ids")
             _refuse(problems, len(frame), "deals")
             first = numbering.next_id(tx, "deals")
             tx.execute(
@@ -75,7 +75,7 @@ def add_deals(store: Store, deals: pd.DataFrame) -> list[int]:
                 "created_by, created_at) "
                 "SELECT ? + seq, title, contact_id, nullif(stage, ''), bid_value, "
                 "nullif(bid_currency, ''), ?, created_at FROM act_rows ORDER BY seq",
-                [first, store.user.id],
+                [first, user.id],
             )
             tx.execute(
                 "INSERT INTO deal_participants (deal_id, contact_id) "
@@ -86,7 +86,7 @@ def add_deals(store: Store, deals: pd.DataFrame) -> list[int]:
             n_parts = int(tx.scalar("SELECT count(*) FROM deal_participants WHERE deal_id >= ?", [first]))
             contacts = int(tx.scalar("SELECT count(DISTINCT contact_id) FROM act_rows"))
             ids = (first, first + len(frame))
-            record(tx, store.user, "deals",
+            record(tx, user, "deals",
                    f"Added {len(frame)} deals for {contacts} contacts ({n_parts} participant links).",
                    images=[RowImages("deals", ("id",), "contact_id", "x.id >= ? AND x.id < ?", ids),
                            RowImages("deal_participants", ("deal_id", "contact_id"), "contact_id",
@@ -97,7 +97,7 @@ def add_deals(store: Store, deals: pd.DataFrame) -> list[int]:
     return list(range(first, first + len(frame)))
 
 
-def add_history(store: Store, events: pd.DataFrame) -> list[int]:
+def add_history(db: Database, user: User, events: pd.DataFrame) -> list[int]:
     """Insert history events (dated notes, calls, emails, meetings); returns the new ids.
 
     Columns: ``contact_id``, ``category`` and ``content`` are required; ``event_at``
@@ -113,11 +113,11 @@ def add_history(store: Store, events: pd.DataFrame) -> list[int]:
     frame["deal_id"] = _ids(frame.get("deal_id"), len(frame), problems, "deal_id")
     if frame.empty and not problems:
         return []
-    with store.db.transaction() as tx:
+    with db.transaction() as tx:
         tx.register("act_rows", frame)
         try:
-            problems += _contact_problems(tx, store.user, "act_rows", "contact_id")
-            deal_seen, deal_params = deal_view_predicate(store.user, "d")  # a hidden deal: no deal
+            problems += _contact_problems(tx, user, "act_rows", "contact_id")
+            deal_seen, deal_params = deal_view_predicate(user, "d")  # a hidden deal: no deal
             for seq, deal in tx.rows(
                 "SELECT a.seq, a.deal_id FROM act_rows a LEFT JOIN deals d ON d.id = a.deal_id "
                 f"WHERE a.deal_id IS NOT NULL AND (d.id IS NULL OR NOT {deal_seen}) ORDER BY a.seq",
@@ -130,10 +130,10 @@ def add_history(store: Store, events: pd.DataFrame) -> list[int]:
                 "INSERT INTO history_events (id, contact_id, deal_id, category, content, event_at, "
                 "created_by) SELECT ? + seq, contact_id, deal_id, category, content, event_at, ? "
                 "FROM act_rows ORDER BY seq",
-                [first, store.user.id],
+                [first, user.id],
             )
             contacts = int(tx.scalar("SELECT count(DISTINCT contact_id) FROM act_rows"))
-            record(tx, store.user, "history", f"Added {len(frame)} history events for {contacts} contacts.",
+            record(tx, user, "history", f"Added {len(frame)} history events for {contacts} contacts.",
                    images=[RowImages("history_events", ("id",), "contact_id", "x.id >= ? AND x.id < ?",
                                      (first, first + len(frame)))])
         finally:
@@ -147,7 +147,8 @@ def _common(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """A clean working copy with ``seq`` (0-based row), typed ``contact_id`` and timestamp."""
     if not isinstance(given, pd.DataFrame):
-        raise TypeError("expected a pandas DataFrame")
+        raise CrmDataError(f"Deals and history events come as a pandas DataFrame, not as a "
+                           f"{type(given).__name__}.", hint=f"columns: {', '.join(known)}")
     unknown = [c for c in given.columns if c not in known]
     missing = [c for c in required if c not in given.columns]
     if unknown or missing:

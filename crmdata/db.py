@@ -4,7 +4,7 @@ DuckDB lets one process at a time write a database file. So that a notebook and 
 script can share ``data/crm.duckdb``, a :class:`Database` takes the file for one action
 (a read, or one write transaction) and lets it go again, retrying for a bounded time while
 another process holds the file, then raising :class:`~crmdata.errors.Busy`. Processes take
-the file in turn (:class:`_Turn`, two lock files beside the store), so one that commits back
+the file in turn (:class:`crmdata.turns.Turn`, two lock files beside the store), so one that commits back
 to back cannot keep another out until its timeout; a read may carry a time budget
 (``Database.read(budget=...)``, as every search does), after which it is stopped. A process that
 has the file to itself (a benchmark, a long batch job) may ask to ``keep_open``.
@@ -39,10 +39,10 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-from filelock import FileLock, Timeout
 
 from .errors import Busy, CrmDataError, KeyTaken, OverBudget, StoreError
-from .schema import MIGRATIONS, SCHEMA_VERSION
+from .schema import migrate
+from .turns import Turn, TurnTimeout
 
 Params = Sequence[Any] | dict[str, Any] | None
 
@@ -91,48 +91,6 @@ def foreign_log(path: str | Path) -> StoreError:
     )
 
 
-#: Seconds between two looks at a turn lock held by another process.
-TURN_POLL = 0.005
-
-
-class TurnTimeout(Exception):
-    """Waited for the store's turn lock until the deadline (turned into :class:`Busy`)."""
-
-
-class _Turn:
-    """A store file's turn among processes: a fair lock in two lock files beside it.
-
-    DuckDB's own file lock can only be tried again and again, so a process that commits back
-    to back nearly always takes the file again before a waiting one next tries, and that one
-    waits its whole ``busy_timeout``. Here a process first queues at ``<store>.queue`` and,
-    holding it, waits for ``<store>.lock``, which it holds from ATTACH to DETACH. The holder,
-    wanting the file again, must queue too: the waiting process is ahead of it, so it gets the
-    file as soon as the current action ends. With several waiting, whichever looks first gets
-    the queue, and only one can be ahead in the queue each time. Readers and writers queue
-    alike (every action ATTACHes the file read-write). ``filelock`` takes both locks (flock).
-    """
-
-    def __init__(self, key: str) -> None:
-        self._queue = FileLock(f"{key}.queue", thread_local=False, preserve_lock_file=True)
-        self._lock = FileLock(f"{key}.lock", thread_local=False, preserve_lock_file=True)
-
-    def take(self, deadline: float) -> None:
-        """Wait for the turn until ``deadline`` (``time.monotonic``); :class:`TurnTimeout` then."""
-        try:
-            self._queue.acquire(timeout=max(0.0, deadline - time.monotonic()), poll_interval=TURN_POLL)
-        except Timeout as exc:
-            raise TurnTimeout from exc
-        try:
-            self._lock.acquire(timeout=max(0.0, deadline - time.monotonic()), poll_interval=TURN_POLL)
-        except Timeout as exc:
-            raise TurnTimeout from exc
-        finally:
-            self._queue.release()
-
-    def give_back(self) -> None:
-        self._lock.release()
-
-
 class _Host:
     """The process's in-memory DuckDB, to which store files are attached for one action.
 
@@ -146,7 +104,7 @@ class _Host:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._pid = 0
         self._attached: dict[str, tuple[str, int]] = {}
-        self._turns: dict[str, _Turn] = {}  # held exactly while the file is attached
+        self._turns: dict[str, Turn] = {}  # held exactly while the file is attached
         self._names = itertools.count(1)
 
     def _host(self) -> duckdb.DuckDBPyConnection:
@@ -161,13 +119,13 @@ class _Host:
 
     def take(self, path: str, deadline: float) -> duckdb.DuckDBPyConnection:
         """A cursor whose default database is the store file at ``path`` (attached if need be,
-        once it is this process's turn: :class:`_Turn`, waited for until ``deadline``)."""
+        once it is this process's turn: :class:`Turn`, waited for until ``deadline``)."""
         key = os.path.realpath(path)
         with self._lock:
             host = self._host()
             alias, count = self._attached.get(key, ("", 0))
             if not count:
-                turn = self._turns.get(key) or self._turns.setdefault(key, _Turn(key))
+                turn = self._turns.get(key) or self._turns.setdefault(key, Turn(key))
                 turn.take(deadline)
                 alias = f"crm_{next(self._names)}"
                 try:
@@ -416,7 +374,7 @@ class Database:
         elif not keep_open:
             self.keep_open = True  # an in-memory store lives as long as its connection
         with self.transaction() as tx:
-            self._migrate(tx)
+            migrate(tx, self.path)
 
     # -- connections -------------------------------------------------------------------
     def _open(self) -> duckdb.DuckDBPyConnection:
@@ -575,39 +533,6 @@ class Database:
             if self._con is not None:
                 con, self._con = self._con, None
                 self._let_go(con)
-
-    # -- schema ------------------------------------------------------------------------
-    def _migrate(self, tx: Tx) -> None:
-        has_meta = tx.scalar(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_name = 'meta' AND table_schema = 'main' "
-            "AND table_catalog = current_database()"
-        )
-        if has_meta:
-            version = int(tx.scalar("SELECT value FROM meta WHERE key = 'schema_version'") or 0)
-        else:
-            other = tx.scalar(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
-                "AND table_catalog = current_database()"
-            )
-            if other:
-                raise StoreError(
-                    f"{self.path} is a DuckDB file but not a crmdata store "
-                    f"(it has {other} other tables)."
-                )
-            version = 0
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} was written by a newer crmdata (schema {version}, "
-                f"this one knows {SCHEMA_VERSION}).",
-                hint="upgrade crmdata",
-            )
-        for migration in MIGRATIONS:
-            if migration.version <= version:
-                continue
-            for statement in migration.statements:
-                tx.execute(statement)
-            tx.set_meta("schema_version", str(migration.version))
 
     @property
     def schema_version(self) -> int:

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from . import queries
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .access import User
+    from .db import Database
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,9 @@ class RowExtras:
         return f"data:{mime};base64,{base64.b64encode(self.thumb).decode('ascii')}"
 
 
-def extras_sql(store: Store, ids: Sequence[int]) -> tuple[str, list[object]]:
+def extras_sql(user: User, ids: Sequence[int]) -> tuple[str, list[object]]:
     """Pure: the SQL for :func:`page_extras` (visible contacts among ``ids`` only)."""
-    vis_sql, params = queries.visible_ids(store.user, ids)
+    vis_sql, params = queries.visible_ids(user, ids)
     sql = (
         f"SELECT c.id, c.is_company, "
         f"(SELECT max(h.event_at) FROM history_events h WHERE h.contact_id = c.id) AS last_activity, "
@@ -46,14 +47,14 @@ def extras_sql(store: Store, ids: Sequence[int]) -> tuple[str, list[object]]:
     return sql, params
 
 
-def page_extras(store: Store, ids: Sequence[int]) -> dict[int, RowExtras]:
+def page_extras(db: Database, user: User, ids: Sequence[int]) -> dict[int, RowExtras]:
     """Last activity and 40 px thumbnail for each visible contact among ``ids``."""
     from .photos.store_ops import default_photo
 
     if not ids:
         return {}
-    with store.db.read() as tx:
-        rows = tx.rows(*extras_sql(store, ids))
+    with db.read() as tx:
+        rows = tx.rows(*extras_sql(user, ids))
     out: dict[int, RowExtras] = {}
     for cid, is_company, last, thumb, fmt in rows:
         if thumb is None:

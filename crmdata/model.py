@@ -7,7 +7,7 @@ payloads stay compatible. Everything here is constant data and tiny pure helpers
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 
 class InfoType(IntEnum):
@@ -125,6 +125,19 @@ class ShareType(IntEnum):
     NONE = 0  # restricted: managers only
     READ_WRITE = 1  # all CRM users read and write
     READ = 2  # all CRM users read, managers write
+
+
+class ContactKind(StrEnum):
+    """A person or a company, as duplicate matching stores and keys it: the value is the code
+    kept in the ``kind`` columns (``'P'``, ``'C'``), so a kind compares equal to its code and
+    SQL may keep the literal."""
+
+    PERSON = "P"
+    COMPANY = "C"
+
+    @classmethod
+    def of(cls, is_company: bool) -> ContactKind:
+        return cls.COMPANY if is_company else cls.PERSON
 
 
 class ListType(IntEnum):

@@ -15,8 +15,13 @@ rows) is not computed here: a migration that needs it records a ``meta`` key wit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from .errors import StoreError
 from .model import DEFAULT_CONTACT_TYPES, DEFAULT_TAGS, DEFAULT_TEMPERATURES, InfoType, ListType
+
+if TYPE_CHECKING:
+    from .db import Tx
 
 
 @dataclass(frozen=True)
@@ -478,3 +483,40 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def migrate(tx: Tx, path: object) -> None:
+    """Bring the store ``path`` (named in errors) up to :data:`SCHEMA_VERSION` by running the
+    migrations it has not had, in order, inside ``tx``. A DuckDB file with tables but no
+    ``meta`` is not a crmdata store, and a newer schema than this crmdata knows is refused:
+    neither is touched."""
+    has_meta = tx.scalar(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_name = 'meta' AND table_schema = 'main' "
+        "AND table_catalog = current_database()"
+    )
+    if has_meta:
+        version = int(tx.scalar("SELECT value FROM meta WHERE key = 'schema_version'") or 0)
+    else:
+        other = tx.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_catalog = current_database()"
+        )
+        if other:
+            raise StoreError(
+                f"{path} is a DuckDB file but not a crmdata store "
+                f"(it has {other} other tables)."
+            )
+        version = 0
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer crmdata (schema {version}, "
+            f"this one knows {SCHEMA_VERSION}).",
+            hint="upgrade crmdata",
+        )
+    for migration in MIGRATIONS:
+        if migration.version <= version:
+            continue
+        for statement in migration.statements:
+            tx.execute(statement)
+        tx.set_meta("schema_version", str(migration.version))

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import derived, numbering, queries
-from .access import User, can_edit, can_view
+from . import derived, queries, users
+from .access import User, can_edit, can_view, require_admin
 from .db import Database, Tx
-from .errors import AccessDenied, CrmDataError, NotFound, Problem
+from .errors import CrmDataError, NotFound, Problem
 from .model import DEFAULT_PHONE_REGION, CustomFieldType, ListType, ShareType
 from .schema import DEFAULT_ADMIN
 from .search.api import DEFAULT_PAGE_SIZE, TIME_BUDGET, Engine
@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from .merge.apply import MergeResult
     from .merge.plan import MergePlan
     from .onlyoffice.pull import PullReport
-    from .onlyoffice.push import PushPlan, PushReport
+    from .onlyoffice.push import PushReport
+    from .onlyoffice.push_plan import PushPlan
     from .photos.store_ops import PhotoImage, PhotoInfo, PhotoInput
     from .photos.suggest import Suggestion
     from .quality.clean import CleanupChangeSet
@@ -96,13 +97,11 @@ class Store:
     # -- users ---------------------------------------------------------------------------
     def _load_user(self, login: str) -> User:
         with self.db.read() as tx:
-            row = tx.one("SELECT id, login, name, is_admin FROM users WHERE login = ?", [login])
             pending = tx.rows(derived.PENDING_SQL)
         if pending:  # derived data a schema migration left to fill (crmdata.schema.PENDING_FILL)
             derived.fill_pending(self.db)
-        if row is None:
-            raise NotFound(f"There is no CRM user '{login}'.", hint="see `crmdata users`")
-        return User(int(row[0]), str(row[1]), str(row[2]), bool(row[3]))
+        with self.db.read() as tx:
+            return users.load_user(tx, login)
 
     def as_user(self, login: str) -> Store:
         """The same store seen by another user."""
@@ -114,23 +113,11 @@ class Store:
 
     def add_user(self, login: str, name: str | None = None, *, is_admin: bool = False) -> User:
         """Create a CRM user (admins only)."""
-        self._require_admin("add users")
-        login = login.strip()
-        if not login:
-            raise CrmDataError("A user needs a login name.")
         with self.db.transaction() as tx:
-            if tx.scalar("SELECT count(*) FROM users WHERE lower(login) = lower(?)", [login]):
-                raise CrmDataError(f"There is already a user '{login}'.")
-            uid = numbering.next_id(tx, "users")
-            tx.execute(
-                "INSERT INTO users (id, login, name, is_admin) VALUES (?, ?, ?, ?)",
-                [uid, login, (name or login).strip(), is_admin],
-            )
-        return User(uid, login, (name or login).strip(), is_admin)
+            return users.add_user(tx, self.user, login, name, is_admin=is_admin)
 
     def _require_admin(self, what: str) -> None:
-        if not self.user.is_admin:
-            raise AccessDenied(f"Only CRM administrators may {what}; you are '{self.user.login}'.")
+        require_admin(self.user, what)
 
     # -- reads ---------------------------------------------------------------------------
     def _df(self, built: tuple[str, list[object]]) -> pd.DataFrame:
@@ -269,7 +256,7 @@ class Store:
         """
         from .search.api import search
 
-        result = search(self, query, filters, sort=sort, descending=descending, page=page,
+        result = search(self.db, self.user, query, filters, sort=sort, descending=descending, page=page,
                         page_size=page_size, include_company_persons=include_company_persons,
                         time_budget=time_budget, engine=engine, **filter_values)
         frame = result.frame
@@ -290,7 +277,7 @@ class Store:
         from .csvio.importer import import_onlyoffice
 
         report = import_onlyoffice(
-            self, source, duplicates=duplicates, skip_bad_rows=skip_bad_rows,
+            self.db, self.user, source, duplicates=duplicates, skip_bad_rows=skip_bad_rows,
             keep_bad_values=keep_bad_values, mapping=mapping, dialect=dialect, share_type=share_type,
             managers=list(managers), tags=list(tags),
             custom_field_types=custom_field_types, date_format=date_format, progress=progress)
@@ -310,7 +297,7 @@ class Store:
         from .csvio.formats import import_contacts
 
         report = import_contacts(
-            self, source, fmt=fmt, dialect=dialect, mapping=mapping, duplicates=duplicates,
+            self.db, self.user, source, fmt=fmt, dialect=dialect, mapping=mapping, duplicates=duplicates,
             skip_bad_rows=skip_bad_rows, keep_bad_values=keep_bad_values, share_type=share_type,
             managers=list(managers), tags=list(tags), custom_field_types=custom_field_types,
             date_format=date_format, progress=progress)
@@ -333,7 +320,7 @@ class Store:
         when there is no index to keep (an in-memory store, or inside a transaction)."""
         from .search.api import refresh_index
 
-        return refresh_index(self, rebuild=rebuild)
+        return refresh_index(self.db, rebuild=rebuild)
 
     def export_contacts(
         self, target: str | Path, *, fmt: str = "onlyoffice", options: CsvOptions | None = None,
@@ -344,14 +331,15 @@ class Store:
         encoding, formulas), or vCard; returns the count (see :mod:`crmdata.csvio.formats`)."""
         from .csvio.formats import export_contacts
 
-        return export_contacts(self, target, fmt=fmt, options=options, vcard_version=vcard_version,
-                               one_per_contact=one_per_contact, with_ids=with_ids, progress=progress)
+        return export_contacts(self.db, self.user, target, fmt=fmt, options=options,
+                               vcard_version=vcard_version, one_per_contact=one_per_contact,
+                               with_ids=with_ids, progress=progress)
 
     def kept_values(self, contact_id: int) -> list[Problem]:
         """Values of a contact an import kept as written though invalid (they need a fix)."""
         from .quality.check import kept_values
 
-        return kept_values(self, contact_id)
+        return kept_values(self.db, self.user, contact_id)
 
     def export_onlyoffice(self, target: str | Path, *, with_ids: bool = False, newline: str = "\n",
                           options: CsvOptions | None = None,
@@ -361,8 +349,8 @@ class Store:
         of contacts written."""
         from .csvio.exporter import export_onlyoffice
 
-        return export_onlyoffice(self, target, with_ids=with_ids, newline=newline, options=options,
-                                 progress=progress, ids=ids)
+        return export_onlyoffice(self.db, self.user, target, with_ids=with_ids, newline=newline,
+                                 options=options, progress=progress, ids=ids)
 
     # -- photos (crmdata.photos) ---------------------------------------------------------------
     def set_photo(self, contact_id: int, data: PhotoInput, source: str = "upload", *,
@@ -370,26 +358,26 @@ class Store:
         """Store a photo or logo (bytes, a path or a binary file); see :mod:`crmdata.photos.store_ops`."""
         from .photos.store_ops import set_photo
 
-        return set_photo(self, contact_id, data, source, expected_version=expected_version)
+        return set_photo(self.db, self.user, contact_id, data, source, expected_version=expected_version)
 
     def remove_photo(self, contact_id: int, *, expected_version: int | None = None) -> bool:
         """Remove a contact's photo so the default image shows; False when it had none."""
         from .photos.store_ops import remove_photo
 
-        return remove_photo(self, contact_id, expected_version=expected_version)
+        return remove_photo(self.db, self.user, contact_id, expected_version=expected_version)
 
     def photo(self, contact_id: int, size: str | int = "big") -> PhotoImage:
         """A contact's photo ("big", "82" or "40"), or the default person/company image."""
         from .photos.store_ops import photo
 
-        return photo(self, contact_id, size)
+        return photo(self.db, self.user, contact_id, size)
 
     def photo_suggestions(self, contact_id: int, *, gravatar_base: str | None = None,
                           timeout: float | None = None) -> list[Suggestion]:
         """Candidate photos from the contact's Gravatars and profile pages (none when offline)."""
         from .photos.suggest import DEFAULT_TIMEOUT, photo_suggestions
 
-        return photo_suggestions(self, contact_id, gravatar_base=gravatar_base,
+        return photo_suggestions(self.db, self.user, contact_id, gravatar_base=gravatar_base,
                                  timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
 
     # -- editing (crmdata.edit) -----------------------------------------------------------------
@@ -409,25 +397,26 @@ class Store:
             from .dedupe.checker import FuzzyChecker
 
             checker = FuzzyChecker(default_region=region)
-        return ChangeSet(self, region=region, checker=checker)
+        return ChangeSet(self.db, self.user, region=region, checker=checker)
 
     def history(self, contact_id: int) -> pd.DataFrame:
         """Every journalled change of a contact, field by field (see :func:`crmdata.edit.history`)."""
         from .edit import history
 
-        return history(self, contact_id)
+        return history(self.db, self.user, contact_id)
 
-    def undo(self, change_set_id: int) -> int:
-        """Revert a committed change set; returns the undo's own change set id."""
+    def undo(self, change_set_ids: int | Sequence[int]) -> list[int]:
+        """Revert a committed change set, or several (``result.change_set_ids`` of a cleanup)
+        in one transaction; returns the undo's own change set ids (see :func:`crmdata.edit.undo`)."""
         from .edit import undo
 
-        return undo(self, change_set_id)
+        return undo(self.db, self.user, change_set_ids)
 
     def delete(self, ids: int | Sequence[int], *, dry_run: bool = False) -> DeleteReport:
         """Delete contacts irreversibly, with their cascades (see :mod:`crmdata.edit.delete`)."""
         from .edit import delete_contacts
 
-        return delete_contacts(self, [ids] if isinstance(ids, int) else ids, dry_run=dry_run)
+        return delete_contacts(self.db, self.user, [ids] if isinstance(ids, int) else ids, dry_run=dry_run)
 
     # -- finding duplicates (crmdata.dedupe) ---------------------------------------------------
     def find_duplicates(self, *, threshold: float | None = None, default_region: str = DEFAULT_PHONE_REGION,
@@ -506,7 +495,7 @@ class Store:
         """
         from .onlyoffice.api import sync_pull
 
-        return sync_pull(self, portal=portal, login=login, password=password, prompt=prompt,
+        return sync_pull(self.db, self.user, portal=portal, login=login, password=password, prompt=prompt,
                          timeout=timeout, retries=retries, backoff=backoff, take_portal=take_portal,
                          photos=photos)
 
@@ -519,7 +508,7 @@ class Store:
         contacts (crmdata ids) whose store version replaces what the portal changed."""
         from .onlyoffice.api import sync_push
 
-        return sync_push(self, portal=portal, login=login, password=password, dry_run=dry_run,
+        return sync_push(self.db, self.user, portal=portal, login=login, password=password, dry_run=dry_run,
                          confirm=confirm, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff,
                          overwrite=overwrite)
 
@@ -530,7 +519,8 @@ class Store:
         """Data-quality findings on the visible contacts, one row each (see :mod:`crmdata.quality.check`)."""
         from .quality.check import DEFAULT_STALE_DAYS, check
 
-        return check(self, rules, stale_days=DEFAULT_STALE_DAYS if stale_days is None else stale_days,
+        return check(self.db, self.user, rules,
+                     stale_days=DEFAULT_STALE_DAYS if stale_days is None else stale_days,
                      as_of=as_of, default_region=default_region, progress=progress, workers=workers)
 
     def clean(self, rules: str | Iterable[str] | None = None, *, findings: pd.DataFrame | None = None,
@@ -542,9 +532,18 @@ class Store:
         from .quality.check import DEFAULT_STALE_DAYS
         from .quality.clean import clean
 
-        return clean(self, rules, findings=findings,
+        return clean(self.db, self.user, rules, findings=findings,
                      stale_days=DEFAULT_STALE_DAYS if stale_days is None else stale_days, as_of=as_of,
                      default_region=default_region, progress=progress, chunk=chunk)
+
+    def last_activity(self, *, as_of: dt.date | None = None, stale_days: int | None = None) -> pd.DataFrame:
+        """Visible contacts by time since their last activity, in buckets (see
+        :func:`crmdata.quality.summary.last_activity`)."""
+        from .quality.check import DEFAULT_STALE_DAYS
+        from .quality.summary import last_activity
+
+        return last_activity(self.db, self.user, as_of=as_of,
+                             stale_days=DEFAULT_STALE_DAYS if stale_days is None else stale_days)
 
     def checkpoint(self) -> None:
         """Write the latest commits into the store file itself (they may otherwise still be in

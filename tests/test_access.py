@@ -91,10 +91,10 @@ def built_world(probe_store_file: Path, tmp_path_factory: pytest.TempPathFactory
         twin = cs.create_person("Quirin", "Hiddenmann")
         cs.add_info(twin, "email", "quirin.hiddenmann@probe.example")
         ids["twin"] = cs.commit(on_duplicate="save").created[twin]
-        deal, = add_deals(admin, pd.DataFrame({
+        deal, = add_deals(admin.db, admin.user, pd.DataFrame({
             "contact_id": [ids["hidden"]], "title": ["Zyxwv Deal"], "bid_value": [12345.0],
             "participant_ids": [[ids["public"]]]}))
-        add_history(admin, pd.DataFrame({
+        add_history(admin.db, admin.user, pd.DataFrame({
             "contact_id": [ids["hidden"], ids["public"]], "category": ["Call", "Note"],
             "content": ["zyxwv call", "about the deal"], "deal_id": [deal, deal]}))
         admin.set_photo(ids["hidden"], _png())
@@ -181,7 +181,7 @@ def _export_contacts(s: Store, w: World, fmt: str) -> str:
 
 def _plain_export(s: Store, w: World) -> str:
     target = w.path.parent / "bob-plain.csv"
-    export_plain(s, target, {"display_name": "Name", "company_name": "Company"})
+    export_plain(s.contacts(), target, {"display_name": "Name", "company_name": "Company"})
     return target.read_text(encoding="utf-8-sig")
 
 
@@ -195,6 +195,7 @@ READS: dict[str, Callable[[Store, World], Any]] = {
     "tags": lambda s, w: s.tags(),
     "summary": lambda s, w: s.summary(),
     "count": lambda s, w: s.count(),
+    "last_activity": lambda s, w: s.last_activity(),
     "contact(public person)": lambda s, w: s.contact(w.public_person),
     "contact(readonly)": lambda s, w: s.contact(w.readonly),
     "search(all)": lambda s, w: s.search("", page_size=10_000),
@@ -213,7 +214,7 @@ READS: dict[str, Callable[[Store, World], Any]] = {
     "clean(preview)": lambda s, w: s.clean().preview(),
     "photo(public person)": lambda s, w: s.photo(w.public_person),
     "photo_suggestions(public person)": lambda s, w: s.photo_suggestions(w.public_person, timeout=0.01),
-    "page_extras": lambda s, w: page_extras(s, [w.public_person, w.hidden, w.secret]),
+    "page_extras": lambda s, w: page_extras(s.db, s.user, [w.public_person, w.hidden, w.secret]),
     "preview(link to hidden company)": _preview_link,
     "preview(duplicate of hidden)": _preview_twin,
     "plan_merge(twin, public)": lambda s, w: s.plan_merge([w.hidden_twin, w.public_person]),
@@ -229,7 +230,7 @@ NOT_FOUND: dict[str, Callable[[Store, World], Any]] = {
     "plan_merge(twin, hidden)": lambda s, w: s.plan_merge([w.hidden_twin, w.hidden]),
     "decide(twin, hidden)": lambda s, w: s.decide(w.hidden_twin, w.hidden, "not_duplicate"),
     "undo(admin change on hidden)": lambda s, w: s.undo(w.admin_change),
-    "history event on hidden deal": lambda s, w: add_history(s, pd.DataFrame(
+    "history event on hidden deal": lambda s, w: add_history(s.db, s.user, pd.DataFrame(
         {"contact_id": [w.public_person], "category": ["Note"], "content": ["x"], "deal_id": [w.deal]})),
 }
 
@@ -360,10 +361,11 @@ WRITES: dict[str, Callable[[Store, World], Any]] = {
     "set_photo(hidden)": lambda s, w: s.set_photo(w.hidden, _png()),
     "remove_photo(hidden)": lambda s, w: s.remove_photo(w.hidden),
     "undo(admin change)": lambda s, w: s.undo(w.admin_change),
-    "add_deals": lambda s, w: add_deals(s, pd.DataFrame({"contact_id": [w.readonly], "title": ["bob deal"]})),
-    "add_deals(participant)": lambda s, w: add_deals(s, pd.DataFrame(
+    "add_deals": lambda s, w: add_deals(s.db, s.user,
+                                        pd.DataFrame({"contact_id": [w.readonly], "title": ["bob deal"]})),
+    "add_deals(participant)": lambda s, w: add_deals(s.db, s.user, pd.DataFrame(
         {"contact_id": [w.hidden_twin], "title": ["bob deal"], "participant_ids": [[w.readonly]]})),
-    "add_history": lambda s, w: add_history(s, pd.DataFrame(
+    "add_history": lambda s, w: add_history(s.db, s.user, pd.DataFrame(
         {"contact_id": [w.readonly], "category": ["Note"], "content": ["bob"]})),
     "decide(readonly)": lambda s, w: s.decide(w.readonly, w.hidden, "duplicate"),
     "import_onlyoffice(person of readonly, --manager --tag)": _import(
@@ -531,8 +533,8 @@ def test_a_merge_by_bob_neither_shows_nor_spreads_nor_drops_a_hidden_company(wor
 def test_the_dashboard_and_the_editor_show_bob_no_hidden_company(built_world: World) -> None:
     """Item 3's dashboard and editor dropdown: the list row of the public person has no company,
     and its editor offers no company to keep (alice sees and keeps it)."""
+    from crmdata.ui.contacts_state import ContactsState
     from crmdata.ui.editor import ContactEditor
-    from crmdata.ui.state import ContactsState
 
     for user, shown in (("bob", ""), ("alice", "Zyxwv Secret Holding")):
         with Store(built_world.path, user=user) as s:

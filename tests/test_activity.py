@@ -9,7 +9,7 @@ import pytest
 
 from crmdata import Store
 from crmdata.activity import add_deals, add_history
-from crmdata.errors import Conflict, ValidationFailed
+from crmdata.errors import Conflict, CrmDataError, ValidationFailed
 from crmdata.model import ShareType
 
 from .builders import snapshot
@@ -43,7 +43,7 @@ def assert_unchanged(before: dict[str, list[tuple[object, ...]]], store: Store) 
 
 def test_add_deals_inserts_deals_participants_and_one_journal_entry(store: Store, people) -> None:
     company, juergen, anna = people["public"]
-    ids = add_deals(store, pd.DataFrame({
+    ids = add_deals(store.db, store.user, pd.DataFrame({
         "contact_id": [company, anna],
         "title": [" Rahmenvertrag 2026 ", "Training"],
         "stage": ["Proposal", None],
@@ -71,8 +71,9 @@ def test_add_deals_inserts_deals_participants_and_one_journal_entry(store: Store
 
 def test_add_history_inserts_events_with_deal_links(store: Store, people) -> None:
     company, juergen, _ = people["public"]
-    deal = add_deals(store, pd.DataFrame({"contact_id": [company], "title": ["Ersatzteile"]}))[0]
-    ids = add_history(store, pd.DataFrame({
+    deal = add_deals(store.db, store.user,
+                     pd.DataFrame({"contact_id": [company], "title": ["Ersatzteile"]}))[0]
+    ids = add_history(store.db, store.user, pd.DataFrame({
         "contact_id": [juergen, juergen, company],
         "category": ["Call", "Note", "Meeting"],
         "content": ["Rückruf vereinbart.", "Budget offen", "Termin vor Ort"],
@@ -91,7 +92,7 @@ def test_refusal_lists_every_bad_row_and_changes_nothing(store: Store, people) -
     company, juergen, _ = people["public"]
     before = snapshot(store, TABLES)
     with pytest.raises(ValidationFailed) as err:
-        add_deals(store, pd.DataFrame({
+        add_deals(store.db, store.user, pd.DataFrame({
             "contact_id": [company, 999, company, company, "x", company],
             "title": ["ok", "unknown contact", "", "bad money", "bad id", "bad participant"],
             "bid_value": [1, 2, 3, "lots", 5, -1],
@@ -116,7 +117,7 @@ def test_contacts_out_of_reach_are_refused(store: Store, people) -> None:
     public = people["public"][2]
     before = snapshot(store, TABLES)
     with pytest.raises(ValidationFailed) as err:
-        add_history(bob, pd.DataFrame({
+        add_history(bob.db, bob.user, pd.DataFrame({
             "contact_id": [public, read, hidden],
             "category": ["Note"] * 3,
             "content": ["fine", "read only", "invisible"],
@@ -124,18 +125,19 @@ def test_contacts_out_of_reach_are_refused(store: Store, people) -> None:
     messages = [(p.line, p.message) for p in err.value.problems]
     assert messages == [(2, f"you may not edit contact {read}"), (3, f"there is no contact {hidden}")]
     with pytest.raises(ValidationFailed, match=f"there is no contact {hidden}"):
-        add_deals(bob, pd.DataFrame({"contact_id": [public], "title": ["x"], "participant_ids": [[hidden]]}))
+        add_deals(bob.db, bob.user,
+                  pd.DataFrame({"contact_id": [public], "title": ["x"], "participant_ids": [[hidden]]}))
     assert_unchanged(before, store)
     # the administrator may write to all of them
-    assert len(add_history(store, pd.DataFrame({"contact_id": [read, hidden], "category": ["Note"] * 2,
-                                                 "content": ["a", "b"]}))) == 2
+    assert len(add_history(store.db, store.user, pd.DataFrame({
+        "contact_id": [read, hidden], "category": ["Note"] * 2, "content": ["a", "b"]}))) == 2
 
 
 def test_history_checks_its_own_fields(store: Store, people) -> None:
     company = people["public"][0]
     before = snapshot(store, TABLES)
     with pytest.raises(ValidationFailed) as err:
-        add_history(store, pd.DataFrame({
+        add_history(store.db, store.user, pd.DataFrame({
             "contact_id": [company, company, None],
             "category": ["", "Call", "Call"],
             "content": ["x", "  ", "y"],
@@ -149,12 +151,16 @@ def test_history_checks_its_own_fields(store: Store, people) -> None:
 
 def test_wrong_columns_and_empty_frames(store: Store, people) -> None:
     with pytest.raises(ValidationFailed, match="expected columns") as err:
-        add_deals(store, pd.DataFrame({"contact": [1], "title": ["x"]}))
+        add_deals(store.db, store.user, pd.DataFrame({"contact": [1], "title": ["x"]}))
     assert {p.message for p in err.value.problems} == {
         "unknown column 'contact' (known: contact_id, title, stage, bid_value, bid_currency, "
         "created_at, participant_ids)", "the column 'contact_id' is required"}
     before = snapshot(store, TABLES)
-    assert add_history(store, pd.DataFrame(columns=["contact_id", "category", "content"])) == []
+    empty = pd.DataFrame(columns=["contact_id", "category", "content"])
+    assert add_history(store.db, store.user, empty) == []
+    assert_unchanged(before, store)
+    with pytest.raises(CrmDataError, match="come as a pandas DataFrame, not as a list"):
+        add_history(store.db, store.user, [{"contact_id": 1, "category": "Call", "content": "hi"}])  # type: ignore[arg-type]
     assert_unchanged(before, store)
 
 
@@ -163,9 +169,9 @@ def test_added_deals_and_history_events_are_change_sets(store: Store, people: di
     and ``undo`` takes them out again (refused once an event was added to a new deal since)."""
     anna, juergen = people["public"][2], people["public"][1]
     before = snapshot(store, ("deals", "deal_participants", "history_events"))
-    deal, = add_deals(store, pd.DataFrame({"contact_id": [anna], "title": ["Fleet renewal"],
+    deal, = add_deals(store.db, store.user, pd.DataFrame({"contact_id": [anna], "title": ["Fleet renewal"],
                                            "participant_ids": [[juergen]]}))
-    add_history(store, pd.DataFrame({"contact_id": [anna], "category": ["Call"],
+    add_history(store.db, store.user, pd.DataFrame({"contact_id": [anna], "category": ["Call"],
                                      "content": ["asked for a quote"], "deal_id": [deal]}))
     with store.db.read() as tx:
         deals_jid, events_jid = [int(r[0]) for r in tx.rows(

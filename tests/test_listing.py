@@ -33,10 +33,10 @@ def test_last_activity_thumbnails_and_access(store: Store) -> None:
             [(1, a, dt.datetime(2026, 3, 1, 9)), (2, a, dt.datetime(2026, 5, 2, 10))])
     store.set_photo(c, _png())
     store.add_user("bob")
-    got = page_extras(store, [a, c, s])
+    got = page_extras(store.db, store.user, [a, c, s])
     assert got[a].last_activity == dt.datetime(2026, 5, 2, 10) and got[c].last_activity is None
     assert not got[a].has_photo and got[a].thumb == store.photo(a, "40").data  # the default person image
     assert got[c].has_photo and got[c].thumb == store.photo(c, "40").data
     assert got[c].thumb_data_uri().startswith("data:image/")
-    assert set(page_extras(store.as_user("bob"), [a, c, s])) == {a, c}  # Sid is restricted
-    assert page_extras(store, []) == {}
+    assert set(page_extras(store.db, store.as_user("bob").user, [a, c, s])) == {a, c}  # Sid is restricted
+    assert page_extras(store.db, store.user, []) == {}

@@ -89,7 +89,7 @@ def test_schema_8_store_keeps_its_journal_and_numbers_entries_past_it(tmp_path: 
         cs.update(1, first_name="")  # refused (a person needs a first name): no entry
         with pytest.raises(ValidationFailed):
             cs.commit()
-        undo_id = store.undo(first)
+        undo_id, = store.undo(first)
         assert undo_id == first + 1
         with store.db.read() as tx:
             assert [r[0] for r in tx.rows("SELECT id FROM journal ORDER BY id")] == [1, 5, first, undo_id]

@@ -153,7 +153,7 @@ def export_cmd(state: State, target: Path, with_ids: bool, columns: str | None,
         for item in columns.split(","):
             key, _, header = item.partition("=")
             spec[key.strip()] = header.strip() or key.strip()
-        n = export_plain(store, target, spec, options)
+        n = export_plain(store.contacts(), target, spec, options)
     else:
         with progress_bar(store.count(), "export", "contact") as bar:
             n = store.export_onlyoffice(target, with_ids=with_ids, options=options,

@@ -189,11 +189,12 @@ def undo(state: State, change_set_id: int, dry_run: bool) -> None:
     """Revert a committed change set, if its contacts were not changed since."""
     store = state.store()
     if dry_run:
-        rows = check_undo(store, change_set_id)
+        rows = check_undo(store.db, store.user, change_set_id)
         click.echo(f"Change set {change_set_id} can be undone ({rows} row(s) would change); "
                    "dry run, nothing was written.")
         return
-    click.echo(f"Undid change set {change_set_id} (as change set {store.undo(change_set_id)}).")
+    undo_id, = store.undo(change_set_id)
+    click.echo(f"Undid change set {change_set_id} (as change set {undo_id}).")
 
 
 @click.command("fill-keys")

@@ -20,7 +20,7 @@ import pandas as pd
 from ..model import DEFAULT_PHONE_REGION
 from ..quality import rules as quality_rules
 from ..quality import summary
-from ..quality.clean import before_after, undo
+from ..quality.clean import before_after
 from . import State
 from .output import echo_frame, format_option
 
@@ -136,7 +136,7 @@ def clean_cmd(ctx: click.Context, state: State, rules: str | None, stale_days: i
             ids = [int(x) for x in undo_ids.split(",") if x.strip()]
         except ValueError:
             raise click.UsageError(f"--undo takes change set ids such as 12,13, not {undo_ids!r}.") from None
-        done = undo(store, ids)
+        done = store.undo(ids)
         click.echo(f"Reverted change set(s) {', '.join(map(str, ids))} "
                    f"(undo entries {', '.join(map(str, done))}).")
         return

@@ -56,7 +56,8 @@ def generate_cmd(rows: int, seed: int, dup_rate: float, out: Path | None, truth:
 def load_cmd(state: State, directory: Path) -> None:
     """Load a sample folder (contacts, deals, history) into the store, all or nothing."""
     check_folder(directory)  # a folder without the sample files fails before a store is created
-    report = load_sample(state.store(create=True), directory)
+    store = state.store(create=True)
+    report = load_sample(store.db, store.user, directory)
     click.echo(report.summary())
 
 

@@ -62,7 +62,8 @@ def search_cmd(state: State, query: str, show: str, fmt: str, sort: str, descend
     A plain word matches the start of a word; matching ignores case and accents.
     """
     filters = Filters(show=show, custom=_custom(custom), **filter_values)  # type: ignore[arg-type]
-    result = search(state.store(), query, filters, sort=sort, descending=descending, page=page,
+    store = state.store()
+    result = search(store.db, store.user, query, filters, sort=sort, descending=descending, page=page,
                     page_size=page_size, include_company_persons=not no_company_persons)
     if fmt == "table":
         click.echo(f"{result.total} {result.description} (page {result.page} of {result.pages})")

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..onlyoffice.push import PushPlan
+from ..onlyoffice.push_plan import PushPlan
 from . import State
 from .output import echo_frame, format_option
 

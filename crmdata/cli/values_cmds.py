@@ -32,7 +32,7 @@ def cluster(state: State, field: str, method: str, radius: float, apply_: bool, 
     """Group the spellings of FIELD's values ("Weber & Suess G.m.b.H.", "Weber und Suess GmbH")
     with how many contacts use each; the first of a cluster is the suggested value."""
     store = state.store()
-    clusters = cluster_values(store, field, method=method, radius=radius)  # type: ignore[arg-type]
+    clusters = cluster_values(store.db, store.user, field, method=method, radius=radius)  # type: ignore[arg-type]
     rows = [(n, c.suggested, value, count) for n, c in enumerate(clusters, 1) for value, count in c.values]
     echo_frame(pd.DataFrame(rows, columns=["cluster", "keep", "value", "contacts"]), fmt)
     if not clusters:
@@ -44,7 +44,7 @@ def cluster(state: State, field: str, method: str, radius: float, apply_: bool, 
     contacts = sum(n for c in clusters for _v, n in c.values[1:])
     if not yes:
         click.confirm(f"Replace {len(choices):,} spellings on {contacts:,} contacts?", abort=True)
-    jid = merge_values(store, field, choices)
+    jid = merge_values(store.change(), field, choices)
     click.echo(f"Made {len(clusters):,} clusters one value each as change set {jid} "
                f"(undo: crmdata undo {jid}).")
 

@@ -30,10 +30,12 @@ from ..model import (
     categories,
     default_category,
 )
+from ..photos.store_ops import photo, set_photo
 from ..queries import visible_ids
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..access import User
+    from ..db import Database
     from .importer import ImportReport
 
 #: The custom field a card's birthday is kept in.
@@ -106,7 +108,8 @@ def card_rows(cards: list[Card]) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def import_cards(
-    store: Store, cards: list[Card], source: Path, encoding: str, notes: list[str], **options: Any
+    db: Database, user: User, cards: list[Card], source: Path, encoding: str, notes: list[str],
+    **options: Any
 ) -> ImportReport:
     """Import the cards with the ONLYOFFICE importer; report and problems name ``source``."""
     from .importer import import_onlyoffice
@@ -126,7 +129,7 @@ def import_cards(
             writer.writeheader()
             writer.writerows(rows)
         try:
-            report = import_onlyoffice(store, staged, mapping=None, custom_field_types=types,
+            report = import_onlyoffice(db, user, staged, mapping=None, custom_field_types=types,
                                        date_format="%Y-%m-%d", **options)
         except ImportFailed as exc:
             problems = [_at_line(p, lines) for p in exc.problems]
@@ -139,14 +142,14 @@ def import_cards(
     if report.kept_values:  # the flags name the user's file and the line of the entry
         pairs = sorted({(p.line, _at_line(p, lines).line) for p in report.kept_values})
         values = ", ".join("(?, ?)" for _ in pairs)
-        with store.db.transaction() as tx:  # one statement: every flag moves from its old line
+        with db.transaction() as tx:  # one statement: every flag moves from its old line
             tx.execute(f"UPDATE import_flags SET source = ?, line = m.new FROM (VALUES {values}) "
                        "m(old, new) WHERE import_flags.journal_id = ? AND import_flags.line = m.old",
                        [str(source), *(x for pair in pairs for x in pair), report.journal_id])
         report.kept_values = [_at_line(p, lines) for p in report.kept_values]
     report.skipped_duplicates = [(lines[rec - 2] if 0 <= rec - 2 < len(lines) else rec, cid)
                                  for rec, cid in report.skipped_duplicates]
-    _store_photos(store, cards, report)
+    _store_photos(db, user, cards, report)
     return report
 
 
@@ -156,13 +159,13 @@ def _at_line(problem: Problem, lines: list[int]) -> Problem:
     return replace(problem, line=line)
 
 
-def _store_photos(store: Store, cards: list[Card], report: ImportReport) -> None:
+def _store_photos(db: Database, user: User, cards: list[Card], report: ImportReport) -> None:
     for card, cid in zip(cards, report.contact_ids, strict=False):
         if cid is None or (card.photo is None and not card.photo_uri):
             continue
         try:
             data = card.photo if card.photo is not None else _fetch(card.photo_uri)
-            store.set_photo(cid, data, source=card.photo_uri or "upload")
+            set_photo(db, user, cid, data, source=card.photo_uri or "upload")
         except CrmDataError as exc:
             report.problems.append(Problem(f"the photo was not stored: {exc}", line=card.line,
                                            field="PHOTO", contact_id=cid))
@@ -189,10 +192,10 @@ def _fetch(uri: str) -> bytes:
         raise CrmDataError(f"{uri} could not be fetched ({exc})") from exc
 
 
-def load_cards(store: Store, *, photos: bool = False) -> list[Card]:
+def load_cards(db: Database, user: User, *, photos: bool = False) -> list[Card]:
     """Every contact the store's user may view, as cards in id order."""
-    vis_sql, params = visible_ids(store.user)
-    with store.db.read() as tx:
+    vis_sql, params = visible_ids(user)
+    with db.read() as tx:
         contacts = tx.rows(
             f"""SELECT c.id, c.is_company, coalesce(c.first_name, ''), coalesce(c.last_name, ''),
                    coalesce(CASE WHEN c.is_company THEN c.company_name ELSE co.company_name END, ''),
@@ -232,7 +235,7 @@ def load_cards(store: Store, *, photos: bool = False) -> list[Card]:
     for cid, title in tags:
         cards[int(cid)].tags.append(str(title))
     for cid in with_photo:
-        cards[cid].photo = store.photo(cid).data
+        cards[cid].photo = photo(db, user, cid).data
     return list(cards.values())
 
 

@@ -31,7 +31,7 @@ from ..queries import visible_ids
 from .writer import CsvOptions, write_csv
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..db import Database
 
 Progress = Callable[[int], None]
 
@@ -106,7 +106,8 @@ def export_sql(
 
 
 def export_onlyoffice(
-    store: Store,
+    db: Database,
+    user: User,
     target: str | Path,
     *,
     with_ids: bool = False,
@@ -122,7 +123,7 @@ def export_onlyoffice(
     UTF-8 and ``newline``); every value is quoted, as ONLYOFFICE writes it.
     """
     options = replace(options or CsvOptions(newline=newline), quote_all=True)
-    with store.db.read() as tx:
+    with db.read() as tx:
         fields = [
             (int(fid), str(label))
             for fid, label in tx.rows(
@@ -130,7 +131,7 @@ def export_onlyoffice(
                 [int(CustomFieldType.HEADING)],
             )
         ]
-        sql, params = export_sql(store.user, fields, with_ids, ids)
+        sql, params = export_sql(user, fields, with_ids, ids)
         header = captions([label for _, label in fields], with_ids)
         return write_csv(target, header, tx.arrow_batches(sql, params), options, progress)
 

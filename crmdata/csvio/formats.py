@@ -19,7 +19,8 @@ from .vcard import read_vcards, write_vcards
 from .writer import CsvOptions
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..access import User
+    from ..db import Database
     from .importer import ImportReport
 
 IMPORT_FORMATS = ("auto", "onlyoffice", "google", "outlook", "vcard")
@@ -38,7 +39,7 @@ def sniff_format(path: Path) -> str:
     return "csv"
 
 
-def import_contacts(store: Store, source: str | Path, *, fmt: str = "auto",
+def import_contacts(db: Database, user: User, source: str | Path, *, fmt: str = "auto",
                     dialect: Dialect | None = None, mapping: dict[str, str] | None = None,
                     **options: Any) -> ImportReport:
     """Import a contacts file of any supported format; returns the importer's report."""
@@ -56,17 +57,17 @@ def import_contacts(store: Store, source: str | Path, *, fmt: str = "auto",
     if kind == "vcard":
         cards, encoding = read_vcards(path, dialect.encoding)
         notes = ["vCard", encoding.note()]
-        return import_cards(store, cards, path, encoding.name, notes, **options)
+        return import_cards(db, user, cards, path, encoding.name, notes, **options)
     if mapping is None and kind != "onlyoffice":
         layout, cards, notes, encoding_name = read_foreign(path, dialect)
         if layout is None and kind in ("google", "outlook"):
             raise CrmDataError(f"{path} does not have the header of a {kind.capitalize()} CSV export.")
         if layout is not None:
-            return import_cards(store, cards, path, encoding_name, notes, **options)
-    return import_onlyoffice(store, path, dialect=dialect, mapping=mapping, **options)
+            return import_cards(db, user, cards, path, encoding_name, notes, **options)
+    return import_onlyoffice(db, user, path, dialect=dialect, mapping=mapping, **options)
 
 
-def export_contacts(store: Store, target: str | Path, *, fmt: str = "onlyoffice",
+def export_contacts(db: Database, user: User, target: str | Path, *, fmt: str = "onlyoffice",
                     options: CsvOptions | None = None, vcard_version: str = "3.0",
                     one_per_contact: bool = False, with_ids: bool = False,
                     progress: Any = None) -> int:
@@ -77,14 +78,14 @@ def export_contacts(store: Store, target: str | Path, *, fmt: str = "onlyoffice"
     if fmt not in EXPORT_FORMATS:
         raise CrmDataError(f"'{fmt}' is not an export format; use {', '.join(EXPORT_FORMATS)}.")
     if fmt == "onlyoffice":
-        return export_onlyoffice(store, path, with_ids=with_ids, options=options, progress=progress)
+        return export_onlyoffice(db, user, path, with_ids=with_ids, options=options, progress=progress)
     if fmt == "vcard":
         if one_per_contact and path.exists() and not path.is_dir():
             raise CrmDataError(f"{path} is a file; one vCard per contact needs a folder.")
-        cards = load_cards(store, photos=True)
+        cards = load_cards(db, user, photos=True)
         write_vcards(cards, path, version=vcard_version, one_per_contact=one_per_contact)
         return len(cards)
-    cards = load_cards(store)
+    cards = load_cards(db, user)
     return write_foreign(cards, path, fmt, options)
 
 

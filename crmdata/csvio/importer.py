@@ -32,7 +32,8 @@ from .layout import FIELD_TYPE_NAMES, Mapping, explicit_mapping, onlyoffice_mapp
 from .reader import Dialect, Staged, physical_lines, stage
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..access import User
+    from ..db import Database
 
 DuplicateRule = Literal["skip", "update", "clone"]
 Progress = Callable[[str], None]
@@ -89,7 +90,8 @@ IMPORT_MEMORY_GIB = 3.0
 
 
 def import_onlyoffice(
-    store: Store,
+    db: Database,
+    user: User,
     source: str | Path,
     *,
     duplicates: DuplicateRule = "skip",
@@ -128,8 +130,7 @@ def import_onlyoffice(
     if mapping is not None:
         mapping, typed = split_field_types(mapping)
         custom_field_types = {**(custom_field_types or {}), **typed}
-    user = store.user
-    with store.db.memory_cap(IMPORT_MEMORY_GIB), store.db.transaction() as tx:
+    with db.memory_cap(IMPORT_MEMORY_GIB), db.transaction() as tx:
         try:
             say("reading")
             staged = stage(tx, path, dialect)
@@ -157,7 +158,7 @@ def import_onlyoffice(
                     )
                 report.skipped_bad_rows = len({p.line for p in problems})
             say("writing")
-            images = _write(tx, store, report, duplicates, share, manager_ids, custom_field_types or {})
+            images = _write(tx, user, report, duplicates, share, manager_ids, custom_field_types or {})
             report.journal_id = record(tx, user, "import", report.summary(), images=images)
             if kept:
                 report.kept_values = _flag_kept(tx, path, staged, kept, report.journal_id)
@@ -334,7 +335,7 @@ def _with_physical_lines(
 
 def _write(
     tx: Tx,
-    store: Store,
+    user: User,
     report: ImportReport,
     rule: DuplicateRule,
     share: ShareType,
@@ -342,7 +343,6 @@ def _write(
     custom_types: dict[str, tuple[CustomFieldType, object]],
 ) -> list[RowImages]:
     """Write the rows; returns the journal's row images of what was created and changed."""
-    user = store.user
     vis_sql, vis_params = visible_ids(user)
     # which records become new contacts, which update existing ones, which are skipped
     import_write.resolve_actions(tx, rule, vis_sql, vis_params, user)

@@ -13,13 +13,13 @@ from ..errors import CrmDataError
 from .writer import CsvOptions, write_frame_csv
 
 if TYPE_CHECKING:
-    from ..store import Store
+    import pandas as pd
 
 
-def export_plain(store: Store, target: str | Path, columns: dict[str, str],
+def export_plain(frame: pd.DataFrame, target: str | Path, columns: dict[str, str],
                  options: CsvOptions | None = None) -> int:
-    """Write ``{contacts column: header}`` of every visible contact; returns the count."""
-    frame = store.contacts()
+    """Write ``{contacts column: header}`` of every contact of ``frame`` (``store.contacts()``,
+    the wide frame of the visible contacts); returns the count."""
     unknown = [c for c in columns if c not in frame.columns]
     if unknown:
         raise CrmDataError(

@@ -33,7 +33,7 @@ from ..model import INFO_TYPE_LABELS, InfoType, ShareType, categories
 from ..search import index as search_index
 from . import ops
 from .dupcheck import DuplicateCandidate, DuplicateChecker, DuplicatesFound, StagedContact
-from .state import LOOKUP_PARTS, Applier, ContactState, Lookups, Part, lookup_loader
+from .working_copy import LOOKUP_PARTS, Applier, ContactState, Lookups, Part, lookup_loader
 
 if TYPE_CHECKING:
     from .changeset import ChangeSet

@@ -11,14 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..errors import CrmDataError
 from ..model import ShareType
 from .changeset import ChangeSet
-
-if TYPE_CHECKING:
-    from ..store import Store
 
 #: More contacts than this in one bulk change are refused (one change set is held in memory).
 MAX_BULK = 100_000
@@ -75,8 +71,9 @@ def selection(ids: Iterable[int]) -> list[int]:
     return out
 
 
-def bulk_changeset(store: Store, ids: Sequence[int], change: BulkChange) -> ChangeSet:
-    """A change set making ``change`` on every contact of ``ids`` (staged, not yet written)."""
+def bulk_changeset(cs: ChangeSet, ids: Sequence[int], change: BulkChange) -> ChangeSet:
+    """``cs`` (a new change set: ``store.change()``) with ``change`` staged on every contact of
+    ``ids``, not yet written."""
     chosen = selection(ids)
     if change.is_empty():
         raise CrmDataError("The bulk change changes nothing.", hint="choose tags, a temperature or access")
@@ -86,7 +83,6 @@ def bulk_changeset(store: Store, ids: Sequence[int], change: BulkChange) -> Chan
         if key not in ACCESS_BY_NAME:
             raise CrmDataError(f"Access {change.access!r} is not one of {', '.join(ACCESS_BY_NAME)}.")
         share = ACCESS_BY_NAME[key]
-    cs = store.change()
     cs.pin(chosen)
     for cid in chosen:
         if change.add_tags:
@@ -100,9 +96,10 @@ def bulk_changeset(store: Store, ids: Sequence[int], change: BulkChange) -> Chan
     return cs
 
 
-def bulk_change(store: Store, ids: Sequence[int], change: BulkChange) -> int | None:
-    """Make ``change`` on every contact of ``ids`` as one journalled change set; returns its id
+def bulk_change(cs: ChangeSet, ids: Sequence[int], change: BulkChange) -> int | None:
+    """Make ``change`` on every contact of ``ids`` as one journalled change set (``cs``, a new
+    one: ``store.change()``); returns its id
     (``store.undo(id)`` reverts all of it), or None when every contact already was so.
     Nothing is written when any contact fails."""
-    result = bulk_changeset(store, ids, change).commit(on_duplicate="save")
+    result = bulk_changeset(cs, ids, change).commit(on_duplicate="save")
     return None if result.change_set_id is None else int(result.change_set_id)

@@ -30,7 +30,8 @@ from . import apply, ops
 from .dupcheck import DuplicateChecker
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..access import User
+    from ..db import Database
 
 
 def info_type_of(value: InfoType | int | str) -> InfoType:
@@ -56,15 +57,18 @@ class ChangeSet:
 
     def __init__(
         self,
-        store: Store,
+        db: Database,
+        user: User,
         *,
         checker: DuplicateChecker,
         region: str = DEFAULT_PHONE_REGION,
     ) -> None:
-        """Use :meth:`crmdata.Store.change`, which picks the default duplicate checker
-        (:class:`~crmdata.dedupe.checker.FuzzyChecker`); ``checker`` has no default here, so
-        there is one default in crmdata, not one per entry point."""
-        self.store = store
+        """Edits by ``user`` to the store ``db``. Use :meth:`crmdata.Store.change`, which picks
+        the default duplicate checker (:class:`~crmdata.dedupe.checker.FuzzyChecker`);
+        ``checker`` has no default here, so there is one default in crmdata, not one per entry
+        point."""
+        self.db = db
+        self.user = user
         self.region = region
         self.checker: DuplicateChecker = checker
         self.operations: list[ops.Operation] = []
@@ -85,8 +89,8 @@ class ChangeSet:
         todo = [i for i in ids if i not in self.versions]
         if not todo:
             return
-        pred, params = view_predicate(self.store.user, "c")
-        with self.store.db.read() as tx:
+        pred, params = view_predicate(self.user, "c")
+        with self.db.read() as tx:
             found = dict(tx.rows(
                 f"SELECT c.id, c.version FROM contacts c WHERE c.id IN (SELECT unnest(?::BIGINT[])) "
                 f"AND {pred}", [todo, *params]))
@@ -195,8 +199,8 @@ class ChangeSet:
     # -- running -------------------------------------------------------------------------
     def preview(self) -> ops.Preview:
         """What the commit would change, field by field, and what would stop it."""
-        with self.store.db.read() as tx:
-            return apply.preview(tx, self.store.user, self, self.checker)
+        with self.db.read() as tx:
+            return apply.preview(tx, self.user, self, self.checker)
 
     def commit(self, *, on_duplicate: apply.OnDuplicate = "ask") -> apply.CommitResult:
         """Write everything in one transaction, or nothing.
@@ -215,13 +219,13 @@ class ChangeSet:
         # committed first (new contacts are numbered past the largest id), or, for info rows, by
         # rows numbered outside crmdata (SQL of one's own). The failed attempt wrote nothing;
         # move the info id sequence past every stored row and try once more.
-        with self.store.db.transaction() as tx:
+        with self.db.transaction() as tx:
             numbering.keep_info_ids(tx)
         return self._commit(on_duplicate)
 
     def _commit(self, on_duplicate: apply.OnDuplicate) -> apply.CommitResult:
-        with self.store.db.transaction() as tx:
-            return apply.commit(tx, self.store.user, self, on_duplicate=on_duplicate,
+        with self.db.transaction() as tx:
+            return apply.commit(tx, self.user, self, on_duplicate=on_duplicate,
                                 checker=self.checker)
 
     def __len__(self) -> int:

@@ -35,7 +35,8 @@ from .bulk import selection
 from .changeset import ChangeSet
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..access import User
+    from ..db import Database
 
 Method = Literal["key", "nearest"]
 
@@ -99,15 +100,15 @@ def _source_sql(field: str) -> tuple[str, list[object]]:
                        hint="fields: " + ", ".join([*FIELDS, "custom:<label>"]))
 
 
-def value_counts(store: Store, field: str) -> list[tuple[str, int]]:
+def value_counts(db: Database, user: User, field: str) -> list[tuple[str, int]]:
     """The distinct non-empty values of ``field`` on the contacts the user may view, with how
     many contacts have each, most used first."""
     source, params = _source_sql(field)
-    pred, vparams = view_predicate(store.user, "c")
+    pred, vparams = view_predicate(user, "c")
     sql = (f"SELECT s.value, count(DISTINCT s.contact_id) AS n FROM ({source}) s "
            f"JOIN contacts c ON c.id = s.contact_id WHERE trim(s.value) <> '' AND {pred} "
            "GROUP BY s.value ORDER BY n DESC, s.value")
-    with store.db.read() as tx:
+    with db.read() as tx:
         return [(str(v), int(n)) for v, n in tx.rows(sql, [*params, *vparams])]
 
 
@@ -164,14 +165,15 @@ def _join_nearest(groups: Groups, radius: float) -> Groups:
 
 
 def cluster_values(
-    store: Store, field: str, *, method: Method = "key", radius: float = DEFAULT_RADIUS
+    db: Database, user: User, field: str, *, method: Method = "key", radius: float = DEFAULT_RADIUS
 ) -> list[ValueCluster]:
     """The clusters of spellings of ``field`` on the visible contacts (see the module doc)."""
-    return cluster_counts(value_counts(store, field), method, radius)
+    return cluster_counts(value_counts(db, user, field), method, radius)
 
 
-def merge_values_changeset(store: Store, field: str, choices: Mapping[str, str]) -> ChangeSet:
-    """One change set writing ``choices[old]`` wherever a contact has the spelling ``old``.
+def merge_values_changeset(cs: ChangeSet, field: str, choices: Mapping[str, str]) -> ChangeSet:
+    """``cs`` (a new change set: ``store.change()``) writing ``choices[old]`` wherever a contact
+    its user may view has the spelling ``old``.
 
     ``choices`` maps each spelling to replace to the value to keep (a cluster's suggestion or
     another). Every affected contact is pinned to the version read now.
@@ -182,16 +184,15 @@ def merge_values_changeset(store: Store, field: str, choices: Mapping[str, str])
     if any(not v for v in wanted.values()):
         raise CrmDataError("The value to keep cannot be empty.")
     source, params = _source_sql(field)
-    pred, vparams = view_predicate(store.user, "c")
+    pred, vparams = view_predicate(cs.user, "c")
     extra = ", s.info_id" if field == "city" else ""
     if field == "city":
         source = source.replace("SELECT contact_id,", "SELECT contact_id, id AS info_id,")
     sql = (f"SELECT s.contact_id, s.value{extra} FROM ({source}) s JOIN contacts c ON c.id = s.contact_id "
            f"WHERE s.value IN (SELECT unnest(?::VARCHAR[])) AND {pred} ORDER BY s.contact_id")
-    with store.db.read() as tx:
+    with cs.db.read() as tx:
         rows = tx.rows(sql, [*params, sorted(wanted), *vparams])
     ids = selection(int(r[0]) for r in rows)
-    cs = store.change()
     cs.pin(ids)
     for row in rows:
         cid, old = int(row[0]), str(row[1])
@@ -210,8 +211,9 @@ def merge_values_changeset(store: Store, field: str, choices: Mapping[str, str])
     return cs
 
 
-def merge_values(store: Store, field: str, choices: Mapping[str, str]) -> int | None:
-    """Write the chosen spellings as one journalled change set; returns its id (None when
+def merge_values(cs: ChangeSet, field: str, choices: Mapping[str, str]) -> int | None:
+    """Write the chosen spellings as one journalled change set (``cs``, a new one:
+    ``store.change()``); returns its id (None when
     nothing changed). ``store.undo(id)`` puts every old spelling back."""
-    result = merge_values_changeset(store, field, choices).commit(on_duplicate="save")
+    result = merge_values_changeset(cs, field, choices).commit(on_duplicate="save")
     return None if result.change_set_id is None else int(result.change_set_id)

@@ -23,7 +23,8 @@ from ..errors import AccessDenied, NotFound
 from .undo import PURGED
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..access import User
+    from ..db import Database
 
 #: Rows removed with a contact: (what, table, contact column).
 _CASCADE = (
@@ -55,14 +56,13 @@ class DeleteReport:
                 + f"; {self.deals_unlinked} deal(s) and {self.persons_unlinked} person(s) unlinked.")
 
 
-def delete_contacts(store: Store, ids: Sequence[int], *, dry_run: bool = False) -> DeleteReport:
+def delete_contacts(db: Database, user: User, ids: Sequence[int], *, dry_run: bool = False) -> DeleteReport:
     """Delete contacts the user may delete; refuses all (changing nothing) if any is not.
 
     Unknown contacts and contacts the user may not view are reported alike as "no contact".
     """
     wanted = sorted({int(i) for i in ids})
-    user = store.user
-    with store.db.transaction() as tx:
+    with db.transaction() as tx:
         share = {int(r[0]): (int(r[1]), str(r[2])) for r in tx.rows(
             f"SELECT id, share_type, display_name FROM contacts WHERE id IN ({IDS_SQL})", [wanted])}
         mgrs: dict[int, set[int]] = {}

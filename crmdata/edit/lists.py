@@ -16,18 +16,16 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import journal, numbering
+from ..access import User, require_admin
 from ..contact_rows import IDS_SQL
-from ..db import Tx
+from ..db import Database, Tx
 from ..derived import contacts_changed
 from ..errors import Conflict, NotFound, Problem, ValidationFailed
 from ..model import CustomFieldType, FieldScope, ListType
 from . import validate
-
-if TYPE_CHECKING:
-    from ..store import Store
 
 _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 _COLUMN = {ListType.TEMPERATURE: "status_id", ListType.CONTACT_TYPE: "contact_type_id"}
@@ -42,20 +40,22 @@ def _title(what: str, title: str) -> str:
     return clean
 
 
-def _journalled(tx: Tx, store: Store, table: str, where: str, params: list[Any], action: str,
+def _journalled(tx: Tx, user: User, table: str, where: str, params: list[Any], action: str,
                 summary: str, change: Any) -> None:
     """Run ``change(tx)`` and journal the rows of ``table`` matching ``where`` before/after."""
     before = journal.capture(tx, table, ("id",), where, params)
     change(tx)
     after = journal.capture(tx, table, ("id",), where, params)
-    journal.record(tx, store.user, action, summary, journal.diff(table, ("id",), before, after, None))
+    journal.record(tx, user, action, summary, journal.diff(table, ("id",), before, after, None))
 
 
 class ListEditor:
-    """Temperature levels or contact types of a store (``ListEditor(store, ListType.TEMPERATURE)``)."""
+    """Temperature levels or contact types of a store, changed by a user
+    (``ListEditor(db, user, ListType.TEMPERATURE)``)."""
 
-    def __init__(self, store: Store, list_type: ListType) -> None:
-        self.store = store
+    def __init__(self, db: Database, user: User, list_type: ListType) -> None:
+        self.db = db
+        self.user = user
         self.list_type = ListType(list_type)
         self.what = _NAME[self.list_type]
 
@@ -71,12 +71,12 @@ class ListEditor:
 
     def add(self, title: str, color: str | None = None) -> int:
         """Add an item at the end; an existing title (any case) returns the existing id."""
-        self.store._require_admin(f"change the {self.what}s")
+        require_admin(self.user, f"change the {self.what}s")
         clean = _title(self.what, title)
         if self.list_type is ListType.TEMPERATURE and not _COLOR_RE.match(color or ""):
             raise ValidationFailed(f"A {self.what} needs a colour.",
                                    [Problem(f"colour '{color}' is not #rrggbb", field="color")])
-        with self.store.db.transaction() as tx:
+        with self.db.transaction() as tx:
             found = tx.one("SELECT id FROM list_items WHERE list_type = ? AND lower(title) = lower(?)",
                            [int(self.list_type), clean])
             if found:
@@ -85,16 +85,16 @@ class ListEditor:
             order = int(tx.scalar(
                 "SELECT coalesce(max(sort_order), 0) + 1 FROM list_items WHERE list_type = ?",
                 [int(self.list_type)]))
-            _journalled(tx, self.store, "list_items", "id = ?", [new_id], "lists", f"add {self.what} {clean}",
+            _journalled(tx, self.user, "list_items", "id = ?", [new_id], "lists", f"add {self.what} {clean}",
                         lambda t: t.execute("INSERT INTO list_items VALUES (?, ?, ?, ?, ?)",
                                             [new_id, int(self.list_type), clean, color, order]))
         return new_id
 
     def rename(self, title: str, new_title: str) -> None:
         """Refused while any contact uses the item (ONLYOFFICE: "There are some related contacts")."""
-        self.store._require_admin(f"change the {self.what}s")
+        require_admin(self.user, f"change the {self.what}s")
         clean = _title(self.what, new_title)
-        with self.store.db.transaction() as tx:
+        with self.db.transaction() as tx:
             item_id, old = self._item(tx, title)
             used = self._in_use(tx, item_id)
             if used:
@@ -103,25 +103,25 @@ class ListEditor:
                            "AND id <> ?", [int(self.list_type), clean, item_id])
             if clash:
                 raise Conflict(f"There is already a {self.what} '{clean}'.")
-            _journalled(tx, self.store, "list_items", "id = ?", [item_id], "lists",
+            _journalled(tx, self.user, "list_items", "id = ?", [item_id], "lists",
                         f"rename {self.what} {old} to {clean}",
                         lambda t: t.execute("UPDATE list_items SET title = ? WHERE id = ?", [clean, item_id]))
 
     def set_color(self, title: str, color: str | None) -> None:
         """The colour may always change (a temperature level keeps one)."""
-        self.store._require_admin(f"change the {self.what}s")
+        require_admin(self.user, f"change the {self.what}s")
         if (self.list_type is ListType.TEMPERATURE or color is not None) and not _COLOR_RE.match(color or ""):
             raise ValidationFailed(f"The {self.what} colour cannot be saved.",
                                    [Problem(f"colour '{color}' is not #rrggbb", field="color")])
-        with self.store.db.transaction() as tx:
+        with self.db.transaction() as tx:
             item_id, old = self._item(tx, title)
-            _journalled(tx, self.store, "list_items", "id = ?", [item_id], "lists", f"colour of {old}",
+            _journalled(tx, self.user, "list_items", "id = ?", [item_id], "lists", f"colour of {old}",
                         lambda t: t.execute("UPDATE list_items SET color = ? WHERE id = ?", [color, item_id]))
 
     def delete(self, title: str) -> None:
         """Refused while in use, and for the last item of the list."""
-        self.store._require_admin(f"change the {self.what}s")
-        with self.store.db.transaction() as tx:
+        require_admin(self.user, f"change the {self.what}s")
+        with self.db.transaction() as tx:
             item_id, old = self._item(tx, title)
             used = self._in_use(tx, item_id)
             if used:
@@ -130,14 +130,14 @@ class ListEditor:
             left = int(tx.scalar(count_sql, [int(self.list_type)]))
             if left <= 1:
                 raise Conflict(f"The {self.what} '{old}' is the last one and cannot be deleted.")
-            _journalled(tx, self.store, "list_items", "id = ?", [item_id], "lists",
+            _journalled(tx, self.user, "list_items", "id = ?", [item_id], "lists",
                         f"delete {self.what} {old}",
                         lambda t: t.execute("DELETE FROM list_items WHERE id = ?", [item_id]))
 
     def reorder(self, titles: Sequence[str]) -> None:
         """Put the items in this order (every title exactly once)."""
-        self.store._require_admin(f"change the {self.what}s")
-        with self.store.db.transaction() as tx:
+        require_admin(self.user, f"change the {self.what}s")
+        with self.db.transaction() as tx:
             items = {str(t).lower(): int(i) for i, t in tx.rows(
                 "SELECT id, title FROM list_items WHERE list_type = ?", [int(self.list_type)])}
             wanted = [t.strip().lower() for t in titles]
@@ -149,33 +149,33 @@ class ListEditor:
             def change(t: Tx) -> None:
                 for order, item_id in enumerate(ids, 1):
                     t.execute("UPDATE list_items SET sort_order = ? WHERE id = ?", [order, item_id])
-            _journalled(tx, self.store, "list_items", "list_type = ?", [int(self.list_type)], "lists",
+            _journalled(tx, self.user, "list_items", "list_type = ?", [int(self.list_type)], "lists",
                         f"reorder {self.what}s", change)
 
 
-def _touch_contacts(tx: Tx, store: Store, ids: list[int]) -> None:
+def _touch_contacts(tx: Tx, user: User, ids: list[int]) -> None:
     if ids:
         tx.execute(f"UPDATE contacts SET version = version + 1, updated_by = ?, updated_at = ? "
-                   f"WHERE id IN ({IDS_SQL})", [store.user.id, datetime.now(UTC).replace(tzinfo=None), ids])
+                   f"WHERE id IN ({IDS_SQL})", [user.id, datetime.now(UTC).replace(tzinfo=None), ids])
         contacts_changed(tx, IDS_SQL, [ids])
 
 
-def create_tag(store: Store, title: str) -> int:
+def create_tag(db: Database, user: User, title: str) -> int:
     """Add a tag to the pool; refused when it exists ignoring case ("TagNameBusy")."""
     clean = _title("tag", title.replace("\r", " ").replace("\n", " "))
-    with store.db.transaction() as tx:
+    with db.transaction() as tx:
         if tx.scalar("SELECT count(*) FROM tags WHERE title_key = ?", [clean.lower()]):
             raise Conflict(f"Tag '{clean}' already exists.")
         tag_id = numbering.next_id(tx, "tags")
-        _journalled(tx, store, "tags", "id = ?", [tag_id], "lists", f"add tag {clean}",
+        _journalled(tx, user, "tags", "id = ?", [tag_id], "lists", f"add tag {clean}",
                     lambda t: t.execute("INSERT INTO tags VALUES (?, ?, ?)", [tag_id, clean, clean.lower()]))
     return tag_id
 
 
-def delete_tag(store: Store, title: str) -> int:
+def delete_tag(db: Database, user: User, title: str) -> int:
     """Delete a tag everywhere (admins only); returns how many contacts lost it."""
-    store._require_admin("delete tags")
-    with store.db.transaction() as tx:
+    require_admin(user, "delete tags")
+    with db.transaction() as tx:
         row = tx.one("SELECT id, title FROM tags WHERE title_key = ?", [" ".join(title.split()).lower()])
         if row is None:
             raise NotFound(f"There is no tag '{title}'.")
@@ -185,49 +185,49 @@ def delete_tag(store: Store, title: str) -> int:
         tag = journal.capture(tx, "tags", ("id",), "id = ?", [tag_id])
         tx.execute("DELETE FROM contact_tags WHERE tag_id = ?", [tag_id])
         tx.execute("DELETE FROM tags WHERE id = ?", [tag_id])
-        _touch_contacts(tx, store, ids)
+        _touch_contacts(tx, user, ids)
         changes = journal.diff("contact_tags", ("contact_id", "tag_id"), links, {}) + journal.diff(
             "tags", ("id",), tag, {}, None)
-        journal.record(tx, store.user, "lists", f"delete tag {row[1]} from {len(ids)} contact(s)", changes)
+        journal.record(tx, user, "lists", f"delete tag {row[1]} from {len(ids)} contact(s)", changes)
     return len(ids)
 
 
-def delete_unused_tags(store: Store) -> int:
+def delete_unused_tags(db: Database, user: User) -> int:
     """Delete every tag no contact carries (admins only); returns how many."""
-    store._require_admin("delete tags")
+    require_admin(user, "delete tags")
     where = "id NOT IN (SELECT tag_id FROM contact_tags)"
-    with store.db.transaction() as tx:
+    with db.transaction() as tx:
         before = journal.capture(tx, "tags", ("id",), where)
         tx.execute(f"DELETE FROM tags WHERE {where}")
-        journal.record(tx, store.user, "lists", f"delete {len(before)} unused tag(s)",
+        journal.record(tx, user, "lists", f"delete {len(before)} unused tag(s)",
                        journal.diff("tags", ("id",), before, {}, None))
     return len(before)
 
 
-def add_custom_field(store: Store, label: str, field_type: CustomFieldType | int,
+def add_custom_field(db: Database, user: User, label: str, field_type: CustomFieldType | int,
                      scope: FieldScope | int = FieldScope.CONTACT, mask: Any = None) -> int:
     """Define a custom field (admins only), at the end of the list."""
-    store._require_admin("define custom fields")
+    require_admin(user, "define custom fields")
     ftype, fscope = CustomFieldType(field_type), FieldScope(scope)
     clean = _title("field label", label)
     text, problems = validate.check_mask(ftype, mask)
     if problems:
         raise ValidationFailed(f"The custom field '{clean}' cannot be saved.", [Problem(p) for p in problems])
-    with store.db.transaction() as tx:
+    with db.transaction() as tx:
         fid = numbering.next_id(tx, "custom_fields")
         order = int(tx.scalar("SELECT coalesce(max(sort_order), -1) + 1 FROM custom_fields"))
-        _journalled(tx, store, "custom_fields", "id = ?", [fid], "lists", f"add custom field {clean}",
+        _journalled(tx, user, "custom_fields", "id = ?", [fid], "lists", f"add custom field {clean}",
                     lambda t: t.execute("INSERT INTO custom_fields VALUES (?, ?, ?, ?, ?, ?)",
                                         [fid, clean, int(ftype), int(fscope), order, text]))
     return fid
 
 
-def edit_custom_field(store: Store, field_id: int, *, label: str | None = None, mask: Any = None,
+def edit_custom_field(db: Database, user: User, field_id: int, *, label: str | None = None, mask: Any = None,
                       field_type: CustomFieldType | int | None = None) -> None:
     """Change label, mask or type; while values exist the type is fixed and a drop-down's
     options may only grow."""
-    store._require_admin("change custom fields")
-    with store.db.transaction() as tx:
+    require_admin(user, "change custom fields")
+    with db.transaction() as tx:
         row = tx.one("SELECT label, field_type, mask FROM custom_fields WHERE id = ?", [int(field_id)])
         if row is None:
             raise NotFound(f"There is no custom field {field_id}.")
@@ -251,17 +251,17 @@ def edit_custom_field(store: Store, field_id: int, *, label: str | None = None, 
         if problems:
             raise ValidationFailed(f"The custom field '{old_label}' cannot be changed.",
                                    [Problem(p) for p in problems])
-        _journalled(tx, store, "custom_fields", "id = ?", [int(field_id)], "lists",
+        _journalled(tx, user, "custom_fields", "id = ?", [int(field_id)], "lists",
                     f"edit custom field {old_label}",
                     lambda t: t.execute(
                         "UPDATE custom_fields SET label = ?, field_type = ?, mask = ? WHERE id = ?",
                         [clean, int(ftype), new_mask, int(field_id)]))
 
 
-def delete_custom_field(store: Store, field_id: int) -> int:
+def delete_custom_field(db: Database, user: User, field_id: int) -> int:
     """Delete a field definition and all its values (allowed while in use); returns values removed."""
-    store._require_admin("delete custom fields")
-    with store.db.transaction() as tx:
+    require_admin(user, "delete custom fields")
+    with db.transaction() as tx:
         label = tx.scalar("SELECT label FROM custom_fields WHERE id = ?", [int(field_id)])
         if label is None:
             raise NotFound(f"There is no custom field {field_id}.")
@@ -271,10 +271,10 @@ def delete_custom_field(store: Store, field_id: int) -> int:
         ids = sorted({int(r["contact_id"]) for r in values.values()})
         tx.execute("DELETE FROM custom_values WHERE field_id = ?", [int(field_id)])
         tx.execute("DELETE FROM custom_fields WHERE id = ?", [int(field_id)])
-        _touch_contacts(tx, store, ids)
+        _touch_contacts(tx, user, ids)
         changes = journal.diff("custom_values", ("contact_id", "field_id"), values, {}) + journal.diff(
             "custom_fields", ("id",), definition, {}, None)
         summary = f"delete custom field {label} ({len(values)} value(s))"
-        journal.record(tx, store.user, "lists", summary, changes)
+        journal.record(tx, user, "lists", summary, changes)
     return len(values)
 

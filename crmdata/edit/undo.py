@@ -9,6 +9,7 @@ Restored contacts get a new, higher version, so edits based on a stale read stil
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,8 @@ from ..queries import visible_ids
 from .history_labels import SAID_BY_LABEL, Lookups, change_label, change_value
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..access import User
+    from ..db import Database
 
 #: Columns that only say who and when; history lists them with the entry, not per field.
 _BOOKKEEPING = {"updated_by", "updated_at", "version", "display_name", "e164", "email_key",
@@ -59,7 +61,7 @@ _REFERENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
 PURGED = "(purged)"
 
 
-def history(store: Store, contact_id: int) -> pd.DataFrame:
+def history(db: Database, user: User, contact_id: int) -> pd.DataFrame:
     """Every journalled change of one contact, one row per changed field.
 
     Columns: change_set_id, committed_at, user, action, summary, undone_by, table, row,
@@ -67,8 +69,10 @@ def history(store: Store, contact_id: int) -> pd.DataFrame:
     does ("phone (work)", "position"), and coded values (temperature, type, access, company)
     are shown by their titles. NotFound when the user may not view the contact.
     """
-    store.contact(int(contact_id))  # NotFound for unknown and invisible contacts alike
-    with store.db.read() as tx:
+    with db.read() as tx:
+        vis_sql, vis_params = visible_ids(user, [int(contact_id)])
+        if tx.one(vis_sql, vis_params) is None:  # unknown and invisible contacts alike
+            raise NotFound(f"There is no contact {int(contact_id)}.")
         rows = tx.rows(
             "SELECT j.id, j.committed_at, coalesce(u.login, '?'), j.action, j.summary, j.undone_by, "
             "r.table_name, r.row_key, r.before, r.after FROM journal_rows r "
@@ -76,7 +80,7 @@ def history(store: Store, contact_id: int) -> pd.DataFrame:
             "WHERE r.contact_id = ? ORDER BY j.id, r.seq", [int(contact_id)])
         tag_titles = {int(r[0]): str(r[1]) for r in tx.rows("SELECT id, title FROM tags")}
         logins = {int(r[0]): str(r[1]) for r in tx.rows("SELECT id, login FROM users")}
-        companies, hidden = _company_names(tx, rows, store)
+        companies, hidden = _company_names(tx, rows, user)
         lookups = Lookups(
             list_items={int(r[0]): str(r[1]) for r in tx.rows("SELECT id, title FROM list_items")},
             custom_fields={int(r[0]): str(r[1]) for r in tx.rows("SELECT id, label FROM custom_fields")},
@@ -115,7 +119,7 @@ def _shown(table: str, name: str, value: Any, lookups: Lookups, hidden: set[int]
     return change_value(table, name, value, lookups)
 
 
-def _company_names(tx: Any, rows: list[Any], store: Store) -> tuple[dict[int, str], set[int]]:
+def _company_names(tx: Tx, rows: list[Any], user: User) -> tuple[dict[int, str], set[int]]:
     """Display names of the companies the journal rows' ``company_id`` values name that the
     user may view, and the ids of those they may not (another contact: shown as empty)."""
     ids: set[int] = set()
@@ -127,7 +131,7 @@ def _company_names(tx: Any, rows: list[Any], store: Store) -> tuple[dict[int, st
                     ids.add(int(cid))
     if not ids:
         return {}, set()
-    vis_sql, vis_params = visible_ids(store.user, sorted(ids))
+    vis_sql, vis_params = visible_ids(user, sorted(ids))
     found = tx.rows(f"SELECT id, display_name FROM contacts WHERE id IN ({vis_sql})", vis_params)
     names = {int(r[0]): str(r[1]) for r in found}
     return names, ids - set(names)
@@ -147,21 +151,25 @@ def _row_label(table: str, key: dict[str, Any]) -> str:
     return table
 
 
-def undo(store: Store, change_set_id: int) -> int:
-    """Revert a committed change set; returns the id of the undo's own journal entry.
+def undo(db: Database, user: User, change_set_ids: int | Sequence[int]) -> list[int]:
+    """Revert one committed change set, or several (a cleanup's chunks), latest first, in one
+    transaction: all or none. Returns the ids of the undo's own journal entries, one per
+    change set, in the order they were undone.
 
-    Refused (Conflict) when any row it wrote has changed since, when it was already undone,
-    or when a delete purged part of it; NotFound when it does not exist or touches a contact
-    the user may not view; AccessDenied when the user may not edit one of its contacts.
+    Refused (Conflict) when any row a change set wrote has changed since, when it was already
+    undone, or when a delete purged part of it; NotFound when it does not exist or touches a
+    contact the user may not view; AccessDenied when the user may not edit one of its contacts.
     """
-    return _undo(store, int(change_set_id), dry_run=False)
+    ids = [change_set_ids] if isinstance(change_set_ids, int) else list(change_set_ids)
+    with db.transaction():
+        return [_undo(db, user, int(i), dry_run=False) for i in sorted(ids, reverse=True)]
 
 
-def check_undo(store: Store, change_set_id: int) -> int:
+def check_undo(db: Database, user: User, change_set_id: int) -> int:
     """Whether a change set can be undone now: runs the whole undo, rolls it back, and
     returns how many rows it would change; raises exactly what :func:`undo` would."""
     try:
-        _undo(store, int(change_set_id), dry_run=True)
+        _undo(db, user, int(change_set_id), dry_run=True)
     except _RolledBack as done:
         return done.rows
     raise AssertionError("unreachable: a dry run always rolls back")  # pragma: no cover
@@ -173,9 +181,8 @@ class _RolledBack(Exception):  # noqa: N818 - control flow of a dry run, never e
         self.rows = rows
 
 
-def _undo(store: Store, jid: int, *, dry_run: bool) -> int:
-    user = store.user
-    with store.db.transaction() as tx:
+def _undo(db: Database, user: User, jid: int, *, dry_run: bool) -> int:
+    with db.transaction() as tx:
         entry = tx.one("SELECT action, undone_by, user_id FROM journal WHERE id = ?", [jid])
         if entry is None:
             raise NotFound(f"There is no change set {jid}.")
@@ -183,7 +190,7 @@ def _undo(store: Store, jid: int, *, dry_run: bool) -> int:
                       "WHERE journal_id = ? ORDER BY seq", [jid])
         images = [(t, json.loads(k), _load(b), _load(a), c) for t, k, b, a, c in raw]
         contact_ids = sorted({int(c) for *_x, c in images if c is not None})
-        _check_rights(tx, store, jid, contact_ids)
+        _check_rights(tx, user, jid, contact_ids)
         if entry[1] is not None:
             raise Conflict(f"Change set {jid} was already undone (by change set {entry[1]}).")
         if entry[0] == "delete" or any(t == PURGED for t, *_x in images):
@@ -251,8 +258,7 @@ def _undo(store: Store, jid: int, *, dry_run: bool) -> int:
     return new_id
 
 
-def _check_rights(tx: Tx, store: Store, jid: int, contact_ids: list[int]) -> None:
-    user = store.user
+def _check_rights(tx: Tx, user: User, jid: int, contact_ids: list[int]) -> None:
     if user.is_admin:
         return
     rows = {int(r[0]): int(r[1]) for r in tx.rows(

@@ -1,6 +1,6 @@
 """Applying a merge plan: one transaction that checks, writes, re-points and journals.
 
-Inside one ``store.db.transaction()``: read the cluster again as the user (edit rights on
+Inside one ``db.transaction()``: read the cluster again as the user (edit rights on
 every contact), refuse with :class:`~crmdata.errors.Conflict` when any contact changed since
 the plan was read (its version, or any of its rows), then write the survivor's fields, the
 unioned info rows, tags, custom values and access entries, re-point deals (main contact and

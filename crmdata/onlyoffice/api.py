@@ -6,13 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from ..access import require_admin
 from .client import PortalClient
 from .credentials import password_source
 from .pull import PullReport, pull
 
 if TYPE_CHECKING:
-    from ..store import Store
-    from .push import PushPlan, PushReport
+    from ..access import User
+    from ..db import Database
+    from .push import PushReport
+    from .push_plan import PushPlan
 
 
 def make_client(
@@ -30,7 +33,8 @@ def make_client(
 
 
 def sync_pull(
-    store: Store,
+    db: Database,
+    user: User,
     *,
     portal: str,
     login: str,
@@ -45,15 +49,16 @@ def sync_pull(
     """Pull every contact the portal account may see (see :mod:`crmdata.onlyoffice.pull`)."""
     # an administrator's task, asked before any credential: a pull writes the portal account's
     # whole view into the shared store (and creates levels, fields and users)
-    store._require_admin("pull contacts from a portal")
+    require_admin(user, "pull contacts from a portal")
     with make_client(
         portal, login, password, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff
     ) as client:
-        return pull(store, client, take_portal=take_portal, photos=photos)
+        return pull(db, user, client, take_portal=take_portal, photos=photos)
 
 
 def sync_push(
-    store: Store,
+    db: Database,
+    user: User,
     *,
     portal: str,
     login: str,
@@ -73,8 +78,8 @@ def sync_push(
     from .push import push
 
     # an administrator's task: a push sends every user's committed changes
-    store._require_admin("push changes to a portal")
+    require_admin(user, "push changes to a portal")
     with make_client(
         portal, login, password, prompt=prompt, timeout=timeout, retries=retries, backoff=backoff
     ) as client:
-        return push(store, client, dry_run=dry_run, confirm=confirm, overwrite=overwrite)
+        return push(db, user, client, dry_run=dry_run, confirm=confirm, overwrite=overwrite)

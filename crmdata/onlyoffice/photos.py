@@ -32,10 +32,11 @@ from . import links as lk
 from .client import PortalBadResponse, PortalClient, PortalError, PortalNotFound
 
 if TYPE_CHECKING:
-    from ..db import Tx
-    from ..store import Store
+    from ..access import User
+    from ..db import Database, Tx
 
-#: A push step and the pusher (crmdata.onlyoffice.push imports this module, not the other way).
+#: A push step and the pusher (crmdata.onlyoffice.push_plan and .push import this module, not
+#: the other way).
 Step = Any
 Pusher = Any
 
@@ -168,7 +169,7 @@ class Pulled:
     change_set_id: int | None
 
 
-def apply_pulled(store: Store, tx: Tx, got: dict[int, PortalPhoto], take: set[int]) -> Pulled:
+def apply_pulled(user: User, tx: Tx, got: dict[int, PortalPhoto], take: set[int]) -> Pulled:
     """Store the pulled photos that changed on the portal, inside the pull's transaction, as one
     ``sync pull`` journal entry; a contact with a local photo change not pushed yet is a conflict."""
     conflicts: list[tuple[int, int]] = []
@@ -198,7 +199,7 @@ def apply_pulled(store: Store, tx: Tx, got: dict[int, PortalPhoto], take: set[in
         changes[cid] = photo.data
         record[cid] = (pid, photo.seen, max(mark, local.get(cid, 0)))
     jid, refused = write_many(
-        tx, store.user, changes, source="portal", action=lk.PULL_ACTION,
+        tx, user, changes, source="portal", action=lk.PULL_ACTION,
         summary=f"Photos pulled from {tx.meta(lk.PORTAL_KEY) or 'the portal'}",
     )
     for cid, message in refused.items():
@@ -209,10 +210,10 @@ def apply_pulled(store: Store, tx: Tx, got: dict[int, PortalPhoto], take: set[in
 
 
 # -- push ----------------------------------------------------------------------------------------
-def plan_steps(store: Store, new_ids: Sequence[int], step_class: Any) -> list[Step]:
+def plan_steps(db: Database, new_ids: Sequence[int], step_class: Any) -> list[Step]:
     """A photo step for every linked (or newly created) contact whose photo changed here since
     its last photo push."""
-    with store.db.read() as tx:
+    with db.read() as tx:
         links = lk.links(tx)
         rows = seen_rows(tx)
         local = local_changes(tx)
@@ -254,7 +255,7 @@ def run_step(p: Pusher, step: Step) -> bool:
     """Send one contact's photo change (see the module docstring); False, sending nothing, when
     the portal's photo changed since it was last seen (a conflict)."""
     cid = step.contact_id
-    with p.store.db.read() as tx:
+    with p.db.read() as tx:
         link = lk.links(tx, contact_ids=[cid]).get(cid)
         row = seen_rows(tx, [cid]).get(cid)
         resumed = lk.pending(tx).get(cid, ("",))[0] == "photo"
@@ -284,7 +285,7 @@ def run_step(p: Pusher, step: Step) -> bool:
                     "uploadOnly": "false"},
         )
     after = read_photo(p.client, url, download=False)
-    with p.store.db.transaction() as tx:
+    with p.db.transaction() as tx:
         save_seen(tx, [(cid, pid, after.seen, step.through)])
         lk.clear_pending(tx, cid)
         lk.log(tx, [(cid, pid, step.through, m, pth.split("?")[0], "sent") for m, pth in p.sent()])

@@ -23,14 +23,14 @@ from ..edit.lists import ListEditor, add_custom_field
 from ..errors import CrmDataError, ValidationFailed
 from ..model import CustomFieldType, FieldScope, InfoType, ListType
 from ..numbering import next_id
+from ..users import add_user
 from . import forms
 from . import links as lk
 from . import photos as ph
 from .client import PortalClient
 
 if TYPE_CHECKING:
-    from ..db import Tx
-    from ..store import Store
+    from ..db import Database, Tx
 
 _NEW = re.compile(r"^new contact #(\d+)")
 
@@ -152,7 +152,8 @@ def _definitions(client: PortalClient) -> dict[str, tuple[int, FieldScope, str |
 
 
 def _ensure_lists(
-    store: Store,
+    db: Database,
+    user: User,
     wanted: dict[int, forms.Form],
     definitions: dict[str, tuple[int, FieldScope, str | None]],
     user_names: dict[str, str],
@@ -164,7 +165,7 @@ def _ensure_lists(
         str(t).lower()
         for (t,) in tx.rows("SELECT title FROM list_items WHERE list_type = ?", [int(ListType.TEMPERATURE)])
     }
-    editor = ListEditor(store, ListType.TEMPERATURE)
+    editor = ListEditor(db, user, ListType.TEMPERATURE)
     for title in sorted(titles):
         if title.lower() not in have:
             editor.add(title, "#77cf9a")
@@ -176,9 +177,9 @@ def _ensure_lists(
             if ftype == CustomFieldType.HEADING:
                 continue
             try:
-                add_custom_field(store, label, ftype, scope, mask)
+                add_custom_field(db, user, label, ftype, scope, mask)
             except ValidationFailed:
-                add_custom_field(store, label, ftype, scope, None)
+                add_custom_field(db, user, label, ftype, scope, None)
     guid_users = {g: u for u, g in lk.portal_users(tx).items()}
     wanted_guids = {g for f in wanted.values() for g in f["core"]["managers"]}
     logins = {str(login).lower(): int(uid) for uid, login in tx.rows("SELECT id, login FROM users")}
@@ -186,7 +187,7 @@ def _ensure_lists(
         name = user_names.get(guid, guid)
         uid = logins.get(name.lower())
         if uid is None:
-            uid = store.add_user(name).id
+            uid = add_user(tx, user, name).id
             logins[name.lower()] = uid
         tx.execute("DELETE FROM sync_users WHERE user_id = ? OR portal_user = ?", [uid, guid])
         tx.execute("INSERT INTO sync_users VALUES (?, ?)", [uid, guid])
@@ -248,7 +249,7 @@ def _stage(
 
 
 def pull(
-    store: Store, client: PortalClient, *, take_portal: Sequence[int] = (), photos: bool = False
+    db: Database, user: User, client: PortalClient, *, take_portal: Sequence[int] = (), photos: bool = False
 ) -> PullReport:
     """Pull every contact the portal account may see (see the module docstring).
 
@@ -260,7 +261,7 @@ def pull(
     take = {int(i) for i in take_portal}
     started = time.perf_counter()
     report = PullReport(with_photos=photos)
-    with store.db.read() as tx:
+    with db.read() as tx:
         lk.check_portal(tx, client.url)
         known_photos = ph.known_by_portal(tx) if photos else {}
     photo_urls: dict[int, str] | None = {} if photos else None
@@ -268,7 +269,7 @@ def pull(
     got_photos = ph.download(client, photo_urls, known_photos, report.refused) if photo_urls else {}
     definitions = _definitions(client) if any(f["custom"] for f in snapshot.values()) else {}
     report.seen = len(snapshot)
-    with store.db.transaction() as tx:
+    with db.transaction() as tx:
         lk.check_portal(tx, client.url)
         if tx.meta(lk.FIRST_KEY) is None:
             tx.set_meta(lk.FIRST_KEY, str(next_id(tx, "contacts") - 1))
@@ -292,7 +293,7 @@ def pull(
             elif (
                 latest.get(link.contact_id, 0) > link.pushed_through and link.contact_id not in take
             ) or link.contact_id not in existing:
-                local = lk.local_forms(tx, store.user, [link.contact_id]).get(link.contact_id)
+                local = lk.local_forms(tx, user, [link.contact_id]).get(link.contact_id)
                 report.conflicts.append(
                     SyncConflict(
                         link.contact_id,
@@ -316,18 +317,18 @@ def pull(
             gone = [x for pid, x in by_portal.items() if pid not in snapshot and not x.gone]
             lk.mark_gone(tx, [x.contact_id for x in gone])
             report.disappeared = [(x.contact_id, x.portal_id, forms.display(x.snapshot)) for x in gone]
-        _ensure_lists(store, todo, definitions, user_names, tx)
-        jid = _write(store, tx, todo, by_portal, report)
+        _ensure_lists(db, user, todo, definitions, user_names, tx)
+        jid = _write(db, user, tx, todo, by_portal, report)
         report.change_set_id = jid
         if photos:
-            _photos(store, tx, got_photos, take, report)
+            _photos(user, tx, got_photos, take, report)
     report.requests = client.stats.requests
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _photos(store: Store, tx: Tx, got: dict[int, ph.PortalPhoto], take: set[int], report: PullReport) -> None:
-    done = ph.apply_pulled(store, tx, got, take)
+def _photos(user: User, tx: Tx, got: dict[int, ph.PortalPhoto], take: set[int], report: PullReport) -> None:
+    done = ph.apply_pulled(user, tx, got, take)
     report.photos = done.changed
     report.refused += done.refused
     report.conflicts += [
@@ -349,7 +350,8 @@ CHUNK = 5000
 
 
 def _write(
-    store: Store, tx: Tx, todo: dict[int, forms.Form], by_portal: dict[int, lk.Link], report: PullReport
+    db: Database, user: User, tx: Tx, todo: dict[int, forms.Form], by_portal: dict[int, lk.Link],
+    report: PullReport,
 ) -> int | None:
     """Create and update the contacts of ``todo``, companies first, in change sets of
     :data:`CHUNK` contacts inside the pull's transaction; returns the last change set id."""
@@ -364,12 +366,13 @@ def _write(
     last = None
     for start in range(0, len(order), CHUNK):
         part = {pid: todo[pid] for pid in order[start : start + CHUNK]}
-        last = _write_part(store, tx, part, by_portal, known, logins, report) or last
+        last = _write_part(db, user, tx, part, by_portal, known, logins, report) or last
     return last
 
 
 def _write_part(
-    store: Store,
+    db: Database,
+    user: User,
     tx: Tx,
     todo: dict[int, forms.Form],
     by_portal: dict[int, lk.Link],
@@ -381,10 +384,10 @@ def _write_part(
     link them. ``known`` (portal id -> crmdata id) gains the contacts it creates."""
     left = dict(todo)
     for _round in range(3):
-        cs = ChangeSet(store, checker=_NoDuplicateCheck())
+        cs = ChangeSet(db, user, checker=_NoDuplicateCheck())
         cs.pin([by_portal[pid].contact_id for pid in left if pid in by_portal])
         updates = {pid: by_portal[pid].contact_id for pid in left if pid in by_portal}
-        locals_ = lk.local_forms(tx, store.user, list(updates.values()))
+        locals_ = lk.local_forms(tx, user, list(updates.values()))
         info_ids: dict[int, list[int]] = {}
         for cid, iid in tx.rows(
             f"SELECT contact_id, id FROM contact_info WHERE contact_id IN ({lk.IDS})",

@@ -27,9 +27,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from ..errors import CrmDataError
 from . import forms
 from . import links as lk
 from . import photos as ph
@@ -42,67 +39,14 @@ from .client import (
     PortalUnavailable,
 )
 from .pull import SyncConflict
+from .push_plan import KINDS, PushPlan, Step, kind_path, plan
 
 if TYPE_CHECKING:
-    from ..store import Store
-
-Request = tuple[str, str, str]  # method, path, why
-#: Step kinds in the order a push carries them out (photos: :mod:`crmdata.onlyoffice.photos`).
-KINDS = ("create", "merge", "update", "photo", "delete")
+    from ..access import User
+    from ..db import Database
 
 #: Contacts pushed while the store file is held (it is let go between runs of this many).
 HOLD = 25
-
-
-@dataclass
-class Step:
-    """What one contact needs: kind is create, merge, update, photo or delete."""
-
-    kind: str
-    contact_id: int
-    portal_id: int | None
-    name: str
-    requests: list[Request]
-    through: int  # the contact's latest journal entry in the plan
-    survivor: int | None = None  # merges: the crmdata id merged into
-    cannot_carry: list[str] = field(default_factory=list)
-
-
-@dataclass
-class PushPlan:
-    steps: list[Step]
-    local_only: int  # contacts that were in the store before the first pull (never pushed)
-
-    @property
-    def deletes(self) -> list[Step]:
-        return [s for s in self.steps if s.kind == "delete"]
-
-    @property
-    def merges(self) -> list[Step]:
-        return [s for s in self.steps if s.kind == "merge"]
-
-    def frame(self) -> pd.DataFrame:
-        """Every request the push would make, one row each."""
-        return pd.DataFrame(
-            [
-                (s.kind, s.contact_id, s.portal_id, s.name, m, p, why)
-                for s in self.steps
-                for m, p, why in s.requests
-            ],
-            columns=["step", "contact_id", "portal_id", "name", "method", "path", "why"],
-        )
-
-    def summary(self) -> str:
-        kinds = {k: sum(1 for s in self.steps if s.kind == k) for k in KINDS}
-        text = (
-            f"{kinds['create']} to create, {kinds['merge']} to merge, {kinds['update']} to update, "
-            f"{kinds['photo']} photo(s) to send, {kinds['delete']} to delete on the portal "
-            f"({sum(len(s.requests) for s in self.steps)} requests)"
-        )
-        carry = sorted({c for s in self.steps for c in s.cannot_carry})
-        if carry:
-            text += f"; the portal's API cannot carry: {', '.join(carry)}"
-        return text
 
 
 @dataclass
@@ -133,180 +77,14 @@ class PushReport:
         return "\n".join(lines)
 
 
-# -- planning --------------------------------------------------------------------------------
-def _kind_path(form: forms.Form) -> str:
-    return "company" if form["core"]["is_company"] else "person"
-
-
-def _update_requests(
-    pid: int | str, base: forms.Form, target: forms.Form, *, after_merge: bool = False
-) -> list[Request]:
-    out: list[Request] = (
-        [] if after_merge else [("GET", f"crm/contact/{pid}", "re-read: changed on the portal?")]
-    )
-    diff = forms.changed_parts(base, target)
-    if "tags" in diff and not after_merge:
-        out.append(("GET", f"crm/contact/{pid}/tag", "re-read the tags"))
-    if "core" in diff:
-        out.append(
-            (
-                "PUT",
-                f"crm/contact/{_kind_path(target)}/{pid}",
-                "the whole contact ("
-                + ", ".join(k for k in target["core"] if target["core"][k] != base["core"][k])
-                + ")",
-            )
-        )
-    if "info" in diff:
-        out.append(("PUT", f"crm/contact/{pid}/batch", "all contact info (replaces every row)"))
-    for label in sorted(set(base["custom"]) | set(target["custom"])):
-        if base["custom"].get(label) != target["custom"].get(label):
-            out.append(("POST", f"crm/contact/{pid}/customfield/<{label}>", f"custom field {label}"))
-    old = {t.lower() for t in base["tags"]}
-    new = {t.lower(): t for t in target["tags"]}
-    out += [("POST", f"crm/contact/{pid}/tag", f"add tag {new[t]}") for t in sorted(set(new) - old)]
-    out += [("DELETE", f"crm/contact/{pid}/tag", f"remove tag {t}") for t in sorted(old - set(new))]
-    if "core" in diff or "status" in diff:
-        out.append(
-            (
-                "PUT",
-                f"crm/contact/{pid}/status",
-                "temperature "
-                + (target["status"] or "none")
-                + (" (the update cleared it)" if "core" in diff else ""),
-            )
-        )
-    elif len(out) > (0 if after_merge else 1):
-        out.append(("GET", f"crm/contact/{pid}", "re-read what the portal stored"))
-    return out
-
-
-def _cannot_carry(base: forms.Form | None, target: forms.Form) -> list[str]:
-    extra = target.get("extra", {})
-    seen = (base or {}).get("extra", {})
-    return [
-        name for name in ("industry", "currency") if extra.get(name) and extra.get(name) != seen.get(name)
-    ]
-
-
-def plan(store: Store) -> PushPlan:
-    """What a push would send, from the journal and the store (no request is made)."""
-    with store.db.read() as tx:
-        all_links = lk.links(tx)
-        latest = lk.latest_changes(tx)
-        first = lk.meta_int(tx, lk.FIRST_KEY)
-        if first is None:
-            raise CrmDataError("This store was never pulled from a portal; pull first (crmdata sync pull).")
-        visible = {int(c) for (c,) in tx.rows("SELECT id FROM contacts")}
-        forms_now = lk.local_forms(
-            tx,
-            store.user,
-            sorted(
-                {c for c in latest if c in visible} | {c for c in visible if c > first and c not in all_links}
-            ),
-        )
-        gone_here = [c for c, link in all_links.items() if c not in visible and not link.gone]
-        why_gone = lk.removals(tx, gone_here)
-        local_only = int(
-            tx.scalar(
-                "SELECT count(*) FROM contacts WHERE id <= ? AND id NOT IN "
-                "(SELECT contact_id FROM sync_links)",
-                [first],
-            )
-        )
-    steps: list[Step] = []
-    new_ids = sorted(c for c in forms_now if c not in all_links and c > first)
-    for cid in sorted(new_ids, key=lambda c: (not forms_now[c]["core"]["is_company"], c)):
-        target = forms_now[cid]
-        reqs: list[Request] = [("POST", f"crm/contact/{_kind_path(target)}", "create")]
-        reqs += _update_requests("<new>", _empty(target), target, after_merge=True)
-        steps.append(
-            Step(
-                "create",
-                cid,
-                None,
-                forms.display(target),
-                reqs,
-                latest.get(cid, 0),
-                cannot_carry=_cannot_carry(None, target),
-            )
-        )
-    for cid, (kind, survivor, jid) in sorted(why_gone.items(), key=lambda kv: kv[1][2]):
-        link = all_links[cid]
-        if kind == "merge" and survivor is not None:
-            to = all_links.get(survivor)
-            to_pid = to.portal_id if to else "<new>"
-            steps.append(
-                Step(
-                    "merge",
-                    cid,
-                    link.portal_id,
-                    forms.display(link.snapshot),
-                    [
-                        ("GET", f"crm/contact/{link.portal_id}", "re-read the contact merged away"),
-                        ("GET", f"crm/contact/{to_pid}", "re-read the survivor"),
-                        ("PUT", "crm/contact/merge", f"merge {link.portal_id} into {to_pid}"),
-                    ],
-                    jid,
-                    survivor=survivor,
-                )
-            )
-        else:
-            steps.append(
-                Step(
-                    "delete",
-                    cid,
-                    link.portal_id,
-                    forms.display(link.snapshot),
-                    [
-                        ("GET", f"crm/contact/{link.portal_id}", "re-read: changed on the portal?"),
-                        ("DELETE", f"crm/contact/{link.portal_id}", "deleted in crmdata"),
-                    ],
-                    jid,
-                )
-            )
-    survivors = {s.survivor for s in steps if s.kind == "merge"}
-    for cid, link in sorted(all_links.items()):
-        if cid in forms_now and latest.get(cid, 0) > link.pushed_through:
-            target = forms_now[cid]
-            reqs = _update_requests(link.portal_id, link.snapshot, target)
-            if len(reqs) > 1 or cid in survivors:
-                steps.append(
-                    Step(
-                        "update",
-                        cid,
-                        link.portal_id,
-                        forms.display(target),
-                        reqs,
-                        latest[cid],
-                        cannot_carry=_cannot_carry(link.snapshot, target),
-                    )
-                )
-    steps += ph.plan_steps(store, new_ids, Step)
-    steps.sort(key=lambda s: KINDS.index(s.kind))
-    return PushPlan(steps, local_only)
-
-
-def _empty(target: forms.Form) -> forms.Form:
-    """What a contact just created holds: its core, nothing else."""
-    return {
-        "core": dict(target["core"]),
-        "status": None,
-        "info": [],
-        "custom": {},
-        "tags": [],
-        "extra": {"industry": "", "currency": ""},
-    }
-
-
 # -- carrying out ----------------------------------------------------------------------------
 class _Stop(Exception):  # noqa: N818 - control flow: the push stops, what is done stays done
     pass
 
 
 class _Pusher:
-    def __init__(self, store: Store, client: PortalClient, report: PushReport) -> None:
-        self.store, self.client, self.report = store, client, report
+    def __init__(self, db: Database, user: User, client: PortalClient, report: PushReport) -> None:
+        self.db, self.user, self.client, self.report = db, user, client, report
         self._statuses: dict[str, int] | None = None
         self._fields: dict[str, int] | None = None
         self.targets: dict[int, forms.Form] = {}
@@ -323,9 +101,9 @@ class _Pusher:
         """The store's side of a run of steps of one kind, read at once: the contacts' forms,
         links and markers (a run of updates touches nothing another update of it reads)."""
         ids = [s.contact_id for s in run]
-        with self.store.db.read() as tx:
+        with self.db.read() as tx:
             self.targets = (
-                lk.local_forms(tx, self.store.user, ids) if run[0].kind in ("create", "update") else {}
+                lk.local_forms(tx, self.user, ids) if run[0].kind in ("create", "update") else {}
             )
             self.links = lk.links(tx, contact_ids=ids)
             self.under_way = lk.pending(tx)
@@ -375,7 +153,7 @@ class _Pusher:
                     "the portal's API cannot save a person without a last name "
                     "(PUT contact/person refuses it)"
                 )
-            c.call("PUT", f"crm/contact/{_kind_path(target)}/{pid}.json", body=forms.core_payload(target))
+            c.call("PUT", f"crm/contact/{kind_path(target)}/{pid}.json", body=forms.core_payload(target))
         if "info" in diff:
             c.call("PUT", f"crm/contact/{pid}/batch.json", body={"items": forms.info_items(target)})
         for label in sorted(set(now["custom"]) | set(target["custom"])):
@@ -408,14 +186,14 @@ class _Pusher:
         return forms.from_portal(fresh, target["tags"])
 
     def record(self, step: Step, pid: int, form: forms.Form, outcome: str = "sent") -> None:
-        with self.store.db.transaction() as tx:
+        with self.db.transaction() as tx:
             lk.update_link(tx, step.contact_id, pid, form, step.through)
             lk.clear_pending(tx, step.contact_id)
             lk.log(tx, [(step.contact_id, pid, step.through, m, p, outcome) for m, p in self.sent()])
         self.report.done.append(step.contact_id)
 
     def pending(self, step: Step, pid: int | None, high: int | None = None) -> None:
-        with self.store.db.transaction() as tx:
+        with self.db.transaction() as tx:
             lk.set_pending(tx, step.contact_id, step.kind, pid, high)
 
 
@@ -432,7 +210,8 @@ def _three_way(base: forms.Form, now: forms.Form, target: forms.Form, resumed: b
 
 
 def push(
-    store: Store,
+    db: Database,
+    user: User,
     client: PortalClient,
     *,
     dry_run: bool = False,
@@ -444,7 +223,7 @@ def push(
     ``overwrite``: crmdata ids of contacts whose store version replaces the portal's even where
     the portal changed it since the pull (settling a conflict in the store's favour)."""
     started = time.perf_counter()
-    the_plan = plan(store)
+    the_plan = plan(db, user)
     report = PushReport(the_plan)
     if dry_run:
         report.status = "dry run"
@@ -454,9 +233,9 @@ def push(
         if not ok:
             report.status = "needs confirmation"
             return report
-    with store.db.read() as tx:
+    with db.read() as tx:
         lk.check_portal(tx, client.url)
-    p = _Pusher(store, client, report)
+    p = _Pusher(db, user, client, report)
     p.overwrite = {int(i) for i in overwrite}
     runs = [
         [s for s in the_plan.steps if s.kind == kind][i : i + HOLD]
@@ -467,7 +246,7 @@ def push(
         for run in filter(None, runs):
             # the store is taken once for a run of contacts (every action taking it afresh costs more
             # than the requests) and let go between runs, so other processes can write meanwhile
-            with store.db.read():
+            with db.read():
                 p.prefetch(run)
                 for step in run:
                     _run_step(p, step)
@@ -499,7 +278,7 @@ def _run_step(p: _Pusher, step: Step) -> None:
             )
         )
         if step.kind != "create":
-            with p.store.db.transaction() as tx:
+            with p.db.transaction() as tx:
                 lk.mark_gone(tx, [step.contact_id])
     except PortalError as exc:
         p.report.refused.append((step.contact_id, exc.message))
@@ -510,7 +289,7 @@ def _target(p: _Pusher, cid: int) -> forms.Form:
         raise PortalError(f"contact {cid} is not in the store any more")
     target = p.targets[cid]
     if target["core"]["company"] is None and target.get("company_local") is not None:
-        with p.store.db.read() as tx:
+        with p.db.read() as tx:
             company = lk.links(tx, contact_ids=[int(target["company_local"])])
         if company:
             target["core"]["company"] = next(iter(company.values())).portal_id
@@ -556,20 +335,20 @@ def _photo(p: _Pusher, step: Step) -> None:
 
 def _create(p: _Pusher, step: Step) -> None:
     target = _target(p, step.contact_id)
-    with p.store.db.read() as tx:
+    with p.db.read() as tx:
         under_way = lk.pending(tx).get(step.contact_id)
         high = int(tx.scalar("SELECT coalesce(max(portal_id), 0) FROM sync_links"))
     pid = _adopt(p, target, under_way[2] or 0) if under_way and under_way[0] == "create" else None
     if pid is None:
         p.pending(step, None, high)
         made = p.client.call(
-            "POST", f"crm/contact/{_kind_path(target)}.json", body=forms.core_payload(target)
+            "POST", f"crm/contact/{kind_path(target)}.json", body=forms.core_payload(target)
         )
         pid = int(made.response["id"])
         now = forms.from_portal(made.response, [])
     else:
         now = p.read(pid, tags=True)
-    with p.store.db.transaction() as tx:  # linked at once: a push that stops now never creates it twice
+    with p.db.transaction() as tx:  # linked at once: a push that stops now never creates it twice
         lk.save_links(tx, [(step.contact_id, pid, now, 0)])
         lk.set_pending(tx, step.contact_id, "update", pid)
     step.portal_id = pid
@@ -591,7 +370,7 @@ def _adopt(p: _Pusher, target: forms.Form, high: int) -> int | None:
             "count": 100,
         },
     ).response
-    with p.store.db.read() as tx:
+    with p.db.read() as tx:
         taken = {link.portal_id for link in lk.links(tx).values()}
     for item in found or []:
         form = forms.from_portal(item)
@@ -606,7 +385,7 @@ def _adopt(p: _Pusher, target: forms.Form, high: int) -> int | None:
 
 
 def _merge(p: _Pusher, step: Step) -> None:
-    with p.store.db.read() as tx:
+    with p.db.read() as tx:
         both = lk.links(tx, contact_ids=[step.contact_id, int(step.survivor or 0)])
         resumed = step.contact_id in lk.pending(tx)
     gone, into = both.get(step.contact_id), both.get(int(step.survivor or 0))
@@ -658,7 +437,7 @@ def _merge(p: _Pusher, step: Step) -> None:
         merged = forms.from_portal(
             got, sorted({*into.snapshot["tags"], *gone.snapshot["tags"]}, key=str.lower)
         )
-    with p.store.db.transaction() as tx:  # the survivor's base is now the merged contact
+    with p.db.transaction() as tx:  # the survivor's base is now the merged contact
         lk.save_links(tx, [(into.contact_id, into.portal_id, merged, into.pushed_through)])
         lk.drop_link(tx, step.contact_id)
         lk.clear_pending(tx, step.contact_id)
@@ -670,7 +449,7 @@ def _merge(p: _Pusher, step: Step) -> None:
 
 
 def _delete(p: _Pusher, step: Step) -> None:
-    with p.store.db.read() as tx:
+    with p.db.read() as tx:
         link = lk.links(tx, contact_ids=[step.contact_id])[step.contact_id]
     try:
         now = p.read(link.portal_id, tags=False)
@@ -698,7 +477,7 @@ def _delete(p: _Pusher, step: Step) -> None:
             p.client.call("DELETE", f"crm/contact/{link.portal_id}.json")
         except PortalNotFound:
             pass
-    with p.store.db.transaction() as tx:
+    with p.db.transaction() as tx:
         lk.drop_link(tx, step.contact_id)
         lk.clear_pending(tx, step.contact_id)
         lk.log(

@@ -28,7 +28,7 @@ from . import images
 from ._make_defaults import SIZES, asset_path
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..db import Database
 
 #: What an upload may be: its bytes, a path to a file, or an open binary file.
 PhotoInput = bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]
@@ -151,7 +151,8 @@ def _bump_and_journal(
 
 
 def set_photo(
-    store: Store,
+    db: Database,
+    user: User,
     contact_id: int,
     data: PhotoInput,
     source: str = "upload",
@@ -164,8 +165,8 @@ def set_photo(
     image; the previous photo then stays as it was.
     """
     raw = read_input(data)
-    with store.db.transaction() as tx:
-        contact = load_contact(tx, store.user, contact_id, edit=True)
+    with db.transaction() as tx:
+        contact = load_contact(tx, user, contact_id, edit=True)
         _check_version(contact, expected_version)
         photo = images.process(raw)
         before = _capture_both(tx, contact.id)
@@ -179,11 +180,11 @@ def set_photo(
             "source = excluded.source, updated_by = excluded.updated_by, "
             "updated_at = excluded.updated_at",
             [contact.id, photo.format, photo.big.width, photo.big.height, photo.big.data,
-             photo.thumb_82.data, photo.thumb_40.data, source, store.user.id, now],
+             photo.thumb_82.data, photo.thumb_40.data, source, user.id, now],
         )
         what = "logo" if contact.is_company else "photo"
         version, jid = _bump_and_journal(
-            tx, store.user, contact, before,
+            tx, user, contact, before,
             f"Set the {what} of {contact.display_name} ({contact.id}) from {source}: "
             f"{photo.format} {photo.big.width}x{photo.big.height}",
         )
@@ -191,17 +192,17 @@ def set_photo(
                      len(photo.big.data), source, version, jid)
 
 
-def remove_photo(store: Store, contact_id: int, *, expected_version: int | None = None) -> bool:
+def remove_photo(db: Database, user: User, contact_id: int, *, expected_version: int | None = None) -> bool:
     """Remove the contact's photo so the default image shows again; False if it had none."""
-    with store.db.transaction() as tx:
-        contact = load_contact(tx, store.user, contact_id, edit=True)
+    with db.transaction() as tx:
+        contact = load_contact(tx, user, contact_id, edit=True)
         _check_version(contact, expected_version)
         before = _capture_both(tx, contact.id)
         if not before[0]:
             return False
         tx.execute("DELETE FROM photos WHERE contact_id = ?", [contact.id])
         what = "logo" if contact.is_company else "photo"
-        _bump_and_journal(tx, store.user, contact, before,
+        _bump_and_journal(tx, user, contact, before,
                           f"Removed the {what} of {contact.display_name} ({contact.id})")
     return True
 
@@ -286,11 +287,11 @@ def default_photo(is_company: bool, size: str | int = "big") -> PhotoImage:
     return _default_image("company" if is_company else "person", _size_key(size))
 
 
-def photo(store: Store, contact_id: int, size: str | int = "big") -> PhotoImage:
+def photo(db: Database, user: User, contact_id: int, size: str | int = "big") -> PhotoImage:
     """The contact's photo in one size ("big", "82" or "40"), or the default image."""
     key = _size_key(size)
-    with store.db.read() as tx:
-        contact = load_contact(tx, store.user, contact_id)
+    with db.read() as tx:
+        contact = load_contact(tx, user, contact_id)
         row = tx.one(
             f"SELECT {_COLUMNS[key]}, format, width, height, source FROM photos WHERE contact_id = ?",
             [contact.id],

@@ -31,7 +31,8 @@ from . import images
 from .store_ops import load_contact
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..access import User
+    from ..db import Database
 
 log = logging.getLogger(__name__)
 
@@ -260,15 +261,16 @@ def suggestions_for(
 
 
 def photo_suggestions(
-    store: Store,
+    db: Database,
+    user: User,
     contact_id: int,
     *,
     gravatar_base: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> list[Suggestion]:
     """Photo candidates for a contact the user may view, from its emails and profile URLs."""
-    with store.db.read() as tx:
-        contact = load_contact(tx, store.user, contact_id)
+    with db.read() as tx:
+        contact = load_contact(tx, user, contact_id)
         rows = tx.rows(
             "SELECT info_type, data FROM contact_info WHERE contact_id = ? "
             "ORDER BY info_type, NOT is_primary, id",

@@ -1,4 +1,4 @@
-"""``check(store)``: every data-quality finding of the contacts a user may view, as one frame.
+"""``check(db, user)``: every data-quality finding of the contacts a user may view, as one frame.
 
 Set-based: each rule is one SQL query over the store (pure builders in
 :mod:`crmdata.quality.check_sql`, run through one
@@ -50,7 +50,7 @@ from .check_sql import (
 from .rules import RULES_BY_NAME, SEVERITIES, Rule, select
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..db import Database
 
 #: Columns of the findings frame, in order.
 COLUMNS = ["contact_id", "name", "kind", "field", "info_id", "rule", "severity", "message", "value",
@@ -259,11 +259,11 @@ def _finish(tx: Tx, user: User, found: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return allf[COLUMNS].reset_index(drop=True)
 
 
-def check(store: Store, rules: str | Iterable[str] | None = None, *,
+def check(db: Database, user: User, rules: str | Iterable[str] | None = None, *,
           stale_days: int = DEFAULT_STALE_DAYS, as_of: dt.date | None = None,
           default_region: str = DEFAULT_PHONE_REGION, progress: bool = False,
           workers: int | None = None) -> pd.DataFrame:
-    """Every finding of the chosen rules (None: all) on the contacts ``store``'s user may view.
+    """Every finding of the chosen rules (None: all) on the contacts ``user`` may view.
 
     One row per finding, columns :data:`COLUMNS`; worst severity first. ``stale_days`` and
     ``as_of`` set the stale period; ``default_region`` reads phones of contacts whose address
@@ -286,9 +286,9 @@ def check(store: Store, rules: str | Iterable[str] | None = None, *,
         workers = max(1, min(4, os.cpu_count() or 1))
     opts = CheckOptions(int(stale_days), as_of, region, select(rules), max(1, int(workers)))
     bar_fn, step = _progress(progress, len(opts.rules))
-    with store.db.read() as tx:
-        found = run_rules(tx, store.user, opts, bar_fn, step)
-        result = _finish(tx, store.user, found)
+    with db.read() as tx:
+        found = run_rules(tx, user, opts, bar_fn, step)
+        result = _finish(tx, user, found)
     if step is not None:
         step(None)
     return result
@@ -317,12 +317,12 @@ def _progress(enabled: bool, total: int) -> tuple[Callable[[Iterable[Any], int],
     return values, step
 
 
-def kept_values(store: Store, contact_id: int) -> list[Problem]:
+def kept_values(db: Database, user: User, contact_id: int) -> list[Problem]:
     """The values of one contact an import kept as written though they failed validation
     (rule ``import_kept``), as problems keyed like the editor's fields (``email``,
     ``custom field <label>``), so it can show each as needing a fix."""
-    with store.db.read() as tx:
-        rows = tx.rows(*import_kept_sql(store.user, int(contact_id)))
+    with db.read() as tx:
+        rows = tx.rows(*import_kept_sql(user, int(contact_id)))
     return [
         Problem(f"needs a fix: '{value}' {message}", contact_id=int(cid),
                 field="email" if field == "Email" else f"custom field {field}", value=str(value))

@@ -1,8 +1,8 @@
-"""``clean(store)``: the fixable findings of :func:`crmdata.quality.check.check` as one change set.
+"""``clean(db, user)``: the fixable findings of :func:`crmdata.quality.check.check` as one change set.
 
 The result is built from change sets of :mod:`crmdata.edit` (with the findings it fixes and
 the ones it had to skip beside it): ``preview()`` is the dry run with a before/after table,
-``commit()`` writes everything in one transaction, journalled, and :func:`undo` with the
+``commit()`` writes everything in one transaction, journalled, and ``store.undo`` with the
 result's ``change_set_ids`` puts every row back exactly.
 
 Fixes are staged with the versions the check read, so a contact someone changed in between
@@ -30,7 +30,7 @@ from .rules import select
 
 if TYPE_CHECKING:
     from ..access import User
-    from ..store import Store
+    from ..db import Database
 
 #: Contact columns the cleanup may rewrite, with their label and whether a value is required.
 _NAME_FIELDS = {"first_name": ("first name", True), "last_name": ("last name", False),
@@ -73,13 +73,13 @@ class CleanupChangeSet:
     change set (lookups of each contact's rows scan every loaded row), so a change set of tens
     of thousands of contacts takes too long to preview. The cleanup
     therefore stages chunks of :data:`CHUNK` contacts and writes them all in ONE transaction:
-    all or nothing, one journal entry per chunk, undone together by :func:`undo`.
+    all or nothing, one journal entry per chunk, undone together by ``store.undo(result.change_set_ids)``.
     ``fixes`` lists what is staged, ``skipped`` what was left alone and why.
     """
 
-    def __init__(self, store: Store, fixes: pd.DataFrame, skipped: pd.DataFrame, region: str,
-                 chunk: int = 0) -> None:
-        self.store = store
+    def __init__(self, db: Database, user: User, fixes: pd.DataFrame, skipped: pd.DataFrame,
+                 region: str, chunk: int = 0) -> None:
+        self.db = db
         self.fixes = fixes
         self.skipped = skipped
         self.change_sets: list[ChangeSet] = []
@@ -87,7 +87,7 @@ class CleanupChangeSet:
         size = chunk or CHUNK
         for start in range(0, len(ids), size):
             part = fixes[fixes["contact_id"].isin(ids[start:start + size])]
-            cs = ChangeSet(store, region=region, checker=NoDuplicateCheck())
+            cs = ChangeSet(db, user, region=region, checker=NoDuplicateCheck())
             stage(cs, part)
             self.change_sets.append(cs)
 
@@ -98,7 +98,7 @@ class CleanupChangeSet:
     def preview(self) -> Preview:
         """The dry run: every change field by field, and what would stop the commit."""
         out = Preview()
-        with self.store.db.read():  # one connection for all chunks
+        with self.db.read():  # one connection for all chunks
             for cs in self.change_sets:
                 p = cs.preview()
                 out.changes += p.changes
@@ -111,20 +111,13 @@ class CleanupChangeSet:
         """Write every chunk in one transaction (nothing at all on any error)."""
         ids: list[int] = []
         updated: list[int] = []
-        with self.store.db.transaction():
+        with self.db.transaction():
             for cs in self.change_sets:
                 result = cs.commit(on_duplicate="save")
                 if result.change_set_id is not None:
                     ids.append(result.change_set_id)
                     updated += result.updated
         return CleanupResult("committed" if ids else "nothing to do", ids, updated)
-
-
-def undo(store: Store, change_set_ids: int | Sequence[int]) -> list[int]:
-    """Revert a cleanup's change sets (latest first) in one transaction; returns the undo ids."""
-    ids = [change_set_ids] if isinstance(change_set_ids, int) else list(change_set_ids)
-    with store.db.transaction():
-        return [store.undo(int(i)) for i in sorted(ids, reverse=True)]
 
 
 def _skip(frame: pd.DataFrame, mask: pd.Series, reason: str, out: list[pd.DataFrame]) -> pd.DataFrame:
@@ -202,7 +195,7 @@ def stage(cs: ChangeSet, fixes: pd.DataFrame) -> None:
         cs.set_primary(int(r.contact_id), int(r.info_id))
 
 
-def clean(store: Store, rules: str | Iterable[str] | None = None, *,
+def clean(db: Database, user: User, rules: str | Iterable[str] | None = None, *,
           findings: pd.DataFrame | None = None, stale_days: int = DEFAULT_STALE_DAYS,
           as_of: dt.date | None = None, default_region: str = DEFAULT_PHONE_REGION,
           progress: bool = False, chunk: int = 0) -> CleanupChangeSet:
@@ -214,11 +207,11 @@ def clean(store: Store, rules: str | Iterable[str] | None = None, *,
     """
     chosen = [r.name for r in select(rules, fixable_only=True)]
     if findings is None:
-        findings = check(store, chosen, stale_days=stale_days, as_of=as_of,
+        findings = check(db, user, chosen, stale_days=stale_days, as_of=as_of,
                          default_region=default_region, progress=progress)
     findings = findings[findings["rule"].isin(chosen)]
     fixes, skipped = plan(findings, default_region)
-    return CleanupChangeSet(store, fixes, skipped, default_region, chunk)
+    return CleanupChangeSet(db, user, fixes, skipped, default_region, chunk)
 
 
 def before_after(preview: Any) -> pd.DataFrame:

@@ -18,7 +18,8 @@ from .check import DEFAULT_STALE_DAYS
 from .rules import RULES, SEVERITIES
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..access import User
+    from ..db import Database
 
 #: Bucket edges in days since last activity (the stale period is added as one more edge).
 ACTIVITY_EDGES = (30, 90, 180, 365, 730, 1095)
@@ -80,14 +81,14 @@ def activity_sql(user: Any, as_of: dt.date, edges: tuple[int, ...]) -> tuple[str
     return sql, [as_of, *params]
 
 
-def last_activity(store: Store, *, as_of: dt.date | None = None,
+def last_activity(db: Database, user: User, *, as_of: dt.date | None = None,
                   stale_days: int = DEFAULT_STALE_DAYS) -> pd.DataFrame:
     """Contacts by time since last activity: one row per bucket with its label, the days it
     covers, how many contacts fall in it and whether they are stale (older than the period)."""
     today = as_of or dt.date.today()
     edges = tuple(sorted(set(ACTIVITY_EDGES) | {int(stale_days)}))
-    with store.db.read() as tx:
-        got = dict(tx.rows(*activity_sql(store.user, today, edges)))
+    with db.read() as tx:
+        got = dict(tx.rows(*activity_sql(user, today, edges)))
     rows = []
     lows = (0, *edges)
     for i, low in enumerate(lows):

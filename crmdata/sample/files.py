@@ -20,12 +20,14 @@ import pandas as pd
 
 from ..activity import add_deals, add_history
 from ..csvio.exporter import write_frame
+from ..csvio.importer import import_onlyoffice
 from ..errors import CrmDataError
 from .generate import CUSTOM_FIELDS, Sample
 
 if TYPE_CHECKING:
+    from ..access import User
     from ..csvio.importer import ImportReport
-    from ..store import Store
+    from ..db import Database
 
 CONTACTS_FILE = "sample_contacts.csv"
 DEALS_FILE = "sample_deals.csv"
@@ -136,8 +138,9 @@ def read_dates(directory: str | Path) -> pd.DataFrame | None:
     return out.astype({"row": "int64"})
 
 
-def load_sample(store: Store, directory: str | Path = "data") -> LoadReport:
-    """Import a sample folder into ``store``: contacts, then deals and history, all or nothing.
+def load_sample(db: Database, user: User, directory: str | Path = "data") -> LoadReport:
+    """Import a sample folder into the store ``db`` as ``user``: contacts, then deals and
+    history, all or nothing.
 
     Duplicates inside the file are kept (rule ``clone``): they are what the sample is for.
     With a dates file, the contacts keep the sample's creation and update times.
@@ -146,21 +149,21 @@ def load_sample(store: Store, directory: str | Path = "data") -> LoadReport:
     contacts_path = folder / CONTACTS_FILE
     deals, history = read_activity(folder)
     dates = read_dates(folder)
-    with store.db.transaction():  # the import and both writers join this one transaction
-        report = store.import_onlyoffice(contacts_path, custom_field_types=dict(CUSTOM_FIELDS),
-                                         duplicates="clone")
+    with db.transaction():  # the import and both writers join this one transaction
+        report = import_onlyoffice(db, user, contacts_path, custom_field_types=dict(CUSTOM_FIELDS),
+                                   duplicates="clone")
         ids = report.contact_ids
         out = LoadReport(report)
         deal_frame, out.skipped_deals = _deals_by_id(deals, ids)
         history_frame, out.skipped_events = _history_by_id(history, ids)
-        out.deal_ids = add_deals(store, deal_frame)
-        out.history_ids = add_history(store, history_frame)
+        out.deal_ids = add_deals(db, user, deal_frame)
+        out.history_ids = add_history(db, user, history_frame)
         if dates is not None:
-            _set_dates(store, dates, ids)
+            _set_dates(db, dates, ids)
     return out
 
 
-def _set_dates(store: Store, dates: pd.DataFrame, ids: list[int | None]) -> None:
+def _set_dates(db: Database, dates: pd.DataFrame, ids: list[int | None]) -> None:
     """Give the imported contacts the sample's creation and update times (a load, not an edit:
     nothing is journalled, as the import itself is one entry)."""
     contact = _contact_of(dates["row"], ids)
@@ -168,7 +171,7 @@ def _set_dates(store: Store, dates: pd.DataFrame, ids: list[int | None]) -> None
     frame = pd.DataFrame({"id": contact[keep].astype("int64"),
                           "created_at": dates["created_at"][keep],
                           "updated_at": dates["updated_at"][keep]})
-    with store.db.transaction() as tx:
+    with db.transaction() as tx:
         tx.register("sample_dates", frame)
         try:
             tx.execute("UPDATE contacts SET created_at = d.created_at, updated_at = d.updated_at "

@@ -38,7 +38,8 @@ from .sql import (
 )
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..access import User
+    from ..db import Database
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 10_000
@@ -92,7 +93,8 @@ def make_filters(filters: Filters | None = None, **values: Any) -> Filters:
 
 
 def search(
-    store: Store,
+    db: Database,
+    user: User,
     query: str | Query = "",
     filters: Filters | None = None,
     *,
@@ -105,7 +107,7 @@ def search(
     engine: Engine = "auto",
     **filter_values: Any,
 ) -> SearchResult:
-    """Search the contacts the store's user may view.
+    """Search the contacts ``user`` may view in the store ``db``.
 
     ``query`` uses the search box language (:mod:`crmdata.search.parse`); an empty query lists
     every contact the filters let through. ``sort`` is one of :data:`crmdata.search.sql.SORTS`
@@ -127,11 +129,11 @@ def search(
     page, page_size = int(page), int(page_size)
     try:
         try:
-            total, frame, matches = _one_page(store, parsed, chosen, sort, descending, page, page_size,
+            total, frame, matches = _one_page(db, user, parsed, chosen, sort, descending, page, page_size,
                                               include_company_persons, time_budget, engine)
         except fulltext.IndexBehind:  # far behind (after an import): caught up off the budget
-            ready = _bring_index_up_to_date(store)
-            total, frame, matches = _one_page(store, parsed, chosen, sort, descending, page, page_size,
+            ready = _bring_index_up_to_date(db)
+            total, frame, matches = _one_page(db, user, parsed, chosen, sort, descending, page, page_size,
                                               include_company_persons, time_budget,
                                               engine if ready else "store")
     except OverBudget as exc:
@@ -151,17 +153,16 @@ def search(
 
 
 def _one_page(
-    store: Store, parsed: Query, chosen: Filters, sort: str, descending: bool | None, page: int,
+    db: Database, user: User, parsed: Query, chosen: Filters, sort: str, descending: bool | None, page: int,
     page_size: int, include_company_persons: bool, time_budget: float | None, engine: Engine,
 ) -> tuple[int, pd.DataFrame, dict[int, Match]]:
     """The total, one page and where its contacts matched, in one read on the time budget. Raises
     :class:`~crmdata.search.fulltext.IndexBehind` (before any work) when the full-text index
     needs more catching up than a search on a budget does itself."""
-    user = store.user
     deadline = None if time_budget is None else time.monotonic() + time_budget
-    with store.db.read(budget=time_budget) as tx:
+    with db.read(budget=time_budget) as tx:
         _check_names(tx, chosen)
-        resolved = resolve(store, tx, parsed, deadline, engine=engine,
+        resolved = resolve(db, tx, parsed, deadline, engine=engine,
                            max_changes=None if time_budget is None else _BUDGET_CHANGES)
         # a text query narrows the rows first, so one query with a window count is cheapest;
         # a plain listing of (nearly) everything counts separately
@@ -179,7 +180,7 @@ def _one_page(
             total = int(tx.scalar(*count_sql(
                 user, parsed, chosen, resolved, include_company_persons)))
         ids = [int(r[0]) for r in rows]
-        frame = _page_frame(tx, store, ids)
+        frame = _page_frame(tx, user, ids)
         matches = page_matches(tx, parsed, ids)
     for cid, company in zip(frame["id"], frame["company_name"], strict=True):
         if int(cid) not in matches and not parsed.is_empty and isinstance(company, str):
@@ -188,7 +189,8 @@ def _one_page(
 
 
 def matching_ids(
-    store: Store,
+    db: Database,
+    user: User,
     query: str | Query = "",
     filters: Filters | None = None,
     *,
@@ -200,10 +202,10 @@ def matching_ids(
     order: "select all that match" for a bulk action."""
     parsed = query if isinstance(query, Query) else parse(query or "")
     chosen = make_filters(filters, **filter_values)
-    with store.db.read() as tx:
+    with db.read() as tx:
         _check_names(tx, chosen)
-        resolved = resolve(store, tx, parsed)
-        rows = tx.rows(*ids_sql(store.user, parsed, chosen, resolved, int(limit), include_company_persons))
+        resolved = resolve(db, tx, parsed)
+        rows = tx.rows(*ids_sql(user, parsed, chosen, resolved, int(limit), include_company_persons))
     return [int(r[0]) for r in rows]
 
 
@@ -221,31 +223,31 @@ def _check_names(tx: Tx, filters: Filters) -> None:
             )
 
 
-def _usable(store: Store, engine: Engine) -> bool:
+def _usable(db: Database, engine: Engine) -> bool:
     """Whether the full-text index may answer: not inside a write transaction (it would take in
     changes that may yet be rolled back), not for an in-memory store (no file to sit beside)."""
-    return engine == "auto" and store.db.path != ":memory:" and not store.db.in_transaction
+    return engine == "auto" and db.path != ":memory:" and not db.in_transaction
 
 
-def _bring_index_up_to_date(store: Store) -> bool:
+def _bring_index_up_to_date(db: Database) -> bool:
     """Catch the full-text index up (or rebuild it) without a time budget; False if it cannot
     be written now (the store's own index answers)."""
-    with store.db.read() as tx:
+    with db.read() as tx:
         try:
-            fulltext.index_for(store.db.path).searcher(tx)
+            fulltext.index_for(db.path).searcher(tx)
         except (fulltext.IndexUnavailable, OSError):
             return False
     return True
 
 
-def refresh_index(store: Store, *, rebuild: bool = False) -> int | None:
+def refresh_index(db: Database, *, rebuild: bool = False) -> int | None:
     """Catch the full-text index up now, or rebuild it (returns the contacts indexed then).
     None when the store has no index to keep (see :func:`_usable`). Raises
     :class:`~crmdata.errors.StoreError` when another process is writing the index."""
-    if not _usable(store, "auto"):
+    if not _usable(db, "auto"):
         return None
-    index = fulltext.index_for(store.db.path)
-    with store.db.read() as tx:
+    index = fulltext.index_for(db.path)
+    with db.read() as tx:
         try:
             if rebuild:
                 with index.lock:
@@ -253,25 +255,25 @@ def refresh_index(store: Store, *, rebuild: bool = False) -> int | None:
             index.searcher(tx)
         except fulltext.IndexUnavailable as exc:
             raise StoreError(
-                f"The search index beside {store.db.path} is being written by another process; "
+                f"The search index beside {db.path} is being written by another process; "
                 "searches use the store's own index meanwhile.", hint="try again in a moment") from exc
         except OSError as exc:
             raise StoreError(
-                f"The search index cannot be written beside {store.db.path}: {exc.strerror or exc}; "
+                f"The search index cannot be written beside {db.path}: {exc.strerror or exc}; "
                 "searches use the store's own index meanwhile.",
-                hint=f"let this user write {fulltext.folder_of(store.db.path)}") from exc
+                hint=f"let this user write {fulltext.folder_of(db.path)}") from exc
     return None
 
 
 def resolve(
-    store: Store, tx: Tx, query: Query, deadline: float | None = None, *, engine: Engine = "auto",
+    db: Database, tx: Tx, query: Query, deadline: float | None = None, *, engine: Engine = "auto",
     max_changes: int | None = None,
 ) -> dict[tuple[int, int], Resolved] | Hits:
     """What the query's words match: the contacts the full-text index finds, or where it cannot
     answer, the atoms resolved against the store's own index (see :func:`_resolve`)."""
-    if not query.is_empty and _usable(store, engine):
+    if not query.is_empty and _usable(db, engine):
         try:
-            searcher = fulltext.index_for(store.db.path).searcher(tx, max_changes)
+            searcher = fulltext.index_for(db.path).searcher(tx, max_changes)
             ids, scores = fulltext.find(searcher, query)
         except (fulltext.IndexUnavailable, OSError):  # busy, or a folder that cannot be written
             pass
@@ -306,11 +308,11 @@ def _resolve(tx: Tx, query: Query, deadline: float | None = None) -> dict[tuple[
     return out
 
 
-def _page_frame(tx: Tx, store: Store, ids: list[int]) -> pd.DataFrame:
+def _page_frame(tx: Tx, user: User, ids: list[int]) -> pd.DataFrame:
     """The list columns of the page's contacts, in the page's order (a few index lookups)."""
     if not ids:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PAGE_COLUMNS})
-    q = page_rows_sql(store.user, ids)
+    q = page_rows_sql(user, ids)
     names = [name for name, _ in PAGE_CONTACT_FIELDS]
     by_id = {int(r[0]): dict(zip(names, r, strict=True)) for r in tx.rows(*q["contacts"])}
     rows = [by_id[i] for i in ids if i in by_id]

@@ -22,7 +22,8 @@ from .parse import Query, parse
 from .sql import select_parts
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..access import User
+    from ..db import Database
 
 #: Each facet: the filter it leaves out while counting, and ``SELECT value, id`` over ``m(id)``.
 _FACETS: dict[str, tuple[str | None, str]] = {
@@ -78,22 +79,22 @@ def facets_sql(
 
 
 def facet_counts(
-    store: Store, query: str | Query = "", filters: Filters | None = None, **filter_values: Any
+    db: Database, user: User, query: str | Query = "", filters: Filters | None = None, **filter_values: Any
 ) -> Facets:
-    """Counts beside each filter value for ``search(store, query, filters)`` (see the module doc)."""
+    """Counts beside each filter value for ``search(db, user, query, filters)`` (see the module doc)."""
     parsed = query if isinstance(query, Query) else parse(query or "")
     chosen = make_filters(filters, **filter_values)
     out: dict[str, dict[str, int]] = {}
-    with store.db.read() as tx:
+    with db.read() as tx:
         _check_names(tx, chosen)
-        resolved = resolve(store, tx, parsed)
+        resolved = resolve(db, tx, parsed)
         for facet in FACETS:
-            rows = tx.rows(*facets_sql(store.user, parsed, chosen, resolved, facet))
+            rows = tx.rows(*facets_sql(user, parsed, chosen, resolved, facet))
             out[facet] = {str(v): int(n) for v, n in rows}
     return Facets(out)
 
 
-def overview_counts(store: Store, stale_days: int = 365, as_of: dt.date | None = None) -> Facets:
+def overview_counts(db: Database, user: User, stale_days: int = 365, as_of: dt.date | None = None) -> Facets:
     """The contact base at a glance: the facets of all contacts, plus ``kind`` (company /
     person) and ``stale`` (stale: not updated and no activity for ``stale_days``; active)."""
     from .api import search
@@ -101,10 +102,11 @@ def overview_counts(store: Store, stale_days: int = 365, as_of: dt.date | None =
     if int(stale_days) < 1:
         raise CrmDataError(f"The stale period must be at least 1 day, not {stale_days}.")
     cutoff = (as_of or dt.date.today()) - dt.timedelta(days=int(stale_days))
-    counts = dict(facet_counts(store).counts)
-    companies = search(store, show="companies", page_size=1).total
-    persons = search(store, show="persons", page_size=1).total
-    stale = search(store, "", Filters(not_updated_since=cutoff, no_activity_since=cutoff), page_size=1).total
+    counts = dict(facet_counts(db, user).counts)
+    companies = search(db, user, show="companies", page_size=1).total
+    persons = search(db, user, show="persons", page_size=1).total
+    stale = search(db, user, "", Filters(not_updated_since=cutoff, no_activity_since=cutoff),
+                   page_size=1).total
     counts["kind"] = {"company": companies, "person": persons}
     counts["stale"] = {"stale": stale, "active": companies + persons - stale}
     return Facets(counts)

@@ -15,18 +15,18 @@ from .matched import page_matches, slot_label
 from .parse import Query, parse
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..db import Database
 
 __all__ = ["match_reasons", "slot_label"]
 
 
-def match_reasons(store: Store, query: str | Query, ids: Sequence[int]) -> dict[int, str]:
+def match_reasons(db: Database, query: str | Query, ids: Sequence[int]) -> dict[int, str]:
     """For each of ``ids`` that the query's words were found in: where (see the module doc)."""
     parsed = query if isinstance(query, Query) else parse(query or "")
     ids = [int(i) for i in ids]
     if parsed.is_empty or not ids:
         return {}
-    with store.db.read() as tx:
+    with db.read() as tx:
         found = page_matches(tx, parsed, ids)
         companies = tx.rows(
             "SELECT p.id, co.id, co.display_name FROM contacts p JOIN contacts co ON co.id = p.company_id "

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from ..edit.bulk import BulkChange, bulk_change, selection
 from ..search.api import matching_ids
-from .state import ContactsState, Notice, Observable
+from .contacts_state import ContactsState
+from .view_model import Notice, Observable
 
 
 class BulkState(Observable):
@@ -55,7 +56,7 @@ class BulkState(Observable):
         c = self.contacts
 
         def run() -> None:
-            ids = matching_ids(self.store, c.query, c.filters)
+            ids = matching_ids(self.store.db, self.store.user, c.query, c.filters)
             self.selected = dict.fromkeys(ids)
             self.notice = Notice("info", f"Selected all {len(ids):,} contacts that match.")
 
@@ -84,7 +85,7 @@ class BulkState(Observable):
 
         def run() -> bool:
             ids = selection(self.selected)
-            jid = bulk_change(self.store, ids, change)
+            jid = bulk_change(self.store.change(), ids, change)
             if jid is None:
                 self.notice = Notice("info", f"Nothing to change: all {len(ids):,} already had it.")
                 return True
@@ -166,7 +167,7 @@ class BulkState(Observable):
             return False
 
         def run() -> bool:
-            undo_id = self.store.undo(jid)
+            undo_id, = self.store.undo(jid)
             self.last_change_set = None
             self._done(f"Change set {jid} undone (as change set {undo_id}).")
             return True

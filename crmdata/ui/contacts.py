@@ -1,6 +1,6 @@
 """The contacts dashboard: search box, filters, a sortable page of 25 rows, open a contact.
 
-A view over :class:`~crmdata.ui.state.ContactsState`: widget events call the state, the
+A view over :class:`~crmdata.ui.contacts_state.ContactsState`: widget events call the state, the
 state calls :func:`crmdata.search.api.search`, and :meth:`ContactsDashboard.render` copies
 the state into the widgets. The table is a fixed set of row widgets updated in place (a
 thumbnail, the name as a button that opens the contact, the other cells as HTML), so a new
@@ -18,12 +18,13 @@ import ipywidgets as w
 
 from .bulk import BulkBar
 from .bulk_state import BulkState
+from .contacts_state import QUERY_HINT, SORT_CHOICES, Choices, ContactsState, ListRow
 from .editor import ContactEditor
 from .importing import ImportPanel
 from .overview import Overview
-from .state import QUERY_HINT, SORT_CHOICES, Choices, ContactsState, ListRow, one_connection
 from .sync import SyncPanel
 from .values import ValuesPanel
+from .view_model import one_connection
 from .widgets import banner, button, chip, classed, css_class, show_notice, style_sheet, temperature_styles
 
 if TYPE_CHECKING:

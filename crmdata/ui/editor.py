@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..model import ADDRESS_PARTS, INFO_TYPE_LABELS, CustomFieldType, InfoType, ShareType, categories
 from .editor_state import FORM_FIELDS, EditorState, InfoDraft, history_entries
-from .state import one_connection
+from .view_model import one_connection
 from .widgets import banner, button, chip, classed, problems_html, show_notice
 
 if TYPE_CHECKING:
@@ -208,13 +208,13 @@ class ContactEditor:
         from ..search.api import search
 
         s = self.state
-        result = s.guard(lambda: search(s.store, text, show="companies", page_size=20))
+        result = s.guard(lambda: search(s.store.db, s.store.user, text, show="companies", page_size=20))
         return None if result is None else result.frame
 
     def _lists(self) -> Any:
-        d, store = self.state.draft, self.state.store
-        levels = [None, *(str(t) for t in store.temperature_levels()["title"])]
-        types = [None, *(str(t) for t in store.contact_types()["title"])]
+        d, choices = self.state.draft, self.state.choices
+        levels = [None, *(title for title, _colour in choices.temperatures)]
+        types = [None, *choices.contact_types]
         temp = self._own(
             classed(
                 w.Dropdown(
@@ -378,7 +378,7 @@ class ContactEditor:
                     )
                 )
             )
-        pool = sorted((str(t) for t in s.store.tags()["tag"]), key=str.lower)
+        pool = list(s.choices.tags)
         new = self._own(
             classed(
                 w.Combobox(options=pool, placeholder="pick or type a tag", ensure_option=False), "crm-tag-new"
@@ -401,7 +401,7 @@ class ContactEditor:
         share = self._own(
             classed(w.Dropdown(options=SHARE_CHOICES, value=d.share_type, description="Access"), "crm-share")
         )
-        logins = [str(u) for u in self.state.store.users()["login"]]
+        logins = list(self.state.choices.users)
         managers = self._own(
             classed(
                 w.SelectMultiple(

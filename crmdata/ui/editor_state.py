@@ -17,14 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..edit import DuplicatesFound
+from ..edit import ChangeSet, DuplicatesFound
+from ..edit.apply import OnDuplicate
 from ..edit.ops import Target
-from ..edit.state import primary_successor
 from ..edit.validate import select_options
+from ..edit.working_copy import primary_successor
 from ..errors import Problem, ValidationFailed
 from ..model import ADDRESS_PARTS, CustomFieldType, FieldScope, InfoType, ShareType, default_category
 from ..store import ContactDetail
-from .state import Notice, Observable, error_text, one_connection
+from .contacts_state import Choices
+from .view_model import Notice, Observable, error_text, one_connection
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -212,6 +214,9 @@ class EditorState(Observable):
         self.last_change_set: int | None = None
         self.confirm_delete = False
         self.custom_defs: list[CustomFieldDef] = []
+        #: the store's levels, types, tag pool and users, read when a contact is opened (a save
+        #: opens it again, so a tag it created is offered next), not on every redraw
+        self.choices = Choices((), (), (), ())
         self._after_save: list[Callable[[int], None]] = []
 
     # -- loading -------------------------------------------------------------------------
@@ -223,6 +228,7 @@ class EditorState(Observable):
                 read()
 
         def read() -> None:
+            self.choices = Choices.read(self.store)
             detail = self.store.contact(int(contact_id))
             self.detail = detail
             self.contact_id = detail.id
@@ -242,7 +248,9 @@ class EditorState(Observable):
         """Start a new person or company."""
         self.detail, self.contact_id, self.version = None, None, None
         self.draft, self.base = empty_draft(is_company), empty_draft(is_company)
-        self.custom_defs = custom_field_defs(self.store.custom_fields(), is_company)
+        with one_connection(self.store):
+            self.choices = Choices.read(self.store)
+            self.custom_defs = custom_field_defs(self.store.custom_fields(), is_company)
         self.problems, self.duplicates, self.confirm_delete, self.notice = {}, [], False, None
         self.changed()
 
@@ -299,7 +307,7 @@ class EditorState(Observable):
         self.changed()
 
     # -- saving -------------------------------------------------------------------------------
-    def changeset(self) -> Any:
+    def changeset(self) -> ChangeSet:
         """The change set that turns the contact as read into the draft."""
         cs = self.store.change()
         d, b = self.draft, self.base
@@ -368,7 +376,7 @@ class EditorState(Observable):
             ):
                 cs.set_primary(target, r.info_id)
 
-    def save(self, on_duplicate: str = "ask") -> bool:
+    def save(self, on_duplicate: OnDuplicate = "ask") -> bool:
         """Commit the draft; True when written. Problems and duplicates are kept, not raised."""
         cs = self.guard(self.changeset)
         if cs is None:

@@ -1,6 +1,6 @@
 """The import panel of the contacts dashboard: upload an ONLYOFFICE CSV, watch it go in.
 
-A view over :class:`~crmdata.ui.state.ImportState`: a file picker, the duplicate rule
+A view over :class:`~crmdata.ui.importing_state.ImportState`: a file picker, the duplicate rule
 (skip, update, clone), an Import button and a progress bar fed by the importer's steps.
 A refused import shows its message (with the line numbers the library reports).
 """
@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from .state import ImportState, Notice
+from .importing_state import ImportState
+from .view_model import Notice
 from .widgets import Progress, banner, button, classed, show_notice
 
 if TYPE_CHECKING:

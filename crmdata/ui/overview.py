@@ -17,7 +17,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..search.facets import overview_counts
-from .state import error_text
+from .view_model import error_text
 from .widgets import button, classed
 
 STALE_DAYS = 365
@@ -50,7 +50,7 @@ class Overview:
     def refresh(self) -> None:
         d = self.dashboard
         try:
-            f = overview_counts(d.state.store, stale_days=STALE_DAYS)
+            f = overview_counts(d.state.store.db, d.state.store.user, stale_days=STALE_DAYS)
         except Exception as exc:  # noqa: BLE001 - shown as a message
             self.charts.children = (w.HTML(html.escape(error_text(exc))),)
             return

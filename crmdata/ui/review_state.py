@@ -18,7 +18,7 @@ import pandas as pd
 from ..dedupe.review_quality import threshold_curve
 from ..errors import CrmDataError
 from ..merge.batch import clusters_of
-from .state import Notice, Observable, one_connection
+from .view_model import Notice, Observable, one_connection
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -87,10 +87,12 @@ class ReviewState(Observable):
         self.decided: list[tuple[Candidate, bool]] = []
 
     # -- the queue ------------------------------------------------------------------------------
-    def scan(self, progress: Callable[[str], None] | None = None, **options: Any) -> bool:
-        """Find duplicates (long work: ``progress`` hears each step) and start at the top."""
-        options.setdefault("threshold", self.threshold)
-        report = self.guard(lambda: self.store.find_duplicates(progress=progress, **options), notify=False)
+    def scan(self, progress: Callable[[str], None] | None = None, *, threshold: float | None = None) -> bool:
+        """Find duplicates (long work: ``progress`` hears each step) and start at the top;
+        ``threshold`` defaults to the review's own."""
+        chosen = self.threshold if threshold is None else threshold
+        report = self.guard(lambda: self.store.find_duplicates(progress=progress, threshold=chosen),
+                            notify=False)
         if report is None:
             self.changed()
             return False

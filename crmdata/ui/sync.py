@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from ..errors import CrmDataError
-from .state import Notice, Observable
+from .view_model import Notice, Observable
 from .widgets import banner, button, classed, show_notice
 
 if TYPE_CHECKING:

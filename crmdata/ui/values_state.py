@@ -8,15 +8,19 @@ Calls :func:`crmdata.edit.clusters.cluster_values` for the clusters and
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..edit.clusters import Method, ValueCluster, cluster_values, merge_values
-from .state import Notice, Observable
+from .view_model import Notice, Observable
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 class ValuesState(Observable):
     """The clusters of one field and the value chosen to keep for each (None: leave it)."""
 
-    def __init__(self, store: object) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
         self.field = "company_name"
@@ -34,7 +38,7 @@ class ValuesState(Observable):
         self.method = method or self.method
 
         def run() -> None:
-            self.clusters = cluster_values(self.store, self.field, method=self.method)  # type: ignore[arg-type]
+            self.clusters = cluster_values(self.store.db, self.store.user, self.field, method=self.method)
             self.keep = [c.suggested for c in self.clusters]
             self.notice = Notice("info", f"{len(self.clusters):,} clusters of spellings found.")
 
@@ -56,14 +60,14 @@ class ValuesState(Observable):
         }
 
         def run() -> bool:
-            jid = merge_values(self.store, self.field, choices)  # type: ignore[arg-type]
+            jid = merge_values(self.store.change(), self.field, choices)
             self.last_change_set = jid
             self.notice = Notice(
                 "success", f"{len(choices):,} spellings replaced as change set {jid} (`crmdata undo {jid}`)."
             )
             for callback in list(self._after_change):
                 callback()
-            self.clusters = cluster_values(self.store, self.field, method=self.method)  # type: ignore[arg-type]
+            self.clusters = cluster_values(self.store.db, self.store.user, self.field, method=self.method)
             self.keep = [c.suggested for c in self.clusters]
             return True
 
@@ -77,7 +81,7 @@ class ValuesState(Observable):
             return False
 
         def run() -> bool:
-            self.store.undo(jid)  # type: ignore[attr-defined]
+            self.store.undo(jid)
             self.last_change_set = None
             self.notice = Notice("success", f"Change set {jid} undone.")
             for callback in list(self._after_change):

@@ -13,7 +13,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from .state import Notice
+from .view_model import Notice
 
 #: Colours of the banner per notice kind (background, text).
 _BANNER_COLOURS = {

@@ -148,7 +148,8 @@ def test_an_import_is_not_undone_once_its_contacts_changed(probe_store_copy: Pat
 
             from crmdata.activity import add_history
 
-            add_history(s, pd.DataFrame({"contact_id": [ben], "category": ["Call"], "content": ["hi"]}))
+            add_history(s.db, s.user,
+                        pd.DataFrame({"contact_id": [ben], "category": ["Call"], "content": ["hi"]}))
         else:
             other = int(s.search("").query("kind == 'person'").id.iloc[0])
             cs = s.change()

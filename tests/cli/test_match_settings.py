@@ -20,8 +20,8 @@ def run(db: Path, *args: str) -> tuple[int, str]:
 def _store_with_fields(path: Path) -> Path:
     with Store(path) as s:
         s.add_user("bob")
-        add_custom_field(s, "Born on", CustomFieldType.DATE)
-        add_custom_field(s, "Customer No", CustomFieldType.TEXT)
+        add_custom_field(s.db, s.user, "Born on", CustomFieldType.DATE)
+        add_custom_field(s.db, s.user, "Customer No", CustomFieldType.TEXT)
     return path
 
 

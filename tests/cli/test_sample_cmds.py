@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from crmdata import Store
 from crmdata.cli import cli
 from crmdata.model import BASE_COLUMNS, INFO_CAPTIONS
-from crmdata.quality import summary
 from crmdata.sample import CUSTOM_FIELDS, DEFAULT_AS_OF
 
 REPO = Path(__file__).resolve().parents[2]
@@ -97,7 +96,7 @@ def test_loaded_contacts_keep_the_samples_dates_so_stale_checks_find_some(tmp_pa
         assert len(years) >= 4  # several years, not "all updated now"
         stale = store.check(["stale"], stale_days=365, as_of=DEFAULT_AS_OF)
         assert 0.05 * 400 < len(stale) < 0.6 * 400
-        buckets = summary.last_activity(store, stale_days=365)  # notebook 05's chart
+        buckets = store.last_activity(stale_days=365)  # notebook 05's chart
         assert (buckets["contacts"] > 0).sum() >= 3
 
 

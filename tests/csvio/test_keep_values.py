@@ -49,7 +49,7 @@ def test_keep_bad_values_imports_every_contact_and_flags_the_values(store: Store
     assert frame.loc["René Eberth", "email"] == "rené.eberth@yahoo.de"
     anna = store.contact(int(frame.loc["Anna Meyer", "id"]))
     assert anna.custom["Score"] == "seven" and anna.custom["Member"] == "maybe"
-    found = check(store, "import_kept")
+    found = check(store.db, store.user, "import_kept")
     assert sorted(zip(found.name, found.field, found.value, strict=True)) == [
         ("Anna Meyer", "Member", "maybe"), ("Anna Meyer", "Score", "seven"),
         ("Hans Dieter", "Email", "hansd..zirme@aol.de")]
@@ -61,11 +61,11 @@ def test_keep_bad_values_imports_every_contact_and_flags_the_values(store: Store
 def test_a_fixed_value_is_no_longer_listed(store: Store, tmp_path: Path) -> None:
     store.import_onlyoffice(_write(tmp_path), custom_field_types=TYPES, keep_bad_values=True,
                             skip_bad_rows=True)
-    found = check(store, "import_kept")
+    found = check(store.db, store.user, "import_kept")
     hans = found[found.field == "Email"].iloc[0]
     with store.db.transaction() as tx:  # the value corrected (as the editor's save would)
         tx.execute("UPDATE contact_info SET data = 'hans.dieter@aol.de' WHERE id = ?", [int(hans.info_id)])
-    assert set(check(store, "import_kept").field) == {"Member", "Score"}
+    assert set(check(store.db, store.user, "import_kept").field) == {"Member", "Score"}
 
 
 def test_without_skip_bad_rows_a_row_that_is_no_contact_still_refuses(store: Store, tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def test_ties_prefer_a_spelling_not_in_capitals() -> None:
 
 def test_bad_field_and_method_are_errors(store: Store) -> None:
     with pytest.raises(CrmDataError, match="cannot be clustered"):
-        cluster_values(store, "birthday_of_cat")
+        cluster_values(store.db, store.user, "birthday_of_cat")
     with pytest.raises(CrmDataError, match="not key or nearest"):
         cluster_counts(COUNTS, "magic")  # type: ignore[arg-type]
 
@@ -77,17 +77,18 @@ def test_making_a_cluster_one_value_is_one_change_set_and_undone_whole(store: St
     ids = _weber(store)
     person(store, "Ann", "Weber", title="Sales mgr.")
     person(store, "Bo", "Suess", title="Sales Mgr")
-    (positions,) = cluster_values(store, "position")
+    (positions,) = cluster_values(store.db, store.user, "position")
     assert {v for v, _ in positions.values} == {"Sales mgr.", "Sales Mgr"}
-    clusters = cluster_values(store, "company_name", method="nearest")
+    clusters = cluster_values(store.db, store.user, "company_name", method="nearest")
     assert len(clusters) == 1 and clusters[0].contacts == 4
     journal = row_counts(store)["journal"]
-    jid = merge_values(store, "company_name", {"Weber & Suess G.m.b.H.": "Weber und Suess GmbH",
+    jid = merge_values(store.change(), "company_name", {"Weber & Suess G.m.b.H.": "Weber und Suess GmbH",
                                                "WEBER & SUESS": "Weber und Suess GmbH"})
     assert jid is not None and row_counts(store)["journal"] == journal + 1
-    assert value_counts(store, "company_name") == [("Weber und Suess GmbH", 4)]
+    assert value_counts(store.db, store.user, "company_name") == [("Weber und Suess GmbH", 4)]
     store.undo(jid)
-    assert dict(value_counts(store, "company_name")) == {name: len(v) for name, v in ids.items()}
+    counts = dict(value_counts(store.db, store.user, "company_name"))
+    assert counts == {name: len(v) for name, v in ids.items()}
 
 
 def test_tags_and_cities(store: Store) -> None:
@@ -99,14 +100,14 @@ def test_tags_and_cities(store: Store) -> None:
     cs.add_info(a, "address", street="Hauptstr. 1", city="München")
     cs.add_info(b, "address", street="Ring 2", city="Munchen")
     cs.commit(on_duplicate="save")
-    (tags,) = cluster_values(store, "tag")
-    merge_values(store, "tag", {v: tags.suggested for v, _n in tags.values})
+    (tags,) = cluster_values(store.db, store.user, "tag")
+    merge_values(store.change(), "tag", {v: tags.suggested for v, _n in tags.values})
     assert sorted(store.contact(a).tags) == sorted(store.contact(b).tags) == [tags.suggested]
-    (cities,) = cluster_values(store, "city")
-    merge_values(store, "city", {"Munchen": "München"})
-    assert value_counts(store, "city") == [("München", 2)]
+    (cities,) = cluster_values(store.db, store.user, "city")
+    merge_values(store.change(), "city", {"Munchen": "München"})
+    assert value_counts(store.db, store.user, "city") == [("München", 2)]
     with pytest.raises(CrmDataError, match="No spelling is to be replaced"):
-        merge_values(store, "city", {"München": "München"})
+        merge_values(store.change(), "city", {"München": "München"})
 
 
 def test_cli_lists_clusters_and_applies_them(store_path: Path) -> None:
@@ -122,6 +123,6 @@ def test_cli_lists_clusters_and_applies_them(store_path: Path) -> None:
     assert applied.exit_code == 0, applied.output
     assert "as change set" in applied.output and "crmdata undo" in applied.output
     with Store(store_path) as store:
-        assert value_counts(store, "company_name") == [("Weber und Suess GmbH", 4)]
+        assert value_counts(store.db, store.user, "company_name") == [("Weber und Suess GmbH", 4)]
     bad = runner.invoke(cli, ["--db", str(store_path), "values", "cluster", "--field", "nope"])
     assert bad.exit_code != 0 and "Error: Values of 'nope' cannot be clustered" in bad.output

@@ -12,7 +12,7 @@ from ..builders import person
 
 
 def test_list_rules(store: Store) -> None:
-    levels = lists.ListEditor(store, ListType.TEMPERATURE)
+    levels = lists.ListEditor(store.db, store.user, ListType.TEMPERATURE)
     assert levels.add("warm", "#000000") == 2  # existing title (any case): existing id
     with pytest.raises(ValidationFailed, match="needs a colour"):
         levels.add("Boiling")
@@ -34,47 +34,49 @@ def test_list_rules(store: Store) -> None:
         levels.delete(title)
     with pytest.raises(Conflict, match="last one"):
         levels.delete("Cold")
-    types = lists.ListEditor(store, ListType.CONTACT_TYPE)
+    types = lists.ListEditor(store.db, store.user, ListType.CONTACT_TYPE)
     types.add("Reseller")  # contact types have no colour
     assert "Reseller" in set(store.contact_types()["title"])
     store.add_user("olaf")
     with pytest.raises(AccessDenied):
-        lists.ListEditor(store.as_user("olaf"), ListType.CONTACT_TYPE).add("Mine")
+        olaf = store.as_user("olaf")
+        lists.ListEditor(olaf.db, olaf.user, ListType.CONTACT_TYPE).add("Mine")
 
 
 def test_tags(store: Store) -> None:
-    tid = lists.create_tag(store, "  Trade   fair ")
+    tid = lists.create_tag(store.db, store.user, "  Trade   fair ")
     with pytest.raises(Conflict, match="already exists"):
-        lists.create_tag(store, "TRADE FAIR")
+        lists.create_tag(store.db, store.user, "TRADE FAIR")
     a, b = person(store, "A"), person(store, "B")
     for cid in (a, b):
         cs = store.change()
         cs.add_tags(cid, "trade fair")
         cs.commit()
     assert store.contact(a).tags == ["Trade fair"]
-    assert lists.delete_tag(store, "Trade Fair") == 2
+    assert lists.delete_tag(store.db, store.user, "Trade Fair") == 2
     assert store.contact(a).tags == [] and store.contact(a).fields["version"] == 3
     assert tid not in set(store.tags()["tag"])
-    assert lists.delete_unused_tags(store) == 4  # the four default tags
+    assert lists.delete_unused_tags(store.db, store.user) == 4  # the four default tags
 
 
 def test_custom_field_rules(store: Store) -> None:
-    size = lists.add_custom_field(store, "Size", CustomFieldType.SELECT, FieldScope.PERSON, ["S", "M"])
+    size = lists.add_custom_field(store.db, store.user, "Size", CustomFieldType.SELECT, FieldScope.PERSON,
+                                  ["S", "M"])
     with pytest.raises(ValidationFailed, match="cannot be saved"):
-        lists.add_custom_field(store, "Bad", CustomFieldType.TEXT, mask={"size": 500})
+        lists.add_custom_field(store.db, store.user, "Bad", CustomFieldType.TEXT, mask={"size": 500})
     cid = person(store)
     cs = store.change()
     cs.set_custom(cid, "Size", "M")
     cs.commit()
     with pytest.raises(ValidationFailed) as err:
-        lists.edit_custom_field(store, size, mask=["S", "L"], field_type=CustomFieldType.TEXT)
+        lists.edit_custom_field(store.db, store.user, size, mask=["S", "L"], field_type=CustomFieldType.TEXT)
     text = str(err.value)
     assert "type cannot change" in text
     with pytest.raises(ValidationFailed, match="can only be added"):
-        lists.edit_custom_field(store, size, mask=["S", "L"])
-    lists.edit_custom_field(store, size, label="T-shirt size", mask=["S", "M", "L"])
+        lists.edit_custom_field(store.db, store.user, size, mask=["S", "L"])
+    lists.edit_custom_field(store.db, store.user, size, label="T-shirt size", mask=["S", "M", "L"])
     assert store.contact(cid).custom == {"T-shirt size": "M"}
-    assert lists.delete_custom_field(store, size) == 1
+    assert lists.delete_custom_field(store.db, store.user, size) == 1
     assert store.contact(cid).custom == {}
     with store.db.read() as tx:
         assert tx.scalar("SELECT count(*) FROM journal WHERE action = 'lists'") == 3

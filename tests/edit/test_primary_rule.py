@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crmdata.edit.state import primary_successor
+from crmdata.edit.working_copy import primary_successor
 
 
 def test_the_first_remaining_value_takes_over() -> None:

@@ -68,7 +68,7 @@ def test_undo_restores_exactly_and_is_journalled(store: Store) -> None:
     jid = cs.commit().change_set_id
     assert _snapshot(store, cid) != before
     version = store.contact(cid).fields["version"]
-    undo_id = store.undo(jid)
+    undo_id, = store.undo(jid)
     assert _snapshot(store, cid) == before
     assert store.contact(cid).fields["version"] == version + 1  # stale reads still conflict
     after = row_counts(store)
@@ -133,8 +133,8 @@ def test_check_undo_is_a_dry_run(store: Store) -> None:
     cs.update(cid, title="A")
     jid = cs.commit().change_set_id
     counts = row_counts(store)
-    assert check_undo(store, jid) == 1
+    assert check_undo(store.db, store.user, jid) == 1
     assert row_counts(store) == counts and store.contact(cid).fields["title"] == "A"
     store.undo(jid)
     with pytest.raises(Conflict, match="already undone"):
-        check_undo(store, jid)
+        check_undo(store.db, store.user, jid)

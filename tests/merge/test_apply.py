@@ -128,7 +128,7 @@ def test_merge_then_undo_restores_every_table_exactly(store: Store, cluster: dic
     plan = store.plan_merge(ids).choose("photo", cluster["c"]).choose("notes", cluster["b"])
     result = store.merge(plan)
     assert snapshot(store) != before
-    undo_id = store.undo(result.change_set_id)
+    undo_id, = store.undo(result.change_set_id)
     assert snapshot(store) == before
     with store.db.read() as tx:
         assert tx.one("SELECT undone_by FROM journal WHERE id = ?", [result.change_set_id]) == (undo_id,)

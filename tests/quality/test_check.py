@@ -270,10 +270,10 @@ def test_only_visible_contacts_and_edit_rights(store: Store) -> None:
     cs.set_access(hidden, ShareType.NONE, ["admin"])
     cs.set_access(read_only, ShareType.READ)
     cs.commit()
-    f = check(store.as_user("eve"), ["name_case"])
+    f = check(store.db, store.as_user("eve").user, ["name_case"])
     assert set(f["contact_id"]) == {read_only, open_}
     assert dict(zip(f["contact_id"], f["editable"], strict=True)) == {read_only: False, open_: True}
-    assert len(check(store, ["name_case"])) == 3
+    assert len(check(store.db, store.user, ["name_case"])) == 3
 
 
 def test_empty_store_and_columns(store: Store) -> None:

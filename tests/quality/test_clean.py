@@ -7,7 +7,7 @@ import pytest
 from crmdata import Store
 from crmdata.errors import Conflict
 from crmdata.model import ShareType
-from crmdata.quality.clean import CleanupChangeSet, before_after, plan, undo
+from crmdata.quality.clean import CleanupChangeSet, before_after, plan
 
 from ..builders import company, person, snapshot
 from .helpers import sql
@@ -84,7 +84,7 @@ def test_clean_fixes_then_undo_restores_exactly(store: Store) -> None:
     assert sp.info["city"].tolist() == ["Bad Homburg"]
     assert len(result.change_set_ids) == 1  # fewer contacts than one chunk: one journal entry
 
-    undo(store, result.change_set_ids)
+    store.undo(result.change_set_ids)
     after = snapshot(store)
     for table in ("contact_info", "contact_tags", "custom_values", "contact_managers", "tags"):
         assert after[table] == before[table], table
@@ -161,7 +161,7 @@ def test_chunks_commit_as_one_and_undo_together(store: Store) -> None:
     result = cs.commit()
     assert len(result.change_set_ids) == 3 and sorted(result.updated) == ids
     assert store.check("name_case").empty
-    undo(store, result.change_set_ids)
+    store.undo(result.change_set_ids)
     assert snapshot(store)["contact_info"] == before["contact_info"]
     assert [store.contact(i).fields["first_name"] for i in ids] == [f"NAME{i}" for i in range(5)]
 

@@ -54,7 +54,7 @@ def test_last_activity_buckets(store: Store) -> None:
     # a recent call makes the 400-day-old contact active again
     sql(store, "INSERT INTO history_events VALUES (1, ?, NULL, 'Call', 'called', ?, 1)",
         [ids[2], dt.datetime.combine(today - dt.timedelta(days=10), dt.time())])
-    frame = summary.last_activity(store, as_of=today, stale_days=200)
+    frame = store.last_activity(as_of=today, stale_days=200)
     assert frame["contacts"].sum() == 4
     by = dict(zip(frame["bucket"], frame["contacts"], strict=True))
     assert by["0-1m"] == 2 and by["3m-6m"] == 1 and by["3y+"] == 1

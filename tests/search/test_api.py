@@ -43,17 +43,17 @@ def test_operator_matches_reference(populated: Store, tables: dict[str, pd.DataF
     texts = texts_of(tables)
     seen = visible(tables, None)
     expected = with_company_persons(tables, reference_hits(texts, query), seen)
-    result = search(populated, text, page_size=10_000)
+    result = search(populated.db, populated.user, text, page_size=10_000)
     assert _ids(result.frame) == expected
     assert result.total == len(expected)
-    bare = search(populated, text, page_size=10_000, include_company_persons=False)
+    bare = search(populated.db, populated.user, text, page_size=10_000, include_company_persons=False)
     assert _ids(bare.frame) == reference_hits(texts, query)
 
 
 def test_every_operator_finds_something(populated: Store) -> None:
     """Guard against a reference and a search that agree on nothing found."""
     for text in ["sm?th", "*son", "ma*er", "muller~", '"Lore Hamann"', "50%", "a_b", "münchen"]:
-        assert search(populated, text).total > 0, text
+        assert search(populated.db, populated.user, text).total > 0, text
 
 
 def test_help_article_examples(store: Store) -> None:
@@ -67,7 +67,7 @@ def test_help_article_examples(store: Store) -> None:
     smith, smyth, smithers, muller, mueller, lore, reversed_lore, orbit, zeta = ids
 
     def found(text: str) -> set[int]:
-        return _ids(search(store, text, page_size=100).frame)
+        return _ids(search(store.db, store.user, text, page_size=100).frame)
 
     assert found("Sm?th") == {smith, smyth}
     assert found("smi") == {smith, smithers}
@@ -87,13 +87,14 @@ def test_help_article_examples(store: Store) -> None:
 
 
 def test_sql_metacharacters_are_literal(populated: Store, tables: dict[str, pd.DataFrame]) -> None:
-    everyone = search(populated, "", page_size=10_000).total
+    everyone = search(populated.db, populated.user, "", page_size=10_000).total
     for text in ("50%", "a_b", "it's", "drop;table", r"C:\temp"):
-        result = search(populated, text, page_size=10_000)
+        result = search(populated.db, populated.user, text, page_size=10_000)
         assert 0 < result.total < everyone, text
     # `_` is not a one-character wildcard and `%` not a wildcard at all
-    assert search(populated, "a_b").total == search(populated, '"a b"').total
-    assert search(populated, "hamann%").total == search(populated, "hamann").total
+    db, user = populated.db, populated.user
+    assert search(db, user, "a_b").total == search(db, user, '"a b"').total
+    assert search(db, user, "hamann%").total == search(db, user, "hamann").total
     with populated.db.read() as tx:
         assert tx.scalar("SELECT count(*) FROM contacts") == len(tables["contacts"])
 
@@ -107,12 +108,13 @@ def test_access_rule(populated: Store, tables: dict[str, pd.DataFrame], login: s
     hits = set(tables["contacts"]["id"].astype(int)) if query.is_empty else reference_hits(
         texts_of(tables), query)
     expected = with_company_persons(tables, hits & seen, seen) & seen if text else seen
-    result = search(user_store, text, page_size=10_000)
+    result = search(user_store.db, user_store.user, text, page_size=10_000)
     assert _ids(result.frame) == expected
     assert result.total == len(expected)
     if text in ("", "o*"):  # the rule really hides something here
         assert len(expected) < len(with_company_persons(tables, hits, set(tables["contacts"]["id"])))
-    pages = [search(user_store, text, page=p, page_size=40) for p in range(1, result.total // 40 + 3)]
+    pages = [search(user_store.db, user_store.user, text, page=p, page_size=40)
+             for p in range(1, result.total // 40 + 3)]
     paged = [i for page in pages for i in page.frame["id"]]
     assert len(paged) == len(set(paged)) == result.total
     assert all(page.total == result.total for page in pages)
@@ -126,11 +128,13 @@ def test_invisible_company_pulls_in_nothing(store: Store) -> None:
         {"company": "Zyx Shown"},
         {"first": "Carl", "last": "Colleague", "company_of": 3},
     ])
-    assert _ids(search(store, "zyx", page_size=100).frame) == {hidden, person, shown, colleague}
-    anna = search(store.as_user("anna"), "zyx", page_size=100)
+    found = search(store.db, store.user, "zyx", page_size=100).frame
+    assert _ids(found) == {hidden, person, shown, colleague}
+    as_anna = store.as_user("anna").user
+    anna = search(store.db, as_anna, "zyx", page_size=100)
     assert _ids(anna.frame) == {shown, colleague} and anna.total == 2
-    assert _ids(search(store.as_user("anna"), "hidden", page_size=100).frame) == set()
-    assert _ids(search(store.as_user("anna"), "pia", page_size=100).frame) == {person}
+    assert _ids(search(store.db, as_anna, "hidden", page_size=100).frame) == set()
+    assert _ids(search(store.db, as_anna, "pia", page_size=100).frame) == {person}
 
 
 SORTS = {
@@ -146,7 +150,7 @@ SORTS = {
 @pytest.mark.parametrize("sort", sorted(SORTS))
 @pytest.mark.parametrize("descending", [None, True, False])
 def test_sorting(populated: Store, sort: str, descending: bool | None) -> None:
-    frame = search(populated, "", sort=sort, descending=descending, page_size=10_000).frame
+    frame = search(populated.db, populated.user, "", sort=sort, descending=descending, page_size=10_000).frame
     key, default_desc = SORTS[sort]
     desc = default_desc if descending is None else descending
     expected = frame.assign(_k=key(frame)).sort_values(
@@ -155,21 +159,22 @@ def test_sorting(populated: Store, sort: str, descending: bool | None) -> None:
 
 
 def test_sort_by_temperature(populated: Store) -> None:
-    frame = search(populated, "", sort="temperature", page_size=10_000).frame
+    frame = search(populated.db, populated.user, "", sort="temperature", page_size=10_000).frame
     order = {"Hot": 0, "Warm": 1, "Cold": 2}
     ranks = [order.get(t, 3) if isinstance(t, str) else 3 for t in frame["temperature"]]
     assert ranks == sorted(ranks)
 
 
 def test_paging(populated: Store) -> None:
-    whole = search(populated, "o*", page_size=10_000)
+    whole = search(populated.db, populated.user, "o*", page_size=10_000)
     assert whole.total > 25
-    first = search(populated, "o*")
+    first = search(populated.db, populated.user, "o*")
     assert len(first.frame) == 25 and first.page_size == 25
     assert first.pages == -(-whole.total // 25)
-    rebuilt = pd.concat([search(populated, "o*", page=p).frame for p in range(1, first.pages + 1)])
+    rebuilt = pd.concat([search(populated.db, populated.user, "o*", page=p).frame
+                         for p in range(1, first.pages + 1)])
     assert list(rebuilt["id"]) == list(whole.frame["id"])
-    beyond = search(populated, "o*", page=first.pages + 1)
+    beyond = search(populated.db, populated.user, "o*", page=first.pages + 1)
     assert beyond.frame.empty and beyond.total == whole.total
 
 
@@ -183,7 +188,8 @@ def test_store_search_returns_a_frame(populated: Store) -> None:
 
 def test_sql_in_the_search_box_is_searched_as_words(populated: Store) -> None:
     before = populated.count()
-    result = search(populated, "'; DROP TABLE contacts; --")  # the words DROP, TABLE, contacts
+    # the words DROP, TABLE, contacts
+    result = search(populated.db, populated.user, "'; DROP TABLE contacts; --")
     assert result.total == 0 and populated.count() == before
 
 
@@ -193,7 +199,7 @@ def test_sql_in_the_search_box_is_searched_as_words(populated: Store) -> None:
 ])
 def test_bad_input_is_a_clear_error(populated: Store, text: str) -> None:
     with pytest.raises(SearchSyntaxError, match="position"):
-        search(populated, text)
+        search(populated.db, populated.user, text)
     assert populated.count() > 0
 
 
@@ -202,7 +208,7 @@ def test_a_query_with_an_ampersand_finds_the_company(store: Store) -> None:
     cs.create_company("Arnold & Horn")
     cs.create_company("Arnold Logistics")
     cs.commit()
-    result = search(store, "Arnold & Horn")
+    result = search(store.db, store.user, "Arnold & Horn")
     assert result.frame["display_name"].tolist() == ["Arnold & Horn"]
     with pytest.raises(SearchSyntaxError, match="position 1"):
-        search(store, "& -")
+        search(store.db, store.user, "& -")

@@ -71,7 +71,7 @@ def test_long_terms_match_the_reference(store: Store, text: str) -> None:
     query = parse(text)
     assert any(len(t.atoms) > MAX_JOINED_ATOMS for t in query.terms)  # the grouped form is used
     expected = reference_hits(field_texts(raw(store)), query)
-    got = {int(i) for i in search(store, text, page_size=100).frame["id"]}
+    got = {int(i) for i in search(store.db, store.user, text, page_size=100).frame["id"]}
     assert got == expected
     assert expected  # a reference and a search that agree on nothing would prove nothing
     assert ids[1] not in got or "seven" not in text  # order matters: "seven six" is no match
@@ -80,6 +80,6 @@ def test_long_terms_match_the_reference(store: Store, text: str) -> None:
 def test_a_search_over_its_time_budget_stops_with_a_clear_error(store: Store) -> None:
     add_contacts(store, LONG_NOTES)
     with pytest.raises(SearchTooSlow, match="was stopped after") as err:
-        search(store, "muller~", time_budget=1e-9)
+        search(store.db, store.user, "muller~", time_budget=1e-9)
     assert err.value.hint and "add filters" in err.value.hint
-    assert search(store, "muller~").total == 1  # the store is as it was, the next search runs
+    assert search(store.db, store.user, "muller~").total == 1  # the store is as it was, the next search runs

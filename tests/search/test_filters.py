@@ -14,7 +14,7 @@ from crmdata.search.filters import FILTERS, FilterError, Filters, describe, filt
 
 
 def _ids(store: Store, text: str = "", **kw: Any) -> set[int]:
-    return set(search(store, text, page_size=10_000, **kw).frame["id"].astype(int))
+    return set(search(store.db, store.user, text, page_size=10_000, **kw).frame["id"].astype(int))
 
 
 def _where(tables: dict[str, pd.DataFrame], mask: pd.Series) -> set[int]:
@@ -115,7 +115,7 @@ def test_descriptions() -> None:
 
 
 def test_result_description(populated: Store) -> None:
-    result = search(populated, "smi", show="companies", sort="created")
+    result = search(populated.db, populated.user, "smi", show="companies", sort="created")
     assert result.description == (
         "contacts matching a word starting with 'smi'; companies; sorted by created")
 
@@ -142,7 +142,7 @@ def test_bad_filter_values(values: dict[str, Any], words: str) -> None:
 ])
 def test_unknown_names_are_errors(populated: Store, values: dict[str, Any], words: str) -> None:
     with pytest.raises(FilterError, match=words):
-        search(populated, **values)
+        search(populated.db, populated.user, **values)
 
 
 @pytest.mark.parametrize(("options", "words"), [
@@ -152,4 +152,4 @@ def test_unknown_names_are_errors(populated: Store, values: dict[str, Any], word
 ])
 def test_bad_sort_and_page(populated: Store, options: dict[str, Any], words: str) -> None:
     with pytest.raises(FilterError, match=words):
-        search(populated, **options)
+        search(populated.db, populated.user, **options)

@@ -20,7 +20,7 @@ from .data import add_contacts, populate
 
 
 def _ids(store: Store, text: str, **options: object) -> list[int]:
-    return [int(i) for i in search(store, text, page_size=1000, **options).frame["id"]]  # type: ignore[arg-type]
+    return [int(i) for i in search(store.db, store.user, text, page_size=1000, **options).frame["id"]]  # type: ignore[arg-type]
 
 
 def _no_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,7 +49,7 @@ def test_a_name_hit_ranks_above_a_street_hit(store: Store, monkeypatch: pytest.M
     _no_fallback(monkeypatch)
     ranked = _ids(store, "hauptstrasse", sort="relevance")
     assert ranked[0] == name and street in ranked[1:]
-    assert search(store, "hauptstrasse").total == 3
+    assert search(store.db, store.user, "hauptstrasse").total == 3
 
 
 def test_an_exact_word_ranks_above_similar_spellings_and_longer_words(
@@ -73,9 +73,11 @@ def test_relevance_pages_follow_one_order(store: Store) -> None:
     populate(store, n=120, seed=5)
     whole = _ids(store, "o*", sort="relevance")
     assert len(whole) > 25
-    pages = [search(store, "o*", sort="relevance", page=p).frame for p in range(1, -(-len(whole) // 25) + 1)]
+    pages = [search(store.db, store.user, "o*", sort="relevance", page=p).frame
+             for p in range(1, -(-len(whole) // 25) + 1)]
     assert [int(i) for f in pages for i in f["id"]] == whole
-    assert search(store, "", sort="relevance", page_size=1000).total > 0  # no query: sorted by name
+    # no query: sorted by name
+    assert search(store.db, store.user, "", sort="relevance", page_size=1000).total > 0
 
 
 def test_an_absent_index_is_built_and_an_index_behind_catches_up(
@@ -134,7 +136,7 @@ def test_a_contact_the_store_no_longer_has_is_never_returned(store: Store) -> No
     with store.db.read() as tx:
         ids, _scores = fulltext.find(fulltext.index_for(str(store.db.path)).searcher(tx), parse("karl"))
     assert gone in ids  # the index is stale ...
-    result = search(store, "karl")
+    result = search(store.db, store.user, "karl")
     assert [int(i) for i in result.frame["id"]] == [keep] and result.total == 1  # ... the result is not
 
 
@@ -179,14 +181,14 @@ def test_each_hit_says_which_field_matched(store: Store) -> None:
                                        {"first": "Ida", "last": "Hauptstraße"}])
     (company,) = add_contacts(store, [{"company": "Hauptstrasse Logistik"}])
     (person,) = add_contacts(store, [{"first": "Paul", "last": "Fahrer", "company_of": company}])
-    result = search(store, "hauptstrasse", sort="relevance")
+    result = search(store.db, store.user, "hauptstrasse", sort="relevance")
     got = {cid: (m.field, m.value) for cid, m in result.matches.items()}
     assert got[name] == ("name", "") and got[company] == ("name", "")
     assert got[street] == ("address", "Hauptstraße 5 Berlin")
     assert got[notes] == ("description", "met at Hauptstraße")
     assert got[person] == ("via company", "Hauptstrasse Logistik")
     assert result.matches[street].describe() == "address: Hauptstraße 5 Berlin"
-    assert search(store, "").matches == {}
+    assert search(store.db, store.user, "").matches == {}
 
 
 @pytest.mark.parametrize(("query", "texts", "expected"), [
@@ -220,11 +222,11 @@ def test_an_import_leaves_the_index_built(
     assert _state(store)["seq"] == head  # built by the import, not by the first search
     rebuilt: list[object] = []
     monkeypatch.setattr(fulltext.FullTextIndex, "rebuild", lambda *a, **k: rebuilt.append(a))
-    some = search(store, "a*").total
+    some = search(store.db, store.user, "a*").total
     assert some > 0 and rebuilt == []
     monkeypatch.undo()
     assert store.refresh_search_index(rebuild=True) == count
-    assert search(store, "a*").total == some
+    assert search(store.db, store.user, "a*").total == some
     assert Store(":memory:").refresh_search_index() is None
 
 

@@ -24,7 +24,7 @@ TOKENS = f"SELECT token, contact_id, slot, pos FROM {index.LIVE_TOKENS} AS s ORD
 
 
 def _found(store: Store, text: str) -> set[int]:
-    return set(search(store, text, page_size=1000).frame["id"].astype(int))
+    return set(search(store.db, store.user, text, page_size=1000).frame["id"].astype(int))
 
 
 def test_small_and_bulk_refresh_agree(store: Store) -> None:

@@ -223,7 +223,7 @@ def open_notebook(page: Any, lab_url: str, root_dir: Path, notebook: str) -> Any
 def total(db: str, query: str = "", **filters: Any) -> str:
     """How many contacts a search finds, as the dashboard writes it (``1,234``)."""
     with Store(db) as store:
-        return f"{search(store, query, **filters).total:,}"
+        return f"{search(store.db, store.user, query, **filters).total:,}"
 
 
 def count(db: str) -> int:

@@ -21,7 +21,7 @@ LORE_EMAIL = "lore.hamann@example.com"
 def build_sample_store(path: Path) -> Path:
     """Create a store file at ``path`` from the shipped sample files; returns ``path``."""
     with Store(path) as store:
-        load_sample(store, DATA)
+        load_sample(store.db, store.user, DATA)
         cs = store.change()
         lore = cs.create_person("Lore", "Hamann", title="Data steward", temperature="Hot")
         cs.add_info(lore, "email", LORE_EMAIL)

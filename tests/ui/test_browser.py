@@ -57,7 +57,7 @@ def test_lab_search_open_edit_validate_save(
         editor.locator(".crm-save").click()
         expect(editor.locator(".crm-banner")).to_contain_text("Saved")
         with Store(env["CRMDATA_DB"]) as store:
-            found = search(store, '"Lorelei Hamann"').frame
+            found = search(store.db, store.user, '"Lorelei Hamann"').frame
             assert len(found) == 1 and found["position"].iloc[0] == "Head of data quality"
         expect(dash.locator(".crm-row-open", has_text="Lorelei Hamann")).to_be_visible()
 

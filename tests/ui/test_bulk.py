@@ -25,7 +25,8 @@ def test_tick_rows_tag_them_and_undo(sample: Store) -> None:
     d.bulk_bar.tag_add.click()
     assert "add tag Bulk tagged on 2 contacts" in d.bulk_bar.banner.value
     assert "<code>crmdata undo" in d.bulk_bar.banner.value
-    assert sorted(matching_ids(sample, tags=["Bulk tagged"])) == sorted([first.contact_id, second.contact_id])
+    tagged = matching_ids(sample.db, sample.user, tags=["Bulk tagged"])
+    assert sorted(tagged) == sorted([first.contact_id, second.contact_id])
     d.bulk_bar.undo.click()
     assert "undone" in d.bulk_bar.banner.value
     assert "Bulk tagged" not in set(sample.tags()["tag"])
@@ -34,17 +35,17 @@ def test_tick_rows_tag_them_and_undo(sample: Store) -> None:
 def test_select_all_matching_then_temperature_and_access(sample: Store) -> None:
     d = ContactsDashboard(sample)
     d.search.value = "gmbh"
-    expected = matching_ids(sample, "gmbh")
+    expected = matching_ids(sample.db, sample.user, "gmbh")
     assert len(expected) > 25  # more than one page
     d.bulk_bar.select_all.click()
     assert d.bulk.count == len(expected)
     assert all(r.pick.value for r in d.rows if r.contact_id is not None)  # the page shows it
     d.bulk_bar.temperature.value = "Cold"
     d.bulk_bar.temperature_set.click()
-    assert search(sample, "gmbh", temperatures=["Cold"]).total == len(expected)
+    assert search(sample.db, sample.user, "gmbh", temperatures=["Cold"]).total == len(expected)
     d.bulk_bar.access.value = "restricted"
     d.bulk_bar.access_set.click()
-    assert search(sample, "gmbh", access="restricted").total == len(expected)
+    assert search(sample.db, sample.user, "gmbh", access="restricted").total == len(expected)
     d.bulk_bar.clear.click()
     assert d.bulk.count == 0 and not any(r.pick.value for r in d.rows)
 

@@ -44,7 +44,7 @@ def test_voila_bulk_tag_undo_and_value_clusters(page: Any, app: tuple[str, Path]
         expect(bar.locator(".crm-banner")).to_contain_text("add tag Met in Voila on 2 contacts")
         readme_shot(page, dash.locator(".crm-contacts-list"), "bulk")
         with Store(db) as store:
-            assert len(matching_ids(store, tags=["Met in Voila"])) == 2
+            assert len(matching_ids(store.db, store.user, tags=["Met in Voila"])) == 2
         bar.locator(".crm-bulk-undo").click()
         expect(bar.locator(".crm-banner")).to_contain_text("undone")
         with Store(db) as store:
@@ -58,7 +58,7 @@ def test_voila_bulk_tag_undo_and_value_clusters(page: Any, app: tuple[str, Path]
 
         # clean up values: clusters of company names, apply, the store has one spelling
         with Store(db) as store:
-            clusters = cluster_values(store, "company_name")
+            clusters = cluster_values(store.db, store.user, "company_name")
         page.locator(".crm-values-box .jupyter-widget-Collapse-header").first.click()
         panel = page.locator(".crm-values")
         panel.locator(".crm-values-find").click()
@@ -67,7 +67,7 @@ def test_voila_bulk_tag_undo_and_value_clusters(page: Any, app: tuple[str, Path]
         panel.locator(".crm-values-apply").click()
         expect(panel.locator(".crm-banner")).to_contain_text("spellings replaced as change set")
         with Store(db) as store:
-            counts = dict(value_counts(store, "company_name"))
+            counts = dict(value_counts(store.db, store.user, "company_name"))
         for c in clusters:
             assert counts.get(c.suggested) == c.contacts
 

@@ -21,7 +21,7 @@ from .helpers import LORE_EMAIL
 
 
 def _lore(store: Store) -> int:
-    return int(search(store, '"Lore Hamann"').frame["id"].iloc[0])
+    return int(search(store.db, store.user, '"Lore Hamann"').frame["id"].iloc[0])
 
 
 def _css(widget: object) -> list[str]:
@@ -138,6 +138,18 @@ def test_tags_added_from_pool_or_new_and_removed(editor: ContactEditor, sample: 
     remove[0].click()  # type: ignore[attr-defined]
     editor.inputs["save"].click()
     assert sorted(sample.contact(cid).tags, key=str.lower) == ["Customer", "Met at fair 2026"]
+    assert "Met at fair 2026" in editor.inputs["tag_new"].options  # the save opened it again
+
+
+def test_a_redraw_reads_no_lists(editor: ContactEditor, sample: Store,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Levels, types, tags and users are read when a contact is opened, not on each redraw."""
+    for name in ("temperature_levels", "contact_types", "tags", "users"):
+        monkeypatch.setattr(sample, name, lambda: pytest.fail("a redraw read the store's lists"))
+    editor.inputs["first_name"].value = "Lorelei"
+    editor.state.add_tag("Redrawn")  # each draft edit redraws the form
+    assert "Customer" in editor.inputs["tag_new"].options and "Cold" in [
+        v for _label, v in editor.inputs["temperature"].options]
 
 
 def test_temperature_type_and_access_with_user_picker(editor: ContactEditor, sample: Store) -> None:
@@ -160,7 +172,7 @@ def test_temperature_type_and_access_with_user_picker(editor: ContactEditor, sam
 
 def test_link_a_person_to_a_company(editor: ContactEditor, sample: Store) -> None:
     cid = editor.state.contact_id
-    company = search(sample, show="companies").frame.iloc[0]
+    company = search(sample.db, sample.user, show="companies").frame.iloc[0]
     editor.inputs["company_search"].value = str(company["display_name"]).split()[0]
     editor.inputs["company"].value = int(company["id"])
     editor.inputs["save"].click()

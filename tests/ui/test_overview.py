@@ -25,10 +25,10 @@ def test_bars_count_and_filter_the_list(sample: Store) -> None:
     assert d.overview.charts.children == ()  # counted only when opened
     d.widget.children[2].selected_index = 0
     bars = _bars(d)
-    assert bars["Companies"][0] == search(sample, show="companies").total
-    assert bars["Hot"][0] == search(sample, temperatures=["Hot"]).total
+    assert bars["Companies"][0] == search(sample.db, sample.user, show="companies").total
+    assert bars["Hot"][0] == search(sample.db, sample.user, temperatures=["Hot"]).total
     cutoff = dt.date.today() - dt.timedelta(days=365)
-    stale = search(sample, not_updated_since=cutoff, no_activity_since=cutoff).total
+    stale = search(sample.db, sample.user, not_updated_since=cutoff, no_activity_since=cutoff).total
     assert 0 < bars["Stale"][0] == stale < sample.count()  # the sample's dates spread over years
     bars["Hot"][1].click()  # type: ignore[attr-defined]
     assert d.state.filters.temperatures == ("Hot",) and d.state.total == bars["Hot"][0]
@@ -41,7 +41,7 @@ def test_bars_count_and_filter_the_list(sample: Store) -> None:
                                 {"Companies", "Persons", "Hot", "Warm", "Cold", "Stale", "Active"})
     tag_button.click()  # type: ignore[attr-defined]
     assert d.state.filters.tags == (tag,) and d.state.total == n
-    assert overview_counts(sample).get("kind", "person") == bars["Persons"][0]
+    assert overview_counts(sample.db, sample.user).get("kind", "person") == bars["Persons"][0]
 
 
 def test_findings_are_counted_on_request(sample: Store) -> None:

@@ -1,40 +1,28 @@
-"""Plain-Python view models behind the dashboards: state, observers, no ipywidgets.
+"""The contacts dashboard's view model (plain Python, no widgets): the search, the filters,
+one page of rows as shown, the counts beside the filter values.
 
-Each dashboard keeps its state in one of these objects and redraws when it says it changed.
-The objects call the library (search, change sets, photos, duplicates) and keep its answers
-and its errors; they hold no business rules of their own. Because nothing here imports
-ipywidgets, the same objects can be driven from a plain test or a script.
-
-Errors: a :class:`~crmdata.errors.CrmDataError` becomes a :class:`Notice` with its message;
-anything else is logged with its traceback and shown as a short generic message.
+:class:`ContactsState` calls the library's search and keeps its answer; the widgets of
+:mod:`crmdata.ui.contacts` draw it. :class:`Choices` holds the store's lists the filters
+(and the editor) offer, read once per dashboard.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..errors import CrmDataError
 from ..listing import RowExtras, page_extras
 from ..search.api import SearchResult, make_filters, search
 from ..search.facets import Facets, facet_counts
 from ..search.filters import Filters
 from ..search.sql import SORTS
+from .view_model import Observable, one_connection
 
 if TYPE_CHECKING:
-    from ..csvio.importer import DuplicateRule
     from ..store import Store
-
-log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-#: What a person sees when something that is not a CrmDataError goes wrong.
-GENERIC_ERROR = "Something went wrong inside crmdata; nothing was changed. The details are in the log."
 
 #: The one-line hint under the search box (the help article's query language).
 QUERY_HINT = (
@@ -54,55 +42,6 @@ SORT_CHOICES: tuple[tuple[str, str], ...] = (
     ("Updated", "updated"),
 )
 assert all(key in SORTS for _, key in SORT_CHOICES)
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A message for the banner: what happened, in words for a person."""
-
-    kind: Literal["error", "warning", "info", "success"]
-    text: str
-
-
-def one_connection(store: Store) -> Any:
-    """A block in which the store's reads share one connection (opening the file costs
-    tens of milliseconds; a dashboard redraw makes several reads)."""
-    return store.db.read()
-
-
-def error_text(exc: BaseException) -> str:
-    """The message to show for an exception: its own for crmdata errors, a generic one else."""
-    if isinstance(exc, CrmDataError):
-        return str(exc)
-    log.error("Unexpected error in a crmdata dashboard", exc_info=exc)
-    return GENERIC_ERROR
-
-
-class Observable:
-    """Keeps a list of callbacks and calls them, in order, whenever the state changed."""
-
-    notice: Notice | None
-
-    def __init__(self) -> None:
-        self._observers: list[Callable[[], None]] = []
-        self.notice = None
-
-    def observe(self, callback: Callable[[], None]) -> None:
-        self._observers.append(callback)
-
-    def changed(self) -> None:
-        for callback in list(self._observers):
-            callback()
-
-    def guard(self, action: Callable[[], T], *, notify: bool = True) -> T | None:
-        """Run ``action``; on any error keep its message as the notice instead of raising."""
-        try:
-            return action()
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-            self.notice = Notice("error", error_text(exc))
-            if notify:
-                self.changed()
-            return None
 
 
 @dataclass(frozen=True)
@@ -237,7 +176,8 @@ class ContactsState(Observable):
             for callback in list(self._busy_callbacks):
                 callback()
             result = search(
-                self.store,
+                self.store.db,
+                self.store.user,
                 self.query,
                 self.filters,
                 sort=self.sort,
@@ -247,14 +187,16 @@ class ContactsState(Observable):
             )
             ids = [int(i) for i in result.frame["id"]]
             reasons = {cid: m.describe() for cid, m in result.matches.items()}
-            self.rows = list_rows(result.frame, page_extras(self.store, ids), self._colors, reasons)
+            extras = page_extras(self.store.db, self.store.user, ids)
+            self.rows = list_rows(result.frame, extras, self._colors, reasons)
             self.result = result
             self.notice = None
 
         self.guard(run, notify=False)
         self.changed()  # the page first; then the counts beside the filter values
         if self.with_facets and self.notice is None:
-            counted = self.guard(lambda: facet_counts(self.store, self.query, self.filters), notify=False)
+            counted = self.guard(
+                lambda: facet_counts(self.store.db, self.store.user, self.query, self.filters), notify=False)
             if counted is not None:
                 self.facets = counted
             for callback in list(self._facet_callbacks):
@@ -326,36 +268,3 @@ class ContactsState(Observable):
         for callback in list(self._open_callbacks):
             self.guard(lambda cb=callback: cb(int(contact_id)), notify=False)  # type: ignore[misc]
         self.changed()
-
-
-class ImportState(Observable):
-    """An ONLYOFFICE CSV import started from a dashboard: all or nothing, with its report."""
-
-    #: The steps :func:`crmdata.csvio.importer.import_onlyoffice` reports (reading, checking, writing).
-    STEPS = 3
-
-    def __init__(self, store: Store) -> None:
-        super().__init__()
-        self.store = store
-        self.report: Any = None
-
-    def run(
-        self, data: bytes, name: str, duplicates: DuplicateRule = "skip",
-        progress: Callable[[str], None] | None = None
-    ) -> bool:
-        """Import uploaded bytes (kept in a temporary file named like the upload)."""
-        import tempfile
-        from pathlib import Path
-
-        def work() -> Any:
-            with tempfile.TemporaryDirectory(prefix="crmdata-upload-") as folder:
-                path = Path(folder) / (Path(name).name or "upload.csv")
-                path.write_bytes(data)
-                return self.store.import_contacts(path, duplicates=duplicates, progress=progress)
-
-        report = self.guard(work, notify=False)
-        if report is not None:
-            self.report = report
-            self.notice = Notice("success", report.summary())
-        self.changed()
-        return report is not None

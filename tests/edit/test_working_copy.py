@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmdata.edit.state import Lookups, Part
+from crmdata.edit.working_copy import Lookups, Part
 from crmdata.model import ListType
 
 TABLES: dict[Part, list[Any]] = {

@@ -1,4 +1,4 @@
-"""Contacts in memory while a change set is applied: load, apply operations, keep primaries.
+"""The working copy of a change set: its contacts in memory while the operations are applied.
 
 A :class:`ContactState` holds one contact's rows exactly as the store keeps them (the same
 dicts :func:`crmdata.journal.capture` returns). Operations change these dicts; the apply step

@@ -11,8 +11,9 @@ from crmdata.errors import NotFound, Problem
 from crmdata.listing import RowExtras
 from crmdata.model import CustomFieldType, FieldScope
 from crmdata.ui.contacts import cells_html
+from crmdata.ui.contacts_state import list_rows
 from crmdata.ui.editor_state import custom_field_defs, history_entries, problems_by_field
-from crmdata.ui.state import GENERIC_ERROR, Observable, error_text, list_rows
+from crmdata.ui.view_model import GENERIC_ERROR, Observable, error_text
 
 
 def test_list_rows_formats_a_search_page_in_order() -> None:
