@@ -436,7 +436,8 @@ class Store:
         """
         from .dedupe.api import DEFAULT_THRESHOLD, find_duplicates
 
-        return find_duplicates(self, threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+        chosen = DEFAULT_THRESHOLD if threshold is None else threshold
+        return find_duplicates(self.db, self.user, threshold=chosen,
                                default_region=default_region, keep_model=keep_model, settings=settings,
                                memory_limit=memory_limit, temp_directory=temp_directory, engine=engine,
                                spark_master=spark_master, progress=progress)
@@ -463,7 +464,7 @@ class Store:
         """Record a review decision on a pair: "duplicate" or "not_duplicate" (never suggested again)."""
         from .dedupe.api import decide
 
-        return decide(self, id1, id2, decision)
+        return decide(self.db, self.user, id1, id2, decision)
 
     # -- merging duplicates (crmdata.merge) -----------------------------------------------------
     def plan_merge(self, ids: Sequence[int], *, survivor: int | None = None,

@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..db import Database, Tx
 from ..errors import CrmDataError
-from ..model import DEFAULT_PHONE_REGION
+from ..model import DEFAULT_PHONE_REGION, ContactKind
 from . import blocking, cluster, compare, decisions, explain, keys, train
 from .checker import FuzzyChecker
 from .engines import ENGINES, KEY_TABLES, DuckEngine, Engine
@@ -37,7 +37,7 @@ from .fellegi import Model
 from .settings import MatchSettings
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..access import User
 
 __all__ = ["DuplicateReport", "FuzzyChecker", "decide", "find_duplicates"]
 
@@ -155,7 +155,8 @@ def _score_kind(engine: Engine, kind: str, model: Model, threshold: float) -> pd
 
 
 def find_duplicates(
-    store: Store,
+    db: Database,
+    user: User,
     *,
     threshold: float = DEFAULT_THRESHOLD,
     default_region: str = DEFAULT_PHONE_REGION,
@@ -168,7 +169,7 @@ def find_duplicates(
     spark_master: str | None = None,
     progress: Progress | None = None,
 ) -> DuplicateReport:
-    """Likely duplicate pairs among the contacts ``store.user`` may view.
+    """Likely duplicate pairs among the contacts ``user`` may view in ``db``.
 
     ``threshold``: the lowest calibrated match probability reported (and clustered).
     ``settings``: which custom fields take part (:class:`.settings.MatchSettings`; the store's
@@ -180,10 +181,10 @@ def find_duplicates(
     """
 
     def build(tx: Tx, chosen: MatchSettings) -> keys.KeyCounts:
-        return keys.build(tx, store.user, default_region=default_region, date_labels=chosen.date_fields,
+        return keys.build(tx, user, default_region=default_region, date_labels=chosen.date_fields,
                           text_labels=chosen.text_fields)
 
-    return run(store.db, build, threshold=threshold, rules=rules, keep_model=keep_model, settings=settings,
+    return run(db, build, threshold=threshold, rules=rules, keep_model=keep_model, settings=settings,
                memory_limit=memory_limit, temp_directory=temp_directory, engine=engine,
                spark_master=spark_master, progress=progress)
 
@@ -250,7 +251,7 @@ def run(
         lap("blocking")
         say("comparison vectors")
         slices = pairs_on.slices(n_candidates)
-        for kind in ("P", "C"):
+        for kind in ContactKind:
             for i in range(slices):
                 part = ("dd_pairs" if slices == 1
                         else f"(SELECT id1, id2 FROM dd_pairs WHERE id1 % {slices} = {i})")
@@ -261,7 +262,7 @@ def run(
         decided = _decided(tx)
         models: dict[str, Model] = {}
         parts = []
-        for kind in ("P", "C"):
+        for kind in ContactKind:
             rule_pairs = int(pairs_on.scalar(train.rule_pairs_sql(f"dd_vec_{kind}", kind)) or 0)
             models[kind] = model = train.fit(tx, kind, rule_pairs, decided)
             parts.append(_score_kind(pairs_on, kind, model, threshold))
@@ -340,10 +341,10 @@ def _quote(text: str) -> str:
     return text.replace("'", "''")
 
 
-def decide(store: Store, id1: int, id2: int, decision: str) -> tuple[int, int]:
+def decide(db: Database, user: User, id1: int, id2: int, decision: str) -> tuple[int, int]:
     """Record a review decision ("duplicate" or "not_duplicate") on a pair; returns the pair."""
-    with store.db.transaction() as tx:
-        return decisions.record(tx, store.user, id1, id2, decision)
+    with db.transaction() as tx:
+        return decisions.record(tx, user, id1, id2, decision)
 
 
 def evaluate(found: set[tuple[int, int]], truth: set[tuple[int, int]]) -> dict[str, float]:

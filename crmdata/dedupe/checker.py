@@ -23,7 +23,7 @@ from ..access import User
 from ..db import Tx
 from ..edit.dupcheck import DuplicateCandidate, ExactKeyChecker, StagedContact
 from ..matchkeys import unkeyed_ids
-from ..model import DEFAULT_PHONE_REGION, InfoType
+from ..model import DEFAULT_PHONE_REGION, ContactKind, InfoType
 from ..search.index import RECENT_IDS
 from ..search.normalise import forms
 from . import compare, decisions, explain, fellegi, keys, train
@@ -90,7 +90,7 @@ def lookup_tokens(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     firsts: list[tuple[int, str]] = []
     for r in frame[["id", "kind", "last_key", "first_head", "comp_key"]].to_dict("records"):
         sid = int(r["id"])
-        if r["kind"] == "P" and r["last_key"]:
+        if r["kind"] == ContactKind.PERSON and r["last_key"]:
             lasts += [(sid, t) for w in str(r["last_key"]).split() for t in _spellings(w)]
             head = r["first_head"]
             if head:
@@ -99,7 +99,7 @@ def lookup_tokens(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 firsts += [(sid, t) for n in names for t in _spellings(n)]
             else:
                 firsts.append((sid, "*"))  # no first name: the last name alone
-        elif r["kind"] == "C" and r["comp_key"]:
+        elif r["kind"] == ContactKind.COMPANY and r["comp_key"]:
             word = max(str(r["comp_key"]).split(), key=len)
             lasts += [(sid, t) for t in _spellings(word)]
             firsts.append((sid, "*"))
@@ -241,10 +241,10 @@ class FuzzyChecker:
             models = decisions.load_models(tx)
             labels = {s.contact_id: s.label for s in staged}
             likely: list[dict[Hashable, Any]] = []
-            models = {k: models.get(k) or fellegi.default_model(k) for k in ("P", "C")}
+            models = {k: models.get(k) or fellegi.default_model(k) for k in ContactKind}
             for prefix in ("dn_", "dq_"):
                 train.add_term_frequencies(tx, prefix, models)
-            for kind in ("P", "C"):
+            for kind in ContactKind:
                 model = models[kind]
                 vectors = compare.vectors_sql("dq_pairs", kind, left="dn_", right="dq_", nick="dq_nick")
                 vk = tx.df(compare.score_sql(vectors, kind, model.prior_weight, model.weights(),

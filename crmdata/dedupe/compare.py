@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..model import ContactKind
+
 #: SQL function names of the string similarities (DuckDB's; Spark substitutes its own UDFs).
 JARO_WINKLER = "jaro_winkler_similarity"
 LEVENSHTEIN = "levenshtein"
@@ -341,10 +343,10 @@ FIXED: frozenset[str] = frozenset({"family", "colleagues"})
 
 #: The comparisons of persons and of companies.
 COMPARISONS: dict[str, tuple[Comparison, ...]] = {
-    "P": (FIRST, LAST, DOB, ADDRESS, EMAIL, PHONE, EMPLOYER, CUSTOM, FAMILY, COLLEAGUES),
-    "C": (COMPANY_NAME, DOMAIN, EMAIL, PHONE, ADDRESS, CUSTOM),
+    ContactKind.PERSON: (FIRST, LAST, DOB, ADDRESS, EMAIL, PHONE, EMPLOYER, CUSTOM, FAMILY, COLLEAGUES),
+    ContactKind.COMPANY: (COMPANY_NAME, DOMAIN, EMAIL, PHONE, ADDRESS, CUSTOM),
 }
-ALL: tuple[Comparison, ...] = tuple({c.name: c for k in ("P", "C") for c in COMPARISONS[k]}.values())
+ALL: tuple[Comparison, ...] = tuple({c.name: c for k in ContactKind for c in COMPARISONS[k]}.values())
 #: Key columns with a term-frequency column ``tf_<key>`` in the key table.
 TF_KEYS: tuple[str, ...] = tuple(dict.fromkeys(t[1] for c in ALL if (t := c.tf_level())))
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..model import ContactKind
 from .compare import COMPARISONS, FIXED, gamma
 
 #: No u below this: a level never seen among random pairs still gets a finite weight.
@@ -42,7 +43,7 @@ TF_FLOOR = 1e-4
 RULE_RECALL = 0.6
 #: Default prior per kind before anything is estimated (share of random pairs that are one
 #: contact; company lists are shorter than person lists).
-DEFAULT_PRIOR = {"P": 1e-5, "C": 1e-4}
+DEFAULT_PRIOR: dict[str, float] = {ContactKind.PERSON: 1e-5, ContactKind.COMPANY: 1e-4}
 
 #: Default m and u per comparison (closest level first, "else" last): the model before any
 #: fit, and where a store has too little data to estimate a comparison. They encode the usual
@@ -155,7 +156,7 @@ class Model:
     def from_json(text: str) -> Model:
         d = json.loads(text)
         if "m" not in d:  # a model of the former classifier: start from the defaults
-            return default_model(str(d.get("kind", "P")))
+            return default_model(str(d.get("kind", ContactKind.PERSON)))
 
         def levels(x: Mapping[str, Mapping[str, float]]) -> dict[str, dict[int, float]]:
             return {c: {int(k): float(v) for k, v in lv.items()} for c, lv in x.items()}
@@ -286,7 +287,7 @@ def combine_sessions(
 def prior_from_rules(rule_pairs: int, total_pairs: int, recall: float = RULE_RECALL) -> float:
     """λ: pairs the deterministic rules find, divided by their assumed recall and all pairs."""
     if total_pairs <= 0:
-        return DEFAULT_PRIOR["P"]
+        return DEFAULT_PRIOR[ContactKind.PERSON]
     lam = (rule_pairs / recall) / total_pairs if rule_pairs else 1.0 / max(total_pairs, 1)
     return min(max(lam, 1e-12), 0.5)
 

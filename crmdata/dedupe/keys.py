@@ -30,7 +30,7 @@ import pandas as pd
 from ..access import User, view_predicate
 from ..db import Tx
 from ..matchkeys import phone_e164, phone_sql
-from ..model import DEFAULT_PHONE_REGION, CustomFieldType, InfoType
+from ..model import DEFAULT_PHONE_REGION, ContactKind, CustomFieldType, InfoType
 from . import normalise as nz
 
 #: Custom date fields read as a person's birthday (folded labels).
@@ -157,7 +157,8 @@ def key_frame(raw: pd.DataFrame, default_region: str = DEFAULT_PHONE_REGION, mem
     first = raw["first_name"].where(~is_company)
     last = raw["last_name"].where(~is_company)
     comp = raw["company_name"]
-    out = pd.DataFrame({"id": raw["id"].astype("int64"), "kind": is_company.map({True: "C", False: "P"})})
+    out = pd.DataFrame({"id": raw["id"].astype("int64"), "kind": is_company.map(
+        {True: ContactKind.COMPANY.value, False: ContactKind.PERSON.value})})
     out["first_key"] = _map_distinct(first, nz.first_name_key, memo)
     out["first_head"] = _map_distinct(out["first_key"], lambda k: str(k).split(" ")[0])
     out["last_key"] = _map_distinct(last, nz.name_key, memo)

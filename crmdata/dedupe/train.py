@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..db import Tx
+from ..model import ContactKind
 from . import blocking, compare, fellegi
 from .compare import COMPARISONS, TF_KEYS
 
@@ -48,7 +49,7 @@ class Session:
 
 
 SESSIONS: dict[str, tuple[Session, ...]] = {
-    "P": (
+    ContactKind.PERSON: (
         Session("same birthday", ("bday",), leaves_out=("birthday",), key_levels=(("birthday", 4),)),
         Session(
             "same first and last name",
@@ -59,7 +60,7 @@ SESSIONS: dict[str, tuple[Session, ...]] = {
         Session("same postcode", ("zip_k",), leaves_out=("address",)),
         Session("same email", (), "email", leaves_out=("email",), key_levels=(("email", 2),)),
     ),
-    "C": (
+    ContactKind.COMPANY: (
         Session(
             "same company name",
             ("comp_key",),
@@ -73,9 +74,10 @@ SESSIONS: dict[str, tuple[Session, ...]] = {
 
 #: Deterministic rules (over level codes) whose pairs are taken as matches to estimate λ.
 RULES: dict[str, str] = {
-    "P": "g_first_name = 5 AND g_last_name = 4 AND (g_birthday = 4 OR g_email = 2 OR g_phone = 1 "
-    "OR g_address = 4)",
-    "C": "g_company_name = 4 AND (g_address >= 3 OR g_phone = 1 OR g_domain = 1 OR g_email = 2)",
+    ContactKind.PERSON: "g_first_name = 5 AND g_last_name = 4 "
+    "AND (g_birthday = 4 OR g_email = 2 OR g_phone = 1 OR g_address = 4)",
+    ContactKind.COMPANY: "g_company_name = 4 "
+    "AND (g_address >= 3 OR g_phone = 1 OR g_domain = 1 OR g_email = 2)",
 }
 
 
@@ -308,7 +310,7 @@ def fit(tx: Tx, kind: str, rule_pairs: int, decided: pd.DataFrame, prefix: str =
     total_pairs = n * (n - 1) // 2
     estimates: list[dict[str, dict[int, float]]] = []
     found: list[tuple[Session, float]] = []  # (session, matches among all its pairs)
-    families = family_counts(tx, prefix) if kind == "P" else None
+    families = family_counts(tx, prefix) if kind == ContactKind.PERSON else None
     fixed: dict[str, dict[int, float]] = {}
     if families is not None:
         fm, fu = family_model(
