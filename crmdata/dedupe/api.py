@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -154,6 +155,10 @@ def _score_kind(engine: Engine, kind: str, model: Model, threshold: float) -> pd
     return got[["id1", "id2", "score", "reasons", "match_weight", "kind", "waterfall"]]
 
 
+def _vectors_of(pairs: str, kind: str) -> str:
+    return compare.vectors_sql(pairs, kind)
+
+
 def find_duplicates(
     db: Database,
     user: User,
@@ -250,13 +255,9 @@ def run(
         n_candidates = int(pairs_on.scalar("SELECT count(*) FROM dd_pairs"))
         lap("blocking")
         say("comparison vectors")
-        slices = pairs_on.slices(n_candidates)
         for kind in ContactKind:
-            for i in range(slices):
-                part = ("dd_pairs" if slices == 1
-                        else f"(SELECT id1, id2 FROM dd_pairs WHERE id1 % {slices} = {i})")
-                make = pairs_on.create if i == 0 else pairs_on.append
-                make(f"dd_vec_{kind}", compare.vectors_sql(part, kind))
+            pairs_on.create_per_pairs(f"dd_vec_{kind}", partial(_vectors_of, kind=kind), "dd_pairs",
+                                      n_candidates)
         lap("compare")
         say("classification")
         decided = _decided(tx)

@@ -15,6 +15,7 @@ that imports ``pyspark`` (an optional extra, ``pip install 'crmdata[spark]'``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -41,11 +42,10 @@ class Engine(Protocol):
     def create(self, name: str, sql: str) -> None:
         """Make the rows of ``sql`` a table ``name`` later statements read."""
 
-    def append(self, name: str, sql: str) -> None:
-        """Add the rows of ``sql`` to the table ``name`` made by :meth:`create`."""
-
-    def slices(self, pairs: int) -> int:
-        """In how many slices ``pairs`` candidate pairs are best compared (1: all at once)."""
+    def create_per_pairs(self, name: str, sql_of: Callable[[str], str], pairs: str, count: int) -> None:
+        """Make table ``name`` of the rows ``sql_of(table)`` gives for the ``count`` pairs of table
+        ``pairs``, all at once or in slices of them (``sql_of`` gets a table expression of
+        ``(id1, id2)``)."""
 
     def df(self, sql: str) -> pd.DataFrame:
         """The rows of ``sql`` as a frame (only small results: counts, matched pairs)."""
@@ -71,11 +71,17 @@ class DuckEngine:
     def create(self, name: str, sql: str) -> None:
         self.tx.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
 
-    def append(self, name: str, sql: str) -> None:
-        self.tx.execute(f"INSERT INTO {name} {sql}")
-
-    def slices(self, pairs: int) -> int:
-        return max(1, -(-pairs // PAIRS_PER_SLICE))
+    def create_per_pairs(self, name: str, sql_of: Callable[[str], str], pairs: str, count: int) -> None:
+        slices = max(1, -(-count // PAIRS_PER_SLICE))
+        if slices == 1:
+            self.create(name, sql_of(pairs))
+            return
+        for i in range(slices):
+            part = sql_of(f"(SELECT id1, id2 FROM {pairs} WHERE id1 % {slices} = {i})")
+            if i == 0:
+                self.create(name, part)
+            else:
+                self.tx.execute(f"INSERT INTO {name} {part}")
 
     def df(self, sql: str) -> pd.DataFrame:
         return self.tx.df(sql)

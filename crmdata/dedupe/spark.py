@@ -23,7 +23,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -200,18 +200,9 @@ class SparkEngine:
             frame.createOrReplaceTempView(name)
             self._cached[name] = frame
 
-    def append(self, name: str, sql: str) -> None:
-        with _job(name):
-            old = self._cached[name]
-            frame = old.unionByName(self.spark.sql(sql)).persist()
-            frame.count()
-            old.unpersist()
-            frame.createOrReplaceTempView(name)
-            self._cached[name] = frame
-
-    def slices(self, pairs: int) -> int:
-        """One: Spark divides the pairs into partitions itself."""
-        return 1
+    def create_per_pairs(self, name: str, sql_of: Callable[[str], str], pairs: str, count: int) -> None:
+        """All at once: Spark divides the pairs into partitions itself."""
+        self.create(name, sql_of(pairs))
 
     def df(self, sql: str) -> pd.DataFrame:
         with _job("collecting results"):
