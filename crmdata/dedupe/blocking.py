@@ -52,7 +52,7 @@ def same_values(source: str, columns: tuple[str, ...], max_block: int | None = N
     if max_block is None:
         return f"SELECT a.id AS id1, b.id AS id2 FROM ({rows}) a JOIN ({rows}) b ON {on} AND a.id < b.id"
     cols = ", ".join(columns)
-    sort = ", ".join((*order, "id"))
+    sort = ", ".join(f"{c} NULLS LAST" for c in (*order, "id"))  # the same order on every engine
     ranked = (f"SELECT id, {cols}, count(*) OVER (PARTITION BY {cols}) AS n_block, "
               f"row_number() OVER (PARTITION BY {cols} ORDER BY {sort}) AS n_row FROM ({rows}) r")
     small = f"SELECT * FROM ({ranked}) q WHERE n_block <= {int(max_block)}"
