@@ -47,7 +47,7 @@ from .normalise import fold, fold_sql, words, words_sql
 from .parse import Atom, Query, Term
 
 #: Bumped whenever documents are built differently: an index of another format is rebuilt.
-FORMAT = 2
+FORMAT = 3
 #: Text fields of a document, one per kind of searched field.
 FIELDS = ("name", "company", "position", "tag", "industry", "info", "custom", "notes")
 #: How much a match in each field weighs (names before companies before streets and notes).
@@ -95,6 +95,13 @@ _COLUMN_FIELDS = {0: "name", 1: "company", 2: "position", 3: "notes", 4: "indust
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("id", stored=False, indexed=True, fast=True)
+    # what a page and its count need beside the words (crmdata.search.ranked): company or
+    # person, a person's company, who may view it, and where its name sorts
+    sb.add_integer_field("kind", stored=False, indexed=True, fast=True)
+    sb.add_integer_field("employer", stored=False, indexed=True, fast=True)
+    sb.add_integer_field("share", stored=False, indexed=True, fast=False)
+    sb.add_integer_field("manager", stored=False, indexed=True, fast=False)
+    sb.add_unsigned_field("order", stored=False, indexed=False, fast=True)
     for name in FIELDS:
         sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="position")
     return sb.build()
@@ -107,17 +114,41 @@ SCHEMA = _schema()
 #: One searched text: contact id, slot, its words (form A) joined by spaces, and for a text
 #: whose forms differ (it has an umlaut), the words of both forms (else None, None).
 WordRow = tuple[int, int, str, Sequence[str] | None, Sequence[str] | None]
+#: A contact's attributes: id, is a company, its company's id, share type, lower-cased display
+#: name (as DuckDB lower-cases it), manager user ids.
+Attrs = tuple[int, bool, int | None, int, str | None, Sequence[int] | None]
+#: The attributes of the contacts whose id is ``{member}``.
+_ATTRS_SQL = ("SELECT c.id, c.is_company, c.company_id, c.share_type, lower(c.display_name), "
+              "(SELECT list(m.user_id) FROM contact_managers m WHERE m.contact_id = c.id) "
+              "FROM contacts c WHERE c.id {member}")
+#: The ``order`` of a contact without a display name (after every name, as NULLS LAST).
+LAST_ORDER = 2**64 - 1
 
 
-def _document(cid: int, rows: Iterable[tuple[int, str, Sequence[str] | None, Sequence[str] | None]],
+def order_key(lowered: str | None) -> int:
+    """Pure: a number that sorts as the first 8 bytes of a lower-cased name (DuckDB compares
+    text by its UTF-8 bytes); names equal there are told apart by the store."""
+    if lowered is None:
+        return LAST_ORDER
+    return int.from_bytes(lowered.encode()[:8].ljust(8, b"\0"), "big")
+
+
+def _document(attrs: Attrs, rows: Iterable[tuple[int, str, Sequence[str] | None, Sequence[str] | None]],
               ) -> tantivy.Document:
-    """One contact's document from its ``(slot, words, words A, words B)`` rows.
+    """One contact's document from its attributes and its ``(slot, words, words A, words B)`` rows.
 
     Each text is one value of its field (tantivy leaves a gap between values, so a phrase never
     spans two). A text with one form is split at its spaces by tantivy; one with two forms is
     handed over as tokens, both forms of a word at the word's position."""
+    cid, is_company, company_id, share, lowered, managers = attrs
     doc = tantivy.Document()
     doc.add_integer("id", cid)
+    doc.add_integer("kind", 1 if is_company else 0)
+    doc.add_integer("employer", -1 if company_id is None else int(company_id))
+    doc.add_integer("share", int(share or 0))
+    for user_id in managers or ():
+        doc.add_integer("manager", int(user_id))
+    doc.add_unsigned("order", order_key(lowered))
     for slot, joined, wa, wb in rows:
         name = field_of(slot)
         if wa is None or wb is None:
@@ -132,18 +163,19 @@ def _document(cid: int, rows: Iterable[tuple[int, str, Sequence[str] | None, Seq
     return doc
 
 
-def documents(rows: Iterable[WordRow]) -> Iterator[tuple[int, tantivy.Document]]:
-    """``(contact id, document)`` of rows ordered by contact id."""
-    cid: int | None = None
-    held: list[tuple[int, str, Sequence[str] | None, Sequence[str] | None]] = []
+def documents(rows: Iterable[WordRow], attrs: Iterable[Attrs]) -> Iterator[tuple[int, tantivy.Document]]:
+    """``(contact id, document)`` of every contact of ``attrs`` (each has one, words or not),
+    its words from ``rows`` (ordered by contact id)."""
+    held: dict[int, list[tuple[int, str, Sequence[str] | None, Sequence[str] | None]]] = {}
     for contact_id, slot, joined, wa, wb in rows:
-        if contact_id != cid:
-            if cid is not None:
-                yield cid, _document(cid, held)
-            cid, held = contact_id, []
-        held.append((slot, joined, wa, wb))
-    if cid is not None:
-        yield cid, _document(cid, held)
+        held.setdefault(int(contact_id), []).append((slot, joined, wa, wb))
+    for row in sorted(attrs, key=lambda a: int(a[0])):
+        yield int(row[0]), _document(row, held.get(int(row[0]), ()))
+
+
+def _attrs(tx: Tx, member: str, params: Sequence[object]) -> list[Attrs]:
+    return [(int(r[0]), bool(r[1]), r[2], int(r[3] or 0), r[4], r[5])
+            for r in tx.rows(_ATTRS_SQL.format(member=member), list(params))]
 
 
 _UMLAUTS = "äöü"
@@ -180,12 +212,13 @@ def _sql_rows(tx: Tx, member: str, params: Sequence[object]) -> list[WordRow]:
     return rows
 
 
-def _all_rows(tx: Tx) -> Iterator[WordRow]:
-    """The word rows of every contact, read in ranges of ids (memory stays bounded)."""
+def _all_documents(tx: Tx) -> Iterator[tuple[int, tantivy.Document]]:
+    """The documents of every contact, read in ranges of ids (memory stays bounded)."""
     ids = [int(r[0]) for r in tx.rows("SELECT id FROM contacts ORDER BY id")]
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start:start + _BATCH]
-        yield from _sql_rows(tx, "BETWEEN ? AND ?", [chunk[0], chunk[-1]])
+        bounds = [chunk[0], chunk[-1]]
+        yield from documents(_sql_rows(tx, "BETWEEN ? AND ?", bounds), _attrs(tx, "BETWEEN ? AND ?", bounds))
 
 
 # -- the index folder --------------------------------------------------------------------------
@@ -296,7 +329,7 @@ class FullTextIndex:
         writer = self._writer(self._index)
         for cid in ids:
             writer.delete_documents_by_term("id", cid)
-        for _cid, doc in documents(_word_rows(tx, ids)):
+        for _cid, doc in _documents_of(tx, ids):
             writer.add_document(doc)
         writer.commit()
         writer.wait_merging_threads()
@@ -316,7 +349,7 @@ class FullTextIndex:
         writer = self._writer(self._open(fresh=fresh))
         writer.delete_all_documents()
         count = 0
-        for _cid, doc in documents(_all_rows(tx)):
+        for _cid, doc in _all_documents(tx):
             writer.add_document(doc)
             count += 1
         writer.commit()
@@ -363,7 +396,7 @@ class _Recent:
             self._writer = self._index.writer(_RECENT_HEAP, 1)
         for cid in ids:
             self._writer.delete_documents_by_term("id", cid)
-        for _cid, doc in documents(_word_rows(tx, ids)):
+        for _cid, doc in _documents_of(tx, ids):
             self._writer.add_document(doc)
         self._writer.commit()
         self._index.reload()
@@ -376,10 +409,17 @@ class _Recent:
         return self._index.searcher(), frozenset(self.ids)
 
 
-def _word_rows(tx: Tx, ids: Sequence[int]) -> Iterable[WordRow]:
+def _documents_of(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, tantivy.Document]]:
+    """The documents of the contacts ``ids`` that still exist."""
+    if not ids:
+        return iter(())
     if len(ids) <= _PYTHON_TOKENS:
-        return _python_rows(tx, ids)
-    return _sql_rows(tx, "= ANY(?::BIGINT[])", [list(ids)])
+        rows: Iterable[WordRow] = _python_rows(tx, ids)
+    else:
+        rows = _sql_rows(tx, "= ANY(?::BIGINT[])", [list(ids)])
+    member, params = (("IN (" + ", ".join("?" * len(ids)) + ")", list(ids)) if len(ids) <= 50
+                      else ("IN (SELECT unnest(?::BIGINT[]))", [list(ids)]))
+    return documents(rows, _attrs(tx, member, params))
 
 
 #: Index folders this process keeps open, most recently used last (an index let go of is
@@ -463,7 +503,8 @@ def build_query(query: Query) -> tantivy.Query:
 _FIRST_ROUND = 2_000
 
 
-def _search(searcher: tantivy.Searcher, q: tantivy.Query) -> tuple[list[int], list[float]]:
+def _search(searcher: tantivy.Searcher, q: tantivy.Query, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    """Every hit of ``q``: its score and the fast-field ``columns`` (``id`` first)."""
     try:
         result = searcher.search(q, limit=_FIRST_ROUND, count=True)
         total = getattr(result, "count", None)
@@ -472,17 +513,22 @@ def _search(searcher: tantivy.Searcher, q: tantivy.Query) -> tuple[list[int], li
     except ValueError as exc:  # e.g. a phrase word matching too many words for tantivy
         raise IndexUnavailable(str(exc)) from exc
     hits = result.hits
-    ids = searcher.fast_field_values("id", [addr for _score, addr in hits])
-    pairs = [(int(i), float(score)) for (score, _addr), i in zip(hits, ids, strict=True) if i is not None]
-    return [i for i, _s in pairs], [s for _i, s in pairs]
+    addrs = [addr for _score, addr in hits]
+    values = [searcher.fast_field_values(name, addrs) for name in columns]
+    return [(float(score), *row) for (score, _addr), *row in zip(hits, *values, strict=True)
+            if row[0] is not None]
+
+
+def hits(view: View, q: tantivy.Query, columns: Sequence[str] = ("id",)) -> list[tuple[Any, ...]]:
+    """``(score, id, *other columns)`` of every document of the view that ``q`` finds (the
+    folder's, but for contacts re-indexed in memory since: those from memory), any order."""
+    found = _search(view.disk, q, columns)
+    if view.recent is None:
+        return found
+    return [h for h in found if h[1] not in view.stale] + _search(view.recent, q, columns)
 
 
 def find(view: View, query: Query) -> tuple[list[int], list[float]]:
     """Every contact the index finds for the query: ids and relevance scores (any order)."""
-    q = build_query(query)
-    ids, scores = _search(view.disk, q)
-    if view.recent is None:
-        return ids, scores
-    kept = [(i, s) for i, s in zip(ids, scores, strict=True) if i not in view.stale]
-    more_ids, more_scores = _search(view.recent, q)
-    return [i for i, _s in kept] + more_ids, [s for _i, s in kept] + more_scores
+    found = hits(view, build_query(query))
+    return [int(h[1]) for h in found], [h[0] for h in found]

@@ -1,0 +1,104 @@
+"""One page of a search by relevance, and its count, from the full-text index alone.
+
+A search without filters, sorted by relevance, needs from the store only the page's own rows:
+the full-text index's documents carry what the count and the order need besides the words
+(:mod:`crmdata.search.fulltext`: company or person, a person's company, its share type and
+managers, and where its display name sorts). So the rule of the store's query
+(:func:`crmdata.search.sql.select_parts`) is applied here to the hits: only contacts the user
+may view are found, a matching company the user may view pulls in its persons (at
+:data:`~crmdata.search.sql.VIA_COMPANY` of its score) and every one is counted once, at its best
+score. The order is the store's (score, then lower-cased display name, then id): the index
+holds the name's first bytes, and contacts tied there on the page's edges are ordered by the
+names the store gives (:func:`page_window`).
+
+The index reflects the store as of this read (the caller catches it up first), so the count
+is the store's. The page's rows are still read from the store with the access rule, and a
+page row the store does not give back means the index disagrees: the caller then answers
+through the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import tantivy
+
+from ..access import User
+from ..model import ShareType
+from .fulltext import SCHEMA, View, build_query, hits
+from .parse import Query
+from .sql import VIA_COMPANY
+
+#: ``(score, id, order)`` of one match.
+Scored = tuple[float, int, int]
+
+
+def visible_query(user: User) -> tantivy.Query | None:
+    """Pure: the documents the user may view (None: every one), scoring nothing."""
+    if user.is_admin:
+        return None
+    allowed = [tantivy.Query.term_query(SCHEMA, "share", int(ShareType.READ)),
+               tantivy.Query.term_query(SCHEMA, "share", int(ShareType.READ_WRITE)),
+               tantivy.Query.term_query(SCHEMA, "manager", int(user.id))]
+    either = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in allowed])
+    return tantivy.Query.const_score_query(either, 0.0)
+
+
+def _all_of(*parts: tantivy.Query | None) -> tantivy.Query:
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, p) for p in parts if p is not None])
+
+
+def matches(view: View, query: Query, user: User, include_company_persons: bool = True) -> list[Scored]:
+    """Every contact the search finds for the user, at its best score, any order."""
+    visible = visible_query(user)
+    q = build_query(query)
+    direct = hits(view, q if visible is None else _all_of(q, visible), ("id", "kind", "order"))
+    best: dict[int, tuple[float, int]] = {int(i): (score, int(order)) for score, i, _k, order in direct}
+    companies = {int(i): score for score, i, kind, _o in direct if kind == 1}
+    if include_company_persons and companies:
+        persons = _all_of(tantivy.Query.term_set_query(SCHEMA, "employer", sorted(companies)),
+                          tantivy.Query.term_query(SCHEMA, "kind", 0), visible)
+        for _s, i, company, order in hits(view, persons, ("id", "employer", "order")):
+            score = companies[int(company)] * VIA_COMPANY
+            if int(i) not in best or best[int(i)][0] < score:
+                best[int(i)] = (score, int(order))
+    return [(score, cid, order) for cid, (score, order) in best.items()]
+
+
+@dataclass(frozen=True)
+class Page:
+    """The ids of one page, in order, and how many contacts match in all."""
+
+    ids: list[int]
+    total: int
+
+
+def page_window(found: Sequence[Scored], page: int, page_size: int, low_first: bool,
+                names: Callable[[Sequence[int]], dict[int, str | None]]) -> Page:
+    """The page of ``found`` in the store's order: score (highest first unless ``low_first``),
+    lower-cased display name (none last), id. ``names`` gives the lower-cased display names of
+    contacts whose order the index's name prefix leaves tied at the page (few, usually none)."""
+    sign = 1.0 if low_first else -1.0
+    ordered = sorted(found, key=lambda h: (sign * h[0], h[2], h[1]))
+    start = (page - 1) * page_size
+    end = min(start + page_size, len(ordered))
+    if start >= end:
+        return Page([], len(ordered))
+    lo, hi = start, end - 1
+
+    def tie(h: Scored) -> tuple[float, int]:
+        return h[0], h[2]
+
+    while lo > 0 and tie(ordered[lo - 1]) == tie(ordered[start]):
+        lo -= 1
+    while hi + 1 < len(ordered) and tie(ordered[hi + 1]) == tie(ordered[end - 1]):
+        hi += 1
+    window = ordered[lo:hi + 1]
+    tied = sorted({h[1] for a, b in zip(window, window[1:], strict=False) if tie(a) == tie(b)
+                   for h in (a, b)})
+    if tied:
+        named = names(tied)
+        window.sort(key=lambda h: (sign * h[0], h[2], named.get(h[1]) is None, named.get(h[1]) or "",
+                                   h[1]))
+    return Page([h[1] for h in window[start - lo:end - lo]], len(ordered))
