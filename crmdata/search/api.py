@@ -34,6 +34,7 @@ from .sql import (
     atoms_to_resolve,
     count_sql,
     ids_sql,
+    needs_vocab,
     page_rows_sql,
     page_sql,
     vocab_sql,
@@ -188,14 +189,24 @@ def _from_index(
     cannot answer so (other sorts, filters, no index) or the store disagrees with it."""
     if parsed.is_empty or sort != "relevance" or chosen != Filters() or not _usable(store, engine):
         return None
+    def names(ids: Sequence[int]) -> dict[int, str | None]:
+        return _names(tx, ids)
+
     try:
         view = fulltext.index_for(store.db.path).searcher(tx, max_changes)
-        found = ranked.matches(view, parsed, store.user, include_company_persons)
+        if descending is False or any(needs_vocab(a) for t in parsed.terms for a in t.atoms):
+            # lowest scores first, or words looked up in the whole vocabulary (a leading
+            # wildcard, ~): every match is read once, rather than the words looked up again
+            # for the count, the companies and the best hits
+            window = ranked.page_window(ranked.matches(view, parsed, store.user, include_company_persons),
+                                        page, page_size, descending is False, names)
+        else:
+            window = ranked.best_page(view, parsed, store.user, page, page_size, include_company_persons,
+                                      names)
     except (fulltext.IndexUnavailable, OSError):
         return None
     if deadline is not None and time.monotonic() > deadline:
         raise OverBudget("The full-text search took longer than the time budget.")
-    window = ranked.page_window(found, page, page_size, descending is False, lambda ids: _names(tx, ids))
     frame, matches = _page_frame(tx, store, window.ids, parsed)
     if len(frame) != len(window.ids):
         return None  # a page row the store does not give back: answered through the store

@@ -36,7 +36,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import tantivy
 
@@ -503,12 +503,19 @@ def build_query(query: Query) -> tantivy.Query:
 _FIRST_ROUND = 2_000
 
 
-def _search(searcher: tantivy.Searcher, q: tantivy.Query, columns: Sequence[str]) -> list[tuple[Any, ...]]:
-    """Every hit of ``q``: its score and the fast-field ``columns`` (``id`` first)."""
+def _search(searcher: tantivy.Searcher, q: tantivy.Query, columns: Sequence[str],
+            limit: int | None = None, counted: list[int] | None = None) -> list[tuple[Any, ...]]:
+    """Every hit of ``q`` (or the ``limit`` best): its score and the fast-field ``columns``
+    (``id`` first); ``counted`` gets how many hits there are in all."""
     try:
-        result = searcher.search(q, limit=_FIRST_ROUND, count=True)
+        if limit is not None:
+            result = searcher.search(q, limit=max(1, limit), count=counted is not None)
+            if counted is not None:
+                counted[:] = [_counted(searcher, q, result)]
+        else:
+            result = searcher.search(q, limit=_FIRST_ROUND, count=True)
         total = getattr(result, "count", None)
-        if total is not None and total > _FIRST_ROUND:
+        if limit is None and total is not None and total > _FIRST_ROUND:
             result = searcher.search(q, limit=total, count=False)
     except ValueError as exc:  # e.g. a phrase word matching too many words for tantivy
         raise IndexUnavailable(str(exc)) from exc
@@ -519,13 +526,60 @@ def _search(searcher: tantivy.Searcher, q: tantivy.Query, columns: Sequence[str]
             if row[0] is not None]
 
 
-def hits(view: View, q: tantivy.Query, columns: Sequence[str] = ("id",)) -> list[tuple[Any, ...]]:
+@overload
+def hits(view: View, q: tantivy.Query, columns: Sequence[str] = ..., limit: int | None = ...,
+         counted: Literal[False] = ...) -> list[tuple[Any, ...]]: ...
+
+
+@overload
+def hits(view: View, q: tantivy.Query, columns: Sequence[str], limit: int | None,
+         counted: Literal[True]) -> tuple[list[tuple[Any, ...]], int]: ...
+
+
+def hits(view: View, q: tantivy.Query, columns: Sequence[str] = ("id",), limit: int | None = None,
+         counted: bool = False) -> list[tuple[Any, ...]] | tuple[list[tuple[Any, ...]], int]:
     """``(score, id, *other columns)`` of every document of the view that ``q`` finds (the
-    folder's, but for contacts re-indexed in memory since: those from memory), any order."""
-    found = _search(view.disk, q, columns)
-    if view.recent is None:
+    folder's, but for contacts re-indexed in memory since: those from memory), any order; with
+    ``limit``, of the ``limit`` best, best first (equal scores in any order). ``counted`` (for a
+    view without contacts in memory): also how many documents ``q`` finds, in the same look-up."""
+    if counted:
+        if view.recent is not None:
+            raise ValueError("hits(counted=True) needs a view without contacts in memory")
+        n = [0]
+        found = _search(view.disk, q, columns, limit, n)
+        found.sort(key=lambda h: -h[0])
+        return found, n[0]
+    found = _search(view.disk, q, columns, None if limit is None else limit + len(view.stale))
+    if view.recent is not None:
+        found = [h for h in found if h[1] not in view.stale] + _search(view.recent, q, columns, limit)
+    if limit is None:
         return found
-    return [h for h in found if h[1] not in view.stale] + _search(view.recent, q, columns)
+    found.sort(key=lambda h: -h[0])
+    return found[:limit]
+
+
+def _counted(searcher: tantivy.Searcher, q: tantivy.Query, result: Any) -> int:
+    total = getattr(result, "count", None)
+    return int(total) if total is not None else len(searcher.search(q, limit=searcher.num_docs).hits)
+
+
+def _count(searcher: tantivy.Searcher, q: tantivy.Query) -> int:
+    return _counted(searcher, q, searcher.search(q, limit=1, count=True))
+
+
+def count(view: View, q: tantivy.Query) -> int:
+    """How many documents of the view ``q`` finds."""
+    try:
+        n = _count(view.disk, q)
+        if view.recent is not None:
+            if view.stale:
+                stale = tantivy.Query.term_set_query(SCHEMA, "id", sorted(view.stale))
+                n -= _count(view.disk, tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Must, q), (tantivy.Occur.Must, stale)]))
+            n += _count(view.recent, q)
+    except ValueError as exc:
+        raise IndexUnavailable(str(exc)) from exc
+    return n
 
 
 def find(view: View, query: Query) -> tuple[list[int], list[float]]:

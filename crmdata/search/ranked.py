@@ -26,7 +26,7 @@ import tantivy
 
 from ..access import User
 from ..model import ShareType
-from .fulltext import SCHEMA, View, build_query, hits
+from .fulltext import SCHEMA, View, build_query, count, hits
 from .parse import Query
 from .sql import VIA_COMPANY
 
@@ -45,8 +45,16 @@ def visible_query(user: User) -> tantivy.Query | None:
     return tantivy.Query.const_score_query(either, 0.0)
 
 
-def _all_of(*parts: tantivy.Query | None) -> tantivy.Query:
-    return tantivy.Query.boolean_query([(tantivy.Occur.Must, p) for p in parts if p is not None])
+def _all_of(*parts: tantivy.Query | None, but_not: tantivy.Query | None = None) -> tantivy.Query:
+    clauses = [(tantivy.Occur.Must, p) for p in parts if p is not None]
+    if but_not is not None:
+        clauses.append((tantivy.Occur.MustNot, but_not))
+    return tantivy.Query.boolean_query(clauses)
+
+
+def _persons_of(companies: Sequence[int], visible: tantivy.Query | None) -> tantivy.Query:
+    return _all_of(tantivy.Query.term_set_query(SCHEMA, "employer", sorted(companies)),
+                   tantivy.Query.term_query(SCHEMA, "kind", 0), visible)
 
 
 def matches(view: View, query: Query, user: User, include_company_persons: bool = True) -> list[Scored]:
@@ -57,9 +65,8 @@ def matches(view: View, query: Query, user: User, include_company_persons: bool 
     best: dict[int, tuple[float, int]] = {int(i): (score, int(order)) for score, i, _k, order in direct}
     companies = {int(i): score for score, i, kind, _o in direct if kind == 1}
     if include_company_persons and companies:
-        persons = _all_of(tantivy.Query.term_set_query(SCHEMA, "employer", sorted(companies)),
-                          tantivy.Query.term_query(SCHEMA, "kind", 0), visible)
-        for _s, i, company, order in hits(view, persons, ("id", "employer", "order")):
+        for _s, i, company, order in hits(view, _persons_of(list(companies), visible),
+                                          ("id", "employer", "order")):
             score = companies[int(company)] * VIA_COMPANY
             if int(i) not in best or best[int(i)][0] < score:
                 best[int(i)] = (score, int(order))
@@ -102,3 +109,46 @@ def page_window(found: Sequence[Scored], page: int, page_size: int, low_first: b
         window.sort(key=lambda h: (sign * h[0], h[2], named.get(h[1]) is None, named.get(h[1]) or "",
                                    h[1]))
     return Page([h[1] for h in window[start - lo:end - lo]], len(ordered))
+
+
+def best_page(view: View, query: Query, user: User, page: int, page_size: int,
+              include_company_persons: bool, names: Callable[[Sequence[int]], dict[int, str | None]],
+              ) -> Page:
+    """:func:`page_window` of :func:`matches`, highest scores first, without reading every match:
+    the index counts them, and only the best ``page * page_size`` hits (with every hit tied at
+    the last one's score, and the persons their companies pull in at that score or above) are
+    ordered. A person found through a company scores half the company's score, so one that
+    reaches the page's last score comes from a company among those best hits."""
+    visible = visible_query(user)
+    q = build_query(query)
+    qv = q if visible is None else _all_of(q, visible)
+    total = count(view, qv) if view.recent is not None else -1  # else counted with the best hits
+    extra = 0
+    if include_company_persons:
+        companies = [int(h[1]) for h in hits(view, _all_of(qv, tantivy.Query.term_query(SCHEMA, "kind", 1)))]
+        if companies:  # the persons of matching companies that are not matches themselves
+            extra = count(view, _all_of(_persons_of(companies, visible), but_not=q))
+    wanted = page * page_size
+    limit = wanted
+    while True:
+        if total < 0:
+            top, total = hits(view, qv, ("id", "kind", "order"), limit=limit, counted=True)
+        else:
+            top = hits(view, qv, ("id", "kind", "order"), limit=limit)
+        if len(top) < limit or top[-1][0] < top[wanted - 1][0]:
+            break  # every hit scoring as the last wanted one is in
+        limit *= 4
+    total += extra
+    floor = top[wanted - 1][0] if len(top) >= wanted else float("-inf")
+    best: dict[int, tuple[float, int]] = {int(i): (score, int(order)) for score, i, _k, order in top
+                                          if score >= floor}
+    strong = {int(i): score for score, i, kind, _o in top if kind == 1 and score * VIA_COMPANY >= floor}
+    if include_company_persons and strong:
+        for _s, i, company, order in hits(view, _persons_of(list(strong), visible),
+                                          ("id", "employer", "order")):
+            score = strong[int(company)] * VIA_COMPANY
+            if int(i) not in best or best[int(i)][0] < score:
+                best[int(i)] = (score, int(order))
+    window = page_window([(score, cid, order) for cid, (score, order) in best.items()], page, page_size,
+                         False, names)
+    return Page(window.ids, total)
