@@ -62,15 +62,7 @@ def matches(view: View, query: Query, user: User, include_company_persons: bool 
     visible = visible_query(user)
     q = build_query(query)
     direct = hits(view, q if visible is None else _all_of(q, visible), ("id", "kind", "order"))
-    best: dict[int, tuple[float, int]] = {int(i): (score, int(order)) for score, i, _k, order in direct}
-    companies = {int(i): score for score, i, kind, _o in direct if kind == 1}
-    if include_company_persons and companies:
-        for _s, i, company, order in hits(view, _persons_of(list(companies), visible),
-                                          ("id", "employer", "order")):
-            score = companies[int(company)] * VIA_COMPANY
-            if int(i) not in best or best[int(i)][0] < score:
-                best[int(i)] = (score, int(order))
-    return [(score, cid, order) for cid, (score, order) in best.items()]
+    return _with_persons(view, direct, visible, include_company_persons, float("-inf"))
 
 
 @dataclass(frozen=True)
@@ -111,44 +103,53 @@ def page_window(found: Sequence[Scored], page: int, page_size: int, low_first: b
     return Page([h[1] for h in window[start - lo:end - lo]], len(ordered))
 
 
+#: Hits read in the first look-up of :func:`best_page`: a search with no more is ordered whole.
+FIRST_HITS = 2_000
+
+
 def best_page(view: View, query: Query, user: User, page: int, page_size: int,
               include_company_persons: bool, names: Callable[[Sequence[int]], dict[int, str | None]],
               ) -> Page:
-    """:func:`page_window` of :func:`matches`, highest scores first, without reading every match:
-    the index counts them, and only the best ``page * page_size`` hits (with every hit tied at
-    the last one's score, and the persons their companies pull in at that score or above) are
-    ordered. A person found through a company scores half the company's score, so one that
-    reaches the page's last score comes from a company among those best hits."""
+    """:func:`page_window` of :func:`matches`, highest scores first. The first look-up reads the
+    best :data:`FIRST_HITS` hits and counts all; a search with more orders only the best
+    ``page * page_size`` (with every hit tied at the last one's score, and the persons their
+    companies pull in at that score or above: a person found through a company scores half the
+    company's score, so one that reaches the page's last score comes from a company among
+    them), and the index counts the persons of every matching company that are no match
+    themselves."""
     visible = visible_query(user)
     q = build_query(query)
     qv = q if visible is None else _all_of(q, visible)
-    total = count(view, qv) if view.recent is not None else -1  # else counted with the best hits
-    extra = 0
+    wanted = page * page_size
+    columns = ("id", "kind", "order")
+    if view.recent is None:
+        top, total = hits(view, qv, columns, limit=max(wanted, FIRST_HITS), counted=True)
+    else:
+        top, total = hits(view, qv, columns, limit=max(wanted, FIRST_HITS)), count(view, qv)
+    if len(top) < total and top[min(wanted, len(top)) - 1][0] == top[-1][0]:
+        top = sorted(hits(view, qv, columns), key=lambda h: -h[0])  # ties run past what was read
+    if len(top) >= total:  # every hit in hand: ordered whole, the persons pulled in added
+        return page_window(_with_persons(view, top, visible, include_company_persons, float("-inf")),
+                           page, page_size, False, names)
     if include_company_persons:
         companies = [int(h[1]) for h in hits(view, _all_of(qv, tantivy.Query.term_query(SCHEMA, "kind", 1)))]
         if companies:  # the persons of matching companies that are not matches themselves
-            extra = count(view, _all_of(_persons_of(companies, visible), but_not=q))
-    wanted = page * page_size
-    limit = wanted
-    while True:
-        if total < 0:
-            top, total = hits(view, qv, ("id", "kind", "order"), limit=limit, counted=True)
-        else:
-            top = hits(view, qv, ("id", "kind", "order"), limit=limit)
-        if len(top) < limit or top[-1][0] < top[wanted - 1][0]:
-            break  # every hit scoring as the last wanted one is in
-        limit *= 4
-    total += extra
+            total += count(view, _all_of(_persons_of(companies, visible), but_not=q))
     floor = top[wanted - 1][0] if len(top) >= wanted else float("-inf")
-    best: dict[int, tuple[float, int]] = {int(i): (score, int(order)) for score, i, _k, order in top
-                                          if score >= floor}
-    strong = {int(i): score for score, i, kind, _o in top if kind == 1 and score * VIA_COMPANY >= floor}
+    best = _with_persons(view, [h for h in top if h[0] >= floor], visible, include_company_persons, floor)
+    return Page(page_window(best, page, page_size, False, names).ids, total)
+
+
+def _with_persons(view: View, direct: Sequence[tuple[float, int, int, int]], visible: tantivy.Query | None,
+                  include_company_persons: bool, floor: float) -> list[Scored]:
+    """The direct hits ``(score, id, kind, order)`` and the persons their companies pull in
+    scoring ``floor`` or more, each at its best score."""
+    best: dict[int, tuple[float, int]] = {int(i): (score, int(order)) for score, i, _k, order in direct}
+    strong = {int(i): score for score, i, kind, _o in direct if kind == 1 and score * VIA_COMPANY >= floor}
     if include_company_persons and strong:
         for _s, i, company, order in hits(view, _persons_of(list(strong), visible),
                                           ("id", "employer", "order")):
             score = strong[int(company)] * VIA_COMPANY
             if int(i) not in best or best[int(i)][0] < score:
                 best[int(i)] = (score, int(order))
-    window = page_window([(score, cid, order) for cid, (score, order) in best.items()], page, page_size,
-                         False, names)
-    return Page(window.ids, total)
+    return [(score, cid, order) for cid, (score, order) in best.items()]

@@ -50,8 +50,11 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return store
 
 
+@pytest.mark.parametrize("first_hits", [ranked.FIRST_HITS, 3])  # 3: only the best hits ordered
 @pytest.mark.parametrize("login", ["admin", "anna", "ben"])
-def test_the_index_page_is_the_store_page(store: Store, monkeypatch: pytest.MonkeyPatch, login: str) -> None:
+def test_the_index_page_is_the_store_page(store: Store, monkeypatch: pytest.MonkeyPatch, login: str,
+                                          first_hits: int) -> None:
+    monkeypatch.setattr(ranked, "FIRST_HITS", first_hits)
     user = store if login == "admin" else store.as_user(login)
     for text in QUERIES:
         for options in OPTIONS:
@@ -59,7 +62,10 @@ def test_the_index_page_is_the_store_page(store: Store, monkeypatch: pytest.Monk
             assert fast == slow, (login, text, options)
 
 
-def test_after_edits_caught_up_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("first_hits", [ranked.FIRST_HITS, 3])
+def test_after_edits_caught_up_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         first_hits: int) -> None:
+    monkeypatch.setattr(ranked, "FIRST_HITS", first_hits)
     store = Store(tmp_path / "crm.duckdb")
     populate(store)
     anna = store.as_user("anna")
