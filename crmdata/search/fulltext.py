@@ -15,9 +15,14 @@ there on and the contacts of newer entries are re-indexed; an entry meaning "eve
 (an import), a log that does not continue the recorded one (another store file), or an index of
 another format or without its state is rebuilt from the store. A search inside a write transaction, an
 in-memory store or an index that cannot be written (another process is updating it) is
-answered by the DuckDB index instead: same results, slower. Whatever the index finds is then
-filtered by the store itself (the contact must still exist, be visible to the user and pass the
-filters), so a search never shows a contact the store no longer has or the user may not view.
+answered by the DuckDB index instead: same results, slower. A search with filters or another
+sort than relevance has the hits checked by the store itself (the contact must still exist, be
+visible to the user and pass the filters); one by relevance without filters is counted and
+ordered by the index, whose documents also carry each contact's kind, company, share type,
+managers and name order (:mod:`crmdata.search.ranked`), and only the page's rows are read from
+the store, with the access rule: a page row the store does not give back sends the search
+through the store. Either way a search never shows a contact the store no longer has or the
+user may not view.
 
 Scores: BM25 on the words, times a weight per field (names first, streets and notes last);
 an exact word scores above a word only matched by its beginning, a pattern or ``~``. Contacts
