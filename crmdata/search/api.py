@@ -186,27 +186,26 @@ def _from_index(
 ) -> tuple[int, pd.DataFrame, dict[int, Match]] | None:
     """A search by relevance without filters, counted and ordered by the full-text index
     (:mod:`crmdata.search.ranked`), the page's rows read from the store. None where the index
-    cannot answer so (other sorts, filters, no index) or the store disagrees with it."""
-    if parsed.is_empty or sort != "relevance" or chosen != Filters() or not _usable(store, engine):
+    does not answer so: other sorts, lowest scores first or filters; words looked up in the
+    whole vocabulary (a leading wildcard, ``~``: looked up again for the count and the page,
+    they cost more than the store's check of their hits); many hits tied at the page; no index;
+    or a page row the store does not give back."""
+    if (parsed.is_empty or sort != "relevance" or descending is False or chosen != Filters()
+            or not _usable(store, engine) or any(needs_vocab(a) for t in parsed.terms for a in t.atoms)):
         return None
+
     def names(ids: Sequence[int]) -> dict[int, str | None]:
         return _names(tx, ids)
 
     try:
         view = fulltext.index_for(store.db.path).searcher(tx, max_changes)
-        if descending is False or any(needs_vocab(a) for t in parsed.terms for a in t.atoms):
-            # lowest scores first, or words looked up in the whole vocabulary (a leading
-            # wildcard, ~): every match is read once, rather than the words looked up again
-            # for the count, the companies and the best hits
-            window = ranked.page_window(ranked.matches(view, parsed, store.user, include_company_persons),
-                                        page, page_size, descending is False, names)
-        else:
-            window = ranked.best_page(view, parsed, store.user, page, page_size, include_company_persons,
-                                      names)
+        window = ranked.best_page(view, parsed, store.user, page, page_size, include_company_persons, names)
     except (fulltext.IndexUnavailable, OSError):
         return None
     if deadline is not None and time.monotonic() > deadline:
         raise OverBudget("The full-text search took longer than the time budget.")
+    if window is None:
+        return None
     frame, matches = _page_frame(tx, store, window.ids, parsed)
     if len(frame) != len(window.ids):
         return None  # a page row the store does not give back: answered through the store

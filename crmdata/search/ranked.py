@@ -57,14 +57,6 @@ def _persons_of(companies: Sequence[int], visible: tantivy.Query | None) -> tant
                    tantivy.Query.term_query(SCHEMA, "kind", 0), visible)
 
 
-def matches(view: View, query: Query, user: User, include_company_persons: bool = True) -> list[Scored]:
-    """Every contact the search finds for the user, at its best score, any order."""
-    visible = visible_query(user)
-    q = build_query(query)
-    direct = hits(view, q if visible is None else _all_of(q, visible), ("id", "kind", "order"))
-    return _with_persons(view, direct, visible, include_company_persons, float("-inf"))
-
-
 @dataclass(frozen=True)
 class Page:
     """The ids of one page, in order, and how many contacts match in all."""
@@ -109,14 +101,15 @@ FIRST_HITS = 2_000
 
 def best_page(view: View, query: Query, user: User, page: int, page_size: int,
               include_company_persons: bool, names: Callable[[Sequence[int]], dict[int, str | None]],
-              ) -> Page:
+              ) -> Page | None:
     """:func:`page_window` of :func:`matches`, highest scores first. The first look-up reads the
     best :data:`FIRST_HITS` hits and counts all; a search with more orders only the best
     ``page * page_size`` (with every hit tied at the last one's score, and the persons their
     companies pull in at that score or above: a person found through a company scores half the
     company's score, so one that reaches the page's last score comes from a company among
     them), and the index counts the persons of every matching company that are no match
-    themselves."""
+    themselves. None when the hits tied at the page's last score run past the first look-up:
+    ordering them all here costs more than the store's query does."""
     visible = visible_query(user)
     q = build_query(query)
     qv = q if visible is None else _all_of(q, visible)
@@ -127,7 +120,7 @@ def best_page(view: View, query: Query, user: User, page: int, page_size: int,
     else:
         top, total = hits(view, qv, columns, limit=max(wanted, FIRST_HITS)), count(view, qv)
     if len(top) < total and top[min(wanted, len(top)) - 1][0] == top[-1][0]:
-        top = sorted(hits(view, qv, columns), key=lambda h: -h[0])  # ties run past what was read
+        return None  # ties run past what was read
     if len(top) >= total:  # every hit in hand: ordered whole, the persons pulled in added
         return page_window(_with_persons(view, top, visible, include_company_persons, float("-inf")),
                            page, page_size, False, names)
