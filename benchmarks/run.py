@@ -51,6 +51,18 @@ def compose(existing: str, fresh: dict[str, str], header: str, when: str) -> str
     return header + "\n".join(s.rstrip() + "\n" for s in merged.values())
 
 
+def drop_last_lines(head: str, ran: list[str], whole: bool) -> str:
+    """The head without the "Last ..." lines this run supersedes: all of them after a whole run,
+    else those of earlier runs of any section run now (the others' stay)."""
+    def superseded(found: re.Match[str]) -> str:
+        sections = re.search(r"\(sections: ([^)]*)\)", found.group(0))
+        if whole or sections is None or set(sections.group(1).split(", ")) & set(ran):
+            return ""
+        return found.group(0)
+
+    return re.sub(r"(?m)^Last `python -m benchmarks\.run[^\n]*\n*", superseded, head)
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     only = [a for a in sys.argv[1:] if not a.startswith("--")]
@@ -68,7 +80,7 @@ def main() -> None:
     when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     existing = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
     head, _ = split_sections(existing)
-    head = re.sub(r"(?m)^Last `python -m benchmarks\.run[^\n]*\n*", "", head)
+    head = drop_last_lines(head, [n.removesuffix("_bench") for n in names], whole=not only)
     header = head if head.strip() else (
         "# Benchmarks\n\n"
         "Each section is the output of one benchmark module (`make bench` runs them all: `python -m "

@@ -7,7 +7,9 @@ another process holds the file, then raising :class:`~crmdata.errors.Busy`. Proc
 the file in turn (:class:`crmdata.turns.Turn`, two lock files beside the store), so one that commits back
 to back cannot keep another out until its timeout; a read may carry a time budget
 (``Database.read(budget=...)``, as every search does), after which it is stopped. A process that
-has the file to itself (a benchmark, a long batch job) may ask to ``keep_open``.
+has the file to itself (a benchmark, a long batch job) may ask to ``keep_open``; one that acts
+in quick succession (a dashboard) to ``linger``, keeping the file between actions while no
+other process waits for it.
 
 Taking the file means ATTACHing it to one in-memory DuckDB kept per process (the
 :class:`_Host`), not starting a new DuckDB: a new instance registers every built-in function
@@ -42,7 +44,7 @@ import pandas as pd
 
 from .errors import Busy, CrmDataError, KeyTaken, OverBudget, StoreError
 from .schema import migrate
-from .turns import Turn, TurnTimeout
+from .turns import TURN_POLL, Turn, TurnTimeout
 
 Params = Sequence[Any] | dict[str, Any] | None
 
@@ -106,6 +108,9 @@ class _Host:
         self._attached: dict[str, tuple[str, int]] = {}
         self._turns: dict[str, Turn] = {}  # held exactly while the file is attached
         self._names = itertools.count(1)
+        # files kept attached after their last action (see Database's ``linger``), until when
+        self._idle: dict[str, float] = {}
+        self._watcher: threading.Thread | None = None
 
     def _host(self) -> duckdb.DuckDBPyConnection:
         if self._con is None or self._pid != os.getpid():
@@ -115,6 +120,8 @@ class _Host:
             self._pid = os.getpid()
             self._attached = {}
             self._turns = {}
+            self._idle = {}
+            self._watcher = None
         return self._con
 
     def take(self, path: str, deadline: float) -> duckdb.DuckDBPyConnection:
@@ -124,7 +131,10 @@ class _Host:
         with self._lock:
             host = self._host()
             alias, count = self._attached.get(key, ("", 0))
-            if not count:
+            if key in self._idle:  # still attached from an action that just ended: the turn is held
+                del self._idle[key]
+                count = 0  # the lingering's hold passes to this action
+            elif not count:
                 turn = self._turns.get(key) or self._turns.setdefault(key, Turn(key))
                 turn.take(deadline)
                 alias = f"crm_{next(self._names)}"
@@ -142,19 +152,53 @@ class _Host:
                 raise
             return cur
 
-    def give_back(self, path: str, cur: duckdb.DuckDBPyConnection) -> None:
-        """Close an action's cursor; the last one out detaches the file (releasing its lock)."""
+    def give_back(self, path: str, cur: duckdb.DuckDBPyConnection, linger: float = 0.0) -> None:
+        """Close an action's cursor; the last one out detaches the file (releasing its lock),
+        or with ``linger`` seconds keeps it attached that long unless another process waits."""
         key = os.path.realpath(path)
         with self._lock:
             try:
                 cur.close()
             finally:
+                self._release(key, linger)
+
+    def let_go(self, path: str) -> None:
+        """Detach a file kept attached after its last action now (a store being closed)."""
+        key = os.path.realpath(path)
+        with self._lock:
+            if key in self._idle:
+                del self._idle[key]
                 self._release(key)
 
-    def _release(self, key: str) -> None:
+    def _watch(self) -> None:
+        """Detach the lingering files whose time is up or that another process waits for."""
+        while True:
+            time.sleep(TURN_POLL)
+            with self._lock:
+                if self._pid != os.getpid() or not self._idle:
+                    self._watcher = None
+                    return
+                now = time.monotonic()
+                for key, until in list(self._idle.items()):
+                    if now >= until or self._turns[key].wanted():
+                        del self._idle[key]
+                        with contextlib.suppress(StoreError):  # the log stays; the next action retries
+                            self._release(key)
+
+    def _release(self, key: str, linger: float = 0.0) -> None:
         alias, count = self._attached[key]
         if count > 1:
             self._attached[key] = (alias, count - 1)
+            return
+        if linger > 0 and self._con is not None and self._pid == os.getpid():
+            if wal_size(key) > WAL_LIMIT:  # as at a detach; one that fails is tried again then
+                with contextlib.suppress(duckdb.Error):
+                    self._con.execute(f"CHECKPOINT {alias}").fetchall()
+            self._attached[key] = (alias, 1)  # held by the lingering itself
+            self._idle[key] = time.monotonic() + linger
+            if self._watcher is None:
+                self._watcher = threading.Thread(target=self._watch, name="crmdata-linger", daemon=True)
+                self._watcher.start()
             return
         del self._attached[key]
         if self._con is not None and self._pid == os.getpid():
@@ -346,7 +390,15 @@ class Tx:
 
 
 class Database:
-    """A crmdata store file: opens, migrates and hands out short-lived connections."""
+    """A crmdata store file: opens, migrates and hands out short-lived connections.
+
+    ``linger`` (seconds, default 0): after an action, keep the file attached that long in case
+    another action follows (an interactive session searching as one types), instead of
+    attaching it anew, with DuckDB's cache of its blocks empty, each time. The file stays this
+    process's meanwhile, but only while no other crmdata process waits for its turn: a waiting
+    one gets it within :data:`TURN_POLL`. Other programs (DuckDB's own shell) wait the whole
+    time; :meth:`close` lets it go at once.
+    """
 
     def __init__(
         self,
@@ -355,9 +407,11 @@ class Database:
         keep_open: bool = False,
         busy_timeout: float = 10.0,
         create: bool = True,
+        linger: float = 0.0,
     ) -> None:
         self.path = str(path)
         self.keep_open = keep_open
+        self.linger = float(linger)
         self.busy_timeout = busy_timeout
         self._con: duckdb.DuckDBPyConnection | None = None
         self._depth = 0
@@ -526,13 +580,15 @@ class Database:
         if self.path == ":memory:":
             con.close()
         else:
-            _HOST.give_back(self.path, con)
+            _HOST.give_back(self.path, con, self.linger)
 
     def close(self) -> None:
         with self._lock:
             if self._con is not None:
                 con, self._con = self._con, None
                 self._let_go(con)
+            if self.path != ":memory:" and self.linger > 0:
+                _HOST.let_go(self.path)
 
     @property
     def schema_version(self) -> int:

@@ -73,6 +73,9 @@ class ContactDetail:
 class Store:
     """A crmdata store (one DuckDB file) seen by one user.
 
+    ``linger``: seconds to keep the file between actions while no other process waits for it
+    (see :class:`~crmdata.db.Database`), for an interactive session; :meth:`close` lets it go.
+
     Examples:
         >>> store = Store(":memory:")
         >>> store.contacts().empty
@@ -87,10 +90,11 @@ class Store:
         keep_open: bool = False,
         busy_timeout: float = 10.0,
         create: bool = True,
+        linger: float = 0.0,
         _db: Database | None = None,
     ) -> None:
         self.db = _db or Database(
-            path, keep_open=keep_open, busy_timeout=busy_timeout, create=create
+            path, keep_open=keep_open, busy_timeout=busy_timeout, create=create, linger=linger
         )
         self.user = self._load_user(user)
 

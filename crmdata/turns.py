@@ -50,3 +50,12 @@ class Turn:
 
     def give_back(self) -> None:
         self._lock.release()
+
+    def wanted(self) -> bool:
+        """Whether another process waits for the turn (it holds the queue while it waits)."""
+        try:
+            self._queue.acquire(timeout=0)
+        except Timeout:
+            return True
+        self._queue.release()
+        return False

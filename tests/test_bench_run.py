@@ -42,3 +42,14 @@ def test_compose_replaces_only_the_fresh_sections_and_appends_new_ones() -> None
                   "# Benchmarks\n\nHead.\n\n", "T1")
     assert out == ("# Benchmarks\n\nHead.\n\n## Alpha\n\n| a | 1 |\n\nWhat it says: alpha is fine.\n"
                    "\n## Beta\n\n| b | 3 |\n\n## Gamma\n\n| g |\n")
+
+
+def test_a_run_of_some_sections_keeps_the_other_sections_last_lines() -> None:
+    from benchmarks.run import drop_last_lines
+
+    head = ("# Benchmarks\n\n"
+            "Last `python -m benchmarks.run scale`: 2026-12-03 18:26 UTC, x (sections: scale).\n"
+            "Last `python -m benchmarks.run dedupe`: 2026-12-03 14:56 UTC, x (sections: dedupe).\n")
+    kept = drop_last_lines(head, ["dedupe"], whole=False)
+    assert "run scale`" in kept and "run dedupe`" not in kept
+    assert "Last" not in drop_last_lines(head, ["dedupe", "scale", "edit"], whole=True)

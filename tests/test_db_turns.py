@@ -104,3 +104,42 @@ def test_a_reader_gets_the_file_while_a_writer_commits_back_to_back(tmp_path: Pa
     out = _together(tmp_path / "crm.duckdb", {"hog": 30.0, "reader": BOUND})
     assert out["reader"]["busy"] == 0, out
     assert out["reader"]["n"] >= 5 and out["reader"]["max_wait"] < BOUND, out
+
+
+OTHER = r"""
+import sys, time
+from crmdata.db import Database
+path = sys.argv[1]
+asked = time.monotonic()
+db = Database(path, busy_timeout=5.0)
+with db.transaction() as tx:
+    waited = time.monotonic() - asked
+    tx.execute("INSERT OR REPLACE INTO meta VALUES ('other', 'wrote')")
+print(round(waited, 3))
+"""
+
+
+def test_a_lingering_store_keeps_its_file_only_until_another_process_waits(tmp_path: Path) -> None:
+    import os
+
+    from crmdata import db as dbmod
+
+    path = tmp_path / "crm.duckdb"
+    db = Database(path, linger=60.0)
+    key = os.path.realpath(path)
+    with db.read() as tx:
+        assert tx.scalar("SELECT count(*) FROM meta")
+    assert key in dbmod._HOST._attached  # kept attached after the read, for the next action
+    with db.read() as tx:  # the next action takes it as it is
+        tx.scalar("SELECT count(*) FROM meta")
+    assert key in dbmod._HOST._attached
+    started = time.monotonic()
+    out = subprocess.run([sys.executable, "-c", OTHER, str(path)], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout.strip()) < BOUND  # handed over long before the linger of 60 s ran out
+    assert time.monotonic() - started < 60
+    with db.read() as tx:  # attached afresh: sees the other process's write
+        assert tx.scalar("SELECT value FROM meta WHERE key = 'other'") == "wrote"
+    db.close()
+    assert key not in dbmod._HOST._attached  # closing lets the file go at once

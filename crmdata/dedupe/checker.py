@@ -73,6 +73,8 @@ def staged_frames(staged: Sequence[StagedContact], default_region: str) -> tuple
     info_df = pd.DataFrame(info, columns=["contact_id", "info_type", "data", "email_key", "e164"])
     info_df["contact_id"] = info_df["contact_id"].astype("int64")
     info_df["info_type"] = info_df["info_type"].astype("int64")
+    for col in ("data", "email_key", "e164"):  # text even when every value is missing
+        info_df[col] = info_df[col].astype("string")
     return frame, first_groups, info_df
 
 

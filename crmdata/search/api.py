@@ -8,6 +8,7 @@ in by their company or named in an error.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -16,21 +17,24 @@ import pandas as pd
 from ..db import Tx
 from ..errors import OverBudget, StoreError
 from ..model import ListType
-from . import fulltext
+from . import fulltext, ranked
 from .filters import FilterError, Filters, describe, names_to_check
-from .matched import Match, page_matches
+from .index import SLOT_INFO, contact_texts
+from .matched import Match, matches_in
 from .parse import Query, parse
 from .sql import (
     MAX_INLINE_TERMS,
     PAGE_COLUMNS,
     PAGE_CONTACT_FIELDS,
     PAGE_INFO,
+    PAGE_TEXT_FIELDS,
     SORTS,
     Hits,
     Resolved,
     atoms_to_resolve,
     count_sql,
     ids_sql,
+    needs_vocab,
     page_rows_sql,
     page_sql,
     vocab_sql,
@@ -160,31 +164,87 @@ def _one_page(
     :class:`~crmdata.search.fulltext.IndexBehind` (before any work) when the full-text index
     needs more catching up than a search on a budget does itself."""
     deadline = None if time_budget is None else time.monotonic() + time_budget
+    max_changes = None if time_budget is None else _BUDGET_CHANGES
     with db.read(budget=time_budget) as tx:
         _check_names(tx, chosen)
-        resolved = resolve(db, tx, parsed, deadline, engine=engine,
-                           max_changes=None if time_budget is None else _BUDGET_CHANGES)
-        # a text query narrows the rows first, so one query with a window count is cheapest;
-        # a plain listing of (nearly) everything counts separately
-        windowed = not parsed.is_empty
-        rows = tx.rows(*page_sql(
-            user, parsed, chosen, resolved, sort=sort, descending=descending, page=page,
-            page_size=page_size, include_company_persons=include_company_persons,
-            with_total=windowed,
-        ))
-        if rows and windowed:
-            total = int(rows[0][1])
-        elif not rows and page == 1:
-            total = 0
+        answered = _from_index(db, user, tx, parsed, chosen, sort, descending, page, page_size,
+                               include_company_persons, engine, deadline, max_changes)
+        if answered is not None:
+            total, frame, matches = answered
         else:
-            total = int(tx.scalar(*count_sql(
-                user, parsed, chosen, resolved, include_company_persons)))
-        ids = [int(r[0]) for r in rows]
-        frame = _page_frame(tx, user, ids)
-        matches = page_matches(tx, parsed, ids)
+            total, frame, matches = _through_store(db, user, tx, parsed, chosen, sort, descending, page,
+                                                   page_size, include_company_persons, engine,
+                                                   deadline, max_changes)
     for cid, company in zip(frame["id"], frame["company_name"], strict=True):
         if int(cid) not in matches and not parsed.is_empty and isinstance(company, str):
             matches[int(cid)] = Match("via company", company)  # found through its company
+    return total, frame, matches
+
+
+def _from_index(
+    db: Database, user: User, tx: Tx, parsed: Query, chosen: Filters, sort: str, descending: bool | None,
+    page: int, page_size: int, include_company_persons: bool, engine: Engine, deadline: float | None,
+    max_changes: int | None,
+) -> tuple[int, pd.DataFrame, dict[int, Match]] | None:
+    """A search by relevance without filters, counted and ordered by the full-text index
+    (:mod:`crmdata.search.ranked`), the page's rows read from the store. None where the index
+    does not answer so: other sorts, lowest scores first or filters; words looked up in the
+    whole vocabulary (a leading wildcard, ``~``: looked up again for the count and the page,
+    they cost more than the store's check of their hits); many hits tied at the page; no index;
+    or a page row the store does not give back."""
+    if (parsed.is_empty or sort != "relevance" or descending is False or chosen != Filters()
+            or not _usable(db, engine) or any(needs_vocab(a) for t in parsed.terms for a in t.atoms)):
+        return None
+
+    def names(ids: Sequence[int]) -> dict[int, str | None]:
+        return _names(tx, ids)
+
+    try:
+        view = fulltext.index_for(db.path).searcher(tx, max_changes)
+        window = ranked.best_page(view, parsed, user, page, page_size, include_company_persons, names)
+    except (fulltext.IndexUnavailable, OSError):
+        return None
+    if deadline is not None and time.monotonic() > deadline:
+        raise OverBudget("The full-text search took longer than the time budget.")
+    if window is None:
+        return None
+    frame, matches = _page_frame(tx, user, window.ids, parsed)
+    if len(frame) != len(window.ids):
+        return None  # a page row the store does not give back: answered through the store
+    return window.total, frame, matches
+
+
+def _names(tx: Tx, ids: Sequence[int]) -> dict[int, str | None]:
+    """The lower-cased display names of a few contacts (the store's own lower-casing)."""
+    return {int(i): n for i, n in tx.rows(
+        "SELECT id, lower(display_name) FROM contacts WHERE id IN (SELECT unnest(?::BIGINT[]))", [list(ids)])}
+
+
+def _through_store(
+    db: Database, user: User, tx: Tx, parsed: Query, chosen: Filters, sort: str, descending: bool | None,
+    page: int, page_size: int, include_company_persons: bool, engine: Engine, deadline: float | None,
+    max_changes: int | None,
+) -> tuple[int, pd.DataFrame, dict[int, Match]]:
+    """The total and one page selected by the store's query (hits of either index checked
+    against the contacts table: access, filters, sort)."""
+    resolved = resolve(db, tx, parsed, deadline, engine=engine, max_changes=max_changes)
+    # a text query narrows the rows first, so one query with a window count is cheapest;
+    # a plain listing of (nearly) everything counts separately
+    windowed = not parsed.is_empty
+    rows = tx.rows(*page_sql(
+        user, parsed, chosen, resolved, sort=sort, descending=descending, page=page,
+        page_size=page_size, include_company_persons=include_company_persons,
+        with_total=windowed,
+    ))
+    if rows and windowed:
+        total = int(rows[0][1])
+    elif not rows and page == 1:
+        total = 0
+    else:
+        total = int(tx.scalar(*count_sql(
+            user, parsed, chosen, resolved, include_company_persons)))
+    ids = [int(r[0]) for r in rows]
+    frame, matches = _page_frame(tx, user, ids, parsed)
     return total, frame, matches
 
 
@@ -308,10 +368,11 @@ def _resolve(tx: Tx, query: Query, deadline: float | None = None) -> dict[tuple[
     return out
 
 
-def _page_frame(tx: Tx, user: User, ids: list[int]) -> pd.DataFrame:
-    """The list columns of the page's contacts, in the page's order (a few index lookups)."""
+def _page_frame(tx: Tx, user: User, ids: list[int], query: Query) -> tuple[pd.DataFrame, dict[int, Match]]:
+    """The list columns of the page's contacts, in the page's order (a few index lookups), and
+    where the query matched each (from the same rows: the searched texts are among them)."""
     if not ids:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in PAGE_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in PAGE_COLUMNS}), {}
     q = page_rows_sql(user, ids)
     names = [name for name, _ in PAGE_CONTACT_FIELDS]
     by_id = {int(r[0]): dict(zip(names, r, strict=True)) for r in tx.rows(*q["contacts"])}
@@ -320,15 +381,22 @@ def _page_frame(tx: Tx, user: User, ids: list[int]) -> pd.DataFrame:
     companies = dict(tx.rows(q["companies"][0], [company_ids, *q["companies"][1]])) if company_ids else {}
     lists = {(int(r[0]), int(r[1])): r[2] for r in tx.rows(*q["lists"])}
     best: dict[tuple[int, int], tuple[bool, int, str]] = {}
-    for cid, info_type, data, primary, info_id in tx.rows(*q["info"]):
+    info_rows: dict[int, list[dict[str, Any]]] = {}
+    for cid, info_type, data, primary, info_id, street, city, state, zip_code, country in tx.rows(*q["info"]):
         key, rank = (int(cid), int(info_type)), (not primary, int(info_id), data)
         if key not in best or rank < best[key]:
             best[key] = rank  # the primary value, else the first one
+        info_rows.setdefault(int(cid), []).append({
+            "id": info_id, "info_type": info_type, "data": data, "street": street, "city": city,
+            "state": state, "zip": zip_code, "country": country})
     titles = dict(tx.rows(*q["tag_titles"]))
     tags: dict[int, list[str]] = {}
+    tag_ids: dict[int, list[int]] = {}
     for cid, tag_id in tx.rows(*q["tags"]):
         tags.setdefault(int(cid), []).append(str(titles[tag_id]))
+        tag_ids.setdefault(int(cid), []).append(int(tag_id))
     activity = {int(r[0]): r[1] for r in tx.rows(*q["activity"])}
+    matches = _matches(tx, query, q, rows, info_rows, tag_ids, titles) if not query.is_empty else {}
     out = []
     for r in rows:
         cid = int(r["id"])
@@ -347,4 +415,26 @@ def _page_frame(tx: Tx, user: User, ids: list[int]) -> pd.DataFrame:
         })
     frame = pd.DataFrame(out, columns=list(PAGE_COLUMNS))
     frame["last_activity"] = pd.to_datetime(frame["last_activity"])
-    return frame
+    return frame, matches
+
+
+def _matches(tx: Tx, query: Query, q: dict[str, tuple[str, list[object]]], rows: list[dict[str, Any]],
+             info_rows: dict[int, list[dict[str, Any]]], tag_ids: dict[int, list[int]],
+             titles: dict[Any, Any]) -> dict[int, Match]:
+    """Where the query matched the page's contacts, from the rows the page read (plus their
+    custom values): the same texts :func:`crmdata.search.index.source_sql` indexes."""
+    custom: dict[int, list[dict[str, Any]]] = {}
+    for cid, field_id, value in tx.rows(*q["custom"]):
+        custom.setdefault(int(cid), []).append({"field_id": field_id, "value": value})
+    field_types = {int(i): int(t) for i, t in tx.rows(*q["field_types"])}
+    texts: dict[int, list[tuple[int, str]]] = {}
+    kinds: dict[tuple[int, int], int] = {}
+    for r in rows:
+        cid = int(r["id"])
+        contact = {key: r[col] for key, col in PAGE_TEXT_FIELDS.items()}
+        held = contact_texts(contact, info_rows.get(cid, ()), custom.get(cid, ()), tag_ids.get(cid, ()),
+                             field_types, {int(k): str(v) for k, v in titles.items()})
+        texts[cid] = [(slot, text) for _c, slot, text in held if text]
+        for n, info in enumerate(sorted(info_rows.get(cid, ()), key=lambda i: int(i["id"])), start=1):
+            kinds[(cid, SLOT_INFO + n)] = int(info["info_type"])
+    return matches_in(query, texts, kinds)

@@ -15,9 +15,14 @@ there on and the contacts of newer entries are re-indexed; an entry meaning "eve
 (an import), a log that does not continue the recorded one (another store file), or an index of
 another format or without its state is rebuilt from the store. A search inside a write transaction, an
 in-memory store or an index that cannot be written (another process is updating it) is
-answered by the DuckDB index instead: same results, slower. Whatever the index finds is then
-filtered by the store itself (the contact must still exist, be visible to the user and pass the
-filters), so a search never shows a contact the store no longer has or the user may not view.
+answered by the DuckDB index instead: same results, slower. A search with filters or another
+sort than relevance has the hits checked by the store itself (the contact must still exist, be
+visible to the user and pass the filters); one by relevance without filters is counted and
+ordered by the index, whose documents also carry each contact's kind, company, share type,
+managers and name order (:mod:`crmdata.search.ranked`), and only the page's rows are read from
+the store, with the access rule: a page row the store does not give back sends the search
+through the store. Either way a search never shows a contact the store no longer has or the
+user may not view.
 
 Scores: BM25 on the words, times a weight per field (names first, streets and notes last);
 an exact word scores above a word only matched by its beginning, a pattern or ``~``. Contacts
@@ -36,7 +41,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import tantivy
 
@@ -47,7 +52,7 @@ from .normalise import fold, fold_sql, words, words_sql
 from .parse import Atom, Query, Term
 
 #: Bumped whenever documents are built differently: an index of another format is rebuilt.
-FORMAT = 2
+FORMAT = 3
 #: Text fields of a document, one per kind of searched field.
 FIELDS = ("name", "company", "position", "tag", "industry", "info", "custom", "notes")
 #: How much a match in each field weighs (names before companies before streets and notes).
@@ -95,6 +100,13 @@ _COLUMN_FIELDS = {0: "name", 1: "company", 2: "position", 3: "notes", 4: "indust
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("id", stored=False, indexed=True, fast=True)
+    # what a page and its count need beside the words (crmdata.search.ranked): company or
+    # person, a person's company, who may view it, and where its name sorts
+    sb.add_integer_field("kind", stored=False, indexed=True, fast=True)
+    sb.add_integer_field("employer", stored=False, indexed=True, fast=True)
+    sb.add_integer_field("share", stored=False, indexed=True, fast=False)
+    sb.add_integer_field("manager", stored=False, indexed=True, fast=False)
+    sb.add_unsigned_field("order", stored=False, indexed=False, fast=True)
     for name in FIELDS:
         sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="position")
     return sb.build()
@@ -107,17 +119,41 @@ SCHEMA = _schema()
 #: One searched text: contact id, slot, its words (form A) joined by spaces, and for a text
 #: whose forms differ (it has an umlaut), the words of both forms (else None, None).
 WordRow = tuple[int, int, str, Sequence[str] | None, Sequence[str] | None]
+#: A contact's attributes: id, is a company, its company's id, share type, lower-cased display
+#: name (as DuckDB lower-cases it), manager user ids.
+Attrs = tuple[int, bool, int | None, int, str | None, Sequence[int] | None]
+#: The attributes of the contacts whose id is ``{member}``.
+_ATTRS_SQL = ("SELECT c.id, c.is_company, c.company_id, c.share_type, lower(c.display_name), "
+              "(SELECT list(m.user_id) FROM contact_managers m WHERE m.contact_id = c.id) "
+              "FROM contacts c WHERE c.id {member}")
+#: The ``order`` of a contact without a display name (after every name, as NULLS LAST).
+LAST_ORDER = 2**64 - 1
 
 
-def _document(cid: int, rows: Iterable[tuple[int, str, Sequence[str] | None, Sequence[str] | None]],
+def order_key(lowered: str | None) -> int:
+    """Pure: a number that sorts as the first 8 bytes of a lower-cased name (DuckDB compares
+    text by its UTF-8 bytes); names equal there are told apart by the store."""
+    if lowered is None:
+        return LAST_ORDER
+    return int.from_bytes(lowered.encode()[:8].ljust(8, b"\0"), "big")
+
+
+def _document(attrs: Attrs, rows: Iterable[tuple[int, str, Sequence[str] | None, Sequence[str] | None]],
               ) -> tantivy.Document:
-    """One contact's document from its ``(slot, words, words A, words B)`` rows.
+    """One contact's document from its attributes and its ``(slot, words, words A, words B)`` rows.
 
     Each text is one value of its field (tantivy leaves a gap between values, so a phrase never
     spans two). A text with one form is split at its spaces by tantivy; one with two forms is
     handed over as tokens, both forms of a word at the word's position."""
+    cid, is_company, company_id, share, lowered, managers = attrs
     doc = tantivy.Document()
     doc.add_integer("id", cid)
+    doc.add_integer("kind", 1 if is_company else 0)
+    doc.add_integer("employer", -1 if company_id is None else int(company_id))
+    doc.add_integer("share", int(share or 0))
+    for user_id in managers or ():
+        doc.add_integer("manager", int(user_id))
+    doc.add_unsigned("order", order_key(lowered))
     for slot, joined, wa, wb in rows:
         name = field_of(slot)
         if wa is None or wb is None:
@@ -132,18 +168,19 @@ def _document(cid: int, rows: Iterable[tuple[int, str, Sequence[str] | None, Seq
     return doc
 
 
-def documents(rows: Iterable[WordRow]) -> Iterator[tuple[int, tantivy.Document]]:
-    """``(contact id, document)`` of rows ordered by contact id."""
-    cid: int | None = None
-    held: list[tuple[int, str, Sequence[str] | None, Sequence[str] | None]] = []
+def documents(rows: Iterable[WordRow], attrs: Iterable[Attrs]) -> Iterator[tuple[int, tantivy.Document]]:
+    """``(contact id, document)`` of every contact of ``attrs`` (each has one, words or not),
+    its words from ``rows`` (ordered by contact id)."""
+    held: dict[int, list[tuple[int, str, Sequence[str] | None, Sequence[str] | None]]] = {}
     for contact_id, slot, joined, wa, wb in rows:
-        if contact_id != cid:
-            if cid is not None:
-                yield cid, _document(cid, held)
-            cid, held = contact_id, []
-        held.append((slot, joined, wa, wb))
-    if cid is not None:
-        yield cid, _document(cid, held)
+        held.setdefault(int(contact_id), []).append((slot, joined, wa, wb))
+    for row in sorted(attrs, key=lambda a: int(a[0])):
+        yield int(row[0]), _document(row, held.get(int(row[0]), ()))
+
+
+def _attrs(tx: Tx, member: str, params: Sequence[object]) -> list[Attrs]:
+    return [(int(r[0]), bool(r[1]), r[2], int(r[3] or 0), r[4], r[5])
+            for r in tx.rows(_ATTRS_SQL.format(member=member), list(params))]
 
 
 _UMLAUTS = "äöü"
@@ -180,12 +217,13 @@ def _sql_rows(tx: Tx, member: str, params: Sequence[object]) -> list[WordRow]:
     return rows
 
 
-def _all_rows(tx: Tx) -> Iterator[WordRow]:
-    """The word rows of every contact, read in ranges of ids (memory stays bounded)."""
+def _all_documents(tx: Tx) -> Iterator[tuple[int, tantivy.Document]]:
+    """The documents of every contact, read in ranges of ids (memory stays bounded)."""
     ids = [int(r[0]) for r in tx.rows("SELECT id FROM contacts ORDER BY id")]
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start:start + _BATCH]
-        yield from _sql_rows(tx, "BETWEEN ? AND ?", [chunk[0], chunk[-1]])
+        bounds = [chunk[0], chunk[-1]]
+        yield from documents(_sql_rows(tx, "BETWEEN ? AND ?", bounds), _attrs(tx, "BETWEEN ? AND ?", bounds))
 
 
 # -- the index folder --------------------------------------------------------------------------
@@ -296,7 +334,7 @@ class FullTextIndex:
         writer = self._writer(self._index)
         for cid in ids:
             writer.delete_documents_by_term("id", cid)
-        for _cid, doc in documents(_word_rows(tx, ids)):
+        for _cid, doc in _documents_of(tx, ids):
             writer.add_document(doc)
         writer.commit()
         writer.wait_merging_threads()
@@ -316,7 +354,7 @@ class FullTextIndex:
         writer = self._writer(self._open(fresh=fresh))
         writer.delete_all_documents()
         count = 0
-        for _cid, doc in documents(_all_rows(tx)):
+        for _cid, doc in _all_documents(tx):
             writer.add_document(doc)
             count += 1
         writer.commit()
@@ -363,7 +401,7 @@ class _Recent:
             self._writer = self._index.writer(_RECENT_HEAP, 1)
         for cid in ids:
             self._writer.delete_documents_by_term("id", cid)
-        for _cid, doc in documents(_word_rows(tx, ids)):
+        for _cid, doc in _documents_of(tx, ids):
             self._writer.add_document(doc)
         self._writer.commit()
         self._index.reload()
@@ -376,10 +414,17 @@ class _Recent:
         return self._index.searcher(), frozenset(self.ids)
 
 
-def _word_rows(tx: Tx, ids: Sequence[int]) -> Iterable[WordRow]:
+def _documents_of(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, tantivy.Document]]:
+    """The documents of the contacts ``ids`` that still exist."""
+    if not ids:
+        return iter(())
     if len(ids) <= _PYTHON_TOKENS:
-        return _python_rows(tx, ids)
-    return _sql_rows(tx, "= ANY(?::BIGINT[])", [list(ids)])
+        rows: Iterable[WordRow] = _python_rows(tx, ids)
+    else:
+        rows = _sql_rows(tx, "= ANY(?::BIGINT[])", [list(ids)])
+    member, params = (("IN (" + ", ".join("?" * len(ids)) + ")", list(ids)) if len(ids) <= 50
+                      else ("IN (SELECT unnest(?::BIGINT[]))", [list(ids)]))
+    return documents(rows, _attrs(tx, member, params))
 
 
 #: Index folders this process keeps open, most recently used last (an index let go of is
@@ -463,26 +508,86 @@ def build_query(query: Query) -> tantivy.Query:
 _FIRST_ROUND = 2_000
 
 
-def _search(searcher: tantivy.Searcher, q: tantivy.Query) -> tuple[list[int], list[float]]:
+def _search(searcher: tantivy.Searcher, q: tantivy.Query, columns: Sequence[str],
+            limit: int | None = None, counted: list[int] | None = None) -> list[tuple[Any, ...]]:
+    """Every hit of ``q`` (or the ``limit`` best): its score and the fast-field ``columns``
+    (``id`` first); ``counted`` gets how many hits there are in all."""
     try:
-        result = searcher.search(q, limit=_FIRST_ROUND, count=True)
+        if limit is not None:
+            result = searcher.search(q, limit=max(1, limit), count=counted is not None)
+            if counted is not None:
+                counted[:] = [_counted(searcher, q, result)]
+        else:
+            result = searcher.search(q, limit=_FIRST_ROUND, count=True)
         total = getattr(result, "count", None)
-        if total is not None and total > _FIRST_ROUND:
+        if limit is None and total is not None and total > _FIRST_ROUND:
             result = searcher.search(q, limit=total, count=False)
     except ValueError as exc:  # e.g. a phrase word matching too many words for tantivy
         raise IndexUnavailable(str(exc)) from exc
     hits = result.hits
-    ids = searcher.fast_field_values("id", [addr for _score, addr in hits])
-    pairs = [(int(i), float(score)) for (score, _addr), i in zip(hits, ids, strict=True) if i is not None]
-    return [i for i, _s in pairs], [s for _i, s in pairs]
+    addrs = [addr for _score, addr in hits]
+    values = [searcher.fast_field_values(name, addrs) for name in columns]
+    return [(float(score), *row) for (score, _addr), *row in zip(hits, *values, strict=True)
+            if row[0] is not None]
+
+
+@overload
+def hits(view: View, q: tantivy.Query, columns: Sequence[str] = ..., limit: int | None = ...,
+         counted: Literal[False] = ...) -> list[tuple[Any, ...]]: ...
+
+
+@overload
+def hits(view: View, q: tantivy.Query, columns: Sequence[str], limit: int | None,
+         counted: Literal[True]) -> tuple[list[tuple[Any, ...]], int]: ...
+
+
+def hits(view: View, q: tantivy.Query, columns: Sequence[str] = ("id",), limit: int | None = None,
+         counted: bool = False) -> list[tuple[Any, ...]] | tuple[list[tuple[Any, ...]], int]:
+    """``(score, id, *other columns)`` of every document of the view that ``q`` finds (the
+    folder's, but for contacts re-indexed in memory since: those from memory), any order; with
+    ``limit``, of the ``limit`` best, best first (equal scores in any order). ``counted`` (for a
+    view without contacts in memory): also how many documents ``q`` finds, in the same look-up."""
+    if counted:
+        if view.recent is not None:
+            raise ValueError("hits(counted=True) needs a view without contacts in memory")
+        n = [0]
+        found = _search(view.disk, q, columns, limit, n)
+        found.sort(key=lambda h: -h[0])
+        return found, n[0]
+    found = _search(view.disk, q, columns, None if limit is None else limit + len(view.stale))
+    if view.recent is not None:
+        found = [h for h in found if h[1] not in view.stale] + _search(view.recent, q, columns, limit)
+    if limit is None:
+        return found
+    found.sort(key=lambda h: -h[0])
+    return found[:limit]
+
+
+def _counted(searcher: tantivy.Searcher, q: tantivy.Query, result: Any) -> int:
+    total = getattr(result, "count", None)
+    return int(total) if total is not None else len(searcher.search(q, limit=searcher.num_docs).hits)
+
+
+def _count(searcher: tantivy.Searcher, q: tantivy.Query) -> int:
+    return _counted(searcher, q, searcher.search(q, limit=1, count=True))
+
+
+def count(view: View, q: tantivy.Query) -> int:
+    """How many documents of the view ``q`` finds."""
+    try:
+        n = _count(view.disk, q)
+        if view.recent is not None:
+            if view.stale:
+                stale = tantivy.Query.term_set_query(SCHEMA, "id", sorted(view.stale))
+                n -= _count(view.disk, tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Must, q), (tantivy.Occur.Must, stale)]))
+            n += _count(view.recent, q)
+    except ValueError as exc:
+        raise IndexUnavailable(str(exc)) from exc
+    return n
 
 
 def find(view: View, query: Query) -> tuple[list[int], list[float]]:
     """Every contact the index finds for the query: ids and relevance scores (any order)."""
-    q = build_query(query)
-    ids, scores = _search(view.disk, q)
-    if view.recent is None:
-        return ids, scores
-    kept = [(i, s) for i, s in zip(ids, scores, strict=True) if i not in view.stale]
-    more_ids, more_scores = _search(view.recent, q)
-    return [i for i, _s in kept] + more_ids, [s for _i, s in kept] + more_scores
+    found = hits(view, build_query(query))
+    return [int(h[1]) for h in found], [h[0] for h in found]

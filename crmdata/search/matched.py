@@ -116,12 +116,22 @@ def page_matches(tx: Tx, query: Query, ids: Sequence[int]) -> dict[int, Match]:
     for cid, slot, text in tx.rows(source_sql(member), params * SOURCE_ID_USES):
         if text:
             by_contact.setdefault(int(cid), []).append((int(slot), str(text)))
-    found = {cid: hit for cid, texts in by_contact.items() if (hit := best_slot(query, texts))}
+    info = [cid for cid, texts in by_contact.items() if any(SLOT_INFO < s < SLOT_CUSTOM for s, _t in texts)]
     kinds: Mapping[tuple[int, int], int] = {}
-    info = [cid for cid, (slot, _t) in found.items() if SLOT_INFO < slot < SLOT_CUSTOM]
     if info:
         kinds = {(int(c), SLOT_INFO + int(n)): int(t) for c, n, t in tx.rows(
             "SELECT contact_id, row_number() OVER (PARTITION BY contact_id ORDER BY id), info_type "
             "FROM contact_info WHERE contact_id IN (SELECT unnest(?::BIGINT[]))", [info])}
-    return {cid: Match(slot_label(slot, kinds.get((cid, slot))), "" if slot == 0 else _short(text))
+    return matches_in(query, by_contact, kinds)
+
+
+def matches_in(query: Query, texts: Mapping[int, Iterable[tuple[int, str]]],
+               info_types: Mapping[tuple[int, int], int]) -> dict[int, Match]:
+    """Pure: where the query matched each contact, from its searched ``(slot, text)`` pairs
+    (:func:`crmdata.search.index.contact_texts`) and the info type of each info slot."""
+    if query.is_empty:
+        return {}
+    found = {cid: hit for cid, held in texts.items()
+             if (hit := best_slot(query, ((s, t) for s, t in held if t)))}
+    return {cid: Match(slot_label(slot, info_types.get((cid, slot))), "" if slot == 0 else _short(text))
             for cid, (slot, text) in found.items()}

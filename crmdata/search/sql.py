@@ -374,6 +374,10 @@ PAGE_CONTACT_FIELDS: tuple[tuple[str, str], ...] = (
     ("industry", "c.industry"), ("currency", "c.currency"), ("share_type", "c.share_type"),
     ("created_at", "c.created_at"), ("updated_at", "c.updated_at"), ("version", "c.version"),
 )
+#: Of those, the ones :func:`crmdata.search.index.contact_texts` reads (by its names).
+PAGE_TEXT_FIELDS = {"id": "id", "is_company": "is_company", "company_name": "company_name",
+                    "first_name": "first_name", "last_name": "last_name", "title": "position",
+                    "notes": "notes", "industry": "industry"}
 
 
 def page_rows_sql(user: User, ids: Sequence[int]) -> dict[str, SqlParams]:
@@ -397,10 +401,17 @@ def page_rows_sql(user: User, ids: Sequence[int]) -> dict[str, SqlParams]:
         "companies": (f"SELECT c.id, c.company_name FROM contacts c WHERE c.id = ANY(?::BIGINT[]) "
                       f"AND c.is_company AND {view}", list(view_params)),
         "info": (
-            "SELECT contact_id, info_type, data, is_primary, id FROM contact_info "
+            "SELECT contact_id, info_type, data, is_primary, id, street, city, state, zip, country "
+            "FROM contact_info WHERE contact_id IN (SELECT unnest(?::BIGINT[]))",
+            [id_list],
+        ),
+        # for where a query matched (with the rows above, the texts crmdata.search.index searches)
+        "custom": (
+            "SELECT contact_id, field_id, value FROM custom_values "
             "WHERE contact_id IN (SELECT unnest(?::BIGINT[]))",
             [id_list],
         ),
+        "field_types": ("SELECT id, field_type FROM custom_fields", []),
         "tags": (
             "SELECT contact_id, tag_id FROM contact_tags WHERE contact_id IN (SELECT unnest(?::BIGINT[]))",
             [id_list],
