@@ -35,9 +35,9 @@ def _both(store: Store, monkeypatch: pytest.MonkeyPatch, text: str, **options: A
         return out
 
     monkeypatch.setattr(api, "_from_index", spy)
-    fast = search(store, text, page_size=options.pop("page_size", 25), time_budget=None, **options)
+    fast = search(store.db, store.user, text, page_size=options.pop("page_size", 25), time_budget=None, **options)
     monkeypatch.setattr(api, "_from_index", lambda *_a, **_k: None)
-    slow = search(store, text, page_size=fast.page_size, time_budget=None, **options)
+    slow = search(store.db, store.user, text, page_size=fast.page_size, time_budget=None, **options)
     monkeypatch.setattr(api, "_from_index", real)
     fast_ids, slow_ids = [int(i) for i in fast.frame["id"]], [int(i) for i in slow.frame["id"]]
     return (fast_ids, fast.total), (slow_ids, slow.total), used == [True]
