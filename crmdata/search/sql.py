@@ -33,6 +33,9 @@ SORTS: dict[str, tuple[str, bool]] = {
     "display_name": ("lower(c.display_name)", False),
     "first_name": ("lower(c.first_name)", False),
     "last_name": ("lower(c.last_name)", False),
+    # a person's company (companies themselves come last), a person's position
+    "company": ("CASE WHEN c.is_company THEN NULL ELSE lower(c.company_name) END", False),
+    "position": ("lower(c.title)", False),
     "created": ("c.created_at", True),
     "updated": ("c.updated_at", True),
     "temperature": (
