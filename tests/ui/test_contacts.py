@@ -197,7 +197,8 @@ def test_rows_say_why_they_matched(sample: Store) -> None:
     d.search.value = "example"  # only in her email address
     (row,) = [r for r in d.state.rows if r.display_name == "Lore Hamann"]
     assert row.why == "email: lore.hamann@example.com"
-    assert d.grid.shown().set_index("Name").loc["Lore Hamann", "Matched in"] == "email: lore.hamann@example.com"
+    shown = d.grid.shown().set_index("Name")
+    assert shown.loc["Lore Hamann", "Matched in"] == "email: lore.hamann@example.com"
     d.search.value = ""
     assert all(r.why == "" for r in d.state.rows)
 

@@ -69,7 +69,8 @@ def test_a_header_sort_becomes_a_library_sort() -> None:
 
 def test_the_header_shows_the_state_sort() -> None:
     every = tuple(c.key for c in COLUMNS)
-    assert header_transforms("display_name", None, every) == [{"type": "sort", "column": "Name", "desc": False}]
+    by_name = header_transforms("display_name", None, every)
+    assert by_name == [{"type": "sort", "column": "Name", "desc": False}]
     assert header_transforms("last_activity", None, every) == [
         {"type": "sort", "column": "Last activity", "desc": True}  # the library's default direction
     ]
@@ -90,7 +91,8 @@ def test_header_sort_searches_again_over_every_contact(sample: Store) -> None:
     assert d.grid.shown_ids() == [int(i) for i in expected.frame["id"]]
     assert (d.sort.value, d.desc.value) == ("temperature", True)  # the sort widgets follow
     d.grid.grid._transforms = [{"type": "sort", "column": "Company", "desc": False}]
-    assert d.grid.shown_ids() == [int(i) for i in search(sample, sort="company", descending=False).frame["id"]]
+    by_company = search(sample, sort="company", descending=False)
+    assert d.grid.shown_ids() == [int(i) for i in by_company.frame["id"]]
     d.grid.grid._transforms = [{"type": "sort", "column": "Tags", "desc": False}]
     assert "cannot be sorted by Tags" in d.banner.value
     assert d.grid.grid._transforms == [{"type": "sort", "column": "Company", "desc": False}]  # shown back
