@@ -33,9 +33,7 @@ SORTS: dict[str, tuple[str, bool]] = {
     "display_name": ("lower(c.display_name)", False),
     "first_name": ("lower(c.first_name)", False),
     "last_name": ("lower(c.last_name)", False),
-    # a person's company (companies themselves come last), a person's position
-    "company": ("CASE WHEN c.is_company THEN NULL ELSE lower(c.company_name) END", False),
-    "position": ("lower(c.title)", False),
+    "position": ("lower(c.title)", False),  # a person's position
     "created": ("c.created_at", True),
     "updated": ("c.updated_at", True),
     "temperature": (

@@ -39,7 +39,7 @@ TICKED, UNTICKED = "☑", "☐"
 #: The columns a person can show or hide, in order.
 COLUMNS: tuple[Column, ...] = (
     Column("display_name", "Name", 190, "display_name"),
-    Column("company", "Company", 160, "company"),
+    Column("company", "Company", 160),
     Column("position", "Position", 140, "position"),
     Column("email", "Email", 200),
     Column("phone", "Phone", 125),

@@ -48,7 +48,6 @@ SORT_CHOICES: tuple[tuple[str, str], ...] = (
     ("Name", "display_name"),
     ("First name", "first_name"),
     ("Last name", "last_name"),
-    ("Company", "company"),
     ("Position", "position"),
     ("Temperature", "temperature"),
     ("Last activity", "last_activity"),

@@ -90,12 +90,12 @@ def test_header_sort_searches_again_over_every_contact(sample: Store) -> None:
     expected = search(sample, sort="temperature", descending=True)
     assert d.grid.shown_ids() == [int(i) for i in expected.frame["id"]]
     assert (d.sort.value, d.desc.value) == ("temperature", True)  # the sort widgets follow
-    d.grid.grid._transforms = [{"type": "sort", "column": "Company", "desc": False}]
-    by_company = search(sample, sort="company", descending=False)
-    assert d.grid.shown_ids() == [int(i) for i in by_company.frame["id"]]
+    d.grid.grid._transforms = [{"type": "sort", "column": "Position", "desc": False}]
+    by_position = search(sample, sort="position", descending=False)
+    assert d.grid.shown_ids() == [int(i) for i in by_position.frame["id"]]
     d.grid.grid._transforms = [{"type": "sort", "column": "Tags", "desc": False}]
     assert "cannot be sorted by Tags" in d.banner.value
-    assert d.grid.grid._transforms == [{"type": "sort", "column": "Company", "desc": False}]  # shown back
+    assert d.grid.grid._transforms == [{"type": "sort", "column": "Position", "desc": False}]  # shown back
     d.sort.value = "display_name"  # the dropdown: the header shows it
     assert d.grid.grid._transforms == [{"type": "sort", "column": "Name", "desc": False}]
     d.grid.grid._transforms = []  # the header's sort cleared: best match (by name without a query)
