@@ -10,8 +10,8 @@ import pytest
 from crmdata.errors import NotFound, Problem
 from crmdata.listing import RowExtras
 from crmdata.model import CustomFieldType, FieldScope
-from crmdata.ui.grid_state import grid_frame
 from crmdata.ui.editor_state import custom_field_defs, history_entries, problems_by_field
+from crmdata.ui.grid_state import grid_frame
 from crmdata.ui.state import GENERIC_ERROR, Observable, error_text, list_rows
 
 
