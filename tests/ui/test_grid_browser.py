@@ -9,95 +9,26 @@ header by that column's width (read from a screenshot).
 
 from __future__ import annotations
 
-import io
 import re
-import time
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-from playwright.sync_api import Error as PlaywrightError
-
 from crmdata import Store
 from crmdata.search.api import matching_ids, search
-from crmdata.ui.grid import HEADER_HEIGHT, ROW_HEIGHT
-from crmdata.ui.grid_state import COLUMNS, DEFAULT_COLUMNS, column_widths
+from crmdata.ui.grid_state import COLUMNS
 
-from .browser_kit import BROWSER_MARKS, count, expect, open_notebook, readme_shot, screenshot_on_failure
+from .browser_kit import (
+    BROWSER_MARKS,
+    Grid,
+    count,
+    expect,
+    open_notebook,
+    readme_shot,
+    screenshot_on_failure,
+    wait_for,
+)
 
 pytestmark = BROWSER_MARKS
-
-HEADER_RGB = (0xEE, 0xF2, 0xF7)  # grid_style header_background_color
-
-
-class Grid:
-    """Clicks on the grid's canvas by column and row, for the columns shown."""
-
-    def __init__(self, page: Any, dash: Any) -> None:
-        self.page = page
-        self.node = dash.locator(".crm-grid .lm-DataGrid").first
-        self.columns = list(DEFAULT_COLUMNS)
-
-    def _x(self, label: str) -> tuple[float, float]:
-        self.node.scroll_into_view_if_needed()
-        widths = column_widths(self.columns)
-        box = self.node.bounding_box()
-        left = box["x"]
-        for name, width in widths.items():
-            if name == label:
-                return left, left + width
-            left += width
-        raise KeyError(label)
-
-    def cell(self, row: int, label: str) -> None:
-        x0, x1 = self._x(label)
-        y = self.node.bounding_box()["y"] + HEADER_HEIGHT + row * ROW_HEIGHT + ROW_HEIGHT / 2
-        self.page.mouse.click((x0 + x1) / 2, y)
-
-    def sort(self, label: str, how: str) -> None:
-        """``how``: the menu command, ``sort:Asc`` or ``sort:Desc``."""
-        _x0, x1 = self._x(label)
-        y = self.node.bounding_box()["y"] + HEADER_HEIGHT - 8
-        self.page.mouse.move(x1 - 8, y)
-        self.page.mouse.click(x1 - 8, y)
-        menu = self.page.locator(".ipydatagrid-context-menu")
-        expect(menu).to_be_visible()
-        menu.locator(f".lm-Menu-item[data-command='{how}']").click()
-
-    def drawn_boundaries(self) -> list[int]:
-        """Where the header's column lines are drawn (x in pixels, left to right): the pixels
-        near its top edge that are not the header colour."""
-        shot = Image.open(io.BytesIO(self.node.screenshot())).convert("RGB")
-        xs = [x for x in range(shot.width) if shot.getpixel((x, 4)) != HEADER_RGB]
-        lines = [x for i, x in enumerate(xs) if i == 0 or xs[i - 1] != x - 1]
-        return [x for x in lines if 0 < x < shot.width - 20]
-
-    def expected_boundaries(self) -> list[int]:
-        """Where the column lines of the chosen columns belong."""
-        out, right = [], 0
-        for width in column_widths(self.columns).values():
-            right += width
-            out.append(right)
-        return out
-
-    def columns_drawn(self) -> bool:
-        drawn = self.drawn_boundaries()
-        expected = self.expected_boundaries()[: len(drawn)]
-        return len(drawn) >= 3 and all(abs(d - e) <= 2 for d, e in zip(drawn, expected, strict=True))
-
-
-def _wait_for(check: Any, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if check():
-                return
-        except PlaywrightError:  # the grid was being replaced (another set of columns)
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.3)
-
 
 def _sort_hide_select_tag(page: Any, dash: Any, db: str, shot: str | None = None) -> None:
     grid = Grid(page, dash)
@@ -113,10 +44,10 @@ def _sort_hide_select_tag(page: Any, dash: Any, db: str, shot: str | None = None
     expect(dash.locator(".crm-desc")).to_have_class(re.compile("mod-active"))
 
     # hide a column: the header's column lines move to where the chosen columns end
-    _wait_for(grid.columns_drawn, "the grid's columns")
+    wait_for(grid.columns_drawn, "the grid's columns")
     dash.locator(".crm-col-email").click()
     grid.columns = [c.key for c in COLUMNS if c.key != "email"]
-    _wait_for(grid.columns_drawn, "the grid without the Email column")
+    wait_for(grid.columns_drawn, "the grid without the Email column")
 
     # tick two rows, tag them in one go: they are the library's first two for that sort
     grid.cell(0, "✓")
