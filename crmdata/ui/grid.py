@@ -1,5 +1,5 @@
-"""The contacts grid: one page of the list in ipydatagrid, sorted by the library, with a
-column chooser.
+"""The contacts grid: one page of the list in ipydatagrid, sorted by the library, with
+toggles that show or hide its columns.
 
 A view over :class:`~crmdata.ui.state.ContactsState` and
 :class:`~crmdata.ui.bulk_state.BulkState`. The grid is ipydatagrid's streaming grid: the
@@ -12,6 +12,7 @@ the whole page), clicking a name opens the contact.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from .grid_state import (
     COLUMNS,
     DEFAULT_COLUMNS,
     PICK,
+    TICKED,
     ColumnChoiceError,
     choose_columns,
     colour_expression,
@@ -119,7 +121,7 @@ class ContactsGrid:
             PICK.label: TextRenderer(
                 horizontal_alignment="center",
                 font="15px sans-serif",
-                background_color=VegaExpr("cell.value == '☑' ? '#d3e3fd' : default_value"),
+                background_color=VegaExpr(f"cell.value == {json.dumps(TICKED)} ? '#d3e3fd' : default_value"),
             ),
             "Name": TextRenderer(text_color="#1a5fb4", font="bold 12px sans-serif"),
             "Temperature": TextRenderer(
