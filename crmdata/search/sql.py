@@ -33,6 +33,7 @@ SORTS: dict[str, tuple[str, bool]] = {
     "display_name": ("lower(c.display_name)", False),
     "first_name": ("lower(c.first_name)", False),
     "last_name": ("lower(c.last_name)", False),
+    "position": ("lower(c.title)", False),  # a person's position
     "created": ("c.created_at", True),
     "updated": ("c.updated_at", True),
     "temperature": (

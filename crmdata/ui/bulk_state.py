@@ -51,6 +51,12 @@ class BulkState(Observable):
         self.pending_delete = None
         self.changed()
 
+    def unselect(self, ids: Iterable[int]) -> None:
+        for cid in ids:
+            self.selected.pop(int(cid), None)
+        self.pending_delete = None
+        self.changed()
+
     def select_all_matching(self) -> None:
         """Select every contact the current search and filters find (all pages)."""
         c = self.contacts

@@ -1,10 +1,10 @@
-"""The contacts dashboard: search box, filters, a sortable page of 25 rows, open a contact.
+"""The contacts dashboard: search box, filters, a page of 25 contacts in a grid, open a contact.
 
 A view over :class:`~crmdata.ui.contacts_state.ContactsState`: widget events call the state, the
 state calls :func:`crmdata.search.api.search`, and :meth:`ContactsDashboard.render` copies
-the state into the widgets. The table is a fixed set of row widgets updated in place (a
-thumbnail, the name as a button that opens the contact, the other cells as HTML), so a new
-page costs a few value updates rather than new widgets.
+the state into the widgets. The page is drawn by :class:`~crmdata.ui.grid.ContactsGrid`
+(ipydatagrid: sort from a column header, choose the columns, tick rows for the bulk bar,
+click a name to open it).
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ import ipywidgets as w
 
 from .bulk import BulkBar
 from .bulk_state import BulkState
-from .contacts_state import QUERY_HINT, SORT_CHOICES, Choices, ContactsState, ListRow
+from .contacts_state import QUERY_HINT, SORT_CHOICES, Choices, ContactsState
 from .editor import ContactEditor
+from .grid import ContactsGrid
 from .importing import ImportPanel
 from .overview import Overview
 from .sync import SyncPanel
 from .values import ValuesPanel
 from .view_model import one_connection
-from .widgets import banner, button, chip, classed, css_class, show_notice, style_sheet, temperature_styles
+from .widgets import banner, button, classed, css_class, show_notice, style_sheet, temperature_styles
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -40,104 +41,6 @@ SHOW_CHOICES = (
 #: shows an empty box instead of the label).
 ANY = "any"
 ACCESS_CHOICES = (("Any access", ANY), ("Public", "public"), ("Restricted", "restricted"))
-HEADER = ("Company", "Position", "Email", "Phone", "Temp.", "Tags", "Last activity")
-_CELL_CLASSES = ("company", "position", "email", "phone", "temp", "tags", "activity")
-
-
-def cells_html(row: ListRow) -> str:
-    """Pure: one row's cells after the name, as HTML spans with fixed widths."""
-    temp = chip(row.temperature, row.temperature_color) if row.temperature else ""
-    cells = [
-        (row.company, html.escape(row.company)),
-        (row.position, html.escape(row.position)),
-        (row.email, html.escape(row.email)),
-        (row.phone, html.escape(row.phone)),
-        (row.temperature, temp),
-        (", ".join(row.tags), "".join(chip(t) for t in row.tags)),
-        (row.last_activity, html.escape(row.last_activity)),
-    ]
-    spans = "".join(
-        f"<span class='crm-c-{c}' title='{html.escape(text)}'>{shown}</span>"
-        for c, (text, shown) in zip(_CELL_CLASSES, cells, strict=True)
-    )
-    why = f"<div class='crm-why'>{html.escape(row.why)}</div>" if row.why else ""
-    return f"<div class='crm-cells' data-contact-id='{row.id}'>{spans}</div>{why}"
-
-
-def header_html() -> str:
-    spans = "".join(f"<span class='crm-c-{c}'>{h}</span>" for c, h in zip(_CELL_CLASSES, HEADER, strict=True))
-    return f"<div class='crm-cells crm-head'>{spans}</div>"
-
-
-_THUMB = w.Layout(width="36px", min_width="36px", flex="0 0 36px")
-
-
-def _NAME() -> w.Layout:  # noqa: N802 - a layout factory, named like the constant beside it
-    return w.Layout(width="220px", min_width="220px", flex="0 0 220px")
-
-
-def _header() -> w.HBox:
-    """The table header, built like a row so its columns line up."""
-    return classed(
-        w.HBox(
-            [
-                w.HTML("", layout=w.Layout(width="28px", min_width="28px", flex="0 0 28px")),
-                w.HTML("", layout=w.Layout(width="36px", min_width="36px", flex="0 0 36px")),
-                w.HTML("<div class='crm-cells crm-head'><span>Name</span></div>", layout=_NAME()),
-                w.HTML(header_html()),
-            ]
-        ),
-        "crm-header",
-    )
-
-
-class _RowView:
-    """One of the table's fixed rows: thumbnail, name button, cells."""
-
-    def __init__(self, open_row: Any, select_row: Any) -> None:
-        self.contact_id: int | None = None
-        self.muted = False
-        self.pick = classed(
-            w.Checkbox(value=False, indent=False, layout=w.Layout(width="28px", min_width="28px")),
-            "crm-row-select",
-        )
-        self.pick.observe(
-            lambda ch: None
-            if self.muted or self.contact_id is None
-            else select_row(self.contact_id, bool(ch["new"])),
-            names="value",
-        )
-        self.thumb = classed(w.Image(format="png", width=32, height=32, layout=_THUMB), "crm-thumb")
-        self.name = classed(
-            w.Button(description="", tooltip="Open this contact", layout=_NAME()), "crm-row-open"
-        )
-        self.name.on_click(lambda _b: self.contact_id is not None and open_row(self.contact_id))
-        self.cells = classed(w.HTML(""), "crm-row-cells")
-        self.box = classed(w.HBox([self.pick, self.thumb, self.name, self.cells]), "crm-row")
-
-    def mark(self, selected: bool) -> None:
-        """Tick or untick the row's box without it counting as a click."""
-        if self.pick.value != selected:
-            self.muted = True
-            try:
-                self.pick.value = selected
-            finally:
-                self.muted = False
-
-    def show(self, row: ListRow | None) -> None:
-        if row is None:
-            self.contact_id = None
-            self.box.layout.display = "none"
-            return
-        self.contact_id = row.id
-        self.thumb.format = "jpeg" if row.thumb_format.upper() == "JPEG" else "png"
-        self.thumb.value = row.thumb
-        self.name.description = row.display_name or f"(contact {row.id})"
-        self.name.tooltip = f"Open this contact (matched in {row.why})" if row.why else "Open this contact"
-        self.cells.value = cells_html(row)
-        self.box.layout.display = None
-
-
 class ContactsDashboard:
     """Widgets bound to a :class:`ContactsState`; ``.widget`` is what a notebook displays."""
 
@@ -206,11 +109,11 @@ class ContactsDashboard:
         self.prev = button("◀ Previous", "crm-prev", lambda: s.go_to_page(s.page - 1))
         self.next = button("Next ▶", "crm-next", lambda: s.go_to_page(s.page + 1))
         self.bulk = BulkState(s)
-        self.rows = [_RowView(s.open, self.bulk.select) for _ in range(page_size)]
+        self.grid = ContactsGrid(s, self.bulk)
         self.bulk_bar = BulkBar(
             self.bulk, tuple(t for t, _ in ch.temperatures), lambda: [r.id for r in s.rows]
         )
-        self.table = classed(w.VBox([_header()] + [r.box for r in self.rows]), "crm-table")
+        self.table = self.grid.widget
         self.editor = ContactEditor(store) if with_editor else None
         self._muted = False
         self._wire()
@@ -274,7 +177,7 @@ class ContactsDashboard:
         self.widget = classed(w.VBox(parts), "crm-dashboard", "crm-contacts")
         s.observe(self.render)
         s.on_facets(self._show_facets)
-        self.bulk.observe(self._mark_rows)
+        self.bulk.observe(self.grid.render)  # the tick boxes
         self.bulk.on_change(self.reload)
         s.on_busy(self._searching)
         s.refresh()
@@ -392,10 +295,6 @@ class ContactsDashboard:
         self.tag_input.options = list(self.state.choices.tags)
         self.state.refresh()
 
-    def _mark_rows(self) -> None:
-        for view in self.rows:
-            view.mark(view.contact_id is not None and view.contact_id in self.bulk.selected)
-
     def _searching(self) -> None:
         """Say that a search runs (sent to the browser at once; the redraw replaces it)."""
         self.count.value = "<span class='crm-count-text crm-busy'>Searching …</span>"
@@ -405,12 +304,15 @@ class ContactsDashboard:
         s = self.state
         show_notice(self.banner, s.notice)
         self._show_tag_chips()
-        for i, view in enumerate(self.rows):
-            view.show(s.rows[i] if i < len(s.rows) else None)
+        self._muted = True
+        try:  # a sort chosen from a column header shows in the sort widgets too
+            self.sort.value, self.desc.value = s.sort, bool(s.descending)
+        finally:
+            self._muted = False
+        self.grid.render()
         self.count.value = f"<span class='crm-count-text'>{html.escape(s.count_text())}</span>"
         self.prev.disabled = s.page <= 1
         self.next.disabled = s.page >= s.pages
-        self._mark_rows()
 
 
 def _date_or_none(value: Any) -> dt.date | None:

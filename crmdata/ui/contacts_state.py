@@ -36,6 +36,7 @@ SORT_CHOICES: tuple[tuple[str, str], ...] = (
     ("Name", "display_name"),
     ("First name", "first_name"),
     ("Last name", "last_name"),
+    ("Position", "position"),
     ("Temperature", "temperature"),
     ("Last activity", "last_activity"),
     ("Created", "created"),

@@ -23,21 +23,12 @@ _BANNER_COLOURS = {
     "success": ("#edf7ed", "#1e4620"),
 }
 
-#: The dashboards' style sheet: fixed column widths so the list rows line up.
+#: The dashboards' style sheet.
 STYLE = """
 <style>
 .crm-dashboard { font-family: var(--jp-ui-font-family, sans-serif); }
-.crm-cells { display: flex; gap: 6px; align-items: center; font-size: 12px; }
-.crm-cells span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.crm-c-company { width: 150px; } .crm-c-position { width: 130px; }
-.crm-c-email { width: 190px; } .crm-c-phone { width: 120px; } .crm-c-temp { width: 60px; }
-.crm-c-tags { width: 170px; } .crm-c-activity { width: 80px; }
-.crm-head { font-weight: bold; border-bottom: 1px solid #ccc; }
-.crm-why { font-size: 11px; color: #555; font-style: italic; }
 .crm-chip { display: inline-block; padding: 1px 7px; border-radius: 9px; margin: 0 2px;
             font-size: 11px; background: #eee; color: #222; }
-.crm-row-open.jupyter-button { text-align: left; background: none; color: #1a5fb4;
-            text-decoration: underline; }
 .crm-problem { color: #b3261e; font-size: 12px; }
 .crm-diff { background: #fff4c2; }
 .crm-compare-table { border-collapse: collapse; font-size: 12px; }

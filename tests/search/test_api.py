@@ -144,6 +144,7 @@ SORTS = {
     "created": (lambda f: f["created_at"], True),
     "updated": (lambda f: f["updated_at"], True),
     "last_activity": (lambda f: f["last_activity"], True),
+    "position": (lambda f: f["position"].str.lower(), False),
 }
 
 

@@ -35,7 +35,8 @@ def _both(store: Store, monkeypatch: pytest.MonkeyPatch, text: str, **options: A
         return out
 
     monkeypatch.setattr(api, "_from_index", spy)
-    fast = search(store.db, store.user, text, page_size=options.pop("page_size", 25), time_budget=None, **options)
+    size = options.pop("page_size", 25)
+    fast = search(store.db, store.user, text, page_size=size, time_budget=None, **options)
     monkeypatch.setattr(api, "_from_index", lambda *_a, **_k: None)
     slow = search(store.db, store.user, text, page_size=fast.page_size, time_budget=None, **options)
     monkeypatch.setattr(api, "_from_index", real)

@@ -9,6 +9,7 @@ used in the README.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
@@ -25,10 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from playwright import sync_api as playwright
 
 from crmdata import Store
 from crmdata.search.api import search
+from crmdata.ui.grid import HEADER_HEIGHT, ROW_HEIGHT
+from crmdata.ui.grid_state import DEFAULT_COLUMNS, column_widths
 
 from .helpers import copy_store
 
@@ -229,3 +233,81 @@ def total(db: str, query: str = "", **filters: Any) -> str:
 def count(db: str) -> int:
     with Store(db) as store:
         return store.count()
+
+
+HEADER_RGB = (0xEE, 0xF2, 0xF7)  # grid_style header_background_color
+
+
+class Grid:
+    """Clicks on the grid's canvas by column and row, for the columns shown."""
+
+    def __init__(self, page: Any, dash: Any) -> None:
+        self.page = page
+        self.node = dash.locator(".crm-grid .lm-DataGrid").first
+        self.columns = list(DEFAULT_COLUMNS)
+
+    def _x(self, label: str) -> tuple[float, float]:
+        self.node.scroll_into_view_if_needed()
+        widths = column_widths(self.columns)
+        box = self.node.bounding_box()
+        left = box["x"]
+        for name, width in widths.items():
+            if name == label:
+                return left, left + width
+            left += width
+        raise KeyError(label)
+
+    def cell(self, row: int, label: str) -> None:
+        x0, x1 = self._x(label)
+        y = self.node.bounding_box()["y"] + HEADER_HEIGHT + row * ROW_HEIGHT + ROW_HEIGHT / 2
+        self.page.mouse.click((x0 + x1) / 2, y)
+
+    def sort(self, label: str, how: str) -> None:
+        """``how``: the menu command, ``sort:Asc`` or ``sort:Desc``."""
+        _x0, x1 = self._x(label)
+        y = self.node.bounding_box()["y"] + HEADER_HEIGHT - 8
+        self.page.mouse.move(x1 - 8, y)
+        self.page.mouse.click(x1 - 8, y)
+        menu = self.page.locator(".ipydatagrid-context-menu")
+        expect(menu).to_be_visible()
+        menu.locator(f".lm-Menu-item[data-command='{how}']").click()
+
+    def drawn_boundaries(self) -> list[int]:
+        """Where the header's column lines are drawn (x in pixels, left to right): the pixels
+        near its top edge that are not the header colour."""
+        shot = Image.open(io.BytesIO(self.node.screenshot())).convert("RGB")
+        xs = [x for x in range(shot.width) if shot.getpixel((x, 4)) != HEADER_RGB]
+        lines = [x for i, x in enumerate(xs) if i == 0 or xs[i - 1] != x - 1]
+        return [x for x in lines if 0 < x < shot.width - 20]
+
+    def expected_boundaries(self) -> list[int]:
+        """Where the column lines of the chosen columns belong."""
+        out, right = [], 0
+        for width in column_widths(self.columns).values():
+            right += width
+            out.append(right)
+        return out
+
+    def columns_drawn(self) -> bool:
+        drawn = self.drawn_boundaries()
+        expected = self.expected_boundaries()[: len(drawn)]
+        return len(drawn) >= 3 and all(abs(d - e) <= 2 for d, e in zip(drawn, expected, strict=True))
+
+    def open_by_name(self, db: str, query: str, name: str) -> None:
+        """Click ``name`` in the grid, where the library lists it for ``query`` (best match)."""
+        with Store(db) as store:
+            names = list(search(store.db, store.user, query).frame["display_name"])
+        self.cell(names.index(name), "Name")
+
+
+def wait_for(check: Any, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if check():
+                return
+        except playwright.Error:  # the grid was being replaced (another set of columns)
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.3)

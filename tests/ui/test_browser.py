@@ -19,6 +19,7 @@ from crmdata.search.api import search
 
 from .browser_kit import (
     BROWSER_MARKS,
+    Grid,
     count,
     expect,
     open_notebook,
@@ -37,14 +38,14 @@ def test_lab_search_open_edit_validate_save(
         out = open_notebook(page, lab_url, root_dir, "01_explore_and_search.ipynb")
         dash = out.locator(".crm-contacts")
         expect(dash.locator(".crm-count")).to_contain_text(f"of {count(env['CRMDATA_DB']):,} contacts")
-        expect(dash.locator(".crm-row").first).to_be_visible()
-        readme_shot(page, dash.locator(".crm-contacts-list"), "contacts")
+        grid = Grid(page, dash)
+        expect(grid.node).to_be_visible()
         dash.locator(".crm-search input").fill("hamann")
         dash.locator(".crm-search input").press("Enter")
         expect(dash.locator(".crm-count")).to_contain_text(
             f"of {total(env['CRMDATA_DB'], 'hamann')} contacts"
         )
-        dash.locator(".crm-row-open", has_text="Lore Hamann").click()
+        grid.open_by_name(env["CRMDATA_DB"], "hamann", "Lore Hamann")
         editor = dash.locator(".crm-editor")
         expect(editor.locator(".crm-f-first_name input")).to_have_value("Lore")
         editor.locator(".crm-f-first_name input").fill("")
@@ -59,7 +60,8 @@ def test_lab_search_open_edit_validate_save(
         with Store(env["CRMDATA_DB"]) as store:
             found = search(store.db, store.user, '"Lorelei Hamann"').frame
             assert len(found) == 1 and found["position"].iloc[0] == "Head of data quality"
-        expect(dash.locator(".crm-row-open", has_text="Lorelei Hamann")).to_be_visible()
+        grid.open_by_name(env["CRMDATA_DB"], "hamann", "Lorelei Hamann")  # the list searched again
+        expect(editor.locator(".crm-editor-title")).to_contain_text("Lorelei Hamann")
 
 
 def test_lab_review_merges_a_duplicate_pair(
@@ -107,7 +109,7 @@ def test_voila_app(page: Any, app: tuple[str, Path]) -> None:
         dash.locator(".crm-search input").fill("sm?th")
         dash.locator(".crm-search input").press("Enter")
         expect(dash.locator(".crm-count")).to_contain_text(f"of {total(str(db), 'sm?th')} contacts")
-        expect(dash.locator(".crm-row").first).to_be_visible()
+        expect(Grid(page, dash).node).to_be_visible()
         dash.locator(".crm-search input").fill('"unclosed')
         dash.locator(".crm-search input").press("Enter")
         expect(dash.locator(".crm-contacts-list .crm-banner").first).to_contain_text("never closed")

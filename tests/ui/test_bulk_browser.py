@@ -10,7 +10,7 @@ from crmdata import Store
 from crmdata.edit.clusters import cluster_values, value_counts
 from crmdata.search.api import matching_ids
 
-from .browser_kit import BROWSER_MARKS, count, expect, readme_shot, screenshot_on_failure, total
+from .browser_kit import BROWSER_MARKS, Grid, count, expect, readme_shot, screenshot_on_failure, total
 
 pytestmark = BROWSER_MARKS
 
@@ -34,9 +34,10 @@ def test_voila_bulk_tag_undo_and_value_clusters(page: Any, app: tuple[str, Path]
         dash.locator(".crm-overview-box .jupyter-widget-Collapse-header").first.click()
         dash.locator(".crm-clear").click()
         expect(dash.locator(".crm-count")).to_contain_text(f"of {count(str(db)):,} contacts")
-        picks = dash.locator(".crm-row-select input")
-        picks.nth(0).check()
-        picks.nth(1).check()
+        grid = Grid(page, dash)
+        grid.cell(0, "✓")
+        expect(dash.locator(".crm-bulk-count")).to_contain_text("1 selected")
+        grid.cell(1, "✓")
         bar = dash.locator(".crm-bulk")
         expect(bar.locator(".crm-bulk-count")).to_contain_text("2 selected")
         bar.locator(".crm-bulk-tag input").fill("Met in Voila")

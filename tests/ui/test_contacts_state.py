@@ -10,9 +10,9 @@ import pytest
 from crmdata.errors import NotFound, Problem
 from crmdata.listing import RowExtras
 from crmdata.model import CustomFieldType, FieldScope
-from crmdata.ui.contacts import cells_html
 from crmdata.ui.contacts_state import list_rows
 from crmdata.ui.editor_state import custom_field_defs, history_entries, problems_by_field
+from crmdata.ui.grid_state import grid_frame
 from crmdata.ui.view_model import GENERIC_ERROR, Observable, error_text
 
 
@@ -57,7 +57,7 @@ def test_list_rows_formats_a_search_page_in_order() -> None:
     assert (acme.company, acme.position, acme.tags, acme.last_activity, acme.thumb) == ("", "", (), "", b"")
 
 
-def test_cells_html_escapes_and_colours() -> None:
+def test_grid_cells_are_the_rows_text() -> None:
     frame = pd.DataFrame(
         [
             {
@@ -73,9 +73,10 @@ def test_cells_html_escapes_and_colours() -> None:
             }
         ]
     )
-    html = cells_html(list_rows(frame, {}, {"Hot": "#df7895"})[0])
-    assert "&lt;b&gt;A&amp;B&lt;/b&gt;" in html and "<b>" not in html
-    assert "background:#df7895" in html and "data-contact-id='1'" in html
+    (row,) = list_rows(frame, {}, {"Hot": "#df7895"})
+    assert row.temperature_color == "#df7895"
+    cells = grid_frame([row], ("company", "temperature", "tags"), selected=set())
+    assert cells.loc[1].tolist() == ["☐", "<b>A&B</b>", "Hot", "Lead"]  # drawn as text, never as HTML
 
 
 def test_error_text_shows_crmdata_messages_and_hides_other_errors(caplog: pytest.LogCaptureFixture) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from crmdata import Store
 
-from .browser_kit import BROWSER_MARKS, expect, open_notebook, screenshot_on_failure, total
+from .browser_kit import BROWSER_MARKS, Grid, expect, open_notebook, screenshot_on_failure, total
 
 pytestmark = BROWSER_MARKS
 
@@ -40,7 +40,8 @@ def test_filter_row_history_and_phone_problems_in_lab(
     with screenshot_on_failure(page, "lab_fixes"):
         out = open_notebook(page, lab_url, root_dir, "01_explore_and_search.ipynb")
         dash = out.locator(".crm-contacts")
-        expect(dash.locator(".crm-row").first).to_be_visible()
+        grid = Grid(page, dash)
+        expect(grid.node).to_be_visible()
 
         # 4: the dropdowns name their "no filter" choice
         assert _selected_label(dash.locator(".crm-manager select")) == "Any manager"
@@ -75,7 +76,8 @@ def test_filter_row_history_and_phone_problems_in_lab(
         # 8 and 5: a bad phone in crmdata's words; history in the form's words
         dash.locator(".crm-search input").fill("hamann")
         dash.locator(".crm-search input").press("Enter")
-        dash.locator(".crm-row-open", has_text="Lore Hamann").click()
+        expect(dash.locator(".crm-count")).to_contain_text(f"of {total(db, 'hamann')} contacts")
+        grid.open_by_name(db, "hamann", "Lore Hamann")
         editor = dash.locator(".crm-editor")
         expect(editor.locator(".crm-f-first_name input")).to_have_value("Lore")
         phone = editor.locator(".crm-info-phone .crm-info-data input").first
