@@ -60,7 +60,8 @@ def _sort_hide_select_tag(page: Any, dash: Any, db: str, shot: str | None = None
     expect(bar.locator(".crm-banner")).to_contain_text("add tag Grid picked on 2 contacts")
     with Store(db) as store:
         first = search(store.db, store.user, sort="temperature", descending=True).frame
-        assert sorted(matching_ids(store.db, store.user, tags=["Grid picked"])) == sorted(int(i) for i in first["id"][:2])
+        picked = matching_ids(store.db, store.user, tags=["Grid picked"])
+        assert sorted(picked) == sorted(int(i) for i in first["id"][:2])
         name = str(first["display_name"].iloc[2])
 
     # a click on a name opens that contact in the editor
