@@ -3,12 +3,12 @@
 The machines these benchmarks run on drift in speed by a third or more within minutes, so two
 revisions timed one after the other can differ by more than any change between them. Here each
 revision (a git revision, exported with ``git archive``) gets a worker process and its own copy of
-the cached 1M-contact store of :mod:`benchmarks.edit_bench`; the two take turns, one commit each,
-in alternating order, so both see the same phases of the machine. Each commit edits one random
-contact (a new position and a new email) as the edit benchmark does, with the exact-key duplicate
-check, or with ``--checker=default`` the store's default checker (``FuzzyChecker``).
-Running one revision against itself shows the noise left (about 2 ms at the median). Each
-revision migrates its copy of the store, so the older one must know the cached store's schema.
+the cached 1M-contact store of :mod:`benchmarks.edit_bench` (``--size=N``: another size); the two
+take turns, one commit each, in alternating order, so both see the same phases of the machine.
+Each commit edits one random contact (a new position and a new email) as the edit benchmark does,
+with the exact-key duplicate check, or with ``--checker=default`` the store's default checker
+(``FuzzyChecker``). Running one revision against itself shows the noise left. Each revision
+migrates its copy of the store, so the older one must know the cached store's schema.
 
 Not part of ``make bench`` (it compares revisions, it does not describe one).
 """
@@ -126,17 +126,19 @@ def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if len(args) < 2:
         raise SystemExit("usage: python -m benchmarks.edit_ab OLD_REV NEW_REV [COMMITS] [--seed=N] "
-                         "[--checker=exact|default]")
+                         "[--checker=exact|default] [--size=N]")
     seed = next((int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--seed=")), 1)
     checker = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--checker=")), "exact")
     if checker not in ("exact", "default"):
         raise SystemExit(f"--checker is exact or default, not {checker!r}")
     commits = int(args[2]) if len(args) > 2 else DEFAULT_COMMITS
-    print(f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, seed {seed}, {checker} checker")
+    size = next((int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--size=")), 1_000_000)
+    print(f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, seed {seed}, {checker} checker, "
+          f"{size:,} contacts")
     from .common import CACHE
     from .edit_bench import _store_file
 
-    print(compare(args[0], args[1], _store_file(1_000_000), CACHE, commits, seed, checker), end="")
+    print(compare(args[0], args[1], _store_file(size), CACHE, commits, seed, checker), end="")
 
 
 if __name__ == "__main__":
