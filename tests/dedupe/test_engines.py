@@ -47,25 +47,41 @@ def test_an_unknown_engine_is_refused(store: Store) -> None:
         store.find_duplicates(engine="polars")
 
 
-def test_comparing_the_pairs_in_slices_reports_what_one_pass_does(sample_store: Store,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from crmdata.db import Tx
-    from crmdata.dedupe import engines
+def test_comparing_the_pairs_in_slices_gives_what_one_pass_does(sample_store: Store,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
 
-    whole = sample_store.find_duplicates(keep_model=False)
-    inserted: list[str] = []
-    real = Tx.execute
+    from crmdata.access import User
+    from crmdata.dedupe import blocking, compare, engines, keys, train
 
-    def spy(self: Tx, sql: str, params: object = None) -> object:
-        if sql.startswith("INSERT INTO dd_vec_"):
-            inserted.append(sql.split()[2])
-        return real(self, sql, params)  # type: ignore[arg-type]
+    def vectors(tx: object, engine: engines.DuckEngine, n: int) -> pd.DataFrame:
+        engine.create_per_pairs("t_vec", lambda part: compare.vectors_sql(part, "P"), "t_pairs", n)
+        got = engine.df("SELECT * FROM t_vec").sort_values(["id1", "id2"], ignore_index=True)
+        engine.drop("t_vec")
+        return got
 
-    monkeypatch.setattr(Tx, "execute", spy)
-    monkeypatch.setattr(engines, "PAIRS_PER_SLICE", whole.candidates // 4)
-    sliced = sample_store.find_duplicates(keep_model=False)
-    assert sliced.candidates == whole.candidates
-    assert inserted.count("dd_vec_P") >= 3  # the first slice makes the table, the others add to it
-    columns = ["contact_id_1", "contact_id_2", "cluster_id", "score", "match_weight"]
-    assert sliced.pairs[columns].equals(whole.pairs[columns])
-    assert len(whole.pairs) > 50
+    with sample_store.db.read() as tx:
+        keys.build(tx, User(1, "admin", "Admin", True))
+        train.add_term_frequencies(tx)
+        tx.register("_nick", keys.nickname_pairs())
+        tx.execute("CREATE OR REPLACE TEMP TABLE dd_nick AS SELECT * FROM _nick")
+        duck = engines.DuckEngine(tx)
+        duck.create("t_pairs", blocking.pairs_sql(f"({blocking.union_sql(blocking.default_rules())})"))
+        n = int(duck.scalar("SELECT count(*) FROM t_pairs"))
+        whole = vectors(tx, duck, n)
+        inserted: list[str] = []
+        real = tx.execute
+
+        def spy(sql: str, params: object = None) -> object:
+            if sql.startswith("INSERT INTO t_vec"):
+                inserted.append(sql)
+            return real(sql, params)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(tx, "execute", spy)
+        monkeypatch.setattr(engines, "PAIRS_PER_SLICE", n // 4)
+        sliced = vectors(tx, duck, n)
+        monkeypatch.undo()
+        keys.drop(tx)
+    assert len(inserted) >= 3  # the first slice makes the table, the others add to it
+    assert len(whole) > 1000
+    pd.testing.assert_frame_equal(sliced, whole)
