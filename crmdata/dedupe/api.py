@@ -155,10 +155,6 @@ def _score_kind(engine: Engine, kind: str, model: Model, threshold: float) -> pd
     return got[["id1", "id2", "score", "reasons", "match_weight", "kind", "waterfall"]]
 
 
-def _vectors_of(pairs: str, kind: str) -> str:
-    return compare.vectors_sql(pairs, kind)
-
-
 def find_duplicates(
     db: Database,
     user: User,
@@ -256,7 +252,7 @@ def run(
         lap("blocking")
         say("comparison vectors")
         for kind in ContactKind:
-            pairs_on.create_per_pairs(f"dd_vec_{kind}", partial(_vectors_of, kind=kind), "dd_pairs",
+            pairs_on.create_per_pairs(f"dd_vec_{kind}", partial(compare.vectors_sql, kind=kind), "dd_pairs",
                                       n_candidates)
         lap("compare")
         say("classification")
