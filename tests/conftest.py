@@ -49,3 +49,10 @@ def probe_store_copy(probe_store_file: Path, tmp_path: Path) -> Path:
     target = tmp_path / "crm.duckdb"
     shutil.copyfile(probe_store_file, target)
     return target
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Spark tests share one worker under pytest-xdist, so the suite starts one JVM, not one per core."""
+    for item in items:
+        if item.get_closest_marker("spark"):
+            item.add_marker(pytest.mark.xdist_group("spark"))
