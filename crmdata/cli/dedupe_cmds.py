@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ..dedupe import DEFAULT_THRESHOLD
 from ..model import DEFAULT_PHONE_REGION
 from . import State
 from .output import echo_frame, format_option, progress_bar
@@ -23,7 +24,8 @@ STEPS = ("match keys", "blocking", "comparison vectors", "classification", "clus
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output (in --format; CSV, or JSON "
               "for a .json file, when no format is given; Parquet for a .parquet file).")
-@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.9,
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=DEFAULT_THRESHOLD,
               show_default=True, help="Report pairs whose calibrated match probability is at least this.")
 @click.option("--memory-limit", default=None, metavar="SIZE",
               help="Hold DuckDB's memory to this (e.g. 2GB); beyond it the run spills to disk.")

@@ -11,6 +11,11 @@ from typing import Any
 
 __all__ = ["DuplicateReport", "FuzzyChecker", "decide", "find_duplicates"]
 
+#: Pairs whose calibrated match probability is at least this are reported (and clustered):
+#: above one half a pair is more likely one contact than two, the decision that errs least when
+#: the probability is calibrated. Merging needs more (``merge --auto --min-score``, 0.9).
+DEFAULT_THRESHOLD = 0.5
+
 
 def __getattr__(name: str) -> Any:
     if name in __all__:

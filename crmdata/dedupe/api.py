@@ -31,7 +31,7 @@ import pandas as pd
 from ..db import Database, Tx
 from ..errors import CrmDataError
 from ..model import DEFAULT_PHONE_REGION, ContactKind
-from . import blocking, cluster, compare, decisions, explain, keys, train
+from . import DEFAULT_THRESHOLD, blocking, cluster, compare, decisions, explain, keys, train
 from .checker import FuzzyChecker
 from .engines import ENGINES, KEY_TABLES, DuckEngine, Engine
 from .fellegi import Model
@@ -42,8 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DuplicateReport", "FuzzyChecker", "decide", "find_duplicates"]
 
-#: Pairs whose calibrated match probability is at least this are reported (and clustered).
-DEFAULT_THRESHOLD = 0.9
 PAIR_COLUMNS = ["contact_id_1", "contact_id_2", "cluster_id", "score", "reasons", "match_weight", "kind",
                 "waterfall"]
 

@@ -83,6 +83,12 @@ def dl(a: str, b: str) -> str:
     return f"{LEVENSHTEIN}({a}, {b})"
 
 
+def _two_typos(a: str, b: str) -> str:
+    """Two edits apart in names of six letters or more: in a shorter name two edits change
+    half of it ("mark", "gary"), which is another name, not a typo."""
+    return f"({dl(a, b)} <= 2 AND length({a}) >= 6 AND length({b}) >= 6)"
+
+
 def _missing(*cols: str) -> str:
     return " OR ".join(f"{s}.{c} IS NULL" for c in cols for s in ("a", "b"))
 
@@ -122,7 +128,7 @@ FIRST = Comparison(
         ),
         Level(
             "first name two typos apart (or swapped with typos)",
-            f"{dl('a.first_key', 'b.first_key')} <= 2 OR {jw('a.first_key', 'b.first_key')} >= 0.88 "
+            f"{_two_typos('a.first_key', 'b.first_key')} OR {jw('a.first_key', 'b.first_key')} >= 0.88 "
             f"OR ({SWAPPED_FUZZY})",
         ),
         Level(
@@ -151,7 +157,7 @@ LAST = Comparison(
         Level("last name sounds alike", "a.last_col = b.last_col OR a.last_mp = b.last_mp"),
         Level(
             "last name two typos apart (or swapped with typos)",
-            f"{dl('a.last_key', 'b.last_key')} <= 2 OR {jw('a.last_key', 'b.last_key')} >= 0.88 "
+            f"{_two_typos('a.last_key', 'b.last_key')} OR {jw('a.last_key', 'b.last_key')} >= 0.88 "
             f"OR ({SWAPPED_FUZZY})",
         ),
     ),
@@ -196,6 +202,13 @@ _SAME_HOUSE = "coalesce(a.house, '') = coalesce(b.house, '')"
 _PLACE_FITS = (
     "(a.zip_k = b.zip_k OR a.city_k = b.city_k OR a.zip_k IS NULL OR b.zip_k IS NULL "
     "OR (a.city_k IS NULL AND a.zip_k IS NULL) OR (b.city_k IS NULL AND b.zip_k IS NULL))"
+)
+#: The same street and house number as the address comparison reads them (exact, or a street
+#: one or two typos apart with a house number and a place that fits): what family members and
+#: colleagues share.
+_SAME_STREET_HOUSE = (
+    f"{_SAME_HOUSE} AND (a.street_name = b.street_name OR (a.house IS NOT NULL "
+    f"AND {jw('a.street_name', 'b.street_name')} >= 0.9 AND {_PLACE_FITS}))"
 )
 ADDRESS = Comparison(
     "address",
@@ -299,7 +312,9 @@ CUSTOM = Comparison(
 #: carry fixed weights, ``log2(u_last * u_shared / u_both)`` counted exactly on the store
 #: (:func:`.train.family_counts`), never estimated by EM. "Else" weighs 0. A family's members
 #: have different first names: where the first names agree, the household explains nothing
-#: and no correction applies (the pairs are counted the same way).
+#: and no correction applies (the pairs are counted the same way). The counts group by the
+#: exact street; a street read with typos gets the same correction, since the address comparison
+#: scores it as the same address.
 _FIRST_APART = "(a.first_head IS NULL OR b.first_head IS NULL OR a.first_head <> b.first_head)"
 FAMILY = Comparison(
     "family",
@@ -307,12 +322,11 @@ FAMILY = Comparison(
     (
         Level(
             "same last name, address and phone, other first name: could be family members",
-            f"a.last_key = b.last_key AND a.street_name = b.street_name AND {_SAME_HOUSE} "
-            f"AND sp.n IS NOT NULL AND {_FIRST_APART}",
+            f"a.last_key = b.last_key AND {_SAME_STREET_HOUSE} AND sp.n IS NOT NULL AND {_FIRST_APART}",
         ),
         Level(
             "same last name and address, other first name: could be family members",
-            f"a.last_key = b.last_key AND a.street_name = b.street_name AND {_SAME_HOUSE} AND {_FIRST_APART}",
+            f"a.last_key = b.last_key AND {_SAME_STREET_HOUSE} AND {_FIRST_APART}",
         ),
         Level(
             "same last name and phone, other first name: could be family members",
@@ -330,8 +344,7 @@ COLLEAGUES = Comparison(
     (
         Level(
             "same company and address: could be colleagues",
-            f"(a.comp_key = b.comp_key OR a.company_id = b.company_id) AND a.street_name = b.street_name "
-            f"AND {_SAME_HOUSE}",
+            f"(a.comp_key = b.comp_key OR a.company_id = b.company_id) AND {_SAME_STREET_HOUSE}",
         ),
     ),
     ("comp_key", "street_name", "house"),

@@ -276,8 +276,9 @@ def _finish(tx: Tx, *, default_region: str, info: pd.DataFrame | None, prefix: s
             SELECT DISTINCT contact_id AS id, coalesce(nullif(email_key, ''), lower(trim(data))) AS k
             FROM {prefix}info WHERE info_type = {int(InfoType.EMAIL)} AND data LIKE '%_@_%')
         SELECT e.id, e.k, {local} AS loc,
-               coalesce(length(c.last_key) >= 3 AND strpos({fold_sql(local)}, {fold_sql('c.last_key')}) > 0,
-                        false) AS named
+               coalesce((length(c.last_key) >= 3 AND strpos({fold_sql(local)}, {fold_sql('c.last_key')}) > 0)
+                        OR (length(c.first_key) >= 3
+                            AND strpos({fold_sql(local)}, {fold_sql('c.first_key')}) > 0), false) AS named
         FROM e LEFT JOIN {prefix}c c ON c.id = e.id""")
     # stored keys as they are ('' marks a phone no rule could read); the SQL rule (whose
     # regular expressions cost a set-up per statement) only when some row has none

@@ -72,7 +72,7 @@ class ReviewDashboard:
             "Find duplicates", "crm-scan", self.scan, button_style="primary", icon="search"
         )
         self.threshold = classed(
-            w.FloatSlider(value=self.state.threshold, min=0.5, max=0.99, step=0.01, description="Threshold",
+            w.FloatSlider(value=self.state.threshold, min=0.2, max=0.99, step=0.01, description="Threshold",
                           readout_format=".2f", continuous_update=False),
             "crm-threshold",
         )

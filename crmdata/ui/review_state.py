@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..dedupe import DEFAULT_THRESHOLD
 from ..dedupe.review_quality import threshold_curve
 from ..errors import CrmDataError
 from ..merge.batch import clusters_of
@@ -23,8 +24,8 @@ from .view_model import Notice, Observable, one_connection
 if TYPE_CHECKING:
     from ..store import Store
 
-#: The scan's threshold until the reviewer moves it.
-DEFAULT_SCAN_THRESHOLD = 0.9
+#: The scan's threshold until the reviewer moves it (the duplicate finder's own default).
+DEFAULT_SCAN_THRESHOLD = DEFAULT_THRESHOLD
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,9 @@ def test_class2_a_rare_name_in_the_same_postcode_counts_a_common_one_not(store: 
     got = score(store, rows, [(1, 2), (3, 4)], models)
     rare, common = got["match_weight"].tolist()
     assert rare > common + 4
-    assert got["score"].iloc[0] >= DEFAULT_THRESHOLD > got["score"].iloc[1]
+    # the rare name alone is a likely duplicate (merge-worthy at 0.9); the common one is at most a
+    # coin flip for a reviewer
+    assert got["score"].iloc[0] >= 0.9 and got["score"].iloc[1] < 0.6
 
 
 def test_class3_dates_by_level_and_placeholders_never_agree(store: Store) -> None:
