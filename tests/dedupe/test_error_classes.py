@@ -49,8 +49,9 @@ def test_households_stay_apart(store: Store) -> None:
             person(1, "Jürgen", "Müller", **family),
             person(2, "Petra", "Müller", **family),
             person(3, "Tom", "Müller", **HOME),
+            person(4, "Petra", "Müller", street="Hauptstrase 12", zip="10115", city="Berlin"),  # a typo
         ],
-        [(1, 2), (1, 3)],
+        [(1, 2), (1, 3), (1, 4)],
     )
     assert (got["score"] < DEFAULT_THRESHOLD).all(), got[["id1", "id2", "match_weight"]]
 
@@ -154,3 +155,28 @@ def test_missing_values_weigh_nothing(store: Store) -> None:
     for name in ("birthday", "address", "email", "phone", "employer", "custom"):
         assert got[f"g_{name}"].isna().all(), name
     assert got["match_weight"].iloc[0] == pytest.approx(got["match_weight"].iloc[1])
+
+
+def test_two_edits_in_a_short_first_name_make_another_name(store: Store) -> None:
+    got = score(
+        store,
+        [person(1, "Mark", "Hines"), person(2, "Gary", "Hines"),
+         person(3, "Kathleen", "Hines"), person(4, "Kathlyne", "Hines")],
+        [(1, 2), (3, 4)],
+    )
+    short, long = got["g_first_name"].tolist()
+    assert short == 0  # "different first name"
+    assert long >= 2  # two typos apart at least
+
+
+def test_an_email_named_after_the_first_name_is_no_more_evidence(store: Store) -> None:
+    got = score(
+        store,
+        [person(1, "Christian", "Franke", email="christian@adlerstein-steuer.de"),
+         person(2, "Christian", "Franke", email="christian@sommer-immobilien.de"),
+         person(3, "Christian", "Franke", email="info.kanzlei@adlerstein-steuer.de"),
+         person(4, "Christian", "Franke", email="info.kanzlei@sommer-immobilien.de")],
+        [(1, 2), (3, 4)],
+    )
+    assert pd.isna(got["g_email"].iloc[0])  # the names already said it
+    assert got["g_email"].iloc[1] == 1  # the same mailbox name at another domain
