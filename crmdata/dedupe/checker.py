@@ -229,8 +229,9 @@ class FuzzyChecker:
         found: list[DuplicateCandidate] = []
         if tx.scalar("SELECT count(*) FROM dn_cand"):
             chosen = MatchSettings.load(tx)
+            cand_ids = [int(r[0]) for r in tx.rows("SELECT DISTINCT contact_id FROM dn_cand ORDER BY 1")]
             keys.build(tx, user, default_region=self.default_region,
-                       ids_sql="SELECT contact_id FROM dn_cand", prefix="dq_", date_labels=chosen.date_fields,
+                       ids=cand_ids, prefix="dq_", date_labels=chosen.date_fields,
                        text_labels=chosen.text_fields)
             tx.register("_dq_nick", keys.nickname_pairs())
             tx.execute("CREATE OR REPLACE TEMP TABLE dq_nick AS SELECT * FROM _dq_nick")

@@ -95,43 +95,73 @@ def fold_sql(expr: str) -> str:
     return expr
 
 
-def contacts_frame(tx: Tx, user: User, ids_sql: str | None = None,
-                   params: Sequence[object] = (), date_labels: Sequence[str] = BIRTHDAY_LABELS,
+def contacts_frame(tx: Tx, user: User, ids: Sequence[int] | None = None,
+                   date_labels: Sequence[str] = BIRTHDAY_LABELS,
                    text_labels: Sequence[str] = ()) -> pd.DataFrame:
-    """The raw fields the keys come from, for the visible contacts (optionally only ``ids_sql``).
+    """The raw fields the keys come from, for the visible contacts (optionally only ``ids``).
 
     ``birthday`` is the first of the date custom fields labelled one of ``date_labels`` (folded
     labels; the matching setting :attr:`.settings.MatchSettings.date_fields`).
     """
-    return tx.df(*contacts_sql(user, ids_sql, params, date_labels, text_labels))
+    return tx.df(*contacts_sql(user, ids, date_labels, text_labels))
 
 
-def contacts_sql(user: User, ids_sql: str | None = None, params: Sequence[object] = (),
-                 date_labels: Sequence[str] = BIRTHDAY_LABELS, text_labels: Sequence[str] = ()
-                 ) -> tuple[str, list[object]]:
-    """The query of :func:`contacts_frame` and its parameters."""
+def id_list(ids: Sequence[int]) -> str:
+    """Ids written into a statement as a literal list (``NULL`` for none)."""
+    return ", ".join(str(int(i)) for i in ids) or "NULL"
+
+
+#: Tables read by contact, and the column holding the contact's id.
+_BY_CONTACT = {"contacts": "id", "contact_info": "contact_id", "custom_values": "contact_id"}
+
+
+def picked_sql(ids: Sequence[int] | None, tables: Sequence[str] = tuple(_BY_CONTACT),
+               companies: Sequence[int] = ()) -> tuple[str, dict[str, str]]:
+    """Common table expressions holding the rows of ``ids`` alone (and ``companies``, the
+    contacts' companies, as ``companies``), and the name to read each table by (the table
+    itself when ``ids`` is ``None``).
+
+    The ids are the only condition of a materialised step: DuckDB then looks them up in each
+    table's index on the contact, where the same list beside another condition (an info type, a
+    visibility rule, a join) became a scan of every row of the table, in every commit's duplicate
+    check.
+    """
+    if ids is None:
+        return "", {**{t: t for t in tables}, "companies": "contacts"}
+    ctes = [f"p_{t} AS MATERIALIZED (SELECT * FROM {t} WHERE {_BY_CONTACT[t]} IN ({id_list(ids)}))"
+            for t in tables]
+    ctes.append(f"p_companies AS MATERIALIZED (SELECT * FROM contacts WHERE id IN ({id_list(companies)}))")
+    return ", ".join(ctes) + ",", {**{t: f"p_{t}" for t in tables}, "companies": "p_companies"}
+
+
+def contacts_sql(user: User, ids: Sequence[int] | None = None,
+                 date_labels: Sequence[str] = BIRTHDAY_LABELS, text_labels: Sequence[str] = (),
+                 companies: Sequence[int] = ()) -> tuple[str, list[object]]:
+    """The query of :func:`contacts_frame` and its parameters (``companies``: with ``ids``,
+    the ids of their companies, whose names persons carry)."""
     pred, pparams = view_predicate(user, "c")
     co_pred, co_params = view_predicate(user, "co")  # a person's company name: the company's check
-    only = f" AND c.id IN ({ids_sql})" if ids_sql else ""
     birthday_labels = ", ".join(_literal(b.strip().lower()) for b in date_labels) or "''"
     custom_labels = ", ".join(_literal(b.strip().lower()) for b in text_labels) or "''"
+    ctes, t = picked_sql(ids, companies=companies)
     sql = f"""
-        WITH vis AS (SELECT c.* FROM contacts c WHERE {pred}{only}),
+        WITH {ctes}
+        vis AS (SELECT c.* FROM {t['contacts']} c WHERE {pred}),
         addr AS (
             SELECT contact_id, street, zip, city, country,
                    row_number() OVER (PARTITION BY contact_id ORDER BY is_primary DESC, id) AS rn
-            FROM contact_info
+            FROM {t['contact_info']}
             WHERE info_type = {int(InfoType.ADDRESS)} AND contact_id IN (SELECT id FROM vis)
               AND coalesce(street, zip, city, country) IS NOT NULL),
         bday AS (
             SELECT v.contact_id, min(v.value) AS birthday
-            FROM custom_values v JOIN custom_fields f ON f.id = v.field_id
+            FROM {t['custom_values']} v JOIN custom_fields f ON f.id = v.field_id
             WHERE f.field_type = {int(CustomFieldType.DATE)} AND lower(trim(f.label)) IN ({birthday_labels})
               AND v.contact_id IN (SELECT id FROM vis)
             GROUP BY v.contact_id),
         cust AS (
             SELECT v.contact_id, string_agg(v.value, ' ' ORDER BY lower(trim(f.label)), v.value) AS custom
-            FROM custom_values v JOIN custom_fields f ON f.id = v.field_id
+            FROM {t['custom_values']} v JOIN custom_fields f ON f.id = v.field_id
             WHERE lower(trim(f.label)) IN ({custom_labels}) AND v.contact_id IN (SELECT id FROM vis)
               AND v.value IS NOT NULL AND trim(v.value) <> ''
             GROUP BY v.contact_id)
@@ -139,11 +169,11 @@ def contacts_sql(user: User, ids_sql: str | None = None, params: Sequence[object
                coalesce(vis.company_name, co.company_name) AS company_name,
                vis.company_id, a.street, a.zip, a.city, a.country, b.birthday, cu.custom
         FROM vis LEFT JOIN addr a ON a.contact_id = vis.id AND a.rn = 1
-        LEFT JOIN contacts co ON co.id = vis.company_id AND NOT vis.is_company AND {co_pred}
+        LEFT JOIN {t['companies']} co ON co.id = vis.company_id AND NOT vis.is_company AND {co_pred}
         LEFT JOIN bday b ON b.contact_id = vis.id
         LEFT JOIN cust cu ON cu.contact_id = vis.id
     """
-    return sql, [*pparams, *params, *co_params]
+    return sql, [*pparams, *co_params]
 
 
 def key_frame(raw: pd.DataFrame, default_region: str = DEFAULT_PHONE_REGION, memo: Memo | None = None
@@ -198,15 +228,20 @@ def nickname_pairs() -> pd.DataFrame:
     return pd.DataFrame(sorted(pairs), columns=["f1", "f2"])
 
 
-def build(tx: Tx, user: User, *, default_region: str = DEFAULT_PHONE_REGION, ids_sql: str | None = None,
-          params: Sequence[object] = (), prefix: str = "dd_",
-          date_labels: Sequence[str] = BIRTHDAY_LABELS, text_labels: Sequence[str] = ()) -> KeyCounts:
-    """Create the ``dd_`` temp tables for the visible contacts (all, or those ``ids_sql`` selects).
+def build(tx: Tx, user: User, *, default_region: str = DEFAULT_PHONE_REGION, ids: Sequence[int] | None = None,
+          prefix: str = "dd_", date_labels: Sequence[str] = BIRTHDAY_LABELS,
+          text_labels: Sequence[str] = ()) -> KeyCounts:
+    """Create the ``dd_`` temp tables for the visible contacts (all, or those of ``ids``).
 
     The raw fields stay in DuckDB; :data:`CHUNK` contacts at a time come to pandas to be
     normalised, so memory does not grow with the size of the store.
     """
-    sql, all_params = contacts_sql(user, ids_sql, params, date_labels, text_labels)
+    companies: list[int] = []
+    if ids is not None:
+        companies = [int(r[0]) for r in tx.rows(
+            f"SELECT DISTINCT company_id FROM (SELECT company_id FROM contacts "
+            f"WHERE id IN ({id_list(ids)})) c WHERE company_id IS NOT NULL")]
+    sql, all_params = contacts_sql(user, ids, date_labels, text_labels, companies)
     tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}raw AS {sql}", all_params)
     _create_tables(tx, prefix)
     memo: Memo = {}
@@ -219,7 +254,7 @@ def build(tx: Tx, user: User, *, default_region: str = DEFAULT_PHONE_REGION, ids
         _append(tx, *key_frame(raw, default_region, memo), prefix)
         last = int(raw["id"].max())
     tx.execute(f"DROP TABLE {prefix}raw")
-    return _finish(tx, default_region=default_region, info=None, prefix=prefix)
+    return _finish(tx, default_region=default_region, info=None, prefix=prefix, ids=ids)
 
 
 #: The key table's columns and their types (all text but the ids).
@@ -258,10 +293,13 @@ def load(tx: Tx, frame: pd.DataFrame, first_groups: pd.DataFrame, *,
     return _finish(tx, default_region=default_region, info=info, prefix=prefix)
 
 
-def _finish(tx: Tx, *, default_region: str, info: pd.DataFrame | None, prefix: str) -> KeyCounts:
+def _finish(tx: Tx, *, default_region: str, info: pd.DataFrame | None, prefix: str,
+            ids: Sequence[int] | None = None) -> KeyCounts:
     """The contact-info key tables and the key counts, beside ``{prefix}c`` and ``{prefix}first``."""
     if info is None:
-        source = (f"SELECT i.contact_id, i.info_type, i.data, i.email_key, i.e164 FROM contact_info i "
+        ctes, t = picked_sql(ids, ("contact_info",))
+        source = (f"{'WITH ' + ctes.rstrip(',') if ctes else ''} "
+                  f"SELECT i.contact_id, i.info_type, i.data, i.email_key, i.e164 FROM {t['contact_info']} i "
                   f"WHERE i.info_type IN ({int(InfoType.EMAIL)}, {int(InfoType.PHONE)}, "
                   f"{int(InfoType.WEBSITE)}) AND i.contact_id IN (SELECT id FROM {prefix}c)")
     else:
