@@ -247,7 +247,10 @@ class FuzzyChecker:
             models = {k: models.get(k) or fellegi.default_model(k) for k in ContactKind}
             for prefix in ("dn_", "dq_"):
                 train.add_term_frequencies(tx, prefix, models)
+            staged_kinds = set(frame["kind"])
             for kind in ContactKind:
+                if kind.value not in staged_kinds:  # persons are compared with persons only
+                    continue
                 model = models[kind]
                 vectors = compare.vectors_sql("dq_pairs", kind, left="dn_", right="dq_", nick="dq_nick")
                 vk = tx.df(compare.score_sql(vectors, kind, model.prior_weight, model.weights(),
