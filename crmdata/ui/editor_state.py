@@ -425,6 +425,7 @@ class EditorState(Observable):
         if not self.duplicates:
             return False
         existing = int(self.duplicates[0].existing_id)
+        name = self.duplicates[0].existing_name or f"contact {existing}"
         if not self.save_anyway():
             return False
         merged = self.contact_id
@@ -434,7 +435,7 @@ class EditorState(Observable):
         def run() -> None:
             self.store.merge(self.store.plan_merge([existing, merged], survivor=existing))
             self.load(existing)
-            self.notice = Notice("success", f"Merged into contact {existing}.")
+            self.notice = Notice("success", f"Merged into {name}.")
 
         self.guard(run, notify=False)
         self.changed()

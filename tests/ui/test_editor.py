@@ -286,7 +286,7 @@ def test_duplicate_warning_then_merge_instead(sample: Store) -> None:
     assert sample.count() == before
     _find(editor.form, "crm-merge-instead")[0].click()  # type: ignore[attr-defined]
     assert sample.count() == before
-    assert editor.state.contact_id == lore and "Merged into contact" in editor.banner.value
+    assert editor.state.contact_id == lore and "Merged into Lore Hamann." in editor.banner.value
     detail = sample.contact(lore)
     assert detail.fields["title"] == "Data steward"
     assert "+49 40 7654321" in set(detail.info["data"])
