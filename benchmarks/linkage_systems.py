@@ -31,7 +31,7 @@ from .linkage_metrics import (
     reliability_table,
 )
 
-SYSTEMS = ("crmdata", "crmdata-cli", "splink", "recordlinkage")
+SYSTEMS = ("crmdata", "crmdata-cli", "crmdata-spark", "splink", "recordlinkage")
 
 
 def _peak_rss_mib() -> float:
@@ -59,7 +59,7 @@ def _outcome(clusters: dict[int, Any], scored: pd.DataFrame | None, truth: set[t
 CALIBRATION_FLOOR = 0.01
 
 
-def run_crmdata(name: str, how: str) -> dict[str, Any]:
+def run_crmdata(name: str, how: str, engine: str = "duckdb") -> dict[str, Any]:
     from crmdata import Store
 
     db, ids_path = data.store(name, how)
@@ -67,12 +67,12 @@ def run_crmdata(name: str, how: str) -> dict[str, Any]:
     truth = data.truth_pairs(data.records(name))
     store = Store(db, keep_open=True)
     started = time.perf_counter()
-    report = store.find_duplicates()
+    report = store.find_duplicates(engine=engine, spark_master="local[2]")
     seconds = time.perf_counter() - started
     peak = _peak_rss_mib()  # the run's own, before the calibration run below
     clusters = {uid_of[int(c)]: k for c, k in report.clusters.items()}
     # calibration over every candidate pair the model scores at all, not only those reported
-    pairs = store.find_duplicates(threshold=CALIBRATION_FLOOR).pairs
+    pairs = store.find_duplicates(threshold=CALIBRATION_FLOOR, engine=engine, spark_master="local[2]").pairs
     a = pairs["contact_id_1"].map(uid_of)
     b = pairs["contact_id_2"].map(uid_of)
     scored = pd.DataFrame({"uid_l": a.where(a < b, b), "uid_r": b.where(a < b, a),
@@ -358,6 +358,8 @@ def main() -> None:
         out = run_crmdata(name, "api")
     elif system == "crmdata-cli":
         out = run_crmdata(name, "cli")
+    elif system == "crmdata-spark":
+        out = run_crmdata(name, "api", "spark")
     elif system == "splink":
         out = run_splink(name)
     elif system == "recordlinkage":
