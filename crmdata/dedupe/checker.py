@@ -227,9 +227,9 @@ class FuzzyChecker:
             tx.unregister("_dn_lasts")
             tx.unregister("_dn_firsts")
         found: list[DuplicateCandidate] = []
-        if tx.scalar("SELECT count(*) FROM dn_cand"):
+        cand_ids = [int(r[0]) for r in tx.rows("SELECT DISTINCT contact_id FROM dn_cand ORDER BY 1")]
+        if cand_ids:
             chosen = MatchSettings.load(tx)
-            cand_ids = [int(r[0]) for r in tx.rows("SELECT DISTINCT contact_id FROM dn_cand ORDER BY 1")]
             keys.build(tx, user, default_region=self.default_region,
                        ids=cand_ids, prefix="dq_", date_labels=chosen.date_fields,
                        text_labels=chosen.text_fields)

@@ -103,7 +103,16 @@ def contacts_frame(tx: Tx, user: User, ids: Sequence[int] | None = None,
     ``birthday`` is the first of the date custom fields labelled one of ``date_labels`` (folded
     labels; the matching setting :attr:`.settings.MatchSettings.date_fields`).
     """
-    return tx.df(*contacts_sql(user, ids, date_labels, text_labels))
+    return tx.df(*contacts_sql(user, ids, date_labels, text_labels, _companies_of(tx, ids)))
+
+
+def _companies_of(tx: Tx, ids: Sequence[int] | None) -> list[int]:
+    """The companies of the contacts ``ids`` (none to look up without ``ids``: all are read)."""
+    if ids is None:
+        return []
+    return [int(r[0]) for r in tx.rows(
+        f"SELECT DISTINCT company_id FROM (SELECT company_id FROM contacts "
+        f"WHERE id IN ({id_list(ids)})) c WHERE company_id IS NOT NULL")]
 
 
 def id_list(ids: Sequence[int]) -> str:
@@ -116,10 +125,10 @@ _BY_CONTACT = {"contacts": "id", "contact_info": "contact_id", "custom_values": 
 
 
 def picked_sql(ids: Sequence[int] | None, tables: Sequence[str] = tuple(_BY_CONTACT),
-               companies: Sequence[int] = ()) -> tuple[str, dict[str, str]]:
-    """Common table expressions holding the rows of ``ids`` alone (and ``companies``, the
-    contacts' companies, as ``companies``), and the name to read each table by (the table
-    itself when ``ids`` is ``None``).
+               companies: Sequence[int] | None = None) -> tuple[list[str], dict[str, str]]:
+    """Common table expressions holding the rows of ``ids`` alone (and, given ``companies``,
+    those contacts as ``companies``), and the name to read each table by (the table itself,
+    and no expression, when ``ids`` is ``None``).
 
     The ids are the only condition of a materialised step: DuckDB then looks them up in each
     table's index on the contact, where the same list beside another condition (an info type, a
@@ -127,11 +136,15 @@ def picked_sql(ids: Sequence[int] | None, tables: Sequence[str] = tuple(_BY_CONT
     check.
     """
     if ids is None:
-        return "", {**{t: t for t in tables}, "companies": "contacts"}
+        return [], {**{t: t for t in tables}, "companies": "contacts"}
     ctes = [f"p_{t} AS MATERIALIZED (SELECT * FROM {t} WHERE {_BY_CONTACT[t]} IN ({id_list(ids)}))"
             for t in tables]
-    ctes.append(f"p_companies AS MATERIALIZED (SELECT * FROM contacts WHERE id IN ({id_list(companies)}))")
-    return ", ".join(ctes) + ",", {**{t: f"p_{t}" for t in tables}, "companies": "p_companies"}
+    names = {t: f"p_{t}" for t in tables}
+    if companies is not None:
+        ctes.append(f"p_companies AS MATERIALIZED "
+                    f"(SELECT * FROM contacts WHERE id IN ({id_list(companies)}))")
+        names["companies"] = "p_companies"
+    return ctes, names
 
 
 def contacts_sql(user: User, ids: Sequence[int] | None = None,
@@ -145,7 +158,7 @@ def contacts_sql(user: User, ids: Sequence[int] | None = None,
     custom_labels = ", ".join(_literal(b.strip().lower()) for b in text_labels) or "''"
     ctes, t = picked_sql(ids, companies=companies)
     sql = f"""
-        WITH {ctes}
+        WITH {"".join(f"{c}, " for c in ctes)}
         vis AS (SELECT c.* FROM {t['contacts']} c WHERE {pred}),
         addr AS (
             SELECT contact_id, street, zip, city, country,
@@ -236,12 +249,7 @@ def build(tx: Tx, user: User, *, default_region: str = DEFAULT_PHONE_REGION, ids
     The raw fields stay in DuckDB; :data:`CHUNK` contacts at a time come to pandas to be
     normalised, so memory does not grow with the size of the store.
     """
-    companies: list[int] = []
-    if ids is not None:
-        companies = [int(r[0]) for r in tx.rows(
-            f"SELECT DISTINCT company_id FROM (SELECT company_id FROM contacts "
-            f"WHERE id IN ({id_list(ids)})) c WHERE company_id IS NOT NULL")]
-    sql, all_params = contacts_sql(user, ids, date_labels, text_labels, companies)
+    sql, all_params = contacts_sql(user, ids, date_labels, text_labels, _companies_of(tx, ids))
     tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}raw AS {sql}", all_params)
     _create_tables(tx, prefix)
     memo: Memo = {}
@@ -298,7 +306,7 @@ def _finish(tx: Tx, *, default_region: str, info: pd.DataFrame | None, prefix: s
     """The contact-info key tables and the key counts, beside ``{prefix}c`` and ``{prefix}first``."""
     if info is None:
         ctes, t = picked_sql(ids, ("contact_info",))
-        source = (f"{'WITH ' + ctes.rstrip(',') if ctes else ''} "
+        source = (f"{'WITH ' + ', '.join(ctes) if ctes else ''} "
                   f"SELECT i.contact_id, i.info_type, i.data, i.email_key, i.e164 FROM {t['contact_info']} i "
                   f"WHERE i.info_type IN ({int(InfoType.EMAIL)}, {int(InfoType.PHONE)}, "
                   f"{int(InfoType.WEBSITE)}) AND i.contact_id IN (SELECT id FROM {prefix}c)")
