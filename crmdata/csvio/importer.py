@@ -131,42 +131,41 @@ def import_onlyoffice(
         mapping, typed = split_field_types(mapping)
         custom_field_types = {**(custom_field_types or {}), **typed}
     with db.memory_cap(IMPORT_MEMORY_GIB), db.transaction() as tx:
-        try:
-            say("reading")
-            staged = stage(tx, path, dialect)
-            report = ImportReport(str(path), staged.encoding.name, staged.records,
-                                  notes=[staged.encoding.note(), staged.delimiter.note()])
-            if staged.records == 0:
-                raise CrmDataError(f"{path} has a header but no contact rows.")
-            maps = (explicit_mapping(staged.headers, mapping) if mapping is not None
-                    else onlyoffice_mapping(staged.headers))
-            _check_field_types(tx, typed)
-            manager_ids = _user_ids(tx, managers)
-            say("checking")
-            problems, kept = _stage_and_check(tx, maps, list(tags), custom_field_types or {},
-                                              date_format, keep_bad_values)
-            problems = staged.rejected + problems
-            if problems:
-                problems = _with_physical_lines(path, staged.encoding.name, problems, staged.dialect)
-                report.problems = problems
-                if not skip_bad_rows:
-                    raise ImportFailed(
-                        f"{path}: {len(problems)} problems in "
-                        f"{len({p.line for p in problems})} rows; nothing was imported.",
-                        problems,
-                        hint="fix the file, or import the good rows with --skip-bad-rows",
-                    )
-                report.skipped_bad_rows = len({p.line for p in problems})
-            say("writing")
-            images = _write(tx, user, report, duplicates, share, manager_ids, custom_field_types or {})
-            report.journal_id = record(tx, user, "import", report.summary(), images=images)
-            if kept:
-                report.kept_values = _flag_kept(tx, path, staged, kept, report.journal_id)
-        finally:
-            for table in ("imp_raw", "imp_rows", "imp_info", "imp_tags", "imp_custom",
-                          "imp_extra_tags", "imp_bad", "imp_act", "imp_touched", "imp_created",
-                          "imp_company", *(f"imp_before_{t}" for t in import_write.JOURNALLED)):
-                tx.execute(f"DROP TABLE IF EXISTS {table}")
+        say("reading")
+        staged = stage(tx, path, dialect)
+        report = ImportReport(str(path), staged.encoding.name, staged.records,
+                              notes=[staged.encoding.note(), staged.delimiter.note()])
+        if staged.records == 0:
+            raise CrmDataError(f"{path} has a header but no contact rows.")
+        maps = (explicit_mapping(staged.headers, mapping) if mapping is not None
+                else onlyoffice_mapping(staged.headers))
+        _check_field_types(tx, typed)
+        manager_ids = _user_ids(tx, managers)
+        say("checking")
+        problems, kept = _stage_and_check(tx, maps, list(tags), custom_field_types or {},
+                                          date_format, keep_bad_values)
+        problems = staged.rejected + problems
+        if problems:
+            problems = _with_physical_lines(path, staged.encoding.name, problems, staged.dialect)
+            report.problems = problems
+            if not skip_bad_rows:
+                raise ImportFailed(
+                    f"{path}: {len(problems)} problems in "
+                    f"{len({p.line for p in problems})} rows; nothing was imported.",
+                    problems,
+                    hint="fix the file, or import the good rows with --skip-bad-rows",
+                )
+            report.skipped_bad_rows = len({p.line for p in problems})
+        say("writing")
+        images = _write(tx, user, report, duplicates, share, manager_ids, custom_field_types or {})
+        report.journal_id = record(tx, user, "import", report.summary(), images=images)
+        if kept:
+            report.kept_values = _flag_kept(tx, path, staged, kept, report.journal_id)
+        # on failure the transaction rolls back, the staging tables with it
+        for table in ("imp_raw", "imp_rows", "imp_info", "imp_tags", "imp_custom",
+                      "imp_extra_tags", "imp_bad", "imp_act", "imp_touched", "imp_created",
+                      "imp_company", *(f"imp_before_{t}" for t in import_write.JOURNALLED)):
+            tx.execute(f"DROP TABLE IF EXISTS {table}")
     return report
 
 

@@ -264,3 +264,39 @@ def test_plain_csv_with_a_mapping(store: Store, tmp_path: Path) -> None:
     with pytest.raises(CrmDataError, match="'shoe' is not a column"):
         store.import_onlyoffice(path, dialect=Dialect(delimiter=";"),
                                 mapping={"Vorname": "firstName", "Firma": "shoe"})
+
+
+def test_a_failing_step_reports_its_own_error_and_changes_nothing(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database error mid-import aborts the transaction: the user sees that error (not a
+    follow-up one from clearing the staging tables) and the store is as it was."""
+    import duckdb
+
+    from crmdata.csvio import importer
+
+    store.import_onlyoffice(write_oo(tmp_path / "first.csv", [ACME]))
+    before = snapshot(store, IMPORT_TABLES)
+
+    def broken_record(tx, *args, **kwargs):  # type: ignore[no-untyped-def]
+        tx.execute("SELECT * FROM no_such_table")
+
+    monkeypatch.setattr(importer, "record", broken_record)
+    with pytest.raises(duckdb.CatalogException, match="no_such_table"):
+        store.import_onlyoffice(write_oo(tmp_path / "a.csv", [ANNA, BOB]))
+    assert snapshot(store, IMPORT_TABLES) == before
+    monkeypatch.undo()
+    report = store.import_onlyoffice(write_oo(tmp_path / "a.csv", [ANNA, BOB]))
+    assert report.imported == 2
+
+
+def test_an_import_journals_every_new_row_once_in_order(store: Store, tmp_path: Path) -> None:
+    report = store.import_onlyoffice(write_oo(tmp_path / "a.csv", [ACME, ANNA, BOB]))
+    with store.db.read() as tx:
+        rows = tx.rows("SELECT seq, table_name, row_key, before, after FROM journal_rows "
+                       "WHERE journal_id = ? ORDER BY seq", [report.journal_id])
+        contacts = tx.scalar("SELECT count(*) FROM contacts")
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+    assert all(r[3] is None and r[4] is not None for r in rows)  # every row is new
+    assert len({(r[1], r[2]) for r in rows}) == len(rows)
+    assert sum(r[1] == "contacts" for r in rows) == contacts
