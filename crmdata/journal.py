@@ -109,13 +109,20 @@ def _record_images(tx: Tx, jid: int, images: RowImages) -> None:
     keys = ", ".join(f"'{k}', x.{k}" for k in images.keys)
     cid = f"x.{images.contact_column}" if images.contact_column else "NULL::BIGINT"
     part = f"SELECT json_object({keys})::VARCHAR AS k, {cid} AS cid, to_json(x)::VARCHAR AS j FROM "
-    before = (f"{part}{images.before} x" if images.before
-              else "SELECT NULL::VARCHAR AS k, NULL::BIGINT AS cid, NULL::VARCHAR AS j WHERE FALSE")
+    now = f"{part}{images.table} x WHERE {images.where}"
+    if images.before is None or tx.one(f"SELECT 1 FROM {images.before} LIMIT 1") is None:
+        # every row is new (an import of new contacts): no snapshot to compare with, and the
+        # rows numbered as they stream, so that millions of them need not be held and sorted
+        tx.execute(
+            f"INSERT INTO journal_rows SELECT ?, ? + row_number() OVER (), cid, ?, k, NULL, j FROM ({now})",
+            [jid, _last_seq(tx, jid), images.table, *images.params],
+        )
+        return
     tx.execute(
         f"""INSERT INTO journal_rows
         SELECT ?, ? + row_number() OVER (ORDER BY contact_id, k), contact_id, ?, k, b, a FROM (
             SELECT coalesce(n.k, o.k) AS k, coalesce(n.cid, o.cid) AS contact_id, o.j AS b, n.j AS a
-            FROM ({part}{images.table} x WHERE {images.where}) n FULL OUTER JOIN ({before}) o USING (k))
+            FROM ({now}) n FULL OUTER JOIN ({part}{images.before} x) o USING (k))
         WHERE b IS DISTINCT FROM a""",
         [jid, _last_seq(tx, jid), images.table, *images.params],
     )
