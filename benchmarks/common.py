@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,23 @@ def sample_csv(n: int, seed: int = 1) -> Path:
     return path
 
 
+#: Largest base generated and imported in one piece. Bigger bases are made of independent
+#: samples of this size (the generator's frames for 10M contacts would not fit in memory), each
+#: imported in its own transaction, as an administrator would load a base of that size.
+CHUNK = 1_000_000
+
+
+def sample_parts(n: int, seed: int = 1) -> list[Path]:
+    """The generated files a base of ``n`` contacts is imported from: one file up to ``CHUNK``
+    contacts, else ``n / CHUNK`` independent samples (seeds ``seed * 1000 + i``), so that
+    duplicates lie within one part, as the generator makes them."""
+    if n <= CHUNK:
+        return [sample_csv(n, seed)]
+    if n % CHUNK:
+        raise ValueError(f"sizes above {CHUNK:,} must be a multiple of it, not {n:,}")
+    return [sample_csv(CHUNK, seed * 1000 + i) for i in range(n // CHUNK)]
+
+
 def sample_store(n: int, name: str) -> Path:
     """A store with ``n`` imported sample contacts, ``bench-<name>-<n>.duckdb`` in the cache:
     made once (through a ``.part`` file, so a stopped build never counts as made), then reused;
@@ -37,20 +55,23 @@ def sample_store(n: int, name: str) -> Path:
     path = CACHE / f"bench-{name}-{n}.duckdb"
     if not path.exists():
         tmp = path.with_suffix(".part")
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        remove_store(tmp)
         store = Store(tmp)
-        store.import_onlyoffice(sample_csv(n), custom_field_types=CUSTOM_FIELDS, duplicates="clone")
+        for part in sample_parts(n):
+            store.import_onlyoffice(part, custom_field_types=CUSTOM_FIELDS, duplicates="clone")
         store.checkpoint()
         store.close()
         tmp.replace(path)
+        remove_store(tmp)  # the lock files and search index named for the .part file
     return path
 
 
 def remove_store(path: Path) -> None:
-    """Delete a benchmark store file and its write-ahead log, if they exist."""
-    for stale in (path, Path(str(path) + ".wal")):
-        stale.unlink(missing_ok=True)
+    """Delete a benchmark store file and what lives beside it (write-ahead log, lock files,
+    search index), if they exist."""
+    for suffix in ("", ".wal", ".lock", ".queue"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(f"{path}.search", ignore_errors=True)
 
 
 def in_subprocess(code: str, timeout: float = 3600) -> dict[str, float]:
