@@ -101,33 +101,28 @@ def add_term_frequencies(
         )
         tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT c.*, {cols} FROM {prefix}c c {joins}")
         return
-    rows: list[tuple[str, str, str | None, float]] = [
-        (kind, k, str(v), float(tf))
-        for kind, m in models.items()
-        for k in TF_KEYS
-        for v, tf in m.tf_tables.get(k, {}).items()
-    ]
-    rows += [
-        (kind, k, None, float(m.tf_default[k]))
-        for kind, m in models.items()
-        for k in TF_KEYS
-        if k in m.tf_default
-    ]
-    frame = pd.DataFrame(rows, columns=["kind", "key", "v", "tf"]).astype(
-        {"kind": str, "key": str, "v": object, "tf": float}
-    )
+    # looked up per contact here: the table holds a handful of contacts, while the models'
+    # frequency tables hold thousands of values that DuckDB would scan once per key
+    keyed = tx.df(f"SELECT id, kind, {', '.join(TF_KEYS)} FROM {prefix}c")
+    frame = pd.DataFrame({"id": keyed["id"].astype("int64")})
+    for k in TF_KEYS:
+        frame[f"tf_{k}"] = pd.array([_tf_of(models.get(kind), k, v)
+                                     for kind, v in zip(keyed["kind"], keyed[k], strict=True)],
+                                    dtype="Float64")
     tx.register("_dd_tf", frame)
-    joins = " ".join(
-        f"LEFT JOIN _dd_tf t_{k} ON t_{k}.kind = c.kind AND t_{k}.key = '{k}' AND t_{k}.v = c.{k} "
-        f"LEFT JOIN _dd_tf d_{k} ON d_{k}.kind = c.kind AND d_{k}.key = '{k}' AND d_{k}.v IS NULL"
-        for k in TF_KEYS
-    )
-    # a model without frequency tables (the default one) adjusts nothing: tf stays NULL
-    cols = ", ".join(
-        f"CASE WHEN c.{k} IS NULL THEN NULL ELSE coalesce(t_{k}.tf, d_{k}.tf) END AS tf_{k}" for k in TF_KEYS
-    )
-    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT c.*, {cols} FROM {prefix}c c {joins}")
+    cols = ", ".join(f"t.tf_{k}" for k in TF_KEYS)
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT c.*, {cols} FROM {prefix}c c "
+               "LEFT JOIN _dd_tf t ON t.id = c.id")
     tx.unregister("_dd_tf")
+
+
+def _tf_of(model: fellegi.Model | None, key: str, value: object) -> float | None:
+    """A value's frequency in a fitted model: listed, else the model's default for the key;
+    None for a missing value or a model without frequencies (nothing to adjust)."""
+    if model is None or value is None or pd.isna(value):  # type: ignore[call-overload]
+        return None
+    listed = model.tf_tables.get(key, {}).get(str(value))
+    return listed if listed is not None else model.tf_default.get(key)
 
 
 def tf_tables(
