@@ -548,7 +548,8 @@ class Database:
                 raise
 
     @contextmanager
-    def memory_cap(self, gib: float) -> Iterator[None]:
+    def memory_cap(self, gib: float, advice: str = "Raise the limit (--memory-limit) or leave it unset."
+                   ) -> Iterator[None]:
         """Hold DuckDB's own memory to ``gib`` GiB for the block (one action): bulk steps then
         spill to temporary files instead of growing the process. DuckDB's default is 80% of
         the machine's memory, which a large import would otherwise fill with buffers."""
@@ -559,8 +560,7 @@ class Database:
             except duckdb.OutOfMemoryException as exc:
                 raise CrmDataError(
                     f"The work needed more than the memory limit of {float(gib):g} GiB and could not "
-                    f"spill it to disk ({str(exc).splitlines()[0]}). Raise the limit (--memory-limit) "
-                    "or leave it unset."
+                    f"spill it to disk ({str(exc).splitlines()[0]}). {advice}"
                 ) from exc
             finally:
                 con.execute("RESET memory_limit").fetchall()

@@ -275,16 +275,19 @@ class Store:
         share_type: ShareType | int = ShareType.READ_WRITE, managers: Sequence[str] = (),
         tags: Sequence[str] = (), custom_field_types: dict[str, tuple[CustomFieldType, object]] | None = None,
         date_format: str | None = None, progress: Callable[[str], None] | None = None,
+        memory_limit: str | float | None = None,
     ) -> ImportReport:
         """Import an ONLYOFFICE contacts CSV, or a plain one with ``mapping`` ({header: key});
-        all or nothing unless ``skip_bad_rows`` (see :mod:`crmdata.csvio.importer`)."""
+        all or nothing unless ``skip_bad_rows`` (see :mod:`crmdata.csvio.importer`, also for
+        ``memory_limit``)."""
         from .csvio.importer import import_onlyoffice
 
         report = import_onlyoffice(
             self.db, self.user, source, duplicates=duplicates, skip_bad_rows=skip_bad_rows,
             keep_bad_values=keep_bad_values, mapping=mapping, dialect=dialect, share_type=share_type,
             managers=list(managers), tags=list(tags),
-            custom_field_types=custom_field_types, date_format=date_format, progress=progress)
+            custom_field_types=custom_field_types, date_format=date_format, progress=progress,
+            memory_limit=memory_limit)
         self._index_after_import(progress)
         return report
 
@@ -295,16 +298,18 @@ class Store:
         share_type: ShareType | int = ShareType.READ_WRITE, managers: Sequence[str] = (),
         tags: Sequence[str] = (), custom_field_types: dict[str, tuple[CustomFieldType, object]] | None = None,
         date_format: str | None = None, progress: Callable[[str], None] | None = None,
+        memory_limit: str | float | None = None,
     ) -> ImportReport:
         """Import ONLYOFFICE CSV (or a plain one with ``mapping``), Google or Outlook CSV, or vCard;
-        ``fmt`` "auto" recognises the format (see :mod:`crmdata.csvio.formats`)."""
+        ``fmt`` "auto" recognises the format (see :mod:`crmdata.csvio.formats`); ``memory_limit``
+        as in :meth:`import_onlyoffice`."""
         from .csvio.formats import import_contacts
 
         report = import_contacts(
             self.db, self.user, source, fmt=fmt, dialect=dialect, mapping=mapping, duplicates=duplicates,
             skip_bad_rows=skip_bad_rows, keep_bad_values=keep_bad_values, share_type=share_type,
             managers=list(managers), tags=list(tags), custom_field_types=custom_field_types,
-            date_format=date_format, progress=progress)
+            date_format=date_format, progress=progress, memory_limit=memory_limit)
         self._index_after_import(progress)
         return report
 

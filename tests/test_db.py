@@ -234,3 +234,10 @@ def test_commit_hooks_run_once_before_commit_and_never_after_a_rollback(tmp_path
         pass
     assert ran == ["hook"]
     db.close()
+
+
+def test_the_memory_cap_error_carries_the_callers_advice(tmp_path: Path) -> None:
+    db = Database(tmp_path / "cap.duckdb")
+    with pytest.raises(CrmDataError, match=r"memory limit of 0.0625 GiB.*\. Split the file\.$"):
+        with db.memory_cap(0.0625, "Split the file."), db.read() as tx:
+            tx.scalar("SELECT length(string_agg(repeat('x', 1000), '')) FROM range(300000)")

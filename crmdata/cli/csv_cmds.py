@@ -63,11 +63,14 @@ def _separator(value: str | None) -> str | None:
 @click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="auto", show_default=True,
               help="auto: vCard by its content or .vcf name, Google and Outlook CSV by their header, "
               "else ONLYOFFICE CSV.")
+@click.option("--memory-limit", default=None, metavar="SIZE",
+              help="DuckDB's memory for the import (default 3GB). The file is imported in one "
+              "transaction; a file of millions of contacts may need more.")
 @click.pass_obj
 def import_cmd(state: State, source: Path, duplicates: DuplicateRule, skip_bad_rows: bool,
                keep_bad_values: bool, pairs: tuple[str, ...], encoding: str | None,
                delimiter: str | None, share: str, managers: tuple[str, ...], tags: tuple[str, ...],
-               date_format: str | None, fmt: str) -> None:
+               date_format: str | None, fmt: str, memory_limit: str | None) -> None:
     """Import contacts: ONLYOFFICE CSV (or a plain CSV with --map), Google Contacts CSV,
     Outlook CSV or vCard 3.0 / 4.0.
 
@@ -88,7 +91,7 @@ def import_cmd(state: State, source: Path, duplicates: DuplicateRule, skip_bad_r
                 mapping=_parse_map(pairs),
                 dialect=Dialect(delimiter=_separator(delimiter), encoding=encoding),
                 share_type=share_type, managers=managers, tags=tags, date_format=date_format,
-                progress=step,
+                progress=step, memory_limit=memory_limit,
             )
         except ImportFailed:
             bar.close()

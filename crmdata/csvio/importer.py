@@ -27,6 +27,7 @@ from ..journal import RowImages, record
 from ..matchkeys import fill_stored_keys
 from ..model import IMPORTED_TEMPERATURE_COLOR, CustomFieldType, ListType, ShareType
 from ..queries import visible_ids
+from ..sizes import parse_memory
 from . import import_sql, import_write
 from .layout import FIELD_TYPE_NAMES, Mapping, explicit_mapping, onlyoffice_mapping, split_field_types
 from .reader import Dialect, Staged, physical_lines, stage
@@ -105,6 +106,7 @@ def import_onlyoffice(
     custom_field_types: dict[str, tuple[CustomFieldType, object]] | None = None,
     date_format: str | None = None,
     progress: Progress | None = None,
+    memory_limit: str | float | None = None,
 ) -> ImportReport:
     """Import one CSV file into ``store`` as its user; returns the report or raises ImportFailed.
 
@@ -116,6 +118,9 @@ def import_onlyoffice(
     A custom-field key in ``mapping`` may carry a type (``customField_Birthday:date``, see
     :func:`.layout.split_field_types`), which defines the field with that type if the store
     lacks it and is refused if the store has it with another type.
+    ``memory_limit`` (``"6GB"``): DuckDB's memory for the import, :data:`IMPORT_MEMORY_GIB` when
+    None. The whole file is one transaction, whose commit holds the new rows' indexes in
+    memory, so a file of millions of contacts may need more.
     """
     if duplicates not in ("skip", "update", "clone"):
         raise CrmDataError(f"'{duplicates}' is not a duplicate rule; use skip, update or clone.")
@@ -130,7 +135,10 @@ def import_onlyoffice(
     if mapping is not None:
         mapping, typed = split_field_types(mapping)
         custom_field_types = {**(custom_field_types or {}), **typed}
-    with db.memory_cap(IMPORT_MEMORY_GIB), db.transaction() as tx:
+    cap = IMPORT_MEMORY_GIB if memory_limit is None else parse_memory(memory_limit)
+    advice = ("Nothing was imported. Give the import more memory (--memory-limit, e.g. "
+              f"{2 * cap:g}GB; memory_limit= in Python) or split the file.")
+    with db.memory_cap(cap, advice), db.transaction() as tx:
         say("reading")
         staged = stage(tx, path, dialect)
         report = ImportReport(str(path), staged.encoding.name, staged.records,

@@ -15,7 +15,6 @@ comparisons and weights.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 import time
@@ -31,6 +30,7 @@ import pandas as pd
 from ..db import Database, Tx
 from ..errors import CrmDataError
 from ..model import DEFAULT_PHONE_REGION, ContactKind
+from ..sizes import parse_memory
 from . import DEFAULT_THRESHOLD, blocking, cluster, compare, decisions, explain, keys, train
 from .checker import FuzzyChecker
 from .engines import ENGINES, KEY_TABLES, DuckEngine, Engine
@@ -87,25 +87,6 @@ def _decided(tx: Tx) -> pd.DataFrame:
     """Decisions on pairs whose contacts both have keys (are visible)."""
     return tx.df("""SELECT d.id1, d.id2, d.decision FROM dedupe_decisions d
                     WHERE d.id1 IN (SELECT id FROM dd_c) AND d.id2 IN (SELECT id FROM dd_c)""")
-
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?I?B)?\s*$", re.IGNORECASE)
-_UNITS = {"": 2**30, "B": 1, "KB": 1e3, "KIB": 2**10, "MB": 1e6, "MIB": 2**20, "GB": 1e9, "GIB": 2**30,
-          "TB": 1e12, "TIB": 2**40}
-
-
-def parse_memory(text: str | float) -> float:
-    """A memory size (``2GB``, ``512MiB``, ``1.5`` = GiB) in GiB; a clear error otherwise."""
-    if isinstance(text, (int, float)):
-        value = float(text)
-    else:
-        found = _SIZE.match(str(text))
-        if not found:
-            raise CrmDataError(f"A memory limit looks like '2GB' or '512MB', not {text!r}.")
-        value = float(found.group(1)) * _UNITS[(found.group(2) or "").upper()] / 2**30
-    if value <= 0.05:
-        raise CrmDataError(f"A memory limit of {text} is too small for a duplicate run (at least 64MB).")
-    return value
 
 
 @contextmanager

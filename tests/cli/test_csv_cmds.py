@@ -53,6 +53,21 @@ def test_errors_are_one_line_and_exit_non_zero(tmp_path: Path) -> None:
     assert code == 1 and "--map takes HEADER=KEY" in out
 
 
+def test_import_takes_a_memory_limit(tmp_path: Path) -> None:
+    from crmdata import Store
+
+    db = str(tmp_path / "crm.duckdb")
+    src = write_oo(tmp_path / "in.csv", [BOB])
+    code, out = run("--db", db, "import", str(src), "--memory-limit", "lots")
+    assert code == 1 and out.startswith("Error: A memory limit looks like '2GB'"), out
+    code, out = run("--db", db, "import", str(src), "--memory-limit", "32MB")
+    assert code == 1 and "too small (at least 64MB)" in out, out
+    with Store(db).db.read() as tx:
+        assert tx.scalar("SELECT count(*) FROM contacts") == 0
+    code, out = run("--db", db, "import", str(src), "--memory-limit", "512MB")
+    assert code == 0 and "1 contacts imported" in out, out
+
+
 def test_users(tmp_path: Path) -> None:
     db = str(tmp_path / "crm.duckdb")
     write_oo(tmp_path / "in.csv", [BOB])
