@@ -124,6 +124,26 @@ class _Host:
             self._watcher = None
         return self._con
 
+    def forget_instance(self) -> None:
+        """:meth:`_forget_instance`, for a caller that learnt of the fatal error itself."""
+        with self._lock:
+            self._forget_instance()
+
+    def _forget_instance(self) -> None:
+        """Drop a DuckDB instance that a fatal error invalidated (it answers every statement with
+        that error until it is replaced): the files it had attached are let go, their turns
+        given back, and the next action starts a new instance. Called with the lock held.
+        Nothing a fatal error interrupted was committed, so the files hold what they held."""
+        if self._con is not None:
+            with contextlib.suppress(duckdb.Error):
+                self._con.close()
+        for key in list(self._attached):
+            with contextlib.suppress(Exception):
+                self._turns[key].give_back()
+        self._con = None
+        self._attached = {}
+        self._idle = {}
+
     def take(self, path: str, deadline: float) -> duckdb.DuckDBPyConnection:
         """A cursor whose default database is the store file at ``path`` (attached if need be,
         once it is this process's turn: :class:`Turn`, waited for until ``deadline``)."""
@@ -203,16 +223,21 @@ class _Host:
         del self._attached[key]
         if self._con is not None and self._pid == os.getpid():
             failed: duckdb.Error | None = None
+            turn = self._turns[key]
             try:
                 if wal_size(key) > WAL_LIMIT:
                     self._con.execute(f"CHECKPOINT {alias}").fetchall()
+            except duckdb.FatalException:
+                failed = None  # the instance is gone: nothing left to fold or detach
             except duckdb.Error as exc:
                 failed = exc
             finally:
                 try:
                     self._con.execute(f"DETACH {alias}").fetchall()
+                except duckdb.FatalException:
+                    self._forget_instance()
                 finally:
-                    self._turns[key].give_back()
+                    turn.give_back()
             if failed is not None:
                 raise StoreError(
                     f"Every change is saved in {key}.wal, but folding that log into {key} failed: {failed}",
@@ -557,13 +582,20 @@ class Database:
             con.execute(f"SET memory_limit = '{float(gib):g}GiB'").fetchall()
             try:
                 yield
-            except duckdb.OutOfMemoryException as exc:
+            except duckdb.Error as exc:
+                # out of memory at a commit comes as a transaction error, and when the rollback
+                # then runs out too, as a fatal one that invalidates the instance
+                if not isinstance(exc, duckdb.OutOfMemoryException) and "could not allocate" not in str(exc):
+                    raise
                 raise CrmDataError(
-                    f"The work needed more than the memory limit of {float(gib):g} GiB and could not "
+                    f"The work needed more than the memory limit of {float(gib):.3g} GiB and could not "
                     f"spill it to disk ({str(exc).splitlines()[0]}). {advice}"
                 ) from exc
             finally:
-                con.execute("RESET memory_limit").fetchall()
+                try:
+                    con.execute("RESET memory_limit").fetchall()
+                except duckdb.FatalException:  # the instance was invalidated: start afresh
+                    self._after_fatal()
 
     def checkpoint(self) -> None:
         """Write every committed change into the store file itself, emptying its write-ahead log.
@@ -575,6 +607,13 @@ class Database:
             return
         with self._connection():
             _HOST.checkpoint(self.path)
+
+    def _after_fatal(self) -> None:
+        """Let go of a DuckDB instance a fatal error invalidated, so that the next action of this
+        store (kept open or not) attaches its file to a new one."""
+        if self.keep_open and self._con is not None and self.path != ":memory:":
+            self._con = None
+            _HOST.forget_instance()
 
     def _let_go(self, con: duckdb.DuckDBPyConnection) -> None:
         if self.path == ":memory:":

@@ -13,6 +13,7 @@ store stays exactly as it was.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,7 +138,7 @@ def import_onlyoffice(
         custom_field_types = {**(custom_field_types or {}), **typed}
     cap = IMPORT_MEMORY_GIB if memory_limit is None else parse_memory(memory_limit)
     advice = ("Nothing was imported. Give the import more memory (--memory-limit, e.g. "
-              f"{2 * cap:g}GB; memory_limit= in Python) or split the file.")
+              f"{math.ceil(2 * cap)}GB; memory_limit= in Python) or split the file.")
     with db.memory_cap(cap, advice), db.transaction() as tx:
         say("reading")
         staged = stage(tx, path, dialect)

@@ -300,3 +300,27 @@ def test_an_import_journals_every_new_row_once_in_order(store: Store, tmp_path: 
     assert all(r[3] is None and r[4] is not None for r in rows)  # every row is new
     assert len({(r[1], r[2]) for r in rows}) == len(rows)
     assert sum(r[1] == "contacts" for r in rows) == contacts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("keep_open", [False, True])
+def test_an_import_beyond_its_memory_limit_changes_nothing_and_the_store_goes_on(
+    tmp_path: Path, keep_open: bool
+) -> None:
+    """Out of memory at any step, the commit included (where DuckDB may invalidate its whole
+    instance): a clear error, nothing imported, and the same Store imports the next file."""
+    from crmdata.csvio.exporter import write_frame
+    from crmdata.sample import generate
+
+    big = tmp_path / "big.csv"
+    write_frame(generate(100_000, seed=2).contacts, big)
+    store = Store(tmp_path / "crm.duckdb", keep_open=keep_open)
+    store.import_onlyoffice(write_oo(tmp_path / "first.csv", [ACME]))
+    before = snapshot(store, IMPORT_TABLES)
+    with pytest.raises(CrmDataError, match=r"memory limit of 0\.0931 GiB.*Nothing was imported.*"
+                                           r"--memory-limit, e\.g\. 1GB"):
+        store.import_onlyoffice(big, duplicates="clone", memory_limit="100MB")
+    assert snapshot(store, IMPORT_TABLES) == before
+    report = store.import_onlyoffice(write_oo(tmp_path / "a.csv", [ANNA, BOB]))
+    assert report.imported == 2
+    store.close()
