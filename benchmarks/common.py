@@ -69,9 +69,11 @@ def sample_store(n: int, name: str) -> Path:
 def remove_store(path: Path) -> None:
     """Delete a benchmark store file and what lives beside it (write-ahead log, lock files,
     search index), if they exist."""
-    for suffix in ("", ".wal", ".lock", ".queue"):
+    from crmdata.search.fulltext import folder_of
+
+    for suffix in ("", ".wal", ".lock", ".queue"):  # the lock files: crmdata.turns.Turn
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    shutil.rmtree(f"{path}.search", ignore_errors=True)
+    shutil.rmtree(folder_of(str(path)), ignore_errors=True)
 
 
 def in_subprocess(code: str, timeout: float = 3600) -> dict[str, float]:
