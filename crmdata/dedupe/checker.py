@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from ..access import User
 from ..db import Tx
@@ -26,7 +28,7 @@ from ..matchkeys import unkeyed_ids
 from ..model import DEFAULT_PHONE_REGION, ContactKind, InfoType
 from ..search.index import RECENT_IDS
 from ..search.normalise import forms
-from . import compare, decisions, explain, fellegi, keys, train
+from . import compare, decisions, explain, fellegi, few_keys, keys
 from . import normalise as nz
 from .settings import MatchSettings
 
@@ -212,71 +214,90 @@ class FuzzyChecker:
         exact = ExactKeyChecker(max_candidates=self.max_candidates).check(tx, user, staged)
         if not staged:
             return exact
-        frame, first_groups, info = staged_frames(staged, self.default_region)
-        keys.load(tx, frame, first_groups, default_region=self.default_region, info=info, prefix="dn_")
-        lasts, firsts = lookup_tokens(frame)
-        few = lasts["sid"].nunique() <= self.literal_lookups
-        if not few:
-            tx.register("_dn_lasts", lasts)
-            tx.register("_dn_firsts", firsts)
-        sql, params = candidates_sql(unkeyed=unkeyed_ids(tx), words=(lasts, firsts) if few else None)
-        tx.execute(f"""CREATE OR REPLACE TEMP TABLE dn_cand AS
-            SELECT DISTINCT sid, contact_id FROM ({sql}) q
-            WHERE contact_id NOT IN (SELECT id FROM dn_c)""", params)
-        if not few:
-            tx.unregister("_dn_lasts")
-            tx.unregister("_dn_firsts")
-        found: list[DuplicateCandidate] = []
-        cand_ids = [int(r[0]) for r in tx.rows("SELECT DISTINCT contact_id FROM dn_cand ORDER BY 1")]
-        if cand_ids:
-            chosen = MatchSettings.load(tx)
-            keys.build(tx, user, default_region=self.default_region,
-                       ids=cand_ids, prefix="dq_", date_labels=chosen.date_fields,
-                       text_labels=chosen.text_fields)
-            tx.register("_dq_nick", keys.nickname_pairs())
-            tx.execute("CREATE OR REPLACE TEMP TABLE dq_nick AS SELECT * FROM _dq_nick")
-            tx.unregister("_dq_nick")
-            tx.execute("""CREATE OR REPLACE TEMP TABLE dq_pairs AS
-                SELECT n.id AS id1, q.id AS id2 FROM dn_cand k JOIN dn_c n ON n.id = k.sid
-                JOIN dq_c q ON q.id = k.contact_id AND q.kind = n.kind
-                WHERE NOT EXISTS (SELECT 1 FROM dedupe_decisions d WHERE d.decision = 'not_duplicate'
-                    AND d.id1 = least(n.id, q.id) AND d.id2 = greatest(n.id, q.id))""")
-            models = decisions.load_models(tx)
-            labels = {s.contact_id: s.label for s in staged}
-            likely: list[dict[Hashable, Any]] = []
-            models = {k: models.get(k) or fellegi.default_model(k) for k in ContactKind}
-            for prefix in ("dn_", "dq_"):
-                train.add_term_frequencies(tx, prefix, models)
-            staged_kinds = set(frame["kind"])
-            for kind in ContactKind:
-                if kind.value not in staged_kinds:  # persons are compared with persons only
-                    continue
-                model = models[kind]
-                vectors = compare.vectors_sql("dq_pairs", kind, left="dn_", right="dq_", nick="dq_nick")
-                vk = tx.df(compare.score_sql(vectors, kind, model.prior_weight, model.weights(),
-                                             model.tf_terms(),
-                                             min_weight=model.weight_for(self.threshold)))
-                if vk.empty:
-                    continue
-                vk["score"] = model.probability(vk["match_weight"].to_numpy(dtype=float))
-                vk["reasons"] = [explain.reasons_text(w) for w in explain.waterfall_json(vk, model)]
-                likely += vk[["id1", "id2", "score", "reasons"]].to_dict("records")
-            # names of the reported contacts only: reading them for every candidate was a scan
-            # of the contacts table in every commit
-            eids = sorted({int(r["id2"]) for r in likely})
-            names = dict(tx.rows(f"SELECT id, display_name FROM contacts WHERE id IN "
-                                 f"({', '.join('?' * len(eids))})", eids)) if eids else {}
-            for r in likely:
-                sid, eid = int(r["id1"]), int(r["id2"])
-                found.append(DuplicateCandidate(
-                    labels[sid], sid, eid, str(names.get(eid, "")),
-                    round(float(r["score"]), 4), tuple(str(r["reasons"]).split("; "))))
-            keys.drop(tx, "dq_")
-            tx.execute("DROP TABLE IF EXISTS dq_nick")
-            tx.execute("DROP TABLE IF EXISTS dq_pairs")
-        keys.drop(tx, "dn_")
-        tx.execute("DROP TABLE IF EXISTS dn_cand")
+        frame, _groups, info = staged_frames(staged, self.default_region)
+        chosen = MatchSettings.load(tx)
+        fitted = decisions.load_models(tx)
+        models: dict[str, fellegi.Model] = {k: fitted.get(k) or fellegi.default_model(k) for k in ContactKind}
+        registered: list[str] = []
+        try:
+            registered += few_keys.register_side(tx, "dn_", frame, info, models, self.default_region)
+            pairs = self._candidates(tx, frame)
+            likely = self._scored(tx, user, chosen, models, frame, pairs, registered) if pairs else []
+        finally:
+            for name in registered:
+                tx.unregister(name)
+        # names of the reported contacts only: reading them for every candidate was a scan
+        # of the contacts table in every commit
+        eids = sorted({int(r["id2"]) for r in likely})
+        names = dict(tx.rows(f"SELECT id, display_name FROM contacts WHERE id IN "
+                             f"({', '.join('?' * len(eids))})", eids)) if eids else {}
+        labels = {s.contact_id: s.label for s in staged}
+        found = [DuplicateCandidate(labels[int(r["id1"])], int(r["id1"]), int(r["id2"]),
+                                    str(names.get(int(r["id2"]), "")), round(float(r["score"]), 4),
+                                    tuple(str(r["reasons"]).split("; "))) for r in likely]
         seen = {(c.contact_id, c.existing_id) for c in exact}  # an exact match keeps its own reasons
         out = exact + [c for c in found if (c.contact_id, c.existing_id) not in seen]
         out.sort(key=lambda c: (-c.score, c.contact_id, c.existing_id))
         return out[: self.max_candidates]
+
+    def _candidates(self, tx: Tx, frame: pd.DataFrame) -> list[tuple[int, int]]:
+        """``(staged id, stored id)`` of the stored contacts that could match (:func:`candidates_sql`;
+        the staged contacts' keys registered as ``dn_``)."""
+        lasts, firsts = lookup_tokens(frame)
+        few = lasts["sid"].nunique() <= self.literal_lookups
+        staged_ids = sorted(int(i) for i in frame["id"])
+        words = ["_dn_lasts", "_dn_firsts"] if not few else []
+        if not few:
+            tx.register("_dn_lasts", lasts)
+            tx.register("_dn_firsts", firsts)
+        try:
+            sql, params = candidates_sql(unkeyed=unkeyed_ids(tx), words=(lasts, firsts) if few else None)
+            rows = tx.rows(f"SELECT DISTINCT sid, contact_id FROM ({sql}) q "
+                           f"WHERE contact_id NOT IN ({keys.id_list(staged_ids)}) ORDER BY 1, 2", params)
+        finally:
+            for name in words:
+                tx.unregister(name)
+        return [(int(a), int(b)) for a, b in rows]
+
+    def _scored(self, tx: Tx, user: User, chosen: MatchSettings, models: dict[str, fellegi.Model],
+                frame: pd.DataFrame, pairs: list[tuple[int, int]], registered: list[str]
+                ) -> list[dict[Hashable, Any]]:
+        """The candidate pairs (``id1, id2, score, reasons``) at the threshold or above, scored
+        with each kind's model; what it registers is added to ``registered``."""
+        cand_ids = sorted({b for _a, b in pairs})
+        raw = keys.contacts_frame(tx, user, cand_ids, chosen.date_fields, chosen.text_fields)
+        stored, _groups = keys.key_frame(raw, self.default_region)
+        kind_of = {**dict(zip(frame["id"], frame["kind"], strict=True)),
+                   **dict(zip(stored["id"], stored["kind"], strict=True))}
+        kept = [(a, b) for a, b in pairs if b in kind_of and kind_of[a] == kind_of[b]]
+        if not kept:  # none the user may view, or none of the same kind
+            return []
+        stored_info = tx.df(few_keys.info_rows_sql(cand_ids))
+        registered += few_keys.register_side(tx, "dq_", stored, stored_info, models, self.default_region)
+        tx.register("dq_nick", _nicknames())
+        registered.append("dq_nick")
+        tx.register("dq_pairs", few_keys.arrow(pd.DataFrame(kept, columns=["id1", "id2"])))
+        registered.append("dq_pairs")
+        undecided = """(SELECT p.id1, p.id2 FROM dq_pairs p WHERE NOT EXISTS (
+            SELECT 1 FROM dedupe_decisions d WHERE d.decision = 'not_duplicate'
+            AND d.id1 = least(p.id1, p.id2) AND d.id2 = greatest(p.id1, p.id2)))"""
+        likely: list[dict[Hashable, Any]] = []
+        for kind in ContactKind:
+            if kind.value not in {kind_of[a] for a, _b in kept}:  # persons are compared with persons only
+                continue
+            model = models[kind]
+            vectors = compare.vectors_sql(undecided, kind, left="dn_", right="dq_", nick="dq_nick")
+            vk = tx.df(compare.score_sql(vectors, kind, model.prior_weight, model.weights(),
+                                         model.tf_terms(), min_weight=model.weight_for(self.threshold)))
+            if vk.empty:
+                continue
+            vk["score"] = model.probability(vk["match_weight"].to_numpy(dtype=float))
+            vk["reasons"] = [explain.reasons_text(w) for w in explain.waterfall_json(vk, model)]
+            likely += vk[["id1", "id2", "score", "reasons"]].to_dict("records")
+        return likely
+
+
+@lru_cache(maxsize=1)
+def _nicknames() -> pa.Table:
+    """The nickname pairs as an Arrow table, made once per process (they never change)."""
+    return few_keys.arrow(keys.nickname_pairs())

@@ -316,22 +316,11 @@ def _finish(tx: Tx, *, default_region: str, info: pd.DataFrame | None, prefix: s
     tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}info AS {source}")
     if info is not None:
         tx.unregister("_dd_info")
-    local = email_local_sql("e.k")
-    tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}email AS
-        WITH e AS (
-            SELECT DISTINCT contact_id AS id, coalesce(nullif(email_key, ''), lower(trim(data))) AS k
-            FROM {prefix}info WHERE info_type = {int(InfoType.EMAIL)} AND data LIKE '%_@_%')
-        SELECT e.id, e.k, {local} AS loc,
-               coalesce((length(c.last_key) >= 3 AND strpos({fold_sql(local)}, {fold_sql('c.last_key')}) > 0)
-                        OR (length(c.first_key) >= 3
-                            AND strpos({fold_sql(local)}, {fold_sql('c.first_key')}) > 0), false) AS named
-        FROM e LEFT JOIN {prefix}c c ON c.id = e.id""")
+    info_table, key_table = prefix + "info", prefix + "c"
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}email AS {email_rows_sql(info_table, key_table)}")
     # stored keys as they are ('' marks a phone no rule could read); the SQL rule (whose
     # regular expressions cost a set-up per statement) only when some row has none
-    tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}phone_raw AS
-        SELECT i.contact_id AS id, i.data, c.region, nullif(i.e164, '') AS k
-        FROM {prefix}info i JOIN {prefix}c c ON c.id = i.contact_id
-        WHERE i.info_type = {int(InfoType.PHONE)}""")
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}phone_raw AS {phone_rows_sql(info_table, key_table)}")
     if tx.scalar(f"SELECT count(*) FROM {prefix}phone_raw WHERE k IS NULL"):
         tx.execute(f"UPDATE {prefix}phone_raw SET k = {phone_sql('data', 'region')} WHERE k IS NULL")
     rest = tx.df(f"SELECT DISTINCT data, region FROM {prefix}phone_raw WHERE k IS NULL")
@@ -345,17 +334,8 @@ def _finish(tx: Tx, *, default_region: str, info: pd.DataFrame | None, prefix: s
         tx.unregister("_dd_rest")
     tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}phone AS
         SELECT DISTINCT id, k FROM {prefix}phone_raw WHERE k IS NOT NULL""")
-    freemail = ", ".join(f"'{d}'" for d in sorted(FREEMAIL))
-    web = "lower(trim(i.data))"
-    host = (f"regexp_replace(regexp_replace(regexp_replace({web}, '^[a-z][a-z0-9+.-]*://', ''), "
-            f"'[/?#:].*$', ''), '^www\\.', '')")
-    tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}domain AS
-        SELECT DISTINCT i.contact_id AS id, {host} AS k
-        FROM {prefix}info i JOIN {prefix}c c ON c.id = i.contact_id
-        WHERE c.kind = 'C' AND i.info_type = {int(InfoType.WEBSITE)} AND {host} LIKE '%_._%'
-        UNION
-        SELECT e.id, split_part(e.k, '@', 2) FROM {prefix}email e JOIN {prefix}c c ON c.id = e.id
-        WHERE c.kind = 'C' AND split_part(e.k, '@', 2) NOT IN ({freemail})""")
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}domain AS "
+               f"{domain_rows_sql(info_table, key_table, prefix + 'email')}")
     # counted by joins on grouped keys (hash joins, not a subquery per contact); a contact
     # without keys of a kind gets NULL: missing, not zero agreement
     tables = ("email", "phone", "domain")
@@ -367,6 +347,48 @@ def _finish(tx: Tx, *, default_region: str, info: pd.DataFrame | None, prefix: s
                         (SELECT count(*) FROM {prefix}phone)""")
     assert counts is not None
     return KeyCounts(int(counts[0]), int(counts[1]), int(counts[2]), len(rest))
+
+
+def email_rows_sql(info: str, c: str) -> str:
+    """``(id, k, loc, named)``: each contact's distinct email keys from the info rows ``info``
+    (shaped like ``contact_info``), with the name part of the address and whether it holds the
+    contact's first or last name (its keys in the key table ``c``)."""
+    local = email_local_sql("e.k")
+    return f"""
+        WITH e AS (
+            SELECT DISTINCT contact_id AS id, coalesce(nullif(email_key, ''), lower(trim(data))) AS k
+            FROM {info} WHERE info_type = {int(InfoType.EMAIL)} AND data LIKE '%_@_%')
+        SELECT e.id, e.k, {local} AS loc,
+               coalesce((length(c.last_key) >= 3 AND strpos({fold_sql(local)}, {fold_sql('c.last_key')}) > 0)
+                        OR (length(c.first_key) >= 3
+                            AND strpos({fold_sql(local)}, {fold_sql('c.first_key')}) > 0), false) AS named
+        FROM e LEFT JOIN {c} c ON c.id = e.id"""
+
+
+def phone_rows_sql(info: str, c: str) -> str:
+    """``(id, data, region, k)``: each phone row of ``info`` with its contact's region and its
+    stored key (NULL when none was stored; ``''`` marks a phone no rule could read)."""
+    return f"""
+        SELECT i.contact_id AS id, i.data, c.region, nullif(i.e164, '') AS k
+        FROM {info} i JOIN {c} c ON c.id = i.contact_id
+        WHERE i.info_type = {int(InfoType.PHONE)}"""
+
+
+def domain_rows_sql(info: str, c: str, email: str) -> str:
+    """``(id, k)``: the distinct web domains of companies, from their websites in ``info`` and
+    the domains of their email keys in ``email`` (shaped like :func:`email_rows_sql`), free-mail
+    domains (and the empty one of ``a@@b.com``) left out."""
+    freemail = ", ".join(f"'{d}'" for d in sorted(FREEMAIL))
+    web = "lower(trim(i.data))"
+    host = (f"regexp_replace(regexp_replace(regexp_replace({web}, '^[a-z][a-z0-9+.-]*://', ''), "
+            f"'[/?#:].*$', ''), '^www\\.', '')")
+    return f"""
+        SELECT DISTINCT i.contact_id AS id, {host} AS k
+        FROM {info} i JOIN {c} c ON c.id = i.contact_id
+        WHERE c.kind = 'C' AND i.info_type = {int(InfoType.WEBSITE)} AND {host} LIKE '%_._%'
+        UNION
+        SELECT e.id, split_part(e.k, '@', 2) FROM {email} e JOIN {c} c ON c.id = e.id
+        WHERE c.kind = 'C' AND split_part(e.k, '@', 2) NOT IN ('', {freemail})"""
 
 
 def drop(tx: Tx, prefix: str = "dd_") -> None:

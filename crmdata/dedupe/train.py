@@ -81,42 +81,23 @@ RULES: dict[str, str] = {
 }
 
 
-def add_term_frequencies(
-    tx: Tx, prefix: str = "dd_", models: Mapping[str, fellegi.Model] | None = None
-) -> None:
+def add_term_frequencies(tx: Tx, prefix: str = "dd_") -> None:
     """Add ``tf_<key>`` columns to ``{prefix}c``: each value's share of the non-null values of
-    its kind, counted in the table itself, or (``models``) looked up in each kind's fitted model,
-    unlisted values getting the model's default (the write-back check, which sees a handful of
-    contacts).
-    """
-    if models is None:  # counted in the table
-        # each key's values grouped once and joined back (no window over the whole table)
-        cols = ", ".join(f"t{i}.tf AS tf_{k}" for i, k in enumerate(TF_KEYS))
-        joins = " ".join(
-            f"LEFT JOIN (SELECT kind, {k} AS v, "
-            f"CAST(count(*) AS DOUBLE) / sum(count(*)) OVER (PARTITION BY kind) AS tf "
-            f"FROM {prefix}c WHERE {k} IS NOT NULL GROUP BY kind, {k}) t{i} "
-            f"ON t{i}.kind = c.kind AND t{i}.v = c.{k}"
-            for i, k in enumerate(TF_KEYS)
-        )
-        tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT c.*, {cols} FROM {prefix}c c {joins}")
-        return
-    # looked up per contact here: the table holds a handful of contacts, while the models'
-    # frequency tables hold thousands of values that DuckDB would scan once per key
-    keyed = tx.df(f"SELECT id, kind, {', '.join(TF_KEYS)} FROM {prefix}c")
-    frame = pd.DataFrame({"id": keyed["id"].astype("int64")})
-    for k in TF_KEYS:
-        frame[f"tf_{k}"] = pd.array([_tf_of(models.get(kind), k, v)
-                                     for kind, v in zip(keyed["kind"], keyed[k], strict=True)],
-                                    dtype="Float64")
-    tx.register("_dd_tf", frame)
-    cols = ", ".join(f"t.tf_{k}" for k in TF_KEYS)
-    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT c.*, {cols} FROM {prefix}c c "
-               "LEFT JOIN _dd_tf t ON t.id = c.id")
-    tx.unregister("_dd_tf")
+    its kind, counted in the table itself (the write-back check looks its few contacts' values
+    up in the fitted models instead: :func:`tf_of`)."""
+    # each key's values grouped once and joined back (no window over the whole table)
+    cols = ", ".join(f"t{i}.tf AS tf_{k}" for i, k in enumerate(TF_KEYS))
+    joins = " ".join(
+        f"LEFT JOIN (SELECT kind, {k} AS v, "
+        f"CAST(count(*) AS DOUBLE) / sum(count(*)) OVER (PARTITION BY kind) AS tf "
+        f"FROM {prefix}c WHERE {k} IS NOT NULL GROUP BY kind, {k}) t{i} "
+        f"ON t{i}.kind = c.kind AND t{i}.v = c.{k}"
+        for i, k in enumerate(TF_KEYS)
+    )
+    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT c.*, {cols} FROM {prefix}c c {joins}")
 
 
-def _tf_of(model: fellegi.Model | None, key: str, value: object) -> float | None:
+def tf_of(model: fellegi.Model | None, key: str, value: object) -> float | None:
     """A value's frequency in a fitted model: listed, else the model's default for the key;
     None for a missing value or a model without frequencies (nothing to adjust)."""
     if model is None or value is None or pd.isna(value):  # type: ignore[call-overload]

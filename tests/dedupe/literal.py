@@ -1,4 +1,5 @@
-"""Scoring literal contacts with the comparison and scoring SQL, without a stored base."""
+"""Scoring literal contacts with the comparison and scoring SQL, without a stored base (their keys
+made as the write-back check makes them, :mod:`crmdata.dedupe.few_keys`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from crmdata import Store
-from crmdata.dedupe import compare, fellegi, keys, train
+from crmdata.dedupe import compare, fellegi, few_keys, keys
 from crmdata.model import InfoType
 
 RAW_COLUMNS = [
@@ -73,15 +74,13 @@ def score(
     models = models or {k: fellegi.default_model(k) for k in ("P", "C")}
     out = []
     with store.db.read() as tx:
-        frame, groups = keys.key_frame(raw, "DE")
-        keys.load(tx, frame, groups, info=info_df)
-        train.add_term_frequencies(tx, "dd_", models)
-        tx.register("_nick", keys.nickname_pairs())
-        tx.execute("CREATE OR REPLACE TEMP TABLE dd_nick AS SELECT * FROM _nick")
+        frame, _groups = keys.key_frame(raw, "DE")
+        names = few_keys.register_side(tx, "dd_", frame, info_df, models, "DE")
+        tx.register("dd_nick", keys.nickname_pairs())
         tx.register(
-            "_pairs", pd.DataFrame([(min(a, b), max(a, b)) for a, b in pairs], columns=["id1", "id2"])
+            "lit_pairs", pd.DataFrame([(min(a, b), max(a, b)) for a, b in pairs], columns=["id1", "id2"])
         )
-        tx.execute("CREATE OR REPLACE TEMP TABLE lit_pairs AS SELECT * FROM _pairs")
+        names += ["dd_nick", "lit_pairs"]
         for kind, model in models.items():
             got = tx.df(
                 compare.score_sql(
@@ -96,9 +95,8 @@ def score(
                 got["score"] = model.probability(got["match_weight"].to_numpy(dtype=float))
                 got["kind"] = kind
                 out.append(got)
-        for t in ("lit_pairs", "dd_nick"):
-            tx.execute(f"DROP TABLE {t}")
-        keys.drop(tx)
+        for name in names:
+            tx.unregister(name)
     found = pd.concat(out, ignore_index=True)
     order = pd.DataFrame([(min(a, b), max(a, b)) for a, b in pairs], columns=["id1", "id2"])
     return order.merge(found, on=["id1", "id2"], how="left")
