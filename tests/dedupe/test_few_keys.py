@@ -29,8 +29,8 @@ def _sql_tables(store: Store, frame: pd.DataFrame, groups: pd.DataFrame, info: p
 
 def _same(python: pd.DataFrame, sql: pd.DataFrame, cols: list[str], name: str) -> None:
     def norm(f: pd.DataFrame) -> pd.DataFrame:
-        return (f[cols].astype(object).where(f[cols].notna(), None).sort_values(cols, key=lambda s: s.astype(str))
-                .reset_index(drop=True))
+        clean = f[cols].astype(object).where(f[cols].notna(), None)
+        return clean.sort_values(cols, key=lambda s: s.astype(str)).reset_index(drop=True)
 
     pd.testing.assert_frame_equal(norm(python), norm(sql), obj=name, check_dtype=False)
 
