@@ -13,8 +13,9 @@ reads (``{prefix}c``, ``{prefix}email``, ``{prefix}phone``, ``{prefix}domain``).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -56,40 +57,66 @@ def _dot_inside(text: str) -> bool:
     return "." in text[1:-1]
 
 
-def _email_keys(info: pd.DataFrame, names: Mapping[int, tuple[object, object]]) -> pd.DataFrame:
-    """:func:`.keys.email_rows_sql` over a frame: ``(id, k, loc, named)`` of each contact's
-    distinct email keys; ``names`` holds each contact's ``(first_key, last_key)``."""
+Row = tuple[int, str | None, str | None, str | None]  # contact id, data, email key, E.164 key
+EmailKey = tuple[int, str, str | None, bool]  # contact id, key, name part, named
+
+
+def _email_keys(rows: list[Row], names: Mapping[int, tuple[object, object]]) -> list[EmailKey]:
+    """:func:`.keys.email_rows_sql` in Python: ``(id, k, loc, named)`` of each contact's distinct
+    email keys; ``names`` holds each contact's ``(first_key, last_key)``."""
     out: dict[tuple[int, str], tuple[str | None, bool]] = {}
-    for cid, data, key in zip(info["contact_id"], info["data"], info["email_key"], strict=True):
-        if data is None or pd.isna(data) or not _has_at(str(data)):
+    for cid, data, key, _e164 in rows:
+        if data is None or not _has_at(data):
             continue
-        k = str(key) if key is not None and not pd.isna(key) and key != "" else str(data).strip(" ").lower()
-        if (int(cid), k) in out:
+        k = key if key else data.strip(" ").lower()
+        if (cid, k) in out:
             continue
         domain = k.split("@")[1] if "@" in k else ""
         loc = k[: len(k) - len(domain)] if len(k) - len(domain) > 6 else None
-        first, last = names.get(int(cid), (None, None))
+        first, last = names.get(cid, (None, None))
         named = loc is not None and any(
             isinstance(n, str) and len(n) >= 3 and _fold(n) in _fold(loc) for n in (last, first))
-        out[(int(cid), k)] = (loc, named)
-    return pd.DataFrame([(i, k, loc, named) for (i, k), (loc, named) in out.items()],
-                        columns=["id", "k", "loc", "named"])
+        out[(cid, k)] = (loc, named)
+    return [(i, k, loc, named) for (i, k), (loc, named) in out.items()]
 
 
-def _domain_keys(info: pd.DataFrame, email: pd.DataFrame, companies: set[int]) -> pd.DataFrame:
-    """:func:`.keys.domain_rows_sql` over frames: ``(id, k)``, the web domains of companies."""
+def _domain_keys(websites: list[Row], emails: list[EmailKey],
+                 companies: set[int]) -> list[tuple[int, str]]:
+    """:func:`.keys.domain_rows_sql` in Python: ``(id, k)``, the web domains of companies."""
     found: set[tuple[int, str]] = set()
-    for cid, data in zip(info["contact_id"], info["data"], strict=True):
-        if int(cid) in companies and data is not None and not pd.isna(data):
-            host = _WWW.sub("", _PATH.sub("", _SCHEME.sub("", str(data).strip(" ").lower(), count=1),
-                                          count=1), count=1)
+    for cid, data, _key, _e164 in websites:
+        if cid in companies and data is not None:
+            host = _WWW.sub("", _PATH.sub("", _SCHEME.sub("", data.strip(" ").lower(), count=1), count=1),
+                            count=1)
             if _dot_inside(host):
-                found.add((int(cid), host))
-    for cid, k in zip(email["id"], email["k"], strict=True):
-        domain = str(k).split("@")[1] if "@" in str(k) else ""
-        if int(cid) in companies and domain and domain not in keys.FREEMAIL:
-            found.add((int(cid), domain))
-    return pd.DataFrame(sorted(found), columns=["id", "k"])
+                found.add((cid, host))
+    for cid, k, _loc, _named in emails:
+        domain = k.split("@")[1] if "@" in k else ""
+        if cid in companies and domain and domain not in keys.FREEMAIL:
+            found.add((cid, domain))
+    return sorted(found)
+
+
+def _phone_keys(tx: Tx, phones: list[Row], region_of: Mapping[int, str | None],
+                default_region: str) -> list[tuple[int, str]]:
+    """``(id, k)``: the distinct E.164 keys of the phone rows, as :func:`.keys.build` reads them."""
+    todo = sorted({(data, region_of.get(cid)) for cid, data, _key, e164 in phones if not e164 and data})
+    read: dict[tuple[str, str | None], str | None] = {}
+    if todo:  # the SQL rule first, as a batch run reads them, then phonenumbers
+        text = pa.string()
+        tx.register("_fk_phones", pa.table({"data": pa.array([d for d, _r in todo], text),
+                                            "region": pa.array([r for _d, r in todo], text)}))
+        try:
+            ruled = tx.rows(f"SELECT data, region, {phone_sql('data', 'region')} FROM _fk_phones")
+        finally:
+            tx.unregister("_fk_phones")
+        read = {(d, r): k if k is not None else phone_e164(d, r or default_region) for d, r, k in ruled}
+    found: dict[tuple[int, str], None] = {}
+    for cid, data, _key, e164 in phones:
+        k = e164 or (read.get((data, region_of.get(cid))) if data else None)
+        if k:
+            found[(cid, k)] = None
+    return list(found)
 
 
 def info_keys(tx: Tx, info: pd.DataFrame, frame: pd.DataFrame,
@@ -98,32 +125,21 @@ def info_keys(tx: Tx, info: pd.DataFrame, frame: pd.DataFrame,
     the key frame ``frame`` from their info rows ``info`` (``contact_id, info_type, data,
     email_key, e164``), as :func:`.keys.build` makes its tables. A phone without a stored key is
     read by the SQL rule (one statement, only then) and, failing that, by :mod:`phonenumbers`."""
-    known = frame.set_index("id")
-    info = info[info["contact_id"].isin(known.index)]
-    by_type = {t: info[info["info_type"] == int(t)]
-               for t in (InfoType.EMAIL, InfoType.PHONE, InfoType.WEBSITE)}
-    names = dict(zip(known.index, zip(known["first_key"], known["last_key"], strict=True), strict=True))
-    email = _email_keys(by_type[InfoType.EMAIL], names)
-    companies = {int(i) for i in known.index[known["kind"] == "C"]}
-    domain = _domain_keys(by_type[InfoType.WEBSITE], email, companies)
-    phones = by_type[InfoType.PHONE]
-    rows = pd.DataFrame({"id": phones["contact_id"].astype("int64"),
-                         "data": [_text(d) for d in phones["data"]],
-                         "region": [_text(r) for r in phones["contact_id"].map(known["region"])],
-                         "k": [_text(k) or None for k in phones["e164"]]}, index=phones.index)
-    missing = rows["k"].isna() & rows["data"].notna()
-    if missing.any():
-        todo = rows.loc[missing, ["data", "region"]].drop_duplicates()
-        tx.register("_fk_phones", arrow(todo))
-        try:
-            ruled = tx.rows(f"SELECT data, region, {phone_sql('data', 'region')} FROM _fk_phones")
-        finally:
-            tx.unregister("_fk_phones")
-        read = {(d, r): k if k is not None else phone_e164(d, r or default_region) for d, r, k in ruled}
-        rows.loc[missing, "k"] = [read.get((d, r)) for d, r in
-                                  zip(rows.loc[missing, "data"], rows.loc[missing, "region"], strict=True)]
-    phone = rows.loc[rows["k"].notna(), ["id", "k"]].drop_duplicates().reset_index(drop=True)
-    return {"email": email, "phone": phone, "domain": domain}
+    ids = [int(i) for i in frame["id"]]
+    names = dict(zip(ids, zip(frame["first_key"], frame["last_key"], strict=True), strict=True))
+    region_of = dict(zip(ids, (_text(r) for r in frame["region"]), strict=True))
+    companies = {i for i, kind in zip(ids, frame["kind"], strict=True) if kind == "C"}
+    by_type: dict[int, list[Row]] = {int(t): [] for t in (InfoType.EMAIL, InfoType.PHONE, InfoType.WEBSITE)}
+    for cid, itype, data, key, e164 in zip(info["contact_id"], info["info_type"], info["data"],
+                                           info["email_key"], info["e164"], strict=True):
+        if int(cid) in names and int(itype) in by_type:
+            by_type[int(itype)].append((int(cid), _text(data), _text(key), _text(e164)))
+    emails = _email_keys(by_type[int(InfoType.EMAIL)], names)
+    domains = _domain_keys(by_type[int(InfoType.WEBSITE)], emails, companies)
+    phones = _phone_keys(tx, by_type[int(InfoType.PHONE)], region_of, default_region)
+    return {"email": pd.DataFrame(emails, columns=["id", "k", "loc", "named"]),
+            "phone": pd.DataFrame(phones, columns=["id", "k"]),
+            "domain": pd.DataFrame(domains, columns=["id", "k"])}
 
 
 def key_table(frame: pd.DataFrame, info_keys: Mapping[str, pd.DataFrame],
@@ -131,14 +147,14 @@ def key_table(frame: pd.DataFrame, info_keys: Mapping[str, pd.DataFrame],
     """The key frame of :func:`.keys.key_frame` with what the batch run's ``{prefix}c`` adds:
     per contact its number of email, phone and domain keys (missing when none) and each
     term-frequency key's frequency in its kind's model (pure)."""
-    out = frame[list(keys.KEY_COLUMNS)].copy()
+    cols: dict[str, list[Any]] = {c: list(frame[c]) for c in keys.KEY_COLUMNS}
     for name in ("email", "phone", "domain"):
-        counts = info_keys[name].groupby("id").size()
-        out[f"n_{name}"] = out["id"].map(counts).astype("Int64")
+        counts = Counter(int(i) for i in info_keys[name]["id"])
+        cols[f"n_{name}"] = [counts.get(int(i)) for i in cols["id"]]
     for k in TF_KEYS:
-        out[f"tf_{k}"] = pd.array([train.tf_of(models.get(kind), k, v)
-                                   for kind, v in zip(out["kind"], out[k], strict=True)], dtype="Float64")
-    return out
+        cols[f"tf_{k}"] = [train.tf_of(models.get(kind), k, v)
+                           for kind, v in zip(cols["kind"], cols[k], strict=True)]
+    return pd.DataFrame(cols, dtype=object)
 
 
 #: Arrow types of the key tables' columns (text unless named here), as the batch run's tables have them.
@@ -152,9 +168,8 @@ _TYPES: dict[str, pa.DataType] = {
 def arrow(frame: pd.DataFrame) -> pa.Table:
     """``frame`` as an Arrow table with the key tables' column types, whatever pandas inferred
     (a column of missing values stays text, not a type DuckDB would guess)."""
-    schema = pa.schema([(c, _TYPES.get(c, pa.string())) for c in frame.columns])
-    clean = frame.astype(object).mask(frame.isna(), cast(Any, None))
-    return pa.Table.from_pandas(clean, schema=schema, preserve_index=False)
+    return pa.Table.from_arrays([pa.array(keys.plain_values(frame[c]), type=_TYPES.get(str(c), pa.string()))
+                                 for c in frame.columns], names=[str(c) for c in frame.columns])
 
 
 def register_side(tx: Tx, prefix: str, frame: pd.DataFrame, info: pd.DataFrame,

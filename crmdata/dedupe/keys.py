@@ -189,46 +189,104 @@ def contacts_sql(user: User, ids: Sequence[int] | None = None,
     return sql, [*pparams, *co_params]
 
 
+def _head(key: str) -> str:
+    return str(key).split(" ")[0]
+
+
+def _full_date(value: str) -> str | None:
+    return nz.date_parts(value)[0]
+
+
+def _year(value: str) -> str | None:
+    return nz.date_parts(value)[1]
+
+
+#: How each key column is made, in order: (column, what it is made from, function, whether its
+#: results are kept across the chunks of a build). The sources are the raw fields (a person's
+#: ``first``, ``last`` and ``birthday``; everyone's ``company_name``, ``street``, ``zip``,
+#: ``city``, ``custom``, ``country``) or key columns made before.
+_STEPS: tuple[tuple[str, str, Callable[[Any], Any], bool], ...] = (
+    ("first_key", "first", nz.first_name_key, True),
+    ("first_head", "first_key", _head, False),
+    ("last_key", "last", nz.name_key, True),
+    ("last_col", "last_key", nz.cologne, True),
+    ("last_mp", "last_key", nz.metaphone, True),
+    ("comp_key", "company_name", nz.company_key, True),
+    ("comp_sort", "comp_key", nz.token_sort, True),
+    ("comp_col", "comp_key", nz.cologne, True),
+    ("street_k", "street", nz.street_key, False),
+    ("house", "street_k", nz.house_number, False),
+    ("street_name", "street_k", nz.street_name, False),
+    ("bday", "birthday", _full_date, False),
+    ("byear", "birthday", _year, False),
+    ("zip_k", "zip", nz.zip_key, True),
+    ("city_k", "city", nz.name_key, True),
+    ("custom_key", "custom", nz.fold_text, False),
+    ("region", "country", nz.region_of, True),
+)
+#: Up to this many contacts are normalised value by value (the write-back check's handful):
+#: pandas' per-column machinery costs more than the work on a few rows.
+SMALL = 64
+
+
 def key_frame(raw: pd.DataFrame, default_region: str = DEFAULT_PHONE_REGION, memo: Memo | None = None
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(dd_c, dd_first)`` frames from :func:`contacts_frame`-shaped raw fields (pure; ``memo``
     keeps the normalised names and places of earlier chunks of the same build).
 
-    Streets and birthdays, nearly one per contact, are not kept.
+    Streets and birthdays, nearly one per contact, are not kept. Every column is of object type,
+    missing values ``None``.
     """
     is_company = raw["is_company"].astype(bool)
-    first = raw["first_name"].where(~is_company)
-    last = raw["last_name"].where(~is_company)
-    comp = raw["company_name"]
-    out = pd.DataFrame({"id": raw["id"].astype("int64"), "kind": is_company.map(
-        {True: ContactKind.COMPANY.value, False: ContactKind.PERSON.value})})
-    out["first_key"] = _map_distinct(first, nz.first_name_key, memo)
-    out["first_head"] = _map_distinct(out["first_key"], lambda k: str(k).split(" ")[0])
-    out["last_key"] = _map_distinct(last, nz.name_key, memo)
-    out["last_col"] = _map_distinct(out["last_key"], nz.cologne, memo)
-    out["last_mp"] = _map_distinct(out["last_key"], nz.metaphone, memo)
-    out["comp_key"] = _map_distinct(comp, nz.company_key, memo)
-    out["comp_sort"] = _map_distinct(out["comp_key"], nz.token_sort, memo)
-    out["comp_col"] = _map_distinct(out["comp_key"], nz.cologne, memo)
-    out["company_id"] = raw["company_id"].astype("Int64")
-    out["birthday"] = raw["birthday"].where(~is_company)
-    out["street_k"] = _map_distinct(raw["street"], nz.street_key)
-    out["house"] = _map_distinct(out["street_k"], nz.house_number)
-    out["street_name"] = _map_distinct(out["street_k"], nz.street_name)
-    dates = _map_distinct(out["birthday"], nz.date_parts)
-    out["bday"] = dates.map(lambda d: d[0] if isinstance(d, tuple) else None)
-    out["byear"] = dates.map(lambda d: d[1] if isinstance(d, tuple) else None)
-    out["zip_k"] = _map_distinct(raw["zip"], nz.zip_key, memo)
-    out["city_k"] = _map_distinct(raw["city"], nz.name_key, memo)
-    out["custom_key"] = _map_distinct(raw["custom"], nz.fold_text) if "custom" in raw else None
-    region = _map_distinct(raw["country"], nz.region_of, memo)
-    out["region"] = region.fillna(default_region.upper())
-    heads = out[["id", "first_head"]].dropna()
-    groups = heads["first_head"].map(lambda h: nz.NICKNAME_GROUPS.get(h, (h,)))
-    first_groups = pd.DataFrame({"id": heads["id"], "g": groups}).explode("g")
-    clean = out.astype(object)
-    clean = clean.mask(out.isna(), cast(Any, None))
-    return clean, first_groups.reset_index(drop=True)
+    kind = is_company.map({True: ContactKind.COMPANY.value, False: ContactKind.PERSON.value})
+    source = {"first": raw["first_name"].where(~is_company), "last": raw["last_name"].where(~is_company),
+              "birthday": raw["birthday"].where(~is_company)}
+    for col in ("company_name", "street", "zip", "city", "custom", "country"):
+        source[col] = raw[col] if col in raw else pd.Series([None] * len(raw), index=raw.index, dtype=object)
+    if len(raw) <= SMALL:
+        ids: list[Any] = [int(i) for i in raw["id"]]
+        out = pd.DataFrame({"id": ids, "kind": list(kind), **_small(source, default_region),
+                            "company_id": [None if pd.isna(v) else int(v) for v in raw["company_id"]],
+                            "birthday": plain_values(source["birthday"])},
+                           columns=list(KEY_COLUMNS), dtype=object)
+    else:
+        cols = pd.DataFrame({"id": raw["id"].astype("int64"), "kind": kind,
+                             **_large(source, default_region, memo),
+                             "company_id": raw["company_id"].astype("Int64"), "birthday": source["birthday"]},
+                            columns=list(KEY_COLUMNS))
+        out = cols.astype(object).mask(cols.isna(), cast(Any, None))
+        ids = list(raw["id"].astype("int64"))
+    groups = [(int(i), g) for i, head in zip(ids, out["first_head"], strict=True) if head is not None
+              for g in nz.NICKNAME_GROUPS.get(head, (head,))]
+    first_groups = pd.DataFrame(groups, columns=["id", "g"]).astype({"id": "int64"})
+    return out, first_groups
+
+
+def plain_values(series: pd.Series) -> list[Any]:
+    """A column's values with every kind of missing value as ``None``."""
+    return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in series]
+
+
+def _small(source: dict[str, pd.Series], default_region: str) -> dict[str, list[Any]]:
+    """The key columns of a few contacts, value by value."""
+    made: dict[str, list[Any]] = {name: plain_values(col) for name, col in source.items()}
+    for column, src, fn, _keep in _STEPS:
+        made[column] = [None if v is None else _none(fn(v)) for v in made[src]]
+    made["region"] = [r if r is not None else default_region.upper() for r in made["region"]]
+    return {c: made[c] for c, _s, _f, _k in _STEPS}
+
+
+def _none(value: Any) -> Any:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+def _large(source: dict[str, pd.Series], default_region: str, memo: Memo | None) -> dict[str, pd.Series]:
+    """The key columns of many contacts, each function applied once per distinct value."""
+    made: dict[str, pd.Series] = dict(source)
+    for column, src, fn, keep in _STEPS:
+        made[column] = _map_distinct(made[src], fn, memo if keep else None)
+    made["region"] = made["region"].fillna(default_region.upper())
+    return {c: made[c] for c, _s, _f, _k in _STEPS}
 
 
 def nickname_pairs() -> pd.DataFrame:

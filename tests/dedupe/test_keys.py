@@ -32,3 +32,33 @@ def test_keys_of_some_contacts_by_id_equal_the_whole_builds_rows(sample_store: S
         cols = [c for c in frame.columns if not c.startswith("tf_")]  # frequencies are the store's
         pd.testing.assert_frame_equal(frame[cols], expected[cols], obj=name)
     assert len(_tables(sample_store, [])["c"]) == 0
+
+
+def test_a_few_contacts_get_the_keys_of_the_same_contacts_among_many() -> None:
+    """The write-back check's value-by-value path and a batch run's per-column path agree."""
+    base = [
+        {"id": 1, "is_company": False, "first_name": "Jürgen Karl", "last_name": "Müller-Lüdenscheidt",
+         "company_name": "Weber & Suess GmbH", "company_id": 7, "street": "Hauptstr. 5a", "zip": "10115",
+         "city": "Berlin", "country": "Germany", "birthday": "1984-03-07", "custom": "Gold  Kunde"},
+        {"id": 2, "is_company": False, "first_name": None, "last_name": "Dean", "company_name": None,
+         "company_id": None, "street": None, "zip": None, "city": None, "country": "Atlantis",
+         "birthday": "1984", "custom": None},
+        {"id": 3, "is_company": True, "first_name": "ignored", "last_name": "ignored",
+         "company_name": "WEBER UND SUESS G.m.b.H.", "company_id": None, "street": "2950 W. 25th Street",
+         "zip": None, "city": "Chicago", "country": "United States", "birthday": "1770-01-01", "custom": ""},
+        {"id": 4, "is_company": False, "first_name": "Bill", "last_name": "O'Brien", "company_name": "",
+         "company_id": float("nan"), "street": "", "zip": " 0815 ", "city": "KÖLN", "country": None,
+         "birthday": "07.03.1984", "custom": None},
+    ]
+    rows = [dict(r, id=r["id"] + 10 * k) for k in range(20) for r in base]  # 80 contacts: above SMALL
+    raw = pd.DataFrame(rows)
+    raw["company_id"] = raw["company_id"].astype("Int64")
+    assert len(raw) > keys.SMALL
+    many, many_groups = keys.key_frame(raw, "DE")
+    for i in range(len(base)):
+        one, one_groups = keys.key_frame(raw.iloc[[i]], "DE")
+        assert one.to_dict("records") == many.iloc[[i]].to_dict("records")
+        same_id = many_groups[many_groups["id"] == raw["id"][i]]
+        assert one_groups.to_dict("records") == same_id.to_dict("records")
+    assert many.loc[1, "region"] == "DE" and many.loc[0, "first_head"] == "jurgen"
+    assert set(many["kind"]) == {"P", "C"} and many["company_id"].iloc[3] is None
