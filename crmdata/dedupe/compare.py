@@ -351,12 +351,43 @@ COLLEAGUES = Comparison(
     "no shared workplace evidence",
 )
 
+#: Not a field but what can be compared at all: whether both of a pair of persons hold a
+#: birthday, an address, an email or a phone (any of them), or nothing but names. A missing
+#: field weighs nothing in its own comparison, as if records lacked fields independently of
+#: being one person; they do not: a person's second record mostly repeats what the first holds,
+#: so a match with nothing but names in common to compare is rarer than two different persons
+#: with nothing in common, and two namesakes whose records hold different fields would score on
+#: their names alone. The other comparisons' m and u are shares among the pairs where their
+#: field is there, so this factor, P(what both hold | match or not), completes them rather than
+#: counting anything twice. It reads what the records hold, not the email comparison's notion
+#: of evidence (a pair of addresses named after the person counts as an email on both sides):
+#: which fields a record holds does not depend on the names, so the u counted among random
+#: pairs holds among namesakes too. m and u are estimated like a field's: u among random pairs,
+#: m by EM in the sessions whose blocking key does not make a field present on both sides
+#: (:data:`.train.SESSIONS`). It is never missing and has no agreement level (:data:`COVERAGE`).
+COMPARABLE = Comparison(
+    "comparable",
+    "1 = 0",
+    (
+        Level(
+            "birthday, address, email or phone on both sides",
+            " OR ".join(f"NOT ({c})" for c in (DOB.null, ADDRESS.null, _missing("n_email"), PHONE.null)),
+        ),
+    ),
+    tuple(dict.fromkeys(k for c in (DOB, ADDRESS, EMAIL, PHONE) for k in c.columns)),
+    "nothing but the names to compare",
+)
+
 #: Comparisons whose weights are fixed corrections, not estimated by EM.
 FIXED: frozenset[str] = frozenset({"family", "colleagues"})
+#: Comparisons of what can be compared, not of agreement: no level of them is "the same".
+COVERAGE: frozenset[str] = frozenset({"comparable"})
 
 #: The comparisons of persons and of companies.
 COMPARISONS: dict[str, tuple[Comparison, ...]] = {
-    ContactKind.PERSON: (FIRST, LAST, DOB, ADDRESS, EMAIL, PHONE, EMPLOYER, CUSTOM, FAMILY, COLLEAGUES),
+    ContactKind.PERSON: (
+        FIRST, LAST, DOB, ADDRESS, EMAIL, PHONE, EMPLOYER, CUSTOM, COMPARABLE, FAMILY, COLLEAGUES
+    ),
     ContactKind.COMPANY: (COMPANY_NAME, DOMAIN, EMAIL, PHONE, ADDRESS, CUSTOM),
 }
 ALL: tuple[Comparison, ...] = tuple({c.name: c for k in ContactKind for c in COMPARISONS[k]}.values())

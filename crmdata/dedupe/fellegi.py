@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import ContactKind
-from .compare import COMPARISONS, FIXED, gamma
+from .compare import COMPARISONS, COVERAGE, FIXED, gamma
 
 #: No u below this: a level never seen among random pairs still gets a finite weight.
 U_MIN = 1e-5
@@ -60,6 +60,8 @@ DEFAULT_MU: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     "company_name": ((0.70, 0.12, 0.06, 0.04, 0.08), (0.0005, 0.0005, 0.0002, 0.01, 0.988)),
     "domain": ((0.85, 0.15), (0.0005, 0.9995)),
     "custom": ((0.80, 0.08, 0.12), (0.0005, 0.002, 0.9975)),
+    # a match seldom has nothing but names to compare; two different persons more often do
+    "comparable": ((0.98, 0.02), (0.95, 0.05)),
     # a fixed correction (weight log2(m/u)): m holds u_last * u_shared, u holds u_both
     "family": ((2e-8, 2.5e-3, 1.3e-2, 1.0), (1.0, 1.0, 1.0, 1.0)),
     "colleagues": ((0.05, 1.0), (1.0, 1.0)),
@@ -98,13 +100,21 @@ class Model:
         return math.log2(lam / (1 - lam))
 
     def weights(self) -> dict[str, dict[int, float]]:
-        """Match weight (bits) per comparison and level code (the fixed corrections unfloored)."""
+        """Match weight (bits) per comparison and level code (the fixed corrections unfloored).
+
+        Having nothing but names to compare (level 0 of a :data:`.compare.COVERAGE` comparison)
+        is never evidence for a match: where its m comes out above its u, which happens where
+        random pairs never lack everything (u at its floor, m at EM's starting point), it
+        weighs 0.
+        """
         out = {}
         for c in self.m:
             m_min, u_min = (1e-300, 1e-300) if c in FIXED else (M_MIN, U_MIN)
             out[c] = {
                 lv: math.log2(max(self.m[c][lv], m_min) / max(self.u[c][lv], u_min)) for lv in self.m[c]
             }
+            if c in COVERAGE and 0 in out[c]:
+                out[c][0] = min(out[c][0], 0.0)
         return out
 
     def tf_terms(self) -> dict[str, tuple[float, float]]:
@@ -162,7 +172,7 @@ class Model:
             return {c: {int(k): float(v) for k, v in lv.items()} for c, lv in x.items()}
 
         platt = (float(d["platt"][0]), float(d["platt"][1])) if d.get("platt") else None
-        return Model(
+        model = Model(
             d["kind"],
             d["method"],
             float(d["prior"]),
@@ -175,6 +185,11 @@ class Model:
             d.get("tf_default", {}),
             d.get("sessions", []),
         )
+        base = default_model(model.kind)  # a comparison added since the model was saved: its default
+        for c in base.m:
+            if c not in model.m or c not in model.u:
+                model.m[c], model.u[c] = base.m[c], base.u[c]
+        return model
 
 
 def default_model(kind: str) -> Model:

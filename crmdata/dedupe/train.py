@@ -50,15 +50,24 @@ class Session:
 
 SESSIONS: dict[str, tuple[Session, ...]] = {
     ContactKind.PERSON: (
-        Session("same birthday", ("bday",), leaves_out=("birthday",), key_levels=(("birthday", 4),)),
+        # every pair of a session keyed on a birthday, postcode or email has something besides
+        # the names to compare: such a session says nothing of "comparable" and leaves it out
+        Session(
+            "same birthday",
+            ("bday",),
+            leaves_out=("birthday", "comparable"),
+            key_levels=(("birthday", 4),),
+        ),
         Session(
             "same first and last name",
             ("first_key", "last_key"),
             leaves_out=("first_name", "last_name"),
             key_levels=(("first_name", 5), ("last_name", 4)),
         ),
-        Session("same postcode", ("zip_k",), leaves_out=("address",)),
-        Session("same email", (), "email", leaves_out=("email",), key_levels=(("email", 2),)),
+        Session("same postcode", ("zip_k",), leaves_out=("address", "comparable")),
+        Session(
+            "same email", (), "email", leaves_out=("email", "comparable"), key_levels=(("email", 2),)
+        ),
     ),
     ContactKind.COMPANY: (
         Session(
@@ -357,8 +366,11 @@ def fit(tx: Tx, kind: str, rule_pairs: int, decided: pd.DataFrame, prefix: str =
 def _sane(
     m: Mapping[str, Mapping[int, float]], u: Mapping[str, Mapping[int, float]], names: list[str]
 ) -> bool:
-    """EM found the intended split: every exact level is likelier among matches than among others."""
+    """EM found the intended split: every exact level is likelier among matches than among others
+    (a comparison of what can be compared has no exact level)."""
     for c in names:
+        if c in compare.COVERAGE:
+            continue
         top = max(m[c])
         if m[c][top] <= u[c][top]:
             return False
