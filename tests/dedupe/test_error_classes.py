@@ -180,3 +180,26 @@ def test_an_email_named_after_the_first_name_is_no_more_evidence(store: Store) -
     )
     assert pd.isna(got["g_email"].iloc[0])  # the names already said it
     assert got["g_email"].iloc[1] == 1  # the same mailbox name at another domain
+
+
+def test_namesakes_with_nothing_but_names_to_compare_weigh_less(store: Store) -> None:
+    """Two records holding different fields (an address / an email and a phone) compare on the
+    names alone: the pair gets the weight of "nothing but the names to compare", a pair that
+    holds a field on both sides (even one the email comparison does not weigh) does not."""
+    model = fellegi.default_model("P")
+    rows = [
+        person(1, "Niamh", "Ellis", **HOME),
+        person(2, "Niamh", "Ellis", email="niamh.ellis@redgate.co.uk", phone="0414 430666"),
+        person(3, "Niamh", "Ellis", email="niamh.ellis@gmail.com"),
+        person(4, "Niamh", "Ellis", phone="030 7654321"),
+    ]
+    got = score(store, rows, [(1, 2), (2, 3), (2, 4)], {"P": model, "C": fellegi.default_model("C")})
+    assert got["g_comparable"].tolist() == [0, 1, 1]
+    assert got[["g_birthday", "g_address", "g_email", "g_phone"]].iloc[0].isna().all()
+    assert pd.isna(got["g_email"].iloc[1])  # addresses named after the person: no email evidence
+    w = model.weights()
+    names = model.prior_weight + w["first_name"][5] + w["last_name"][4]
+    assert w["comparable"][0] < 0
+    assert got["match_weight"].iloc[0] == pytest.approx(names + w["comparable"][0])
+    assert got["match_weight"].iloc[1] == pytest.approx(names + w["comparable"][1])
+    assert got["match_weight"].iloc[2] == pytest.approx(names + w["comparable"][1] + w["phone"][0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import numpy as np
@@ -104,3 +105,34 @@ def test_labels_move_m_toward_the_decided_duplicates() -> None:
     m = fellegi.m_from_labels(_patterns(rows), "P", model.m)
     assert m["first_name"][2] > model.m["first_name"][2] and m["first_name"][5] < model.m["first_name"][5]
     assert sum(m["first_name"].values()) == pytest.approx(1.0)
+
+
+def test_em_finds_the_matches_with_nothing_but_names_to_compare_as_the_excess() -> None:
+    """A session of 1,020 matches (98% of those with phones share one; 20 have nothing else to
+    compare) and 9,000 namesakes, 10% of whom hold nothing to compare, as among random pairs:
+    EM puts m of "nothing" at what the namesakes do not explain, 20 of 1,020."""
+    rows = [
+        ({"phone": 1, "comparable": 1}, 980),
+        ({"phone": 0, "comparable": 1}, 20 + 8_100),
+        ({"phone": None, "comparable": 0}, 20 + 900),
+    ]
+    u = {"comparable": {1: 0.9, 0: 0.1}}
+    phone = {1: math.log2(0.98 / 1e-5), 0: math.log2(0.02 / (1 - 1e-5))}
+    start = {"comparable": {1: 0.98, 0: 0.02}}
+    # a small excess of a large count: EM creeps towards it (some 300 iterations here)
+    got, lam, _ = fellegi.em(
+        _patterns(rows), ["comparable"], start, u, 0.05, fixed={"phone": phone}, max_iter=1_000
+    )
+    assert lam == pytest.approx(1_020 / 10_020, rel=0.01)
+    assert got["comparable"][0] == pytest.approx(20 / 1_020, rel=0.05)
+
+
+def test_nothing_to_compare_never_weighs_for_a_match_and_old_models_get_it() -> None:
+    model = fellegi.default_model("P")
+    assert model.weights()["comparable"][0] < 0
+    model.m["comparable"], model.u["comparable"] = {1: 0.999, 0: 0.001}, {1: 1.0, 0: 0.0}
+    assert model.weights()["comparable"][0] == 0.0  # u at its floor: no evidence either way
+    saved = json.loads(fellegi.default_model("P").to_json())
+    del saved["m"]["comparable"], saved["u"]["comparable"]  # a model saved before it existed
+    again = fellegi.Model.from_json(json.dumps(saved))
+    assert again.weights()["comparable"] == fellegi.default_model("P").weights()["comparable"]
