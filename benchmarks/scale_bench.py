@@ -106,7 +106,9 @@ def run(quick: bool = False, sizes: tuple[int, ...] | None = None, only: str = "
             try:
                 got = measure(path, engine, limit, files[label])
             except RuntimeError as exc:
-                rows.append(f"| {n:,} | {label} | failed: {str(exc).splitlines()[0]} | | | | | |")
+                lines = [line for line in str(exc).splitlines() if line.strip()]
+                print(str(exc), file=sys.stderr)  # the whole error, where the row has its last line
+                rows.append(f"| {n:,} | {label} | failed: {lines[-1] if lines else exc!r} | | | | | |")
                 continue
             jvm = got.get("jvm_peak_rss_mib")
             steps = ", ".join(f"{k[2:]} {v:.0f}" for k, v in got.items() if k.startswith("t_"))
