@@ -283,8 +283,9 @@ class FuzzyChecker:
             SELECT 1 FROM dedupe_decisions d WHERE d.decision = 'not_duplicate'
             AND d.id1 = least(p.id1, p.id2) AND d.id2 = greatest(p.id1, p.id2)))"""
         likely: list[dict[Hashable, Any]] = []
+        kinds = {kind_of[a] for a, _b in kept}
         for kind in ContactKind:
-            if kind.value not in {kind_of[a] for a, _b in kept}:  # persons are compared with persons only
+            if kind.value not in kinds:  # persons are compared with persons only
                 continue
             model = models[kind]
             vectors = compare.vectors_sql(undecided, kind, left="dn_", right="dq_", nick="dq_nick")

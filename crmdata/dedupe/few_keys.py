@@ -32,19 +32,19 @@ _INFO_TYPES = f"{int(InfoType.EMAIL)}, {int(InfoType.PHONE)}, {int(InfoType.WEBS
 
 def _fold(text: str) -> str:
     """:func:`.keys.fold_sql` in Python: separators dropped, umlaut spellings folded."""
-    for old, new in _FOLDS:
+    for old, new in keys.FOLDS:
         text = text.replace(old, new)
     return text
 
 
-_FOLDS = ((".", ""), ("-", ""), ("_", ""), (" ", ""), ("ae", "a"), ("oe", "o"), ("ue", "u"))
 #: What :func:`.keys.domain_rows_sql` strips from a website to leave its host.
 _SCHEME, _PATH, _WWW = re.compile(r"^[a-z][a-z0-9+.-]*://"), re.compile(r"[/?#:].*\Z"), re.compile(r"^www\.")
 
 
 def _text(value: object) -> str | None:
     """A text value, or None for any kind of missing value."""
-    return None if value is None or pd.isna(value) else str(value)  # type: ignore[call-overload]
+    plain = keys.plain(value)
+    return None if plain is None else str(plain)
 
 
 def _has_at(text: str) -> bool:

@@ -87,10 +87,14 @@ def email_local_sql(col: str) -> str:
     return f"CASE WHEN length({col}) - {domain} > 6 THEN substr({col}, 1, length({col}) - {domain}) END"
 
 
+#: What :func:`fold_sql` replaces, in order (the write-back check folds the same in Python).
+FOLDS = ((".", ""), ("-", ""), ("_", ""), (" ", ""), ("ae", "a"), ("oe", "o"), ("ue", "u"))
+
+
 def fold_sql(expr: str) -> str:
     """Separators dropped and umlaut spellings folded (``guenter.heinrich`` -> ``gunterheinrich``)
     as :func:`.normalise.name_key` folds names; plain ``replace`` so that every engine reads it."""
-    for old, new in ((".", ""), ("-", ""), ("_", ""), (" ", ""), ("ae", "a"), ("oe", "o"), ("ue", "u")):
+    for old, new in FOLDS:
         expr = f"replace({expr}, '{old}', '{new}')"
     return expr
 
@@ -262,22 +266,23 @@ def key_frame(raw: pd.DataFrame, default_region: str = DEFAULT_PHONE_REGION, mem
     return out, first_groups
 
 
+def plain(value: Any) -> Any:
+    """``value``, or ``None`` for any kind of missing value (``NaN``, ``pd.NA``, ``NaT``)."""
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
 def plain_values(series: pd.Series) -> list[Any]:
     """A column's values with every kind of missing value as ``None``."""
-    return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in series]
+    return [plain(v) for v in series]
 
 
 def _small(source: dict[str, pd.Series], default_region: str) -> dict[str, list[Any]]:
     """The key columns of a few contacts, value by value."""
     made: dict[str, list[Any]] = {name: plain_values(col) for name, col in source.items()}
     for column, src, fn, _keep in _STEPS:
-        made[column] = [None if v is None else _none(fn(v)) for v in made[src]]
+        made[column] = [None if v is None else plain(fn(v)) for v in made[src]]
     made["region"] = [r if r is not None else default_region.upper() for r in made["region"]]
     return {c: made[c] for c, _s, _f, _k in _STEPS}
-
-
-def _none(value: Any) -> Any:
-    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
 def _large(source: dict[str, pd.Series], default_region: str, memo: Memo | None) -> dict[str, pd.Series]:
