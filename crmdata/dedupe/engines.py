@@ -32,6 +32,8 @@ ENGINES = ("duckdb", "spark")
 #: The DuckDB engine computes comparison vectors this many candidate pairs at a time, so the
 #: memory of that step does not grow with the number of pairs (each slice spills on its own).
 PAIRS_PER_SLICE = 2_000_000
+#: The temporary table holding the slice of pairs being compared.
+SLICE = "dd_slice"
 
 
 class Engine(Protocol):
@@ -76,12 +78,17 @@ class DuckEngine:
         if slices == 1:
             self.create(name, sql_of(pairs))
             return
+        # Each slice is a table of its own: read through a filter, its size would be estimated
+        # at a few rows, and DuckDB would then build its hash tables on the wide side of every
+        # join, which it cannot spill.
         for i in range(slices):
-            part = sql_of(f"(SELECT id1, id2 FROM {pairs} WHERE id1 % {slices} = {i})")
+            self.create(SLICE, f"SELECT id1, id2 FROM {pairs} WHERE id1 % {slices} = {i}")
+            part = sql_of(SLICE)
             if i == 0:
                 self.create(name, part)
             else:
                 self.tx.execute(f"INSERT INTO {name} {part}")
+        self.drop(SLICE)
 
     def df(self, sql: str) -> pd.DataFrame:
         return self.tx.df(sql)

@@ -81,7 +81,9 @@ def test_comparing_the_pairs_in_slices_gives_what_one_pass_does(sample_store: St
         monkeypatch.setattr(engines, "PAIRS_PER_SLICE", n // 4)
         sliced = vectors(tx, duck, n)
         monkeypatch.undo()
+        left = tx.rows(f"SELECT table_name FROM duckdb_tables() WHERE table_name = '{engines.SLICE}'")
         keys.drop(tx)
     assert len(inserted) >= 3  # the first slice makes the table, the others add to it
+    assert left == []  # the table of the current slice is dropped at the end
     assert len(whole) > 1000
     pd.testing.assert_frame_equal(sliced, whole)
