@@ -15,7 +15,9 @@ level-code patterns that :mod:`.train` gathers in SQL):
 - λ from deterministic rules with a stated recall (:func:`prior_from_rules`);
 - m by expectation maximisation with u fixed (:func:`em`), once per training blocking rule,
   leaving out the comparisons that rule blocks on, averaged over the sessions
-  (:func:`combine_sessions`);
+  (:func:`combine_sessions`); the family correction's joint u is estimated within each session
+  that compares the last name and the address (families may share its key far more often
+  than random persons do);
 - refined by review decisions: m of pairs decided "duplicate" blended in
   (:func:`m_from_labels`) and the Platt scaling (:func:`platt`).
 """
@@ -238,25 +240,33 @@ def em(
     tol: float = 1e-6,
     fixed: Mapping[str, Mapping[int, float]] | None = None,
     strength: float = 0.0,
+    joint: Mapping[str, Mapping[int, float]] | None = None,
 ) -> tuple[dict[str, dict[int, float]], float, int]:
     """Expectation maximisation of m (u fixed) over pattern counts, for the comparisons ``names``.
 
     ``fixed``: weights (bits) per comparison level that are added but not estimated.
     ``strength``: pseudo-matches distributed as the starting m, added in every M-step (a
     Dirichlet prior), so a session with few pairs moves m only as far as its data carries.
+    ``joint``: for corrections among ``fixed`` (see :func:`family_correction`), per level the
+    product of the u's it corrects. Their joint u is then estimated among the session's
+    non-matches and the level weighs ``log2(product / joint u)``, never above 0: the pairs of
+    a session share a key, and family members may share it far more often than two random
+    persons do (a birthday copied from one to the other), so the store-wide correction is
+    too weak there and EM would take those families for matches.
     Returns (m of those comparisons, the match share among the pairs, iterations).
     """
     counts = patterns["n"].to_numpy(dtype="float64")
     codes = {c: _codes_of(patterns, c) for c in names}
     mm = {c: dict(m[c]) for c in names}
     lam = min(max(prior, 1e-6), 1 - 1e-6)
-    constant = np.zeros(len(counts))
-    for c, levels in (fixed or {}).items():
-        g = _codes_of(patterns, c)
-        for lv, w in levels.items():
-            constant[g == lv] += w * math.log(2)
+    weights = {c: dict(levels) for c, levels in (fixed or {}).items()}
+    fixed_codes = {c: _codes_of(patterns, c) for c in weights}
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - the count of iterations is returned
+        constant = np.zeros(len(counts))
+        for c, levels in weights.items():
+            for lv, w in levels.items():
+                constant[fixed_codes[c] == lv] += w * math.log(2)
         logr = np.full(len(counts), math.log(lam / (1 - lam))) + constant
         for c in names:
             g = codes[c]
@@ -266,6 +276,13 @@ def em(
         weighted = counts * post
         new_lam = float(weighted.sum() / counts.sum())
         change = abs(new_lam - lam)
+        others = counts - weighted
+        for c, products in (joint or {}).items():
+            for lv, product in products.items():
+                share = float(others[fixed_codes[c] == lv].sum() / max(others.sum(), 1.0))
+                w = min(0.0, math.log2(product / max(share, U_MIN)))
+                change = max(change, abs(w - weights[c][lv]) / 100)
+                weights[c][lv] = w
         for c in names:
             g = codes[c]
             ok = ~np.isnan(g)

@@ -319,7 +319,10 @@ def fit(tx: Tx, kind: str, rule_pairs: int, decided: pd.DataFrame, prefix: str =
         pats = _patterns(tx, f"{prefix}sp", kind)
         tx.execute(f"DROP TABLE {prefix}sp")
         active = [c for c in names if c not in session.leaves_out and c not in compare.FIXED]
-        m, lam, iters = fellegi.em(pats, active, base.m, u, 0.05, fixed=fixed, strength=EM_STRENGTH)
+        own, joint = session_corrections(fixed, active, u)
+        m, lam, iters = fellegi.em(
+            pats, active, base.m, u, 0.05, fixed=own, strength=EM_STRENGTH, joint=joint
+        )
         good = _sane(m, u, active) and lam > 1e-5
         log.append(
             {
@@ -361,6 +364,37 @@ def fit(tx: Tx, kind: str, rule_pairs: int, decided: pd.DataFrame, prefix: str =
     if len(decided):
         model = refine(tx, model, decided, prefix)
     return model
+
+
+#: The comparisons each level of a fixed correction corrects the sum of, and the level of each
+#: that the correction's pairs agree on (see :data:`.compare.FAMILY` and ``COLLEAGUES``).
+CORRECTS: dict[str, dict[int, tuple[tuple[str, tuple[int, ...]], ...]]] = {
+    "family": {
+        3: (("last_name", (4,)), ("address", (4, 3)), ("phone", (1,))),
+        2: (("last_name", (4,)), ("address", (4, 3))),
+        1: (("last_name", (4,)), ("phone", (1,))),
+    },
+    "colleagues": {1: (("employer", (2,)), ("address", (4, 3)))},
+}
+
+
+def session_corrections(
+    fixed: Mapping[str, Mapping[int, float]], active: list[str], u: Mapping[str, Mapping[int, float]]
+) -> tuple[dict[str, dict[int, float]], dict[str, dict[int, float]]]:
+    """The fixed corrections of one EM session (the store-wide weights to start from), and per
+    level whose comparisons the session all estimates, the product of the u's it corrects, for
+    EM to estimate the level's joint u among the session's pairs (:func:`.fellegi.em`). A
+    level correcting a comparison the session leaves out keeps its store-wide weight: within
+    a postcode, sharing a last name and an address still says "family" though the address is
+    not compared."""
+    own = {name: dict(levels) for name, levels in fixed.items()}
+    joint: dict[str, dict[int, float]] = {}
+    for name, levels in fixed.items():
+        for lv in levels:
+            parts = CORRECTS.get(name, {}).get(lv)
+            if parts is not None and all(c in active for c, _ in parts):
+                joint.setdefault(name, {})[lv] = math.prod(max(u[c][x] for x in at) for c, at in parts)
+    return own, joint
 
 
 def _sane(

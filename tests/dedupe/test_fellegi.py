@@ -136,3 +136,35 @@ def test_nothing_to_compare_never_weighs_for_a_match_and_old_models_get_it() -> 
     del saved["m"]["comparable"], saved["u"]["comparable"]  # a model saved before it existed
     again = fellegi.Model.from_json(json.dumps(saved))
     assert again.weights()["comparable"] == fellegi.default_model("P").weights()["comparable"]
+
+
+def test_em_estimates_how_common_families_are_among_a_sessions_pairs() -> None:
+    """A session of pairs sharing a birthday: 1,000 matches (20 with another first name) and
+    300 family members whose birthday was copied from one to the other, at one address with
+    one last name. The store-wide family correction assumes such families are as rare as
+    among random pairs, and EM takes them for matches that changed their first name; with
+    the family's joint u estimated among the session's non-matches they are not."""
+    rows = [
+        ({"first_name": 5, "last_name": 4, "address": 4, "family": 0}, 900),
+        ({"first_name": 5, "last_name": 0, "address": 4, "family": 0}, 80),
+        ({"first_name": 0, "last_name": 4, "address": 4, "family": 2}, 20 + 300),
+        ({"first_name": 0, "last_name": 0, "address": 2, "family": 0}, 8_000),
+        ({"first_name": 5, "last_name": 0, "address": 2, "family": 0}, 16),
+        ({"first_name": 0, "last_name": 4, "address": 2, "family": 0}, 8),
+    ]
+    u = {
+        "first_name": {5: 0.002, 0: 0.998},
+        "last_name": {4: 0.001, 0: 0.999},
+        "address": {4: 0.001, 2: 0.999},
+    }
+    start = {"first_name": {5: 0.9, 0: 0.1}, "last_name": {4: 0.9, 0: 0.1}, "address": {4: 0.9, 2: 0.1}}
+    store_wide = {"family": {2: math.log2(1e-6 / 6.4e-5), 0: 0.0}}  # u_last * u_address / u_both
+    names = ["first_name", "last_name", "address"]
+    pats = _patterns(rows)
+    naive, naive_lam, _ = fellegi.em(pats, names, start, u, 0.05, fixed=store_wide, max_iter=1_000)
+    got, lam, _ = fellegi.em(
+        pats, names, start, u, 0.05, fixed=store_wide, joint={"family": {2: 1e-6}}, max_iter=1_000
+    )
+    assert naive["first_name"][0] > 0.2 and naive_lam > 0.13  # the families counted as matches
+    assert got["first_name"][0] < 0.03  # 20 of 1,000 matches: the pattern's 320 pairs are one
+    assert lam == pytest.approx(1_000 / 9_324, abs=0.005)
