@@ -181,6 +181,10 @@ def family_counts(tx: Tx, prefix: str = "dd_") -> dict[str, float]:
     }
 
 
+#: The least share of matches with other first names assumed when counting families.
+M_APART = 0.01
+
+
 def family_model(
     counts: dict[str, float],
     total: float,
@@ -188,9 +192,13 @@ def family_model(
     m: dict[str, dict[int, float]],
     u: dict[str, dict[int, float]],
 ) -> tuple[dict[int, float], dict[int, float]]:
-    """(m, u) of the family correction levels (see :data:`.compare.FAMILY`)."""
+    """(m, u) of the family correction levels (see :data:`.compare.FAMILY`). The pairs counted
+    have other first names (their first words differ), so the matches taken out of the counts
+    are those whose first names differ too: not "same first name" nor "same first given name"."""
+    apart = max(1.0 - m["first_name"][5] - m["first_name"][3], M_APART)
     matches = prior * total
-    m_last, m_addr, m_phone = m["last_name"][4], m["address"][4] + m["address"][3], m["phone"][1]
+    m_last = m["last_name"][4] * apart
+    m_addr, m_phone = m["address"][4] + m["address"][3], m["phone"][1]
     u_last, u_addr, u_phone = u["last_name"][4], max(u["address"][4], u["address"][3]), u["phone"][1]
     m3, u3 = fellegi.family_correction(
         (u_last, u_addr, u_phone), counts["last_address_phone"], total, matches, m_last * m_addr * m_phone

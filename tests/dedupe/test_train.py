@@ -24,3 +24,25 @@ def test_a_session_estimates_the_corrections_of_the_comparisons_it_estimates() -
         "family": {2: pytest.approx(0.001 * 0.002)},
         "colleagues": {1: pytest.approx(0.02 * 0.002)},
     }
+
+
+def test_the_family_counts_lose_only_the_matches_with_other_first_names() -> None:
+    """10,000 matches among 10^8 pairs; 1,000 pairs share a last name and an address but not
+    the first name. 90% of matches share the last name and the address, but only 10% have
+    another first name: 810 of the 1,000 are matches, 190 families."""
+    m = {
+        "first_name": {5: 0.85, 4: 0.03, 3: 0.05, 2: 0.02, 1: 0.01, 0: 0.04},
+        "last_name": {4: 0.9, 0: 0.1},
+        "address": {4: 0.8, 3: 0.1, 2: 0.1},
+        "phone": {1: 0.5, 0: 0.5},
+    }
+    u = {
+        "last_name": {4: 1e-3, 0: 0.999},
+        "address": {4: 1e-3, 3: 1e-5, 2: 0.999},
+        "phone": {1: 1e-5, 0: 1.0},
+    }
+    counts = {"last_address": 1_000.0, "last_phone": 0.0, "last_address_phone": 0.0}
+    fm, fu = train.family_model(counts, 1e8, 1e-4, m, u)
+    assert fu[2] == pytest.approx(190 / (1e8 - 1e4))
+    assert fm[2] == pytest.approx(1e-3 * 1e-3)  # the product of the u's it replaces
+    assert fu[1] == pytest.approx(1 / (1e8 - 1e4))  # none counted: at the floor of one pair
