@@ -1,15 +1,16 @@
 """Clusters from matched pairs: any size, without chaining different people together.
 
 Connected components (:func:`scipy.sparse.csgraph.connected_components`) of the pairs at the
-reporting threshold. A component is then split where its links are weak: while it is sparse
-(fewer than ``min_density`` of its possible pairs matched) and has a bridge (a link whose
-removal disconnects it, :func:`networkx.bridges`) weaker than ``strong`` between two groups
-of at least two records, the weakest such bridge is cut, so a chain A-B, B-C, C-D of weak links
-does not glue different people together,
-while a real cluster of 20 records, whose members match each other many times over, stays
-whole. Pairs decided "not duplicate" are kept apart by a minimum cut between them
-(:func:`networkx.minimum_cut`, links weighted by their match weight). Every pair returned
-belongs to a cluster; the cut links are returned apart.
+reporting threshold. A component is then split where one link is all that holds two groups of
+records together: a bridge (a link whose removal disconnects it, :func:`networkx.bridges`)
+between two groups of at least two records is cut, the weakest first, however probable the
+link itself. If the two groups were one contact, more than one of their four or more pairs
+across would have matched; one link says that one record of each looks like the other (a
+birthday copied within a family, a shared address), not that the groups are one. A real
+cluster of 20 records, whose members match each other many times over, has no such bridge and
+stays whole; a lone record is never cut off. Pairs decided "not duplicate" are kept apart by a
+minimum cut between them (:func:`networkx.minimum_cut`, links weighted by their match weight).
+Every pair returned belongs to a cluster; the cut links are returned apart.
 """
 
 from __future__ import annotations
@@ -22,10 +23,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-#: A sparse component's bridges weaker than this probability are cut.
-STRONG = 0.99
-#: Components with at least this share of their possible pairs matched are dense (never cut).
-MIN_DENSITY = 0.5
+#: Records a component needs before it can have a bridge between two groups of two.
+SPLITTABLE = 4
 
 
 #: Contact id -> the smallest id of its component, for the links ``ids1[i]-ids2[i]``.
@@ -44,9 +43,7 @@ def components(ids1: np.ndarray, ids2: np.ndarray) -> dict[int, int]:
     return {node: smallest[lab] for node, lab in zip(nodes.tolist(), labels.tolist(), strict=True)}
 
 
-def _split(
-    g: nx.Graph, strong: float, min_density: float, banned: list[tuple[int, int]]
-) -> list[tuple[int, int]]:
+def _split(g: nx.Graph, banned: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Cut the links of one component as the module says; returns the cut links."""
     cut: list[tuple[int, int]] = []
     for a, b in banned:
@@ -58,12 +55,11 @@ def _split(
     work = [g.subgraph(c).copy() for c in nx.connected_components(g)]
     while work:
         h = work.pop()
-        n = h.number_of_nodes()
-        if n < 3 or h.number_of_edges() >= min_density * n * (n - 1) / 2:
+        if h.number_of_nodes() < SPLITTABLE:
             continue
-        weak = sorted((h.edges[e]["score"], e) for e in nx.bridges(h) if h.edges[e]["score"] < strong)
+        bridges = sorted((h.edges[e]["score"], e) for e in nx.bridges(h))
         chosen = None
-        for _, (x, y) in weak:  # the weakest bridge between two groups, never one shedding a lone record
+        for _, (x, y) in bridges:  # the weakest bridge between two groups, never one shedding a lone record
             h.remove_edge(x, y)
             if min(len(nx.node_connected_component(h, x)), len(nx.node_connected_component(h, y))) >= 2:
                 chosen = (x, y)
@@ -80,8 +76,6 @@ def _split(
 def clusters(
     pairs: pd.DataFrame,
     *,
-    strong: float = STRONG,
-    min_density: float = MIN_DENSITY,
     forbidden: Iterable[tuple[int, int]] = (),
     find_components: Components = components,
 ) -> tuple[dict[int, int], set[tuple[int, int]]]:
@@ -102,8 +96,8 @@ def clusters(
     sizes = pd.Series(first).value_counts()
     comp = pd.Series(ids1).map(first)
     edges_n = comp.value_counts()
-    dense = {c for c, s in sizes.items() if edges_n.get(c, 0) >= min_density * s * (s - 1) / 2}
-    check = {c for c, s in sizes.items() if s >= 3 and c not in dense} | set(banned_by)
+    complete = {c for c, s in sizes.items() if edges_n.get(c, 0) >= s * (s - 1) / 2}
+    check = {c for c, s in sizes.items() if s >= SPLITTABLE and c not in complete} | set(banned_by)
     cut: set[tuple[int, int]] = set()
     if check:
         weight = pairs["match_weight"] if "match_weight" in pairs else pairs["score"]
@@ -121,7 +115,7 @@ def clusters(
             g = nx.from_pandas_edgelist(group, "a", "b", edge_attr=["score", "capacity"])
             cut |= {
                 (min(x, y), max(x, y))
-                for x, y in _split(g, strong, min_density, banned_by.get(int(str(c)), []))
+                for x, y in _split(g, banned_by.get(int(str(c)), []))
             }
     if not cut:
         return first, cut

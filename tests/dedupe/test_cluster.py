@@ -27,10 +27,19 @@ def test_a_weak_chain_is_cut_at_its_weak_bridges() -> None:
     assert cut and all(got[a] != got[b] for a, b in cut)
 
 
-def test_a_strong_chain_stays_together() -> None:
-    chain = [(1, 2, 0.999), (2, 3, 0.999), (3, 4, 0.9995)]
-    got, cut = clusters(_pairs(chain))
-    assert set(got.values()) == {1} and not cut
+def test_one_probable_link_between_two_groups_is_cut_and_a_lone_record_stays() -> None:
+    """Two people of one family, four records and three: each matches among its own, and one
+    record of each looks like one of the other's (a birthday copied between them). Of their
+    twelve pairs across one matched: the link is cut, however probable. A record joined to a
+    group by one link is not a group: it stays."""
+    rows = [(a, b, 0.999) for a, b in itertools.combinations((1, 2, 3, 4), 2)]
+    rows += [(a, b, 0.98) for a, b in itertools.combinations((5, 6, 7), 2)]
+    rows += [(4, 5, 0.9995), (7, 8, 0.9)]  # the family link; a lone record 8 hanging on 7
+    got, cut = clusters(_pairs(rows))
+    assert cut == {(4, 5)}
+    assert got == {1: 1, 2: 1, 3: 1, 4: 1, 5: 5, 6: 5, 7: 5, 8: 5}
+    three = [(1, 2, 0.999), (2, 3, 0.999)]  # a chain of three is never cut: one side is alone
+    assert clusters(_pairs(three)) == ({1: 1, 2: 1, 3: 1}, set())
 
 
 def test_big_clusters_of_13_to_21_records_stay_whole() -> None:
