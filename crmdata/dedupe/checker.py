@@ -113,7 +113,8 @@ def lookup_tokens(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts: str = "_dn_firsts",
-                   unkeyed: str = "", words: tuple[pd.DataFrame, pd.DataFrame] | None = None
+                   unkeyed: str = "", words: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+                   keyed: tuple[pd.DataFrame, pd.DataFrame] | None = None
                    ) -> tuple[str, list[object]]:
     """``(sid, contact_id)``: stored contacts that could match each staged one, set-based (pure).
 
@@ -127,7 +128,11 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
 
     The name words are the tables named ``lasts`` and ``firsts`` (``sid``, ``token``; see
     :func:`lookup_tokens`), joined, or ``words``, the same two frames, written into the
-    statement as parameters (:func:`literal_name_parts`). Returns the SQL and its parameters.
+    statement as parameters (:func:`literal_name_parts`). ``keyed``, the staged contacts'
+    email and phone keys (two frames of ``id, k``), are written in the same way: joined with the
+    registered tables, the info rows' key columns were read from many row groups (their values
+    are not sorted), where a written-in key lets DuckDB skip them. Returns the SQL and its
+    parameters.
     """
     digits = "right(regexp_replace(i.data, '[^0-9]', '', 'g'), 8)"
     catch_up = f"""
@@ -141,16 +146,21 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
             SELECT contact_id, data FROM contact_info
             WHERE {unkeyed} AND info_type = {int(InfoType.PHONE)} AND e164 IS NULL) i
           ON {digits} = right(p.k, 8)""" if unkeyed else ""
-    keyed = f"""
+    key_params: list[object] = []
+    if keyed is None:
+        key_sql = f"""
         SELECT e.id AS sid, i.contact_id FROM {staged_prefix}email e JOIN contact_info i
           ON i.email_key = e.k
         UNION
-        SELECT p.id, i.contact_id FROM {staged_prefix}phone p JOIN contact_info i ON i.e164 = p.k{catch_up}
-"""
+        SELECT p.id, i.contact_id FROM {staged_prefix}phone p JOIN contact_info i ON i.e164 = p.k"""
+    else:
+        key_parts, key_params = literal_key_parts(*keyed)
+        key_sql = "\n        UNION".join(f"\n        {part}" for part in key_parts)
+    keyed_sql = f"{key_sql}{catch_up}\n"
     if words is not None:
         parts, params = literal_name_parts(*words)
-        return keyed + "".join(f"\n        UNION\n        {part}" for part in parts), params
-    return keyed + "".join(f"""
+        return keyed_sql + "".join(f"\n        UNION\n        {part}" for part in parts), key_params + params
+    return keyed_sql + "".join(f"""
         UNION
         SELECT l.sid, t1.contact_id FROM {lasts} l
           JOIN {table} t1 ON t1.slot = 0 AND t1.token = l.token
@@ -170,6 +180,22 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
 #: reads only the few row groups of the token-sorted index that can hold them, several times
 #: faster for a few contacts (docs/benchmarks.md, "Write-back latency").
 LITERAL_LOOKUPS = 8
+
+
+def literal_key_parts(emails: pd.DataFrame, phones: pd.DataFrame) -> tuple[list[str], list[object]]:
+    """``SELECT sid, contact_id`` parts finding, per staged contact, the stored ones with one of
+    its email keys or E.164 numbers, the keys written in as parameters; a part that can find
+    nothing when there are no keys at all (pure). Each part is one equality on an indexed
+    column and nothing else, which DuckDB answers from the index: with a second condition, or
+    with ``IN`` over two keys, it reads the whole column instead."""
+    parts: list[str] = []
+    params: list[object] = []
+    for column, frame in (("email_key", emails), ("e164", phones)):
+        pairs = zip(frame["id"], frame["k"], strict=True)
+        for sid, key in sorted({(int(i), str(k)) for i, k in pairs if isinstance(k, str) and k}):
+            parts.append(f"SELECT {sid} AS sid, contact_id FROM contact_info WHERE {column} = ?")
+            params.append(key)
+    return parts or ["SELECT NULL::BIGINT AS sid, NULL::BIGINT AS contact_id WHERE false"], params
 
 
 def literal_name_parts(lasts: pd.DataFrame, firsts: pd.DataFrame) -> tuple[list[str], list[object]]:
@@ -221,8 +247,9 @@ class FuzzyChecker:
         models: dict[str, fellegi.Model] = {k: fitted.get(k) or fellegi.default_model(k) for k in ContactKind}
         registered: list[str] = []
         try:
-            registered += few_keys.register_side(tx, "dn_", frame, info, models, self.default_region)
-            pairs = self._candidates(tx, frame)
+            tables = few_keys.side_tables(tx, frame, info, models, self.default_region)
+            registered += few_keys.register(tx, "dn_", tables)
+            pairs = self._candidates(tx, frame, tables["email"], tables["phone"])
             likely = self._scored(tx, user, chosen, models, frame, pairs, registered) if pairs else []
         finally:
             for name in registered:
@@ -241,9 +268,10 @@ class FuzzyChecker:
         out.sort(key=lambda c: (-c.score, c.contact_id, c.existing_id))
         return out[: self.max_candidates]
 
-    def _candidates(self, tx: Tx, frame: pd.DataFrame) -> list[tuple[int, int]]:
+    def _candidates(self, tx: Tx, frame: pd.DataFrame, emails: pd.DataFrame, phones: pd.DataFrame
+                    ) -> list[tuple[int, int]]:
         """``(staged id, stored id)`` of the stored contacts that could match (:func:`candidates_sql`;
-        the staged contacts' keys registered as ``dn_``)."""
+        the staged contacts' keys registered as ``dn_``, their ``emails`` and ``phones`` (id, k))."""
         lasts, firsts = lookup_tokens(frame)
         few = lasts["sid"].nunique() <= self.literal_lookups
         staged_ids = sorted(int(i) for i in frame["id"])
@@ -252,13 +280,16 @@ class FuzzyChecker:
             tx.register("_dn_lasts", lasts)
             tx.register("_dn_firsts", firsts)
         try:
-            sql, params = candidates_sql(unkeyed=unkeyed_ids(tx), words=(lasts, firsts) if few else None)
-            rows = tx.rows(f"SELECT DISTINCT sid, contact_id FROM ({sql}) q "
-                           f"WHERE contact_id NOT IN ({keys.id_list(staged_ids)}) ORDER BY 1, 2", params)
+            sql, params = candidates_sql(unkeyed=unkeyed_ids(tx), words=(lasts, firsts) if few else None,
+                                         keyed=(emails, phones) if few else None)
+            # the staged contacts themselves are left out here, not in the statement: a condition
+            # on contact_id pushed down into the key look-ups would turn them into scans
+            rows = tx.rows(f"SELECT DISTINCT sid, contact_id FROM ({sql}) q ORDER BY 1, 2", params)
         finally:
             for name in words:
                 tx.unregister(name)
-        return [(int(a), int(b)) for a, b in rows]
+        staged = set(staged_ids)
+        return [(int(a), int(b)) for a, b in rows if int(b) not in staged]
 
     def _scored(self, tx: Tx, user: User, chosen: MatchSettings, models: dict[str, fellegi.Model],
                 frame: pd.DataFrame, pairs: list[tuple[int, int]], registered: list[str]

@@ -172,18 +172,28 @@ def arrow(frame: pd.DataFrame) -> pa.Table:
                                  for c in frame.columns], names=[str(c) for c in frame.columns])
 
 
-def register_side(tx: Tx, prefix: str, frame: pd.DataFrame, info: pd.DataFrame,
-                  models: Mapping[str, fellegi.Model], default_region: str) -> list[str]:
-    """Register ``{prefix}c``, ``{prefix}email``, ``{prefix}phone`` and ``{prefix}domain`` for the
-    contacts of the key frame ``frame`` with their info rows ``info``; returns the names
-    registered, for the caller to unregister."""
+def side_tables(tx: Tx, frame: pd.DataFrame, info: pd.DataFrame,
+                models: Mapping[str, fellegi.Model], default_region: str) -> dict[str, pd.DataFrame]:
+    """The ``c``, ``email``, ``phone`` and ``domain`` tables of the contacts of the key frame
+    ``frame`` with their info rows ``info``."""
     found = info_keys(tx, info, frame, default_region)
-    tables = {"c": key_table(frame, found, models), **found}
+    return {"c": key_table(frame, found, models), **found}
+
+
+def register(tx: Tx, prefix: str, tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Register each table as ``{prefix}{name}``; returns the names, for the caller to unregister."""
     names = []
     for name, table in tables.items():
         tx.register(f"{prefix}{name}", arrow(table))
         names.append(f"{prefix}{name}")
     return names
+
+
+def register_side(tx: Tx, prefix: str, frame: pd.DataFrame, info: pd.DataFrame,
+                  models: Mapping[str, fellegi.Model], default_region: str) -> list[str]:
+    """Register ``{prefix}c``, ``{prefix}email``, ``{prefix}phone`` and ``{prefix}domain``
+    (:func:`side_tables`); returns the names registered, for the caller to unregister."""
+    return register(tx, prefix, side_tables(tx, frame, info, models, default_region))
 
 
 def info_rows_sql(ids: Sequence[int]) -> str:

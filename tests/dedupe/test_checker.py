@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from crmdata import Store
 from crmdata.cli import cli
-from crmdata.dedupe.checker import FuzzyChecker, literal_name_parts
+from crmdata.dedupe.checker import FuzzyChecker, literal_key_parts, literal_name_parts
 from crmdata.edit import DuplicatesFound, ExactKeyChecker
 from crmdata.model import ShareType
 
@@ -153,3 +153,18 @@ def test_words_written_in_or_joined_find_the_same_candidates(store: Store) -> No
     assert written == joined
     # Meyer by the name and the address, Mayer by the email; Meier and Schmidt are other names
     assert {eid for _c, eid in written} == {stored["Meyer"], stored["Mayer"]}
+
+
+def test_the_staged_keys_are_written_into_the_look_up() -> None:
+    emails = pd.DataFrame({"id": [7, 7, 9], "k": ["a@x.de", "b@x.de", "c@y.de"]})
+    phones = pd.DataFrame({"id": [9], "k": ["+4930123456"]})
+    parts, params = literal_key_parts(emails, phones)
+    assert parts == [
+        "SELECT 7 AS sid, contact_id FROM contact_info WHERE email_key = ?",
+        "SELECT 7 AS sid, contact_id FROM contact_info WHERE email_key = ?",
+        "SELECT 9 AS sid, contact_id FROM contact_info WHERE email_key = ?",
+        "SELECT 9 AS sid, contact_id FROM contact_info WHERE e164 = ?",
+    ]
+    assert params == ["a@x.de", "b@x.de", "c@y.de", "+4930123456"]
+    none, no_params = literal_key_parts(emails.iloc[:0], phones.iloc[:0])
+    assert len(none) == 1 and "WHERE false" in none[0] and no_params == []
