@@ -129,10 +129,9 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
     The name words are the tables named ``lasts`` and ``firsts`` (``sid``, ``token``; see
     :func:`lookup_tokens`), joined, or ``words``, the same two frames, written into the
     statement as parameters (:func:`literal_name_parts`). ``keyed``, the staged contacts'
-    email and phone keys (two frames of ``id, k``), are written in the same way: joined with the
-    registered tables, the info rows' key columns were read from many row groups (their values
-    are not sorted), where a written-in key lets DuckDB skip them. Returns the SQL and its
-    parameters.
+    email and phone keys (two frames of ``id, k``), are written in the same way, one key per
+    part (:func:`literal_key_parts`), which DuckDB answers from the key columns' indexes; joined
+    with the registered tables it reads the whole columns. Returns the SQL and its parameters.
     """
     digits = "right(regexp_replace(i.data, '[^0-9]', '', 'g'), 8)"
     catch_up = f"""

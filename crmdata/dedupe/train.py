@@ -181,6 +181,39 @@ def family_counts(tx: Tx, prefix: str = "dd_") -> dict[str, float]:
     }
 
 
+#: The comparisons each level of a fixed correction corrects the sum of, and the level of each
+#: that the correction's pairs agree on (see :data:`.compare.FAMILY` and ``COLLEAGUES``).
+CORRECTS: dict[str, dict[int, tuple[tuple[str, tuple[int, ...]], ...]]] = {
+    "family": {
+        3: (("last_name", (4,)), ("address", (4, 3)), ("phone", (1,))),
+        2: (("last_name", (4,)), ("address", (4, 3))),
+        1: (("last_name", (4,)), ("phone", (1,))),
+    },
+    "colleagues": {1: (("employer", (2,)), ("address", (4, 3)))},
+}
+
+
+def corrected_u(u: Mapping[str, Mapping[int, float]], name: str, level: int) -> tuple[float, ...]:
+    """The u of each comparison a correction level corrects, at the level its pairs agree on."""
+    return tuple(max(u[c][x] for x in at) for c, at in CORRECTS[name][level])
+
+
+def session_joint(
+    fixed: Mapping[str, Mapping[int, float]], active: list[str], u: Mapping[str, Mapping[int, float]]
+) -> dict[str, dict[int, float]]:
+    """Per fixed correction level whose comparisons one EM session all estimates, the product
+    of the u's it corrects, for EM to estimate the level's joint u among the session's pairs
+    (:func:`.fellegi.em`). The other levels keep their store-wide weights: within a postcode,
+    sharing a last name and an address still says "family" though the address is not compared."""
+    joint: dict[str, dict[int, float]] = {}
+    for name, levels in fixed.items():
+        for lv in levels:
+            parts = CORRECTS.get(name, {}).get(lv)
+            if parts is not None and all(c in active for c, _ in parts):
+                joint.setdefault(name, {})[lv] = math.prod(corrected_u(u, name, lv))
+    return joint
+
+
 #: The least share of matches with other first names assumed when counting families.
 M_APART = 0.01
 
@@ -199,15 +232,14 @@ def family_model(
     matches = prior * total
     m_last = m["last_name"][4] * apart
     m_addr, m_phone = m["address"][4] + m["address"][3], m["phone"][1]
-    u_last, u_addr, u_phone = u["last_name"][4], max(u["address"][4], u["address"][3]), u["phone"][1]
     m3, u3 = fellegi.family_correction(
-        (u_last, u_addr, u_phone), counts["last_address_phone"], total, matches, m_last * m_addr * m_phone
+        corrected_u(u, "family", 3), counts["last_address_phone"], total, matches, m_last * m_addr * m_phone
     )
     m2, u2 = fellegi.family_correction(
-        (u_last, u_addr), counts["last_address"], total, matches, m_last * m_addr
+        corrected_u(u, "family", 2), counts["last_address"], total, matches, m_last * m_addr
     )
     m1, u1 = fellegi.family_correction(
-        (u_last, u_phone), counts["last_phone"], total, matches, m_last * m_phone
+        corrected_u(u, "family", 1), counts["last_phone"], total, matches, m_last * m_phone
     )
     return {3: m3, 2: m2, 1: m1, 0: 1.0}, {3: u3, 2: u2, 1: u1, 0: 1.0}
 
@@ -222,7 +254,7 @@ def colleagues_model(
     """(m, u) of the colleagues correction (see :data:`.compare.COLLEAGUES`)."""
     m_addr = m["address"][4] + m["address"][3]
     m1, u1 = fellegi.family_correction(
-        (u["employer"][2], max(u["address"][4], u["address"][3])),
+        corrected_u(u, "colleagues", 1),
         counts["company_address"],
         total,
         prior * total,
@@ -327,9 +359,9 @@ def fit(tx: Tx, kind: str, rule_pairs: int, decided: pd.DataFrame, prefix: str =
         pats = _patterns(tx, f"{prefix}sp", kind)
         tx.execute(f"DROP TABLE {prefix}sp")
         active = [c for c in names if c not in session.leaves_out and c not in compare.FIXED]
-        own, joint = session_corrections(fixed, active, u)
         m, lam, iters = fellegi.em(
-            pats, active, base.m, u, 0.05, fixed=own, strength=EM_STRENGTH, joint=joint
+            pats, active, base.m, u, 0.05, fixed=fixed, strength=EM_STRENGTH,
+            joint=session_joint(fixed, active, u),
         )
         good = _sane(m, u, active) and lam > 1e-5
         log.append(
@@ -372,37 +404,6 @@ def fit(tx: Tx, kind: str, rule_pairs: int, decided: pd.DataFrame, prefix: str =
     if len(decided):
         model = refine(tx, model, decided, prefix)
     return model
-
-
-#: The comparisons each level of a fixed correction corrects the sum of, and the level of each
-#: that the correction's pairs agree on (see :data:`.compare.FAMILY` and ``COLLEAGUES``).
-CORRECTS: dict[str, dict[int, tuple[tuple[str, tuple[int, ...]], ...]]] = {
-    "family": {
-        3: (("last_name", (4,)), ("address", (4, 3)), ("phone", (1,))),
-        2: (("last_name", (4,)), ("address", (4, 3))),
-        1: (("last_name", (4,)), ("phone", (1,))),
-    },
-    "colleagues": {1: (("employer", (2,)), ("address", (4, 3)))},
-}
-
-
-def session_corrections(
-    fixed: Mapping[str, Mapping[int, float]], active: list[str], u: Mapping[str, Mapping[int, float]]
-) -> tuple[dict[str, dict[int, float]], dict[str, dict[int, float]]]:
-    """The fixed corrections of one EM session (the store-wide weights to start from), and per
-    level whose comparisons the session all estimates, the product of the u's it corrects, for
-    EM to estimate the level's joint u among the session's pairs (:func:`.fellegi.em`). A
-    level correcting a comparison the session leaves out keeps its store-wide weight: within
-    a postcode, sharing a last name and an address still says "family" though the address is
-    not compared."""
-    own = {name: dict(levels) for name, levels in fixed.items()}
-    joint: dict[str, dict[int, float]] = {}
-    for name, levels in fixed.items():
-        for lv in levels:
-            parts = CORRECTS.get(name, {}).get(lv)
-            if parts is not None and all(c in active for c, _ in parts):
-                joint.setdefault(name, {})[lv] = math.prod(max(u[c][x] for x in at) for c, at in parts)
-    return own, joint
 
 
 def _sane(

@@ -16,10 +16,9 @@ def test_a_session_estimates_the_corrections_of_the_comparisons_it_estimates() -
         "employer": {2: 0.02, 1: 0.01, 0: 0.97},
     }
     # a session on a postcode leaves the address out: only "same last name and phone" is its own
-    own, joint = train.session_corrections(fixed, ["first_name", "last_name", "phone", "employer"], u)
-    assert own == fixed  # every level starts from its store-wide weight and keeps it unless estimated
+    joint = train.session_joint(fixed, ["first_name", "last_name", "phone", "employer"], u)
     assert joint == {"family": {1: pytest.approx(0.001 * 0.0005)}}
-    own, joint = train.session_corrections(fixed, ["first_name", "last_name", "address", "employer"], u)
+    joint = train.session_joint(fixed, ["first_name", "last_name", "address", "employer"], u)
     assert joint == {
         "family": {2: pytest.approx(0.001 * 0.002)},
         "colleagues": {1: pytest.approx(0.02 * 0.002)},
