@@ -8,9 +8,13 @@ link itself. If the two groups were one contact, more than one of their four or 
 across would have matched; one link says that one record of each looks like the other (a
 birthday copied within a family, a shared address), not that the groups are one. A real
 cluster of 20 records, whose members match each other many times over, has no such bridge and
-stays whole; a lone record is never cut off. Pairs decided "not duplicate" are kept apart by a
-minimum cut between them (:func:`networkx.minimum_cut`, links weighted by their match weight).
-Every pair returned belongs to a cluster; the cut links are returned apart.
+stays whole; a lone record is never cut off. The same holds for one record that alone joins
+two or more groups of two or more (an articulation point, :func:`networkx.articulation_points`):
+a record without a last name at a shared address matches every namesake living there, but the
+namesakes do not match each other. The record stays with the group it is most strongly tied to
+(the sum of its links' match weights) and its links to the other groups are cut. Pairs decided
+"not duplicate" are kept apart by a minimum cut between them (:func:`networkx.minimum_cut`, links
+weighted by their match weight). Every pair returned belongs to a cluster; the cut links are returned apart.
 """
 
 from __future__ import annotations
@@ -65,12 +69,35 @@ def _split(g: nx.Graph, banned: list[tuple[int, int]]) -> list[tuple[int, int]]:
                 chosen = (x, y)
                 break
             h.add_edge(x, y, **g.edges[x, y])
-        if chosen is None:
-            continue
-        x, y = chosen
-        cut.append((x, y))
+        if chosen is not None:
+            cut.append(chosen)
+        else:
+            links = _hub_links(h)
+            if not links:
+                continue
+            h.remove_edges_from(links)
+            cut += links
         work += [h.subgraph(c).copy() for c in nx.connected_components(h)]
     return cut
+
+
+def _hub_links(h: nx.Graph) -> list[tuple[int, int]]:
+    """The links to cut at the hub of ``h`` whose cut links are the weakest: a record whose
+    removal leaves two or more groups of at least two records; it keeps its links to the group
+    it is tied to most strongly and to lone records. [] when ``h`` has no such hub."""
+    best: tuple[float, int, list[tuple[int, int]]] | None = None
+    for v in sorted(nx.articulation_points(h)):  # sorted, ties rounded: the same cut whatever the order
+        rest = nx.restricted_view(h, [v], [])
+        groups = [part for part in nx.connected_components(rest) if len(part) >= 2]
+        if len(groups) < 2:
+            continue
+        ties = [round(sum(h.edges[v, u]["capacity"] for u in h.adj[v] if u in part), 6) for part in groups]
+        kept = max(range(len(groups)), key=lambda i: (ties[i], -min(groups[i])))
+        links = [(v, u) for i, part in enumerate(groups) if i != kept for u in h.adj[v] if u in part]
+        strongest = round(max(h.edges[e]["score"] for e in links), 9)
+        if best is None or (strongest, v) < best[:2]:
+            best = (strongest, v, links)
+    return [] if best is None else best[2]
 
 
 def clusters(

@@ -63,3 +63,21 @@ def test_decided_pairs_are_cut_apart_by_the_weakest_links() -> None:
     got, cut = clusters(rows, forbidden=[(1, 4)])
     assert got[1] != got[4] and got[1] == got[2] and got[3] == got[4]
     assert cut == {(2, 3), (1, 3)}
+
+
+def test_a_record_joining_groups_alone_stays_with_the_group_it_is_tied_to_most() -> None:
+    """"Christopher" without a last name at a shared address matches Christopher Wells (1-3),
+    Christopher Bowser (4-5) and Christopher Taylor (6-8) living there, who match only their own
+    records. The hub 10 stays with the group its links weigh most (Bowser: two links of weight 9
+    against three of 2), its links to the others are cut; a lone record 11 hanging on it stays."""
+    groups = ((1, 2, 3), (4, 5), (6, 7, 8))
+    rows = [(a, b, 0.999, 12.0) for g in groups for a, b in itertools.combinations(g, 2)]
+    rows += [(x, 10, 0.72, 2.0) for x in (1, 2, 3, 6, 7, 8)] + [(4, 10, 0.998, 9.0), (5, 10, 0.998, 9.0)]
+    rows.append((10, 11, 0.9, 3.0))
+    got, cut = clusters(pd.DataFrame(rows, columns=["id1", "id2", "score", "match_weight"]))
+    assert got == {1: 1, 2: 1, 3: 1, 4: 4, 5: 4, 10: 4, 11: 4, 6: 6, 7: 6, 8: 6}
+    assert cut == {(x, 10) for x in (1, 2, 3, 6, 7, 8)}
+    hub_of_lone_records = [(10, x, 0.9, 3.0) for x in (11, 12, 13)] + [(1, 10, 0.99, 5.0), (2, 10, 0.99, 5.0),
+                                                                 (1, 2, 0.99, 5.0)]
+    got, cut = clusters(pd.DataFrame(hub_of_lone_records, columns=["id1", "id2", "score", "match_weight"]))
+    assert not cut and len(set(got.values())) == 1  # one group of two and lone records: not a hub
