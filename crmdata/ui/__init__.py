@@ -12,6 +12,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..store import Store
 
+#: Seconds the store a dashboard works on keeps its file between actions (``Store(linger=...)``):
+#: each search or save then skips taking the file and reading its blocks afresh, and another
+#: process that asks for the file gets it as soon as it asks.
+LINGER = 5.0
+
 
 def contacts_dashboard(store: Store, **options: Any) -> Any:
     """The contacts dashboard (see :class:`crmdata.ui.contacts.ContactsDashboard`)."""

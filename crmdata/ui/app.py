@@ -27,10 +27,10 @@ from ..errors import CrmDataError
 APP_SOURCE = """\
 import os
 from crmdata import Store
-from crmdata.ui import app_widget
+from crmdata.ui import LINGER, app_widget
 
 store = Store(os.environ.get("CRMDATA_DB", "data/crm.duckdb"), user=os.environ.get("CRMDATA_USER", "admin"),
-              create=False)
+              create=False, linger=LINGER)
 app_widget(store)"""
 
 
