@@ -28,3 +28,10 @@ def sample(sample_path: Path) -> Iterator[Store]:
     s = Store(sample_path)
     yield s
     s.close()
+
+
+@pytest.fixture
+def kernel_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kernels started by the test keep their IPython profile and runtime files in its own folder."""
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "jupyter-runtime"))

@@ -28,12 +28,11 @@ def _printed(cell: nbformat.NotebookNode) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("kernel_dirs")
 def test_the_kernel_keeps_the_file_and_gives_it_up_when_another_process_asks(
-    sample_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CRMDATA_DB", str(sample_path))
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "jupyter-runtime"))
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(OPEN), nbformat.v4.new_code_cell(AGAIN)])
     client = NotebookClient(nb, timeout=120, kernel_name="python3")
     with client.setup_kernel():

@@ -15,13 +15,12 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.i
 
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.usefixtures("kernel_dirs")
 def test_notebook_runs_top_to_bottom(
     notebook: Path, sample_store_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = copy_store(sample_store_file, tmp_path / "crm.duckdb")
     monkeypatch.setenv("CRMDATA_DB", str(db))
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "jupyter-runtime"))
     nb = nbformat.read(notebook, as_version=4)
     NotebookClient(
         nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}}
