@@ -25,7 +25,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from ..db import Database, Tx
 from ..errors import CrmDataError
@@ -54,7 +56,8 @@ class DuplicateReport:
 
     ``pairs``: one row per matched pair (contact_id_1 < contact_id_2, the cluster both belong
     to, score = calibrated match probability, reasons, match_weight in bits, kind "P"/"C",
-    waterfall JSON: :func:`.explain.waterfall`), sorted by score, best first. ``cut``: matched
+    waterfall JSON: :func:`.explain.waterfall`), sorted by score, best first; reasons, kind and
+    waterfall are categoricals, each distinct text held once (millions of pairs share them). ``cut``: matched
     pairs the clustering split apart (weak links of a sparse cluster, or across a "not
     duplicate" decision), same columns without a cluster. ``blocking``: per rule the pairs it
     found and those only it found. ``clusters``: contact id -> cluster id.
@@ -118,20 +121,48 @@ def _bounded(db: Database, tx: Tx, memory_limit: str | float | None, temp_direct
         yield
 
 
+#: Scored pairs are taken out of the engine this many at a time.
+SCORED_PER_BATCH = 1_000_000
+
+
 def _score_kind(engine: Engine, kind: str, model: Model, threshold: float) -> pd.DataFrame:
     """The candidate pairs of a kind scoring at least ``threshold``, with waterfall and reasons
-    (scored where the vectors are: only the pairs above the threshold leave the engine)."""
+    (scored where the vectors are: only the pairs above the threshold leave the engine, in
+    batches, each keeping its ids, score and the number of its text: :class:`.explain.Texts`)."""
     sql = compare.score_sql(f"SELECT * FROM dd_vec_{kind}", kind, model.prior_weight, model.weights(),
                             model.tf_terms(), min_weight=model.weight_for(threshold))
-    got = engine.df(sql)
-    if got.empty:
-        return pd.DataFrame(columns=["id1", "id2", "score", "reasons", "match_weight", "kind", "waterfall"])
-    got["score"] = model.probability(got["match_weight"].to_numpy(dtype=float))
-    got = got[got["score"] >= threshold].reset_index(drop=True)
-    got["waterfall"] = explain.waterfall_json(got, model)
-    got["reasons"] = [explain.reasons_text(w) for w in got["waterfall"]]
-    got["kind"] = kind
-    return got[["id1", "id2", "score", "reasons", "match_weight", "kind", "waterfall"]]
+    texts = explain.Texts(model)
+    parts = []
+    for got in engine.frames(sql, SCORED_PER_BATCH):
+        score = model.probability(got["match_weight"].to_numpy(dtype=float))
+        keep = score >= threshold
+        got = got[keep].reset_index(drop=True)
+        parts.append(pd.DataFrame({"id1": got["id1"].to_numpy(dtype=np.int64),
+                                   "id2": got["id2"].to_numpy(dtype=np.int64), "score": score[keep],
+                                   "match_weight": got["match_weight"].to_numpy(dtype=float),
+                                   "text": texts.codes(got)}))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"id1": [], "id2": [], "score": [], "match_weight": [], "text": []})
+    codes = out.pop("text").to_numpy(dtype=np.int64)
+    out["reasons"] = texts.categorical(codes, "reasons")
+    out["waterfall"] = texts.categorical(codes, "waterfall")
+    out["kind"] = kind
+    return out[["id1", "id2", "score", "reasons", "match_weight", "kind", "waterfall"]]
+
+
+#: The columns of the matched pairs that hold text, kept as categoricals (:func:`.explain.explained`).
+TEXT_COLUMNS = ("reasons", "kind", "waterfall")
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The matched pairs of several frames as one, the text columns staying categorical (a
+    plain concatenation would write out every pair's text)."""
+    frames = [f for f in frames if len(f)] or frames[:1]
+    out = pd.concat([f.drop(columns=list(TEXT_COLUMNS)) for f in frames], ignore_index=True)
+    for col in TEXT_COLUMNS:
+        out[col] = union_categoricals([pd.Categorical(f[col].astype(object)) if f[col].dtype != "category"
+                                       else f[col].array for f in frames], ignore_order=True)
+    return out
 
 
 def find_duplicates(
@@ -247,15 +278,14 @@ def run(
         keys.drop(tx)
         tx.execute("DROP TABLE IF EXISTS dd_nick")
         lap("classify")
-        matched = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) \
-            else parts[0]
+        matched = _concat(parts)
         yes = decided[decided["decision"] == "duplicate"]
         if len(yes):  # confirmed pairs stay in the report until they are merged
             forced = yes[["id1", "id2"]].assign(score=1.0, reasons="decided: duplicate",
                                                 match_weight=float("inf"),
                                                 kind="", waterfall="")
-            matched = pd.concat([matched[~matched.set_index(["id1", "id2"]).index.isin(
-                forced.set_index(["id1", "id2"]).index)], forced], ignore_index=True)
+            matched = _concat([matched[~matched.set_index(["id1", "id2"]).index.isin(
+                forced.set_index(["id1", "id2"]).index)], forced])
         say("clusters")
         no = decided[decided["decision"] == "not_duplicate"]
         assignment, cut = cluster.clusters(matched, forbidden=zip(no["id1"].tolist(), no["id2"].tolist(),
@@ -266,17 +296,23 @@ def run(
         "contact_id_2": matched["id2"].astype("int64"),
         "cluster_id": matched["id1"].map(assignment).astype("Int64"),
         "score": matched["score"].astype(float).round(4),
-        "reasons": matched["reasons"].astype(str),
+        "reasons": matched["reasons"],
         "match_weight": matched["match_weight"].astype(float).round(3),
-        "kind": matched["kind"].astype(str),
-        "waterfall": matched["waterfall"].astype(str),
+        "kind": matched["kind"],
+        "waterfall": matched["waterfall"],
     })
-    is_cut = pd.Series([(a, b) in cut for a, b in zip(frame["contact_id_1"], frame["contact_id_2"],
-                                                       strict=True)], index=frame.index, dtype=bool)
+    is_cut = np.zeros(len(frame), dtype=bool)
+    if cut:
+        is_cut[:] = [(a, b) in cut for a, b in zip(frame["contact_id_1"].tolist(),
+                                                   frame["contact_id_2"].tolist(), strict=True)]
     order = ["score", "contact_id_1", "contact_id_2"]
     pairs = frame[~is_cut].sort_values(order, ascending=[False, True, True], ignore_index=True)
     cut_frame = frame[is_cut].sort_values(order, ascending=[False, True, True], ignore_index=True)
     cut_frame["cluster_id"] = pd.array([pd.NA] * len(cut_frame), dtype="Int64")
+    for part in (pairs, cut_frame):  # the same pairs give the same frame, whatever came first
+        for col in TEXT_COLUMNS:
+            used = part[col].cat.remove_unused_categories()
+            part[col] = used.cat.reorder_categories(sorted(used.cat.categories))
     lap("cluster")
     if keep_model and any(m.method != "prior" for m in models.values()):
         with db.transaction() as wtx:

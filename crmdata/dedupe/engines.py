@@ -15,7 +15,7 @@ that imports ``pyspark`` (an optional extra, ``pip install 'crmdata[spark]'``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 import numpy as np
@@ -51,6 +51,9 @@ class Engine(Protocol):
 
     def df(self, sql: str) -> pd.DataFrame:
         """The rows of ``sql`` as a frame (only small results: counts, matched pairs)."""
+
+    def frames(self, sql: str, rows: int) -> Iterator[pd.DataFrame]:
+        """The rows of ``sql`` as frames of at most ``rows`` rows (large results: scored pairs)."""
 
     def scalar(self, sql: str) -> Any:
         """The first value of the first row of ``sql``."""
@@ -92,6 +95,10 @@ class DuckEngine:
 
     def df(self, sql: str) -> pd.DataFrame:
         return self.tx.df(sql)
+
+    def frames(self, sql: str, rows: int) -> Iterator[pd.DataFrame]:
+        for batch in self.tx.arrow_batches(sql, size=rows):
+            yield batch.to_pandas()
 
     def scalar(self, sql: str) -> Any:
         return self.tx.scalar(sql)

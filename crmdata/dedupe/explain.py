@@ -71,6 +71,56 @@ def waterfall_json(frame: pd.DataFrame, model: Model) -> list[str]:
     ]
 
 
+class Texts:
+    """The stored waterfall and reasons of scored pairs (one kind), each distinct one written out
+    once: both follow from a pair's level codes and term frequencies alone, which many pairs
+    share, so the memory of millions of matched pairs grows with their ids and scores, not with
+    their text. :meth:`codes` numbers the pairs of one batch after another; :meth:`categorical`
+    turns the numbers into text columns."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.names = [c for comp in COMPARISONS[model.kind] for c in (gamma(comp.name), f"tf_{comp.name}")]
+        self.known: dict[tuple[Any, ...], int] = {}
+        self.waterfalls: list[str] = []
+
+    def codes(self, frame: pd.DataFrame) -> np.ndarray:
+        """The number of each pair's text (pairs with the same levels and frequencies share one)."""
+        if frame.empty:
+            return np.zeros(0, dtype=np.int64)
+        cols = [c for c in self.names if c in frame.columns]
+        if cols:
+            group = frame.groupby(cols, dropna=False, sort=False).ngroup().to_numpy()
+            first = pd.Series(np.arange(len(frame))).groupby(group).min().sort_index().to_numpy()
+        else:
+            group, first = np.zeros(len(frame), dtype=np.int64), np.zeros(1, dtype=np.int64)
+        heads = frame.iloc[first].reset_index(drop=True)
+        keys = [tuple(None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
+                      for v in row) for row in heads[cols].itertuples(index=False, name=None)]
+        new = [i for i, key in enumerate(keys) if key not in self.known]
+        if new:
+            self.waterfalls += waterfall_json(heads.iloc[new], self.model)
+            for i in new:
+                self.known[keys[i]] = len(self.known)
+        return np.asarray([self.known[k] for k in keys], dtype=np.int64)[group]
+
+    def categorical(self, codes: np.ndarray, what: str = "waterfall") -> pd.Categorical:
+        """The ``what`` ("waterfall" or "reasons") of each numbered pair, each distinct text once
+        among the categories."""
+        texts = self.waterfalls if what == "waterfall" else [reasons_text(w) for w in self.waterfalls]
+        unique, uniques = pd.factorize(pd.Series(texts, dtype=object))
+        mapped: Any = unique[codes] if len(codes) else codes
+        return pd.Categorical.from_codes(mapped, categories=pd.Index(uniques, dtype=object))
+
+
+def explained(frame: pd.DataFrame, model: Model) -> tuple[pd.Categorical, pd.Categorical]:
+    """The stored waterfall and the reasons of each scored pair of ``frame`` (one kind), as
+    categoricals (:class:`Texts`)."""
+    texts = Texts(model)
+    codes = texts.codes(frame)
+    return texts.categorical(codes, "waterfall"), texts.categorical(codes, "reasons")
+
+
 def waterfall(stored: str) -> pd.DataFrame:
     """A pair's waterfall as a DataFrame: the prior, each comparison, with the running total and
     the probability after each step (:data:`WATERFALL_COLUMNS`); the last row is the total."""

@@ -208,6 +208,12 @@ class SparkEngine:
         with _job("collecting results"):
             return self.spark.sql(sql).toPandas()
 
+    def frames(self, sql: str, rows: int) -> Iterator[pd.DataFrame]:
+        """The rows of ``sql``, collected into the driver at once (Arrow), in slices of ``rows``."""
+        frame = self.df(sql)
+        for start in range(0, max(len(frame), 1), rows):
+            yield frame.iloc[start : start + rows]
+
     def scalar(self, sql: str) -> Any:
         with _job("counting"):
             row = self.spark.sql(sql).first()
