@@ -103,7 +103,8 @@ def in_subprocess(code: str, timeout: float = 3600) -> dict[str, float]:
                           timeout=timeout, check=False)
     if done.returncode < 0:  # e.g. -9: the kernel's out-of-memory killer
         raise RuntimeError(f"benchmark process killed by signal {-done.returncode} after "
-                           f"{time.perf_counter() - started:.0f} s (out of memory?)")
+                           f"{time.perf_counter() - started:.0f} s (out of memory?); the end of what it "
+                           f"said:\n{done.stderr[-3000:]}")
     if done.returncode != 0:
         raise RuntimeError(f"benchmark process failed:\n{done.stderr[-3000:]}")
     out: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])

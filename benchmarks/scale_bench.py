@@ -32,11 +32,27 @@ def _store_file(n: int) -> Path:
 
 def measure(path: Path, engine: str, memory_limit: str | None, pairs_out: Path) -> dict[str, Any]:
     code = f"""
+import threading
 from crmdata import Store
+
+def rss_mib():
+    return int([l for l in open('/proc/self/status') if l.startswith('VmRSS:')][0].split()[1]) // 1024
+
+def say(step):  # each step's start and the memory then, on standard error (kept if the run dies)
+    print(f'{{time.perf_counter() - started:8.1f}} s  {{step:<20}} RSS {{rss_mib():,}} MiB', file=sys.stderr,
+          flush=True)
+
+def watch():
+    while True:
+        time.sleep(60)
+        say('  (still running)')
+
 store = Store({str(path)!r})
 started = time.perf_counter()
+threading.Thread(target=watch, daemon=True).start()
 report = store.find_duplicates(keep_model=False, engine={engine!r}, spark_master='local[2]',
-                               memory_limit={memory_limit!r})
+                               memory_limit={memory_limit!r}, progress=say)
+say('done')
 seconds = time.perf_counter() - started
 report.pairs.to_parquet({str(pairs_out)!r}, index=False)
 out = {{'seconds': seconds, 'pairs': len(report.pairs),

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -95,7 +95,8 @@ def _decided(tx: Tx) -> pd.DataFrame:
 @contextmanager
 def _bounded(db: Database, tx: Tx, memory_limit: str | float | None, temp_directory: str | Path | None
              ) -> Iterator[None]:
-    """DuckDB's memory held to ``memory_limit`` and spilling to ``temp_directory`` for the run.
+    """DuckDB's memory held to ``memory_limit`` and spilling to ``temp_directory`` for the run,
+    which needs no result in the order its rows were made.
 
     DuckDB cannot move its spill folder once it has spilled into it: a later run of the same
     process without a folder of its own keeps spilling there; one that names another folder
@@ -114,11 +115,18 @@ def _bounded(db: Database, tx: Tx, memory_limit: str | float | None, temp_direct
                     f"This process already spills into {current}, which DuckDB cannot change once used; "
                     f"run again without a temporary directory, or in a new process to use {folder}."
                 ) from exc
-    if limit is None:
-        yield
-        return
-    with db.memory_cap(limit):
-        yield
+    # Every step orders what it needs ordered; without the promise to keep the order rows were
+    # made in, DuckDB can write the large pair tables without holding them back in order.
+    tx.execute("SET preserve_insertion_order = false")
+    try:
+        if limit is None:
+            yield
+        else:
+            with db.memory_cap(limit):
+                yield
+    finally:
+        with suppress(Exception):  # a run that failed may have lost the connection: its error stands
+            tx.execute("RESET preserve_insertion_order")
 
 
 #: Scored pairs are taken out of the engine this many at a time.

@@ -71,9 +71,14 @@ def test_calibration_on_the_generated_base(
 
 
 def test_memory_limit_and_spill_folder(sample_store: Store, tmp_path: Path) -> None:
+    with sample_store.db.read() as tx:
+        limit = tx.scalar("SELECT current_setting('memory_limit')")
     report = sample_store.find_duplicates(keep_model=False, memory_limit="256MB",
                                           temp_directory=tmp_path / "spill")
     assert len(report.pairs) and (tmp_path / "spill").is_dir()
+    with sample_store.db.read() as tx:  # the run's own settings are undone
+        assert tx.scalar("SELECT current_setting('preserve_insertion_order')") is True
+        assert tx.scalar("SELECT current_setting('memory_limit')") == limit
     with pytest.raises(CrmDataError, match="memory limit"):
         sample_store.find_duplicates(memory_limit="lots")
     with pytest.raises(CrmDataError, match="threshold"):
