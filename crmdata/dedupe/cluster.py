@@ -112,8 +112,10 @@ def clusters(
     passes its own, run on Spark); only the components to split come to networkx."""
     if pairs.empty:
         return {}, set()
-    ids1 = pairs["id1"].to_numpy(dtype=np.int64)
-    ids2 = pairs["id2"].to_numpy(dtype=np.int64)
+    # in one order whatever order the engine returned them in: ties are then broken the same way
+    order = np.lexsort((pairs["id2"].to_numpy(dtype=np.int64), pairs["id1"].to_numpy(dtype=np.int64)))
+    ids1 = pairs["id1"].to_numpy(dtype=np.int64)[order]
+    ids2 = pairs["id2"].to_numpy(dtype=np.int64)[order]
     first = find_components(ids1, ids2)
     banned_by: dict[int, list[tuple[int, int]]] = {}
     for a, b in forbidden:
@@ -132,8 +134,8 @@ def clusters(
             {
                 "a": ids1,
                 "b": ids2,
-                "score": pairs["score"].to_numpy(dtype=float),
-                "capacity": np.maximum(weight.to_numpy(dtype=float), 0.0) + 1e-6,
+                "score": pairs["score"].to_numpy(dtype=float)[order],
+                "capacity": np.maximum(weight.to_numpy(dtype=float)[order], 0.0) + 1e-6,
             }
         )
         part = part[comp.isin(check).to_numpy()]

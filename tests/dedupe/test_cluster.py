@@ -81,3 +81,15 @@ def test_a_record_joining_groups_alone_stays_with_the_group_it_is_tied_to_most()
                                                                  (1, 2, 0.99, 5.0)]
     got, cut = clusters(pd.DataFrame(hub_of_lone_records, columns=["id1", "id2", "score", "match_weight"]))
     assert not cut and len(set(got.values())) == 1  # one group of two and lone records: not a hub
+
+
+def test_ties_are_broken_the_same_way_whatever_the_order_of_the_pairs() -> None:
+    """Links of equal weight (many pairs score the same): the engine may return the pairs in
+    any order; the clusters and the cut links do not depend on it."""
+    rows = [(1, 7, 0.9), (1, 9, 0.9), (3, 7, 0.9), (4, 9, 0.9), (5, 8, 0.9), (6, 7, 0.9), (6, 8, 0.9),
+            (7, 9, 0.9)]  # 6 joins the group of 7 and the pair 5-8, both by links as likely
+    first = clusters(_pairs(rows))
+    assert first[1]  # something to break a tie on was cut
+    for seed in range(12):
+        shuffled = _pairs(rows).sample(frac=1.0, random_state=seed)
+        assert clusters(shuffled) == first, seed
