@@ -261,10 +261,14 @@ def run(
         rules = rules or blocking.default_rules()
         pairs_on.create("dd_block", blocking.union_sql(rules))
         counts_df = pairs_on.df(blocking.counts_sql("dd_block"))
-        pairs_on.create("dd_pairs", f"""
-            SELECT p.id1, p.id2 FROM ({blocking.pairs_sql('dd_block')}) p
+        # the distinct pairs, a slice of the rules' pairs at a time where they are many (every
+        # copy of a pair lies in the slice of its id1): one aggregate over all of them can need
+        # more memory at once than a tight limit holds
+        pairs_on.create_per_pairs("dd_pairs", lambda block: f"""
+            SELECT p.id1, p.id2 FROM ({blocking.pairs_sql(block)}) p
             WHERE NOT EXISTS (SELECT 1 FROM dedupe_decisions d WHERE d.id1 = p.id1 AND d.id2 = p.id2
-                              AND d.decision = 'not_duplicate')""")
+                              AND d.decision = 'not_duplicate')""", "dd_block",
+                                  int(counts_df["pairs"].sum()))
         pairs_on.drop("dd_block")
         n_candidates = int(pairs_on.scalar("SELECT count(*) FROM dd_pairs"))
         lap("blocking")

@@ -6,6 +6,7 @@ import socket
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from crmdata import Store
@@ -87,3 +88,17 @@ def test_comparing_the_pairs_in_slices_gives_what_one_pass_does(sample_store: St
     assert left == []  # the table of the current slice is dropped at the end
     assert len(whole) > 1000
     pd.testing.assert_frame_equal(sliced, whole)
+
+
+def test_a_run_in_slices_reports_what_one_pass_does(sample_store: Store,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Distinct candidate pairs and their vectors made a slice at a time (as a large base is)
+    give the very report one pass gives."""
+    from crmdata.dedupe import engines
+
+    whole = sample_store.find_duplicates(keep_model=False)
+    monkeypatch.setattr(engines, "PAIRS_PER_SLICE", max(1, whole.candidates // 5))
+    sliced = sample_store.find_duplicates(keep_model=False)
+    assert sliced.candidates == whole.candidates and len(whole.pairs)
+    pd.testing.assert_frame_equal(sliced.pairs, whole.pairs)
+    pd.testing.assert_frame_equal(sliced.blocking, whole.blocking)
