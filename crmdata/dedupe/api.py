@@ -158,7 +158,7 @@ def _score_kind(engine: Engine, kind: str, model: Model, threshold: float) -> pd
     return out[["id1", "id2", "score", "reasons", "match_weight", "kind", "waterfall"]]
 
 
-#: The columns of the matched pairs that hold text, kept as categoricals (:func:`.explain.explained`).
+#: The columns of the matched pairs that hold text, kept as categoricals (:class:`.explain.Texts`).
 TEXT_COLUMNS = ("reasons", "kind", "waterfall")
 
 

@@ -113,9 +113,10 @@ def clusters(
     if pairs.empty:
         return {}, set()
     # in one order whatever order the engine returned them in: ties are then broken the same way
-    order = np.lexsort((pairs["id2"].to_numpy(dtype=np.int64), pairs["id1"].to_numpy(dtype=np.int64)))
-    ids1 = pairs["id1"].to_numpy(dtype=np.int64)[order]
-    ids2 = pairs["id2"].to_numpy(dtype=np.int64)[order]
+    ids1 = pairs["id1"].to_numpy(dtype=np.int64)
+    ids2 = pairs["id2"].to_numpy(dtype=np.int64)
+    order = np.lexsort((ids2, ids1))
+    ids1, ids2 = ids1[order], ids2[order]
     first = find_components(ids1, ids2)
     banned_by: dict[int, list[tuple[int, int]]] = {}
     for a, b in forbidden:

@@ -91,7 +91,7 @@ class Texts:
         cols = [c for c in self.names if c in frame.columns]
         if cols:
             group = frame.groupby(cols, dropna=False, sort=False).ngroup().to_numpy()
-            first = pd.Series(np.arange(len(frame))).groupby(group).min().sort_index().to_numpy()
+            _, first = np.unique(group, return_index=True)  # the first row of each group, in group order
         else:
             group, first = np.zeros(len(frame), dtype=np.int64), np.zeros(1, dtype=np.int64)
         heads = frame.iloc[first].reset_index(drop=True)
@@ -111,14 +111,6 @@ class Texts:
         unique, uniques = pd.factorize(pd.Series(texts, dtype=object))
         mapped: Any = unique[codes] if len(codes) else codes
         return pd.Categorical.from_codes(mapped, categories=pd.Index(uniques, dtype=object))
-
-
-def explained(frame: pd.DataFrame, model: Model) -> tuple[pd.Categorical, pd.Categorical]:
-    """The stored waterfall and the reasons of each scored pair of ``frame`` (one kind), as
-    categoricals (:class:`Texts`)."""
-    texts = Texts(model)
-    codes = texts.codes(frame)
-    return texts.categorical(codes, "waterfall"), texts.categorical(codes, "reasons")
 
 
 def waterfall(stored: str) -> pd.DataFrame:

@@ -29,7 +29,9 @@ def _pairs() -> pd.DataFrame:
 def test_each_pair_gets_the_text_written_out_for_it_alone() -> None:
     frame = _pairs()
     model = fellegi.default_model("P")
-    waterfalls, reasons = explain.explained(frame, model)
+    texts = explain.Texts(model)
+    codes = texts.codes(frame)
+    waterfalls, reasons = texts.categorical(codes, "waterfall"), texts.categorical(codes, "reasons")
     alone = explain.waterfall_json(frame, model)
     assert list(waterfalls.astype(object)) == alone
     assert list(reasons.astype(object)) == [explain.reasons_text(w) for w in alone]
@@ -38,7 +40,9 @@ def test_each_pair_gets_the_text_written_out_for_it_alone() -> None:
 
 
 def test_no_pairs_no_text() -> None:
-    waterfalls, reasons = explain.explained(_pairs().iloc[:0], fellegi.default_model("P"))
+    texts = explain.Texts(fellegi.default_model("P"))
+    codes = texts.codes(_pairs().iloc[:0])
+    waterfalls, reasons = texts.categorical(codes, "waterfall"), texts.categorical(codes, "reasons")
     assert len(waterfalls) == 0 and len(reasons) == 0
 
 
