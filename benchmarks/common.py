@@ -13,15 +13,17 @@ from pathlib import Path
 CACHE = Path(tempfile.gettempdir()) / "crmdata-bench"
 
 
-def sample_csv(n: int, seed: int = 1) -> Path:
-    """A generated ONLYOFFICE export of ``n`` contacts (made once, then reused)."""
+def sample_csv(n: int, seed: int = 1, part: int = 0, parts: int = 1) -> Path:
+    """A generated ONLYOFFICE export of ``n`` contacts (made once, then reused); ``part`` of
+    ``parts`` when it is one piece of a larger base (see :func:`sample_parts`)."""
     from crmdata.csvio.exporter import write_frame
     from crmdata.sample import generate
 
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"contacts-{n}-{seed}.csv"
+    name = f"contacts-{n}-{seed}" + (f"-{part}of{parts}" if parts > 1 else "")
+    path = CACHE / f"{name}.csv"
     if not path.exists():
-        sample = generate(n, seed=seed)
+        sample = generate(n, seed=seed, part=part, parts=parts)
         tmp = path.with_suffix(".part")
         write_frame(sample.contacts, tmp)
         tmp.replace(path)
@@ -36,13 +38,16 @@ CHUNK = 1_000_000
 
 def sample_parts(n: int, seed: int = 1) -> list[Path]:
     """The generated files a base of ``n`` contacts is imported from: one file up to ``CHUNK``
-    contacts, else ``n / CHUNK`` independent samples (seeds ``seed * 1000 + i``), so that
-    duplicates lie within one part, as the generator makes them."""
+    contacts, else ``n / CHUNK`` independent samples (seeds ``seed * 1000 + i``) generated as the
+    parts of one base, so that duplicates lie within one part, as the generator makes them, and
+    no email address or domain is in two parts (part ``i``'s contact of row ``r`` is
+    ``i * CHUNK + r`` in the base, and its truth the part's)."""
     if n <= CHUNK:
         return [sample_csv(n, seed)]
     if n % CHUNK:
         raise ValueError(f"sizes above {CHUNK:,} must be a multiple of it, not {n:,}")
-    return [sample_csv(CHUNK, seed * 1000 + i) for i in range(n // CHUNK)]
+    parts = n // CHUNK
+    return [sample_csv(CHUNK, seed * 1000 + i, i, parts) for i in range(parts)]
 
 
 def sample_store(n: int, name: str) -> Path:

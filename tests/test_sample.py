@@ -227,6 +227,45 @@ def test_bad_arguments_are_refused(n, rate) -> None:
         generate(n, dup_rate=rate)
 
 
+def _owners(sample, part: int) -> pd.DataFrame:
+    """Every email address, web domain and customer number of a sample, with the part and the
+    entity whose row holds it."""
+    frame = sample.contacts.assign(entity=sample.truth["entity_id"].to_numpy())
+    rows = []
+    for column, what in (("Email (work)", "email"), ("Email (home)", "email"),
+                         ("Web site (work)", "domain"), ("Customer number", "number")):
+        for cell, entity in zip(frame[column], frame["entity"], strict=True):
+            for value in filter(None, cell.lower().split(",")):
+                if what == "domain":
+                    value = re.sub(r"^(https?://)?(www\.)?", "", value).split("/")[0]
+                rows.append((what, value, part, entity))
+    return pd.DataFrame(rows, columns=["what", "value", "part", "entity"])
+
+
+def test_parts_of_one_base_share_no_email_domain_or_customer_number() -> None:
+    # One seed for every part: what keeps the parts apart is the part numbering alone.
+    parts = [generate(60_000, seed=3, part=i, parts=3) for i in range(3)]
+    owners = pd.concat([_owners(s, i) for i, s in enumerate(parts)])
+    for what in ("email", "number"):
+        held = owners[owners["what"] == what].drop_duplicates(["value", "part", "entity"])
+        holders = held.groupby("value").size()
+        assert len(held) > 10_000 and holders.max() == 1, \
+            f"{what}s held by two entities: {list(holders[holders > 1].index[:5])}"
+    domains = owners[owners["what"] == "domain"].groupby("value")["part"].nunique()
+    assert len(domains) > 1000 and domains.max() == 1, list(domains[domains > 1].index[:5])
+    # the first part is the plain sample but for the numbers of repeated mailboxes and domains
+    plain = generate(60_000, seed=3)
+    assert parts[0].truth.equals(plain.truth)
+    assert parts[0].contacts["Last Name"].equals(plain.contacts["Last Name"])
+    assert (parts[0].contacts["Email (home)"] == plain.contacts["Email (home)"]).mean() > 0.95
+
+
+@pytest.mark.parametrize("part, parts", [(1, 1), (-1, 2), (0, 0), (2.0, 3)])
+def test_bad_parts_are_refused(part, parts) -> None:
+    with pytest.raises(CrmDataError, match="part"):
+        generate(10, part=part, parts=parts)
+
+
 def test_tiny_samples() -> None:
     assert generate(0).contacts.empty
     one = generate(1)

@@ -10,6 +10,7 @@ rendered into the ONLYOFFICE layout (:mod:`.generate`).
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -80,14 +81,29 @@ def group_lists(keys: np.ndarray, values: np.ndarray) -> dict[int, list[int]]:
     return {key: v[a:b] for key, a, b in zip(k[starts].tolist(), starts, ends, strict=True)}
 
 
-def unique_suffix(values: np.ndarray, make: object) -> np.ndarray:
-    """Values made unique: the k-th repeat (k >= 1) becomes ``make(value, k + 1)``; "" stays."""
+class Part(NamedTuple):
+    """Which of ``of`` independently generated samples of one base this is (``at`` from 0).
+    The parts of one base never share an email address, a domain or a customer number, as the
+    contacts of one real base don't."""
+
+    at: int = 0
+    of: int = 1
+
+
+#: The plain sample: a base of one part.
+WHOLE = Part()
+
+
+def unique_suffix(values: np.ndarray, make: object, share: Part = WHOLE) -> np.ndarray:
+    """Values made unique: the k-th repeat (k >= 0) gets the number ``k * share.of + share.at + 1``
+    and becomes ``make(value, number)``, except that number 1 leaves it as it is; "" stays.
+    The numbers of different parts never meet, so neither do their values."""
     filled = np.flatnonzero(values != "")
     s = pd.Series(values[filled], dtype=object)
-    nth = s.groupby(s, sort=False).cumcount().to_numpy()
+    number = s.groupby(s, sort=False).cumcount().to_numpy() * share.of + share.at + 1
     out = values.copy()
-    for i, k in zip(filled[nth > 0].tolist(), nth[nth > 0].tolist(), strict=True):
-        out[i] = make(values[i], k + 1)  # type: ignore[operator]
+    for i, k in zip(filled[number > 1].tolist(), number[number > 1].tolist(), strict=True):
+        out[i] = make(values[i], k)  # type: ignore[operator]
     return out
 
 
@@ -145,7 +161,7 @@ MOBILE_AREAS: dict[str, tuple[str, ...]] = {
 
 
 # -- companies ---------------------------------------------------------------------------------
-def companies(rng: Rng, count: int) -> Components:
+def companies(rng: Rng, count: int, share: Part = WHOLE) -> Components:
     """``count`` companies with unique names and domains, addresses, phones and lists."""
     loc = rng.choice(len(N.LOCALES), count, p=np.asarray(N.LOCALE_WEIGHTS))
     core, core_slug = _company_cores(rng, loc)
@@ -171,7 +187,7 @@ def companies(rng: Rng, count: int) -> Components:
 
     addr = addresses(rng, loc)
     tld = obj([N.TLD[N.LOCALES[i]] for i in range(len(N.LOCALES))])[loc]
-    domain = unique_suffix(core_slug + "." + tld, lambda v, k: v.replace(".", f"{k}.", 1))
+    domain = unique_suffix(core_slug + "." + tld, lambda v, k: v.replace(".", f"{k}.", 1), share)
     sub_len = subscriber_lengths(rng, loc, addr["area"])
     u = rng.random((6, count))
     mailbox = obj([("info", "kontakt", "office", "vertrieb"), ("info", "hello", "enquiries", "sales"),
@@ -246,7 +262,7 @@ def scatter(mask: np.ndarray, parts: Components) -> Components:
     return out
 
 
-def persons(rng: Rng, count: int, company: Components) -> Components:
+def persons(rng: Rng, count: int, company: Components, share: Part = WHOLE) -> Components:
     """``count`` persons; most work for one of ``company``'s companies and use its domain."""
     n_comp = len(company["loc"])
     linked = (rng.random(count) < 0.7) & (n_comp > 0)
@@ -272,9 +288,12 @@ def persons(rng: Rng, count: int, company: Components) -> Components:
 
     has_work_mail = linked & (u[1] < 0.85)
     work = unique_suffix(only(has_work_mail, work_mail),
-                         lambda v, k: "" if not v else v.replace("@", f"{k}@", 1))
-    second = has_work_mail & (u[2] < 0.05)
-    work[second] = work[second] + "," + initial[second] + l_local[second] + "@" + domain[second]
+                         lambda v, k: "" if not v else v.replace("@", f"{k}@", 1), share)
+    second = np.flatnonzero(has_work_mail & (u[2] < 0.05))
+    extra = pd.Series(initial[second] + l_local[second] + "@" + domain[second], dtype=object)
+    free_box = (~extra.isin(set(work)) & ~extra.duplicated()).to_numpy()  # not a colleague's box
+    second = second[free_box]
+    work[second] = work[second] + "," + extra.to_numpy()[free_box]
 
     free = pick_by_locale(rng, loc, N.FREEMAIL)
     year = _NUMBERS[rng.integers(60, 100, count)]
@@ -284,7 +303,7 @@ def persons(rng: Rng, count: int, company: Components) -> Components:
         return np.where(u[3, r] < 0.4, base + year[r], base) + "@" + free[r]
 
     home = unique_suffix(only(u[4] < np.where(linked, 0.25, 0.8), home_mail),
-                         lambda v, k: "" if not v else v.replace("@", f".{k}@", 1))
+                         lambda v, k: "" if not v else v.replace("@", f".{k}@", 1), share)
 
     own_work_addr = ~linked & (u[6] < 0.3)
     needs_own = own_work_addr | ~linked

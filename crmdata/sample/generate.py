@@ -54,24 +54,33 @@ class Sample:
     dates: pd.DataFrame  # row, created_at, updated_at
 
 
-def generate(n: int, seed: int = 0, dup_rate: float = 0.1, *, as_of: date = DEFAULT_AS_OF) -> Sample:
+def generate(n: int, seed: int = 0, dup_rate: float = 0.1, *, as_of: date = DEFAULT_AS_OF,
+             part: int = 0, parts: int = 1) -> Sample:
     """``n`` contact rows, of which about ``dup_rate`` are duplicates of another row.
 
-    The same ``(n, seed, dup_rate, as_of)`` always gives identical frames.
+    The same ``(n, seed, dup_rate, as_of, part, parts)`` always gives identical frames. A base
+    too large to generate at once is made of ``parts`` samples (``part`` 0, 1, ..., each with a
+    seed of its own): their email addresses, domains and customer numbers never meet, so that
+    two parts hold different people, as the contacts of one real base do. ``part=0, parts=1``
+    is the plain sample.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise CrmDataError(f"The number of sample rows must be a whole number of at least 0, not {n!r}.")
     if not 0 <= dup_rate <= MAX_DUP_RATE:
         raise CrmDataError(f"The duplicate rate must be between 0 and {MAX_DUP_RATE}, not {dup_rate!r}.")
+    if not (isinstance(part, int) and isinstance(parts, int) and 0 <= part < parts):
+        raise CrmDataError(f"A sample's part must be a whole number from 0 to parts - 1, not part={part!r} "
+                           f"of parts={parts!r}.")
     n = int(n)
+    share = entities.Part(part, parts)
     rng = np.random.default_rng(seed)
     n_dup = min(int(round(n * dup_rate)), n // 2)  # never more duplicates than entities
     n_ent = n - n_dup
     n_comp = int(round(n_ent * COMPANY_SHARE)) if n_ent > 1 else 0
 
-    comp = entities.companies(rng, n_comp)
-    pers = entities.persons(rng, n_ent - n_comp, comp)
-    per_entity = _combine(rng, comp, pers)
+    comp = entities.companies(rng, n_comp, share)
+    pers = entities.persons(rng, n_ent - n_comp, comp, share)
+    per_entity = _combine(rng, comp, pers, share)
     # "build" rows: the entities, then their duplicates; only numbers are decided here
     src = _duplicate_sources(rng, n_ent, n_dup)
     built = np.concatenate([np.arange(n_ent), src])
@@ -90,7 +99,7 @@ def generate(n: int, seed: int = 0, dup_rate: float = 0.1, *, as_of: date = DEFA
     original_pos = pos[:n_ent]  # the original row of entity e is built row e
     is_company = rows["is_company"]
     variants.vary_companies(rng, rows, dup_pos[is_company[dup_pos]])
-    variants.vary_persons(rng, rows, dup_pos[~is_company[dup_pos]])
+    variants.vary_persons(rng, rows, dup_pos[~is_company[dup_pos]], share)
     variants.keep_an_anchor(rows, dup_pos, original_pos[src])
     _unclash_company_names(rows, original_pos[entity])
     _name_companies(rows, company_row)
@@ -106,7 +115,7 @@ def generate(n: int, seed: int = 0, dup_rate: float = 0.1, *, as_of: date = DEFA
     return Sample(contacts, dict(CUSTOM_FIELDS), deals, history, truth, dates)
 
 
-def _combine(rng: entities.Rng, comp: Components, pers: Components) -> Components:
+def _combine(rng: entities.Rng, comp: Components, pers: Components, share: entities.Part) -> Components:
     """Companies then persons as one set of equally long row components."""
     n_c, n_p = len(comp["loc"]), len(pers["loc"])
     keys = set(comp) | set(pers)
@@ -129,7 +138,7 @@ def _combine(rng: entities.Rng, comp: Components, pers: Components) -> Component
     rows["company_name"] = np.concatenate([comp["company_name"], empty(n_p)])
     clients = rows["contact_type"] == "Client"
     prefix = np.where(loc == 0, "K-", "C-")
-    number = obj([f"{i:07d}" for i in np.arange(n_c + n_p) + 10001])
+    number = obj([f"{i:07d}" for i in np.arange(n_c + n_p) * share.of + share.at + 10001])
     rows["custno"] = np.where(clients & (rng.random(n_c + n_p) < 0.8), prefix + number, "").astype(object)
     return rows
 

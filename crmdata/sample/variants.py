@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import names as N
-from .entities import Components, Rng, addresses, digits, obj, subscriber_lengths
+from .entities import WHOLE, Components, Part, Rng, addresses, digits, obj, subscriber_lengths, unique_suffix
 from .text import PHONE_STYLES, has_special, split_legal_form, transliterate, typo
 
 _REVERSE_NICK: dict[str, str] = {}
@@ -66,7 +66,7 @@ def vary_companies(rng: Rng, rows: Components, idx: np.ndarray) -> None:
           (("website",), ("email_work",), ("ph_sub", "fax_sub"), ("w_street", "w_zip"), ("segment",)))
 
 
-def vary_persons(rng: Rng, rows: Components, idx: np.ndarray) -> None:
+def vary_persons(rng: Rng, rows: Components, idx: np.ndarray, share: Part = WHOLE) -> None:
     """Vary the person duplicate rows ``idx`` of ``rows`` in place (not their company link)."""
     k = len(idx)
     if not k:
@@ -108,11 +108,11 @@ def vary_persons(rng: Rng, rows: Components, idx: np.ndarray) -> None:
                     for li, x in zip(rows["loc"][alt], rng.random(len(alt)), strict=True)])
         number = rng.integers(1, 99, len(alt))
         rows["email_work"][alt] = ""
-        rows["email_home"][alt] = obj([
+        rows["email_home"][alt] = unique_suffix(obj([
             f"{transliterate(f).lower().replace(' ', '')}{transliterate(la).lower().replace(' ', '')}"
             f"{n}@{d}".replace("'", "")
             for f, la, n, d in zip(rows["first"][alt], rows["last"][alt], number, free, strict=True)
-        ])
+        ]), lambda v, k: v.replace("@", f".{k}@", 1), share)
     promoted = idx[u[11] < 0.08]
     rows["position"][promoted] = ""
     dropping = u[12] < 0.35
