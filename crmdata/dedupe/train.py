@@ -151,7 +151,8 @@ def _sharing_apart(tx: Tx, source: str, columns: str) -> float:
 
 def family_counts(tx: Tx, prefix: str = "dd_") -> dict[str, float]:
     """Pairs of persons sharing a last name and an address (street and house number), a last
-    name and a phone, or all three, with different first names (exact counts, by groups)."""
+    name and a phone, all three, or a company and an address, with different first names
+    (exact counts, by groups)."""
     persons = f"SELECT * FROM {prefix}c WHERE kind = 'P'"
     addr = (f"SELECT last_key, first_head, street_name, coalesce(house, '') AS house FROM ({persons}) p "
             "WHERE street_name IS NOT NULL")
@@ -171,10 +172,10 @@ def family_counts(tx: Tx, prefix: str = "dd_") -> dict[str, float]:
                     WHERE a.last_key IS NOT NULL AND a.street_name IS NOT NULL""",
             "last_key, street_name, house, k",
         ),
-        "company_address": _pairs_sharing(
+        "company_address": _sharing_apart(
             tx,
             f"""SELECT coalesce(CAST(company_id AS VARCHAR), comp_key) AS co, street_name,
-                    coalesce(house, '') AS house FROM ({persons}) p
+                    coalesce(house, '') AS house, first_head FROM ({persons}) p
                     WHERE comp_key IS NOT NULL AND street_name IS NOT NULL""",
             "co, street_name, house",
         ),
@@ -251,14 +252,23 @@ def colleagues_model(
     m: dict[str, dict[int, float]],
     u: dict[str, dict[int, float]],
 ) -> tuple[dict[int, float], dict[int, float]]:
-    """(m, u) of the colleagues correction (see :data:`.compare.COLLEAGUES`)."""
+    """(m, u) of the colleagues correction (see :data:`.compare.COLLEAGUES`).
+
+    Its joint u is counted among the pairs sharing a company and an address whose first names
+    differ, where colleagues are nearly all and matches few. Counted among all such pairs, the
+    matches to take out (from the prior and the default m) can outnumber the pairs, and the
+    correction would vanish exactly where colleagues abound. Colleagues' first names do not
+    depend on their sharing a workplace, so the count is scaled back by the share of different
+    persons whose first names differ."""
     m_addr = m["address"][4] + m["address"][3]
+    apart_m = max(1.0 - m["first_name"][5] - m["first_name"][3], M_APART)
+    apart_u = max(1.0 - u["first_name"][5] - u["first_name"][3], M_APART)
     m1, u1 = fellegi.family_correction(
         corrected_u(u, "colleagues", 1),
-        counts["company_address"],
+        counts["company_address"] / apart_u,
         total,
         prior * total,
-        m["employer"][2] * m_addr,
+        m["employer"][2] * m_addr * apart_m / apart_u,
     )
     return {1: m1, 0: 1.0}, {1: u1, 0: 1.0}
 

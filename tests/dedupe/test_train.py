@@ -45,3 +45,26 @@ def test_the_family_counts_lose_only_the_matches_with_other_first_names() -> Non
     assert fu[2] == pytest.approx(190 / (1e8 - 1e4))
     assert fm[2] == pytest.approx(1e-3 * 1e-3)  # the product of the u's it replaces
     assert fu[1] == pytest.approx(1 / (1e8 - 1e4))  # none counted: at the floor of one pair
+
+
+def test_the_colleagues_correction_holds_where_matches_would_outnumber_the_pairs() -> None:
+    """100,000 matches among 10^8 pairs, 81% of them sharing a company and an address: 81,000
+    expected, more than all the pairs that share both. Counted among all of them, the
+    correction would vanish. Counted among the 45,000 with other first names (10% of matches
+    have another first name: 8,100 matches), 36,900 colleagues remain, whatever the prior
+    overstates elsewhere."""
+    m = {
+        "first_name": {5: 0.85, 4: 0.03, 3: 0.05, 2: 0.02, 1: 0.01, 0: 0.04},
+        "employer": {2: 0.9, 1: 0.05, 0: 0.05},
+        "address": {4: 0.8, 3: 0.1, 2: 0.1},
+    }
+    u = {
+        "first_name": {5: 0.01, 4: 0.001, 3: 0.002, 2: 0.01, 1: 0.02, 0: 0.957},
+        "employer": {2: 0.02, 1: 0.01, 0: 0.97},
+        "address": {4: 1e-3, 3: 1e-5, 2: 0.999},
+    }
+    apart_u = 1 - 0.01 - 0.002
+    cm, cu = train.colleagues_model({"company_address": 45_000.0}, 1e8, 1e-3, m, u)
+    assert cu[1] == pytest.approx((45_000 - 1e5 * 0.9 * 0.9 * 0.1) / apart_u / (1e8 - 1e5))
+    assert cm[1] == pytest.approx(0.02 * 1e-3)  # the product of the u's it replaces
+    assert cm[1] / cu[1] < 2**-4  # a correction of more than four bits, not none
