@@ -9,6 +9,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CACHE = Path(tempfile.gettempdir()) / "crmdata-bench"
 
@@ -24,10 +28,32 @@ def sample_csv(n: int, seed: int = 1, part: int = 0, parts: int = 1) -> Path:
     path = CACHE / f"{name}.csv"
     if not path.exists():
         sample = generate(n, seed=seed, part=part, parts=parts)
+        sample.truth.to_parquet(CACHE / f"{name}.truth.parquet", index=False)
         tmp = path.with_suffix(".part")
         write_frame(sample.contacts, tmp)
         tmp.replace(path)
     return path
+
+
+def sample_truth(n: int, seed: int = 1) -> pd.DataFrame:
+    """Which rows of the base :func:`sample_parts` makes are one entity: ``row`` (1-based, part
+    after part) and ``entity`` (unique across parts), read from beside each part's file."""
+    import pandas as pd
+
+    from crmdata.sample import generate
+
+    frames = []
+    for i, path in enumerate(sample_parts(n, seed)):
+        truth_file = path.with_suffix(".truth.parquet")
+        if not truth_file.exists():  # a file cached before truths were kept beside it
+            part, parts = (i, n // CHUNK) if n > CHUNK else (0, 1)
+            size = min(n, CHUNK)
+            generate(size, seed=seed if n <= CHUNK else seed * 1000 + i, part=part,
+                     parts=parts).truth.to_parquet(truth_file, index=False)
+        truth = pd.read_parquet(truth_file)
+        offset = i * CHUNK
+        frames.append(pd.DataFrame({"row": truth["row"] + offset, "entity": truth["entity_id"] + offset}))
+    return pd.concat(frames, ignore_index=True)
 
 
 #: Largest base generated and imported in one piece. Bigger bases are made of independent

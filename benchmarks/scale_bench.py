@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import CACHE, in_subprocess, sample_store
+from .common import CACHE, CHUNK, in_subprocess, sample_store, sample_truth
 
 HEADING = "## Duplicates at scale (DuckDB and Spark engines)"
 SIZES = (100_000, 1_000_000)
@@ -66,6 +66,52 @@ if {engine!r} == 'spark':
     out['jvm_peak_rss_mib'] = int(jvm[0].split()[1]) / 1024 if jvm else float('nan')
 """
     return in_subprocess(code, timeout=4 * 3600)
+
+
+def _pair_codes(a: Any, b: Any) -> Any:
+    """Pairs of contact ids as one int64 each (smaller id first)."""
+    import numpy as np
+
+    lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+    return lo * (1 << 32) + hi
+
+
+def _within(ids: Any, groups: Any) -> Any:
+    """The codes of every pair of ids that share a group label."""
+    import pandas as pd
+
+    members = pd.DataFrame({"id": ids, "g": groups}).drop_duplicates()
+    both = members.merge(members, on="g")
+    both = both[both["id_x"] < both["id_y"]]
+    return _pair_codes(both["id_x"].to_numpy(), both["id_y"].to_numpy())
+
+
+def quality(n: int, pairs_file: Path) -> dict[str, float]:
+    """Pairwise precision and recall of a run's clusters (every pair inside a reported cluster,
+    as the duplicate benchmark counts) against the generator's truth, and the share of those
+    pairs that join two generated parts (different people by construction). Contact ``i``
+    is row ``i`` of the base: asserted on the store, the rows imported in file order."""
+    import numpy as np
+    import pandas as pd
+
+    from crmdata import Store
+
+    store = Store(_store_file(n))
+    with store.db.read() as tx:
+        low, high, count = tx.rows("SELECT min(id), max(id), count(*) FROM contacts")[0]
+    store.close()
+    assert (low, high, count) == (1, n, n), f"contact ids are not the rows 1..{n}: {(low, high, count)}"
+    truth = sample_truth(n)
+    true_codes = _within(truth["row"].to_numpy(), truth["entity"].to_numpy())
+    pairs = pd.read_parquet(pairs_file, columns=["contact_id_1", "contact_id_2", "cluster_id"])
+    ids = np.concatenate([pairs["contact_id_1"].to_numpy(), pairs["contact_id_2"].to_numpy()])
+    found = _within(ids, np.concatenate([pairs["cluster_id"].to_numpy()] * 2))
+    hits = int(np.isin(found, true_codes).sum())
+    part_1 = ((found >> 32) - 1) // CHUNK
+    part_2 = ((found & 0xFFFFFFFF) - 1) // CHUNK
+    across = int((part_1 != part_2).sum())
+    return {"precision": hits / max(len(found), 1), "recall": hits / max(len(true_codes), 1),
+            "cluster_pairs": len(found), "true_pairs": len(true_codes), "across_parts": across}
 
 
 def _differences(n: int, files: dict[str, Path]) -> list[str]:
@@ -125,14 +171,17 @@ def run(quick: bool = False, sizes: tuple[int, ...] | None = None, only: str = "
             except RuntimeError as exc:
                 lines = [line for line in str(exc).splitlines() if line.strip()]
                 print(str(exc), file=sys.stderr)  # the whole error, where the row has its last line
-                rows.append(f"| {n:,} | {label} | failed: {lines[-1] if lines else exc!r} | | | | | |")
+                rows.append(f"| {n:,} | {label} | failed: {lines[-1] if lines else exc!r} | | | | | | | |")
                 continue
             jvm = got.get("jvm_peak_rss_mib")
             steps = ", ".join(f"{k[2:]} {v:.0f}" for k, v in got.items() if k.startswith("t_"))
             jvm_text = "" if jvm is None else f"{jvm:,.0f}"
+            q = quality(n, files[label])
+            print(f"  {q}", flush=True)
             rows.append(
                 f"| {n:,} | {label} | {got['seconds']:.1f} | {got['peak_rss_mib']:,.0f} | {jvm_text} | "
-                f"{int(got['candidates']):,} | {int(got['pairs']):,} | {steps} |"
+                f"{int(got['candidates']):,} | {int(got['pairs']):,} | {q['precision']:.4f} | "
+                f"{q['recall']:.4f} | {steps} |"
             )
         parity += _differences(n, files)
     lines = [
@@ -144,11 +193,13 @@ def run(quick: bool = False, sizes: tuple[int, ...] | None = None, only: str = "
         "engine=...)`, which is what the CLI command shown below each size runs. Seconds are the whole "
         "run (for Spark including the start of its JVM); peak RSS the Python process's high-water mark, "
         "and for Spark the JVM's (its driver and executors, local[2]) beside it; the Python workers of "
-        "Spark's Jaro-Winkler UDF are not counted.",
+        "Spark's Jaro-Winkler UDF are not counted. Precision and recall: pairwise, every pair inside a "
+        "reported cluster against the generator's truth (bases above 1M are made of 1M parts generated "
+        "as parts of one base, `benchmarks.common.sample_parts`).",
         "",
         "| contacts | engine | seconds | peak RSS MiB (Python) | peak RSS MiB (JVM) | candidate pairs | "
-        "reported pairs | seconds per step |",
-        "|---:|---|---:|---:|---:|---:|---:|---|",
+        "reported pairs | precision | recall | seconds per step |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
         *rows,
         "",
         "Same pairs and clusters? Every configuration's reported pairs against the first row's of its "
