@@ -5,7 +5,7 @@ A generated ONLYOFFICE export (``crmdata.sample.generate``) is imported into a f
 full-text index is built. Every query kind is timed through ``Store.search`` (the file taken per
 call, as the dashboards and the CLI do) three ways in the same run: with the full-text index
 (``engine="auto"``, what ships), with the store's own DuckDB index (``engine="store"``, the
-baseline: crmdata before this index), and the tantivy look-up alone (``fulltext.find``: every
+baseline: crmdata before this index), and the tantivy look-up alone (``fulltext_query.find``: every
 hit with its score, no access rule, filter, count or page). A save is one contact edited
 through ``store.change()`` and ``commit()`` with the default duplicate checker, timed with a
 breakdown by part, and the search right after it (which re-indexes that contact) is timed too.
@@ -156,7 +156,7 @@ def _save_breakdown(store: Any, ids: list[int],
 def measure(n: int) -> list[str]:
     from crmdata import Store
     from crmdata.sample import CUSTOM_FIELDS
-    from crmdata.search import fulltext
+    from crmdata.search import fulltext, fulltext_query
 
     csv = sample_csv(n)
     raw_s = _raw_read(csv)
@@ -195,7 +195,7 @@ def measure(n: int) -> list[str]:
         index = fulltext.index_for(str(path))
         with store.db.read() as tx:
             searcher = index.searcher(tx)
-        alone = _time(lambda p=parsed, s=searcher: fulltext.find(s, p), reps)
+        alone = _time(lambda p=parsed, s=searcher: fulltext_query.find(s, p), reps)
         total = fast[2].attrs["total"]
         for other in (before, slow, warm):
             assert total == other[2].attrs["total"], (query, total, other[2].attrs["total"])
@@ -234,7 +234,7 @@ def measure(n: int) -> list[str]:
         "contacts table by DuckDB (access, filters, count, order), as the previous version did for "
         "every search and this one still does with filters or another sort (the index's own page "
         "switched off for the measurement); \"store index\" is `engine=\"store\"`, the DuckDB token "
-        "tables (the baseline); \"tantivy alone\" is `fulltext.find`, every hit with its score and "
+        "tables (the baseline); \"tantivy alone\" is `fulltext_query.find`, every hit with its score and "
         "nothing else. All gave the same totals, and the first three the same pages (asserted). "
         f"Load average (1 min, 2 cores) {load_before:.1f} before the queries, {load_after:.1f} after.",
         "",

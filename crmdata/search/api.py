@@ -17,7 +17,7 @@ import pandas as pd
 from ..db import Tx
 from ..errors import OverBudget, StoreError
 from ..model import ListType
-from . import fulltext, ranked
+from . import fulltext, fulltext_query, ranked
 from .filters import FilterError, Filters, describe, names_to_check
 from .index import SLOT_INFO, contact_texts
 from .matched import Match, matches_in
@@ -334,7 +334,7 @@ def resolve(
     if not query.is_empty and _usable(db, engine):
         try:
             searcher = fulltext.index_for(db.path).searcher(tx, max_changes)
-            ids, scores = fulltext.find(searcher, query)
+            ids, scores = fulltext_query.find(searcher, query)
         except (fulltext.IndexUnavailable, OSError):  # busy, or a folder that cannot be written
             pass
         else:

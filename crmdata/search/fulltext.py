@@ -41,7 +41,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any
 
 import tantivy
 
@@ -49,7 +49,6 @@ from ..db import Tx
 from ..schema import SEARCH_STORE_ID
 from .index import SLOT_CUSTOM, SLOT_INFO, SLOT_TAG, SOURCE_ID_USES, source_sql
 from .normalise import fold, fold_sql, words, words_sql
-from .parse import Atom, Query, Term
 
 #: Bumped whenever documents are built differently: an index of another format is rebuilt.
 FORMAT = 3
@@ -449,145 +448,3 @@ def index_for(store_path: str) -> FullTextIndex:
                 _OPEN.popitem(last=False)
         _OPEN.move_to_end(key)
         return _OPEN[key]
-
-
-# -- queries ---------------------------------------------------------------------------------
-
-
-def _regex(atom: Atom) -> str:
-    """A regular expression matching the whole words (either form) the atom matches."""
-    alts = []
-    for form in atom.forms:
-        if atom.kind == "pattern":
-            alts.append("".join("." if ch == "?" else ".*" if ch == "*" else _escape(ch) for ch in form))
-        else:
-            alts.append(_escape(form) + (".*" if atom.kind == "prefix" else ""))
-    return "(" + "|".join(alts) + ")"
-
-
-def _escape(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "\\" + ch for ch in text)
-
-
-def _either(parts: list[tantivy.Query]) -> tantivy.Query:
-    if len(parts) == 1:
-        return parts[0]
-    return tantivy.Query.boolean_query([(tantivy.Occur.Should, p) for p in parts])
-
-
-def _atom_query(atom: Atom, name: str) -> tantivy.Query:
-    exact = [tantivy.Query.term_query(SCHEMA, name, f) for f in atom.forms if "*" not in f and "?" not in f]
-    if atom.kind == "exact" or (atom.kind == "fuzzy" and atom.distance == 0):
-        return _either(exact)
-    if atom.kind == "fuzzy":
-        loose = _either([tantivy.Query.fuzzy_term_query(SCHEMA, name, f, atom.distance, True, False)
-                         for f in atom.forms])
-    else:
-        loose = tantivy.Query.regex_query(SCHEMA, name, _regex(atom))
-    return _either([*exact, tantivy.Query.const_score_query(loose, LOOSE_SCORE)])
-
-
-def _term_query(term: Term) -> tantivy.Query:
-    """The term in any field, each field's match weighted."""
-    per_field = []
-    for name in FIELDS:
-        if len(term.atoms) == 1:
-            q = _atom_query(term.atoms[0], name)
-        else:
-            q = tantivy.Query.regex_phrase_query(SCHEMA, name, [_regex(a) for a in term.atoms])
-        per_field.append(tantivy.Query.boost_query(q, WEIGHTS[name]))
-    return _either(per_field)
-
-
-def build_query(query: Query) -> tantivy.Query:
-    """Pure: the tantivy query for a parsed, non-empty search query (every term must match)."""
-    return tantivy.Query.boolean_query([(tantivy.Occur.Must, _term_query(t)) for t in query.terms])
-
-
-#: Hits fetched in the first round; a query with more is asked again for all of them.
-_FIRST_ROUND = 2_000
-
-
-def _search(searcher: tantivy.Searcher, q: tantivy.Query, columns: Sequence[str],
-            limit: int | None = None, counted: list[int] | None = None) -> list[tuple[Any, ...]]:
-    """Every hit of ``q`` (or the ``limit`` best): its score and the fast-field ``columns``
-    (``id`` first); ``counted`` gets how many hits there are in all."""
-    try:
-        if limit is not None:
-            result = searcher.search(q, limit=max(1, limit), count=counted is not None)
-            if counted is not None:
-                counted[:] = [_counted(searcher, q, result)]
-        else:
-            result = searcher.search(q, limit=_FIRST_ROUND, count=True)
-        total = getattr(result, "count", None)
-        if limit is None and total is not None and total > _FIRST_ROUND:
-            result = searcher.search(q, limit=total, count=False)
-    except ValueError as exc:  # e.g. a phrase word matching too many words for tantivy
-        raise IndexUnavailable(str(exc)) from exc
-    hits = result.hits
-    addrs = [addr for _score, addr in hits]
-    values = [searcher.fast_field_values(name, addrs) for name in columns]
-    return [(float(score), *row) for (score, _addr), *row in zip(hits, *values, strict=True)
-            if row[0] is not None]
-
-
-@overload
-def hits(view: View, q: tantivy.Query, columns: Sequence[str] = ..., limit: int | None = ...,
-         counted: Literal[False] = ...) -> list[tuple[Any, ...]]: ...
-
-
-@overload
-def hits(view: View, q: tantivy.Query, columns: Sequence[str], limit: int | None,
-         counted: Literal[True]) -> tuple[list[tuple[Any, ...]], int]: ...
-
-
-def hits(view: View, q: tantivy.Query, columns: Sequence[str] = ("id",), limit: int | None = None,
-         counted: bool = False) -> list[tuple[Any, ...]] | tuple[list[tuple[Any, ...]], int]:
-    """``(score, id, *other columns)`` of every document of the view that ``q`` finds (the
-    folder's, but for contacts re-indexed in memory since: those from memory), any order; with
-    ``limit``, of the ``limit`` best, best first (equal scores in any order). ``counted`` (for a
-    view without contacts in memory): also how many documents ``q`` finds, in the same look-up."""
-    if counted:
-        if view.recent is not None:
-            raise ValueError("hits(counted=True) needs a view without contacts in memory")
-        n = [0]
-        found = _search(view.disk, q, columns, limit, n)
-        found.sort(key=lambda h: -h[0])
-        return found, n[0]
-    found = _search(view.disk, q, columns, None if limit is None else limit + len(view.stale))
-    if view.recent is not None:
-        found = [h for h in found if h[1] not in view.stale] + _search(view.recent, q, columns, limit)
-    if limit is None:
-        return found
-    found.sort(key=lambda h: -h[0])
-    return found[:limit]
-
-
-def _counted(searcher: tantivy.Searcher, q: tantivy.Query, result: Any) -> int:
-    total = getattr(result, "count", None)
-    return int(total) if total is not None else len(searcher.search(q, limit=searcher.num_docs).hits)
-
-
-def _count(searcher: tantivy.Searcher, q: tantivy.Query) -> int:
-    return _counted(searcher, q, searcher.search(q, limit=1, count=True))
-
-
-def count(view: View, q: tantivy.Query) -> int:
-    """How many documents of the view ``q`` finds."""
-    try:
-        n = _count(view.disk, q)
-        if view.recent is not None:
-            if view.stale:
-                stale = tantivy.Query.term_set_query(SCHEMA, "id", sorted(view.stale))
-                n -= _count(view.disk, tantivy.Query.boolean_query(
-                    [(tantivy.Occur.Must, q), (tantivy.Occur.Must, stale)]))
-            n += _count(view.recent, q)
-    except ValueError as exc:
-        raise IndexUnavailable(str(exc)) from exc
-    return n
-
-
-def find(view: View, query: Query) -> tuple[list[int], list[float]]:
-    """Every contact the index finds for the query: ids and relevance scores (any order)."""
-    found = hits(view, build_query(query))
-    return [int(h[1]) for h in found], [h[0] for h in found]

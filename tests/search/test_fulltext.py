@@ -12,7 +12,7 @@ import pytest
 from crmdata import Store
 from crmdata.derived import contacts_changed
 from crmdata.errors import CrmDataError
-from crmdata.search import api, fulltext
+from crmdata.search import api, fulltext, fulltext_query
 from crmdata.search.api import search
 from crmdata.search.parse import parse
 
@@ -134,7 +134,7 @@ def test_a_contact_the_store_no_longer_has_is_never_returned(store: Store) -> No
         state["seq"] = int(tx.scalar("SELECT max(seq) FROM search_changes"))
     (fulltext.folder_of(str(store.db.path)) / "crmdata-state.json").write_text(json.dumps(state))
     with store.db.read() as tx:
-        ids, _scores = fulltext.find(fulltext.index_for(str(store.db.path)).searcher(tx), parse("karl"))
+        ids, _scores = fulltext_query.find(fulltext.index_for(str(store.db.path)).searcher(tx), parse("karl"))
     assert gone in ids  # the index is stale ...
     result = search(store.db, store.user, "karl")
     assert [int(i) for i in result.frame["id"]] == [keep] and result.total == 1  # ... the result is not
