@@ -60,7 +60,8 @@ WEIGHTS = {"name": 8.0, "company": 4.0, "position": 2.0, "tag": 2.0, "industry":
 #: The score of a word matched only by its beginning, a pattern or ``~`` (before weights),
 #: below an exact word's BM25 score added on top of it.
 LOOSE_SCORE = 0.2
-#: More changed contacts than this since the folder's log entry: rebuild instead of catch up.
+#: More changed contacts than this since the folder's log entry, and more than half of the
+#: documents: rebuild instead of catch up (an import into a large store adds its own only).
 REBUILD_AT = 50_000
 #: Contacts re-indexed in memory before they are written to the folder (one commit to disk,
 #: with its file syncs, per that many changed contacts rather than per search after an edit).
@@ -217,12 +218,23 @@ def _sql_rows(tx: Tx, member: str, params: Sequence[object]) -> list[WordRow]:
 
 
 def _all_documents(tx: Tx) -> Iterator[tuple[int, tantivy.Document]]:
-    """The documents of every contact, read in ranges of ids (memory stays bounded)."""
-    ids = [int(r[0]) for r in tx.rows("SELECT id FROM contacts ORDER BY id")]
+    """The documents of every contact (see :func:`_documents_in`)."""
+    return _documents_in(tx, [int(r[0]) for r in tx.rows("SELECT id FROM contacts ORDER BY id")])
+
+
+def _documents_in(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, tantivy.Document]]:
+    """The documents of the contacts ``ids`` (ascending) that still exist, :data:`_BATCH` at a
+    time (memory stays bounded): a batch of ids that lie close together, as an import's do, is
+    read as a range of ids (the contacts between that it does not name are left out), a batch
+    spread over the table by its ids."""
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start:start + _BATCH]
-        bounds = [chunk[0], chunk[-1]]
-        yield from documents(_sql_rows(tx, "BETWEEN ? AND ?", bounds), _attrs(tx, "BETWEEN ? AND ?", bounds))
+        if chunk[-1] - chunk[0] >= 2 * len(chunk):
+            yield from _documents_of(tx, chunk)
+            continue
+        bounds, wanted = [chunk[0], chunk[-1]], set(chunk)
+        found = documents(_sql_rows(tx, "BETWEEN ? AND ?", bounds), _attrs(tx, "BETWEEN ? AND ?", bounds))
+        yield from ((cid, doc) for cid, doc in found if cid in wanted)
 
 
 # -- the index folder --------------------------------------------------------------------------
@@ -235,9 +247,12 @@ class _State:
     format: int = FORMAT
 
 
-#: The log's last entry, and whether an entry after ``?`` asks for every contact.
-_HEAD_SQL = ("SELECT max(seq), bool_or(contact_id IS NULL AND seq > ?), "
-             f"(SELECT value FROM meta WHERE key = '{SEARCH_STORE_ID}') FROM search_changes")
+#: The log's last entry, and whether an entry after ``?`` asks for every contact (the entries
+#: are read from ``?`` on only: the log is in ``seq`` order, so its cost stays that of the
+#: entries after it however long the log grows).
+_HEAD_SQL = ("SELECT (SELECT max(seq) FROM search_changes), "
+             "EXISTS (SELECT 1 FROM search_changes WHERE seq > ? AND contact_id IS NULL), "
+             f"(SELECT value FROM meta WHERE key = '{SEARCH_STORE_ID}')")
 #: The contacts logged after ``?``.
 _CHANGED_SQL = "SELECT DISTINCT contact_id FROM search_changes WHERE seq > ? AND contact_id IS NOT NULL"
 
@@ -326,14 +341,14 @@ class FullTextIndex:
     def _flush(self, tx: Tx, state: _State, head: int) -> None:
         """Write the contacts logged since the folder's state into the folder."""
         ids = sorted(int(r[0]) for r in tx.rows(_CHANGED_SQL, [state.seq]))
-        if len(ids) > REBUILD_AT:
+        assert self._index is not None
+        if len(ids) > REBUILD_AT and 2 * len(ids) > self._index.searcher().num_docs:
             self.rebuild(tx)
             return
-        assert self._index is not None
         writer = self._writer(self._index)
         for cid in ids:
             writer.delete_documents_by_term("id", cid)
-        for _cid, doc in _documents_of(tx, ids):
+        for _cid, doc in _documents_in(tx, ids):
             writer.add_document(doc)
         writer.commit()
         writer.wait_merging_threads()

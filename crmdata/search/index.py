@@ -136,8 +136,9 @@ def tokens_sql(member: str) -> str:
     """
 
 
-#: More refreshed contacts than this are logged as "every contact" (the full-text index then
-#: rebuilds rather than catching up one by one).
+#: More refreshed contacts than this, if they are more than half of the store's, are logged as
+#: "every contact" (the full-text index then rebuilds rather than catching up one by one); fewer,
+#: as an import into a large store adds, are logged one by one (the index adds those only).
 LOG_EVERY_AT = 50_000
 
 
@@ -149,7 +150,8 @@ def log_changes_sql(ids: Sequence[int]) -> tuple[str, list[object]]:
 
 def _log_refreshed(tx: Tx) -> None:
     """Log the contacts of ``_search_ids`` (a set-based refresh) in ``search_changes``."""
-    if int(tx.scalar("SELECT count(*) FROM _search_ids")) > LOG_EVERY_AT:
+    refreshed = int(tx.scalar("SELECT count(*) FROM _search_ids"))
+    if refreshed > LOG_EVERY_AT and 2 * refreshed > int(tx.scalar("SELECT count(*) FROM contacts")):
         log_everything(tx)
     else:
         tx.execute(f"INSERT INTO search_changes SELECT nextval('{SEARCH_CHANGE_IDS}'), id FROM _search_ids")

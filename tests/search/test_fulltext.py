@@ -230,6 +230,52 @@ def test_an_import_leaves_the_index_built(
     assert Store(":memory:").refresh_search_index() is None
 
 
+def test_an_import_into_a_larger_store_indexes_its_own_contacts_only(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import of fewer contacts than the store holds is logged contact by contact, and the
+    index adds those (no rebuild of the others); one of more than half the store is logged as
+    "every contact" and rebuilds. Thresholds scaled down; batches of 7 contacts, so that both
+    ways of reading a batch (a range of ids, a list of them) are taken."""
+    from crmdata.csvio.exporter import write_frame
+    from crmdata.sample import CUSTOM_FIELDS, generate
+    from crmdata.search import index
+
+    monkeypatch.setattr(index, "LOG_EVERY_AT", 5)
+    monkeypatch.setattr(fulltext, "REBUILD_AT", 5)
+    monkeypatch.setattr(fulltext, "FLUSH_AT", 5)  # written to the folder, not held in memory
+    monkeypatch.setattr(fulltext, "_BATCH", 7)
+    rebuilt: list[int] = []
+    real = fulltext.FullTextIndex.rebuild
+
+    def counted(self: fulltext.FullTextIndex, tx: object, fresh: bool = False) -> int:
+        rebuilt.append(1)
+        return real(self, tx, fresh)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fulltext.FullTextIndex, "rebuild", counted)
+
+    def imported(rows: int, seed: int) -> None:
+        csv = tmp_path / f"contacts-{seed}.csv"
+        write_frame(generate(rows, seed=seed).contacts, csv)
+        store.import_onlyoffice(csv, custom_field_types=CUSTOM_FIELDS)
+
+    imported(60, 2)
+    assert rebuilt == [1]  # all of the store is new
+    store.delete(_ids(store, "a*")[:3])  # holes in the ids: a later batch is read as a list
+    imported(20, 3)
+    assert rebuilt == [1]  # 20 of 77: added, not rebuilt
+    with store.db.read() as tx:
+        logged = int(tx.scalar("SELECT count(*) FROM search_changes WHERE contact_id IS NOT NULL"))
+        count = int(tx.scalar("SELECT count(*) FROM contacts"))
+        assert fulltext.index_for(str(store.db.path)).searcher(tx).disk.num_docs == count
+    assert logged >= 20
+    for query in ("a*", "e*", "gmbh", "*er", "müller~"):
+        assert sorted(_ids(store, query)) == sorted(_ids(store, query, engine="store")), query
+    imported(100, 4)
+    assert rebuilt == [1, 1]  # 100 of 177: the store is rebuilt
+    assert sorted(_ids(store, "a*")) == sorted(_ids(store, "a*", engine="store"))
+
+
 def test_a_folder_that_cannot_be_written_leaves_the_search_to_the_store_index(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
