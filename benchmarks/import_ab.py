@@ -1,11 +1,14 @@
-"""Import cost of two revisions side by side: ``python -m benchmarks.import_ab OLD NEW [N] [ROUNDS]``.
+"""Import cost of two revisions side by side:
+``python -m benchmarks.import_ab OLD NEW [N] [ROUNDS] [--into M]``.
 
 Each revision (a git revision, exported with ``git archive`` as :mod:`benchmarks.edit_ab` does)
 imports the same generated ONLYOFFICE export of ``N`` contacts (default 100,000) into a new store
-file, in a fresh process; the two take turns for ``ROUNDS`` rounds (default 2), in alternating
-order, so both see the same phases of a machine whose speed drifts. Reported per revision: the
-median seconds, peak RSS, the store file's size and its journal rows (an import journalled with
-row images keeps one per row it wrote).
+file (``--into M``: into a copy of a store already holding ``M`` other contacts, its full-text
+index up to date, made once by the running checkout), in a fresh process; the two take turns
+for ``ROUNDS`` rounds (default 2), in alternating order, so both see the same phases of a
+machine whose speed drifts. Reported per revision: the median seconds, peak RSS, the store
+file's size and its journal rows (an import journalled with row images keeps one per row it
+wrote).
 
 Not part of ``make bench`` (it compares revisions, it does not describe one).
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -22,6 +26,25 @@ from pathlib import Path
 
 from .common import sample_csv
 from .edit_ab import _export
+
+
+def _base_store(folder: Path, m: int) -> Path:
+    """A store holding ``m`` generated contacts (the first of two parts of one base; the
+    imported file is the second), its full-text index built."""
+    from crmdata import Store
+    from crmdata.sample import CUSTOM_FIELDS
+
+    path = folder / "base.duckdb"
+    store = Store(path)
+    store.import_onlyoffice(sample_csv(m, 2, 0, 2), custom_field_types=CUSTOM_FIELDS, duplicates="skip")
+    store.checkpoint()
+    store.close()
+    return path
+
+
+def _copy_store(base: Path, to: Path) -> None:
+    shutil.copyfile(base, to)
+    shutil.copytree(f"{base}.search", f"{to}.search")
 
 _IMPORT = """
 import json, os, sys, time
@@ -43,16 +66,19 @@ print(json.dumps({'tree': crmdata.__file__, 'seconds': seconds, 'journal_rows': 
 """
 
 
-def compare(old: str, new: str, n: int = 100_000, rounds: int = 2) -> str:
+def compare(old: str, new: str, n: int = 100_000, rounds: int = 2, into: int = 0) -> str:
     """Markdown table rows, one per revision."""
-    path = sample_csv(n)
+    path = sample_csv(n, 3, 1, 2) if into else sample_csv(n)
     with tempfile.TemporaryDirectory(prefix="import-ab-") as tmp:
         scratch = Path(tmp)
+        base = _base_store(scratch, into) if into else None
         trees = {rev: _export(rev, scratch / f"tree{i}") for i, rev in enumerate((old, new))}
         runs: dict[str, list[dict[str, float]]] = {rev: [] for rev in trees}
         for r in range(rounds):
             for rev in (list(trees) if r % 2 == 0 else list(reversed(trees))):
                 db = scratch / f"{len(runs[rev])}-{rev.replace('/', '_')}.duckdb"
+                if base is not None:
+                    _copy_store(base, db)
                 out = subprocess.run(
                     [sys.executable, "-c", _IMPORT, str(db), str(path)], check=True, capture_output=True,
                     text=True, env={**os.environ, "PYTHONPATH": str(trees[rev])}, cwd=scratch)
@@ -61,6 +87,7 @@ def compare(old: str, new: str, n: int = 100_000, rounds: int = 2) -> str:
                     raise RuntimeError(f"{rev} ran the crmdata in {result['tree']}")
                 runs[rev].append(result)
                 db.unlink()
+                shutil.rmtree(f"{db}.search", ignore_errors=True)
     lines = ["| revision | import s (median) | runs s | peak RSS MiB | file MiB | journal rows |",
              "|---|---:|---|---:|---:|---:|"]
     for rev, rs in runs.items():
@@ -74,11 +101,16 @@ def compare(old: str, new: str, n: int = 100_000, rounds: int = 2) -> str:
 
 def main() -> None:
     args = sys.argv[1:]
+    into = 0
+    if "--into" in args:
+        at = args.index("--into")
+        into = int(args[at + 1])
+        del args[at:at + 2]
     if len(args) < 2:
-        raise SystemExit("usage: python -m benchmarks.import_ab OLD_REV NEW_REV [N] [ROUNDS]")
+        raise SystemExit("usage: python -m benchmarks.import_ab OLD_REV NEW_REV [N] [ROUNDS] [--into M]")
     n = int(args[2]) if len(args) > 2 else 100_000
     rounds = int(args[3]) if len(args) > 3 else 2
-    print(compare(args[0], args[1], n, rounds))
+    print(compare(args[0], args[1], n, rounds, into))
 
 
 if __name__ == "__main__":
