@@ -14,7 +14,7 @@ looked at; pairs decided "not duplicate" are never reported.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -82,10 +82,11 @@ def staged_frames(staged: Sequence[StagedContact], default_region: str) -> tuple
 
 
 def lookup_tokens(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Search-index words to look the staged contacts up by (pure).
+    """Search-index words to look the staged persons up by (pure; companies: :func:`company_words`).
 
-    ``(sid, token)`` of last names (persons) or the longest name word (companies), and
-    ``(sid, token)`` of every spelling of every first name of the same given-name group.
+    ``(sid, token)`` of every spelling of their last names, and ``(sid, token)`` of every
+    spelling of every first name of the same given-name group (``*`` without a first name:
+    the last name alone).
     """
     names_of_group: dict[str, set[str]] = {}
     for name, groups in nz.NICKNAME_GROUPS.items():
@@ -104,27 +105,127 @@ def lookup_tokens(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 firsts += [(sid, t) for n in names for t in _spellings(n)]
             else:
                 firsts.append((sid, "*"))  # no first name: the last name alone
-        elif r["kind"] == ContactKind.COMPANY and r["comp_key"]:
-            word = max(str(r["comp_key"]).split(), key=len)
-            lasts += [(sid, t) for t in _spellings(word)]
-            firsts.append((sid, "*"))
     cols = ["sid", "token"]
     return (pd.DataFrame(sorted(set(lasts)), columns=cols), pd.DataFrame(sorted(set(firsts)), columns=cols))
 
 
+#: A company is looked up by its rarest name words, as many as at most this many stored
+#: companies' names hold together, and where even its rarest word is more common, by all its
+#: words but one, and at least two (a one-word name by that word). A word that many names share (a trade, a
+#: town, a common surname) found thousands of stored contacts at a million, each read and
+#: compared within the commit, while a duplicate still shares the rarer words or two words of
+#: the name. A bound on one check's work, not a setting of the model: the batch run's blocking
+#: rules look further.
+RARE_WORD = 200
+
+#: Columns of the company look-up table (:func:`company_words`, :func:`company_lookup`).
+COMPANY_LOOKUP = ["sid", "token", "word", "rare", "n_words"]
+
+
+def company_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """``(sid, word, token, n_words)``: every search-index spelling of every word of the staged
+    companies' names, and how many words each name has (pure)."""
+    rows = []
+    for r in frame[["id", "kind", "comp_key"]].to_dict("records"):
+        if r["kind"] != ContactKind.COMPANY or not r["comp_key"]:
+            continue
+        name = sorted(set(str(r["comp_key"]).split()))
+        rows += [(int(r["id"]), w, s, len(name)) for w in name for s in sorted(_spellings(w))]
+    return pd.DataFrame(rows, columns=["sid", "word", "token", "n_words"])
+
+
+def postings_sql(tokens: Sequence[str]) -> tuple[str, list[object]]:
+    """``(token, n)``: how many stored companies hold each of ``tokens`` in their name, in the
+    live search index (pure). The tokens are written in, so DuckDB reads only the row groups of
+    the token-sorted index that can hold them."""
+    marks = ", ".join("?" * len(tokens))
+    parts = [f"SELECT t1.token, count(DISTINCT t1.contact_id) AS n FROM {table} t1 "
+             f"JOIN contacts c ON c.id = t1.contact_id AND c.is_company "
+             f"WHERE t1.slot = 0 AND t1.token IN ({marks}){f' AND {live}' if live else ''} GROUP BY t1.token"
+             for table, live in _NAME_SOURCES]
+    params: list[object] = [token for _part in parts for token in tokens]
+    return f"SELECT token, sum(n) FROM ({' UNION ALL '.join(parts)}) q GROUP BY token", params
+
+
+def company_lookup(words: pd.DataFrame, postings: Mapping[str, int], limit: int = RARE_WORD) -> pd.DataFrame:
+    """:data:`COMPANY_LOOKUP` rows (pure): per staged company, the spellings of its rarest words
+    that stored companies hold, as many as at most ``limit`` of them hold together (a word's spellings' ``postings``
+    summed; the longer word first among equally rare ones), marked ``rare``; where even its
+    rarest word is held by more, the spellings of all its words (:func:`company_parts` then
+    asks for all but one)."""
+    held: dict[int, dict[str, int]] = {}
+    for sid, word, token in words[["sid", "word", "token"]].itertuples(index=False):
+        mine = held.setdefault(int(sid), {})
+        mine[str(word)] = mine.get(str(word), 0) + int(postings.get(str(token), 0))
+    rare: set[tuple[int, str]] = set()
+    for sid, mine in held.items():
+        total = 0
+        # a word no stored company holds (a typo, say) finds nothing: it is not what a
+        # duplicate is found by, and the name's other words are
+        for word in sorted((w for w in mine if mine[w] > 0), key=lambda w: (mine[w], -len(w), w)):
+            total += mine[word]
+            if total > limit:
+                break
+            rare.add((sid, word))
+    out = words.assign(rare=[(int(s), str(w)) in rare for s, w in zip(words["sid"], words["word"],
+                                                                       strict=True)])
+    with_rare = {sid for sid, _w in rare}
+    out = out[out["rare"] | ~out["sid"].isin(with_rare)]
+    return out[COMPANY_LOOKUP].astype({"sid": "int64", "token": object, "word": object, "rare": bool,
+                                       "n_words": "int64"})
+
+
+def company_parts(lookup: pd.DataFrame | str) -> tuple[list[str], list[object]]:
+    """``SELECT sid, contact_id`` parts (to join with ``UNION``) finding, per staged company, the
+    stored companies whose name holds one of its rare words or, where it has none, all of its
+    words but one, and at least two (its only word, for a one-word name), and their parameters
+    (pure).
+
+    ``lookup`` is a :func:`company_lookup` frame, written into the statement (with its tokens
+    as a filter DuckDB checks against each row group's token range), or the name of a table
+    holding one, joined. Persons are never looked up for a company: they are never compared.
+    """
+    params: list[object] = []
+    if isinstance(lookup, str):
+        words, only = lookup, ""
+    else:
+        if lookup.empty:
+            return [], []
+        rows = [(int(s), str(t), str(w), bool(r), int(n)) for s, t, w, r, n in
+                zip(*(lookup[c].tolist() for c in COMPANY_LOOKUP), strict=True)]
+        row = "(?::BIGINT, ?, ?, ?::BOOLEAN, ?::INTEGER)"
+        words = f"(SELECT * FROM (VALUES {', '.join([row] * len(rows))}) v({', '.join(COMPANY_LOOKUP)}))"
+        params = [v for r in rows for v in r]
+        tokens = sorted({r[1] for r in rows})
+        only = f" AND t1.token IN ({', '.join('?' * len(tokens))})"
+    parts: list[str] = []
+    out_params: list[object] = []
+    for table, live in _NAME_SOURCES:
+        parts.append(
+            f"SELECT w.sid, t1.contact_id FROM {table} t1 JOIN {words} w ON w.token = t1.token "
+            f"JOIN contacts c ON c.id = t1.contact_id AND c.is_company "
+            f"WHERE t1.slot = 0{only}{f' AND {live}' if live else ''} GROUP BY w.sid, t1.contact_id "
+            "HAVING bool_or(w.rare) "
+            "OR count(DISTINCT w.word) >= greatest(least(2, max(w.n_words)), max(w.n_words) - 1)")
+        out_params += params + (tokens if only else [])
+    return parts, out_params
+
+
 def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts: str = "_dn_firsts",
                    unkeyed: str = "", words: tuple[pd.DataFrame, pd.DataFrame] | None = None,
-                   keyed: tuple[pd.DataFrame, pd.DataFrame] | None = None
+                   keyed: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+                   companies: pd.DataFrame | str | None = None,
                    ) -> tuple[str, list[object]]:
     """``(sid, contact_id)``: stored contacts that could match each staged one, set-based (pure).
 
     Same email (its stored key, or the lower-cased address of a row an older import left
     without one), same phone (E.164, or the last eight digits of an unnormalised number), or the
-    search index holds the staged last name (company word) and, for persons, one spelling of
-    the same given name in the contact's name. Rows without keys are looked for only among the
-    info rows the condition ``unkeyed`` selects (:func:`crmdata.matchkeys.unkeyed_ids`;
-    "" for none), and the key columns are compared alone, so DuckDB looks them up in their
-    indexes instead of scanning.
+    search index holds the staged person's last name and one spelling of the same given name
+    in the contact's name, or a stored company's name holds the staged company's words
+    (:func:`company_parts`; ``companies``: a look-up frame written in, or a table's name). Rows
+    without keys are looked for only among the info rows the condition ``unkeyed`` selects
+    (:func:`crmdata.matchkeys.unkeyed_ids`; "" for none), and the key columns are compared
+    alone, so DuckDB looks them up in their indexes instead of scanning.
 
     The name words are the tables named ``lasts`` and ``firsts`` (``sid``, ``token``; see
     :func:`lookup_tokens`), joined, or ``words``, the same two frames, written into the
@@ -156,9 +257,12 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
         key_parts, key_params = literal_key_parts(*keyed)
         key_sql = "\n        UNION".join(f"\n        {part}" for part in key_parts)
     keyed_sql = f"{key_sql}{catch_up}\n"
+    named, named_params = company_parts(companies) if companies is not None else ([], [])
+    by_company = "".join(f"\n        UNION\n        {part}" for part in named)
     if words is not None:
         parts, params = literal_name_parts(*words)
-        return keyed_sql + "".join(f"\n        UNION\n        {part}" for part in parts), key_params + params
+        return (keyed_sql + "".join(f"\n        UNION\n        {part}" for part in parts) + by_company,
+                key_params + params + named_params)
     return keyed_sql + "".join(f"""
         UNION
         SELECT l.sid, t1.contact_id FROM {lasts} l
@@ -170,7 +274,7 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
           JOIN {firsts} f ON f.sid = l.sid
           JOIN {table} t2 ON t2.slot = 0 AND t2.token = f.token AND t2.contact_id = t1.contact_id{hide}"""
         for table, hide in ((t, f"\n          WHERE {live}" if live else "")
-                            for t, live in _NAME_SOURCES)), []
+                            for t, live in _NAME_SOURCES)) + by_company, named_params
 
 
 #: Up to this many staged contacts are looked up by name with their words written into the
@@ -235,6 +339,7 @@ class FuzzyChecker:
     default_region: str = DEFAULT_PHONE_REGION  # the editing default, so staged and stored keys agree
     max_candidates: int = 20
     literal_lookups: int = LITERAL_LOOKUPS  # up to this many staged contacts: words written in
+    rare_word: int = RARE_WORD  # a company name word held by more names is looked up with another
 
     def check(self, tx: Tx, user: User, staged: Sequence[StagedContact]) -> list[DuplicateCandidate]:
         exact = ExactKeyChecker(max_candidates=self.max_candidates).check(tx, user, staged)
@@ -272,15 +377,22 @@ class FuzzyChecker:
         """``(staged id, stored id)`` of the stored contacts that could match (:func:`candidates_sql`;
         the staged contacts' keys registered as ``dn_``, their ``emails`` and ``phones`` (id, k))."""
         lasts, firsts = lookup_tokens(frame)
-        few = lasts["sid"].nunique() <= self.literal_lookups
+        named = company_words(frame)
+        postings = {str(t): int(n) for t, n in tx.rows(*postings_sql(sorted(set(named["token"]))))
+                    } if not named.empty else {}
+        companies = company_lookup(named, postings, self.rare_word)
+        few = len(set(lasts["sid"]) | set(companies["sid"])) <= self.literal_lookups
         staged_ids = sorted(int(i) for i in frame["id"])
-        words = ["_dn_lasts", "_dn_firsts"] if not few else []
+        words = ["_dn_lasts", "_dn_firsts", "_dn_companies"] if not few else []
         if not few:
             tx.register("_dn_lasts", lasts)
             tx.register("_dn_firsts", firsts)
+            tx.register("_dn_companies", companies)
         try:
+            chosen: pd.DataFrame | str | None = companies if few else "_dn_companies"
             sql, params = candidates_sql(unkeyed=unkeyed_ids(tx), words=(lasts, firsts) if few else None,
-                                         keyed=(emails, phones) if few else None)
+                                         keyed=(emails, phones) if few else None,
+                                         companies=None if companies.empty else chosen)
             # the staged contacts themselves are left out here, not in the statement: a condition
             # on contact_id pushed down into the key look-ups would turn them into scans
             rows = tx.rows(f"SELECT DISTINCT sid, contact_id FROM ({sql}) q ORDER BY 1, 2", params)
@@ -297,6 +409,16 @@ class FuzzyChecker:
         with each kind's model; what it registers is added to ``registered``."""
         cand_ids = sorted({b for _a, b in pairs})
         raw = keys.contacts_frame(tx, user, cand_ids, chosen.date_fields, chosen.text_fields)
+        # persons are compared with persons only: a stored contact of no staged partner's kind
+        # (a namesake of a company found by its phone) is neither normalised nor read further
+        staged_kind = dict(zip(frame["id"], frame["kind"], strict=True))
+        wanted: dict[int, set[str]] = {}
+        for a, b in pairs:
+            wanted.setdefault(b, set()).add(staged_kind[a])
+        raw_kinds = [ContactKind.COMPANY.value if c else ContactKind.PERSON.value for c in raw["is_company"]]
+        keep = [k in wanted.get(int(i), ()) for i, k in zip(raw["id"], raw_kinds, strict=True)]
+        raw = raw.loc[pd.Series(keep, index=raw.index, dtype=bool)]
+        cand_ids = sorted(int(i) for i in raw["id"])
         stored, _groups = keys.key_frame(raw, self.default_region)
         kind_of = {**dict(zip(frame["id"], frame["kind"], strict=True)),
                    **dict(zip(stored["id"], stored["kind"], strict=True))}

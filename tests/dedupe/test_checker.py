@@ -8,11 +8,18 @@ from click.testing import CliRunner
 
 from crmdata import Store
 from crmdata.cli import cli
-from crmdata.dedupe.checker import FuzzyChecker, literal_key_parts, literal_name_parts
+from crmdata.dedupe.checker import (
+    FuzzyChecker,
+    company_lookup,
+    company_parts,
+    company_words,
+    literal_key_parts,
+    literal_name_parts,
+)
 from crmdata.edit import DuplicatesFound, ExactKeyChecker
 from crmdata.model import ShareType
 
-from ..builders import person
+from ..builders import company, person
 
 
 def _person(store: Store, first: str, last: str, *, share: ShareType | None = None,
@@ -168,3 +175,70 @@ def test_the_staged_keys_are_written_into_the_look_up() -> None:
     assert params == ["a@x.de", "b@x.de", "c@y.de", "+4930123456"]
     none, no_params = literal_key_parts(emails.iloc[:0], phones.iloc[:0])
     assert len(none) == 1 and "WHERE false" in none[0] and no_params == []
+
+
+def test_a_company_is_looked_up_by_its_rarest_words_within_the_bound() -> None:
+    words = pd.DataFrame({
+        "sid": [-1, -1, -2, -2, -2, -2, -3, -3, -3, -4, -4],
+        "word": ["vogel", "ziegler", "breisgau", "flussstein", "freiburg", "im", "bau", "muller", "muller",
+                 "fish", "nordsee"],
+        "token": ["vogel", "ziegler", "breisgau", "flussstein", "freiburg", "im", "bau", "muller", "mueller",
+                  "fish", "nordsee"],
+        "n_words": [2, 2, 4, 4, 4, 4, 2, 2, 2, 2, 2],
+    })
+    postings = {"vogel": 250, "ziegler": 300, "breisgau": 900, "flussstein": 105, "freiburg": 900, "im": 150,
+                "bau": 5, "muller": 120, "mueller": 100, "nordsee": 300}
+    got = company_lookup(words, postings, limit=200)
+    rows = sorted(zip(got["sid"], got["token"], got["rare"], strict=True))
+    assert rows == [
+        (-4, "fish", False), (-4, "nordsee", False),  # a word no stored name holds (a typo) is not rare
+        (-3, "bau", True),  # "muller" is held 220 times, its two spellings together: not rare
+        (-2, "flussstein", True),  # then "im" would make 255: past the bound
+        (-1, "vogel", False), (-1, "ziegler", False),  # no rare word: every word, all but one shared
+    ]
+
+
+def test_company_words_spell_each_word_of_the_name_without_its_legal_form() -> None:
+    frame = pd.DataFrame({"id": [-1, -2], "kind": ["C", "P"], "comp_key": ["muller bau", None]})
+    got = company_words(frame)
+    spelt = {w: set(got.loc[got["word"] == w, "token"]) for w in got["word"]}
+    assert set(spelt) == {"bau", "muller"} and set(got["n_words"]) == {2} and set(got["sid"]) == {-1}
+    assert {"muller", "mueller"} <= spelt["muller"] and "bau" in spelt["bau"]
+
+
+def test_company_parts_find_companies_only() -> None:
+    lookup = pd.DataFrame({"sid": [-1, -1], "token": ["vogel", "ziegler"], "word": ["vogel", "ziegler"],
+                           "rare": [False, False], "n_words": [2, 2]})
+    parts, params = company_parts(lookup)
+    assert len(parts) == 2  # the main and the recent index rows
+    assert all("JOIN contacts c ON c.id = t1.contact_id AND c.is_company" in p for p in parts)
+    assert all("HAVING bool_or(w.rare)" in p for p in parts)
+    one = [-1, "vogel", "vogel", False, 2, -1, "ziegler", "ziegler", False, 2, "vogel", "ziegler"]
+    assert params == one + one
+    joined, none = company_parts("_dn_companies")
+    assert none == [] and "JOIN _dn_companies w" in joined[0] and "t1.token IN" not in joined[0]
+    assert company_parts(lookup.iloc[:0]) == ([], [])
+
+
+def test_companies_sharing_common_words_are_looked_up_by_all_of_them(store: Store) -> None:
+    ids = {name: company(store, name, checker=ExactKeyChecker()) for name in (
+        "Ziegler Vogel GmbH", "Ziegler & Vogel Handel KG", "Ziegler Bau AG", "Vogel Logistik KG")}
+    namesake = _person(store, "Anna", "Ziegler")
+
+    def found(rare_word: int) -> set[int]:
+        cs = store.change(checker=FuzzyChecker(threshold=0.0, rare_word=rare_word))
+        cs.create_company("Ziegler Vogel AG")
+        return {c.existing_id for c in cs.preview().duplicates}
+
+    # every word held by more names than the bound: both words must be there
+    assert found(1) == {ids["Ziegler Vogel GmbH"], ids["Ziegler & Vogel Handel KG"]}
+    # both words rare: either finds a company; a person is never a company's candidate
+    assert found(200) == set(ids.values()) and namesake not in found(200)
+
+
+def test_a_company_name_with_one_word_misspelt_is_still_found(store: Store) -> None:
+    stored = company(store, "Nordsee Fisch Handel GmbH", checker=ExactKeyChecker())
+    company(store, "Nordsee Reisen GmbH", checker=ExactKeyChecker())
+    cs = store.change(checker=FuzzyChecker(threshold=0.0, rare_word=0))  # no word rare
+    cs.create_company("Nordsee Fish Handel")
+    assert {c.existing_id for c in cs.preview().duplicates} == {stored}
