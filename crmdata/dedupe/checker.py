@@ -149,10 +149,10 @@ def postings_sql(tokens: Sequence[str]) -> tuple[str, list[object]]:
 
 def company_lookup(words: pd.DataFrame, postings: Mapping[str, int], limit: int = RARE_WORD) -> pd.DataFrame:
     """:data:`COMPANY_LOOKUP` rows (pure): per staged company, the spellings of its rarest words
-    that stored companies hold, as many as at most ``limit`` of them hold together (a word's spellings' ``postings``
-    summed; the longer word first among equally rare ones), marked ``rare``; where even its
-    rarest word is held by more, the spellings of all its words (:func:`company_parts` then
-    asks for all but one)."""
+    that stored companies hold, as many as at most ``limit`` of them hold together (a word's
+    spellings' ``postings`` summed; the longer word first among equally rare ones), marked
+    ``rare``; where even its rarest word is held by more, the spellings of all its words
+    (:func:`company_parts` then asks for all but one)."""
     held: dict[int, dict[str, int]] = {}
     for sid, word, token in words[["sid", "word", "token"]].itertuples(index=False):
         mine = held.setdefault(int(sid), {})
