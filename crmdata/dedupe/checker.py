@@ -134,31 +134,34 @@ def company_words(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["sid", "word", "token", "n_words"])
 
 
-def postings_sql(tokens: Sequence[str]) -> tuple[str, list[object]]:
-    """``(token, n)``: how many stored companies hold each of ``tokens`` in their name, in the
-    live search index (pure). The tokens are written in, so DuckDB reads only the row groups of
-    the token-sorted index that can hold them."""
-    marks = ", ".join("?" * len(tokens))
-    parts = [f"SELECT t1.token, count(DISTINCT t1.contact_id) AS n FROM {table} t1 "
-             f"JOIN contacts c ON c.id = t1.contact_id AND c.is_company "
-             f"WHERE t1.slot = 0 AND t1.token IN ({marks}){f' AND {live}' if live else ''} GROUP BY t1.token"
+def postings_sql(words: pd.DataFrame) -> tuple[str, list[object]]:
+    """``(word, n)``: how many stored companies hold each word of ``words`` (a
+    :func:`company_words` frame) in their name, in any of its spellings, in the live search
+    index (pure). The spellings are written in, so DuckDB reads only the row groups of the
+    token-sorted index that can hold them; a contact's rows are all in one part of the index."""
+    pairs = sorted({(str(t), str(w)) for t, w in zip(words["token"], words["word"], strict=True)})
+    spelt = f"(SELECT * FROM (VALUES {', '.join(['(?, ?)'] * len(pairs))}) v(token, word))"
+    marks = ", ".join("?" * len(pairs))
+    parts = [f"SELECT w.word, count(DISTINCT t1.contact_id) AS n FROM {table} t1 "
+             f"JOIN {spelt} w ON w.token = t1.token JOIN contacts c ON c.id = t1.contact_id AND c.is_company "
+             f"WHERE t1.slot = 0 AND t1.token IN ({marks}){f' AND {live}' if live else ''} GROUP BY w.word"
              for table, live in _NAME_SOURCES]
-    params: list[object] = [token for _part in parts for token in tokens]
-    return f"SELECT token, sum(n) FROM ({' UNION ALL '.join(parts)}) q GROUP BY token", params
+    params: list[object] = [v for _part in parts for v in [*(x for pair in pairs for x in pair),
+                                                            *(token for token, _w in pairs)]]
+    return f"SELECT word, sum(n) FROM ({' UNION ALL '.join(parts)}) q GROUP BY word", params
 
 
-def company_lookup(words: pd.DataFrame, postings: Mapping[str, int], limit: int = RARE_WORD) -> pd.DataFrame:
+def company_lookup(words: pd.DataFrame, held: Mapping[str, int], limit: int = RARE_WORD) -> pd.DataFrame:
     """:data:`COMPANY_LOOKUP` rows (pure): per staged company, the spellings of its rarest words
-    that stored companies hold, as many as at most ``limit`` of them hold together (a word's
-    spellings' ``postings`` summed; the longer word first among equally rare ones), marked
-    ``rare``; where even its rarest word is held by more, the spellings of all its words
+    that stored companies hold, as many as at most ``limit`` of them hold together (``held``: how
+    many hold each word, :func:`postings_sql`; the longer word first among equally rare ones),
+    marked ``rare``; where even its rarest word is held by more, the spellings of all its words
     (:func:`company_parts` then asks for all but one)."""
-    held: dict[int, dict[str, int]] = {}
-    for sid, word, token in words[["sid", "word", "token"]].itertuples(index=False):
-        mine = held.setdefault(int(sid), {})
-        mine[str(word)] = mine.get(str(word), 0) + int(postings.get(str(token), 0))
+    names: dict[int, dict[str, int]] = {}
+    for sid, word in words[["sid", "word"]].itertuples(index=False):
+        names.setdefault(int(sid), {})[str(word)] = int(held.get(str(word), 0))
     rare: set[tuple[int, str]] = set()
-    for sid, mine in held.items():
+    for sid, mine in names.items():
         total = 0
         # a word no stored company holds (a typo, say) finds nothing: it is not what a
         # duplicate is found by, and the name's other words are
@@ -378,9 +381,8 @@ class FuzzyChecker:
         the staged contacts' keys registered as ``dn_``, their ``emails`` and ``phones`` (id, k))."""
         lasts, firsts = lookup_tokens(frame)
         named = company_words(frame)
-        postings = {str(t): int(n) for t, n in tx.rows(*postings_sql(sorted(set(named["token"]))))
-                    } if not named.empty else {}
-        companies = company_lookup(named, postings, self.rare_word)
+        held = {str(w): int(n) for w, n in tx.rows(*postings_sql(named))} if not named.empty else {}
+        companies = company_lookup(named, held, self.rare_word)
         few = len(set(lasts["sid"]) | set(companies["sid"])) <= self.literal_lookups
         staged_ids = sorted(int(i) for i in frame["id"])
         words = ["_dn_lasts", "_dn_firsts", "_dn_companies"] if not few else []

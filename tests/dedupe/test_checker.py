@@ -15,6 +15,7 @@ from crmdata.dedupe.checker import (
     company_words,
     literal_key_parts,
     literal_name_parts,
+    postings_sql,
 )
 from crmdata.edit import DuplicatesFound, ExactKeyChecker
 from crmdata.model import ShareType
@@ -186,16 +187,28 @@ def test_a_company_is_looked_up_by_its_rarest_words_within_the_bound() -> None:
                   "fish", "nordsee"],
         "n_words": [2, 2, 4, 4, 4, 4, 2, 2, 2, 2, 2],
     })
-    postings = {"vogel": 250, "ziegler": 300, "breisgau": 900, "flussstein": 105, "freiburg": 900, "im": 150,
-                "bau": 5, "muller": 120, "mueller": 100, "nordsee": 300}
-    got = company_lookup(words, postings, limit=200)
+    held = {"vogel": 250, "ziegler": 300, "breisgau": 900, "flussstein": 105, "freiburg": 900, "im": 150,
+            "bau": 5, "muller": 120, "nordsee": 300}
+    got = company_lookup(words, held, limit=200)
     rows = sorted(zip(got["sid"], got["token"], got["rare"], strict=True))
     assert rows == [
         (-4, "fish", False), (-4, "nordsee", False),  # a word no stored name holds (a typo) is not rare
-        (-3, "bau", True),  # "muller" is held 220 times, its two spellings together: not rare
+        (-3, "bau", True), (-3, "mueller", True), (-3, "muller", True),  # 5, then 5 + 120
         (-2, "flussstein", True),  # then "im" would make 255: past the bound
         (-1, "vogel", False), (-1, "ziegler", False),  # no rare word: every word, all but one shared
     ]
+
+
+def test_a_word_is_counted_once_per_company_whatever_its_spellings(store: Store) -> None:
+    for name in ("Sternbrück Metallbau GmbH", "Sternbrück GmbH", "Müller Bau KG"):
+        company(store, name, checker=ExactKeyChecker())
+    _person(store, "Anna", "Sternbrück")
+    frame = pd.DataFrame({"id": [-1], "kind": ["C"], "comp_key": ["sternbruck lubeck"]})
+    words = company_words(frame)
+    assert {"sternbruck", "sternbrueck"} <= set(words["token"])  # the index holds both forms
+    with store.db.read() as tx:
+        held = dict(tx.rows(*postings_sql(words)))
+    assert held == {"sternbruck": 2}  # two companies, each under both spellings; the person is none
 
 
 def test_company_words_spell_each_word_of_the_name_without_its_legal_form() -> None:
