@@ -2,14 +2,14 @@
 
 :class:`FuzzyChecker` implements :class:`crmdata.edit.dupcheck.DuplicateChecker`. It does
 not build keys for the whole store: it first fetches the few stored contacts that could
-match (same email, same phone digits, or the same last name and given name through the
-search index's folded words), makes keys for those and for the staged contacts in Python
-(:mod:`.few_keys`: a handful of statements in all, where temporary key tables cost dozens), and
-scores the pairs with the same comparison and scoring SQL and the model of the last batch run
-(its weights and term-frequency tables), or the default model before any. Exact email and
-phone matches of :class:`ExactKeyChecker` are always
-reported, whatever the score, so it stays the floor. Only contacts the user may view are
-looked at; pairs decided "not duplicate" are never reported.
+match (same email, same phone digits, the same last name and given name through the search
+index's folded words, or for a company its rarer name words: :data:`RARE_WORD`), makes keys
+for those and for the staged contacts in Python (:mod:`.few_keys`: a handful of statements in
+all, where temporary key tables cost dozens), and scores the pairs with the same comparison
+and scoring SQL and the model of the last batch run (its weights and term-frequency tables),
+or the default model before any. Exact email and phone matches of :class:`ExactKeyChecker`
+are always reported, whatever the score, so it stays the floor. Only contacts the user may
+view are looked at; pairs decided "not duplicate" are never reported.
 """
 
 from __future__ import annotations
