@@ -238,8 +238,9 @@ def test_companies_sharing_common_words_are_looked_up_by_all_of_them(store: Stor
         "Ziegler Vogel GmbH", "Ziegler & Vogel Handel KG", "Ziegler Bau AG", "Vogel Logistik KG")}
     namesake = _person(store, "Anna", "Ziegler")
 
-    def found(rare_word: int) -> set[int]:
-        cs = store.change(checker=FuzzyChecker(threshold=0.0, rare_word=rare_word))
+    def found(rare_word: int, literal_lookups: int = 8) -> set[int]:
+        checker = FuzzyChecker(threshold=0.0, rare_word=rare_word, literal_lookups=literal_lookups)
+        cs = store.change(checker=checker)
         cs.create_company("Ziegler Vogel AG")
         return {c.existing_id for c in cs.preview().duplicates}
 
@@ -247,6 +248,8 @@ def test_companies_sharing_common_words_are_looked_up_by_all_of_them(store: Stor
     assert found(1) == {ids["Ziegler Vogel GmbH"], ids["Ziegler & Vogel Handel KG"]}
     # both words rare: either finds a company; a person is never a company's candidate
     assert found(200) == set(ids.values()) and namesake not in found(200)
+    # the look-up joined as a table (many staged contacts) finds the same
+    assert found(1, literal_lookups=0) == found(1) and found(200, literal_lookups=0) == found(200)
 
 
 def test_a_company_name_with_one_word_misspelt_is_still_found(store: Store) -> None:
