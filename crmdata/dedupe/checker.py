@@ -111,11 +111,11 @@ def lookup_tokens(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 #: A company is looked up by its rarest name words, as many as at most this many stored
 #: companies' names hold together, and where even its rarest word is more common, by all its
-#: words but one, and at least two (a one-word name by that word). A word that many names share (a trade, a
-#: town, a common surname) found thousands of stored contacts at a million, each read and
-#: compared within the commit, while a duplicate still shares the rarer words or two words of
-#: the name. A bound on one check's work, not a setting of the model: the batch run's blocking
-#: rules look further.
+#: words but one, and at least two (a one-word name by that word, however common). A word that
+#: many names share (a trade, a town, a common surname) found thousands of stored contacts at a
+#: million, each read and compared within the commit, while a duplicate still shares the rarer
+#: words, or all words but one, of the name. A bound on one check's work, not a setting of the
+#: model: the batch run's blocking rules look further.
 RARE_WORD = 200
 
 #: Columns of the company look-up table (:func:`company_words`, :func:`company_lookup`).
