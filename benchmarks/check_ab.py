@@ -1,0 +1,137 @@
+"""The write-back check of two revisions side by side: ``python -m benchmarks.check_ab OLD NEW [EDITS]``.
+
+What the check on every save finds, and how long it takes, on generated duplicates: each edit
+changes the title of a contact that has true duplicates in the generator's truth (as many
+companies as persons, ``EDITS`` of each, chosen with a fixed seed), and asks the default
+checker (``FuzzyChecker``, through ``ChangeSet.preview``, so nothing is written); it counts as
+found when the check names one of the contact's true duplicates. Each revision (a git revision,
+exported with ``git archive``) gets a worker process and its own copy of the cached store of
+:mod:`benchmarks.edit_bench` (``--size=N``, 1M by default), and the two take turns, one edit
+each, in alternating order, so both see the same phases of the machine.
+
+Not part of ``make bench`` (it compares revisions, it does not describe one).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_EDITS = 100
+
+
+def _worker(store: str) -> None:
+    """Preview one edit per contact id read from standard input; print ms and the ids named."""
+    from crmdata import Store
+
+    s = Store(store, keep_open=True)
+    print(Path(sys.modules["crmdata"].__file__ or "").parent, flush=True)  # which code runs
+    for line in sys.stdin:
+        cs = s.change(region="DE")
+        cs.update(int(line), title="check_ab")
+        t = time.perf_counter()
+        named = sorted({c.existing_id for c in cs.preview().duplicates})
+        print(f"{(time.perf_counter() - t) * 1000:.3f}", *named, flush=True)
+
+
+def _picked(size: int, edits: int, seed: int) -> tuple[list[tuple[str, int]], dict[int, set[int]]]:
+    """``(kind, contact id)`` of the edits, and each edited contact's true duplicates."""
+    from crmdata import Store
+
+    from .common import sample_truth
+    from .edit_bench import _store_file
+
+    truth = sample_truth(size)
+    rows = truth.groupby("entity")["row"].apply(list)
+    dup = {int(r): {int(o) for o in g} - {int(r)} for g in rows if len(g) > 1 for r in g}
+    store = Store(_store_file(size))
+    with store.db.read() as tx:
+        company = {int(i): bool(c) for i, c in tx.rows("SELECT id, is_company FROM contacts")}
+    store.close()
+    rng = random.Random(seed)
+    picked: list[tuple[str, int]] = []
+    for kind, is_company in (("companies", True), ("persons", False)):
+        pool = sorted(r for r in dup if company.get(r) == is_company)
+        picked += [(kind, r) for r in rng.sample(pool, min(edits, len(pool)))]
+    rng.shuffle(picked)
+    return picked, {r: dup[r] for _k, r in picked}
+
+
+def compare(old: str, new: str, size: int, edits: int = DEFAULT_EDITS, seed: int = 5) -> str:
+    """Markdown lines: per revision and kind, the edits whose check named a true duplicate, and
+    the check's median and largest time."""
+    from .common import CACHE, remove_store
+    from .edit_ab import _export
+    from .edit_bench import _store_file
+
+    picked, dup = _picked(size, edits, seed)
+    work = Path(tempfile.mkdtemp(prefix="crmdata-check-ab-", dir=CACHE))
+    procs: dict[str, subprocess.Popen[str]] = {}
+    found: dict[tuple[str, str], list[tuple[float, bool]]] = {}
+    try:
+        for name, rev in (("old", old), ("new", new)):
+            tree = _export(rev, work / name)
+            store = work / f"{name}.duckdb"
+            shutil.copy(_store_file(size), store)
+            proc = procs[name] = subprocess.Popen(
+                [sys.executable, __file__, "--worker", str(store)], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(tree)}, cwd=work)
+            assert proc.stdout is not None
+            running = proc.stdout.readline().strip()
+            if not running.startswith(str(tree)):
+                raise RuntimeError(f"the worker of {rev} runs the crmdata in {running or 'nothing'}, "
+                                   f"not {tree}")
+        for i, (kind, cid) in enumerate(picked):
+            for name in ("old", "new") if i % 2 == 0 else ("new", "old"):
+                proc = procs[name]
+                assert proc.stdin is not None and proc.stdout is not None
+                proc.stdin.write(f"{cid}\n")
+                proc.stdin.flush()
+                ms, *named = proc.stdout.readline().split()
+                hit = bool({int(n) for n in named} & dup[cid])
+                found.setdefault((name, kind), []).append((float(ms), hit))
+    finally:
+        for proc in procs.values():
+            if proc.stdin is not None:
+                proc.stdin.close()
+            proc.wait()
+        for name in procs:
+            remove_store(work / f"{name}.duckdb")
+        shutil.rmtree(work, ignore_errors=True)
+    lines = ["| revision | edited | found a true duplicate | check median ms | check max ms |",
+             "|---|---|---:|---:|---:|"]
+    for name, rev in (("old", old), ("new", new)):
+        for kind in ("companies", "persons"):
+            got = found.get((name, kind), [])
+            if not got:
+                continue
+            hits = sum(h for _ms, h in got)
+            ms = [m for m, _h in got]
+            lines.append(f"| {rev} | {len(got)} {kind} | {hits} ({hits / len(got):.2f}) | "
+                         f"{statistics.median(ms):.1f} | {max(ms):.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--worker"]:
+        _worker(sys.argv[2])
+        return
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if len(args) < 2:
+        raise SystemExit("usage: python -m benchmarks.check_ab OLD_REV NEW_REV [EDITS] [--size=N]")
+    edits = int(args[2]) if len(args) > 2 else DEFAULT_EDITS
+    size = next((int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--size=")), 1_000_000)
+    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    print(f"{when} UTC, {size:,} contacts, {edits} edits of each kind")
+    print(compare(args[0], args[1], size, edits), end="")
+
+
+if __name__ == "__main__":
+    main()
