@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 DEFAULT_EDITS = 100
 
 
@@ -41,17 +43,15 @@ def _worker(store: str) -> None:
         print(f"{(time.perf_counter() - t) * 1000:.3f}", *named, flush=True)
 
 
-def _picked(size: int, edits: int, seed: int) -> tuple[list[tuple[str, int]], dict[int, set[int]]]:
-    """``(kind, contact id)`` of the edits, and each edited contact's true duplicates."""
+def _picked(source: Path, truth: pd.DataFrame, edits: int, seed: int
+            ) -> tuple[list[tuple[str, int]], dict[int, set[int]]]:
+    """``(kind, contact id)`` of the edits, and each edited contact's true duplicates (``truth``:
+    the contact id as ``row``, its true identity as ``entity``)."""
     from crmdata import Store
 
-    from .common import sample_truth
-    from .edit_bench import _store_file
-
-    truth = sample_truth(size)
     rows = truth.groupby("entity")["row"].apply(list)
     dup = {int(r): {int(o) for o in g} - {int(r)} for g in rows if len(g) > 1 for r in g}
-    store = Store(_store_file(size))
+    store = Store(source)
     with store.db.read() as tx:
         company = {int(i): bool(c) for i, c in tx.rows("SELECT id, is_company FROM contacts")}
     store.close()
@@ -64,22 +64,23 @@ def _picked(size: int, edits: int, seed: int) -> tuple[list[tuple[str, int]], di
     return picked, {r: dup[r] for _k, r in picked}
 
 
-def compare(old: str, new: str, size: int, edits: int = DEFAULT_EDITS, seed: int = 5) -> str:
+def compare(old: str, new: str, source: Path, truth: pd.DataFrame, scratch: Path,
+            edits: int = DEFAULT_EDITS, seed: int = 5) -> str:
     """Markdown lines: per revision and kind, the edits whose check named a true duplicate, and
-    the check's median and largest time."""
-    from .common import CACHE, remove_store
+    the check's median and largest time, each revision on its own copy (in ``scratch``) of the
+    store ``source``."""
+    from .common import remove_store
     from .edit_ab import _export
-    from .edit_bench import _store_file
 
-    picked, dup = _picked(size, edits, seed)
-    work = Path(tempfile.mkdtemp(prefix="crmdata-check-ab-", dir=CACHE))
+    picked, dup = _picked(source, truth, edits, seed)
+    work = Path(tempfile.mkdtemp(prefix="crmdata-check-ab-", dir=scratch))
     procs: dict[str, subprocess.Popen[str]] = {}
     found: dict[tuple[str, str], list[tuple[float, bool]]] = {}
     try:
         for name, rev in (("old", old), ("new", new)):
             tree = _export(rev, work / name)
             store = work / f"{name}.duckdb"
-            shutil.copy(_store_file(size), store)
+            shutil.copy(source, store)
             proc = procs[name] = subprocess.Popen(
                 [sys.executable, __file__, "--worker", str(store)], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(tree)}, cwd=work)
@@ -128,9 +129,12 @@ def main() -> None:
         raise SystemExit("usage: python -m benchmarks.check_ab OLD_REV NEW_REV [EDITS] [--size=N]")
     edits = int(args[2]) if len(args) > 2 else DEFAULT_EDITS
     size = next((int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--size=")), 1_000_000)
+    from .common import CACHE, sample_truth
+    from .edit_bench import _store_file
+
     when = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     print(f"{when} UTC, {size:,} contacts, {edits} edits of each kind")
-    print(compare(args[0], args[1], size, edits), end="")
+    print(compare(args[0], args[1], _store_file(size), sample_truth(size), CACHE, edits), end="")
 
 
 if __name__ == "__main__":
