@@ -14,13 +14,9 @@ Not part of ``make bench`` (it compares revisions, it does not describe one).
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -69,43 +65,16 @@ def compare(old: str, new: str, source: Path, truth: pd.DataFrame, scratch: Path
     """Markdown lines: per revision and kind, the edits whose check named a true duplicate, and
     the check's median and largest time, each revision on its own copy (in ``scratch``) of the
     store ``source``."""
-    from .common import remove_store
-    from .edit_ab import _export
+    from .revisions import ask, workers
 
     picked, dup = _picked(source, truth, edits, seed)
-    work = Path(tempfile.mkdtemp(prefix="crmdata-check-ab-", dir=scratch))
-    procs: dict[str, subprocess.Popen[str]] = {}
     found: dict[tuple[str, str], list[tuple[float, bool]]] = {}
-    try:
-        for name, rev in (("old", old), ("new", new)):
-            tree = _export(rev, work / name)
-            store = work / f"{name}.duckdb"
-            shutil.copy(source, store)
-            proc = procs[name] = subprocess.Popen(
-                [sys.executable, __file__, "--worker", str(store)], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(tree)}, cwd=work)
-            assert proc.stdout is not None
-            running = proc.stdout.readline().strip()
-            if not running.startswith(str(tree)):
-                raise RuntimeError(f"the worker of {rev} runs the crmdata in {running or 'nothing'}, "
-                                   f"not {tree}")
+    with workers(old, new, source, scratch, __file__) as procs:
         for i, (kind, cid) in enumerate(picked):
             for name in ("old", "new") if i % 2 == 0 else ("new", "old"):
-                proc = procs[name]
-                assert proc.stdin is not None and proc.stdout is not None
-                proc.stdin.write(f"{cid}\n")
-                proc.stdin.flush()
-                ms, *named = proc.stdout.readline().split()
+                ms, *named = ask(procs[name], str(cid))
                 hit = bool({int(n) for n in named} & dup[cid])
                 found.setdefault((name, kind), []).append((float(ms), hit))
-    finally:
-        for proc in procs.values():
-            if proc.stdin is not None:
-                proc.stdin.close()
-            proc.wait()
-        for name in procs:
-            remove_store(work / f"{name}.duckdb")
-        shutil.rmtree(work, ignore_errors=True)
     lines = ["| revision | edited | found a true duplicate | check median ms | check max ms |",
              "|---|---|---:|---:|---:|"]
     for name, rev in (("old", old), ("new", new)):

@@ -16,12 +16,8 @@ Not part of ``make bench`` (it compares revisions, it does not describe one).
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from pathlib import Path
 
@@ -53,62 +49,18 @@ def _worker(store: str, seed: int, checker: str = "exact") -> None:
         print(f"{ms:.3f} {int(db.wal_size(store) < wal)}", flush=True)
 
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _export(rev: str, into: Path) -> Path:
-    """The source tree of a git revision of this repository, in a folder of its own."""
-    into.mkdir(parents=True)
-    archive = into / "src.tar"
-    with archive.open("wb") as out:
-        subprocess.run(["git", "archive", rev], check=True, stdout=out, cwd=REPO)
-    with tarfile.open(archive) as tar:
-        tar.extractall(into, filter="data")
-    archive.unlink()
-    return into
-
-
 def compare(old: str, new: str, source: Path, scratch: Path, commits: int = DEFAULT_COMMITS,
             seed: int = 1, checker: str = "exact") -> str:
     """Markdown lines: median, median without folds, and mean of each revision's commits on
     its own copy (in ``scratch``) of the store ``source``."""
-    from .common import remove_store
+    from .revisions import ask, workers  # not at the top: a worker runs this file on another tree
 
-    work = Path(tempfile.mkdtemp(prefix="crmdata-ab-", dir=scratch))
-    procs: dict[str, subprocess.Popen[str]] = {}
-    try:
-        for name, rev in (("old", old), ("new", new)):
-            tree = _export(rev, work / name)
-            store = work / f"{name}.duckdb"
-            shutil.copy(source, store)
-            proc = procs[name] = subprocess.Popen(
-                [sys.executable, __file__, "--worker", str(store), str(seed), checker],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                env={**os.environ, "PYTHONPATH": str(tree)}, cwd=work)
-            assert proc.stdout is not None
-            running = proc.stdout.readline().strip()
-            if not running:
-                raise RuntimeError(f"the worker of {rev} stopped before its first commit (its error is "
-                                   "above; a revision refuses a store of a newer schema)")
-            if not running.startswith(str(tree)):
-                raise RuntimeError(f"the worker of {rev} runs the crmdata in {running}, not {tree}")
-        times: dict[str, list[tuple[float, bool]]] = {name: [] for name in procs}
+    times: dict[str, list[tuple[float, bool]]] = {"old": [], "new": []}
+    with workers(old, new, source, scratch, __file__, [str(seed), checker]) as procs:
         for i in range(commits):
             for name in ("old", "new") if i % 2 == 0 else ("new", "old"):
-                proc = procs[name]
-                assert proc.stdin is not None and proc.stdout is not None
-                proc.stdin.write("go\n")
-                proc.stdin.flush()
-                ms, folded = proc.stdout.readline().split()
+                ms, folded = ask(procs[name], "go")
                 times[name].append((float(ms), folded == "1"))
-    finally:
-        for proc in procs.values():
-            if proc.stdin is not None:
-                proc.stdin.close()
-            proc.wait()
-        for name in procs:
-            remove_store(work / f"{name}.duckdb")
-        shutil.rmtree(work, ignore_errors=True)
     lines = ["| revision | commits | median ms | median without a fold ms | mean ms |",
              "|---|---:|---:|---:|---:|"]
     for name, rev in (("old", old), ("new", new)):

@@ -1,7 +1,7 @@
 """Import cost of two revisions side by side:
 ``python -m benchmarks.import_ab OLD NEW [N] [ROUNDS] [--into M]``.
 
-Each revision (a git revision, exported with ``git archive`` as :mod:`benchmarks.edit_ab` does)
+Each revision (a git revision, exported with ``git archive``: :func:`benchmarks.revisions.export`)
 imports the same generated ONLYOFFICE export of ``N`` contacts (default 100,000) into a new store
 file (``--into M``: into a copy of a store already holding ``M`` other contacts, its full-text
 index up to date, made once by the running checkout), in a fresh process; the two take turns
@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 from .common import sample_csv
-from .edit_ab import _export
+from .revisions import export
 
 
 def _base_store(folder: Path, m: int) -> Path:
@@ -72,7 +72,7 @@ def compare(old: str, new: str, n: int = 100_000, rounds: int = 2, into: int = 0
     with tempfile.TemporaryDirectory(prefix="import-ab-") as tmp:
         scratch = Path(tmp)
         base = _base_store(scratch, into) if into else None
-        trees = {rev: _export(rev, scratch / f"tree{i}") for i, rev in enumerate((old, new))}
+        trees = {rev: export(rev, scratch / f"tree{i}") for i, rev in enumerate((old, new))}
         runs: dict[str, list[dict[str, float]]] = {rev: [] for rev in trees}
         for r in range(rounds):
             for rev in (list(trees) if r % 2 == 0 else list(reversed(trees))):
