@@ -3,7 +3,7 @@
 :class:`FuzzyChecker` implements :class:`crmdata.edit.dupcheck.DuplicateChecker`. It does
 not build keys for the whole store: it first fetches the few stored contacts that could
 match (same email, same phone digits, the same last name and given name through the search
-index's folded words, or for a company its rarer name words: :data:`RARE_WORD`), makes keys
+index's folded words, or for a company its rarer name words: :mod:`.name_words`), makes keys
 for those and for the staged contacts in Python (:mod:`.few_keys`: a handful of statements in
 all, where temporary key tables cost dozens), and scores the pairs with the same comparison
 and scoring SQL and the model of the last batch run (its weights and term-frequency tables),
@@ -14,7 +14,7 @@ view are looked at; pairs decided "not duplicate" are never reported.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -27,24 +27,22 @@ from ..db import Tx
 from ..edit.dupcheck import DuplicateCandidate, ExactKeyChecker, StagedContact
 from ..matchkeys import unkeyed_ids
 from ..model import DEFAULT_PHONE_REGION, ContactKind, InfoType
-from ..search.index import RECENT_IDS
-from ..search.normalise import forms
 from . import compare, decisions, explain, fellegi, few_keys, keys
-from . import normalise as nz
+from .name_words import (
+    NAME_SOURCES,
+    RARE_WORD,
+    company_lookup,
+    company_parts,
+    company_words,
+    literal_name_parts,
+    lookup_tokens,
+    postings_sql,
+)
 from .settings import MatchSettings
 
 #: Probability at or above which a staged contact is reported as a likely duplicate.
 CHECK_THRESHOLD = 0.5
 _INFO_TYPES = (int(InfoType.EMAIL), int(InfoType.PHONE), int(InfoType.WEBSITE))
-
-
-def _spellings(key: str) -> set[str]:
-    """Search-index spellings a folded name key may be stored under (``muller`` -> ``mueller`` too)."""
-    out = {key}
-    for i, ch in enumerate(key):
-        if ch in "aou" and key[i + 1:i + 2] != "e":
-            out |= {s[: i + 1] + "e" + s[i + 1:] for s in list(out) if len(s) > i and s[i] == ch}
-    return {f for s in out for f in forms(s)}
 
 
 def staged_frames(staged: Sequence[StagedContact], default_region: str) -> tuple[
@@ -79,139 +77,6 @@ def staged_frames(staged: Sequence[StagedContact], default_region: str) -> tuple
     for col in ("data", "email_key", "e164"):  # text even when every value is missing
         info_df[col] = info_df[col].astype("string")
     return frame, first_groups, info_df
-
-
-def lookup_tokens(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Search-index words to look the staged persons up by (pure; companies: :func:`company_words`).
-
-    ``(sid, token)`` of every spelling of their last names, and ``(sid, token)`` of every
-    spelling of every first name of the same given-name group (``*`` without a first name:
-    the last name alone).
-    """
-    names_of_group: dict[str, set[str]] = {}
-    for name, groups in nz.NICKNAME_GROUPS.items():
-        for g in groups:
-            names_of_group.setdefault(g, set()).add(name)
-    lasts: list[tuple[int, str]] = []
-    firsts: list[tuple[int, str]] = []
-    for r in frame[["id", "kind", "last_key", "first_head", "comp_key"]].to_dict("records"):
-        sid = int(r["id"])
-        if r["kind"] == ContactKind.PERSON and r["last_key"]:
-            lasts += [(sid, t) for w in str(r["last_key"]).split() for t in _spellings(w)]
-            head = r["first_head"]
-            if head:
-                names = {str(head)} | {n for g in nz.NICKNAME_GROUPS.get(str(head), ()) for n in
-                                       names_of_group.get(g, ())}
-                firsts += [(sid, t) for n in names for t in _spellings(n)]
-            else:
-                firsts.append((sid, "*"))  # no first name: the last name alone
-    cols = ["sid", "token"]
-    return (pd.DataFrame(sorted(set(lasts)), columns=cols), pd.DataFrame(sorted(set(firsts)), columns=cols))
-
-
-#: A company is looked up by its rarest name words, as many as at most this many stored
-#: companies' names hold together, and where even its rarest word is more common, by all its
-#: words but one, and at least two (a one-word name by that word, however common). A word that
-#: many names share (a trade, a town, a common surname) found thousands of stored contacts at a
-#: million, each read and compared within the commit, while a duplicate still shares the rarer
-#: words, or all words but one, of the name. A bound on one check's work, not a setting of the
-#: model: the batch run's blocking rules look further.
-RARE_WORD = 200
-
-#: Columns of the company look-up table (:func:`company_words`, :func:`company_lookup`).
-COMPANY_LOOKUP = ["sid", "token", "word", "rare", "n_words"]
-
-
-def company_words(frame: pd.DataFrame) -> pd.DataFrame:
-    """``(sid, word, token, n_words)``: every search-index spelling of every word of the staged
-    companies' names, and how many words each name has (pure)."""
-    rows = []
-    for r in frame[["id", "kind", "comp_key"]].to_dict("records"):
-        if r["kind"] != ContactKind.COMPANY or not r["comp_key"]:
-            continue
-        name = sorted(set(str(r["comp_key"]).split()))
-        rows += [(int(r["id"]), w, s, len(name)) for w in name for s in sorted(_spellings(w))]
-    return pd.DataFrame(rows, columns=["sid", "word", "token", "n_words"])
-
-
-def postings_sql(words: pd.DataFrame) -> tuple[str, list[object]]:
-    """``(word, n)``: how many stored companies hold each word of ``words`` (a
-    :func:`company_words` frame) in their name, in any of its spellings, in the live search
-    index (pure). The spellings are written in, so DuckDB reads only the row groups of the
-    token-sorted index that can hold them; a contact's rows are all in one part of the index."""
-    pairs = sorted({(str(t), str(w)) for t, w in zip(words["token"], words["word"], strict=True)})
-    spelt = f"(SELECT * FROM (VALUES {', '.join(['(?, ?)'] * len(pairs))}) v(token, word))"
-    marks = ", ".join("?" * len(pairs))
-    parts = [f"SELECT w.word, count(DISTINCT t1.contact_id) AS n FROM {table} t1 "
-             f"JOIN {spelt} w ON w.token = t1.token JOIN contacts c ON c.id = t1.contact_id AND c.is_company "
-             f"WHERE t1.slot = 0 AND t1.token IN ({marks}){f' AND {live}' if live else ''} GROUP BY w.word"
-             for table, live in _NAME_SOURCES]
-    params: list[object] = [v for _part in parts for v in [*(x for pair in pairs for x in pair),
-                                                            *(token for token, _w in pairs)]]
-    return f"SELECT word, sum(n) FROM ({' UNION ALL '.join(parts)}) q GROUP BY word", params
-
-
-def company_lookup(words: pd.DataFrame, held: Mapping[str, int], limit: int = RARE_WORD) -> pd.DataFrame:
-    """:data:`COMPANY_LOOKUP` rows (pure): per staged company, the spellings of its rarest words
-    that stored companies hold, as many as at most ``limit`` of them hold together (``held``: how
-    many hold each word, :func:`postings_sql`; the longer word first among equally rare ones),
-    marked ``rare``; where even its rarest word is held by more, the spellings of all its words
-    (:func:`company_parts` then asks for all but one)."""
-    names: dict[int, dict[str, int]] = {}
-    for sid, word in words[["sid", "word"]].itertuples(index=False):
-        names.setdefault(int(sid), {})[str(word)] = int(held.get(str(word), 0))
-    rare: set[tuple[int, str]] = set()
-    for sid, mine in names.items():
-        total = 0
-        # a word no stored company holds (a typo, say) finds nothing: it is not what a
-        # duplicate is found by, and the name's other words are
-        for word in sorted((w for w in mine if mine[w] > 0), key=lambda w: (mine[w], -len(w), w)):
-            total += mine[word]
-            if total > limit:
-                break
-            rare.add((sid, word))
-    out = words.assign(rare=[(int(s), str(w)) in rare for s, w in zip(words["sid"], words["word"],
-                                                                       strict=True)])
-    with_rare = {sid for sid, _w in rare}
-    out = out[out["rare"] | ~out["sid"].isin(with_rare)]
-    return out[COMPANY_LOOKUP].astype({"sid": "int64", "token": object, "word": object, "rare": bool,
-                                       "n_words": "int64"})
-
-
-def company_parts(lookup: pd.DataFrame | str) -> tuple[list[str], list[object]]:
-    """``SELECT sid, contact_id`` parts (to join with ``UNION``) finding, per staged company, the
-    stored companies whose name holds one of its rare words or, where it has none, all of its
-    words but one, and at least two (its only word, for a one-word name), and their parameters
-    (pure).
-
-    ``lookup`` is a :func:`company_lookup` frame, written into the statement (with its tokens
-    as a filter DuckDB checks against each row group's token range), or the name of a table
-    holding one, joined. Persons are never looked up for a company: they are never compared.
-    """
-    params: list[object] = []
-    if isinstance(lookup, str):
-        words, only = lookup, ""
-    else:
-        if lookup.empty:
-            return [], []
-        rows = [(int(s), str(t), str(w), bool(r), int(n)) for s, t, w, r, n in
-                zip(*(lookup[c].tolist() for c in COMPANY_LOOKUP), strict=True)]
-        row = "(?::BIGINT, ?, ?, ?::BOOLEAN, ?::INTEGER)"
-        words = f"(SELECT * FROM (VALUES {', '.join([row] * len(rows))}) v({', '.join(COMPANY_LOOKUP)}))"
-        params = [v for r in rows for v in r]
-        tokens = sorted({r[1] for r in rows})
-        only = f" AND t1.token IN ({', '.join('?' * len(tokens))})"
-    parts: list[str] = []
-    out_params: list[object] = []
-    for table, live in _NAME_SOURCES:
-        parts.append(
-            f"SELECT w.sid, t1.contact_id FROM {table} t1 JOIN {words} w ON w.token = t1.token "
-            f"JOIN contacts c ON c.id = t1.contact_id AND c.is_company "
-            f"WHERE t1.slot = 0{only}{f' AND {live}' if live else ''} GROUP BY w.sid, t1.contact_id "
-            "HAVING bool_or(w.rare) "
-            "OR count(DISTINCT w.word) >= greatest(least(2, max(w.n_words)), max(w.n_words) - 1)")
-        out_params += params + (tokens if only else [])
-    return parts, out_params
 
 
 def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts: str = "_dn_firsts",
@@ -277,7 +142,7 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
           JOIN {firsts} f ON f.sid = l.sid
           JOIN {table} t2 ON t2.slot = 0 AND t2.token = f.token AND t2.contact_id = t1.contact_id{hide}"""
         for table, hide in ((t, f"\n          WHERE {live}" if live else "")
-                            for t, live in _NAME_SOURCES)) + by_company, named_params
+                            for t, live in NAME_SOURCES)) + by_company, named_params
 
 
 #: Up to this many staged contacts are looked up by name with their words written into the
@@ -302,36 +167,6 @@ def literal_key_parts(emails: pd.DataFrame, phones: pd.DataFrame) -> tuple[list[
             parts.append(f"SELECT {sid} AS sid, contact_id FROM contact_info WHERE {column} = ?")
             params.append(key)
     return parts or ["SELECT NULL::BIGINT AS sid, NULL::BIGINT AS contact_id WHERE false"], params
-
-
-def literal_name_parts(lasts: pd.DataFrame, firsts: pd.DataFrame) -> tuple[list[str], list[object]]:
-    """``SELECT sid, contact_id`` parts (to join with ``UNION``) finding, per staged contact,
-    the stored ones whose name holds one of its last-name words and, unless its first words
-    are ``*``, one of its first-name words, with their parameters (pure)."""
-    parts: list[str] = []
-    params: list[object] = []
-    for sid in sorted(set(lasts["sid"])):
-        last = sorted(set(lasts.loc[lasts["sid"] == sid, "token"]))
-        first = sorted(set(firsts.loc[firsts["sid"] == sid, "token"]))
-        pair = bool(first) and "*" not in first  # also one of the given name's spellings
-        for table, live in _NAME_SOURCES:
-            join = (f" JOIN {table} t2 ON t2.contact_id = t1.contact_id AND t2.slot = 0 "
-                    f"AND t2.token IN ({', '.join('?' * len(first))})") if pair else ""
-            where = " AND ".join(["t1.slot = 0", f"t1.token IN ({', '.join('?' * len(last))})",
-                                  *([live] if live else [])])
-            parts.append(f"SELECT {int(sid)} AS sid, t1.contact_id FROM {table} t1{join} WHERE {where}")
-            params += (first if pair else []) + last
-    return parts, params
-
-
-#: The name tokens are looked up in each part of the live index on its own (a contact's rows are
-#: all in one part), so DuckDB filters each table's scan by the staged tokens; through the union
-#: of :data:`crmdata.search.index.LIVE_TOKENS` it would scan the whole main index. Each part
-#: with the condition on ``t1`` that keeps its live rows ("" for all of them).
-_NAME_SOURCES = (
-    ("search_tokens", f"t1.contact_id NOT IN ({RECENT_IDS})"),
-    ("search_recent", ""),
-)
 
 
 @dataclass
@@ -413,17 +248,16 @@ class FuzzyChecker:
         raw = keys.contacts_frame(tx, user, cand_ids, chosen.date_fields, chosen.text_fields)
         # persons are compared with persons only: a stored contact of no staged partner's kind
         # (a namesake of a company found by its phone) is neither normalised nor read further
-        staged_kind = dict(zip(frame["id"], frame["kind"], strict=True))
+        kind_of = dict(zip(frame["id"], frame["kind"], strict=True))
         wanted: dict[int, set[str]] = {}
         for a, b in pairs:
-            wanted.setdefault(b, set()).add(staged_kind[a])
+            wanted.setdefault(b, set()).add(kind_of[a])
         raw_kinds = [ContactKind.COMPANY.value if c else ContactKind.PERSON.value for c in raw["is_company"]]
         keep = [k in wanted.get(int(i), ()) for i, k in zip(raw["id"], raw_kinds, strict=True)]
         raw = raw.loc[pd.Series(keep, index=raw.index, dtype=bool)]
         cand_ids = sorted(int(i) for i in raw["id"])
         stored, _groups = keys.key_frame(raw, self.default_region)
-        kind_of = {**dict(zip(frame["id"], frame["kind"], strict=True)),
-                   **dict(zip(stored["id"], stored["kind"], strict=True))}
+        kind_of.update(zip(stored["id"], stored["kind"], strict=True))
         kept = [(a, b) for a, b in pairs if b in kind_of and kind_of[a] == kind_of[b]]
         if not kept:  # none the user may view, or none of the same kind
             return []

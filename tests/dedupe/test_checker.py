@@ -8,15 +8,7 @@ from click.testing import CliRunner
 
 from crmdata import Store
 from crmdata.cli import cli
-from crmdata.dedupe.checker import (
-    FuzzyChecker,
-    company_lookup,
-    company_parts,
-    company_words,
-    literal_key_parts,
-    literal_name_parts,
-    postings_sql,
-)
+from crmdata.dedupe.checker import FuzzyChecker, literal_key_parts
 from crmdata.edit import DuplicatesFound, ExactKeyChecker
 from crmdata.model import ShareType
 
@@ -123,18 +115,6 @@ def test_rows_an_older_version_left_without_keys_are_candidates(store: Store) ->
     assert cand.existing_id == existing and cand.reasons[0].startswith("shared phone")
 
 
-def test_literal_name_parts_write_each_staged_contacts_words() -> None:
-    lasts = pd.DataFrame({"sid": [-1, -1, -2], "token": ["meyer", "meier", "acme"]})
-    firsts = pd.DataFrame({"sid": [-1, -1, -2], "token": ["klaus", "claus", "*"]})
-    parts, params = literal_name_parts(lasts, firsts)
-    assert len(parts) == 4  # two staged contacts, each in the main and the recent index rows
-    company, company_recent, person, person_recent = parts  # sids in order: -2, then -1
-    assert company.startswith("SELECT -2 AS sid") and "JOIN" not in company and "NOT IN" in company
-    assert "JOIN" not in company_recent and "NOT IN" not in company_recent
-    assert person.startswith("SELECT -1 AS sid") and "t2.token IN (?, ?)" in person
-    assert params == ["acme", "acme", "claus", "klaus", "meier", "meyer", "claus", "klaus", "meier", "meyer"]
-
-
 def test_words_written_in_or_joined_find_the_same_candidates(store: Store) -> None:
     """Up to ``literal_lookups`` staged contacts are looked up with their words written into
     the statement, more with the words' tables joined: both find the same stored contacts."""
@@ -176,61 +156,6 @@ def test_the_staged_keys_are_written_into_the_look_up() -> None:
     assert params == ["a@x.de", "b@x.de", "c@y.de", "+4930123456"]
     none, no_params = literal_key_parts(emails.iloc[:0], phones.iloc[:0])
     assert len(none) == 1 and "WHERE false" in none[0] and no_params == []
-
-
-def test_a_company_is_looked_up_by_its_rarest_words_within_the_bound() -> None:
-    words = pd.DataFrame({
-        "sid": [-1, -1, -2, -2, -2, -2, -3, -3, -3, -4, -4],
-        "word": ["vogel", "ziegler", "breisgau", "flussstein", "freiburg", "im", "bau", "muller", "muller",
-                 "fish", "nordsee"],
-        "token": ["vogel", "ziegler", "breisgau", "flussstein", "freiburg", "im", "bau", "muller", "mueller",
-                  "fish", "nordsee"],
-        "n_words": [2, 2, 4, 4, 4, 4, 2, 2, 2, 2, 2],
-    })
-    held = {"vogel": 250, "ziegler": 300, "breisgau": 900, "flussstein": 105, "freiburg": 900, "im": 150,
-            "bau": 5, "muller": 120, "nordsee": 300}
-    got = company_lookup(words, held, limit=200)
-    rows = sorted(zip(got["sid"], got["token"], got["rare"], strict=True))
-    assert rows == [
-        (-4, "fish", False), (-4, "nordsee", False),  # a word no stored name holds (a typo) is not rare
-        (-3, "bau", True), (-3, "mueller", True), (-3, "muller", True),  # 5, then 5 + 120
-        (-2, "flussstein", True),  # then "im" would make 255: past the bound
-        (-1, "vogel", False), (-1, "ziegler", False),  # no rare word: every word, all but one shared
-    ]
-
-
-def test_a_word_is_counted_once_per_company_whatever_its_spellings(store: Store) -> None:
-    for name in ("Sternbrück Metallbau GmbH", "Sternbrück GmbH", "Müller Bau KG"):
-        company(store, name, checker=ExactKeyChecker())
-    _person(store, "Anna", "Sternbrück")
-    frame = pd.DataFrame({"id": [-1], "kind": ["C"], "comp_key": ["sternbruck lubeck"]})
-    words = company_words(frame)
-    assert {"sternbruck", "sternbrueck"} <= set(words["token"])  # the index holds both forms
-    with store.db.read() as tx:
-        held = dict(tx.rows(*postings_sql(words)))
-    assert held == {"sternbruck": 2}  # two companies, each under both spellings; the person is none
-
-
-def test_company_words_spell_each_word_of_the_name_without_its_legal_form() -> None:
-    frame = pd.DataFrame({"id": [-1, -2], "kind": ["C", "P"], "comp_key": ["muller bau", None]})
-    got = company_words(frame)
-    spelt = {w: set(got.loc[got["word"] == w, "token"]) for w in got["word"]}
-    assert set(spelt) == {"bau", "muller"} and set(got["n_words"]) == {2} and set(got["sid"]) == {-1}
-    assert {"muller", "mueller"} <= spelt["muller"] and "bau" in spelt["bau"]
-
-
-def test_company_parts_find_companies_only() -> None:
-    lookup = pd.DataFrame({"sid": [-1, -1], "token": ["vogel", "ziegler"], "word": ["vogel", "ziegler"],
-                           "rare": [False, False], "n_words": [2, 2]})
-    parts, params = company_parts(lookup)
-    assert len(parts) == 2  # the main and the recent index rows
-    assert all("JOIN contacts c ON c.id = t1.contact_id AND c.is_company" in p for p in parts)
-    assert all("HAVING bool_or(w.rare)" in p for p in parts)
-    one = [-1, "vogel", "vogel", False, 2, -1, "ziegler", "ziegler", False, 2, "vogel", "ziegler"]
-    assert params == one + one
-    joined, none = company_parts("_dn_companies")
-    assert none == [] and "JOIN _dn_companies w" in joined[0] and "t1.token IN" not in joined[0]
-    assert company_parts(lookup.iloc[:0]) == ([], [])
 
 
 def test_companies_sharing_common_words_are_looked_up_by_all_of_them(store: Store) -> None:
