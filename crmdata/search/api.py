@@ -8,7 +8,7 @@ in by their company or named in an error.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,6 +23,10 @@ from .index import SLOT_INFO, contact_texts
 from .matched import Match, matches_in
 from .parse import Query, parse
 from .sql import (
+    CTX_ACTIVITY,
+    CTX_FIELD,
+    CTX_LIST,
+    CTX_TAG,
     MAX_INLINE_TERMS,
     PAGE_COLUMNS,
     PAGE_CONTACT_FIELDS,
@@ -196,19 +200,25 @@ def _from_index(
             or not _usable(db, engine) or any(needs_vocab(a) for t in parsed.terms for a in t.atoms)):
         return None
 
-    def names(ids: Sequence[int]) -> dict[int, str | None]:
-        return _names(tx, ids)
-
     try:
         view = fulltext.index_for(db.path).searcher(tx, max_changes)
+
+        def names(ids: Sequence[int]) -> dict[int, str | None]:
+            """The lower-cased display names the index's documents keep (the store's for any
+            without one)."""
+            kept = {i: h.name for i, h in fulltext_query.held(view, ids).items()}
+            missing = [i for i in ids if i not in kept]
+            return {**kept, **(_names(tx, missing) if missing else {})}
+
         window = ranked.best_page(view, parsed, user, page, page_size, include_company_persons, names)
+        held = fulltext_query.held(view, window.ids) if window is not None else {}
     except (fulltext.IndexUnavailable, OSError):
         return None
     if deadline is not None and time.monotonic() > deadline:
         raise OverBudget("The full-text search took longer than the time budget.")
     if window is None:
         return None
-    frame, matches = _page_frame(tx, user, window.ids, parsed)
+    frame, matches = _page_frame(tx, user, window.ids, parsed, held)
     if len(frame) != len(window.ids):
         return None  # a page row the store does not give back: answered through the store
     return window.total, frame, matches
@@ -227,7 +237,7 @@ def _through_store(
 ) -> tuple[int, pd.DataFrame, dict[int, Match]]:
     """The total and one page selected by the store's query (hits of either index checked
     against the contacts table: access, filters, sort)."""
-    resolved = resolve(db, tx, parsed, deadline, engine=engine, max_changes=max_changes)
+    resolved, view = _resolve_with_view(db, tx, parsed, deadline, engine, max_changes)
     # a text query narrows the rows first, so one query with a window count is cheapest;
     # a plain listing of (nearly) everything counts separately
     windowed = not parsed.is_empty
@@ -244,7 +254,13 @@ def _through_store(
         total = int(tx.scalar(*count_sql(
             user, parsed, chosen, resolved, include_company_persons)))
     ids = [int(r[0]) for r in rows]
-    frame, matches = _page_frame(tx, user, ids, parsed)
+    held = None
+    if view is not None:
+        try:
+            held = fulltext_query.held(view, ids)
+        except ValueError:  # the page's contact information is read from the store instead
+            held = None
+    frame, matches = _page_frame(tx, user, ids, parsed, held)
     return total, frame, matches
 
 
@@ -331,17 +347,24 @@ def resolve(
 ) -> dict[tuple[int, int], Resolved] | Hits:
     """What the query's words match: the contacts the full-text index finds, or where it cannot
     answer, the atoms resolved against the store's own index (see :func:`_resolve`)."""
+    return _resolve_with_view(db, tx, query, deadline, engine, max_changes)[0]
+
+
+def _resolve_with_view(
+    db: Database, tx: Tx, query: Query, deadline: float | None, engine: Engine, max_changes: int | None,
+) -> tuple[dict[tuple[int, int], Resolved] | Hits, fulltext.View | None]:
+    """:func:`resolve`, and the view of the full-text index that answered (None: the store's)."""
     if not query.is_empty and _usable(db, engine):
         try:
-            searcher = fulltext.index_for(db.path).searcher(tx, max_changes)
-            ids, scores = fulltext_query.find(searcher, query)
+            view = fulltext.index_for(db.path).searcher(tx, max_changes)
+            ids, scores = fulltext_query.find(view, query)
         except (fulltext.IndexUnavailable, OSError):  # busy, or a folder that cannot be written
             pass
         else:
             if deadline is not None and time.monotonic() > deadline:
                 raise OverBudget("The full-text search took longer than the time budget.")
-            return Hits(ids, scores)
-    return _resolve(tx, query, deadline)
+            return Hits(ids, scores), view
+    return _resolve(tx, query, deadline), None
 
 
 def _resolve(tx: Tx, query: Query, deadline: float | None = None) -> dict[tuple[int, int], Resolved]:
@@ -368,40 +391,63 @@ def _resolve(tx: Tx, query: Query, deadline: float | None = None) -> dict[tuple[
     return out
 
 
-def _page_frame(tx: Tx, user: User, ids: list[int], query: Query) -> tuple[pd.DataFrame, dict[int, Match]]:
+def _page_frame(tx: Tx, user: User, ids: list[int], query: Query,
+                held: Mapping[int, fulltext.Held] | None = None) -> tuple[pd.DataFrame, dict[int, Match]]:
     """The list columns of the page's contacts, in the page's order (a few index lookups), and
-    where the query matched each (from the same rows: the searched texts are among them)."""
+    where the query matched each (from the same rows: the searched texts are among them).
+
+    ``held``: what the full-text index's documents keep of the page's contacts (it reflects
+    the store as of this read): their contact information, custom values and tags are then not
+    read again. The contacts' rows (with the access rule), their companies' names, their last
+    activity and every title are read from the store either way."""
     if not ids:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PAGE_COLUMNS}), {}
-    q = page_rows_sql(user, ids)
+    held = held if held is not None and all(int(i) in held for i in ids) else None
+    employers = sorted({h.employer for h in held.values() if h.employer is not None}) if held else []
+    q = page_rows_sql(user, ids, employers)
     names = [name for name, _ in PAGE_CONTACT_FIELDS]
     by_id = {int(r[0]): dict(zip(names, r, strict=True)) for r in tx.rows(*q["contacts"])}
     rows = [by_id[i] for i in ids if i in by_id]
-    company_ids = sorted({int(r["company_id"]) for r in rows if r["company_id"] is not None})
-    companies = dict(tx.rows(q["companies"][0], [company_ids, *q["companies"][1]])) if company_ids else {}
-    lists = {(int(r[0]), int(r[1])): r[2] for r in tx.rows(*q["lists"])}
+    companies = {i: r["company_name"] for i, r in by_id.items() if r["is_company"]}
+    unread = sorted({int(r["company_id"]) for r in rows if r["company_id"] is not None} - {*ids, *employers})
+    if unread:
+        companies.update(tx.rows(q["companies"][0], [unread, *q["companies"][1]]))
+    context: dict[int, list[tuple[Any, ...]]] = {}
+    for part, *rest in tx.rows(*q["context"]):
+        context.setdefault(int(part), []).append(tuple(rest))
+    activity = {int(i): at for i, _n, _text, at in context.get(CTX_ACTIVITY, ())}
+    titles = {int(i): text for i, _n, text, _at in context.get(CTX_TAG, ())}
+    lists = {(int(i), int(n)): text for i, n, text, _at in context.get(CTX_LIST, ())}
+    field_types = {int(i): int(n) for i, n, _text, _at in context.get(CTX_FIELD, ())}
+    if held is not None:
+        info = [(int(r["id"]), *row) for r in rows for row in held[int(r["id"])].info]
+        tag_rows = [(int(r["id"]), t) for r in rows for t in held[int(r["id"])].tags]
+        custom = [(int(r["id"]), *row) for r in rows for row in held[int(r["id"])].custom]
+    else:
+        info, tag_rows = tx.rows(*q["info"]), tx.rows(*q["tags"])
+        custom = tx.rows(*q["custom"]) if not query.is_empty else []
     best: dict[tuple[int, int], tuple[bool, int, str]] = {}
     info_rows: dict[int, list[dict[str, Any]]] = {}
-    for cid, info_type, data, primary, info_id, street, city, state, zip_code, country in tx.rows(*q["info"]):
+    for cid, info_type, data, primary, info_id, street, city, state, zip_code, country in info:
         key, rank = (int(cid), int(info_type)), (not primary, int(info_id), data)
         if key not in best or rank < best[key]:
             best[key] = rank  # the primary value, else the first one
         info_rows.setdefault(int(cid), []).append({
             "id": info_id, "info_type": info_type, "data": data, "street": street, "city": city,
             "state": state, "zip": zip_code, "country": country})
-    titles = dict(tx.rows(*q["tag_titles"]))
     tags: dict[int, list[str]] = {}
     tag_ids: dict[int, list[int]] = {}
-    for cid, tag_id in tx.rows(*q["tags"]):
-        tags.setdefault(int(cid), []).append(str(titles[tag_id]))
-        tag_ids.setdefault(int(cid), []).append(int(tag_id))
-    activity = {int(r[0]): r[1] for r in tx.rows(*q["activity"])}
-    matches = _matches(tx, query, q, rows, info_rows, tag_ids, titles) if not query.is_empty else {}
+    for cid, tag_id in tag_rows:
+        if int(tag_id) in titles:
+            tags.setdefault(int(cid), []).append(str(titles[int(tag_id)]))
+            tag_ids.setdefault(int(cid), []).append(int(tag_id))
+    matches = (_matches(query, rows, info_rows, custom, tag_ids, titles, field_types)
+               if not query.is_empty else {})
     out = []
     for r in rows:
         cid = int(r["id"])
-        info = {name: best[(cid, int(t))][2] if (cid, int(t)) in best else None
-                for name, t in PAGE_INFO.items()}
+        shown = {name: best[(cid, int(t))][2] if (cid, int(t)) in best else None
+                 for name, t in PAGE_INFO.items()}
         out.append({
             **r,
             "kind": "company" if r["is_company"] else "person",
@@ -410,7 +456,7 @@ def _page_frame(tx: Tx, user: User, ids: list[int], query: Query) -> tuple[pd.Da
             "temperature": lists.get((r["status_id"], int(ListType.TEMPERATURE))),
             "contact_type": lists.get((r["contact_type_id"], int(ListType.CONTACT_TYPE))),
             "tags": ", ".join(sorted(tags[cid], key=str.lower)) if cid in tags else None,
-            **info,
+            **shown,
             "last_activity": activity.get(cid),
         })
     frame = pd.DataFrame(out, columns=list(PAGE_COLUMNS))
@@ -418,22 +464,21 @@ def _page_frame(tx: Tx, user: User, ids: list[int], query: Query) -> tuple[pd.Da
     return frame, matches
 
 
-def _matches(tx: Tx, query: Query, q: dict[str, tuple[str, list[object]]], rows: list[dict[str, Any]],
-             info_rows: dict[int, list[dict[str, Any]]], tag_ids: dict[int, list[int]],
-             titles: dict[Any, Any]) -> dict[int, Match]:
+def _matches(query: Query, rows: list[dict[str, Any]], info_rows: dict[int, list[dict[str, Any]]],
+             custom_rows: Sequence[tuple[Any, ...]], tag_ids: dict[int, list[int]], titles: dict[int, str],
+             field_types: dict[int, int]) -> dict[int, Match]:
     """Where the query matched the page's contacts, from the rows the page read (plus their
     custom values): the same texts :func:`crmdata.search.index.source_sql` indexes."""
     custom: dict[int, list[dict[str, Any]]] = {}
-    for cid, field_id, value in tx.rows(*q["custom"]):
+    for cid, field_id, value in custom_rows:
         custom.setdefault(int(cid), []).append({"field_id": field_id, "value": value})
-    field_types = {int(i): int(t) for i, t in tx.rows(*q["field_types"])}
     texts: dict[int, list[tuple[int, str]]] = {}
     kinds: dict[tuple[int, int], int] = {}
     for r in rows:
         cid = int(r["id"])
         contact = {key: r[col] for key, col in PAGE_TEXT_FIELDS.items()}
         held = contact_texts(contact, info_rows.get(cid, ()), custom.get(cid, ()), tag_ids.get(cid, ()),
-                             field_types, {int(k): str(v) for k, v in titles.items()})
+                             field_types, titles)
         texts[cid] = [(slot, text) for _c, slot, text in held if text]
         for n, info in enumerate(sorted(info_rows.get(cid, ()), key=lambda i: int(i["id"])), start=1):
             kinds[(cid, SLOT_INFO + n)] = int(info["info_type"])

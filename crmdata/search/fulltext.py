@@ -21,7 +21,9 @@ visible to the user and pass the filters); one by relevance without filters is c
 ordered by the index, whose documents also carry each contact's kind, company, share type,
 managers and name order (:mod:`crmdata.search.ranked`), and only the page's rows are read from
 the store, with the access rule: a page row the store does not give back sends the search
-through the store. Either way a search never shows a contact the store no longer has or the
+through the store. The documents also keep what a result page shows of each contact besides
+its own row (:class:`Held`: contact information, custom values, tag ids, name), so a page
+reads from the store only its rows, their companies' names, their last activity and titles. Either way a search never shows a contact the store no longer has or the
 user may not view.
 
 Scores: BM25 on the words, times a weight per field (names first, streets and notes last);
@@ -38,7 +40,7 @@ import shutil
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +53,7 @@ from .index import SLOT_CUSTOM, SLOT_INFO, SLOT_TAG, SOURCE_ID_USES, source_sql
 from .normalise import fold, fold_sql, words, words_sql
 
 #: Bumped whenever documents are built differently: an index of another format is rebuilt.
-FORMAT = 3
+FORMAT = 4
 #: Text fields of a document, one per kind of searched field.
 FIELDS = ("name", "company", "position", "tag", "industry", "info", "custom", "notes")
 #: How much a match in each field weighs (names before companies before streets and notes).
@@ -107,6 +109,8 @@ def _schema() -> tantivy.Schema:
     sb.add_integer_field("share", stored=False, indexed=True, fast=False)
     sb.add_integer_field("manager", stored=False, indexed=True, fast=False)
     sb.add_unsigned_field("order", stored=False, indexed=False, fast=True)
+    # what a result page shows of the contact besides its row in ``contacts`` (see Held)
+    sb.add_bytes_field("page", stored=True, indexed=False, fast=False)
     for name in FIELDS:
         sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="position")
     return sb.build()
@@ -126,6 +130,55 @@ Attrs = tuple[int, bool, int | None, int, str | None, Sequence[int] | None]
 _ATTRS_SQL = ("SELECT c.id, c.is_company, c.company_id, c.share_type, lower(c.display_name), "
               "(SELECT list(m.user_id) FROM contact_managers m WHERE m.contact_id = c.id) "
               "FROM contacts c WHERE c.id {member}")
+#: What a result page shows of the contacts whose id is ``{member}`` besides their rows in
+#: ``contacts``, as JSON per contact and part: 0 contact information, 1 custom values, 2 tags.
+_HELD_SQL = (
+    "SELECT contact_id, 0, to_json(list(json_array(info_type, data, is_primary, id, street, city, state, "
+    "zip, country))) FROM contact_info WHERE contact_id {member} GROUP BY contact_id "
+    "UNION ALL SELECT contact_id, 1, to_json(list(json_array(field_id, value))) FROM custom_values "
+    "WHERE contact_id {member} GROUP BY contact_id "
+    "UNION ALL SELECT contact_id, 2, to_json(list(tag_id)) FROM contact_tags "
+    "WHERE contact_id {member} GROUP BY contact_id")
+#: The parts of :data:`_HELD_SQL` of one contact, as JSON texts (None: it has none).
+HeldJson = list[str | None]
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a document keeps of its contact for a result page, as the store had it when the
+    document was made: its contact information ``(info_type, data, is_primary, id, street,
+    city, state, zip, country)``, custom values ``(field_id, value)``, tag ids, lower-cased
+    display name and (for a person) company id. Titles, other contacts' names and the
+    contact's own row are read from the store with the page."""
+
+    info: list[tuple[Any, ...]]
+    custom: list[tuple[Any, ...]]
+    tags: list[int]
+    name: str | None
+    employer: int | None = None
+
+
+def held_bytes(parts: HeldJson | None, lowered: str | None) -> bytes:
+    """Pure: the ``page`` value of a document from its contact's :data:`_HELD_SQL` parts and
+    lower-cased display name."""
+    info, custom, tags = parts or (None, None, None)
+    return f"[{info or '[]'},{custom or '[]'},{tags or '[]'},{json.dumps(lowered)}]".encode()
+
+
+def held_of(raw: bytes, employer: int | None = None) -> Held:
+    """Pure: a document's ``page`` value read back (``employer``: its ``employer`` field)."""
+    info, custom, tags, name = json.loads(raw)
+    return Held([tuple(r) for r in info], [tuple(r) for r in custom], [int(t) for t in tags], name,
+                None if employer is None or employer < 0 else int(employer))
+
+
+def _held(tx: Tx, member: str, params: Sequence[object]) -> dict[int, HeldJson]:
+    out: dict[int, HeldJson] = {}
+    for cid, part, text in tx.rows(_HELD_SQL.format(member=member), list(params) * 3):
+        out.setdefault(int(cid), [None, None, None])[int(part)] = text
+    return out
+
+
 #: The ``order`` of a contact without a display name (after every name, as NULLS LAST).
 LAST_ORDER = 2**64 - 1
 
@@ -139,8 +192,9 @@ def order_key(lowered: str | None) -> int:
 
 
 def _document(attrs: Attrs, rows: Iterable[tuple[int, str, Sequence[str] | None, Sequence[str] | None]],
-              ) -> tantivy.Document:
-    """One contact's document from its attributes and its ``(slot, words, words A, words B)`` rows.
+              held: HeldJson | None = None) -> tantivy.Document:
+    """One contact's document from its attributes, its ``(slot, words, words A, words B)`` rows
+    and what it keeps for a result page (:func:`held_bytes`).
 
     Each text is one value of its field (tantivy leaves a gap between values, so a phrase never
     spans two). A text with one form is split at its spaces by tantivy; one with two forms is
@@ -154,6 +208,7 @@ def _document(attrs: Attrs, rows: Iterable[tuple[int, str, Sequence[str] | None,
     for user_id in managers or ():
         doc.add_integer("manager", int(user_id))
     doc.add_unsigned("order", order_key(lowered))
+    doc.add_bytes("page", held_bytes(held, lowered))
     for slot, joined, wa, wb in rows:
         name = field_of(slot)
         if wa is None or wb is None:
@@ -168,14 +223,16 @@ def _document(attrs: Attrs, rows: Iterable[tuple[int, str, Sequence[str] | None,
     return doc
 
 
-def documents(rows: Iterable[WordRow], attrs: Iterable[Attrs]) -> Iterator[tuple[int, tantivy.Document]]:
+def documents(rows: Iterable[WordRow], attrs: Iterable[Attrs], held: Mapping[int, HeldJson] | None = None,
+              ) -> Iterator[tuple[int, tantivy.Document]]:
     """``(contact id, document)`` of every contact of ``attrs`` (each has one, words or not),
-    its words from ``rows`` (ordered by contact id)."""
-    held: dict[int, list[tuple[int, str, Sequence[str] | None, Sequence[str] | None]]] = {}
+    its words from ``rows`` (ordered by contact id), what it keeps for a page from ``held``."""
+    held_words: dict[int, list[tuple[int, str, Sequence[str] | None, Sequence[str] | None]]] = {}
     for contact_id, slot, joined, wa, wb in rows:
-        held.setdefault(int(contact_id), []).append((slot, joined, wa, wb))
+        held_words.setdefault(int(contact_id), []).append((slot, joined, wa, wb))
     for row in sorted(attrs, key=lambda a: int(a[0])):
-        yield int(row[0]), _document(row, held.get(int(row[0]), ()))
+        cid = int(row[0])
+        yield cid, _document(row, held_words.get(cid, ()), (held or {}).get(cid))
 
 
 def _attrs(tx: Tx, member: str, params: Sequence[object]) -> list[Attrs]:
@@ -233,7 +290,8 @@ def _documents_in(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, tantivy.Doc
             yield from _documents_of(tx, chunk)
             continue
         bounds, wanted = [chunk[0], chunk[-1]], set(chunk)
-        found = documents(_sql_rows(tx, "BETWEEN ? AND ?", bounds), _attrs(tx, "BETWEEN ? AND ?", bounds))
+        found = documents(_sql_rows(tx, "BETWEEN ? AND ?", bounds), _attrs(tx, "BETWEEN ? AND ?", bounds),
+                          _held(tx, "BETWEEN ? AND ?", bounds))
         yield from ((cid, doc) for cid, doc in found if cid in wanted)
 
 
@@ -438,7 +496,7 @@ def _documents_of(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, tantivy.Doc
         rows = _sql_rows(tx, "= ANY(?::BIGINT[])", [list(ids)])
     member, params = (("IN (" + ", ".join("?" * len(ids)) + ")", list(ids)) if len(ids) <= 50
                       else ("IN (SELECT unnest(?::BIGINT[]))", [list(ids)]))
-    return documents(rows, _attrs(tx, member, params))
+    return documents(rows, _attrs(tx, member, params), _held(tx, member, params))
 
 
 #: Index folders this process keeps open, most recently used last (an index let go of is

@@ -14,7 +14,7 @@ from typing import Any, Literal, overload
 
 import tantivy
 
-from .fulltext import FIELDS, LOOSE_SCORE, SCHEMA, WEIGHTS, IndexUnavailable, View
+from .fulltext import FIELDS, LOOSE_SCORE, SCHEMA, WEIGHTS, Held, IndexUnavailable, View, held_of
 from .parse import Atom, Query, Term
 
 
@@ -155,3 +155,26 @@ def find(view: View, query: Query) -> tuple[list[int], list[float]]:
     """Every contact the index finds for the query: ids and relevance scores (any order)."""
     found = hits(view, build_query(query))
     return [int(h[1]) for h in found], [h[0] for h in found]
+
+
+def _held_in(searcher: tantivy.Searcher, ids: Sequence[int]) -> dict[int, Held]:
+    q = tantivy.Query.term_set_query(SCHEMA, "id", sorted(ids))
+    addrs = [addr for _score, addr in searcher.search(q, limit=max(1, len(ids))).hits]
+    out = {}
+    employers = searcher.fast_field_values("employer", addrs)
+    for cid, employer, addr in zip(searcher.fast_field_values("id", addrs), employers, addrs, strict=True):
+        raw = searcher.doc(addr).get_first("page")
+        if cid is not None and isinstance(raw, bytes):
+            out[int(cid)] = held_of(raw, None if employer is None else int(employer))
+    return out
+
+
+def held(view: View, ids: Sequence[int]) -> dict[int, Held]:
+    """What the view's documents of ``ids`` keep for a result page (see
+    :class:`~crmdata.search.fulltext.Held`), by id; an id without a document is left out."""
+    wanted = {int(i) for i in ids}
+    recent = wanted & view.stale
+    out = _held_in(view.disk, sorted(wanted - recent)) if wanted - recent else {}
+    if recent and view.recent is not None:
+        out.update(_held_in(view.recent, sorted(recent)))
+    return out

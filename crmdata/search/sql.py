@@ -381,26 +381,46 @@ PAGE_TEXT_FIELDS = {"id": "id", "is_company": "is_company", "company_name": "com
                     "notes": "notes", "industry": "industry"}
 
 
-def page_rows_sql(user: User, ids: Sequence[int]) -> dict[str, SqlParams]:
+#: The parts of the ``context`` statement of :func:`page_rows_sql`, the first column of its rows
+#: ``(part, id, number, text, time)``: a contact's last activity, a tag's title, a list item's
+#: type and title, a custom field's type.
+CTX_ACTIVITY, CTX_TAG, CTX_LIST, CTX_FIELD = range(4)
+
+
+def page_rows_sql(user: User, ids: Sequence[int], also: Sequence[int] = ()) -> dict[str, SqlParams]:
     """Simple queries for the list columns of one page of contacts, each an index lookup by id.
 
     Deliberately small statements: on a page of 25 rows DuckDB spends more time planning one
     wide join than reading (``IN (SELECT unnest(...))`` looks the ids up in the contact_id
     indexes, where ``= ANY(...)`` reads more), and a filter on another column beside the id (e.g. info_type)
-    would turn an index lookup into a table scan. :func:`crmdata.search.api` assembles them.
+    would turn an index lookup into a table scan. :func:`crmdata.search.api` assembles them;
+    ``info``, ``custom`` and ``tags`` it takes from the full-text index's documents where it can.
+    ``also``: more contacts whose rows ``contacts`` reads in the same look-up (the page's
+    companies, where the caller knows them beforehand).
     """
     view, view_params = view_predicate(user, "c")
     id_list = [int(i) for i in ids]
+    read = sorted({*id_list, *(int(i) for i in also)})
     fields = ", ".join(expr for _, expr in PAGE_CONTACT_FIELDS)
     return {
         "contacts": (
             f"SELECT {fields} FROM contacts c WHERE c.id = ANY(?::BIGINT[]) AND {view}",
-            [id_list, *view_params],
+            [read, *view_params],
         ),
-        # run with the page's company ids in place of the contact ids
+        # run with the page's company ids in place of the contact ids, for those not read above
         # (another contact's name: shown only where that company may be viewed)
         "companies": (f"SELECT c.id, c.company_name FROM contacts c WHERE c.id = ANY(?::BIGINT[]) "
                       f"AND c.is_company AND {view}", list(view_params)),
+        # the page's last activity, and the titles its ids stand for, in one statement
+        "context": (
+            f"SELECT {CTX_ACTIVITY} AS part, contact_id AS id, NULL::INTEGER AS n, NULL AS text, "
+            "max(event_at) AS at FROM history_events "
+            "WHERE contact_id IN (SELECT unnest(?::BIGINT[])) GROUP BY contact_id "
+            f"UNION ALL SELECT {CTX_TAG}, id, NULL, title, NULL FROM tags "
+            f"UNION ALL SELECT {CTX_LIST}, id, list_type, title, NULL FROM list_items "
+            f"UNION ALL SELECT {CTX_FIELD}, id, field_type, NULL, NULL FROM custom_fields",
+            [id_list],
+        ),
         "info": (
             "SELECT contact_id, info_type, data, is_primary, id, street, city, state, zip, country "
             "FROM contact_info WHERE contact_id IN (SELECT unnest(?::BIGINT[]))",
@@ -412,16 +432,8 @@ def page_rows_sql(user: User, ids: Sequence[int]) -> dict[str, SqlParams]:
             "WHERE contact_id IN (SELECT unnest(?::BIGINT[]))",
             [id_list],
         ),
-        "field_types": ("SELECT id, field_type FROM custom_fields", []),
         "tags": (
             "SELECT contact_id, tag_id FROM contact_tags WHERE contact_id IN (SELECT unnest(?::BIGINT[]))",
             [id_list],
         ),
-        "tag_titles": ("SELECT id, title FROM tags", []),
-        "activity": (
-            "SELECT contact_id, max(event_at) FROM history_events "
-            "WHERE contact_id IN (SELECT unnest(?::BIGINT[])) GROUP BY contact_id",
-            [id_list],
-        ),
-        "lists": ("SELECT id, list_type, title FROM list_items", []),
     }
