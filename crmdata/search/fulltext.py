@@ -23,8 +23,8 @@ managers and name order (:mod:`crmdata.search.ranked`), and only the page's rows
 the store, with the access rule: a page row the store does not give back sends the search
 through the store. The documents also keep what a result page shows of each contact besides
 its own row (:class:`Held`: contact information, custom values, tag ids, name), so a page
-reads from the store only its rows, their companies' names, their last activity and titles. Either way a search never shows a contact the store no longer has or the
-user may not view.
+reads from the store only its rows, their companies' names, their last activity and titles.
+Either way a search never shows a contact the store no longer has or the user may not view.
 
 Scores: BM25 on the words, times a weight per field (names first, streets and notes last);
 an exact word scores above a word only matched by its beginning, a pattern or ``~``. Contacts
