@@ -32,6 +32,28 @@ def test_what_a_document_keeps_reads_back(parts: Any, lowered: str | None, emplo
     assert fulltext.held_of(fulltext.held_bytes(parts, lowered), employer) == expected
 
 
+def test_the_store_writes_what_a_document_keeps(tmp_path: Path) -> None:
+    store = Store(tmp_path / "crm.duckdb")
+    cs = store.change(region="DE")
+    anna = cs.create_person("Anna", "Schmidt")
+    cs.add_info(anna, "email", "anna.schmidt@example.org")
+    cs.add_info(anna, "address", street='Hauptstraße 5, "Hinterhaus"', city="Köln", zip="50667")
+    cs.add_tags(anna, "Lead")
+    bare = cs.create_company("Ölwerk")
+    created = cs.commit(on_duplicate="save").created
+    ids = [created[anna], created[bare]]
+    with store.db.read() as tx:
+        parts = fulltext._held(tx, "IN (?, ?)", ids)
+        lead = tx.scalar("SELECT id FROM tags WHERE title = 'Lead'")
+        info = tx.rows("SELECT info_type, data, is_primary, id, street, city, state, zip, country "
+                       "FROM contact_info WHERE contact_id = ? ORDER BY id", [ids[0]])
+    kept = fulltext.held_of(fulltext.held_bytes(parts.get(ids[0]), "anna schmidt"))
+    assert sorted(kept.info, key=lambda r: r[3]) == [tuple(r) for r in info]
+    assert (kept.custom, kept.tags, kept.name) == ([], [lead], "anna schmidt")
+    bare_kept = fulltext.held_of(fulltext.held_bytes(parts.get(ids[1]), "ölwerk"))
+    assert bare_kept == fulltext.Held([], [], [], "ölwerk")
+
+
 def _frames(store: Store, monkeypatch: pytest.MonkeyPatch, text: str, **options: Any,
             ) -> tuple[Any, Any, bool]:
     """The search with the page's values from the full-text index's documents where it can,
