@@ -258,7 +258,7 @@ def _through_store(
     if view is not None:
         try:
             held = fulltext_query.held(view, ids)
-        except ValueError:  # the page's contact information is read from the store instead
+        except fulltext.IndexUnavailable:  # the page's contact information is read from the store
             held = None
     frame, matches = _page_frame(tx, user, ids, parsed, held)
     return total, frame, matches

@@ -171,10 +171,14 @@ def _held_in(searcher: tantivy.Searcher, ids: Sequence[int]) -> dict[int, Held]:
 
 def held(view: View, ids: Sequence[int]) -> dict[int, Held]:
     """What the view's documents of ``ids`` keep for a result page (see
-    :class:`~crmdata.search.fulltext.Held`), by id; an id without a document is left out."""
+    :class:`~crmdata.search.fulltext.Held`), by id; an id without a document is left out.
+    Raises :class:`~crmdata.search.fulltext.IndexUnavailable` where tantivy cannot answer."""
     wanted = {int(i) for i in ids}
     recent = wanted & view.stale
-    out = _held_in(view.disk, sorted(wanted - recent)) if wanted - recent else {}
-    if recent and view.recent is not None:
-        out.update(_held_in(view.recent, sorted(recent)))
+    try:
+        out = _held_in(view.disk, sorted(wanted - recent)) if wanted - recent else {}
+        if recent and view.recent is not None:
+            out.update(_held_in(view.recent, sorted(recent)))
+    except ValueError as exc:  # tantivy's own error: the page's values are read from the store
+        raise IndexUnavailable(str(exc)) from exc
     return out

@@ -150,3 +150,18 @@ def test_contact_information_is_read_from_the_store_only_for_a_page_without_docu
     assert [s for s in statements if "FROM contact_info" in s]
     assert [s for s in statements if "contact_tags" in s]
     _same(kept, read)
+
+
+@pytest.mark.parametrize("options", [{}, {"show": "persons"}])
+def test_a_failing_document_read_leaves_the_page_to_the_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: dict[str, Any]) -> None:
+    store = Store(tmp_path / "crm.duckdb")
+    populate(store)
+    expected = search(store.db, store.user, "schmidt", time_budget=None, **options)
+
+    def broken(_searcher: Any, _ids: Any) -> Any:
+        raise ValueError("tantivy could not read the documents")
+
+    monkeypatch.setattr(fulltext_query, "_held_in", broken)
+    got = search(store.db, store.user, "schmidt", time_budget=None, **options)
+    _same(got, expected)
