@@ -202,16 +202,18 @@ def _from_index(
 
     try:
         view = fulltext.index_for(db.path).searcher(tx, max_changes)
+        held: dict[int, fulltext.Held] = {}  # documents read for tied names, kept for the page
 
         def names(ids: Sequence[int]) -> dict[int, str | None]:
             """The lower-cased display names the index's documents keep (the store's for any
             without one)."""
-            kept = {i: h.name for i, h in fulltext_query.held(view, ids).items()}
-            missing = [i for i in ids if i not in kept]
-            return {**kept, **(_names(tx, missing) if missing else {})}
+            held.update(fulltext_query.held(view, ids))
+            missing = [i for i in ids if i not in held]
+            return {**{i: held[i].name for i in ids if i in held}, **(_names(tx, missing) if missing else {})}
 
         window = ranked.best_page(view, parsed, user, page, page_size, include_company_persons, names)
-        held = fulltext_query.held(view, window.ids) if window is not None else {}
+        if window is not None:
+            held.update(fulltext_query.held(view, [i for i in window.ids if i not in held]))
     except (fulltext.IndexUnavailable, OSError):
         return None
     if deadline is not None and time.monotonic() > deadline:
@@ -403,7 +405,7 @@ def _page_frame(tx: Tx, user: User, ids: list[int], query: Query,
     if not ids:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PAGE_COLUMNS}), {}
     held = held if held is not None and all(int(i) in held for i in ids) else None
-    employers = sorted({h.employer for h in held.values() if h.employer is not None}) if held else []
+    employers = sorted({e for i in ids if (e := held[int(i)].employer) is not None}) if held else []
     q = page_rows_sql(user, ids, employers)
     names = [name for name, _ in PAGE_CONTACT_FIELDS]
     by_id = {int(r[0]): dict(zip(names, r, strict=True)) for r in tx.rows(*q["contacts"])}
