@@ -18,6 +18,7 @@ from ..db import Tx
 from ..errors import OverBudget, StoreError
 from ..model import ListType
 from . import fulltext, fulltext_query, ranked
+from .documents import Held
 from .filters import FilterError, Filters, describe, names_to_check
 from .index import SLOT_INFO, contact_texts
 from .matched import Match, matches_in
@@ -202,7 +203,7 @@ def _from_index(
 
     try:
         view = fulltext.index_for(db.path).searcher(tx, max_changes)
-        held: dict[int, fulltext.Held] = {}  # documents read for tied names, kept for the page
+        held: dict[int, Held] = {}  # documents read for tied names, kept for the page
 
         def names(ids: Sequence[int]) -> dict[int, str | None]:
             """The lower-cased display names the index's documents keep (the store's for any
@@ -394,7 +395,7 @@ def _resolve(tx: Tx, query: Query, deadline: float | None = None) -> dict[tuple[
 
 
 def _page_frame(tx: Tx, user: User, ids: list[int], query: Query,
-                held: Mapping[int, fulltext.Held] | None = None) -> tuple[pd.DataFrame, dict[int, Match]]:
+                held: Mapping[int, Held] | None = None) -> tuple[pd.DataFrame, dict[int, Match]]:
     """The list columns of the page's contacts, in the page's order (a few index lookups), and
     where the query matched each (from the same rows: the searched texts are among them).
 

@@ -1,9 +1,10 @@
-"""Queries over the full-text index (:mod:`crmdata.search.fulltext`): the search box language as
-tantivy queries, and their hits and counts over a view of the index.
+"""Queries over the full-text index (:mod:`crmdata.search.fulltext`; its documents:
+:mod:`crmdata.search.documents`): the search box language as tantivy queries, and their hits
+and counts over a view of the index.
 
 Every word of the language is looked up in each text field with the field's weight; a word
 matched exactly scores its BM25 score, one matched only by its beginning, a pattern or ``~``
-a constant :data:`~crmdata.search.fulltext.LOOSE_SCORE` (exact before loose); a phrase is a
+a constant :data:`~crmdata.search.documents.LOOSE_SCORE` (exact before loose); a phrase is a
 regex phrase over the same words.
 """
 
@@ -14,7 +15,8 @@ from typing import Any, Literal, overload
 
 import tantivy
 
-from .fulltext import FIELDS, LOOSE_SCORE, SCHEMA, WEIGHTS, Held, IndexUnavailable, View, held_of
+from .documents import FIELDS, LOOSE_SCORE, SCHEMA, WEIGHTS, Held, held_of
+from .fulltext import IndexUnavailable, View
 from .parse import Atom, Query, Term
 
 
@@ -171,7 +173,7 @@ def _held_in(searcher: tantivy.Searcher, ids: Sequence[int]) -> dict[int, Held]:
 
 def held(view: View, ids: Sequence[int]) -> dict[int, Held]:
     """What the view's documents of ``ids`` keep for a result page (see
-    :class:`~crmdata.search.fulltext.Held`), by id; an id without a document is left out.
+    :class:`~crmdata.search.documents.Held`), by id; an id without a document is left out.
     Raises :class:`~crmdata.search.fulltext.IndexUnavailable` where tantivy cannot answer."""
     wanted = {int(i) for i in ids}
     recent = wanted & view.stale

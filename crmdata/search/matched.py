@@ -3,7 +3,7 @@
 The same words, forms and operators as the search itself (:mod:`crmdata.search.parse`,
 :mod:`crmdata.search.normalise`), checked in Python over the searched texts of one page of
 contacts: a few dozen short texts, cheaper than another look-up in an index. "Best" follows
-the relevance weights (:data:`crmdata.search.fulltext.WEIGHTS`: a name before a company
+the relevance weights (:data:`crmdata.search.documents.WEIGHTS`: a name before a company
 before a street), so the field shown is the one that ranked the contact.
 """
 
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz.distance import DamerauLevenshtein
 
 from ..model import INFO_TYPE_LABELS, InfoType
-from .fulltext import WEIGHTS, field_of
+from .documents import WEIGHTS, field_of
 from .index import SLOT_CUSTOM, SLOT_INFO, SLOT_TAG, SOURCE_ID_USES, source_sql
 from .normalise import fold, words
 from .parse import Atom, Query, Term

@@ -26,7 +26,8 @@ import tantivy
 
 from ..access import User
 from ..model import ShareType
-from .fulltext import SCHEMA, View
+from .documents import SCHEMA
+from .fulltext import View
 from .fulltext_query import build_query, count, hits
 from .parse import Query
 from .sql import VIA_COMPANY

@@ -12,7 +12,7 @@ import pytest
 from crmdata import Store
 from crmdata.derived import contacts_changed
 from crmdata.errors import CrmDataError
-from crmdata.search import api, fulltext, fulltext_query
+from crmdata.search import api, documents, fulltext, fulltext_query
 from crmdata.search.api import search
 from crmdata.search.parse import parse
 
@@ -170,11 +170,6 @@ def test_a_search_inside_a_write_sees_the_write_and_leaves_the_index_alone(store
     assert _ids(store, "zurueck") == [] and _ids(store, "vorlaeufig") == [cid]
 
 
-def test_field_of_slot() -> None:
-    assert [fulltext.field_of(s) for s in (0, 1, 2, 3, 4, 101, 1_000_003, 2_000_001)] == [
-        "name", "company", "position", "notes", "industry", "info", "custom", "tag"]
-
-
 def test_each_hit_says_which_field_matched(store: Store) -> None:
     street = _with_street(store, "Bernd", "Schulz", "Hauptstraße 5")
     notes, name = add_contacts(store, [{"first": "Olga", "last": "Zander", "notes": "met at Hauptstraße"},
@@ -244,7 +239,7 @@ def test_an_import_into_a_larger_store_indexes_its_own_contacts_only(
     monkeypatch.setattr(index, "LOG_EVERY_AT", 5)
     monkeypatch.setattr(fulltext, "REBUILD_AT", 5)
     monkeypatch.setattr(fulltext, "FLUSH_AT", 5)  # written to the folder, not held in memory
-    monkeypatch.setattr(fulltext, "_BATCH", 7)
+    monkeypatch.setattr(documents, "_BATCH", 7)
     rebuilt: list[int] = []
     real = fulltext.FullTextIndex.rebuild
 

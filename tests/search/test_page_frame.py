@@ -1,5 +1,5 @@
 """A result page whose contact information, custom values and tags come from the full-text
-index's documents (``fulltext.Held``) shows exactly what the store shows, also right after
+index's documents (``documents.Held``) shows exactly what the store shows, also right after
 edits of those values, of a company's name, of tags, custom fields and history."""
 
 from __future__ import annotations
@@ -14,44 +14,10 @@ from crmdata import Store
 from crmdata.activity import add_history
 from crmdata.db import Tx
 from crmdata.edit import lists
-from crmdata.search import api, fulltext, fulltext_query
+from crmdata.search import api, documents, fulltext, fulltext_query
 from crmdata.search.api import search
 
 from .data import populate
-
-
-@pytest.mark.parametrize(("parts", "lowered", "employer", "expected"), [
-    (None, None, None, fulltext.Held([], [], [], None, None)),
-    ([None, None, None], "anna", -1, fulltext.Held([], [], [], "anna", None)),
-    (['[[1,"a@b.de",true,7,null,null,null,null,null]]', '[[3,"say \\"hi\\""]]', "[2,4]"], "zoë ölsen", 12,
-     fulltext.Held([(1, "a@b.de", True, 7, None, None, None, None, None)], [(3, 'say "hi"')], [2, 4],
-                   "zoë ölsen", 12)),
-])
-def test_what_a_document_keeps_reads_back(parts: Any, lowered: str | None, employer: int | None,
-                                          expected: fulltext.Held) -> None:
-    assert fulltext.held_of(fulltext.held_bytes(parts, lowered), employer) == expected
-
-
-def test_the_store_writes_what_a_document_keeps(tmp_path: Path) -> None:
-    store = Store(tmp_path / "crm.duckdb")
-    cs = store.change(region="DE")
-    anna = cs.create_person("Anna", "Schmidt")
-    cs.add_info(anna, "email", "anna.schmidt@example.org")
-    cs.add_info(anna, "address", street='Hauptstraße 5, "Hinterhaus"', city="Köln", zip="50667")
-    cs.add_tags(anna, "Lead")
-    bare = cs.create_company("Ölwerk")
-    created = cs.commit(on_duplicate="save").created
-    ids = [created[anna], created[bare]]
-    with store.db.read() as tx:
-        parts = fulltext._held(tx, "IN (?, ?)", ids)
-        lead = tx.scalar("SELECT id FROM tags WHERE title = 'Lead'")
-        info = tx.rows("SELECT info_type, data, is_primary, id, street, city, state, zip, country "
-                       "FROM contact_info WHERE contact_id = ? ORDER BY id", [ids[0]])
-    kept = fulltext.held_of(fulltext.held_bytes(parts.get(ids[0]), "anna schmidt"))
-    assert sorted(kept.info, key=lambda r: r[3]) == [tuple(r) for r in info]
-    assert (kept.custom, kept.tags, kept.name) == ([], [lead], "anna schmidt")
-    bare_kept = fulltext.held_of(fulltext.held_bytes(parts.get(ids[1]), "ölwerk"))
-    assert bare_kept == fulltext.Held([], [], [], "ölwerk")
 
 
 def _frames(store: Store, monkeypatch: pytest.MonkeyPatch, text: str, **options: Any,
@@ -62,7 +28,7 @@ def _frames(store: Store, monkeypatch: pytest.MonkeyPatch, text: str, **options:
     kept: list[bool] = []
     real = fulltext_query.held
 
-    def spy(view: fulltext.View, ids: Any) -> dict[int, fulltext.Held]:
+    def spy(view: fulltext.View, ids: Any) -> dict[int, documents.Held]:
         out = real(view, ids)
         kept.append(bool(ids) and set(out) == {int(i) for i in ids})
         return out

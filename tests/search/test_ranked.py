@@ -114,12 +114,3 @@ def test_names_tied_in_the_index_are_ordered_by_the_store() -> None:
     assert ranked.page_window(found, 2, 3, False, names).ids == [9, 4]
     assert ranked.page_window(found, 1, 2, True, names).ids == [4, 5]
     assert ranked.page_window(found, 3, 3, False, names).ids == []
-
-
-def test_order_key_sorts_as_the_name_bytes() -> None:
-    from crmdata.search.fulltext import LAST_ORDER, order_key
-
-    names = ["", "a", "ab", "abc", "abcdefgh", "abcdefghz", "b", "zz", "ä"]
-    assert [order_key(n) for n in names] == sorted(order_key(n) for n in names)
-    assert order_key("abcdefgh") == order_key("abcdefghz")  # told apart by the store
-    assert order_key(None) == LAST_ORDER > order_key("\U0010ffff")

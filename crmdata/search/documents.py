@@ -1,0 +1,262 @@
+"""What the full-text index holds per contact: its schema, and the documents built from the store.
+
+One document per contact (:mod:`crmdata.search.fulltext` keeps them in a folder beside the
+store): its id, one text field per kind of searched field (name, company, position, notes,
+industry, contact information, custom values, tags), every word under both folded forms at the
+same position (:mod:`crmdata.search.normalise`); what a page and its count need besides the
+words (kind, a person's company, share type, managers, where the name sorts:
+:mod:`crmdata.search.ranked`); and what a result page shows of the contact besides its own row
+(:class:`Held`). Documents are built from the store's rows, a few contacts by index look-ups
+and folded in Python, many at a time folded by DuckDB (the two agree, tested).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import tantivy
+
+from ..db import Tx
+from .index import SLOT_CUSTOM, SLOT_INFO, SLOT_TAG, SOURCE_ID_USES, source_sql
+from .normalise import fold, fold_sql, words, words_sql
+
+#: Bumped whenever documents are built differently: an index of another format is rebuilt.
+FORMAT = 4
+#: Text fields of a document, one per kind of searched field.
+FIELDS = ("name", "company", "position", "tag", "industry", "info", "custom", "notes")
+#: How much a match in each field weighs (names before companies before streets and notes).
+WEIGHTS = {"name": 8.0, "company": 4.0, "position": 2.0, "tag": 2.0, "industry": 1.5,
+           "info": 1.0, "custom": 1.0, "notes": 0.7}
+#: The score of a word matched only by its beginning, a pattern or ``~`` (before weights),
+#: below an exact word's BM25 score added on top of it.
+LOOSE_SCORE = 0.2
+#: Contacts read per batch while building.
+_BATCH = 20_000
+#: Contacts tokenised in Python rather than in DuckDB.
+_PYTHON_TOKENS = 2_000
+
+
+def field_of(slot: int) -> str:
+    """Pure: the document field a slot of :func:`crmdata.search.index.source_sql` goes to."""
+    if slot >= SLOT_TAG:
+        return "tag"
+    if slot >= SLOT_CUSTOM:
+        return "custom"
+    if slot > SLOT_INFO:
+        return "info"
+    return _COLUMN_FIELDS[slot]
+
+
+#: The contact columns' slots (see crmdata.search.index.source_sql) and their fields.
+_COLUMN_FIELDS = {0: "name", 1: "company", 2: "position", 3: "notes", 4: "industry"}
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("id", stored=False, indexed=True, fast=True)
+    # what a page and its count need beside the words (crmdata.search.ranked): company or
+    # person, a person's company, who may view it, and where its name sorts
+    sb.add_integer_field("kind", stored=False, indexed=True, fast=True)
+    sb.add_integer_field("employer", stored=False, indexed=True, fast=True)
+    sb.add_integer_field("share", stored=False, indexed=True, fast=False)
+    sb.add_integer_field("manager", stored=False, indexed=True, fast=False)
+    sb.add_unsigned_field("order", stored=False, indexed=False, fast=True)
+    # what a result page shows of the contact besides its row in ``contacts`` (see Held)
+    sb.add_bytes_field("page", stored=True, indexed=False, fast=False)
+    for name in FIELDS:
+        sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="position")
+    return sb.build()
+
+
+SCHEMA = _schema()
+
+#: One searched text: contact id, slot, its words (form A) joined by spaces, and for a text
+#: whose forms differ (it has an umlaut), the words of both forms (else None, None).
+WordRow = tuple[int, int, str, Sequence[str] | None, Sequence[str] | None]
+#: A contact's attributes: id, is a company, its company's id, share type, lower-cased display
+#: name (as DuckDB lower-cases it), manager user ids.
+Attrs = tuple[int, bool, int | None, int, str | None, Sequence[int] | None]
+#: The attributes of the contacts whose id is ``{member}``.
+_ATTRS_SQL = ("SELECT c.id, c.is_company, c.company_id, c.share_type, lower(c.display_name), "
+              "(SELECT list(m.user_id) FROM contact_managers m WHERE m.contact_id = c.id) "
+              "FROM contacts c WHERE c.id {member}")
+#: What a result page shows of the contacts whose id is ``{member}`` besides their rows in
+#: ``contacts``, as JSON per contact and part: 0 contact information, 1 custom values, 2 tags.
+_HELD_SQL = (
+    "SELECT contact_id, 0, to_json(list(json_array(info_type, data, is_primary, id, street, city, state, "
+    "zip, country))) FROM contact_info WHERE contact_id {member} GROUP BY contact_id "
+    "UNION ALL SELECT contact_id, 1, to_json(list(json_array(field_id, value))) FROM custom_values "
+    "WHERE contact_id {member} GROUP BY contact_id "
+    "UNION ALL SELECT contact_id, 2, to_json(list(tag_id)) FROM contact_tags "
+    "WHERE contact_id {member} GROUP BY contact_id")
+#: The parts of :data:`_HELD_SQL` of one contact, as JSON texts (None: it has none).
+HeldJson = list[str | None]
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a document keeps of its contact for a result page, as the store had it when the
+    document was made: its contact information ``(info_type, data, is_primary, id, street,
+    city, state, zip, country)``, custom values ``(field_id, value)``, tag ids, lower-cased
+    display name and (for a person) company id. Titles, other contacts' names and the
+    contact's own row are read from the store with the page."""
+
+    info: list[tuple[Any, ...]]
+    custom: list[tuple[Any, ...]]
+    tags: list[int]
+    name: str | None
+    employer: int | None = None
+
+
+def held_bytes(parts: HeldJson | None, lowered: str | None) -> bytes:
+    """Pure: the ``page`` value of a document from its contact's :data:`_HELD_SQL` parts and
+    lower-cased display name."""
+    info, custom, tags = parts or (None, None, None)
+    return f"[{info or '[]'},{custom or '[]'},{tags or '[]'},{json.dumps(lowered)}]".encode()
+
+
+def held_of(raw: bytes, employer: int | None = None) -> Held:
+    """Pure: a document's ``page`` value read back (``employer``: its ``employer`` field)."""
+    info, custom, tags, name = json.loads(raw)
+    return Held([tuple(r) for r in info], [tuple(r) for r in custom], [int(t) for t in tags], name,
+                None if employer is None or employer < 0 else int(employer))
+
+
+def _held(tx: Tx, member: str, params: Sequence[object]) -> dict[int, HeldJson]:
+    out: dict[int, HeldJson] = {}
+    for cid, part, text in tx.rows(_HELD_SQL.format(member=member), list(params) * 3):
+        out.setdefault(int(cid), [None, None, None])[int(part)] = text
+    return out
+
+
+#: The ``order`` of a contact without a display name (after every name, as NULLS LAST).
+LAST_ORDER = 2**64 - 1
+
+
+def order_key(lowered: str | None) -> int:
+    """Pure: a number that sorts as the first 8 bytes of a lower-cased name (DuckDB compares
+    text by its UTF-8 bytes); names equal there are told apart by the store."""
+    if lowered is None:
+        return LAST_ORDER
+    return int.from_bytes(lowered.encode()[:8].ljust(8, b"\0"), "big")
+
+
+def _document(attrs: Attrs, rows: Iterable[tuple[int, str, Sequence[str] | None, Sequence[str] | None]],
+              held: HeldJson | None = None) -> tantivy.Document:
+    """One contact's document from its attributes, its ``(slot, words, words A, words B)`` rows
+    and what it keeps for a result page (:func:`held_bytes`).
+
+    Each text is one value of its field (tantivy leaves a gap between values, so a phrase never
+    spans two). A text with one form is split at its spaces by tantivy; one with two forms is
+    handed over as tokens, both forms of a word at the word's position."""
+    cid, is_company, company_id, share, lowered, managers = attrs
+    doc = tantivy.Document()
+    doc.add_integer("id", cid)
+    doc.add_integer("kind", 1 if is_company else 0)
+    doc.add_integer("employer", -1 if company_id is None else int(company_id))
+    doc.add_integer("share", int(share or 0))
+    for user_id in managers or ():
+        doc.add_integer("manager", int(user_id))
+    doc.add_unsigned("order", order_key(lowered))
+    doc.add_bytes("page", held_bytes(held, lowered))
+    for slot, joined, wa, wb in rows:
+        name = field_of(slot)
+        if wa is None or wb is None:
+            doc.add_text(name, joined)
+            continue
+        tokens = []
+        for i, (a, b) in enumerate(zip(wa, wb, strict=False)):
+            tokens.append(tantivy.Token(a, i, 0, 0))
+            if b != a:
+                tokens.append(tantivy.Token(b, i, 0, 0))
+        doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString(joined, tokens))
+    return doc
+
+
+def documents(rows: Iterable[WordRow], attrs: Iterable[Attrs], held: Mapping[int, HeldJson] | None = None,
+              ) -> Iterator[tuple[int, tantivy.Document]]:
+    """``(contact id, document)`` of every contact of ``attrs`` (each has one, words or not),
+    its words from ``rows`` (ordered by contact id), what it keeps for a page from ``held``."""
+    held_words: dict[int, list[tuple[int, str, Sequence[str] | None, Sequence[str] | None]]] = {}
+    for contact_id, slot, joined, wa, wb in rows:
+        held_words.setdefault(int(contact_id), []).append((slot, joined, wa, wb))
+    for row in sorted(attrs, key=lambda a: int(a[0])):
+        cid = int(row[0])
+        yield cid, _document(row, held_words.get(cid, ()), (held or {}).get(cid))
+
+
+def _attrs(tx: Tx, member: str, params: Sequence[object]) -> list[Attrs]:
+    return [(int(r[0]), bool(r[1]), r[2], int(r[3] or 0), r[4], r[5])
+            for r in tx.rows(_ATTRS_SQL.format(member=member), list(params))]
+
+
+_UMLAUTS = "äöü"
+
+
+def _python_rows(tx: Tx, ids: Sequence[int]) -> list[WordRow]:
+    """The word rows of a few contacts, their texts read by id and folded in Python."""
+    # a literal list of a few ids is looked up in the contact id indexes; an array is scanned
+    member, params = (("IN (" + ", ".join("?" * len(ids)) + ")", list(ids)) if len(ids) <= 50
+                      else ("IN (SELECT unnest(?::BIGINT[]))", [list(ids)]))
+    texts = tx.rows(f"SELECT * FROM ({source_sql(member)}) ORDER BY 1, 2", params * SOURCE_ID_USES)
+    out: list[WordRow] = []
+    for c, s, t in texts:
+        wa = words(fold(t)) if t else []
+        if not wa:
+            continue
+        lowered = unicodedata.normalize("NFC", t).lower()
+        wb = words(fold(t, umlauts=True)) if any(u in lowered for u in _UMLAUTS) else None
+        out.append((int(c), int(s), " ".join(wa), wa if wb else None, wb))
+    return out
+
+
+def _sql_rows(tx: Tx, member: str, params: Sequence[object]) -> list[WordRow]:
+    """The word rows of many contacts, folded by DuckDB (same forms, tested), in contact order."""
+    lowered = "lower(nfc_normalize(text))"
+    has_umlaut = " OR ".join(f"contains({lowered}, '{u}')" for u in _UMLAUTS)
+    sql = (f"SELECT contact_id, slot, array_to_string(wa, ' '), CASE WHEN two THEN wa END, "
+           f"CASE WHEN two THEN {words_sql(fold_sql('text', umlauts=True))} END FROM ("
+           f"SELECT contact_id, slot::INTEGER AS slot, text, {words_sql(fold_sql('text'))} AS wa, "
+           f"({has_umlaut}) AS two FROM ({source_sql(member)}) "
+           "WHERE text IS NOT NULL AND text <> '') WHERE len(wa) > 0")
+    rows = tx.rows(sql, list(params) * SOURCE_ID_USES)
+    rows.sort(key=lambda r: r[0])  # documents() takes each contact's texts together
+    return rows
+
+
+def all_documents(tx: Tx) -> Iterator[tuple[int, tantivy.Document]]:
+    """The documents of every contact (see :func:`documents_in`)."""
+    return documents_in(tx, [int(r[0]) for r in tx.rows("SELECT id FROM contacts ORDER BY id")])
+
+
+def documents_in(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, tantivy.Document]]:
+    """The documents of the contacts ``ids`` (ascending) that still exist, :data:`_BATCH` at a
+    time (memory stays bounded): a batch of ids that lie close together, as an import's do, is
+    read as a range of ids (the contacts between that it does not name are left out), a batch
+    spread over the table by its ids."""
+    for start in range(0, len(ids), _BATCH):
+        chunk = ids[start:start + _BATCH]
+        if chunk[-1] - chunk[0] >= 2 * len(chunk):
+            yield from documents_of(tx, chunk)
+            continue
+        bounds, wanted = [chunk[0], chunk[-1]], set(chunk)
+        found = documents(_sql_rows(tx, "BETWEEN ? AND ?", bounds), _attrs(tx, "BETWEEN ? AND ?", bounds),
+                          _held(tx, "BETWEEN ? AND ?", bounds))
+        yield from ((cid, doc) for cid, doc in found if cid in wanted)
+
+
+def documents_of(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, tantivy.Document]]:
+    """The documents of the contacts ``ids`` that still exist."""
+    if not ids:
+        return iter(())
+    if len(ids) <= _PYTHON_TOKENS:
+        rows: Iterable[WordRow] = _python_rows(tx, ids)
+    else:
+        rows = _sql_rows(tx, "= ANY(?::BIGINT[])", [list(ids)])
+    member, params = (("IN (" + ", ".join("?" * len(ids)) + ")", list(ids)) if len(ids) <= 50
+                      else ("IN (SELECT unnest(?::BIGINT[]))", [list(ids)]))
+    return documents(rows, _attrs(tx, member, params), _held(tx, member, params))
