@@ -49,7 +49,8 @@ QUERIES: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
-def _pct(times: list[float], q: float) -> float:
+def pct(times: list[float], q: float) -> float:
+    """The ``q`` quantile of ``times``: the sample nearest that rank (no interpolation)."""
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
@@ -61,7 +62,7 @@ def _time(fn: Callable[[], Any], reps: int) -> tuple[float, float, Any]:
         t = time.perf_counter()
         out = fn()
         times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times), _pct(times, 0.95), out
+    return statistics.median(times), pct(times, 0.95), out
 
 
 def _raw_read(csv: Path) -> float:
@@ -251,12 +252,12 @@ def measure(n: int) -> list[str]:
         "",
         "| what | median ms | p95 ms |",
         "|---|---:|---:|",
-        f"| **commit** | {statistics.median(commits):.1f} | {_pct(commits, 0.95):.1f} |",
-        *[f"| of which: {k} | {statistics.median(v):.1f} | {_pct(v, 0.95):.1f} |" for k, v in parts.items()],
+        f"| **commit** | {statistics.median(commits):.1f} | {pct(commits, 0.95):.1f} |",
+        *[f"| of which: {k} | {statistics.median(v):.1f} | {pct(v, 0.95):.1f} |" for k, v in parts.items()],
         f"| search right after a save, full-text (catches the index up by one contact first) | "
-        f"{statistics.median(after['auto']):.1f} | {_pct(after['auto'], 0.95):.1f} |",
+        f"{statistics.median(after['auto']):.1f} | {pct(after['auto'], 0.95):.1f} |",
         f"| search right after a save, store index (baseline) | "
-        f"{statistics.median(after['store']):.1f} | {_pct(after['store'], 0.95):.1f} |",
+        f"{statistics.median(after['store']):.1f} | {pct(after['store'], 0.95):.1f} |",
         "",
     ]
     return lines

@@ -40,16 +40,11 @@ def _worker(store: str, linger: float) -> None:
         print(f"{ms:.3f} {frame.attrs['total']}", *[int(i) for i in frame["id"]], flush=True)
 
 
-def _pct(times: list[float], q: float) -> float:
-    ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def compare(old: str, new: str, source: Path, scratch: Path, reps: int = DEFAULT_REPS,
             linger: float = LINGER) -> str:
     """Markdown lines: per query, each revision's p50 and p95 ms and the ratio of the p50s, from
     workers on their own copies (in ``scratch``) of the store ``source``."""
-    from .fulltext_bench import QUERIES
+    from .fulltext_bench import QUERIES, pct
     from .revisions import ask, workers  # not at the top: a worker runs this file on another tree
 
     lines = [f"| kind | query | matches | {old} p50 | p95 | {new} p50 | p95 | new / old (p50) |",
@@ -72,7 +67,7 @@ def compare(old: str, new: str, source: Path, scratch: Path, reps: int = DEFAULT
             shown = " ".join(f"{k}={v}" for k, v in options.items())
             o50, n50 = statistics.median(times["old"]), statistics.median(times["new"])
             lines.append(f"| {kind} | `{query}` {shown} | {int(answers['new'][0]):,} | {o50:.1f} | "
-                         f"{_pct(times['old'], 0.95):.1f} | {n50:.1f} | {_pct(times['new'], 0.95):.1f} | "
+                         f"{pct(times['old'], 0.95):.1f} | {n50:.1f} | {pct(times['new'], 0.95):.1f} | "
                          f"{n50 / o50:.2f} |")
     return "\n".join(lines) + "\n"
 
