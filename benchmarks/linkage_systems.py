@@ -250,6 +250,19 @@ def _splink_one(frame: pd.DataFrame, setup: dict[str, Any]) -> tuple[pd.DataFram
     return clusters[["uid", "cluster_id"]], scored
 
 
+def splink_kind(name: str, kind: str, part: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Splink trained and run on one kind of contact of a data set (``part``: its records) as
+    :func:`splink_setup` says; returns (clusters uid -> cluster, scored pairs)."""
+    if name.startswith("FEBRL"):
+        frame = part[["uid", *data.FEBRL_COLUMNS]].copy()
+    else:
+        frame = part[["uid", *SPLINK_COLUMNS[kind]]].copy()
+        if kind == "P":
+            frame["first_name_surname"] = frame["first_name"] + " " + frame["last_name"]
+    _label, build = splink_setup(name, kind)
+    return _splink_one(frame.astype({c: "object" for c in frame.columns if c != "uid"}), build(frame))
+
+
 def run_splink(name: str) -> dict[str, Any]:
     logging.disable(logging.WARNING)
     recs = data.records(name)
@@ -261,15 +274,7 @@ def run_splink(name: str) -> dict[str, Any]:
         part = recs[recs["kind"] == kind]
         if part.empty:
             continue
-        if name.startswith("FEBRL"):
-            frame = part[["uid", *data.FEBRL_COLUMNS]].copy()
-        else:
-            frame = part[["uid", *SPLINK_COLUMNS[kind]]].copy()
-            if kind == "P":
-                frame["first_name_surname"] = frame["first_name"] + " " + frame["last_name"]
-        _label, build = splink_setup(name, kind)
-        found, scored = _splink_one(frame.astype({c: "object" for c in frame.columns if c != "uid"}),
-                                    build(frame))
+        found, scored = splink_kind(name, kind, part)
         clusters.update({int(u): (kind, c) for u, c in zip(found["uid"], found["cluster_id"], strict=True)})
         scored_parts.append(scored)
     seconds = time.perf_counter() - started

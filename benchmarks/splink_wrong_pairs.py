@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.splink_wrong_pairs ["generated 10k"]`` trains and runs Splink on the
 data set's persons exactly as the duplicate benchmark does (:func:`benchmarks.linkage_systems.
-splink_setup`), then counts the pairs inside its clusters that join two different true people:
+splink_kind`), then counts the pairs inside its clusters that join two different true people:
 how many share the email user name at another domain (``first.last@a`` and ``first.last@b``,
 which Splink's ``EmailComparison`` rates next to an exact email match), how many share the
 whole address, and how many have two different phone numbers; and, for comparison, how many
@@ -60,11 +60,7 @@ def main() -> None:
     recs = data.records(name)
     persons = recs[recs["kind"] == "P"]
     truth = {p for p in data.truth_pairs(recs) if p[0] in set(persons["uid"])}
-    frame = persons[["uid", *ls.SPLINK_COLUMNS["P"]]].copy()
-    frame["first_name_surname"] = frame["first_name"] + " " + frame["last_name"]
-    _label, build = ls.splink_setup(name, "P")
-    found, _scored = ls._splink_one(frame.astype({c: "object" for c in frame.columns if c != "uid"}),
-                                    build(frame))
+    found, _scored = ls.splink_kind(name, "P", persons)
     clustered = {(min(a, b), max(a, b)) for members in found.groupby("cluster_id")["uid"].apply(list)
                  for a, b in itertools.combinations(sorted(int(m) for m in members), 2)}
     indexed = recs.set_index("uid")
