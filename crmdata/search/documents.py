@@ -6,12 +6,15 @@ industry, contact information, custom values, tags), every word under both folde
 same position (:mod:`crmdata.search.normalise`); what a page and its count need besides the
 words (kind, a person's company, share type, managers, where the name sorts:
 :mod:`crmdata.search.ranked`); and what a result page shows of the contact besides its own row
-(:class:`Held`). Documents are built from the store's rows, a few contacts by index look-ups
-and folded in Python, many at a time folded by DuckDB (the two agree, tested).
+(:class:`Held`). A document is the JSON text tantivy reads (``IndexWriter.add_json``), built
+from the store's rows: for a few contacts by index look-ups and folded in Python, for many at a
+time wholly by DuckDB in one statement, so that building an index does not pass every text
+through Python (the two agree, tested).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -145,40 +148,39 @@ def order_key(lowered: str | None) -> int:
     return int.from_bytes(lowered.encode()[:8].ljust(8, b"\0"), "big")
 
 
+def _tokens(wa: Sequence[str], wb: Sequence[str]) -> list[dict[str, Any]]:
+    """Pure: the tokens of a text with two forms, both forms of a word at the word's position."""
+    out = []
+    for i, (a, b) in enumerate(zip(wa, wb, strict=False)):
+        out.append({"offset_from": 0, "offset_to": 0, "position": i, "text": a, "position_length": 1})
+        if b != a:
+            out.append({"offset_from": 0, "offset_to": 0, "position": i, "text": b, "position_length": 1})
+    return out
+
+
 def _document(attrs: Attrs, rows: Iterable[tuple[int, str, Sequence[str] | None, Sequence[str] | None]],
-              held: HeldJson | None = None) -> tantivy.Document:
-    """One contact's document from its attributes, its ``(slot, words, words A, words B)`` rows
-    and what it keeps for a result page (:func:`held_bytes`).
+              held: HeldJson | None = None) -> str:
+    """Pure: one contact's document (JSON) from its attributes, its ``(slot, words, words A,
+    words B)`` rows and what it keeps for a result page (:func:`held_bytes`).
 
     Each text is one value of its field (tantivy leaves a gap between values, so a phrase never
     spans two). A text with one form is split at its spaces by tantivy; one with two forms is
     handed over as tokens, both forms of a word at the word's position."""
     cid, is_company, company_id, share, lowered, managers = attrs
-    doc = tantivy.Document()
-    doc.add_integer("id", cid)
-    doc.add_integer("kind", 1 if is_company else 0)
-    doc.add_integer("employer", -1 if company_id is None else int(company_id))
-    doc.add_integer("share", int(share or 0))
-    for user_id in managers or ():
-        doc.add_integer("manager", int(user_id))
-    doc.add_unsigned("order", order_key(lowered))
-    doc.add_bytes("page", held_bytes(held, lowered))
+    doc: dict[str, Any] = {"id": cid, "kind": 1 if is_company else 0, "share": int(share or 0),
+                           "employer": -1 if company_id is None else int(company_id)}
+    if managers:
+        doc["manager"] = [int(u) for u in managers]
+    doc["order"] = order_key(lowered)
+    doc["page"] = base64.b64encode(held_bytes(held, lowered)).decode("ascii")
     for slot, joined, wa, wb in rows:
-        name = field_of(slot)
-        if wa is None or wb is None:
-            doc.add_text(name, joined)
-            continue
-        tokens = []
-        for i, (a, b) in enumerate(zip(wa, wb, strict=False)):
-            tokens.append(tantivy.Token(a, i, 0, 0))
-            if b != a:
-                tokens.append(tantivy.Token(b, i, 0, 0))
-        doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString(joined, tokens))
-    return doc
+        value: Any = joined if wa is None or wb is None else {"text": joined, "tokens": _tokens(wa, wb)}
+        doc.setdefault(field_of(slot), []).append(value)
+    return json.dumps(doc, ensure_ascii=False)
 
 
 def documents(rows: Iterable[WordRow], attrs: Iterable[Attrs], held: Mapping[int, HeldJson] | None = None,
-              ) -> Iterator[tuple[int, tantivy.Document]]:
+              ) -> Iterator[tuple[int, str]]:
     """``(contact id, document)`` of every contact of ``attrs`` (each has one, words or not),
     its words from ``rows`` (ordered by contact id), what it keeps for a page from ``held``."""
     held_words: dict[int, list[tuple[int, str, Sequence[str] | None, Sequence[str] | None]]] = {}
@@ -214,26 +216,69 @@ def _python_rows(tx: Tx, ids: Sequence[int]) -> list[WordRow]:
     return out
 
 
-def _sql_rows(tx: Tx, member: str, params: Sequence[object]) -> list[WordRow]:
-    """The word rows of many contacts, folded by DuckDB (same forms, tested), in contact order."""
+#: The document texts' field by slot (:func:`field_of`), in SQL.
+_FIELD_SQL = (f"CASE WHEN slot >= {SLOT_TAG} THEN 'tag' WHEN slot >= {SLOT_CUSTOM} THEN 'custom' "
+              f"WHEN slot > {SLOT_INFO} THEN 'info' "
+              + " ".join(f"WHEN slot = {k} THEN '{v}'" for k, v in _COLUMN_FIELDS.items()) + " END")
+#: How often the membership test appears in :func:`json_sql`.
+JSON_ID_USES = SOURCE_ID_USES + 4
+
+
+def _token_sql(word: str) -> str:
+    return f"{{'offset_from': 0, 'offset_to': 0, 'position': i - 1, 'text': {word}, 'position_length': 1}}"
+
+
+def json_sql(member: str) -> str:
+    """``(id, document)`` of the contacts whose id is ``{member}``, in id order: what
+    :func:`_document` makes of :func:`_python_rows`, :func:`_attrs` and :func:`_held`, made by
+    DuckDB (its folding, the same forms: tests/search/test_normalise.py; the same documents:
+    tests/search/test_documents.py). ``member`` appears :data:`JSON_ID_USES` times."""
     lowered = "lower(nfc_normalize(text))"
     has_umlaut = " OR ".join(f"contains({lowered}, '{u}')" for u in _UMLAUTS)
-    sql = (f"SELECT contact_id, slot, array_to_string(wa, ' '), CASE WHEN two THEN wa END, "
-           f"CASE WHEN two THEN {words_sql(fold_sql('text', umlauts=True))} END FROM ("
-           f"SELECT contact_id, slot::INTEGER AS slot, text, {words_sql(fold_sql('text'))} AS wa, "
-           f"({has_umlaut}) AS two FROM ({source_sql(member)}) "
-           "WHERE text IS NOT NULL AND text <> '') WHERE len(wa) > 0")
-    rows = tx.rows(sql, list(params) * SOURCE_ID_USES)
-    rows.sort(key=lambda r: r[0])  # documents() takes each contact's texts together
-    return rows
+    tokens = (f"flatten(list_transform(range(1, least(len(wa), len(wb)) + 1), lambda i: "
+              f"CASE WHEN wb[i] = wa[i] THEN [{_token_sql('wa[i]')}] "
+              f"ELSE [{_token_sql('wa[i]')}, {_token_sql('wb[i]')}] END))")
+    value = ("CASE WHEN wb IS NULL THEN to_json(array_to_string(wa, ' ')) "
+             f"ELSE to_json({{'text': array_to_string(wa, ' '), 'tokens': {tokens}}}) END")
+    name = "lower(c.display_name)"
+    order = f"coalesce(('0x' || rpad(left(hex({name}), 16), 16, '0'))::UBIGINT, {LAST_ORDER}::UBIGINT)"
+    page = (f"to_base64(encode('[' || coalesce(h.info, '[]') || ',' || coalesce(h.custom, '[]') || ',' "
+            f"|| coalesce(h.tags, '[]') || ',' || coalesce(to_json({name}), 'null') || ']'))")
+    return f"""
+    WITH t AS (
+        SELECT contact_id, {_FIELD_SQL} AS field, wa,
+               CASE WHEN two THEN {words_sql(fold_sql('text', umlauts=True))} END AS wb
+        FROM (SELECT contact_id, slot::INTEGER AS slot, text, {words_sql(fold_sql('text'))} AS wa,
+                     ({has_umlaut}) AS two
+              FROM ({source_sql(member)}) WHERE text IS NOT NULL AND text <> '')
+        WHERE len(wa) > 0),
+    f AS (SELECT contact_id, field, '[' || string_agg({value}, ',') || ']' AS vals
+          FROM t GROUP BY contact_id, field),
+    d AS (SELECT contact_id, string_agg(to_json(field) || ':' || vals, ',') AS texts
+          FROM f GROUP BY contact_id),
+    h AS (SELECT contact_id, max(CASE WHEN part = 0 THEN j END) AS info,
+                 max(CASE WHEN part = 1 THEN j END) AS custom, max(CASE WHEN part = 2 THEN j END) AS tags
+          FROM ({_HELD_SQL.format(member=member)}) q(contact_id, part, j) GROUP BY contact_id)
+    SELECT c.id, '{{"id":' || c.id || ',"kind":' || (CASE WHEN c.is_company THEN 1 ELSE 0 END)
+           || ',"employer":' || coalesce(c.company_id, -1) || ',"share":' || coalesce(c.share_type, 0)
+           || coalesce(',"manager":' || (SELECT to_json(list(m.user_id)) FROM contact_managers m
+                                         WHERE m.contact_id = c.id), '')
+           || ',"order":' || {order} || ',"page":"' || {page} || '"' || coalesce(',' || d.texts, '') || '}}'
+    FROM contacts c LEFT JOIN h ON h.contact_id = c.id LEFT JOIN d ON d.contact_id = c.id
+    WHERE c.id {member} ORDER BY c.id"""
 
 
-def all_documents(tx: Tx) -> Iterator[tuple[int, tantivy.Document]]:
+def _sql_documents(tx: Tx, member: str, params: Sequence[object]) -> list[tuple[int, str]]:
+    """The documents of many contacts, made by DuckDB (:func:`json_sql`)."""
+    return [(int(c), str(d)) for c, d in tx.rows(json_sql(member), list(params) * JSON_ID_USES)]
+
+
+def all_documents(tx: Tx) -> Iterator[tuple[int, str]]:
     """The documents of every contact (see :func:`documents_in`)."""
     return documents_in(tx, [int(r[0]) for r in tx.rows("SELECT id FROM contacts ORDER BY id")])
 
 
-def documents_in(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, tantivy.Document]]:
+def documents_in(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, str]]:
     """The documents of the contacts ``ids`` (ascending) that still exist, :data:`_BATCH` at a
     time (memory stays bounded): a batch of ids that lie close together, as an import's do, is
     read as a range of ids (the contacts between that it does not name are left out), a batch
@@ -244,19 +289,15 @@ def documents_in(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, tantivy.Docu
             yield from documents_of(tx, chunk)
             continue
         bounds, wanted = [chunk[0], chunk[-1]], set(chunk)
-        found = documents(_sql_rows(tx, "BETWEEN ? AND ?", bounds), _attrs(tx, "BETWEEN ? AND ?", bounds),
-                          _held(tx, "BETWEEN ? AND ?", bounds))
-        yield from ((cid, doc) for cid, doc in found if cid in wanted)
+        yield from ((cid, doc) for cid, doc in _sql_documents(tx, "BETWEEN ? AND ?", bounds) if cid in wanted)
 
 
-def documents_of(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, tantivy.Document]]:
+def documents_of(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, str]]:
     """The documents of the contacts ``ids`` that still exist."""
     if not ids:
         return iter(())
-    if len(ids) <= _PYTHON_TOKENS:
-        rows: Iterable[WordRow] = _python_rows(tx, ids)
-    else:
-        rows = _sql_rows(tx, "= ANY(?::BIGINT[])", [list(ids)])
+    if len(ids) > _PYTHON_TOKENS:
+        return iter(_sql_documents(tx, "= ANY(?::BIGINT[])", [list(ids)]))
     member, params = (("IN (" + ", ".join("?" * len(ids)) + ")", list(ids)) if len(ids) <= 50
                       else ("IN (SELECT unnest(?::BIGINT[]))", [list(ids)]))
-    return documents(rows, _attrs(tx, member, params), _held(tx, member, params))
+    return documents(_python_rows(tx, ids), _attrs(tx, member, params), _held(tx, member, params))

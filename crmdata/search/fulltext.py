@@ -182,7 +182,7 @@ class FullTextIndex:
         for cid in ids:
             writer.delete_documents_by_term("id", cid)
         for _cid, doc in documents_in(tx, ids):
-            writer.add_document(doc)
+            writer.add_json(doc)
         writer.commit()
         writer.wait_merging_threads()
         self._write_state(_State(head, state.store))
@@ -202,7 +202,7 @@ class FullTextIndex:
         writer.delete_all_documents()
         count = 0
         for _cid, doc in all_documents(tx):
-            writer.add_document(doc)
+            writer.add_json(doc)
             count += 1
         writer.commit()
         writer.wait_merging_threads()
@@ -249,7 +249,7 @@ class _Recent:
         for cid in ids:
             self._writer.delete_documents_by_term("id", cid)
         for _cid, doc in documents_of(tx, ids):
-            self._writer.add_document(doc)
+            self._writer.add_json(doc)
         self._writer.commit()
         self._index.reload()
         self.ids |= set(ids)

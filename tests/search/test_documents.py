@@ -3,14 +3,19 @@ name sorts, and what a document keeps for a result page (read back as the store 
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tantivy
 
 from crmdata import Store
 from crmdata.search import documents
 from crmdata.search.documents import LAST_ORDER, order_key
+
+from .data import add_contacts, populate
 
 
 def test_field_of_slot() -> None:
@@ -57,3 +62,63 @@ def test_the_store_writes_what_a_document_keeps(tmp_path: Path) -> None:
     assert (kept.custom, kept.tags, kept.name) == ([], [lead], "anna schmidt")
     bare_kept = documents.held_of(documents.held_bytes(parts.get(ids[1]), "ölwerk"))
     assert bare_kept == documents.Held([], [], [], "ölwerk")
+
+
+def _read(document: str) -> dict[str, Any]:
+    """A document as tantivy reads it: its page decoded, each field's values in one order."""
+    out: dict[str, Any] = json.loads(document)
+    held = documents.held_of(base64.b64decode(out.pop("page")))
+    out["page"] = (sorted(held.info, key=lambda r: r[3]), sorted(held.custom), held.tags, held.name)
+    for field in documents.FIELDS:
+        if field in out:
+            out[field] = sorted(json.dumps(v, sort_keys=True) for v in out[field])
+    return out
+
+
+def test_documents_made_by_duckdb_equal_those_made_in_python(tmp_path: Path) -> None:
+    store = Store(tmp_path / "crm.duckdb")
+    populate(store)
+    add_contacts(store, [
+        {"first": 'Zoë "Zo"', "last": "Ölsen-Straße", "title": "back\\slash\nnew line",
+         "email": "zoë@ölwerk.de", "tags": ["Lead"], "share": 0},
+        {"first": "Σίσυφος", "last": "Öçal", "notes": "ΣΊΣΥΦΟΣ ς 🙂 … ǅ"},
+        {"company": "Ærø Büro", "notes": "   "},
+        {"first": None, "last": None},
+    ])
+    with store.db.read() as tx:
+        ids = [int(r[0]) for r in tx.rows("SELECT id FROM contacts ORDER BY id")]
+        assert len(ids) <= documents._PYTHON_TOKENS  # so documents_of folds in Python
+        in_python = dict(documents.documents_of(tx, ids))
+        by_duckdb = dict(documents.documents_in(tx, ids))
+        some = ids[::7]
+        by_duckdb_some = dict(documents._sql_documents(tx, "= ANY(?::BIGINT[])", [some]))
+    assert set(in_python) == set(by_duckdb) == set(ids)
+    for cid in ids:
+        assert _read(by_duckdb[cid]) == _read(in_python[cid]), cid
+    assert list(by_duckdb_some) == some
+    assert all(_read(by_duckdb_some[c]) == _read(by_duckdb[c]) for c in some)
+    # the umlaut forms are handed over as tokens, both at one position
+    zoe = json.loads(in_python[ids[-4]])
+    tokens = next(v["tokens"] for v in zoe["name"] if isinstance(v, dict))
+    assert [(t["position"], t["text"]) for t in tokens] == [
+        (0, "zoe"), (1, "zo"), (2, "olsen"), (2, "oelsen"), (3, "strasse")]
+
+
+def test_an_index_reads_the_documents_duckdb_makes(tmp_path: Path) -> None:
+    store = Store(tmp_path / "crm.duckdb")
+    ids = add_contacts(store, [{"first": "Jürgen", "last": "Müller", "email": "j.mueller@example.org"},
+                               {"first": "Anna", "last": "Schmidt", "title": "Head of Müller"}])
+    index = tantivy.Index(documents.SCHEMA)
+    writer = index.writer(15_000_000, 1)
+    with store.db.read() as tx:
+        for _cid, doc in documents._sql_documents(tx, "= ANY(?::BIGINT[])", [ids]):
+            writer.add_json(doc)
+    writer.commit()
+    index.reload()
+
+    def hits(query: str) -> int:
+        return int(index.searcher().search(index.parse_query(query, list(documents.FIELDS)), 10).count)
+
+    assert [hits(q) for q in ("mueller", "muller", '"jurgen mueller"', '"juergen muller"', "schmidt")] == [
+        2, 2, 1, 1, 1]
+    assert hits('"muller anna"') == 0  # a phrase never spans two texts
