@@ -52,7 +52,7 @@ def _measure(n: int) -> dict[str, dict[str, float]]:
         db = CACHE / f"bench-import-{n}-{name.split()[0]}.duckdb"
         remove_store(db)
         results[name] = in_subprocess(code.format(db=str(db), path=str(path), ncols=ncols))
-        db.unlink(missing_ok=True)
+        remove_store(db)  # with its full-text index folder and lock files
     return results
 
 
