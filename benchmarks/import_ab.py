@@ -15,17 +15,15 @@ Not part of ``make bench`` (it compares revisions, it does not describe one).
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .common import sample_csv
-from .revisions import export
+from .revisions import export, in_turns, run_fresh
 
 
 def _base_store(folder: Path, m: int) -> Path:
@@ -73,21 +71,14 @@ def compare(old: str, new: str, n: int = 100_000, rounds: int = 2, into: int = 0
         scratch = Path(tmp)
         base = _base_store(scratch, into) if into else None
         trees = {rev: export(rev, scratch / f"tree{i}") for i, rev in enumerate((old, new))}
-        runs: dict[str, list[dict[str, float]]] = {rev: [] for rev in trees}
-        for r in range(rounds):
-            for rev in (list(trees) if r % 2 == 0 else list(reversed(trees))):
-                db = scratch / f"{len(runs[rev])}-{rev.replace('/', '_')}.duckdb"
-                if base is not None:
-                    _copy_store(base, db)
-                out = subprocess.run(
-                    [sys.executable, "-c", _IMPORT, str(db), str(path)], check=True, capture_output=True,
-                    text=True, env={**os.environ, "PYTHONPATH": str(trees[rev])}, cwd=scratch)
-                result = json.loads(out.stdout.strip().splitlines()[-1])
-                if not str(result["tree"]).startswith(str(trees[rev])):
-                    raise RuntimeError(f"{rev} ran the crmdata in {result['tree']}")
-                runs[rev].append(result)
-                db.unlink()
-                shutil.rmtree(f"{db}.search", ignore_errors=True)
+        runs: dict[str, list[dict[str, Any]]] = {rev: [] for rev in trees}
+        for _round, rev in in_turns(list(trees), rounds):
+            db = scratch / f"{len(runs[rev])}-{rev.replace('/', '_')}.duckdb"
+            if base is not None:
+                _copy_store(base, db)
+            runs[rev].append(run_fresh(rev, trees[rev], _IMPORT, [str(db), str(path)], scratch))
+            db.unlink()
+            shutil.rmtree(f"{db}.search", ignore_errors=True)
     lines = ["| revision | import s (median) | runs s | peak RSS MiB | file MiB | journal rows |",
              "|---|---:|---|---:|---:|---:|"]
     for rev, rs in runs.items():

@@ -14,16 +14,14 @@ Not part of ``make bench`` (it compares revisions, it does not describe one).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from .revisions import export
+from .revisions import export, in_turns, run_fresh
 
 #: Folded words and a phrase, asked of each built index in tantivy's own query syntax.
 QUERIES = ("hamann", "muller", "mueller", '"lore hamann"', "gmail", "berlin", "gmbh")
@@ -73,18 +71,11 @@ def compare(old: str, new: str, store: Path, rounds: int = 2) -> str:
         scratch = Path(tmp)
         trees = {rev: export(rev, scratch / f"tree{i}") for i, rev in enumerate((old, new))}
         runs: dict[str, list[dict[str, Any]]] = {rev: [] for rev in trees}
-        for r in range(rounds):
-            for i, rev in enumerate(trees if r % 2 == 0 else reversed(list(trees))):
-                folder = scratch / f"index-{r}-{i}"
-                out = subprocess.run(
-                    [sys.executable, "-c", _BUILD, str(store), str(folder), json.dumps(QUERIES)], check=True,
-                    capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(trees[rev])},
-                    cwd=scratch)
-                result = json.loads(out.stdout.strip().splitlines()[-1])
-                if not str(result["tree"]).startswith(str(trees[rev])):
-                    raise RuntimeError(f"{rev} ran the crmdata in {result['tree']}")
-                runs[rev].append(result)
-                shutil.rmtree(folder)
+        for r, rev in in_turns(list(trees), rounds):
+            folder = scratch / f"index-{r}-{list(trees).index(rev)}"
+            args = [str(store), str(folder), json.dumps(QUERIES)]
+            runs[rev].append(run_fresh(rev, trees[rev], _BUILD, args, scratch))
+            shutil.rmtree(folder)
     return table(runs)
 
 

@@ -10,6 +10,7 @@ sends one line and reads the answer.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -69,6 +71,25 @@ def workers(old: str, new: str, source: Path, scratch: Path, script: str,
         for name in procs:
             remove_store(work / f"{name}.duckdb")
         shutil.rmtree(work, ignore_errors=True)
+
+
+def in_turns(revs: Sequence[str], rounds: int) -> Iterator[tuple[int, str]]:
+    """``(round, revision)``: every revision once per round, in alternating order, so that each
+    sees the same phases of a machine whose speed drifts."""
+    for r in range(rounds):
+        for rev in (revs if r % 2 == 0 else list(reversed(revs))):
+            yield r, rev
+
+
+def run_fresh(rev: str, tree: Path, code: str, args: Sequence[str], cwd: Path) -> dict[str, Any]:
+    """Run ``code`` (``python -c``) on the revision's ``tree`` in a fresh process; the JSON
+    object it prints last, which names the crmdata it ran as ``tree`` (checked)."""
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(tree)}, cwd=cwd)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    if not str(result["tree"]).startswith(str(tree)):
+        raise RuntimeError(f"{rev} ran the crmdata in {result['tree']}")
+    return result
 
 
 def ask(proc: subprocess.Popen[str], line: str) -> list[str]:
