@@ -199,12 +199,10 @@ def _attrs(tx: Tx, member: str, params: Sequence[object]) -> list[Attrs]:
 _UMLAUTS = "äöü"
 
 
-def _python_rows(tx: Tx, ids: Sequence[int]) -> list[WordRow]:
-    """The word rows of a few contacts, their texts read by id and folded in Python."""
-    # a literal list of a few ids is looked up in the contact id indexes; an array is scanned
-    member, params = (("IN (" + ", ".join("?" * len(ids)) + ")", list(ids)) if len(ids) <= 50
-                      else ("IN (SELECT unnest(?::BIGINT[]))", [list(ids)]))
-    texts = tx.rows(f"SELECT * FROM ({source_sql(member)}) ORDER BY 1, 2", params * SOURCE_ID_USES)
+def _python_rows(tx: Tx, member: str, params: Sequence[object]) -> list[WordRow]:
+    """The word rows of a few contacts (those whose id is ``{member}``), their texts read by id
+    and folded in Python."""
+    texts = tx.rows(f"SELECT * FROM ({source_sql(member)}) ORDER BY 1, 2", list(params) * SOURCE_ID_USES)
     out: list[WordRow] = []
     for c, s, t in texts:
         wa = words(fold(t)) if t else []
@@ -298,6 +296,7 @@ def documents_of(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, str]]:
         return iter(())
     if len(ids) > _PYTHON_TOKENS:
         return iter(_sql_documents(tx, "= ANY(?::BIGINT[])", [list(ids)]))
+    # a literal list of a few ids is looked up in the contact id indexes; an array is scanned
     member, params = (("IN (" + ", ".join("?" * len(ids)) + ")", list(ids)) if len(ids) <= 50
                       else ("IN (SELECT unnest(?::BIGINT[]))", [list(ids)]))
-    return documents(_python_rows(tx, ids), _attrs(tx, member, params), _held(tx, member, params))
+    return documents(_python_rows(tx, member, params), _attrs(tx, member, params), _held(tx, member, params))
