@@ -127,7 +127,10 @@ def session(master: str | None = None) -> Any:
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                .config("spark.sql.session.timeZone", "UTC"))
     if _LOCAL.match(master):
-        builder = builder.config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "4g")
+        # one machine: few shuffle partitions, and no adaptive re-planning after each shuffle,
+        # which on one machine's partitions costs more than it saves (docs/benchmarks.md)
+        builder = (builder.config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "4g")
+                   .config("spark.sql.adaptive.enabled", "false"))
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local workers run this Python
     try:
         _session = builder.getOrCreate()

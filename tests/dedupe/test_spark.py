@@ -61,15 +61,20 @@ def test_every_rule_comparison_and_score_runs_alike_on_both_engines(
         _keys(tx)
         duck = DuckEngine(tx)
         with api.spark_engine(spark_session, tx, tmp_path / "hand-over") as on_spark:
-            found = 0
-            for rule in rules:  # each rule alone, on both
-                a = _sorted(duck.df(rule.sql).astype("int64"))
-                b = _sorted(on_spark.df(rule.sql).astype("int64"))
+            for engine in (duck, on_spark):  # every rule's pairs, tagged with the rule
+                engine.create("t_block", blocking.union_sql(rules))
+            tagged = {}
+            for engine in (duck, on_spark):
+                got = engine.df("SELECT * FROM t_block")
+                tagged[engine.name] = _sorted(got.astype({"id1": "int64", "id2": "int64", "rule": str}))
+            for rule in rules:  # each rule's rows alike on both
+                a, b = (frame[frame["rule"] == rule.name].reset_index(drop=True) for frame in tagged.values())
                 pd.testing.assert_frame_equal(a, b, obj=rule.name)
-                found += len(a) > 0
+            found = tagged["duckdb"]["rule"].nunique()
             assert found >= len(rules) - 3  # (the base has no swapped names, few companies)
             for engine in (duck, on_spark):
-                engine.create("t_pairs", blocking.pairs_sql(f"({blocking.union_sql(rules)})"))
+                engine.create("t_pairs", blocking.pairs_sql("t_block"))
+                engine.drop("t_block")
             for kind, model in models.items():
                 sql = compare.score_sql(compare.vectors_sql("t_pairs", kind), kind, model.prior_weight,
                                         model.weights(), model.tf_terms())
@@ -184,3 +189,9 @@ def test_components_on_spark_match_scipy(spark_session: object, tmp_path: Path) 
     engine = spark.SparkEngine(spark_session, tmp_path)
     assert engine.components(ids1, ids2) == cluster.components(ids1, ids2)
     assert shutil.which("java")  # the test ran Spark for real
+
+
+def test_a_local_session_has_few_shuffle_partitions_and_no_adaptive_planning(spark_session: object) -> None:
+    conf = spark_session.conf  # type: ignore[attr-defined]
+    assert conf.get("spark.sql.shuffle.partitions") == "4"
+    assert conf.get("spark.sql.adaptive.enabled") == "false"
