@@ -327,21 +327,30 @@ print(json.dumps({"error": error, "unchanged": unchanged, "imported": report.imp
 """
 
 
+@pytest.fixture(scope="module")
+def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An export of 100,000 generated contacts, written once for the tests that copy it."""
+    from crmdata.csvio.exporter import write_frame
+    from crmdata.sample import generate
+
+    path = tmp_path_factory.mktemp("big") / "big.csv"
+    write_frame(generate(100_000, seed=2).contacts, path)
+    return path
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("keep_open", [False, True])
 def test_an_import_beyond_its_memory_limit_changes_nothing_and_the_store_goes_on(
-    tmp_path: Path, keep_open: bool
+    tmp_path: Path, keep_open: bool, big_csv: Path
 ) -> None:
     """Out of memory at any step, the commit included (where DuckDB may invalidate its whole
     instance): a clear error, nothing imported, and the same Store imports the next file."""
     import json
+    import shutil
     import subprocess
     import sys
 
-    from crmdata.csvio.exporter import write_frame
-    from crmdata.sample import generate
-
-    write_frame(generate(100_000, seed=2).contacts, tmp_path / "big.csv")
+    shutil.copyfile(big_csv, tmp_path / "big.csv")
     write_oo(tmp_path / "first.csv", [ACME])
     write_oo(tmp_path / "next.csv", [ANNA, BOB])
     root = Path(__file__).resolve().parents[2]
