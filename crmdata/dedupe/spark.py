@@ -200,8 +200,13 @@ class SparkEngine:
         with _job(name):
             frame = self.spark.sql(sql).persist()
             frame.count()  # computed now, so a failure names this step
-            frame.createOrReplaceTempView(name)
             self._cached[name] = frame
+            # a union (the blocking rules') has every part's partitions: later steps read the
+            # cached rows in as many partitions as a shuffle makes, not hundreds of tiny tasks
+            # (merged after caching, so the parts are still computed each in its own task)
+            most = int(self.spark.conf.get("spark.sql.shuffle.partitions"))
+            view = frame.coalesce(most) if frame.rdd.getNumPartitions() > most else frame
+            view.createOrReplaceTempView(name)
 
     def create_per_pairs(self, name: str, sql_of: Callable[[str], str], pairs: str, count: int) -> None:
         """All at once: Spark divides the pairs into partitions itself."""

@@ -195,3 +195,19 @@ def test_a_local_session_has_few_shuffle_partitions_and_no_adaptive_planning(spa
     conf = spark_session.conf  # type: ignore[attr-defined]
     assert conf.get("spark.sql.shuffle.partitions") == "4"
     assert conf.get("spark.sql.adaptive.enabled") == "false"
+
+
+def test_a_made_union_is_read_in_as_many_partitions_as_a_shuffle_makes(spark_session: object,
+                                                                        tmp_path: Path) -> None:
+    engine = spark.SparkEngine(spark_session, tmp_path)
+    parts = " UNION ALL ".join(f"SELECT id, {i} AS part FROM range(0, 50, 1, 3)" for i in range(12))
+    engine.create("t_union", parts)
+    try:
+        table = spark_session.table("t_union")  # type: ignore[attr-defined]
+        assert table.rdd.getNumPartitions() == 4  # 12 parts of 3 partitions each, cached, read as 4
+        got = _sorted(engine.df("SELECT id, part FROM t_union").astype("int64"))
+        assert len(got) == 600
+        assert got.equals(_sorted(pd.DataFrame({"id": list(range(50)) * 12,
+                                                "part": [i for i in range(12) for _ in range(50)]})))
+    finally:
+        engine.drop("t_union")
