@@ -61,10 +61,9 @@ def test_every_rule_comparison_and_score_runs_alike_on_both_engines(
         _keys(tx)
         duck = DuckEngine(tx)
         with api.spark_engine(spark_session, tx, tmp_path / "hand-over") as on_spark:
+            tagged = {}
             for engine in (duck, on_spark):  # every rule's pairs, tagged with the rule
                 engine.create("t_block", blocking.union_sql(rules))
-            tagged = {}
-            for engine in (duck, on_spark):
                 got = engine.df("SELECT * FROM t_block")
                 tagged[engine.name] = _sorted(got.astype({"id1": "int64", "id2": "int64", "rule": str}))
             for rule in rules:  # each rule's rows alike on both
