@@ -261,9 +261,12 @@ class FuzzyChecker:
         kept = [(a, b) for a, b in pairs if b in kind_of and kind_of[a] == kind_of[b]]
         if not kept:  # none the user may view, or none of the same kind
             return []
-        stored_info = tx.df(few_keys.info_rows_sql(cand_ids))
+        companies = {int(i) for i, c in zip(raw["id"], raw["is_company"], strict=True) if c}
+        stored_info = few_keys.stored_info(tx, cand_ids, companies)
         registered += few_keys.register_side(tx, "dq_", stored, stored_info, models, self.default_region)
-        tx.register("dq_nick", _nicknames())
+        tx.register("dq_nick", _nicknames_of({str(v) for v in frame["first_head"] if isinstance(v, str)},
+                                             {str(v) for col in ("first_head", "last_key")
+                                              for v in stored[col] if isinstance(v, str)}))
         registered.append("dq_nick")
         tx.register("dq_pairs", few_keys.arrow(pd.DataFrame(kept, columns=["id1", "id2"])))
         registered.append("dq_pairs")
@@ -288,6 +291,14 @@ class FuzzyChecker:
 
 
 @lru_cache(maxsize=1)
-def _nicknames() -> pa.Table:
-    """The nickname pairs as an Arrow table, made once per process (they never change)."""
-    return few_keys.arrow(keys.nickname_pairs())
+def _nicknames() -> pd.DataFrame:
+    """The nickname pairs, made once per process (they never change)."""
+    return keys.nickname_pairs()
+
+
+def _nicknames_of(lefts: set[str], rights: set[str]) -> pa.Table:
+    """The nickname pairs the comparison of staged with stored contacts can join: ``f1`` a
+    staged contact's first name, ``f2`` a stored one's first or last name (the comparison
+    joins on nothing else; hashing every pair took longer than the rest of its joins)."""
+    pairs = _nicknames()
+    return few_keys.arrow(pairs[pairs["f1"].isin(lefts) & pairs["f2"].isin(rights)])

@@ -66,10 +66,8 @@ def _email_keys(rows: list[Row], names: Mapping[int, tuple[object, object]]) -> 
     email keys; ``names`` holds each contact's ``(first_key, last_key)``."""
     out: dict[tuple[int, str], tuple[str | None, bool]] = {}
     for cid, data, key, _e164 in rows:
-        if data is None or not _has_at(data):
-            continue
-        k = key if key else data.strip(" ").lower()
-        if (cid, k) in out:
+        k = key if key else (data.strip(" ").lower() if data is not None else None)
+        if k is None or not _has_at(k) or (cid, k) in out:
             continue
         domain = k.split("@")[1] if "@" in k else ""
         loc = k[: len(k) - len(domain)] if len(k) - len(domain) > 6 else None
@@ -196,9 +194,44 @@ def register_side(tx: Tx, prefix: str, frame: pd.DataFrame, info: pd.DataFrame,
     return register(tx, prefix, side_tables(tx, frame, info, models, default_region))
 
 
-def info_rows_sql(ids: Sequence[int]) -> str:
+def key_rows_sql(ids: Sequence[int]) -> str:
     """The info rows that give keys (emails, phones, websites) of the contacts ``ids``, looked
-    up by contact (pure)."""
+    up by contact, with their stored keys but not their text (pure)."""
     ctes, t = keys.picked_sql(ids, ("contact_info",))
-    return (f"WITH {', '.join(ctes)} SELECT contact_id, info_type, data, email_key, e164 "
+    return (f"WITH {', '.join(ctes)} SELECT id, contact_id, info_type, email_key, e164 "
             f"FROM {t['contact_info']} WHERE info_type IN ({_INFO_TYPES})")
+
+
+def text_rows_sql(info_ids: Sequence[int]) -> str:
+    """``(id, data)`` of the info rows ``info_ids``, looked up by their key (pure)."""
+    return (f"WITH p AS MATERIALIZED (SELECT id, data FROM contact_info "
+            f"WHERE id IN ({keys.id_list(info_ids)})) SELECT id, data FROM p")
+
+
+def needs_text(info_type: int, email_key: object, e164: object, is_company: bool) -> bool:
+    """Whether a stored info row's text is needed for its keys: an email or phone stored
+    without its key (or with ``''``, a phone no rule could read), and a company's website."""
+    if info_type == int(InfoType.EMAIL):
+        return not _text(email_key)
+    if info_type == int(InfoType.PHONE):
+        return not _text(e164)
+    return info_type == int(InfoType.WEBSITE) and is_company
+
+
+def stored_info(tx: Tx, ids: Sequence[int], companies: set[int]) -> pd.DataFrame:
+    """The info rows giving keys of the stored contacts ``ids`` (``contact_id, info_type, data,
+    email_key, e164``; ``companies``: those of them that are companies), their text read only
+    where the keys need it (:func:`needs_text`).
+
+    Read by contact, each column costs about a block per contact in a large store (the rows of
+    a few contacts lie in every part of the table), which a commit pays afresh whenever the
+    file was let go since; the texts are the largest column, and stored keys make most of them
+    unneeded."""
+    rows = tx.df(key_rows_sql(ids))
+    wanted = [int(i) for i, t, e, p, c in zip(rows["id"], rows["info_type"], rows["email_key"], rows["e164"],
+                                              rows["contact_id"], strict=True)
+              if needs_text(int(t), e, p, int(c) in companies)]
+    text = dict(tx.rows(text_rows_sql(wanted))) if wanted else {}
+    data = [text.get(int(i)) for i in rows["id"]]
+    out = rows.assign(data=pd.Series(data, index=rows.index, dtype="string"))
+    return out[["contact_id", "info_type", "data", "email_key", "e164"]]

@@ -415,12 +415,16 @@ def _finish(tx: Tx, *, default_region: str, info: pd.DataFrame | None, prefix: s
 def email_rows_sql(info: str, c: str) -> str:
     """``(id, k, loc, named)``: each contact's distinct email keys from the info rows ``info``
     (shaped like ``contact_info``), with the name part of the address and whether it holds the
-    contact's first or last name (its keys in the key table ``c``)."""
+    contact's first or last name (its keys in the key table ``c``). A key is the stored one,
+    else the trimmed lower-cased text, and counts only with a character on each side of an
+    ``@`` (read from the key, so that a check can leave a keyed row's text unread)."""
     local = email_local_sql("e.k")
     return f"""
         WITH e AS (
-            SELECT DISTINCT contact_id AS id, coalesce(nullif(email_key, ''), lower(trim(data))) AS k
-            FROM {info} WHERE info_type = {int(InfoType.EMAIL)} AND data LIKE '%_@_%')
+            SELECT DISTINCT id, k FROM (
+                SELECT contact_id AS id, coalesce(nullif(email_key, ''), lower(trim(data))) AS k
+                FROM {info} WHERE info_type = {int(InfoType.EMAIL)}) r
+            WHERE k LIKE '%_@_%')
         SELECT e.id, e.k, {local} AS loc,
                coalesce((length(c.last_key) >= 3 AND strpos({fold_sql(local)}, {fold_sql('c.last_key')}) > 0)
                         OR (length(c.first_key) >= 3

@@ -57,6 +57,8 @@ def test_edge_cases_of_emails_websites_and_phones_give_the_sql_keys(store: Store
         (1, _E, "juergen.mueller@example.de", "juergen.mueller@example.de", None),  # the same key twice
         (1, _E, "no-at-sign.example.de", None, None),
         (1, _E, "@example.de", None, None),
+        (1, _E, " @example.de", None, None),  # an @ at the key's edge: no address, whatever the spaces
+        (1, _E, "x@", "x@", None),
         (1, _P, "+49 (0)30 1234567", None, None),  # no stored key: the SQL rule reads it
         (1, _P, "030 7654321", None, ""),  # '' stored: read again
         (1, _P, "12", None, None),  # nobody reads it
@@ -100,10 +102,13 @@ def test_keys_of_stored_contacts_equal_a_build_of_the_same_ids(sample_store: Sto
         ids += [int(r[0]) for r in tx.rows("SELECT id FROM contacts WHERE is_company ORDER BY id LIMIT 10")]
         raw = keys.contacts_frame(tx, sample_store.user, ids)
         frame, _groups = keys.key_frame(raw, "DE")
-        info = tx.df(few_keys.info_rows_sql(ids))
+        companies = {int(i) for i, c in zip(raw["id"], raw["is_company"], strict=True) if c}
+        info = few_keys.stored_info(tx, ids, companies)
         python = few_keys.info_keys(tx, info, frame, "DE")
     sql = _sql_tables(sample_store, frame, _groups, None, ids=ids)
     assert len(python["email"]) > 20 and len(python["phone"]) > 20 and len(python["domain"]) > 0
+    keyed = (info["email_key"].fillna("") != "") | (info["e164"].fillna("") != "")
+    assert keyed.any() and info.loc[keyed, "data"].isna().all()  # their texts are left unread
     _same(python["email"], sql["email"], ["id", "k", "loc", "named"], "email")
     _same(python["phone"], sql["phone"], ["id", "k"], "phone")
     _same(python["domain"], sql["domain"], ["id", "k"], "domain")
@@ -114,3 +119,18 @@ def test_a_missing_key_column_stays_text_in_arrow(value: object) -> None:
     table = few_keys.arrow(pd.DataFrame({"id": [1], "k": [value], "tf_last_key": [None]}))
     assert [str(t) for t in table.schema.types] == ["int64", "string", "double"]
     assert table.to_pylist() == [{"id": 1, "k": None, "tf_last_key": None}]
+
+
+@pytest.mark.parametrize(("info_type", "email_key", "e164", "is_company", "needed"), [
+    (_E, "a@b.de", None, False, False),
+    (_E, None, None, False, True),  # a row an older import left without its key
+    (_E, "", None, False, True),
+    (_P, None, "+4930999", False, False),
+    (_P, None, "", False, True),  # no rule could read it: read again as the batch run does
+    (_P, None, None, True, True),
+    (_W, None, None, True, True),  # a company's website gives its domain
+    (_W, None, None, False, False),
+])
+def test_a_stored_rows_text_is_read_only_where_its_keys_need_it(
+        info_type: int, email_key: str | None, e164: str | None, is_company: bool, needed: bool) -> None:
+    assert few_keys.needs_text(info_type, email_key, e164, is_company) is needed
