@@ -3,9 +3,11 @@
 :class:`FuzzyChecker` implements :class:`crmdata.edit.dupcheck.DuplicateChecker`. It does
 not build keys for the whole store: it first fetches the few stored contacts that could
 match (same email, same phone digits, the same last name and given name through the search
-index's folded words, or for a company its rarer name words: :mod:`.name_words`), makes keys
-for those and for the staged contacts in Python (:mod:`.few_keys`: a handful of statements in
-all, where temporary key tables cost dozens), and scores the pairs with the same comparison
+index's folded words, or for a company its rarer name words: :mod:`.name_words`; of a name held
+by more stored persons than a batch run's block holds, only the namesakes sharing a word of the
+staged person's street, postcode, city or employer), makes keys for those and for the staged
+contacts in Python (:mod:`.few_keys`: a handful of statements in all, where temporary key
+tables cost dozens), and scores the pairs with the same comparison
 and scoring SQL and the model of the last batch run (its weights and term-frequency tables),
 or the default model before any. Exact email and phone matches of :class:`ExactKeyChecker`
 are always reported, whatever the score, so it stays the floor. Only contacts the user may
@@ -14,7 +16,7 @@ view are looked at; pairs decided "not duplicate" are never reported.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -28,6 +30,7 @@ from ..edit.dupcheck import DuplicateCandidate, ExactKeyChecker, StagedContact
 from ..matchkeys import unkeyed_ids
 from ..model import DEFAULT_PHONE_REGION, ContactKind, InfoType
 from . import compare, decisions, explain, fellegi, few_keys, keys
+from .blocking import MAX_BLOCK
 from .name_words import (
     NAME_SOURCES,
     RARE_WORD,
@@ -36,6 +39,8 @@ from .name_words import (
     company_words,
     literal_name_parts,
     lookup_tokens,
+    near_parts,
+    place_words,
     postings_sql,
 )
 from .settings import MatchSettings
@@ -79,12 +84,26 @@ def staged_frames(staged: Sequence[StagedContact], default_region: str) -> tuple
     return frame, first_groups, info_df
 
 
+def staged_places(staged: Sequence[StagedContact]) -> dict[int, tuple[object, object, object, object]]:
+    """Each staged person's street, postcode and city (its first address, as it is compared) and
+    employer, by id (pure)."""
+    out: dict[int, tuple[object, object, object, object]] = {}
+    for s in staged:
+        if bool(s.row.get("is_company")):
+            continue
+        addr = next((i for i in s.info if int(i.get("info_type", -1)) == int(InfoType.ADDRESS)), None) or {}
+        out[s.contact_id] = (addr.get("street"), addr.get("zip"), addr.get("city"), s.row.get("company_name"))
+    return out
+
+
 def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts: str = "_dn_firsts",
                    unkeyed: str = "", words: tuple[pd.DataFrame, pd.DataFrame] | None = None,
                    keyed: tuple[pd.DataFrame, pd.DataFrame] | None = None,
                    companies: pd.DataFrame | str | None = None,
                    ) -> tuple[str, list[object]]:
-    """``(sid, contact_id)``: stored contacts that could match each staged one, set-based (pure).
+    """``(sid, contact_id, by_name)``: stored contacts that could match each staged one, and
+    whether this row found it by name (a contact found several ways has a row each), set-based
+    (pure).
 
     Same email (its stored key, or the lower-cased address of a row an older import left
     without one), same phone (E.164, or the last eight digits of an unnormalised number), or the
@@ -124,15 +143,17 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
     else:
         key_parts, key_params = literal_key_parts(*keyed)
         key_sql = "\n        UNION".join(f"\n        {part}" for part in key_parts)
-    keyed_sql = f"{key_sql}{catch_up}\n"
     named, named_params = company_parts(companies) if companies is not None else ([], [])
     by_company = "".join(f"\n        UNION\n        {part}" for part in named)
+    others = f"SELECT sid, contact_id, false AS by_name FROM ({key_sql}{catch_up}{by_company}) k"
     if words is not None:
         parts, params = literal_name_parts(*words)
-        return (keyed_sql + "".join(f"\n        UNION\n        {part}" for part in parts) + by_company,
-                key_params + params + named_params)
-    return keyed_sql + "".join(f"""
-        UNION
+        if not parts:  # no person to look up by name
+            return others, key_params + named_params
+        names = "\n        UNION\n        ".join(parts)
+        return (f"{others}\n        UNION ALL\n        SELECT sid, contact_id, true FROM ({names}) n",
+                key_params + named_params + params)
+    names = "\n        UNION".join(f"""
         SELECT l.sid, t1.contact_id FROM {lasts} l
           JOIN {table} t1 ON t1.slot = 0 AND t1.token = l.token
           JOIN {firsts} f ON f.sid = l.sid AND f.token = '*'{hide}
@@ -142,7 +163,9 @@ def candidates_sql(staged_prefix: str = "dn_", lasts: str = "_dn_lasts", firsts:
           JOIN {firsts} f ON f.sid = l.sid
           JOIN {table} t2 ON t2.slot = 0 AND t2.token = f.token AND t2.contact_id = t1.contact_id{hide}"""
         for table, hide in ((t, f"\n          WHERE {live}" if live else "")
-                            for t, live in NAME_SOURCES)) + by_company, named_params
+                            for t, live in NAME_SOURCES))
+    return (f"{others}\n        UNION ALL\n        SELECT sid, contact_id, true FROM ({names}) n",
+            key_params + named_params)
 
 
 #: Up to this many staged contacts are looked up by name with their words written into the
@@ -176,6 +199,7 @@ class FuzzyChecker:
     threshold: float = CHECK_THRESHOLD
     default_region: str = DEFAULT_PHONE_REGION  # the editing default, so staged and stored keys agree
     max_candidates: int = 20
+    max_block: int = MAX_BLOCK  # more namesakes than this: only those sharing a place or employer
     literal_lookups: int = LITERAL_LOOKUPS  # up to this many staged contacts: words written in
     rare_word: int = RARE_WORD  # a company name word held by more names is looked up with another
 
@@ -191,7 +215,7 @@ class FuzzyChecker:
         try:
             tables = few_keys.side_tables(tx, frame, info, models, self.default_region)
             registered += few_keys.register(tx, "dn_", tables)
-            pairs = self._candidates(tx, frame, tables["email"], tables["phone"])
+            pairs = self._candidates(tx, frame, tables["email"], tables["phone"], staged_places(staged))
             likely = self._scored(tx, user, chosen, models, frame, pairs, registered) if pairs else []
         finally:
             for name in registered:
@@ -210,10 +234,11 @@ class FuzzyChecker:
         out.sort(key=lambda c: (-c.score, c.contact_id, c.existing_id))
         return out[: self.max_candidates]
 
-    def _candidates(self, tx: Tx, frame: pd.DataFrame, emails: pd.DataFrame, phones: pd.DataFrame
-                    ) -> list[tuple[int, int]]:
+    def _candidates(self, tx: Tx, frame: pd.DataFrame, emails: pd.DataFrame, phones: pd.DataFrame,
+                    places: Mapping[int, tuple[object, object, object, object]]) -> list[tuple[int, int]]:
         """``(staged id, stored id)`` of the stored contacts that could match (:func:`candidates_sql`;
-        the staged contacts' keys registered as ``dn_``, their ``emails`` and ``phones`` (id, k))."""
+        the staged contacts' keys registered as ``dn_``, their ``emails`` and ``phones`` (id, k);
+        ``places``: :meth:`_near_namesakes`)."""
         lasts, firsts = lookup_tokens(frame)
         named = company_words(frame)
         held = {str(w): int(n) for w, n in tx.rows(*postings_sql(named))} if not named.empty else {}
@@ -232,12 +257,37 @@ class FuzzyChecker:
                                          companies=None if companies.empty else chosen)
             # the staged contacts themselves are left out here, not in the statement: a condition
             # on contact_id pushed down into the key look-ups would turn them into scans
-            rows = tx.rows(f"SELECT DISTINCT sid, contact_id FROM ({sql}) q ORDER BY 1, 2", params)
+            rows = tx.rows(f"SELECT sid, contact_id, bool_or(by_name), bool_and(by_name) FROM ({sql}) q "
+                           "GROUP BY sid, contact_id ORDER BY 1, 2", params)
         finally:
             for name in words:
                 tx.unregister(name)
         staged = set(staged_ids)
-        return [(int(a), int(b)) for a, b in rows if int(b) not in staged]
+        found = [(int(a), int(b), bool(named), bool(only)) for a, b, named, only in rows
+                 if int(b) not in staged]
+        return self._near_namesakes(tx, found, places)
+
+    def _near_namesakes(self, tx: Tx, found: list[tuple[int, int, bool, bool]],
+                        places: Mapping[int, tuple[object, object, object, object]]) -> list[tuple[int, int]]:
+        """The candidates ``found`` (``sid, contact_id, found by name, only by name``), where a
+        staged person has more than ``max_block`` namesakes, without the namesakes that share
+        nothing but the name with it: no email or phone, and no word of its street, postcode,
+        city or employer (``places``: sid -> those texts). A batch run does not pair every
+        namesake in so large a block either (:func:`.blocking.same_values`): those meet when
+        they share a place or a key. So one check's work stays bounded as the base grows."""
+        counts: dict[int, int] = {}
+        for sid, _cid, named, _only in found:
+            counts[sid] = counts.get(sid, 0) + named
+        large = {sid for sid, n in counts.items() if n > self.max_block}
+        if not large:
+            return [(sid, cid) for sid, cid, _named, _only in found]
+        namesakes = pd.DataFrame([(sid, cid) for sid, cid, _named, only in found if only and sid in large],
+                                 columns=["sid", "contact_id"])
+        words = place_words({sid: places[sid] for sid in large if sid in places})
+        parts, params = near_parts(words, namesakes)
+        near = {(int(a), int(b)) for a, b in tx.rows(" UNION ".join(parts), params)} if parts else set()
+        return [(sid, cid) for sid, cid, _named, only in found
+                if not (only and sid in large) or (sid, cid) in near]
 
     def _scored(self, tx: Tx, user: User, chosen: MatchSettings, models: dict[str, fellegi.Model],
                 frame: pd.DataFrame, pairs: list[tuple[int, int]], registered: list[str]

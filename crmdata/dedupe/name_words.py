@@ -3,8 +3,10 @@
 A person is looked up by every spelling of its last name together with a spelling of a first
 name of its given-name group (:func:`lookup_tokens`, :func:`literal_name_parts`); a company by
 its rarer name words, within a bound (:data:`RARE_WORD`: :func:`company_words`,
-:func:`postings_sql`, :func:`company_lookup`, :func:`company_parts`). Each builds SQL over the
-live index's parts (:data:`NAME_SOURCES`) and runs nothing: :mod:`.checker` runs it.
+:func:`postings_sql`, :func:`company_lookup`, :func:`company_parts`); of a common name, the
+namesakes sharing a word of its place or employer (:func:`place_words`, :func:`near_parts`).
+Each builds SQL over the live index's parts (:data:`NAME_SOURCES`) and runs nothing:
+:mod:`.checker` runs it.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..model import ContactKind
-from ..search.index import RECENT_IDS
-from ..search.normalise import forms
+from ..search.index import RECENT_IDS, SLOT_CUSTOM, SLOT_INFO
+from ..search.normalise import fold, forms, words
 from . import normalise as nz
 
 #: The name tokens are looked up in each part of the live index on its own (a contact's rows are
@@ -188,3 +190,50 @@ def literal_name_parts(lasts: pd.DataFrame, firsts: pd.DataFrame) -> tuple[list[
             parts.append(f"SELECT {int(sid)} AS sid, t1.contact_id FROM {table} t1{join} WHERE {where}")
             params += (first if pair else []) + last
     return parts, params
+
+
+#: Columns of the place look-up table (:func:`place_words`, :func:`near_parts`).
+PLACE_LOOKUP = ["sid", "token"]
+
+
+def place_words(places: Mapping[int, tuple[object, object, object, object]]) -> pd.DataFrame:
+    """``(sid, token)``: the search-index words of each staged person's street, postcode, city
+    and employer (``places``: sid -> those four texts), pure. A street's words that begin with
+    a digit are left out (a house number is no place), and the employer's legal form."""
+    rows: set[tuple[int, str]] = set()
+    for sid, (street, zip_code, city, company) in places.items():
+        for text, letters in ((street, True), (zip_code, False), (city, False)):
+            if isinstance(text, str):
+                rows |= {(int(sid), w) for umlauts in (False, True) for w in words(fold(text, umlauts))
+                         if not letters or w[0].isalpha()}
+        key = nz.company_key(company) if isinstance(company, str) else None
+        if key:
+            rows |= {(int(sid), t) for w in str(key).split() for t in spellings(w)}
+    return pd.DataFrame(sorted(rows), columns=PLACE_LOOKUP)
+
+
+def near_parts(places: pd.DataFrame, namesakes: pd.DataFrame) -> tuple[list[str], list[object]]:
+    """``SELECT sid, contact_id`` parts (to join with ``UNION``) finding, among each staged
+    person's ``namesakes`` (``sid, contact_id``), those whose contact information or employer in
+    the search index holds one of its :func:`place_words` ``places``, with their parameters
+    (pure). The words are written in, so DuckDB reads only the row groups of the token-sorted
+    index that hold them."""
+    if places.empty or namesakes.empty:
+        return [], []
+    words_in = sorted({(int(s), str(t)) for s, t in zip(places["sid"], places["token"], strict=True)})
+    people = sorted({(int(s), int(c)) for s, c in zip(namesakes["sid"], namesakes["contact_id"],
+                                                      strict=True)})
+    tokens = sorted({t for _s, t in words_in})
+    spelt = f"(SELECT * FROM (VALUES {', '.join(['(?::BIGINT, ?)'] * len(words_in))}) v(sid, token))"
+    row = "(?::BIGINT, ?::BIGINT)"
+    named = f"(SELECT * FROM (VALUES {', '.join([row] * len(people))}) v(sid, contact_id))"
+    params: list[object] = [v for pair in words_in for v in pair]
+    params += [v for pair in people for v in pair]
+    params += tokens
+    parts = [f"SELECT n.sid, t1.contact_id FROM {table} t1 JOIN {spelt} w ON w.token = t1.token "
+             f"JOIN {named} n ON n.sid = w.sid AND n.contact_id = t1.contact_id "
+             f"WHERE t1.token IN ({', '.join('?' * len(tokens))}) "
+             f"AND (t1.slot = 1 OR (t1.slot >= {SLOT_INFO} AND t1.slot < {SLOT_CUSTOM}))"
+             f"{f' AND {live}' if live else ''}"
+             for table, live in NAME_SOURCES]
+    return parts, params * len(parts)

@@ -11,6 +11,7 @@ from crmdata.cli import cli
 from crmdata.dedupe.checker import FuzzyChecker, literal_key_parts
 from crmdata.edit import DuplicatesFound, ExactKeyChecker
 from crmdata.model import ShareType
+from crmdata.search.index import FOLD_STATEMENTS
 
 from ..builders import company, person
 
@@ -183,3 +184,46 @@ def test_a_company_name_with_one_word_misspelt_is_still_found(store: Store) -> N
     cs = store.change(checker=FuzzyChecker(threshold=0.0, rare_word=0))  # no word rare
     cs.create_company("Nordsee Fish Handel")
     assert {c.existing_id for c in cs.preview().duplicates} == {stored}
+
+
+@pytest.mark.parametrize("folded", [False, True], ids=["recent index rows", "main index rows"])
+def test_past_the_block_bound_only_namesakes_sharing_a_place_an_employer_or_a_key_are_compared(
+        store: Store, folded: bool) -> None:
+    """A name held by more stored persons than ``max_block`` is not worth every pair (as in a
+    batch run's blocks): the check then compares the namesakes that share a word of the staged
+    person's street, postcode, city or employer, or an email or phone, and no other. Edited
+    contacts' words are in the search index's recent rows until they are folded into its main
+    rows; either way."""
+    def stored(address: dict[str, str] | None, email: str | None = None, employer: str | None = None) -> int:
+        cs = store.change(checker=ExactKeyChecker(), region="DE")
+        ref = cs.create_person("Klaus", "Meyer", company_name=employer)
+        if address:
+            cs.add_info(ref, "address", **address)
+        if email:
+            cs.add_info(ref, "email", email)
+        return cs.commit(on_duplicate="save").created[ref]
+
+    same_street = stored({"street": "Ringstraße 3", "zip": "80331", "city": "München"})
+    same_city = stored({"street": "Domplatz 1", "zip": "50668", "city": "Köln"})
+    elsewhere = stored({"street": "Hauptstraße 3", "zip": "10115", "city": "Berlin"})
+    same_email = stored({"street": "Marienplatz 8", "zip": "80331", "city": "München"}, "k.meyer@x.de")
+    same_employer = stored(None, employer="Ringo Logistik GmbH")
+    if folded:
+        with store.db.transaction() as tx:
+            assert tx.scalar("SELECT count(*) FROM search_recent") > 0
+            for statement in FOLD_STATEMENTS:
+                tx.execute(statement)
+    cs = store.change(region="DE")
+    ref = cs.create_person("Klaus", "Meyer", company_name="Ringo Logistik AG")
+    cs.add_info(ref, "address", street="Ringstrasse 7", zip="50667", city="Köln", country="Germany")
+    cs.add_info(ref, "email", "k.meyer@x.de")
+
+    def compared(max_block: int, literal_lookups: int = 8) -> set[int]:
+        cs.checker = FuzzyChecker(threshold=0.0, max_block=max_block, literal_lookups=literal_lookups)
+        return {c.existing_id for c in cs.preview().duplicates}
+
+    everyone = {same_street, same_city, elsewhere, same_email, same_employer}
+    assert compared(5) == compared(5, literal_lookups=0) == everyone  # five namesakes: all
+    near = everyone - {elsewhere}
+    assert compared(4) == compared(4, literal_lookups=0) == near
+    assert compared(0) == near

@@ -10,6 +10,7 @@ from crmdata.dedupe.name_words import (
     company_parts,
     company_words,
     literal_name_parts,
+    place_words,
     postings_sql,
 )
 from crmdata.edit import ExactKeyChecker
@@ -82,3 +83,11 @@ def test_company_parts_find_companies_only() -> None:
     joined, none = company_parts("_dn_companies")
     assert none == [] and "JOIN _dn_companies w" in joined[0] and "t1.token IN" not in joined[0]
     assert company_parts(lookup.iloc[:0]) == ([], [])
+
+
+def test_a_staged_persons_place_words_are_its_street_postcode_city_and_employer() -> None:
+    words = place_words({7: ("Königstraße 12a", "70173", "Stuttgart", "Müller Bau GmbH"),
+                         8: (None, None, None, None)})
+    assert sorted(words["token"][words["sid"] == 7]) == sorted(
+        ["konigstrasse", "koenigstrasse", "70173", "stuttgart", "muller", "mueller", "bau", "baeu", "baue"])
+    assert not (words["sid"] == 8).any()
