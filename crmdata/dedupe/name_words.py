@@ -12,6 +12,7 @@ Each builds SQL over the live index's parts (:data:`NAME_SOURCES`) and runs noth
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -78,6 +79,8 @@ RARE_WORD = 200
 
 #: Columns of the company look-up table (:func:`company_words`, :func:`company_lookup`).
 COMPANY_LOOKUP = ["sid", "token", "word", "rare", "n_words"]
+_LOOKUP_TYPES: dict[str, Any] = {"sid": "int64", "token": object, "word": object, "rare": bool,
+                                 "n_words": "int64"}
 
 
 def company_words(frame: pd.DataFrame) -> pd.DataFrame:
@@ -115,6 +118,8 @@ def company_lookup(words: pd.DataFrame, held: Mapping[str, int], limit: int = RA
     many hold each word, :func:`postings_sql`; the longer word first among equally rare ones),
     marked ``rare``; where even its rarest word is held by more, the spellings of all its words
     (:func:`company_parts` then asks for all but one)."""
+    if words.empty:  # no company staged (most edits): none of pandas' work on no rows
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _LOOKUP_TYPES.items()})
     names: dict[int, dict[str, int]] = {}
     for sid, word in words[["sid", "word"]].itertuples(index=False):
         names.setdefault(int(sid), {})[str(word)] = int(held.get(str(word), 0))
@@ -132,8 +137,7 @@ def company_lookup(words: pd.DataFrame, held: Mapping[str, int], limit: int = RA
                                                                        strict=True)])
     with_rare = {sid for sid, _w in rare}
     out = out[out["rare"] | ~out["sid"].isin(with_rare)]
-    return out[COMPANY_LOOKUP].astype({"sid": "int64", "token": object, "word": object, "rare": bool,
-                                       "n_words": "int64"})
+    return out[COMPANY_LOOKUP].astype(_LOOKUP_TYPES)
 
 
 def company_parts(lookup: pd.DataFrame | str) -> tuple[list[str], list[object]]:

@@ -91,3 +91,10 @@ def test_a_staged_persons_place_words_are_its_street_postcode_city_and_employer(
     assert sorted(words["token"][words["sid"] == 7]) == sorted(
         ["konigstrasse", "koenigstrasse", "70173", "stuttgart", "muller", "mueller", "bau", "baeu", "baue"])
     assert not (words["sid"] == 8).any()
+
+
+def test_no_staged_company_gives_an_empty_look_up_of_the_same_columns() -> None:
+    words = company_words(pd.DataFrame({"id": [1], "kind": ["P"], "comp_key": ["acme"]}))
+    found = company_lookup(words, {})
+    assert words.empty and found.empty and list(found.columns) == ["sid", "token", "word", "rare", "n_words"]
+    assert [str(t) for t in found.dtypes] == ["int64", "object", "object", "bool", "int64"]
