@@ -282,10 +282,18 @@ class FuzzyChecker:
         if not large:
             return [(sid, cid) for sid, cid, _named, _only in found]
         namesakes = pd.DataFrame([(sid, cid) for sid, cid, _named, only in found if only and sid in large],
-                                 columns=["sid", "contact_id"])
+                                 columns=["sid", "contact_id"], dtype="int64")
         words = place_words({sid: places[sid] for sid in large if sid in places})
-        parts, params = near_parts(words, namesakes)
-        near = {(int(a), int(b)) for a, b in tx.rows(" UNION ".join(parts), params)} if parts else set()
+        parts, params = near_parts(words, "_dn_namesakes", "_dn_places")
+        near: set[tuple[int, int]] = set()
+        if parts:
+            tx.register("_dn_namesakes", namesakes)
+            tx.register("_dn_places", words)
+            try:
+                near = {(int(a), int(b)) for a, b in tx.rows(" UNION ".join(parts), params)}
+            finally:
+                tx.unregister("_dn_namesakes")
+                tx.unregister("_dn_places")
         return [(sid, cid) for sid, cid, _named, only in found
                 if not (only and sid in large) or (sid, cid) in near]
 

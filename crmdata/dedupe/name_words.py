@@ -216,28 +216,22 @@ def place_words(places: Mapping[int, tuple[object, object, object, object]]) -> 
     return pd.DataFrame(sorted(rows), columns=PLACE_LOOKUP)
 
 
-def near_parts(places: pd.DataFrame, namesakes: pd.DataFrame) -> tuple[list[str], list[object]]:
+def near_parts(places: pd.DataFrame, namesakes: str, words: str) -> tuple[list[str], list[object]]:
     """``SELECT sid, contact_id`` parts (to join with ``UNION``) finding, among each staged
-    person's ``namesakes`` (``sid, contact_id``), those whose contact information or employer in
-    the search index holds one of its :func:`place_words` ``places``, with their parameters
-    (pure). The words are written in, so DuckDB reads only the row groups of the token-sorted
-    index that hold them."""
-    if places.empty or namesakes.empty:
+    person's namesakes (the table ``namesakes``: ``sid, contact_id``), those whose contact
+    information or employer in the search index holds one of its :func:`place_words` (the
+    table ``words``, made from the frame ``places``), with their parameters (pure). The words'
+    distinct tokens are also written in, so DuckDB reads only the row groups of the
+    token-sorted index that hold them; the pairs are joined from the tables, since written in
+    they cost a parameter each (a batch edit of many persons has thousands)."""
+    if places.empty:
         return [], []
-    words_in = sorted({(int(s), str(t)) for s, t in zip(places["sid"], places["token"], strict=True)})
-    people = sorted({(int(s), int(c)) for s, c in zip(namesakes["sid"], namesakes["contact_id"],
-                                                      strict=True)})
-    tokens = sorted({t for _s, t in words_in})
-    spelt = f"(SELECT * FROM (VALUES {', '.join(['(?::BIGINT, ?)'] * len(words_in))}) v(sid, token))"
-    row = "(?::BIGINT, ?::BIGINT)"
-    named = f"(SELECT * FROM (VALUES {', '.join([row] * len(people))}) v(sid, contact_id))"
-    params: list[object] = [v for pair in words_in for v in pair]
-    params += [v for pair in people for v in pair]
-    params += tokens
-    parts = [f"SELECT n.sid, t1.contact_id FROM {table} t1 JOIN {spelt} w ON w.token = t1.token "
-             f"JOIN {named} n ON n.sid = w.sid AND n.contact_id = t1.contact_id "
+    tokens = sorted({str(t) for t in places["token"]})
+    parts = [f"SELECT n.sid, t1.contact_id FROM {table} t1 JOIN {words} w ON w.token = t1.token "
+             f"JOIN {namesakes} n ON n.sid = w.sid AND n.contact_id = t1.contact_id "
              f"WHERE t1.token IN ({', '.join('?' * len(tokens))}) "
              f"AND (t1.slot = 1 OR (t1.slot >= {SLOT_INFO} AND t1.slot < {SLOT_CUSTOM}))"
              f"{f' AND {live}' if live else ''}"
              for table, live in NAME_SOURCES]
+    params: list[object] = [*tokens]
     return parts, params * len(parts)
