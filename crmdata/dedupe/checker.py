@@ -284,16 +284,19 @@ class FuzzyChecker:
         namesakes = pd.DataFrame([(sid, cid) for sid, cid, _named, only in found if only and sid in large],
                                  columns=["sid", "contact_id"], dtype="int64")
         words = place_words({sid: places[sid] for sid in large if sid in places})
-        parts, params = near_parts(words, "_dn_namesakes", "_dn_places")
+        few = len(large) <= self.literal_lookups  # written in; more are joined as tables
+        parts, params = (near_parts(words, namesakes) if few
+                         else near_parts(words, "_dn_namesakes", "_dn_places"))
         near: set[tuple[int, int]] = set()
         if parts:
-            tx.register("_dn_namesakes", namesakes)
-            tx.register("_dn_places", words)
+            joined = [] if few else ["_dn_namesakes", "_dn_places"]
+            for name, frame in zip(joined, (namesakes, words), strict=False):
+                tx.register(name, frame)
             try:
                 near = {(int(a), int(b)) for a, b in tx.rows(" UNION ".join(parts), params)}
             finally:
-                tx.unregister("_dn_namesakes")
-                tx.unregister("_dn_places")
+                for name in joined:
+                    tx.unregister(name)
         return [(sid, cid) for sid, cid, _named, only in found
                 if not (only and sid in large) or (sid, cid) in near]
 

@@ -216,22 +216,35 @@ def place_words(places: Mapping[int, tuple[object, object, object, object]]) -> 
     return pd.DataFrame(sorted(rows), columns=PLACE_LOOKUP)
 
 
-def near_parts(places: pd.DataFrame, namesakes: str, words: str) -> tuple[list[str], list[object]]:
+def near_parts(places: pd.DataFrame, namesakes: pd.DataFrame | str,
+               words: str = "") -> tuple[list[str], list[object]]:
     """``SELECT sid, contact_id`` parts (to join with ``UNION``) finding, among each staged
-    person's namesakes (the table ``namesakes``: ``sid, contact_id``), those whose contact
-    information or employer in the search index holds one of its :func:`place_words` (the
-    table ``words``, made from the frame ``places``), with their parameters (pure). The words'
-    distinct tokens are also written in, so DuckDB reads only the row groups of the
-    token-sorted index that hold them; the pairs are joined from the tables, since written in
-    they cost a parameter each (a batch edit of many persons has thousands)."""
-    if places.empty:
+    person's ``namesakes`` (``sid, contact_id``), those whose contact information or employer in
+    the search index holds one of its :func:`place_words` ``places``, with their parameters
+    (pure). The words' distinct tokens are written in, so DuckDB reads only the row groups of
+    the token-sorted index that hold them. The pairs and words are written in too where
+    ``namesakes`` is a frame; where it names a table, they are joined from it and from the
+    table ``words`` (written in, a batch edit of many persons has a parameter per pair)."""
+    if places.empty or (isinstance(namesakes, pd.DataFrame) and namesakes.empty):
         return [], []
     tokens = sorted({str(t) for t in places["token"]})
-    parts = [f"SELECT n.sid, t1.contact_id FROM {table} t1 JOIN {words} w ON w.token = t1.token "
-             f"JOIN {namesakes} n ON n.sid = w.sid AND n.contact_id = t1.contact_id "
+    params: list[object] = []
+    if isinstance(namesakes, str):
+        named, spelt = namesakes, words
+    else:
+        pairs = sorted({(int(s), str(t)) for s, t in zip(places["sid"], places["token"], strict=True)})
+        people = sorted({(int(s), int(c)) for s, c in zip(namesakes["sid"], namesakes["contact_id"],
+                                                          strict=True)})
+        spelt = f"(SELECT * FROM (VALUES {', '.join(['(?::BIGINT, ?)'] * len(pairs))}) v(sid, token))"
+        row = "(?::BIGINT, ?::BIGINT)"
+        named = f"(SELECT * FROM (VALUES {', '.join([row] * len(people))}) v(sid, contact_id))"
+        params += [v for pair in pairs for v in pair]
+        params += [v for person in people for v in person]
+    params += tokens
+    parts = [f"SELECT n.sid, t1.contact_id FROM {table} t1 JOIN {spelt} w ON w.token = t1.token "
+             f"JOIN {named} n ON n.sid = w.sid AND n.contact_id = t1.contact_id "
              f"WHERE t1.token IN ({', '.join('?' * len(tokens))}) "
              f"AND (t1.slot = 1 OR (t1.slot >= {SLOT_INFO} AND t1.slot < {SLOT_CUSTOM}))"
              f"{f' AND {live}' if live else ''}"
              for table, live in NAME_SOURCES]
-    params: list[object] = [*tokens]
     return parts, params * len(parts)
