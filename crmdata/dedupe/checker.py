@@ -274,7 +274,8 @@ class FuzzyChecker:
         nothing but the name with it: no email or phone, and no word of its street, postcode,
         city or employer (``places``: sid -> those texts). A batch run does not pair every
         namesake in so large a block either (:func:`.blocking.same_values`): those meet when
-        they share a place or a key. So one check's work stays bounded as the base grows."""
+        they share a place or a key. So a common name no longer has every namesake's rows read
+        and compared, a number that grows with the base."""
         counts: dict[int, int] = {}
         for sid, _cid, named, _only in found:
             counts[sid] = counts.get(sid, 0) + named
