@@ -50,6 +50,11 @@ CHECK_THRESHOLD = 0.5
 _INFO_TYPES = (int(InfoType.EMAIL), int(InfoType.PHONE), int(InfoType.WEBSITE))
 
 
+def _first_address(s: StagedContact) -> Mapping[str, Any]:
+    """A staged contact's first address row (the one compared), or an empty row."""
+    return next((i for i in s.info if int(i.get("info_type", -1)) == int(InfoType.ADDRESS)), None) or {}
+
+
 def staged_frames(staged: Sequence[StagedContact], default_region: str) -> tuple[
         pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Key frame, given-name groups and info rows of the staged contacts (pure)."""
@@ -57,14 +62,12 @@ def staged_frames(staged: Sequence[StagedContact], default_region: str) -> tuple
     info = []
     for s in staged:
         r = s.row
-        addr = next((i for i in s.info if int(i.get("info_type", -1)) == int(InfoType.ADDRESS)), None)
+        addr = _first_address(s)
         rows.append({
             "id": s.contact_id, "is_company": bool(r.get("is_company")), "first_name": r.get("first_name"),
             "last_name": r.get("last_name"), "company_name": r.get("company_name"),
-            "company_id": r.get("company_id"),
-            "street": addr.get("street") if addr else None, "zip": addr.get("zip") if addr else None,
-            "city": addr.get("city") if addr else None, "country": addr.get("country") if addr else None,
-            "birthday": None, "custom": None,
+            "company_id": r.get("company_id"), "street": addr.get("street"), "zip": addr.get("zip"),
+            "city": addr.get("city"), "country": addr.get("country"), "birthday": None, "custom": None,
         })
         for i in s.info:
             if int(i.get("info_type", -1)) in _INFO_TYPES:
@@ -89,10 +92,10 @@ def staged_places(staged: Sequence[StagedContact]) -> dict[int, tuple[object, ob
     employer, by id (pure)."""
     out: dict[int, tuple[object, object, object, object]] = {}
     for s in staged:
-        if bool(s.row.get("is_company")):
-            continue
-        addr = next((i for i in s.info if int(i.get("info_type", -1)) == int(InfoType.ADDRESS)), None) or {}
-        out[s.contact_id] = (addr.get("street"), addr.get("zip"), addr.get("city"), s.row.get("company_name"))
+        if not bool(s.row.get("is_company")):
+            addr = _first_address(s)
+            out[s.contact_id] = (addr.get("street"), addr.get("zip"), addr.get("city"),
+                                 s.row.get("company_name"))
     return out
 
 
@@ -291,8 +294,9 @@ class FuzzyChecker:
         near: set[tuple[int, int]] = set()
         if parts:
             joined = [] if few else ["_dn_namesakes", "_dn_places"]
-            for name, frame in zip(joined, (namesakes, words), strict=False):
-                tx.register(name, frame)
+            if not few:
+                tx.register("_dn_namesakes", namesakes)
+                tx.register("_dn_places", words)
             try:
                 near = {(int(a), int(b)) for a, b in tx.rows(" UNION ".join(parts), params)}
             finally:

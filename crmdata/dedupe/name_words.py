@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from ..model import ContactKind
-from ..search.index import RECENT_IDS, SLOT_CUSTOM, SLOT_INFO
-from ..search.normalise import fold, forms, words
+from ..search.index import RECENT_IDS, SLOT_CUSTOM, SLOT_INFO, python_tokens
+from ..search.normalise import forms
 from . import normalise as nz
 
 #: The name tokens are looked up in each part of the live index on its own (a contact's rows are
@@ -77,10 +77,10 @@ def lookup_tokens(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 #: model: the batch run's blocking rules look further.
 RARE_WORD = 200
 
-#: Columns of the company look-up table (:func:`company_words`, :func:`company_lookup`).
-COMPANY_LOOKUP = ["sid", "token", "word", "rare", "n_words"]
+#: Columns of the company look-up table (:func:`company_words`, :func:`company_lookup`), and their types.
 _LOOKUP_TYPES: dict[str, Any] = {"sid": "int64", "token": object, "word": object, "rare": bool,
                                  "n_words": "int64"}
+COMPANY_LOOKUP = list(_LOOKUP_TYPES)
 
 
 def company_words(frame: pd.DataFrame) -> pd.DataFrame:
@@ -207,8 +207,8 @@ def place_words(places: Mapping[int, tuple[object, object, object, object]]) -> 
     rows: set[tuple[int, str]] = set()
     for sid, (street, zip_code, city, company) in places.items():
         for text, letters in ((street, True), (zip_code, False), (city, False)):
-            if isinstance(text, str):
-                rows |= {(int(sid), w) for umlauts in (False, True) for w in words(fold(text, umlauts))
+            if isinstance(text, str):  # the index's own words of the text (both folded forms)
+                rows |= {(int(sid), w) for w in python_tokens([(int(sid), 0, text)])[0]
                          if not letters or w[0].isalpha()}
         key = nz.company_key(company) if isinstance(company, str) else None
         if key:
