@@ -351,7 +351,7 @@ class FuzzyChecker:
             if vk.empty:
                 continue
             vk["score"] = model.probability(vk["match_weight"].to_numpy(dtype=float))
-            vk["reasons"] = [explain.reasons_text(w) for w in explain.waterfall_json(vk, model)]
+            vk["reasons"] = explain.texts_of(vk, model)[1]
             likely += vk[["id1", "id2", "score", "reasons"]].to_dict("records")
         return likely
 

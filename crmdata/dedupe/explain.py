@@ -62,13 +62,69 @@ def waterfall_rows(row: Mapping[str, Any], model: Model) -> list[list[Any]]:
 
 def waterfall_json(frame: pd.DataFrame, model: Model) -> list[str]:
     """The stored waterfall (JSON) of each scored pair of ``frame`` (one kind)."""
-    prior = round(model.prior_weight, 3)
+    return texts_of(frame, model)[0]
+
+
+def texts_of(frame: pd.DataFrame, model: Model) -> tuple[list[str], list[str]]:
+    """(stored waterfall JSON, one-line reasons) of each scored pair of ``frame`` (one kind).
+
+    The same texts as :func:`waterfall_rows` written with :func:`json.dumps` and read back by
+    :func:`reasons_text`. A batch run writes them for every distinct matched pair, and most
+    pairs differ in some term frequency, so they are put together from pieces made once per
+    comparison level rather than through a dictionary and a JSON round trip per pair."""
     steps = _Steps(model)
-    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
-    return [
-        json.dumps({"kind": model.kind, "prior": prior, "platt": model.platt, "steps": steps.rows(r)})
-        for r in records
-    ]
+    n = len(frame)
+    head = (f'{{"kind": {json.dumps(model.kind)}, "prior": {json.dumps(round(model.prior_weight, 3))}, '
+            f'"platt": {json.dumps(model.platt)}, "steps": [')
+    fragments: list[list[str]] = []
+    parts: list[list[tuple[str, float, float] | None]] = []  # (label, weight, tf weight) per step
+    for comp, codes, tf_level in steps.comparisons:
+        col = gamma(comp.name)
+        raw = frame[col].astype(object).tolist() if col in frame.columns else [None] * n
+        tf_raw = frame[f"tf_{comp.name}"].astype(object).tolist() if f"tf_{comp.name}" in frame.columns \
+            else [None] * n
+        missing = json.dumps([comp.name, None, f"no {comp.name.replace('_', ' ')} to compare", 0.0, 0.0])
+        weights = {lv: round(w, 3) for lv, w in steps.weights[comp.name].items()}
+        heads = {lv: json.dumps([comp.name, lv, codes[lv], w])[:-1] + ", " for lv, w in weights.items()}
+        plain = {lv: (heads[lv] + "0.0]", (codes[lv], w, 0.0)) for lv, w in weights.items()}
+        adjusted = tf_level[0] if tf_level is not None and comp.name in steps.terms else None
+        texts: list[str] = []
+        step_parts: list[tuple[str, float, float] | None] = []
+        for code, tf_value in zip(raw, tf_raw, strict=True):
+            if code is None or code is pd.NA or (isinstance(code, float) and math.isnan(code)):
+                texts.append(missing)
+                step_parts.append(None)
+                continue
+            level = int(code)
+            if level != adjusted:
+                text, part = plain[level]
+                texts.append(text)
+                step_parts.append(part)
+                continue
+            tfw = round(steps.tf_term(comp.name, tf_level, level, tf_value), 3)
+            texts.append(heads[level] + json.dumps(tfw) + "]")
+            step_parts.append((codes[level], weights[level], tfw))
+        fragments.append(texts)
+        parts.append(step_parts)
+    prior = round(model.prior_weight, 3)
+    waterfalls = [head + ", ".join(row) + "]}" for row in zip(*fragments, strict=True)] if fragments \
+        else [head + "]}"] * n
+    reasons = [_reasons(prior, [s for s in row if s is not None]) for row in zip(*parts, strict=True)] \
+        if parts else [_reasons(prior, [])] * n
+    return waterfalls, reasons
+
+
+def _reasons(prior: float, steps: list[tuple[str, float, float]]) -> str:
+    """:func:`reasons_text` of a waterfall's steps that count (label, weight, tf weight), in order."""
+    total = prior + sum(w + tfw for _label, w, tfw in steps)
+    parts = []
+    for label, w, tfw in sorted(steps, key=lambda s: -abs(s[1] + s[2])):
+        text = f"{label} {w + tfw:+.1f}"
+        if tfw:
+            text += f" (tf {tfw:+.1f})"
+        parts.append(text)
+    parts.append(f"prior {prior:+.1f} = {total:+.1f}")
+    return "; ".join(parts)
 
 
 class Texts:
@@ -83,6 +139,7 @@ class Texts:
         self.names = [c for comp in COMPARISONS[model.kind] for c in (gamma(comp.name), f"tf_{comp.name}")]
         self.known: dict[tuple[Any, ...], int] = {}
         self.waterfalls: list[str] = []
+        self.reasons: list[str] = []
 
     def codes(self, frame: pd.DataFrame) -> np.ndarray:
         """The number of each pair's text (pairs with the same levels and frequencies share one)."""
@@ -99,7 +156,9 @@ class Texts:
                       for v in row) for row in heads[cols].itertuples(index=False, name=None)]
         new = [i for i, key in enumerate(keys) if key not in self.known]
         if new:
-            self.waterfalls += waterfall_json(heads.iloc[new], self.model)
+            waterfalls, reasons = texts_of(heads.iloc[new], self.model)
+            self.waterfalls += waterfalls
+            self.reasons += reasons
             for i in new:
                 self.known[keys[i]] = len(self.known)
         return np.asarray([self.known[k] for k in keys], dtype=np.int64)[group]
@@ -107,7 +166,7 @@ class Texts:
     def categorical(self, codes: np.ndarray, what: str = "waterfall") -> pd.Categorical:
         """The ``what`` ("waterfall" or "reasons") of each numbered pair, each distinct text once
         among the categories."""
-        texts = self.waterfalls if what == "waterfall" else [reasons_text(w) for w in self.waterfalls]
+        texts = self.waterfalls if what == "waterfall" else self.reasons
         unique, uniques = pd.factorize(pd.Series(texts, dtype=object))
         mapped: Any = unique[codes] if len(codes) else codes
         return pd.Categorical.from_codes(mapped, categories=pd.Index(uniques, dtype=object))
@@ -150,14 +209,5 @@ def reasons_text(stored: str) -> str:
     For example ``shared email +16.1; same last name +9.2 (tf +1.3); ... prior -16.6 = +8.4``.
     """
     d = json.loads(stored)
-    steps = [s for s in d["steps"] if s[1] is not None]
-    steps.sort(key=lambda s: -abs(float(s[3]) + float(s[4])))
-    parts = []
-    for _name, _level, label, w, tfw in steps:
-        text = f"{label} {float(w) + float(tfw):+.1f}"
-        if tfw:
-            text += f" (tf {float(tfw):+.1f})"
-        parts.append(text)
-    total = float(d["prior"]) + sum(float(s[3]) + float(s[4]) for s in d["steps"])
-    parts.append(f"prior {float(d['prior']):+.1f} = {total:+.1f}")
-    return "; ".join(parts)
+    counted = [(s[2], float(s[3]), float(s[4])) for s in d["steps"] if s[1] is not None]
+    return _reasons(float(d["prior"]), counted)

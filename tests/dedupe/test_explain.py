@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -58,3 +60,25 @@ def test_batches_share_the_numbers_of_their_texts() -> None:
     codes = np.concatenate([first, second])
     assert list(texts.categorical(codes).astype(object)) == explain.waterfall_json(frame, texts.model)
     assert codes[0] == codes[2] and codes[1] != codes[0] and len(texts.waterfalls) == 3
+
+
+def test_texts_are_the_waterfall_rows_as_json_and_their_reasons() -> None:
+    """Texts made column by column equal the reference: each pair's :func:`waterfall_rows`
+    written with ``json.dumps``, and :func:`reasons_text` of that (here with term-frequency
+    terms, a Platt scaling, a missing field and a term frequency rounding to a negative zero)."""
+    model = fellegi.default_model("P")
+    model.tf_default = {"last_key": 0.01}
+    model.platt = (0.8, -0.25)
+    log2_u, _floor = model.tf_terms()["last_name"]
+    frame = _pairs()
+    frame.loc[1, gamma("birthday")] = 4
+    frame.loc[2, "tf_last_name"] = 2.0 ** (log2_u + 0.0004)  # tf weight -0.0004: rounds to -0.0
+    frame.loc[4, "tf_last_name"] = np.nan
+    expected = [json.dumps({"kind": "P", "prior": round(model.prior_weight, 3), "platt": model.platt,
+                            "steps": explain.waterfall_rows(row, model)})
+                for row in frame.to_dict("records")]
+    waterfalls, reasons = explain.texts_of(frame, model)
+    assert waterfalls == expected
+    assert reasons == [explain.reasons_text(w) for w in expected]
+    assert '"last_name", 4, ' in waterfalls[0] and "-0.0]" in waterfalls[2] and "(tf " in reasons[3]
+    assert "no birthday to compare" in waterfalls[0] and "no birthday" not in waterfalls[1]
