@@ -140,12 +140,17 @@ def pairs_sql(tagged: str) -> str:
 
 
 def counts_sql(tagged: str) -> str:
-    """Per rule: pairs it found and pairs only it found (from the tagged union table)."""
+    """Per rule: pairs it found and pairs only it found (from the tagged union table).
+
+    A pair only one rule found is one whose group holds a single row, so its rule is that
+    row's: the rows are counted once per rule and the pairs grouped once, never joined back."""
     return f"""
-        WITH per_pair AS (SELECT id1, id2, count(*) AS n FROM {tagged} GROUP BY id1, id2)
-        SELECT t.rule, count(*) AS pairs, sum(CASE WHEN p.n = 1 THEN 1 ELSE 0 END) AS only_this_rule
-        FROM {tagged} t JOIN per_pair p ON p.id1 = t.id1 AND p.id2 = t.id2
-        GROUP BY t.rule ORDER BY t.rule"""
+        WITH found AS (SELECT rule, count(*) AS pairs FROM {tagged} GROUP BY rule),
+             alone AS (SELECT rule, count(*) AS n FROM (
+                           SELECT min(rule) AS rule FROM {tagged} GROUP BY id1, id2 HAVING count(*) = 1) o
+                       GROUP BY rule)
+        SELECT f.rule, f.pairs, coalesce(a.n, 0) AS only_this_rule
+        FROM found f LEFT JOIN alone a ON a.rule = f.rule ORDER BY f.rule"""
 
 
 def random_pairs_sql(kind: str, limit: int, prefix: str = "dd_") -> str:

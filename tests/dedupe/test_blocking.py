@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import combinations
+from pathlib import Path
 
 from crmdata import Store
 from crmdata.dedupe import blocking, keys
@@ -66,3 +67,12 @@ def test_a_large_block_pairs_neighbours_in_order_and_a_small_one_every_pair() ->
     expected |= {(100, 101), (100, 102), (101, 102)}
     assert found == expected
     assert len(found) == big * blocking.WINDOW - blocking.WINDOW * (blocking.WINDOW + 1) // 2 + 3
+
+
+def test_counts_say_what_each_rule_found_and_what_only_it_found(tmp_path: Path) -> None:
+    with Store(tmp_path / "counts.duckdb").db.read() as tx:
+        tx.execute("CREATE TEMP TABLE t (id1 BIGINT, id2 BIGINT, rule VARCHAR)")
+        tx.execute("INSERT INTO t VALUES (1, 2, 'a'), (1, 2, 'b'), (1, 3, 'a'), (2, 3, 'c'), (4, 5, 'c'), "
+                   "(1, 3, 'b'), (6, 7, 'b')")
+        counts = tx.df(blocking.counts_sql("t"))
+    assert list(counts.itertuples(index=False, name=None)) == [("a", 2, 0), ("b", 3, 1), ("c", 2, 2)]
