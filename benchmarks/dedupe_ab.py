@@ -1,0 +1,85 @@
+"""A duplicate run of two revisions side by side:
+``python -m benchmarks.dedupe_ab OLD NEW [ROUNDS] [--size=N]``.
+
+Each revision (a git revision, exported with ``git archive``: :func:`benchmarks.revisions.export`)
+runs ``Store.find_duplicates(keep_model=False)`` on its own copy of the scale benchmark's store
+of ``N`` generated contacts (default 100,000; :func:`benchmarks.scale_bench._store_file`), in a
+fresh process; the two take turns for ``ROUNDS`` rounds (default 3), in alternating order, so
+both see the same phases of a machine whose speed drifts. Reported per revision: the median
+seconds of the run and of each of its steps (``DuplicateReport.timings``), and the peak RSS.
+Both revisions must report the same pairs with the same scores, clusters and reasons (a digest
+of the report is compared), so a change measured here is one of speed alone.
+
+Not part of ``make bench`` (it compares revisions, it does not describe one).
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .revisions import export, in_turns, run_fresh
+
+_RUN = """
+import hashlib, json, sys, time
+import crmdata
+from crmdata import Store
+store = Store(sys.argv[1])
+t = time.perf_counter()
+report = store.find_duplicates(keep_model=False)
+seconds = time.perf_counter() - t
+pairs = report.pairs.sort_values(['contact_id_1', 'contact_id_2'])
+columns = ['contact_id_1', 'contact_id_2', 'cluster_id', 'score', 'reasons', 'waterfall']
+text = pairs[columns].to_csv(index=False)
+hwm = [line for line in open('/proc/self/status') if line.startswith('VmHWM:')]
+print(json.dumps({'tree': crmdata.__file__, 'seconds': seconds, 'timings': report.timings,
+                  'pairs': len(pairs), 'digest': hashlib.sha256(text.encode()).hexdigest(),
+                  'rss_mib': int(hwm[0].split()[1]) / 1024}))
+"""
+
+
+def compare(old: str, new: str, rounds: int = 3, size: int = 100_000) -> str:
+    """Markdown table rows, one per revision (raises if the two report different pairs)."""
+    from .common import remove_store
+    from .scale_bench import _store_file
+
+    source = _store_file(size)
+    with tempfile.TemporaryDirectory(prefix="dedupe-ab-") as tmp:
+        scratch = Path(tmp)
+        trees = {rev: export(rev, scratch / f"tree{i}") for i, rev in enumerate((old, new))}
+        runs: dict[str, list[dict[str, Any]]] = {rev: [] for rev in trees}
+        for _round, rev in in_turns(list(trees), rounds):
+            db = scratch / f"{len(runs[rev])}-{rev.replace('/', '_')}.duckdb"
+            shutil.copyfile(source, db)
+            runs[rev].append(run_fresh(rev, trees[rev], _RUN, [str(db)], scratch))
+            remove_store(db)
+    digests = {r["digest"] for rs in runs.values() for r in rs}
+    if len(digests) != 1:
+        raise RuntimeError(f"the revisions report different pairs ({len(digests)} digests)")
+    steps = list(next(iter(runs.values()))[0]["timings"])
+    lines = [f"| revision | run s (median) | runs s | {' | '.join(f'{s} s' for s in steps)} | "
+             "peak RSS MiB | pairs |",
+             "|---|---:|---|" + "---:|" * len(steps) + "---:|---:|"]
+    for rev, rs in runs.items():
+        each = ", ".join(f"{r['seconds']:.2f}" for r in rs)
+        per_step = " | ".join(f"{statistics.median(r['timings'][s] for r in rs):.2f}" for s in steps)
+        lines.append(f"| {rev} | {statistics.median(r['seconds'] for r in rs):.2f} | {each} | {per_step} | "
+                     f"{max(r['rss_mib'] for r in rs):,.0f} | {rs[0]['pairs']:,} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if not a.startswith("--size=")]
+    sizes = [int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--size=")]
+    if len(args) < 2:
+        raise SystemExit("usage: python -m benchmarks.dedupe_ab OLD_REV NEW_REV [ROUNDS] [--size=N]")
+    rounds = int(args[2]) if len(args) > 2 else 3
+    print(compare(args[0], args[1], rounds, sizes[0] if sizes else 100_000))
+
+
+if __name__ == "__main__":
+    main()
