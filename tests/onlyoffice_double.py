@@ -68,7 +68,7 @@ from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 from urllib.request import urlopen
 
@@ -494,10 +494,10 @@ class Portal:
                 raise ApiError(400, "Value does not fall within the expected range.")
             done = []
             for cid in _list(ids):
-                c = self.contacts.get(_int(cid))
-                if c is not None and self._readable(c) and self._editable(c):
-                    done.append(self._base(c))
-                    self._delete(c)
+                found = self.contacts.get(_int(cid))
+                if found is not None and self._readable(found) and self._editable(found):
+                    done.append(self._base(found))
+                    self._delete(found)
             return done
         if hit := m(r"crm/(contact|person|company)/customfield/definitions", path):
             if method == "GET":
@@ -616,7 +616,7 @@ class Portal:
             if method == "PUT":
                 for iid, _r in self._rows_of(c.id):
                     self._drop_info(iid)
-            out = []
+            added = []
             for item in _list(items):
                 item = {str(k).lower(): v for k, v in dict(item).items()}
                 iid = next(self._info_ids)
@@ -628,7 +628,7 @@ class Portal:
                     "primary": _bool(item.get("isprimary")),
                 }
                 self._put_info(iid, row)
-                out.append(
+                added.append(
                     {
                         "id": iid,
                         "infoType": row["type"],
@@ -637,7 +637,7 @@ class Portal:
                         "isPrimary": row["primary"],
                     }
                 )
-            return out
+            return added
         raise ApiError(404, "Method not found")
 
     def _filter(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -863,7 +863,8 @@ def _multipart(ctype: str, raw: bytes) -> dict[str, Any]:
         name = part.get_param("name", header="content-disposition")
         if not name:
             continue
-        data = part.get_payload(decode=True) or b""
+        # typeshed allows a Message here too; decode=True gives a leaf part's bytes (None if multipart)
+        data = cast("bytes | None", part.get_payload(decode=True)) or b""
         out[str(name).lower()] = data if part.get_filename() else data.decode("utf-8", "replace")
     return out
 
