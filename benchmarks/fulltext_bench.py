@@ -23,6 +23,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -114,12 +115,12 @@ def _save_breakdown(store: Any, ids: list[int],
         for name, fn in originals.items():
             setattr(db.Tx, name, timed("sql", fn))
         db.Database._open = timed("open", open_orig)  # type: ignore[method-assign]
-        apply.search_index.refresh_held = timed("index", held_orig)  # type: ignore[assignment]
+        apply.search_index.refresh_held = timed("index", held_orig)
         for i, cid in enumerate(ids):
             cs = store.change(region="DE")
             if check_orig is None:
                 check_orig = type(cs.checker).check
-                type(cs.checker).check = timed("dupcheck", check_orig)  # type: ignore[method-assign]
+                type(cs.checker).check = timed("dupcheck", check_orig)
             cs.update(cid, title=f"Bench save {i}")
             cs.add_info(cid, "email", f"bench.save.{i}.{cid}@example.org")
             spans.clear()
@@ -148,7 +149,7 @@ def _save_breakdown(store: Any, ids: list[int],
         for name, fn in originals.items():
             setattr(db.Tx, name, fn)
         db.Database._open = open_orig  # type: ignore[method-assign]
-        apply.search_index.refresh_held = held_orig  # type: ignore[assignment]
+        apply.search_index.refresh_held = held_orig
         if check_orig is not None:
             type(store.change().checker).check = check_orig
     return commits, parts, after
@@ -186,17 +187,17 @@ def measure(n: int) -> list[str]:
     load_before = os.getloadavg()[0]
     lingering = Store(path, linger=LINGER)
     for kind, query, options in QUERIES:
-        fast = _time(lambda q=query, o=options: store.search(q, time_budget=None, **o), reps)
-        before = _without_index_page(lambda q=query, o=options: _time(
-            lambda: store.search(q, time_budget=None, **o), reps))
-        slow = _time(lambda q=query, o=options: store.search(q, engine="store", time_budget=None, **o), reps)
-        warm = _time(lambda q=query, o=options: lingering.search(q, time_budget=None, **o), reps)
+        shipped = partial(store.search, query, time_budget=None, **options)
+        fast = _time(shipped, reps)
+        before = _without_index_page(partial(_time, shipped, reps))
+        slow = _time(partial(store.search, query, engine="store", time_budget=None, **options), reps)
+        warm = _time(partial(lingering.search, query, time_budget=None, **options), reps)
         lingering.db.close()  # the file let go before the next measurement
         parsed = _parse(query)
         index = fulltext.index_for(str(path))
         with store.db.read() as tx:
             searcher = index.searcher(tx)
-        alone = _time(lambda p=parsed, s=searcher: fulltext_query.find(s, p), reps)
+        alone = _time(partial(fulltext_query.find, searcher, parsed), reps)
         total = fast[2].attrs["total"]
         for other in (before, slow, warm):
             assert total == other[2].attrs["total"], (query, total, other[2].attrs["total"])
@@ -269,11 +270,11 @@ def _without_index_page(fn: Callable[[], Any]) -> Any:
     from crmdata.search import api
 
     real = api._from_index
-    api._from_index = lambda *_a, **_k: None  # type: ignore[assignment]
+    api._from_index = lambda *_a, **_k: None
     try:
         return fn()
     finally:
-        api._from_index = real  # type: ignore[assignment]
+        api._from_index = real
 
 
 def _parse(query: str) -> Any:

@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +160,7 @@ def run(quick: bool = False) -> str:
     bounded = pathological(store, 3)
     rows = []
     for kind, query, options in QUERIES:
-        med, p95, result = _time(lambda q=query, o=options: search(store.db, store.user, q, **o), reps)
+        med, p95, result = _time(partial(search, store.db, store.user, query, **options), reps)
         goal = 100 if kind.startswith("~") else 50
         rows.append(f"| {kind} | `{query or '(none)'}` {_opts(options)} | {result.total:,} | "
                     f"{med:.0f} | {p95:.0f} | {'yes' if p95 <= goal else f'no ({p95 / goal:.1f}x)'} |")
