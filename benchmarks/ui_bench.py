@@ -142,7 +142,11 @@ def run(quick: bool = False, size: int | None = None) -> str:
         g._handle_comm_msg(g, {"type": "data-request", "r1": 0, "r2": max(0, len(d.state.rows) - 1),
                                "c1": 0, "c2": len(d.grid.shown().columns) - 1}, None)
 
-    d.state.observe(lambda: (serve_page(), drawn.append(time.perf_counter())))
+    def on_redraw() -> None:
+        serve_page()
+        drawn.append(time.perf_counter())
+
+    d.state.observe(on_redraw)
 
     def until_drawn(action: Callable[[], Any]) -> Callable[[], float]:
         def timed() -> float:
@@ -249,14 +253,23 @@ def _bulk(d: Any, store: Any, reps: int) -> list[str]:
     d.bulk.selected = dict.fromkeys(ids)
     bar = d.bulk_bar
     level = d.state.choices.temperatures[0][0]
+
+    def add_tag() -> None:
+        bar.tag.value = "Bench bulk"
+        bar.tag_add.click()
+
+    def set_temperature() -> None:
+        bar.temperature.value = level
+        bar.temperature_set.click()
+
+    def restrict_access() -> None:
+        bar.access.value = "restricted"
+        bar.access_set.click()
+
     cases: list[tuple[str, Callable[[], Any], BulkChange]] = [
-        ("add tag", lambda: (setattr(bar.tag, "value", "Bench bulk"), bar.tag_add.click()),
-         BulkChange(add_tags=("Bench bulk",))),
-        (f"temperature {level}",
-         lambda: (setattr(bar.temperature, "value", level), bar.temperature_set.click()),
-         BulkChange(temperature=level)),
-        ("access restricted", lambda: (setattr(bar.access, "value", "restricted"), bar.access_set.click()),
-         BulkChange(access="restricted")),
+        ("add tag", add_tag, BulkChange(add_tags=("Bench bulk",))),
+        (f"temperature {level}", set_temperature, BulkChange(temperature=level)),
+        ("access restricted", restrict_access, BulkChange(access="restricted")),
     ]
     rows = []
     for label, action, change in cases:
