@@ -23,11 +23,15 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .common import CACHE
+
+if TYPE_CHECKING:
+    from crmdata.model import CustomFieldType
 
 ROOT = CACHE / "linkage"
 
@@ -67,7 +71,7 @@ def _iso(values: pd.Series, fmt: str) -> pd.Series:
     return parsed.dt.strftime("%Y-%m-%d").astype("string")
 
 
-def _frame(base: pd.DataFrame, entity: pd.Series, kind: str | pd.Series) -> pd.DataFrame:
+def _frame(base: pd.DataFrame, entity: pd.Series, kind: str | np.ndarray) -> pd.DataFrame:
     out = pd.DataFrame({"uid": np.arange(1, len(base) + 1), "entity": entity.to_numpy(), "kind": kind})
     for col in _TEXT:
         out[col] = _clean(base[col]) if col in base else pd.Series(pd.NA, index=out.index, dtype="string")
@@ -260,7 +264,7 @@ def store(name: str, how: str = "api") -> tuple[Path, Path]:
     return db, ids_path
 
 
-def _custom_types(rows: pd.DataFrame) -> dict[str, tuple[object, object]]:
+def _custom_types(rows: pd.DataFrame) -> dict[str, tuple[CustomFieldType, object]]:
     from crmdata.sample import CUSTOM_FIELDS
 
     return {k: v for k, v in CUSTOM_FIELDS.items() if k in rows.columns}

@@ -18,7 +18,7 @@ import json
 import logging
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -30,6 +30,9 @@ from .linkage_metrics import (
     pairwise_scores,
     reliability_table,
 )
+
+if TYPE_CHECKING:
+    from splink.internals.comparison_creator import ComparisonCreator
 
 SYSTEMS = ("crmdata", "crmdata-cli", "crmdata-spark", "splink", "recordlinkage")
 
@@ -151,8 +154,8 @@ def _people_setup(frame: pd.DataFrame) -> dict[str, Any]:
 
     has = {c for c in frame.columns if frame[c].notna().any()}
     dob = "dob" in has
-    comparisons = [cl.ForenameSurnameComparison("first_name", "last_name",
-                                                forename_surname_concat_col_name="first_name_surname")]
+    comparisons: list[ComparisonCreator] = [cl.ForenameSurnameComparison(
+        "first_name", "last_name", forename_surname_concat_col_name="first_name_surname")]
     if dob:
         comparisons.append(cl.DateOfBirthComparison("dob", input_is_string=True, invalid_dates_as_null=True))
     comparisons.append(cl.ExactMatch("zip").configure(term_frequency_adjustments=True))
@@ -341,7 +344,8 @@ def run_recordlinkage(name: str) -> dict[str, Any]:
                 compare.exact(column, column, label=column)
             else:
                 compare.string(column, column, method=method, threshold=threshold, label=column)
-        features = compare.compute(pairs, part.astype(object).where(part.notna(), None))
+        # pandas-stubs leave None out of where()'s `other`; pandas takes it (missing values become None)
+        features = compare.compute(pairs, part.astype(object).where(part.notna(), cast(Any, None)))
         ecm = rl.ECMClassifier()
         links = ecm.fit_predict(features)
         probability = ecm.prob(features)
