@@ -58,7 +58,7 @@ def measure(system: str, name: str, timeout: float = 1800) -> dict[str, Any]:
     return out
 
 
-def _num(value: float, digits: int = 3) -> str:
+def _num(value: float | None, digits: int = 3) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
 
 

@@ -133,11 +133,13 @@ def _differences(n: int, files: dict[str, Path]) -> list[str]:
             both["cluster_id_a"] == both["cluster_id_b"]).all()
         text = (f"- {n:,} contacts, {label} against {labels[0]}: {len(base):,} and {len(other):,} pairs, "
                 f"{len(only)} differ; clusters {'identical' if same_clusters else 'differ'}.")
-        for r in only.itertuples():
-            score = r.score_a if r.side == "left_only" else r.score_b
-            weight = r.match_weight_a if r.side == "left_only" else r.match_weight_b
-            where = labels[0] if r.side == "left_only" else label
-            text += (f" Pair ({r.contact_id_1}, {r.contact_id_2}) only in {where}, score {score:.4f}, "
+        rows = only[["side", "contact_id_1", "contact_id_2", "score_a", "score_b",
+                     "match_weight_a", "match_weight_b"]]
+        for side, id_1, id_2, score_a, score_b, weight_a, weight_b in rows.itertuples(index=False, name=None):
+            score = score_a if side == "left_only" else score_b
+            weight = weight_a if side == "left_only" else weight_b
+            where = labels[0] if side == "left_only" else label
+            text += (f" Pair ({id_1}, {id_2}) only in {where}, score {score:.4f}, "
                      f"match weight {weight:.3f}.")
         out.append(text)
     return out

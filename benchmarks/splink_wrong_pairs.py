@@ -40,6 +40,7 @@ def shares(records: pd.DataFrame, pairs: Iterable[tuple[int, int]]) -> dict[str,
     counts = {"pairs": 0, "same user name, other domain": 0, "same email": 0, "two different phones": 0}
     for a, b in pairs:
         ra, rb = records.loc[a], records.loc[b]
+        assert isinstance(ra, pd.Series) and isinstance(rb, pd.Series)  # uids are unique: one row each
         ea, eb = _value(ra, "email"), _value(rb, "email")
         pa, pb = _value(ra, "phone"), _value(rb, "phone")
         counts["pairs"] += 1

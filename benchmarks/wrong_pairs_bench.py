@@ -11,7 +11,7 @@ one has nothing that tells the two people apart.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import pandas as pd
@@ -26,7 +26,7 @@ HEADING = "## Wrong pairs in crmdata's clusters, by what the two records share (
 _FIELDS = ("first", "last", "street", "number", "zip", "dob", "email", "phone")
 
 
-def _record(r: dict[str, Any]) -> dict[str, str]:
+def _record(r: dict[Hashable, Any]) -> dict[str, str]:
     return {"first": _norm(r["first_name"]), "last": _norm(r["last_name"]), "street": _norm(r["street"]),
             "number": _norm(r["street_number"]), "zip": _norm(r["zip"]), "dob": _norm(r["dob"]),
             "email": _norm(r["email"]), "phone": _digits(r["phone"])}
