@@ -41,7 +41,7 @@ java:
 
 test: $(STAMP) chromium java
 	$(BIN)/ruff check crmdata tests benchmarks notebooks
-	$(BIN)/mypy crmdata
+	$(BIN)/mypy crmdata benchmarks tests/onlyoffice_double.py
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
@@ -51,7 +51,7 @@ test-fast: $(STAMP)
 # lint-imports checks the layer contracts in pyproject.toml ([tool.importlinter]; docs/design.md)
 lint: $(STAMP)
 	$(BIN)/ruff check crmdata tests benchmarks notebooks
-	$(BIN)/mypy crmdata
+	$(BIN)/mypy crmdata benchmarks tests/onlyoffice_double.py
 	$(BIN)/lint-imports
 
 # docs/cli.md: every command's --help, regenerated from the code (a test checks it is current)
