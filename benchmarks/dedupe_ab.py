@@ -42,12 +42,13 @@ print(json.dumps({'tree': crmdata.__file__, 'seconds': seconds, 'timings': repor
 """
 
 
-def compare(old: str, new: str, rounds: int = 3, size: int = 100_000) -> str:
-    """Markdown table rows, one per revision (raises if the two report different pairs)."""
+def compare(old: str, new: str, rounds: int = 3, size: int = 100_000, source: Path | None = None) -> str:
+    """Markdown table rows, one per revision (:func:`table`), of runs on copies of ``source``
+    (default: the scale benchmark's store of ``size`` contacts), which is left as it was."""
     from .common import remove_store
     from .scale_bench import _store_file
 
-    source = _store_file(size)
+    source = source or _store_file(size)
     with tempfile.TemporaryDirectory(prefix="dedupe-ab-") as tmp:
         scratch = Path(tmp)
         trees = {rev: export(rev, scratch / f"tree{i}") for i, rev in enumerate((old, new))}
@@ -57,9 +58,16 @@ def compare(old: str, new: str, rounds: int = 3, size: int = 100_000) -> str:
             shutil.copyfile(source, db)
             runs[rev].append(run_fresh(rev, trees[rev], _RUN, [str(db)], scratch))
             remove_store(db)
+    return table(runs)
+
+
+def table(runs: dict[str, list[dict[str, Any]]]) -> str:
+    """Markdown table rows, one per revision: the median of its runs and of each step, the
+    runs, the peak RSS and the pairs (pure); revisions that reported different pairs are
+    refused."""
     digests = {r["digest"] for rs in runs.values() for r in rs}
     if len(digests) != 1:
-        raise RuntimeError(f"the revisions report different pairs ({len(digests)} digests)")
+        raise RuntimeError(f"the revisions reported different pairs ({len(digests)} different reports)")
     steps = list(next(iter(runs.values()))[0]["timings"])
     lines = [f"| revision | run s (median) | runs s | {' | '.join(f'{s} s' for s in steps)} | "
              "peak RSS MiB | pairs |",
