@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -58,32 +59,35 @@ def _first_address(s: StagedContact) -> Mapping[str, Any]:
 def staged_frames(staged: Sequence[StagedContact], default_region: str) -> tuple[
         pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Key frame, given-name groups and info rows of the staged contacts (pure)."""
-    rows = []
-    info = []
+    fields: dict[str, list[Any]] = {c: [] for c in ("id", "is_company", "first_name", "last_name",
+                                                    "company_name", "company_id", "street", "zip", "city",
+                                                    "country")}
+    info: dict[str, list[Any]] = {c: [] for c in ("contact_id", "info_type", "data", "email_key", "e164")}
     for s in staged:
         r = s.row
         addr = _first_address(s)
-        rows.append({
-            "id": s.contact_id, "is_company": bool(r.get("is_company")), "first_name": r.get("first_name"),
-            "last_name": r.get("last_name"), "company_name": r.get("company_name"),
-            "company_id": r.get("company_id"), "street": addr.get("street"), "zip": addr.get("zip"),
-            "city": addr.get("city"), "country": addr.get("country"), "birthday": None, "custom": None,
-        })
+        for col, value in (("id", s.contact_id), ("is_company", bool(r.get("is_company"))),
+                           ("first_name", r.get("first_name")), ("last_name", r.get("last_name")),
+                           ("company_name", r.get("company_name")), ("company_id", r.get("company_id")),
+                           ("street", addr.get("street")), ("zip", addr.get("zip")),
+                           ("city", addr.get("city")), ("country", addr.get("country"))):
+            fields[col].append(value)
         for i in s.info:
             if int(i.get("info_type", -1)) in _INFO_TYPES:
-                info.append({"contact_id": s.contact_id, "info_type": int(i["info_type"]),
-                             "data": str(i.get("data") or ""), "email_key": i.get("email_key"),
-                             "e164": i.get("e164")})
-    raw = pd.DataFrame(rows, columns=["id", "is_company", "first_name", "last_name", "company_name",
-                                      "company_id", "street", "zip", "city", "country", "birthday",
-                                      "custom"])
-    raw["company_id"] = raw["company_id"].astype("Int64")
-    frame, first_groups = keys.key_frame(raw, default_region)
-    info_df = pd.DataFrame(info, columns=["contact_id", "info_type", "data", "email_key", "e164"])
-    info_df["contact_id"] = info_df["contact_id"].astype("int64")
-    info_df["info_type"] = info_df["info_type"].astype("int64")
-    for col in ("data", "email_key", "e164"):  # text even when every value is missing
-        info_df[col] = info_df[col].astype("string")
+                for col, value in (("contact_id", s.contact_id), ("info_type", int(i["info_type"])),
+                                   ("data", str(i.get("data") or "")), ("email_key", i.get("email_key")),
+                                   ("e164", i.get("e164"))):
+                    info[col].append(value)
+    if len(staged) <= keys.SMALL:
+        frame, first_groups = keys.few_key_frame(fields, default_region)
+    else:  # a large change set: each distinct value normalised once
+        raw = pd.DataFrame({**fields, "birthday": None, "custom": None})
+        raw["company_id"] = raw["company_id"].astype("Int64")
+        frame, first_groups = keys.key_frame(raw, default_region)
+    info_df = pd.DataFrame({  # text even when every value is missing
+        "contact_id": np.array(info["contact_id"], dtype=np.int64),
+        "info_type": np.array(info["info_type"], dtype=np.int64),
+        **{col: pd.array(info[col], dtype="string") for col in ("data", "email_key", "e164")}})
     return frame, first_groups, info_df
 
 

@@ -21,10 +21,11 @@ Tables (all ``TEMP``, names prefixed ``dd_``):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 from ..access import User, view_predicate
@@ -241,29 +242,69 @@ def key_frame(raw: pd.DataFrame, default_region: str = DEFAULT_PHONE_REGION, mem
     Streets and birthdays, nearly one per contact, are not kept. Every column is of object type,
     missing values ``None``.
     """
+    if len(raw) <= SMALL:
+        n = len(raw)
+        return few_key_frame({c: raw[c].tolist() if c in raw else [None] * n
+                              for c in ("id", "is_company", *_RAW_FIELDS)}, default_region)
     is_company = raw["is_company"].astype(bool)
     kind = is_company.map({True: ContactKind.COMPANY.value, False: ContactKind.PERSON.value})
     source = {"first": raw["first_name"].where(~is_company), "last": raw["last_name"].where(~is_company),
               "birthday": raw["birthday"].where(~is_company)}
     for col in ("company_name", "street", "zip", "city", "custom", "country"):
         source[col] = raw[col] if col in raw else pd.Series([None] * len(raw), index=raw.index, dtype=object)
-    if len(raw) <= SMALL:
-        ids: list[Any] = [int(i) for i in raw["id"]]
-        out = pd.DataFrame({"id": ids, "kind": list(kind), **_small(source, default_region),
-                            "company_id": [None if pd.isna(v) else int(v) for v in raw["company_id"]],
-                            "birthday": plain_values(source["birthday"])},
-                           columns=list(KEY_COLUMNS), dtype=object)
-    else:
-        cols = pd.DataFrame({"id": raw["id"].astype("int64"), "kind": kind,
-                             **_large(source, default_region, memo),
-                             "company_id": raw["company_id"].astype("Int64"), "birthday": source["birthday"]},
-                            columns=list(KEY_COLUMNS))
-        out = cols.astype(object).mask(cols.isna(), cast(Any, None))
-        ids = list(raw["id"].astype("int64"))
-    groups = [(int(i), g) for i, head in zip(ids, out["first_head"], strict=True) if head is not None
+    cols = pd.DataFrame({"id": raw["id"].astype("int64"), "kind": kind,
+                         **_large(source, default_region, memo),
+                         "company_id": raw["company_id"].astype("Int64"), "birthday": source["birthday"]},
+                        columns=list(KEY_COLUMNS))
+    out = cols.astype(object).mask(cols.isna(), cast(Any, None))
+    return out, _first_groups(list(raw["id"].astype("int64")), list(out["first_head"]))
+
+
+#: The raw fields :func:`few_key_frame` reads besides ``id`` and ``is_company`` (those of
+#: :func:`contacts_frame`).
+_RAW_FIELDS = ("first_name", "last_name", "company_name", "company_id", "street", "zip", "city", "country",
+               "birthday", "custom")
+
+
+def few_key_frame(columns: Mapping[str, Sequence[Any]], default_region: str = DEFAULT_PHONE_REGION
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`key_frame` of a few contacts given as lists of their raw fields (``id``,
+    ``is_company`` and :data:`_RAW_FIELDS`; a missing field is all None), value by value (pure).
+
+    The write-back check keys a handful of contacts per commit, where pandas' work per column
+    and per frame costs many times the normalising itself."""
+    ids = [int(i) for i in columns["id"]]
+    n = len(ids)
+    company = [bool(v) for v in columns["is_company"]]
+
+    def field(name: str, persons_only: bool = False) -> list[Any]:
+        values = columns.get(name)
+        if values is None:
+            values = [None] * n
+        return [None if persons_only and c else plain(v) for v, c in zip(values, company, strict=True)]
+
+    made: dict[str, list[Any]] = {"first": field("first_name", True), "last": field("last_name", True),
+                                  "birthday": field("birthday", True)}
+    for col in ("company_name", "street", "zip", "city", "custom", "country"):
+        made[col] = field(col)
+    for column, src, fn, _keep in _STEPS:
+        made[column] = [None if v is None else plain(fn(v)) for v in made[src]]
+    made["region"] = [r if r is not None else default_region.upper() for r in made["region"]]
+    out = pd.DataFrame({"id": ids, "kind": [ContactKind.COMPANY.value if c else ContactKind.PERSON.value
+                                            for c in company],
+                        **{c: made[c] for c, _s, _f, _k in _STEPS},
+                        "company_id": [None if v is None else int(v) for v in field("company_id")],
+                        "birthday": made["birthday"]},
+                       columns=list(KEY_COLUMNS), dtype=object)
+    return out, _first_groups(ids, made["first_head"])
+
+
+def _first_groups(ids: Sequence[int], heads: Sequence[Any]) -> pd.DataFrame:
+    """``(id, g)``: each contact's given-name groups (its first name's, or the name itself)."""
+    groups = [(int(i), g) for i, head in zip(ids, heads, strict=True) if head is not None
               for g in nz.NICKNAME_GROUPS.get(head, (head,))]
-    first_groups = pd.DataFrame(groups, columns=["id", "g"]).astype({"id": "int64"})
-    return out, first_groups
+    return pd.DataFrame({"id": np.array([i for i, _g in groups], dtype=np.int64),
+                         "g": np.array([g for _i, g in groups], dtype=object)})
 
 
 def plain(value: Any) -> Any:
@@ -274,15 +315,6 @@ def plain(value: Any) -> Any:
 def plain_values(series: pd.Series) -> list[Any]:
     """A column's values with every kind of missing value as ``None``."""
     return [plain(v) for v in series]
-
-
-def _small(source: dict[str, pd.Series], default_region: str) -> dict[str, list[Any]]:
-    """The key columns of a few contacts, value by value."""
-    made: dict[str, list[Any]] = {name: plain_values(col) for name, col in source.items()}
-    for column, src, fn, _keep in _STEPS:
-        made[column] = [None if v is None else plain(fn(v)) for v in made[src]]
-    made["region"] = [r if r is not None else default_region.upper() for r in made["region"]]
-    return {c: made[c] for c, _s, _f, _k in _STEPS}
 
 
 def _large(source: dict[str, pd.Series], default_region: str, memo: Memo | None) -> dict[str, pd.Series]:

@@ -35,7 +35,8 @@ def test_keys_of_some_contacts_by_id_equal_the_whole_builds_rows(sample_store: S
 
 
 def test_a_few_contacts_get_the_keys_of_the_same_contacts_among_many() -> None:
-    """The write-back check's value-by-value path and a batch run's per-column path agree."""
+    """The write-back check's value-by-value path and a batch run's per-column path agree, and
+    the value-by-value path takes the fields as lists too (:func:`keys.few_key_frame`)."""
     base = [
         {"id": 1, "is_company": False, "first_name": "Jürgen Karl", "last_name": "Müller-Lüdenscheidt",
          "company_name": "Weber & Suess GmbH", "company_id": 7, "street": "Hauptstr. 5a", "zip": "10115",
@@ -50,6 +51,7 @@ def test_a_few_contacts_get_the_keys_of_the_same_contacts_among_many() -> None:
          "company_id": float("nan"), "street": "", "zip": " 0815 ", "city": "KÖLN", "country": None,
          "birthday": "07.03.1984", "custom": None},
     ]
+    few = keys.few_key_frame({c: [r.get(c) for r in base] for c in base[0] if c != "custom"}, "DE")
     rows = [dict(r, id=r["id"] + 10 * k) for k in range(20) for r in base]  # 80 contacts: above SMALL
     raw = pd.DataFrame(rows)
     raw["company_id"] = raw["company_id"].astype("Int64")
@@ -60,5 +62,9 @@ def test_a_few_contacts_get_the_keys_of_the_same_contacts_among_many() -> None:
         assert one.to_dict("records") == many.iloc[[i]].to_dict("records")
         same_id = many_groups[many_groups["id"] == raw["id"][i]]
         assert one_groups.to_dict("records") == same_id.to_dict("records")
+    without_custom = raw.iloc[:len(base)].assign(custom=None)  # a field not given is missing
+    pd.testing.assert_frame_equal(few[0], keys.key_frame(without_custom, "DE")[0])
+    pd.testing.assert_frame_equal(few[1], keys.key_frame(without_custom, "DE")[1])
+    assert few[0]["custom_key"].tolist() == [None] * len(base) and many["custom_key"].iloc[0] == "gold kunde"
     assert many.loc[1, "region"] == "DE" and many.loc[0, "first_head"] == "jurgen"
     assert set(many["kind"]) == {"P", "C"} and many["company_id"].iloc[3] is None
