@@ -3,13 +3,15 @@
 One document per contact (:mod:`crmdata.search.fulltext` keeps them in a folder beside the
 store): its id, one text field per kind of searched field (name, company, position, notes,
 industry, contact information, custom values, tags), every word under both folded forms at the
-same position (:mod:`crmdata.search.normalise`); what a page and its count need besides the
-words (kind, a person's company, share type, managers, where the name sorts:
-:mod:`crmdata.search.ranked`); and what a result page shows of the contact besides its own row
-(:class:`Held`). A document is the JSON text tantivy reads (``IndexWriter.add_json``), built
-from the store's rows: for a few contacts by index look-ups and folded in Python, for many at a
-time wholly by DuckDB in one statement, so that building an index does not pass every text
-through Python (the two agree, tested).
+same position (:mod:`crmdata.search.normalise`), and beside each text field one of the same
+words spelled backwards (:data:`REVERSED`: a word sought by its end, ``*mann``, is a word
+sought by its beginning there, which the term dictionary finds without reading every word);
+what a page and its count need besides the words (kind, a person's company, share type,
+managers, where the name sorts: :mod:`crmdata.search.ranked`); and what a result page shows of
+the contact besides its own row (:class:`Held`). A document is the JSON text tantivy reads
+(``IndexWriter.add_json``), built from the store's rows: for a few contacts by index look-ups
+and folded in Python, for many at a time wholly by DuckDB in one statement, so that building an
+index does not pass every text through Python (the two agree, tested).
 """
 
 from __future__ import annotations
@@ -25,12 +27,16 @@ import tantivy
 
 from ..db import Tx
 from .index import SLOT_CUSTOM, SLOT_INFO, SLOT_TAG, SOURCE_ID_USES, source_sql
-from .normalise import fold, fold_sql, words, words_sql
+from .normalise import fold, fold_sql, reversed_sql, reversed_text, words, words_sql
 
 #: Bumped whenever documents are built differently: an index of another format is rebuilt.
-FORMAT = 4
+FORMAT = 5
 #: Text fields of a document, one per kind of searched field.
 FIELDS = ("name", "company", "position", "tag", "industry", "info", "custom", "notes")
+_SUFFIX = "_rev"
+#: Each text field's words spelled backwards (:func:`~crmdata.search.normalise.reversed_text`),
+#: both forms of a word, in no order and without positions: only looked up by the beginning.
+REVERSED = {name: name + _SUFFIX for name in FIELDS}
 #: How much a match in each field weighs (names before companies before streets and notes).
 WEIGHTS = {"name": 8.0, "company": 4.0, "position": 2.0, "tag": 2.0, "industry": 1.5,
            "info": 1.0, "custom": 1.0, "notes": 0.7}
@@ -72,6 +78,8 @@ def _schema() -> tantivy.Schema:
     sb.add_bytes_field("page", stored=True, indexed=False, fast=False)
     for name in FIELDS:
         sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="position")
+    for name in FIELDS:
+        sb.add_text_field(REVERSED[name], stored=False, tokenizer_name="whitespace", index_option="basic")
     return sb.build()
 
 
@@ -165,7 +173,8 @@ def _document(attrs: Attrs, rows: Iterable[tuple[int, str, Sequence[str] | None,
 
     Each text is one value of its field (tantivy leaves a gap between values, so a phrase never
     spans two). A text with one form is split at its spaces by tantivy; one with two forms is
-    handed over as tokens, both forms of a word at the word's position."""
+    handed over as tokens, both forms of a word at the word's position. Its words reversed
+    (:func:`reversed_words`) are one value of the field's :data:`REVERSED` field."""
     cid, is_company, company_id, share, lowered, managers = attrs
     doc: dict[str, Any] = {"id": cid, "kind": 1 if is_company else 0, "share": int(share or 0),
                            "employer": -1 if company_id is None else int(company_id)}
@@ -175,8 +184,17 @@ def _document(attrs: Attrs, rows: Iterable[tuple[int, str, Sequence[str] | None,
     doc["page"] = base64.b64encode(held_bytes(held, lowered)).decode("ascii")
     for slot, joined, wa, wb in rows:
         value: Any = joined if wa is None or wb is None else {"text": joined, "tokens": _tokens(wa, wb)}
-        doc.setdefault(field_of(slot), []).append(value)
+        field = field_of(slot)
+        doc.setdefault(field, []).append(value)
+        doc.setdefault(REVERSED[field], []).append(reversed_words(joined, wb))
     return json.dumps(doc, ensure_ascii=False)
+
+
+def reversed_words(joined: str, wb: Sequence[str] | None) -> str:
+    """Pure: the reversed field's value of a text: its words (form A, ``joined``, then any form B
+    ``wb``; a word under both forms comes twice, which a field without frequencies ignores)
+    spelled backwards, as :func:`json_sql` makes it."""
+    return reversed_text(joined if wb is None else joined + " " + " ".join(wb))
 
 
 def documents(rows: Iterable[WordRow], attrs: Iterable[Attrs], held: Mapping[int, HeldJson] | None = None,
@@ -229,15 +247,15 @@ def _token_sql(word: str) -> str:
 def json_sql(member: str) -> str:
     """``(id, document)`` of the contacts whose id is ``{member}``, in id order: what
     :func:`_document` makes of :func:`_python_rows`, :func:`_attrs` and :func:`_held`, made by
-    DuckDB (its folding, the same forms: tests/search/test_normalise.py; the same documents:
-    tests/search/test_documents.py). ``member`` appears :data:`JSON_ID_USES` times."""
+    DuckDB (its folding, the same forms, the same reversal: tests/search/test_normalise.py; the
+    same documents: tests/search/test_documents.py). ``member`` appears :data:`JSON_ID_USES` times."""
     lowered = "lower(nfc_normalize(text))"
     has_umlaut = " OR ".join(f"contains({lowered}, '{u}')" for u in _UMLAUTS)
     tokens = (f"flatten(list_transform(range(1, least(len(wa), len(wb)) + 1), lambda i: "
               f"CASE WHEN wb[i] = wa[i] THEN [{_token_sql('wa[i]')}] "
               f"ELSE [{_token_sql('wa[i]')}, {_token_sql('wb[i]')}] END))")
-    value = ("CASE WHEN wb IS NULL THEN to_json(array_to_string(wa, ' ')) "
-             f"ELSE to_json({{'text': array_to_string(wa, ' '), 'tokens': {tokens}}}) END")
+    value = ("CASE WHEN wb IS NULL THEN to_json(joined) "
+             f"ELSE to_json({{'text': joined, 'tokens': {tokens}}}) END")
     name = "lower(c.display_name)"
     order = f"coalesce(('0x' || rpad(left(hex({name}), 16), 16, '0'))::UBIGINT, {LAST_ORDER}::UBIGINT)"
     page = (f"to_base64(encode('[' || coalesce(h.info, '[]') || ',' || coalesce(h.custom, '[]') || ',' "
@@ -250,9 +268,13 @@ def json_sql(member: str) -> str:
                      ({has_umlaut}) AS two
               FROM ({source_sql(member)}) WHERE text IS NOT NULL AND text <> '')
         WHERE len(wa) > 0),
-    f AS (SELECT contact_id, field, '[' || string_agg({value}, ',') || ']' AS vals
-          FROM t GROUP BY contact_id, field),
-    d AS (SELECT contact_id, string_agg(to_json(field) || ':' || vals, ',') AS texts
+    w AS (SELECT *, joined || coalesce(' ' || array_to_string(wb, ' '), '') AS every
+          FROM (SELECT *, array_to_string(wa, ' ') AS joined FROM t)),
+    f AS (SELECT contact_id, field, '[' || string_agg({value}, ',') || ']' AS vals,
+                 '[' || string_agg(to_json({reversed_sql('every')}), ',') || ']' AS backwards
+          FROM w GROUP BY contact_id, field),
+    d AS (SELECT contact_id, string_agg(to_json(field) || ':' || vals || ',' || to_json(field || '{_SUFFIX}')
+                                        || ':' || backwards, ',') AS texts
           FROM f GROUP BY contact_id),
     h AS (SELECT contact_id, max(CASE WHEN part = 0 THEN j END) AS info,
                  max(CASE WHEN part = 1 THEN j END) AS custom, max(CASE WHEN part = 2 THEN j END) AS tags

@@ -4,9 +4,10 @@ The store file ``crm.duckdb`` gets a folder ``crm.duckdb.search`` holding a tant
 one document per contact (:mod:`crmdata.search.documents`): its id and one text field per kind
 of searched field (name, company, position, notes, industry, contact information, custom
 values, tags). Every word is indexed under both folded forms at the same position
-(:mod:`crmdata.search.normalise`), so the query language's words, prefixes, ``?``/``*``
-patterns, ``~`` and phrases are tantivy term, regex, fuzzy and regex-phrase queries over the
-same words the DuckDB index holds.
+(:mod:`crmdata.search.normalise`), and once more spelled backwards in a field beside, so the
+query language's words, prefixes, ``?``/``*`` patterns, ``~`` and phrases are tantivy term,
+regex, fuzzy and regex-phrase queries over the same words the DuckDB index holds (a word
+sought by its end, ``*mann``, by its beginning over the backward words).
 
 The folder is a cache that can never disagree with the store unnoticed. Every writer logs the
 contacts whose searched texts it changed in the store's ``search_changes`` (in the same

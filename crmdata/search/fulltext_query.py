@@ -5,7 +5,11 @@ and counts over a view of the index.
 Every word of the language is looked up in each text field with the field's weight; a word
 matched exactly scores its BM25 score, one matched only by its beginning, a pattern or ``~``
 a constant :data:`~crmdata.search.documents.LOOSE_SCORE` (exact before loose); a phrase is a
-regex phrase over the same words.
+regex phrase over the same words. A word sought by its end (``*mann``, ``?eier``: a leading
+wildcard, none at the end) is sought backwards by its beginning (``nnam.*``) in the field of
+reversed words beside each text field, which tantivy's term dictionary narrows to the words
+of that beginning instead of running the pattern over every word; weight and score as in the
+field itself, so the hits and their scores are the same.
 """
 
 from __future__ import annotations
@@ -15,20 +19,30 @@ from typing import Any, Literal, overload
 
 import tantivy
 
-from .documents import FIELDS, LOOSE_SCORE, SCHEMA, WEIGHTS, Held, held_of
+from .documents import FIELDS, LOOSE_SCORE, REVERSED, SCHEMA, WEIGHTS, Held, held_of
 from .fulltext import IndexUnavailable, View
-from .parse import Atom, Query, Term
+from .normalise import reversed_text
+from .parse import WILDCARDS, Atom, Query, Term
 
 
-def _regex(atom: Atom) -> str:
-    """A regular expression matching the whole words (either form) the atom matches."""
+def _regex(atom: Atom, backwards: bool = False) -> str:
+    """A regular expression matching the whole words (either form) the atom matches;
+    ``backwards``: matching those words spelled backwards (:func:`sought_backwards`)."""
     alts = []
     for form in atom.forms:
         if atom.kind == "pattern":
-            alts.append("".join("." if ch == "?" else ".*" if ch == "*" else _escape(ch) for ch in form))
+            spelled = reversed_text(form) if backwards else form
+            alts.append("".join("." if ch == "?" else ".*" if ch == "*" else _escape(ch) for ch in spelled))
         else:
             alts.append(_escape(form) + (".*" if atom.kind == "prefix" else ""))
     return "(" + "|".join(alts) + ")"
+
+
+def sought_backwards(atom: Atom) -> bool:
+    """Pure: whether a word's atom is looked up in the reversed words (:data:`REVERSED`): a
+    pattern whose every form begins with a wildcard and ends with a letter or digit, so that
+    spelled backwards it begins with letters the term dictionary can narrow to."""
+    return atom.kind == "pattern" and all(f[0] in WILDCARDS and f[-1] not in WILDCARDS for f in atom.forms)
 
 
 def _escape(text: str) -> str:
@@ -48,6 +62,8 @@ def _atom_query(atom: Atom, name: str) -> tantivy.Query:
     if atom.kind == "fuzzy":
         loose = _either([tantivy.Query.fuzzy_term_query(SCHEMA, name, f, atom.distance, True, False)
                          for f in atom.forms])
+    elif sought_backwards(atom):
+        loose = tantivy.Query.regex_query(SCHEMA, REVERSED[name], _regex(atom, backwards=True))
     else:
         loose = tantivy.Query.regex_query(SCHEMA, name, _regex(atom))
     return _either([*exact, tantivy.Query.const_score_query(loose, LOOSE_SCORE)])

@@ -90,6 +90,25 @@ def words_sql(folded_expr: str) -> str:
     return f"regexp_extract_all({folded_expr}, {_sql_literal(WORD_RE_SQL)})"
 
 
+def reversed_text(text: str) -> str:
+    """A text of words with its characters in reverse order, code point by code point (its words
+    reversed, in reverse order): what the full-text index keeps to look a word up by its end."""
+    return text[::-1]
+
+
+def reversed_sql(column: str) -> str:
+    """SQL for :func:`reversed_text` of a text ``column`` (named three times: pass a column,
+    not an expression to compute).
+
+    DuckDB's ``reverse()`` reverses grapheme clusters, not code points, so a word holding a
+    letter that clusters with its neighbour (Thai sara am, a halfwidth kana sound mark, a
+    Hangul jamo run NFC leaves apart) would come out otherwise than Python reverses it; it is
+    only used on ASCII text (as many code points as bytes), where the two agree and it is
+    cheapest, any other text being split into code points and put back in reverse."""
+    return (f"CASE WHEN length({column}) = strlen({column}) THEN reverse({column}) "
+            f"ELSE array_to_string(list_reverse(string_split({column}, '')), '') END")
+
+
 def signature(term: str) -> int:
     """A 63-bit set of the characters of a term (bit ``ord(c) % 63``).
 

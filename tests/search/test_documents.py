@@ -69,7 +69,7 @@ def _read(document: str) -> dict[str, Any]:
     out: dict[str, Any] = json.loads(document)
     held = documents.held_of(base64.b64decode(out.pop("page")))
     out["page"] = (sorted(held.info, key=lambda r: r[3]), sorted(held.custom), held.tags, held.name)
-    for field in documents.FIELDS:
+    for field in (*documents.FIELDS, *documents.REVERSED.values()):
         if field in out:
             out[field] = sorted(json.dumps(v, sort_keys=True) for v in out[field])
     return out
@@ -102,6 +102,10 @@ def test_documents_made_by_duckdb_equal_those_made_in_python(tmp_path: Path) -> 
     tokens = next(v["tokens"] for v in zoe["name"] if isinstance(v, dict))
     assert [(t["position"], t["text"]) for t in tokens] == [
         (0, "zoe"), (1, "zo"), (2, "olsen"), (2, "oelsen"), (3, "strasse")]
+    # beside them, the same words spelled backwards, form A then form B
+    assert "essarts nesleo oz eoz essarts neslo oz eoz" in zoe["name_rev"]
+    sisyphus = json.loads(by_duckdb[ids[-3]])
+    assert sorted(sisyphus["notes_rev"]) == ["ǆ σ σοφυσισ"]
 
 
 def test_an_index_reads_the_documents_duckdb_makes(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import tantivy
 
 from crmdata import Store
 from crmdata.derived import contacts_changed
@@ -285,3 +286,124 @@ def test_a_folder_that_cannot_be_written_leaves_the_search_to_the_store_index(
     assert _ids(store, "readonly") == [cid]
     with pytest.raises(CrmDataError, match="cannot be written"):
         store.refresh_search_index()
+
+
+#: Words sought by their end (in the reversed words), and patterns beside them that are not.
+ENDINGS = ["*mann", "?eier", "*ma?n", "*üller", "*uller", "*ueller", "*strasse", "*ße", "?mith",
+           "*0", "*son", "*ανος", "*mann*", "h*ann", "*mann.de", "?eier *mann"]
+
+
+def _both(store: Store, queries: list[str], monkeypatch: pytest.MonkeyPatch,
+          ) -> dict[str, tuple[list[int], int]]:
+    """Per query: the ids and the total the store's own index gives, checked against the
+    full-text index's (which must answer); the reference."""
+    reference = {q: (sorted(_ids(store, q, engine="store")),
+                     search(store.db, store.user, q, engine="store").total) for q in queries}
+    with monkeypatch.context() as patched:
+        _no_fallback(patched)
+        for q in queries:
+            assert (sorted(_ids(store, q)), search(store.db, store.user, q).total) == reference[q], q
+    return reference
+
+
+def _endings_store(store: Store) -> dict[str, int]:
+    populate(store, n=120, seed=3)
+    names = ["Hoffmann", "Neumann", "Mann", "Biedermann", "Geier", "Meier", "Smith", "Thorsen",
+             "Großstraße", "Stéven"]
+    ids = add_contacts(store, [{"first": "Eva", "last": n, "notes": "bei Hausmann" if n == "Geier" else None}
+                               for n in names] + [
+        {"company": "Maßmann Söhne", "notes": "ruft ab 0800 an, Stefan Στέφανος"},
+        {"first": "Ida", "last": "Ziegler", "email": "ida@hoffmann.de"}])
+    return dict(zip([*names, "company", "ida"], ids, strict=True))
+
+
+def test_words_sought_by_their_end_find_what_the_store_index_finds(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = _endings_store(store)
+    found = _both(store, ENDINGS, monkeypatch)
+    mann = {made[n] for n in ("Hoffmann", "Neumann", "Mann", "Biedermann", "company")}
+    assert mann <= set(found["*mann"][0])
+    assert {made["Geier"], made["Meier"]} <= set(found["?eier"][0])
+    assert made["ida"] in found["*mann.de"][0] and made["Großstraße"] in found["*ße"][0]
+    assert [q for q in ENDINGS if found[q][1] == 0] == [], found
+    # the scores are those of the pattern run over the words themselves, as before
+    with store.db.read() as tx:
+        view = fulltext.index_for(str(store.db.path)).searcher(tx)
+    for q in ("*mann", "?eier", "*ma?n", "*üller"):
+        ids, scores = fulltext_query.find(view, parse(q))
+        with monkeypatch.context() as forwards:
+            forwards.setattr(fulltext_query, "sought_backwards", lambda _atom: False)
+            old_ids, old_scores = fulltext_query.find(view, parse(q))
+        assert dict(zip(ids, scores, strict=True)) == dict(zip(old_ids, old_scores, strict=True)), q
+    assert sorted(_ids(store, "*mann", sort="relevance")) == found["*mann"][0]
+
+
+def test_an_edit_held_in_memory_is_found_by_its_end(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = _endings_store(store)
+    assert made["Stéven"] not in _ids(store, "*mann")
+    seq = _state(store)["seq"]
+    cs = store.change(region="DE")
+    cs.update(made["Stéven"], last_name="Zimmermann")
+    cs.update(made["Hoffmann"], last_name="Hofer")
+    cs.commit(on_duplicate="save")
+    found = _both(store, ENDINGS, monkeypatch)
+    assert _state(store)["seq"] == seq  # the edits are held in memory, not yet in the folder
+    assert made["Stéven"] in found["*mann"][0] and made["Hoffmann"] not in found["*mann"][0]
+    assert made["Stéven"] in found["*ma?n"][0] and made["Hoffmann"] in _ids(store, "*ofer")
+
+
+def _format_4_schema() -> tantivy.Schema:
+    """The index schema of format 4: the text fields without their reversed words."""
+    sb = tantivy.SchemaBuilder()
+    for name in ("id", "kind", "employer", "share", "manager"):
+        fast = name not in ("share", "manager")
+        sb.add_integer_field(name, stored=False, indexed=True, fast=fast)
+    sb.add_unsigned_field("order", stored=False, indexed=False, fast=True)
+    sb.add_bytes_field("page", stored=True, indexed=False, fast=False)
+    for name in documents.FIELDS:
+        sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="position")
+    return sb.build()
+
+
+def _write_format_4(store: Store, claimed: int) -> None:
+    """Replace the store's index folder by one of format 4 (documents without reversed words),
+    up to date with the store, its state naming format ``claimed``."""
+    folder = fulltext.folder_of(str(store.db.path))
+    state = _state(store)
+    fulltext._OPEN.clear()
+    shutil.rmtree(folder)
+    index = tantivy.Index(_format_4_schema(), str(folder.mkdir() or folder))
+    writer = index.writer(15_000_000, 1)
+    with store.db.read() as tx:
+        for _cid, doc in documents.all_documents(tx):
+            writer.add_json(json.dumps({k: v for k, v in json.loads(doc).items()
+                                        if k not in documents.REVERSED.values()}))
+    writer.commit()
+    writer.wait_merging_threads()
+    (folder / "crmdata-state.json").write_text(json.dumps({**state, "format": claimed}))
+
+
+@pytest.mark.parametrize("claimed", [documents.FORMAT - 1, documents.FORMAT])
+def test_an_index_folder_of_the_previous_format_is_rebuilt(
+    store: Store, monkeypatch: pytest.MonkeyPatch, claimed: int
+) -> None:
+    """A folder of format 4 is rebuilt on first use: by its state's format, or, if its state
+    says otherwise, because its schema is not this one."""
+    made = _endings_store(store)
+    assert made["Neumann"] in _ids(store, "*mann")
+    _write_format_4(store, claimed)
+    with pytest.raises(ValueError, match="schema does not match"):
+        tantivy.Index(documents.SCHEMA, str(fulltext.folder_of(str(store.db.path))))
+    rebuilt: list[int] = []
+    real = fulltext.FullTextIndex.rebuild
+
+    def counting(self: fulltext.FullTextIndex, *args: object, **kwargs: object) -> int:
+        rebuilt.append(real(self, *args, **kwargs))  # type: ignore[arg-type]
+        return rebuilt[-1]
+    monkeypatch.setattr(fulltext.FullTextIndex, "rebuild", counting)
+    found = _both(store, ENDINGS, monkeypatch)
+    assert made["Neumann"] in found["*mann"][0] and len(rebuilt) == 1
+    assert _state(store)["format"] == documents.FORMAT
+    fulltext._OPEN.clear()
+    tantivy.Index(documents.SCHEMA, str(fulltext.folder_of(str(store.db.path))))  # this schema now

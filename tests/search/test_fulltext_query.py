@@ -1,0 +1,90 @@
+"""The search language as tantivy queries: which words are sought backwards in the reversed
+words, the regular expressions, and (over a small index of hand-made documents) that such a
+word is looked up in the reversed field only, weighted and scored as in the field itself."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import tantivy
+
+from crmdata.search import fulltext_query
+from crmdata.search.documents import LOOSE_SCORE, SCHEMA, WEIGHTS
+from crmdata.search.fulltext import View
+from crmdata.search.parse import Atom, parse
+
+
+def _atom(query: str) -> Atom:
+    (term,) = parse(query).terms
+    (atom,) = term.atoms
+    return atom
+
+
+@pytest.mark.parametrize(("query", "backwards", "regex"), [
+    ("*mann", True, "(nnam.*)"),
+    ("?eier", True, "(reie.)"),
+    ("*ma?n", True, "(n.am.*)"),
+    ("??er", True, "(re..)"),
+    ("*mül?er", True, "(re.lum.*|re.leum.*)"),  # each form reversed
+    ("*straße", True, "(essarts.*)"),
+    ("*0815", True, "(5180.*)"),
+    ("*ma*", False, "(.*ma.*)"),  # a wildcard at both ends: as before
+    ("?ma?", False, "(.ma.)"),
+    ("ma*", False, "(ma.*)"),  # a prefix
+    ("m*nn", False, "(m.*nn)"),  # an inner wildcard
+    ("sm?th", False, "(sm.th)"),
+    ("hamann", False, "(hamann.*)"),
+])
+def test_which_words_are_sought_backwards(query: str, backwards: bool, regex: str) -> None:
+    atom = _atom(query)
+    assert fulltext_query.sought_backwards(atom) is backwards
+    assert fulltext_query._regex(atom, backwards) == regex
+
+
+def test_fuzzy_words_and_phrases_are_not_sought_backwards() -> None:
+    assert not fulltext_query.sought_backwards(_atom("hamann~"))
+    assert not fulltext_query.sought_backwards(_atom("hamann~0"))
+    assert [fulltext_query.sought_backwards(a) for a in parse("*mann.de").terms[0].atoms] == [True, False]
+
+
+def test_a_reversed_pattern_escapes_what_a_regex_would_read() -> None:
+    atom = Atom("pattern", ("*a.b+c(d",))
+    assert fulltext_query.sought_backwards(atom)
+    assert fulltext_query._regex(atom, backwards=True) == r"(d\(c\+b\.a.*)"
+    assert fulltext_query._regex(atom) == r"(.*a\.b\+c\(d)"
+
+
+@pytest.fixture(scope="module")
+def small() -> View:
+    """An index of hand-made documents whose reversed words differ from their words on
+    purpose, so a hit tells which of the two fields was read."""
+    index = tantivy.Index(SCHEMA)
+    writer = index.writer(15_000_000, 1)
+    for doc in (
+        {"id": 1, "name": ["lore hamann"], "name_rev": ["erol nnamah"]},  # both agree
+        {"id": 2, "notes": ["hamann"]},  # words without reversed words
+        {"id": 3, "notes_rev": ["nnamffoh"]},  # reversed words only
+        {"id": 4, "company": ["neumann"], "company_rev": ["nnamuen"], "notes": ["hamann"]},
+        {"id": 5, "info": ["meier"], "info_rev": ["reiem"]},
+    ):
+        writer.add_json(json.dumps(doc))
+    writer.commit()
+    index.reload()
+    return View(index.searcher())
+
+
+def _found(view: View, query: str) -> dict[int, float]:
+    found = fulltext_query.hits(view, fulltext_query.build_query(parse(query)))
+    return {int(i): round(s, 6) for s, i in found}
+
+
+def test_a_word_sought_backwards_reads_the_reversed_words_with_the_fields_weight(small: View) -> None:
+    loose = {name: round(LOOSE_SCORE * w, 6) for name, w in WEIGHTS.items()}
+    assert _found(small, "*mann") == {1: loose["name"], 3: loose["notes"], 4: loose["company"]}
+    assert _found(small, "?eier") == {5: loose["info"]}
+    assert _found(small, "*ma?n") == {1: loose["name"], 3: loose["notes"], 4: loose["company"]}
+    # patterns not sought backwards read the words themselves
+    assert _found(small, "*man*") == {1: loose["name"], 2: loose["notes"],
+                                      4: round(loose["company"] + loose["notes"], 6)}  # fields add up
+    assert _found(small, "h*ann") == {1: loose["name"], 2: loose["notes"], 4: loose["notes"]}
