@@ -6,8 +6,8 @@ the dashboards open it (``linger``: the file kept between calls; ``--per-call``:
 go per call, as the CLI does). Each worker first builds its full-text index beside its copy.
 Then every query of :data:`benchmarks.fulltext_bench.QUERIES` is asked ``REPS`` times, the two
 revisions taking turns in alternating order, so that both see the same phases of the machine;
-both must give the same total and the same page. Running one revision against itself shows the
-noise left.
+both must give the same total and the same page; ``--also=QUERY`` (repeatable) asks one more
+query after them. Running one revision against itself shows the noise left.
 
 Not part of ``make bench`` (it compares revisions, it does not describe one).
 """
@@ -18,6 +18,7 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 DEFAULT_REPS = 15
@@ -41,16 +42,17 @@ def _worker(store: str, linger: float) -> None:
 
 
 def compare(old: str, new: str, source: Path, scratch: Path, reps: int = DEFAULT_REPS,
-            linger: float = LINGER) -> str:
-    """Markdown lines: per query, each revision's p50 and p95 ms and the ratio of the p50s, from
-    workers on their own copies (in ``scratch``) of the store ``source``."""
+            linger: float = LINGER, also: Sequence[str] = ()) -> str:
+    """Markdown lines: per query (:data:`~benchmarks.fulltext_bench.QUERIES`, then ``also``),
+    each revision's p50 and p95 ms and the ratio of the p50s, from workers on their own copies
+    (in ``scratch``) of the store ``source``."""
     from .fulltext_bench import QUERIES, pct
     from .revisions import ask, workers  # not at the top: a worker runs this file on another tree
 
     lines = [f"| kind | query | matches | {old} p50 | p95 | {new} p50 | p95 | new / old (p50) |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
     with workers(old, new, source, scratch, __file__, [str(linger)]) as procs:
-        for kind, query, options in QUERIES:
+        for kind, query, options in [*QUERIES, *(("also", q, {}) for q in also)]:
             line = f"{query}\t{json.dumps(options)}"
             for name in ("old", "new"):
                 ask(procs[name], line)  # one warm-up each
@@ -79,7 +81,7 @@ def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if len(args) < 2:
         raise SystemExit("usage: python -m benchmarks.search_ab OLD_REV NEW_REV [REPS] [--size=N] "
-                         "[--per-call]")
+                         "[--per-call] [--also=QUERY ...]")
     reps = int(args[2]) if len(args) > 2 else DEFAULT_REPS
     size = next((int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--size=")), 1_000_000)
     linger = 0.0 if "--per-call" in sys.argv else LINGER
@@ -88,7 +90,8 @@ def main() -> None:
     from .common import CACHE
     from .edit_bench import _store_file
 
-    print(compare(args[0], args[1], _store_file(size), CACHE, reps, linger), end="")
+    also = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--also=")]
+    print(compare(args[0], args[1], _store_file(size), CACHE, reps, linger, also), end="")
 
 
 if __name__ == "__main__":
