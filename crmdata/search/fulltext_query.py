@@ -5,7 +5,9 @@ and counts over a view of the index.
 Every word of the language is looked up in each text field with the field's weight; a word
 matched exactly scores its BM25 score, one matched only by its beginning, a pattern or ``~``
 a constant :data:`~crmdata.search.documents.LOOSE_SCORE` (exact before loose); a phrase is a
-regex phrase over the same words. A word sought by its end (``*mann``, ``?eier``: a leading
+regex phrase over the same words. A word's beginning is looked up with tantivy's prefix
+automaton (a fuzzy term query at distance 0), which, unlike a regular expression, costs
+nothing to build for each of the fields. A word sought by its end (``*mann``, ``?eier``: a leading
 wildcard, none at the end) is sought backwards by its beginning (``nnam.*``) in the field of
 reversed words beside each text field, which tantivy's term dictionary narrows to the words
 of that beginning instead of running the pattern over every word; weight and score as in the
@@ -62,6 +64,8 @@ def _atom_query(atom: Atom, name: str) -> tantivy.Query:
     if atom.kind == "fuzzy":
         loose = _either([tantivy.Query.fuzzy_term_query(SCHEMA, name, f, atom.distance, True, False)
                          for f in atom.forms])
+    elif atom.kind == "prefix":  # tantivy's prefix automaton: no regular expression to compile
+        loose = _either([tantivy.Query.fuzzy_term_query(SCHEMA, name, f, 0, True, True) for f in atom.forms])
     elif sought_backwards(atom):
         loose = tantivy.Query.regex_query(SCHEMA, REVERSED[name], _regex(atom, backwards=True))
     else:

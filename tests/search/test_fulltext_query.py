@@ -88,3 +88,29 @@ def test_a_word_sought_backwards_reads_the_reversed_words_with_the_fields_weight
     assert _found(small, "*man*") == {1: loose["name"], 2: loose["notes"],
                                       4: round(loose["company"] + loose["notes"], 6)}  # fields add up
     assert _found(small, "h*ann") == {1: loose["name"], 2: loose["notes"], 4: loose["notes"]}
+
+
+def test_a_words_beginning_finds_exactly_the_words_that_begin_so() -> None:
+    """The prefix automaton, over words that sit next to each other in the term dictionary's
+    byte order (``hamann`` / ``hamano``, a word ending in the last ASCII letter, umlauts), finds
+    what the regular expression it replaced finds, exact matches scoring above loose ones."""
+    words = ["hamann", "hamanns", "hamano", "haman", "hamannz", "hamann\u00e9", "müller", "mülheim",
+             "mueller", "mul", "zz", "zza", "z\u00fc", "\u00e9t\u00e9"]
+    index = tantivy.Index(SCHEMA)
+    writer = index.writer(15_000_000, 1)
+    for n, word in enumerate(words, start=1):
+        writer.add_json(json.dumps({"id": n, "name": [word]}))
+    writer.commit()
+    index.reload()
+    view = View(index.searcher())
+    for query in ("hamann", "haman", "müll", "mül", "zz", "z", "\u00e9t", "mu"):
+        atom = _atom(query)
+        assert atom.kind == "prefix"
+        expected = {n for n, w in enumerate(words, start=1) if any(w.startswith(f) for f in atom.forms)}
+        regex = tantivy.Query.regex_query(SCHEMA, "name", fulltext_query._regex(atom))
+        by_regex = {int(i) for _s, i in fulltext_query.hits(view, regex)}
+        found = _found(view, query)
+        assert set(found) == expected == by_regex, query
+        exact = {n for n, w in enumerate(words, start=1) if w in atom.forms}
+        loose = round(LOOSE_SCORE * WEIGHTS["name"], 6)
+        assert all(found[n] > loose for n in exact) and all(found[n] == loose for n in expected - exact)
