@@ -39,7 +39,6 @@ from .sql import (
     atoms_to_resolve,
     count_sql,
     ids_sql,
-    needs_vocab,
     page_rows_sql,
     page_sql,
     vocab_sql,
@@ -193,12 +192,10 @@ def _from_index(
 ) -> tuple[int, pd.DataFrame, dict[int, Match]] | None:
     """A search by relevance without filters, counted and ordered by the full-text index
     (:mod:`crmdata.search.ranked`), the page's rows read from the store. None where the index
-    does not answer so: other sorts, lowest scores first or filters; words looked up in the
-    whole vocabulary (a leading wildcard, ``~``: looked up again for the count and the page,
-    they cost more than the store's check of their hits); many hits tied at the page; no index;
-    or a page row the store does not give back."""
+    does not answer so: other sorts, lowest scores first or filters; more hits tied at the page
+    than the index orders; no index; or a page row the store does not give back."""
     if (parsed.is_empty or sort != "relevance" or descending is False or chosen != Filters()
-            or not _usable(db, engine) or any(needs_vocab(a) for t in parsed.terms for a in t.atoms)):
+            or not _usable(db, engine)):
         return None
 
     try:

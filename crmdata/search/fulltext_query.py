@@ -5,9 +5,10 @@ and counts over a view of the index.
 Every word of the language is looked up in each text field with the field's weight; a word
 matched exactly scores its BM25 score, one matched only by its beginning, a pattern or ``~``
 a constant :data:`~crmdata.search.documents.LOOSE_SCORE` (exact before loose); a phrase is a
-regex phrase over the same words. A word's beginning is looked up with tantivy's prefix
-automaton (a fuzzy term query at distance 0), which, unlike a regular expression, costs
-nothing to build for each of the fields. A word sought by its end (``*mann``, ``?eier``: a leading
+regex phrase over the same words. A word's beginning (and a word's end after a lone leading
+``*``, as the beginning of the reversed word) is looked up with tantivy's prefix automaton (a
+fuzzy term query at distance 0), which, unlike a regular expression, costs nothing to build
+for each of the fields. A word sought by its end (``*mann``, ``?eier``: a leading
 wildcard, none at the end) is sought backwards by its beginning (``nnam.*``) in the field of
 reversed words beside each text field, which tantivy's term dictionary narrows to the words
 of that beginning instead of running the pattern over every word; weight and score as in the
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal, overload
 
+import numpy as np
 import tantivy
 
 from .documents import FIELDS, LOOSE_SCORE, REVERSED, SCHEMA, WEIGHTS, Held, held_of
@@ -57,6 +59,12 @@ def _either(parts: list[tantivy.Query]) -> tantivy.Query:
     return tantivy.Query.boolean_query([(tantivy.Occur.Should, p) for p in parts])
 
 
+def _beginning(name: str, beginnings: Sequence[str]) -> tantivy.Query:
+    """The words of field ``name`` that begin with any of ``beginnings`` (tantivy's prefix
+    automaton: no regular expression to compile)."""
+    return _either([tantivy.Query.fuzzy_term_query(SCHEMA, name, b, 0, True, True) for b in beginnings])
+
+
 def _atom_query(atom: Atom, name: str) -> tantivy.Query:
     exact = [tantivy.Query.term_query(SCHEMA, name, f) for f in atom.forms if "*" not in f and "?" not in f]
     if atom.kind == "exact" or (atom.kind == "fuzzy" and atom.distance == 0):
@@ -64,8 +72,11 @@ def _atom_query(atom: Atom, name: str) -> tantivy.Query:
     if atom.kind == "fuzzy":
         loose = _either([tantivy.Query.fuzzy_term_query(SCHEMA, name, f, atom.distance, True, False)
                          for f in atom.forms])
-    elif atom.kind == "prefix":  # tantivy's prefix automaton: no regular expression to compile
-        loose = _either([tantivy.Query.fuzzy_term_query(SCHEMA, name, f, 0, True, True) for f in atom.forms])
+    elif atom.kind == "prefix":
+        loose = _beginning(name, atom.forms)
+    elif sought_backwards(atom) and all(f[0] == "*" and not any(c in WILDCARDS for c in f[1:])
+                                        for f in atom.forms):  # ``*mann``: ``nnam`` begins the reversed word
+        loose = _beginning(REVERSED[name], [reversed_text(f[1:]) for f in atom.forms])
     elif sought_backwards(atom):
         loose = tantivy.Query.regex_query(SCHEMA, REVERSED[name], _regex(atom, backwards=True))
     else:
@@ -147,6 +158,41 @@ def hits(view: View, q: tantivy.Query, columns: Sequence[str] = ("id",), limit: 
         return found
     found.sort(key=lambda h: -h[0])
     return found[:limit]
+
+
+#: The numpy type of each fast field :func:`hit_arrays` reads (``score``: tantivy's score).
+_DTYPES = {"score": np.float64, "id": np.int64, "kind": np.int64, "employer": np.int64, "order": np.uint64}
+
+
+def _arrays(searcher: tantivy.Searcher, q: tantivy.Query, columns: Sequence[str], limit: int,
+            ) -> dict[str, np.ndarray]:
+    found = searcher.search(q, limit=max(1, limit)).hits
+    addrs = [addr for _score, addr in found]
+    values = {"score": [score for score, _addr in found],
+              **{name: searcher.fast_field_values(name, addrs) for name in columns}}
+    if None in values[columns[0]]:  # a document without an id is no contact
+        values = {k: [v for v, i in zip(vs, values[columns[0]], strict=True) if i is not None]
+                  for k, vs in values.items()}
+    try:
+        return {k: np.array(vs, dtype=_DTYPES[k]) for k, vs in values.items()}
+    except TypeError as exc:  # a hit without one of the columns
+        raise IndexUnavailable(f"a document of the full-text index lacks a value: {exc}") from exc
+
+
+def hit_arrays(view: View, q: tantivy.Query, columns: Sequence[str], limit: int) -> dict[str, np.ndarray]:
+    """:func:`hits` with ``limit`` as arrays, one per column and ``score``, best first (equal
+    scores in any order): for many hits, which Python tuples would make slow to order.
+    Raises :class:`~crmdata.search.fulltext.IndexUnavailable` where a hit lacks a column."""
+    try:
+        found = _arrays(view.disk, q, columns, limit + len(view.stale))
+        if view.recent is not None:
+            kept = ~np.isin(found[columns[0]], np.array(sorted(view.stale), dtype=np.int64))
+            recent = _arrays(view.recent, q, columns, limit)
+            found = {k: np.concatenate([v[kept], recent[k]]) for k, v in found.items()}
+    except ValueError as exc:
+        raise IndexUnavailable(str(exc)) from exc
+    best = np.argsort(-found["score"], kind="stable")[:limit]
+    return {k: v[best] for k, v in found.items()}
 
 
 def _counted(searcher: tantivy.Searcher, q: tantivy.Query, result: Any) -> int:

@@ -22,18 +22,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import tantivy
 
 from ..access import User
 from ..model import ShareType
 from .documents import SCHEMA
 from .fulltext import View
-from .fulltext_query import build_query, count, hits
+from .fulltext_query import build_query, count, hit_arrays, hits
 from .parse import Query
 from .sql import VIA_COMPANY
-
-#: ``(score, id, order)`` of one match.
-Scored = tuple[float, int, int]
 
 
 def visible_query(user: User) -> tantivy.Query | None:
@@ -67,38 +65,42 @@ class Page:
     total: int
 
 
-def page_window(found: Sequence[Scored], page: int, page_size: int, low_first: bool,
-                names: Callable[[Sequence[int]], dict[int, str | None]]) -> Page:
-    """The page of ``found`` in the store's order: score (highest first unless ``low_first``),
-    lower-cased display name (none last), id. ``names`` gives the lower-cased display names of
-    contacts whose order the index's name prefix leaves tied at the page (few, usually none)."""
+def page_window(score: np.ndarray, ids: np.ndarray, order: np.ndarray, page: int, page_size: int,
+                low_first: bool, names: Callable[[Sequence[int]], dict[int, str | None]]) -> Page:
+    """The page of the matches (arrays of one length: score, contact id, name order) in the
+    store's order: score (highest first unless ``low_first``), lower-cased display name (none
+    last), id. ``names`` gives the lower-cased display names of contacts whose order the
+    index's name prefix leaves tied at the page (few, usually none)."""
     sign = 1.0 if low_first else -1.0
-    ordered = sorted(found, key=lambda h: (sign * h[0], h[2], h[1]))
+    ranked = np.lexsort((ids, order, sign * score))
+    total = len(ranked)
     start = (page - 1) * page_size
-    end = min(start + page_size, len(ordered))
+    end = min(start + page_size, total)
     if start >= end:
-        return Page([], len(ordered))
+        return Page([], total)
     lo, hi = start, end - 1
 
-    def tie(h: Scored) -> tuple[float, int]:
-        return h[0], h[2]
+    def tie(k: int) -> tuple[float, int]:
+        return float(score[ranked[k]]), int(order[ranked[k]])
 
-    while lo > 0 and tie(ordered[lo - 1]) == tie(ordered[start]):
+    while lo > 0 and tie(lo - 1) == tie(start):
         lo -= 1
-    while hi + 1 < len(ordered) and tie(ordered[hi + 1]) == tie(ordered[end - 1]):
+    while hi + 1 < total and tie(hi + 1) == tie(end - 1):
         hi += 1
-    window = ordered[lo:hi + 1]
-    tied = sorted({h[1] for a, b in zip(window, window[1:], strict=False) if tie(a) == tie(b)
-                   for h in (a, b)})
+    window = [(*tie(k), int(ids[ranked[k]])) for k in range(lo, hi + 1)]
+    tied = sorted({h[2] for a, b in zip(window, window[1:], strict=False) if a[:2] == b[:2] for h in (a, b)})
     if tied:
         named = names(tied)
-        window.sort(key=lambda h: (sign * h[0], h[2], named.get(h[1]) is None, named.get(h[1]) or "",
-                                   h[1]))
-    return Page([h[1] for h in window[start - lo:end - lo]], len(ordered))
+        window.sort(key=lambda h: (sign * h[0], h[1], named.get(h[2]) is None, named.get(h[2]) or "", h[2]))
+    return Page([h[2] for h in window[start - lo:end - lo]], total)
 
 
 #: Hits read in the first look-up of :func:`best_page`: a search with no more is ordered whole.
 FIRST_HITS = 2_000
+#: Hits :func:`best_page` reads and orders whole when many of them tie at the page's last
+#: score (a prefix, a pattern, ``~``: every such hit in one field scores the same); past
+#: this many the store's query orders them.
+ALL_HITS = 200_000
 
 
 def best_page(view: View, query: Query, user: User, page: int, page_size: int,
@@ -110,8 +112,9 @@ def best_page(view: View, query: Query, user: User, page: int, page_size: int,
     companies pull in at that score or above: a person found through a company scores half the
     company's score, so one that reaches the page's last score comes from a company among
     them), and the index counts the persons of every matching company that are no match
-    themselves. None when the hits tied at the page's last score run past the first look-up:
-    ordering them all here costs more than the store's query does."""
+    themselves. When the hits tied at the page's last score run past the first look-up, every
+    hit is read and ordered whole (up to :data:`ALL_HITS` of them; None past that, and when the
+    second look-up disagrees with the first's count)."""
     visible = visible_query(user)
     q = build_query(query)
     qv = q if visible is None else _all_of(q, visible)
@@ -121,30 +124,54 @@ def best_page(view: View, query: Query, user: User, page: int, page_size: int,
         top, total = hits(view, qv, columns, limit=max(wanted, FIRST_HITS), counted=True)
     else:
         top, total = hits(view, qv, columns, limit=max(wanted, FIRST_HITS)), count(view, qv)
-    if len(top) < total and top[min(wanted, len(top)) - 1][0] == top[-1][0]:
-        return None  # ties run past what was read
-    if len(top) >= total:  # every hit in hand: ordered whole, the persons pulled in added
-        return page_window(_with_persons(view, top, visible, include_company_persons, float("-inf")),
+    if len(top) < total and top[min(wanted, len(top)) - 1][0] == top[-1][0]:  # ties run past
+        if total > ALL_HITS:
+            return None
+        every = hit_arrays(view, qv, columns, total)
+        if len(every["id"]) != total:
+            return None
+        return page_window(*_with_persons(view, every, visible, include_company_persons, float("-inf")),
                            page, page_size, False, names)
+    if len(top) >= total:  # every hit in hand: ordered whole, the persons pulled in added
+        return page_window(*_with_persons(view, _arrays_of(top, columns), visible, include_company_persons,
+                                          float("-inf")), page, page_size, False, names)
     if include_company_persons:
         companies = [int(h[1]) for h in hits(view, _all_of(qv, tantivy.Query.term_query(SCHEMA, "kind", 1)))]
         if companies:  # the persons of matching companies that are not matches themselves
             total += count(view, _all_of(_persons_of(companies, visible), but_not=q))
     floor = top[wanted - 1][0] if len(top) >= wanted else float("-inf")
-    best = _with_persons(view, [h for h in top if h[0] >= floor], visible, include_company_persons, floor)
-    return Page(page_window(best, page, page_size, False, names).ids, total)
+    best = _with_persons(view, _arrays_of([h for h in top if h[0] >= floor], columns), visible,
+                         include_company_persons, floor)
+    return Page(page_window(*best, page, page_size, False, names).ids, total)
 
 
-def _with_persons(view: View, direct: Sequence[tuple[float, int, int, int]], visible: tantivy.Query | None,
-                  include_company_persons: bool, floor: float) -> list[Scored]:
-    """The direct hits ``(score, id, kind, order)`` and the persons their companies pull in
-    scoring ``floor`` or more, each at its best score."""
-    best: dict[int, tuple[float, int]] = {int(i): (score, int(order)) for score, i, _k, order in direct}
-    strong = {int(i): score for score, i, kind, _o in direct if kind == 1 and score * VIA_COMPANY >= floor}
-    if include_company_persons and strong:
-        for _s, i, company, order in hits(view, _persons_of(list(strong), visible),
-                                          ("id", "employer", "order")):
-            score = strong[int(company)] * VIA_COMPANY
-            if int(i) not in best or best[int(i)][0] < score:
-                best[int(i)] = (score, int(order))
-    return [(score, cid, order) for cid, (score, order) in best.items()]
+def _arrays_of(found: Sequence[tuple[float, ...]], columns: Sequence[str]) -> dict[str, np.ndarray]:
+    """:func:`~crmdata.search.fulltext_query.hits` rows as the arrays of
+    :func:`~crmdata.search.fulltext_query.hit_arrays`."""
+    names = ("score", *columns)
+    return {name: np.array([h[k] for h in found], dtype=np.uint64 if name == "order" else None)
+            for k, name in enumerate(names)}
+
+
+def _with_persons(view: View, direct: dict[str, np.ndarray], visible: tantivy.Query | None,
+                  include_company_persons: bool, floor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Score, id and order of the direct hits (arrays ``score``, ``id``, ``kind``, ``order``)
+    and of the persons their companies pull in scoring ``floor`` or more, each contact once at
+    its best score."""
+    score, ids, order = direct["score"], direct["id"], direct["order"]
+    if not len(ids):
+        return score, ids, order
+    strong = (direct["kind"] == 1) & (score * VIA_COMPANY >= floor)
+    if include_company_persons and strong.any():
+        by_id = np.argsort(ids[strong])
+        companies, pulled = ids[strong][by_id], score[strong][by_id] * VIA_COMPANY
+        persons_of = _persons_of(companies.tolist(), visible)
+        persons = hit_arrays(view, persons_of, ("id", "employer", "order"), count(view, persons_of))
+        at = np.minimum(np.searchsorted(companies, persons["employer"]), len(companies) - 1)
+        of_these = companies[at] == persons["employer"]
+        score = np.concatenate([score, pulled[at][of_these]])
+        ids = np.concatenate([ids, persons["id"][of_these]])
+        order = np.concatenate([order, persons["order"][of_these]])
+    first = np.lexsort((-score, ids))  # by id, the best score first
+    once = first[np.concatenate([[True], ids[first][1:] != ids[first][:-1]])]
+    return score[once], ids[once], order[once]

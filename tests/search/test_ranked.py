@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from crmdata import Store
@@ -20,6 +21,7 @@ QUERIES = ["anna", "schm", "m?ller", "*mann", "sch*er", '"Anna Schmidt"', "schmi
 OPTIONS = [{"page": 1}, {"page": 2, "page_size": 7}, {"page": 40, "page_size": 10},
            {"include_company_persons": False}, {"descending": False, "page": 2, "page_size": 9},
            {"descending": True}]
+WHOLE = ranked.ALL_HITS  # the shipped bound (the tests below lower it)
 
 
 def _both(store: Store, monkeypatch: pytest.MonkeyPatch, text: str, **options: Any,
@@ -52,11 +54,22 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return store
 
 
-@pytest.mark.parametrize("first_hits", [ranked.FIRST_HITS, 3])  # 3: only the best hits ordered
+# 3: only the best hits ordered, ties past them read whole; 3 and 5: ties past them left to the store
+@pytest.mark.parametrize(("first_hits", "all_hits"), [(ranked.FIRST_HITS, WHOLE), (3, WHOLE), (3, 5)])
 @pytest.mark.parametrize("login", ["admin", "anna", "ben"])
 def test_the_index_page_is_the_store_page(store: Store, monkeypatch: pytest.MonkeyPatch, login: str,
-                                          first_hits: int) -> None:
+                                          first_hits: int, all_hits: int) -> None:
     monkeypatch.setattr(ranked, "FIRST_HITS", first_hits)
+    monkeypatch.setattr(ranked, "ALL_HITS", all_hits)
+    read_whole: list[int] = []  # how many hits each look-up of every hit read
+    real = ranked.hit_arrays
+
+    def spy(view: Any, q: Any, columns: Any, limit: int) -> Any:
+        if columns[1] == "kind":  # the matches themselves, not the persons of matching companies
+            read_whole.append(limit)
+        return real(view, q, columns, limit)
+
+    monkeypatch.setattr(ranked, "hit_arrays", spy)
     user = store if login == "admin" else store.as_user(login)
     answered = 0
     for text in QUERIES:
@@ -64,9 +77,14 @@ def test_the_index_page_is_the_store_page(store: Store, monkeypatch: pytest.Monk
             fast, slow, by_index = _both(user, monkeypatch, text, **dict(options))
             assert fast == slow, (login, text, options)
             answered += by_index
-            if text in ("anna", '"Anna Schmidt"') and options == {"page": 1}:
-                assert by_index, "the full-text index did not answer the page"
+            # words looked up in the whole vocabulary too; ties are read whole up to ALL_HITS
+            if (text in ("anna", '"Anna Schmidt"', "*mann", "schmitt~", "sch*er") and options == {"page": 1}
+                    and all_hits == WHOLE):
+                assert by_index, f"the full-text index did not answer the page of {text!r}"
     assert answered >= 10
+    if first_hits == 3:  # ties ran past the first look-up: read whole, or left to the store past ALL_HITS
+        assert read_whole if all_hits == WHOLE else not read_whole
+        assert all(n <= all_hits for n in read_whole)
 
 
 @pytest.mark.parametrize("first_hits", [ranked.FIRST_HITS, 3])
@@ -101,16 +119,19 @@ def test_after_edits_caught_up_in_memory(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_names_tied_in_the_index_are_ordered_by_the_store() -> None:
     # three matches with one score and one name prefix: the store's names decide, then ids
-    found = [(2.0, 5, 7), (2.0, 3, 7), (2.0, 9, 7), (3.0, 1, 9), (1.0, 4, 1)]
+    found = (np.array([2.0, 2.0, 2.0, 3.0, 1.0]), np.array([5, 3, 9, 1, 4]),
+             np.array([7, 7, 7, 9, 1], dtype=np.uint64))
     asked: list[list[int]] = []
 
     def names(ids: Any) -> dict[int, str | None]:
         asked.append(sorted(ids))
         return {5: "schmidtbauer a", 3: "schmidtbauer b", 9: None}
 
-    page = ranked.page_window(found, 1, 3, False, names)
+    page = ranked.page_window(*found, 1, 3, False, names)
     assert page.ids == [1, 5, 3] and page.total == 5
     assert asked == [[3, 5, 9]]
-    assert ranked.page_window(found, 2, 3, False, names).ids == [9, 4]
-    assert ranked.page_window(found, 1, 2, True, names).ids == [4, 5]
-    assert ranked.page_window(found, 3, 3, False, names).ids == []
+    assert ranked.page_window(*found, 2, 3, False, names).ids == [9, 4]
+    assert ranked.page_window(*found, 1, 2, True, names).ids == [4, 5]
+    assert ranked.page_window(*found, 3, 3, False, names).ids == []
+    empty = (np.array([]), np.array([], dtype=np.int64), np.array([], dtype=np.uint64))
+    assert ranked.page_window(*empty, 1, 3, False, names) == ranked.Page([], 0)
