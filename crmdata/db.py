@@ -47,6 +47,9 @@ from .schema import migrate
 from .store_files import foreign_log, wal_size
 from .turns import TURN_POLL, Turn, TurnTimeout
 
+#: Seconds the thread detaching lingering files waits for the next lingering before it ends.
+WATCH_KEEP = 1.0
+
 Params = Sequence[Any] | dict[str, Any] | None
 
 #: The write-ahead log is folded into the store file when it is larger than this at the end
@@ -165,14 +168,20 @@ class _Host:
                 self._release(key)
 
     def _watch(self) -> None:
-        """Detach the lingering files whose time is up or that another process waits for."""
+        """Detach the lingering files whose time is up or that another process waits for; kept
+        :data:`WATCH_KEEP` s after the last one, so back-to-back actions start no thread each."""
+        quiet_since: float | None = None
         while True:
             time.sleep(TURN_POLL)
             with self._lock:
-                if self._pid != os.getpid() or not self._idle:
+                now = time.monotonic()
+                if self._idle:
+                    quiet_since = None
+                elif quiet_since is None:
+                    quiet_since = now
+                if self._pid != os.getpid() or (quiet_since is not None and now - quiet_since >= WATCH_KEEP):
                     self._watcher = None
                     return
-                now = time.monotonic()
                 for key, until in list(self._idle.items()):
                     if now >= until or self._turns[key].wanted():
                         del self._idle[key]

@@ -143,3 +143,23 @@ def test_a_lingering_store_keeps_its_file_only_until_another_process_waits(tmp_p
         assert tx.scalar("SELECT value FROM meta WHERE key = 'other'") == "wrote"
     db.close()
     assert key not in dbmod._HOST._attached  # closing lets the file go at once
+
+
+def test_one_watcher_thread_serves_back_to_back_lingering_actions(tmp_path: Path) -> None:
+    """Actions that each linger do not start a thread each: the one watching lingering files
+    stays while actions follow one another, and ends once none has lingered for a while."""
+    from crmdata import db as dbmod
+
+    db = Database(tmp_path / "crm.duckdb", linger=0.05)
+    seen = set()
+    for _ in range(5):
+        with db.read() as tx:
+            tx.scalar("SELECT count(*) FROM meta")
+            time.sleep(0.02)  # the watcher polls while the action holds the file
+        seen.add(dbmod._HOST._watcher)
+    assert len(seen) == 1 and None not in seen
+    watcher = seen.pop()
+    assert watcher is not None
+    watcher.join(timeout=dbmod.WATCH_KEEP + 5)  # the linger runs out, then the watcher ends
+    assert not watcher.is_alive() and dbmod._HOST._watcher is None
+    db.close()
