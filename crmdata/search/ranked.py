@@ -113,8 +113,8 @@ def best_page(view: View, query: Query, user: User, page: int, page_size: int,
     company's score, so one that reaches the page's last score comes from a company among
     them), and the index counts the persons of every matching company that are no match
     themselves. When the hits tied at the page's last score run past the first look-up, every
-    hit is read and ordered whole (up to :data:`ALL_HITS` of them; None past that, and when the
-    second look-up disagrees with the first's count)."""
+    hit is read (up to :data:`ALL_HITS` of them; None past that, and when the second look-up
+    disagrees with the first's count) and ordered the same way."""
     visible = visible_query(user)
     q = build_query(query)
     qv = q if visible is None else _all_of(q, visible)
@@ -124,24 +124,25 @@ def best_page(view: View, query: Query, user: User, page: int, page_size: int,
         top, total = hits(view, qv, columns, limit=max(wanted, FIRST_HITS), counted=True)
     else:
         top, total = hits(view, qv, columns, limit=max(wanted, FIRST_HITS)), count(view, qv)
-    if len(top) < total and top[min(wanted, len(top)) - 1][0] == top[-1][0]:  # ties run past
-        if total > ALL_HITS:
-            return None
-        every = hit_arrays(view, qv, columns, total)
-        if len(every["id"]) != total:
-            return None
-        return page_window(*_with_persons(view, every, visible, include_company_persons, float("-inf")),
-                           page, page_size, False, names)
     if len(top) >= total:  # every hit in hand: ordered whole, the persons pulled in added
         return page_window(*_with_persons(view, _arrays_of(top, columns), visible, include_company_persons,
                                           float("-inf")), page, page_size, False, names)
-    if include_company_persons:
-        companies = [int(h[1]) for h in hits(view, _all_of(qv, tantivy.Query.term_query(SCHEMA, "kind", 1)))]
-        if companies:  # the persons of matching companies that are not matches themselves
-            total += count(view, _all_of(_persons_of(companies, visible), but_not=q))
-    floor = top[wanted - 1][0] if len(top) >= wanted else float("-inf")
-    best = _with_persons(view, _arrays_of([h for h in top if h[0] >= floor], columns), visible,
-                         include_company_persons, floor)
+    if top[min(wanted, len(top)) - 1][0] == top[-1][0]:  # ties at the page's last score run past it
+        if total > ALL_HITS:
+            return None
+        direct = hit_arrays(view, qv, columns, total)
+        if len(direct["id"]) != total:
+            return None
+        companies = direct["id"][direct["kind"] == 1].tolist()
+    else:
+        direct = _arrays_of(top, columns)
+        companies = ([int(h[1]) for h in hits(view, _all_of(qv, tantivy.Query.term_query(SCHEMA, "kind", 1)))]
+                     if include_company_persons else [])
+    if include_company_persons and companies:  # the persons of matching companies not matching themselves
+        total += count(view, _all_of(_persons_of(companies, visible), but_not=q))
+    floor = float(direct["score"][wanted - 1]) if len(direct["id"]) >= wanted else float("-inf")
+    kept = {k: v[direct["score"] >= floor] for k, v in direct.items()}
+    best = _with_persons(view, kept, visible, include_company_persons, floor)
     return Page(page_window(*best, page, page_size, False, names).ids, total)
 
 
