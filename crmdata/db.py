@@ -369,6 +369,22 @@ class Tx:
         if relation is not None:
             yield from relation.to_arrow_reader(size)
 
+    @contextmanager
+    def side(self) -> Iterator[Tx | None]:
+        """A second connection to the same store for this action, whose statements may run on
+        another thread while this one's caller works (a connection runs one statement at a
+        time); None inside a transaction, whose writes another connection would not see. Its
+        statements are not stopped by the read's time budget."""
+        if self._owner is None or self._owner.in_transaction:
+            yield None
+            return
+        cur = self._con.cursor()
+        try:
+            cur.execute(f"USE {self._con.execute('SELECT current_database()').fetchall()[0][0]}").fetchall()
+            yield Tx(cur)
+        finally:
+            cur.close()
+
     def register(self, name: str, frame: pd.DataFrame) -> None:
         """Make a DataFrame visible to SQL under ``name`` for the rest of this action."""
         self._con.register(name, frame)

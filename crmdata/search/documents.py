@@ -20,6 +20,8 @@ import base64
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -300,16 +302,34 @@ def all_documents(tx: Tx) -> Iterator[tuple[int, str]]:
 
 def documents_in(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, str]]:
     """The documents of the contacts ``ids`` (ascending) that still exist, :data:`_BATCH` at a
-    time (memory stays bounded): a batch of ids that lie close together, as an import's do, is
-    read as a range of ids (the contacts between that it does not name are left out), a batch
-    spread over the table by its ids."""
-    for start in range(0, len(ids), _BATCH):
-        chunk = ids[start:start + _BATCH]
-        if chunk[-1] - chunk[0] >= 2 * len(chunk):
-            yield from documents_of(tx, chunk)
-            continue
-        bounds, wanted = [chunk[0], chunk[-1]], set(chunk)
-        yield from ((cid, doc) for cid, doc in _sql_documents(tx, "BETWEEN ? AND ?", bounds) if cid in wanted)
+    time (memory stays bounded: the batch handed out and the one made meanwhile).
+
+    With more than one batch, each next batch is made on a second connection on a thread of
+    its own while the caller takes in the one before (DuckDB makes a batch on one core and lets
+    go of the interpreter meanwhile); inside a transaction they are made in turn."""
+    chunks = [ids[start:start + _BATCH] for start in range(0, len(ids), _BATCH)]
+    with tx.side() if len(chunks) > 1 else nullcontext() as side:
+        if side is None:
+            for chunk in chunks:
+                yield from _batch(tx, chunk)
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="crmdata-documents") as ahead:
+            made = ahead.submit(_batch, side, chunks[0])
+            for chunk in chunks[1:]:
+                docs = made.result()
+                made = ahead.submit(_batch, side, chunk)
+                yield from docs
+            yield from made.result()
+
+
+def _batch(tx: Tx, chunk: Sequence[int]) -> list[tuple[int, str]]:
+    """The documents of one batch of :func:`documents_in`: ids that lie close together, as an
+    import's do, are read as a range of ids (the contacts between that it does not name are
+    left out), ids spread over the table by their ids."""
+    if chunk[-1] - chunk[0] >= 2 * len(chunk):
+        return list(documents_of(tx, chunk))
+    bounds, wanted = [chunk[0], chunk[-1]], set(chunk)
+    return [(cid, doc) for cid, doc in _sql_documents(tx, "BETWEEN ? AND ?", bounds) if cid in wanted]
 
 
 def documents_of(tx: Tx, ids: Sequence[int]) -> Iterator[tuple[int, str]]:
