@@ -108,6 +108,36 @@ def test_documents_made_by_duckdb_equal_those_made_in_python(tmp_path: Path) -> 
     assert sorted(sisyphus["notes_rev"]) == ["ǆ σ σοφυσισ"]
 
 
+def test_documents_in_batches_made_ahead_are_those_made_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches made on a second connection while the caller takes in the one before (in a
+    read), or in turn on the action's own connection (in a transaction, whose uncommitted rows
+    only it sees): the same documents, in id order, as one batch of them all."""
+    store = Store(tmp_path / "crm.duckdb")
+    populate(store, n=60)
+    with store.db.read() as tx:
+        ids = [int(r[0]) for r in tx.rows("SELECT id FROM contacts ORDER BY id")]
+        at_once = list(documents.documents_in(tx, ids))
+    monkeypatch.setattr(documents, "_BATCH", 7)
+    with store.db.read() as tx:
+        ahead = list(documents.documents_in(tx, ids))
+        spread = list(documents.documents_in(tx, ids[::3]))
+        stopped = documents.documents_in(tx, ids)
+        assert next(stopped)[0] == ids[0]
+        stopped.close()  # a caller that gives up early: the batch being made is waited for
+    added = add_contacts(store, [{"first": "Anna", "last": "Nachzügler"}])
+    with store.db.transaction() as tx:
+        tx.execute("UPDATE contacts SET last_name = 'Neu' WHERE id = ?", [added[0]])
+        in_turn = dict(documents.documents_in(tx, [*ids, *added]))
+    assert [c for c, _ in at_once] == [c for c, _ in ahead] == ids
+    assert [_read(d) for _, d in ahead] == [_read(d) for _, d in at_once]
+    assert [c for c, _ in spread] == ids[::3]
+    assert all(_read(d) == _read(dict(at_once)[c]) for c, d in spread)
+    assert all(_read(in_turn[c]) == _read(d) for c, d in at_once)
+    assert "neu" in json.loads(in_turn[added[0]])["name"][0]
+
+
 def test_an_index_reads_the_documents_duckdb_makes(tmp_path: Path) -> None:
     store = Store(tmp_path / "crm.duckdb")
     ids = add_contacts(store, [{"first": "Jürgen", "last": "Müller", "email": "j.mueller@example.org"},
