@@ -250,7 +250,11 @@ def json_sql(member: str) -> str:
     """``(id, document)`` of the contacts whose id is ``{member}``, in id order: what
     :func:`_document` makes of :func:`_python_rows`, :func:`_attrs` and :func:`_held`, made by
     DuckDB (its folding, the same forms, the same reversal: tests/search/test_normalise.py; the
-    same documents: tests/search/test_documents.py). ``member`` appears :data:`JSON_ID_USES` times."""
+    same documents: tests/search/test_documents.py). ``member`` appears :data:`JSON_ID_USES` times.
+
+    Texts without words are left out by the aggregates' ``FILTER`` (a field of none such gives
+    NULL, which the outer ``string_agg`` skips), not by a ``WHERE``: DuckDB would push that
+    below the projection that makes the words and so fold and split every text twice."""
     lowered = "lower(nfc_normalize(text))"
     has_umlaut = " OR ".join(f"contains({lowered}, '{u}')" for u in _UMLAUTS)
     tokens = (f"flatten(list_transform(range(1, least(len(wa), len(wb)) + 1), lambda i: "
@@ -268,12 +272,12 @@ def json_sql(member: str) -> str:
                CASE WHEN two THEN {words_sql(fold_sql('text', umlauts=True))} END AS wb
         FROM (SELECT contact_id, slot::INTEGER AS slot, text, {words_sql(fold_sql('text'))} AS wa,
                      ({has_umlaut}) AS two
-              FROM ({source_sql(member)}) WHERE text IS NOT NULL AND text <> '')
-        WHERE len(wa) > 0),
+              FROM ({source_sql(member)}) WHERE text IS NOT NULL AND text <> '')),
     w AS (SELECT *, joined || coalesce(' ' || array_to_string(wb, ' '), '') AS every
           FROM (SELECT *, array_to_string(wa, ' ') AS joined FROM t)),
-    f AS (SELECT contact_id, field, '[' || string_agg({value}, ',') || ']' AS vals,
-                 '[' || string_agg(to_json({reversed_sql('every')}), ',') || ']' AS backwards
+    f AS (SELECT contact_id, field, '[' || string_agg({value}, ',') FILTER (WHERE len(wa) > 0) || ']' AS vals,
+                 '[' || string_agg(to_json({reversed_sql('every')}), ',') FILTER (WHERE len(wa) > 0) || ']'
+                 AS backwards
           FROM w GROUP BY contact_id, field),
     d AS (SELECT contact_id, string_agg(to_json(field) || ':' || vals || ',' || to_json(field || '{_SUFFIX}')
                                         || ':' || backwards, ',') AS texts
