@@ -29,7 +29,7 @@ import tantivy
 
 from ..db import Tx
 from .index import SLOT_CUSTOM, SLOT_INFO, SLOT_TAG, SOURCE_ID_USES, source_sql
-from .normalise import fold, fold_sql, reversed_sql, reversed_text, words, words_sql
+from .normalise import fold, fold_column_sql, fold_sql, reversed_sql, reversed_text, words, words_sql
 
 #: Bumped whenever documents are built differently: an index of another format is rebuilt.
 FORMAT = 5
@@ -270,7 +270,7 @@ def json_sql(member: str) -> str:
     WITH t AS (
         SELECT contact_id, {_FIELD_SQL} AS field, wa,
                CASE WHEN two THEN {words_sql(fold_sql('text', umlauts=True))} END AS wb
-        FROM (SELECT contact_id, slot::INTEGER AS slot, text, {words_sql(fold_sql('text'))} AS wa,
+        FROM (SELECT contact_id, slot::INTEGER AS slot, text, {words_sql(fold_column_sql('text'))} AS wa,
                      ({has_umlaut}) AS two
               FROM ({source_sql(member)}) WHERE text IS NOT NULL AND text <> '')),
     w AS (SELECT *, joined || coalesce(' ' || array_to_string(wb, ' '), '') AS every

@@ -85,6 +85,15 @@ def fold_sql(expr: str, umlauts: bool = False) -> str:
     return f"strip_accents({out})"
 
 
+def fold_column_sql(column: str, umlauts: bool = False) -> str:
+    """:func:`fold_sql` of a text ``column`` (named several times: pass a column, not an
+    expression to compute). ASCII text (as many code points as bytes), most text, is only
+    lower-cased, which is all the folding does to it: it is NFC, without a mark to strip or a
+    letter to replace."""
+    return (f"CASE WHEN length({column}) = strlen({column}) THEN lower({column}) "
+            f"ELSE {fold_sql(column, umlauts)} END")
+
+
 def words_sql(folded_expr: str) -> str:
     """SQL for the list of words of an already folded text."""
     return f"regexp_extract_all({folded_expr}, {_sql_literal(WORD_RE_SQL)})"
