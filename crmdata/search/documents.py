@@ -7,7 +7,8 @@ same position (:mod:`crmdata.search.normalise`), and beside each text field one 
 words spelled backwards (:data:`REVERSED`: a word sought by its end, ``*mann``, is a word
 sought by its beginning there, which the term dictionary finds without reading every word);
 what a page and its count need besides the words (kind, a person's company, share type,
-managers, where the name sorts: :mod:`crmdata.search.ranked`); and what a result page shows of
+managers, where the name sorts: :mod:`crmdata.search.ranked`) and the ids its filters name
+(temperature level, contact type, tags: :mod:`crmdata.search.index_filters`); and what a result page shows of
 the contact besides its own row (:class:`Held`). A document is the JSON text tantivy reads
 (``IndexWriter.add_json``), built from the store's rows: for a few contacts by index look-ups
 and folded in Python, for many at a time wholly by DuckDB in one statement, so that building an
@@ -32,7 +33,7 @@ from .index import SLOT_CUSTOM, SLOT_INFO, SLOT_TAG, SOURCE_ID_USES, source_sql
 from .normalise import fold, fold_column_sql, fold_sql, reversed_sql, reversed_text, words, words_sql
 
 #: Bumped whenever documents are built differently: an index of another format is rebuilt.
-FORMAT = 5
+FORMAT = 6
 #: Text fields of a document, one per kind of searched field.
 FIELDS = ("name", "company", "position", "tag", "industry", "info", "custom", "notes")
 _SUFFIX = "_rev"
@@ -76,6 +77,11 @@ def _schema() -> tantivy.Schema:
     sb.add_integer_field("share", stored=False, indexed=True, fast=False)
     sb.add_integer_field("manager", stored=False, indexed=True, fast=False)
     sb.add_unsigned_field("order", stored=False, indexed=False, fast=True)
+    # what the filters a page answers name (crmdata.search.index_filters): temperature level,
+    # contact type and tags, by id
+    sb.add_integer_field("status", stored=False, indexed=True, fast=False)
+    sb.add_integer_field("contact_type", stored=False, indexed=True, fast=False)
+    sb.add_integer_field("tag_id", stored=False, indexed=True, fast=False)
     # what a result page shows of the contact besides its row in ``contacts`` (see Held)
     sb.add_bytes_field("page", stored=True, indexed=False, fast=False)
     for name in FIELDS:
@@ -91,11 +97,14 @@ SCHEMA = _schema()
 #: whose forms differ (it has an umlaut), the words of both forms (else None, None).
 WordRow = tuple[int, int, str, Sequence[str] | None, Sequence[str] | None]
 #: A contact's attributes: id, is a company, its company's id, share type, lower-cased display
-#: name (as DuckDB lower-cases it), manager user ids.
-Attrs = tuple[int, bool, int | None, int, str | None, Sequence[int] | None]
+#: name (as DuckDB lower-cases it), manager user ids, temperature level, contact type, tag ids.
+Attrs = tuple[int, bool, int | None, int, str | None, Sequence[int] | None, int | None, int | None,
+              Sequence[int] | None]
 #: The attributes of the contacts whose id is ``{member}``.
 _ATTRS_SQL = ("SELECT c.id, c.is_company, c.company_id, c.share_type, lower(c.display_name), "
-              "(SELECT list(m.user_id) FROM contact_managers m WHERE m.contact_id = c.id) "
+              "(SELECT list(m.user_id) FROM contact_managers m WHERE m.contact_id = c.id), "
+              "c.status_id, c.contact_type_id, "
+              "(SELECT list(t.tag_id) FROM contact_tags t WHERE t.contact_id = c.id) "
               "FROM contacts c WHERE c.id {member}")
 #: What a result page shows of the contacts whose id is ``{member}`` besides their rows in
 #: ``contacts``, as JSON per contact and part: 0 contact information, 1 custom values, 2 tags.
@@ -177,11 +186,17 @@ def _document(attrs: Attrs, rows: Iterable[tuple[int, str, Sequence[str] | None,
     spans two). A text with one form is split at its spaces by tantivy; one with two forms is
     handed over as tokens, both forms of a word at the word's position. Its words reversed
     (:func:`reversed_words`) are one value of the field's :data:`REVERSED` field."""
-    cid, is_company, company_id, share, lowered, managers = attrs
+    cid, is_company, company_id, share, lowered, managers, status, contact_type, tags = attrs
     doc: dict[str, Any] = {"id": cid, "kind": 1 if is_company else 0, "share": int(share or 0),
                            "employer": -1 if company_id is None else int(company_id)}
     if managers:
         doc["manager"] = [int(u) for u in managers]
+    if status is not None:
+        doc["status"] = int(status)
+    if contact_type is not None:
+        doc["contact_type"] = int(contact_type)
+    if tags:
+        doc["tag_id"] = [int(t) for t in tags]
     doc["order"] = order_key(lowered)
     doc["page"] = base64.b64encode(held_bytes(held, lowered)).decode("ascii")
     for slot, joined, wa, wb in rows:
@@ -212,7 +227,7 @@ def documents(rows: Iterable[WordRow], attrs: Iterable[Attrs], held: Mapping[int
 
 
 def _attrs(tx: Tx, member: str, params: Sequence[object]) -> list[Attrs]:
-    return [(int(r[0]), bool(r[1]), r[2], int(r[3] or 0), r[4], r[5])
+    return [(int(r[0]), bool(r[1]), r[2], int(r[3] or 0), r[4], r[5], r[6], r[7], r[8])
             for r in tx.rows(_ATTRS_SQL.format(member=member), list(params))]
 
 
@@ -289,6 +304,9 @@ def json_sql(member: str) -> str:
            || ',"employer":' || coalesce(c.company_id, -1) || ',"share":' || coalesce(c.share_type, 0)
            || coalesce(',"manager":' || (SELECT to_json(list(m.user_id)) FROM contact_managers m
                                          WHERE m.contact_id = c.id), '')
+           || coalesce(',"status":' || c.status_id, '')
+           || coalesce(',"contact_type":' || c.contact_type_id, '')
+           || coalesce(',"tag_id":' || h.tags, '')
            || ',"order":' || {order} || ',"page":"' || {page} || '"' || coalesce(',' || d.texts, '') || '}}'
     FROM contacts c LEFT JOIN h ON h.contact_id = c.id LEFT JOIN d ON d.contact_id = c.id
     WHERE c.id {member} ORDER BY c.id"""

@@ -69,7 +69,7 @@ def _read(document: str) -> dict[str, Any]:
     out: dict[str, Any] = json.loads(document)
     held = documents.held_of(base64.b64decode(out.pop("page")))
     out["page"] = (sorted(held.info, key=lambda r: r[3]), sorted(held.custom), held.tags, held.name)
-    for field in (*documents.FIELDS, *documents.REVERSED.values()):
+    for field in (*documents.FIELDS, *documents.REVERSED.values(), "manager", "tag_id"):
         if field in out:
             out[field] = sorted(json.dumps(v, sort_keys=True) for v in out[field])
     return out
