@@ -17,9 +17,9 @@ import pandas as pd
 from ..db import Tx
 from ..errors import OverBudget, StoreError
 from ..model import ListType
-from . import fulltext, fulltext_query, ranked
+from . import fulltext, fulltext_query, index_filters, ranked
 from .documents import Held
-from .filters import FilterError, Filters, describe, names_to_check
+from .filters import FilterError, Filters, describe, named_ids_sql, names_to_check
 from .index import SLOT_INFO, contact_texts
 from .matched import Match, matches_in
 from .parse import Query, parse
@@ -190,13 +190,17 @@ def _from_index(
     page: int, page_size: int, include_company_persons: bool, engine: Engine, deadline: float | None,
     max_changes: int | None,
 ) -> tuple[int, pd.DataFrame, dict[int, Match]] | None:
-    """A search by relevance without filters, counted and ordered by the full-text index
+    """A search by relevance without filters or with those the index's documents answer
+    (:mod:`crmdata.search.index_filters`), counted and ordered by the full-text index
     (:mod:`crmdata.search.ranked`), the page's rows read from the store. None where the index
-    does not answer so: other sorts, lowest scores first or filters; more hits tied at the page
-    than the index orders; no index; or a page row the store does not give back."""
-    if (parsed.is_empty or sort != "relevance" or descending is False or chosen != Filters()
+    does not answer so: other sorts, lowest scores first or other filters; more hits tied at
+    the page than the index orders; no index; or a page row the store does not give back."""
+    if (parsed.is_empty or sort != "relevance" or descending is False or not index_filters.answerable(chosen)
             or not _usable(db, engine)):
         return None
+    named_sql = named_ids_sql(chosen)
+    named = [(int(p), n, int(i)) for p, n, i in tx.rows(*named_sql)] if named_sql is not None else []
+    only = index_filters.filter_query(chosen, named)
 
     try:
         view = fulltext.index_for(db.path).searcher(tx, max_changes)
@@ -209,7 +213,7 @@ def _from_index(
             missing = [i for i in ids if i not in held]
             return {**{i: held[i].name for i in ids if i in held}, **(_names(tx, missing) if missing else {})}
 
-        window = ranked.best_page(view, parsed, user, page, page_size, include_company_persons, names)
+        window = ranked.best_page(view, parsed, user, page, page_size, include_company_persons, names, only)
         if window is not None:
             held.update(fulltext_query.held(view, [i for i in window.ids if i not in held]))
     except (fulltext.IndexUnavailable, OSError):

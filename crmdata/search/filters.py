@@ -279,3 +279,32 @@ def names_to_check(filters: Filters) -> list[tuple[FilterKind, list[str]]]:
             names = [value]
         out.append((kind, names))
     return out
+
+
+#: The parts of :func:`named_ids_sql`'s rows: which filter a named id belongs to.
+NAMED_TEMPERATURE, NAMED_CONTACT_TYPE, NAMED_TAG, NAMED_MANAGER = range(4)
+
+
+def named_ids_sql(filters: Filters) -> SqlParams | None:
+    """``(part, name, id)`` of what the temperature levels, contact types, tags and manager of
+    ``filters`` name (None: they name nothing), matched as :func:`filters_sql` matches them, so
+    that the full-text index filters by the same ids (:mod:`crmdata.search.index_filters`);
+    ``name`` is the filter's own spelling for a tag (each tag must match), NULL otherwise."""
+    parts: list[str] = []
+    params: list[object] = []
+    for part, names, list_type in ((NAMED_TEMPERATURE, filters.temperatures, ListType.TEMPERATURE),
+                                   (NAMED_CONTACT_TYPE, filters.contact_types, ListType.CONTACT_TYPE)):
+        if names:
+            parts.append(f"SELECT {part}, NULL, id FROM list_items WHERE list_type = {int(list_type)} "
+                         "AND lower(title) IN (SELECT lower(unnest(?::VARCHAR[])))")
+            params.append(list(names))
+    if filters.tags:
+        parts.append(f"SELECT {NAMED_TAG}, n.name, t.id FROM (SELECT unnest(?::VARCHAR[]) AS name) n "
+                     "JOIN tags t ON t.title_key = lower(trim(n.name))")
+        params.append(list(filters.tags))
+    if filters.manager is not None:
+        parts.append(f"SELECT {NAMED_MANAGER}, NULL, id FROM users WHERE lower(login) = lower(?)")
+        params.append(filters.manager)
+    if not parts:
+        return None
+    return " UNION ALL ".join(f"({p})" for p in parts), params

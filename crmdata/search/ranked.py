@@ -1,13 +1,15 @@
 """One page of a search by relevance, and its count, from the full-text index alone.
 
-A search without filters, sorted by relevance, needs from the store only the page's own rows:
-the full-text index's documents carry what the count and the order need besides the words
+A search sorted by relevance, without filters or with those the index's documents answer
+(:mod:`crmdata.search.index_filters`), needs from the store only the page's own rows: the
+full-text index's documents carry what the count and the order need besides the words
 (:mod:`crmdata.search.fulltext`: company or person, a person's company, its share type and
 managers, and where its display name sorts). So the rule of the store's query
 (:func:`crmdata.search.sql.select_parts`) is applied here to the hits: only contacts the user
-may view are found, a matching company the user may view pulls in its persons (at
-:data:`~crmdata.search.sql.VIA_COMPANY` of its score) and every one is counted once, at its best
-score. The order is the store's (score, then lower-cased display name, then id): the index
+may view and the filters let through are found, a matching company the user may view pulls
+in its persons (at :data:`~crmdata.search.sql.VIA_COMPANY` of its score) that the filters let
+through, whether or not they let the company through, and every one is counted once, at its
+best score. The order is the store's (score, then lower-cased display name, then id): the index
 holds the name's first bytes, and contacts tied there on the page's edges are ordered by the
 names the store gives (:func:`page_window`).
 
@@ -46,15 +48,21 @@ def visible_query(user: User) -> tantivy.Query | None:
 
 
 def _all_of(*parts: tantivy.Query | None, but_not: tantivy.Query | None = None) -> tantivy.Query:
+    """Pure: the documents every one of ``parts`` (None: any) finds and ``but_not`` does not."""
     clauses = [(tantivy.Occur.Must, p) for p in parts if p is not None]
     if but_not is not None:
         clauses.append((tantivy.Occur.MustNot, but_not))
     return tantivy.Query.boolean_query(clauses)
 
 
-def _persons_of(companies: Sequence[int], visible: tantivy.Query | None) -> tantivy.Query:
+def _persons_of(companies: Sequence[int], allowed: tantivy.Query | None) -> tantivy.Query:
+    """Pure: the persons of ``companies`` that ``allowed`` (None: any) finds."""
     return _all_of(tantivy.Query.term_set_query(SCHEMA, "employer", sorted(companies)),
-                   tantivy.Query.term_query(SCHEMA, "kind", 0), visible)
+                   tantivy.Query.term_query(SCHEMA, "kind", 0), allowed)
+
+
+#: The companies, scoring nothing.
+_COMPANY = tantivy.Query.const_score_query(tantivy.Query.term_query(SCHEMA, "kind", 1), 0.0)
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,7 @@ ALL_HITS = 200_000
 
 def best_page(view: View, query: Query, user: User, page: int, page_size: int,
               include_company_persons: bool, names: Callable[[Sequence[int]], dict[int, str | None]],
-              ) -> Page | None:
+              only: tantivy.Query | None = None) -> Page | None:
     """:func:`page_window` of :func:`matches`, highest scores first. The first look-up reads the
     best :data:`FIRST_HITS` hits and counts all; a search with more orders only the best
     ``page * page_size`` (with every hit tied at the last one's score, and the persons their
@@ -114,65 +122,92 @@ def best_page(view: View, query: Query, user: User, page: int, page_size: int,
     them), and the index counts the persons of every matching company that are no match
     themselves. When the hits tied at the page's last score run past the first look-up, every
     hit is read (up to :data:`ALL_HITS` of them; None past that, and when the second look-up
-    disagrees with the first's count) and ordered the same way."""
+    disagrees with the first's count) and ordered the same way.
+
+    ``only``: the filters (:func:`crmdata.search.index_filters.filter_query`, scoring nothing),
+    applied to the hits and to the persons matching companies pull in, not to those companies."""
     visible = visible_query(user)
     q = build_query(query)
-    qv = q if visible is None else _all_of(q, visible)
+    qv = q if visible is None and only is None else _all_of(q, visible, only)
+    allowed = visible if only is None else _all_of(visible, only)  # a row of the page, found or pulled in
     wanted = page * page_size
     columns = ("id", "kind", "order")
     if view.recent is None:
         top, total = hits(view, qv, columns, limit=max(wanted, FIRST_HITS), counted=True)
     else:
         top, total = hits(view, qv, columns, limit=max(wanted, FIRST_HITS)), count(view, qv)
+    # the matching companies that pull in their persons: the filters do not apply to them
+    pulling = (_all_of(q, visible, _COMPANY) if include_company_persons and only is not None else None)
     if len(top) >= total:  # every hit in hand: ordered whole, the persons pulled in added
-        return page_window(*_with_persons(view, _arrays_of(top, columns), visible, include_company_persons,
-                                          float("-inf")), page, page_size, False, names)
+        direct = _arrays_of(top, columns)
+        companies = _companies(view, direct, pulling, include_company_persons)
+        return page_window(*_with_persons(view, direct, companies, allowed, float("-inf")),
+                           page, page_size, False, names)
     if top[min(wanted, len(top)) - 1][0] == top[-1][0]:  # ties at the page's last score run past it
         if total > ALL_HITS:
             return None
         direct = hit_arrays(view, qv, columns, total)
         if len(direct["id"]) != total:
             return None
-        companies = direct["id"][direct["kind"] == 1].tolist()
+        companies = _companies(view, direct, pulling, include_company_persons)
     else:
         direct = _arrays_of(top, columns)
-        companies = ([int(h[1]) for h in hits(view, _all_of(qv, tantivy.Query.term_query(SCHEMA, "kind", 1)))]
-                     if include_company_persons else [])
-    if include_company_persons and companies:  # the persons of matching companies not matching themselves
-        total += count(view, _all_of(_persons_of(companies, visible), but_not=q))
+        everyone = _all_of(qv, _COMPANY) if pulling is None else pulling
+        companies = _companies(view, None, everyone, include_company_persons)
+    if len(companies[0]):  # the persons of matching companies not matching themselves
+        total += count(view, _all_of(_persons_of(companies[0].tolist(), allowed), but_not=q))
     floor = float(direct["score"][wanted - 1]) if len(direct["id"]) >= wanted else float("-inf")
     kept = {k: v[direct["score"] >= floor] for k, v in direct.items()}
-    best = _with_persons(view, kept, visible, include_company_persons, floor)
+    best = _with_persons(view, kept, companies, allowed, floor)
     return Page(page_window(*best, page, page_size, False, names).ids, total)
+
+
+def _companies(view: View, direct: dict[str, np.ndarray] | None, pulling: tantivy.Query | None,
+               include_company_persons: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and scores of the matching companies that pull in their persons: those ``pulling``
+    finds, else (unfiltered) those among every direct hit (``direct``)."""
+    if not include_company_persons:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.float64)
+    if pulling is None:
+        assert direct is not None
+        companies = direct["kind"] == 1
+        return direct["id"][companies], direct["score"][companies]
+    found = hits(view, pulling)
+    return (np.array([int(h[1]) for h in found], dtype=np.int64),
+            np.array([float(h[0]) for h in found], dtype=np.float64))
 
 
 def _arrays_of(found: Sequence[tuple[float, ...]], columns: Sequence[str]) -> dict[str, np.ndarray]:
     """:func:`~crmdata.search.fulltext_query.hits` rows as the arrays of
     :func:`~crmdata.search.fulltext_query.hit_arrays`."""
     names = ("score", *columns)
-    return {name: np.array([h[k] for h in found], dtype=np.uint64 if name == "order" else None)
+    return {name: np.array([h[k] for h in found], dtype=_DTYPES.get(name, np.int64))
             for k, name in enumerate(names)}
 
 
-def _with_persons(view: View, direct: dict[str, np.ndarray], visible: tantivy.Query | None,
-                  include_company_persons: bool, floor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+#: The numpy type of a hit's score and name order (any other column: int64).
+_DTYPES: dict[str, type] = {"score": np.float64, "order": np.uint64}
+
+
+def _with_persons(view: View, direct: dict[str, np.ndarray], companies: tuple[np.ndarray, np.ndarray],
+                  allowed: tantivy.Query | None, floor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Score, id and order of the direct hits (arrays ``score``, ``id``, ``kind``, ``order``)
-    and of the persons their companies pull in scoring ``floor`` or more, each contact once at
-    its best score."""
+    and of the persons ``allowed`` finds that ``companies`` (ids, scores) pull in scoring
+    ``floor`` or more, each contact once at its best score."""
     score, ids, order = direct["score"], direct["id"], direct["order"]
-    if not len(ids):
-        return score, ids, order
-    strong = (direct["kind"] == 1) & (score * VIA_COMPANY >= floor)
-    if include_company_persons and strong.any():
-        by_id = np.argsort(ids[strong])
-        companies, pulled = ids[strong][by_id], score[strong][by_id] * VIA_COMPANY
-        persons_of = _persons_of(companies.tolist(), visible)
+    strong = companies[1] * VIA_COMPANY >= floor
+    if strong.any():
+        by_id = np.argsort(companies[0][strong])
+        pulling, pulled = companies[0][strong][by_id], companies[1][strong][by_id] * VIA_COMPANY
+        persons_of = _persons_of(pulling.tolist(), allowed)
         persons = hit_arrays(view, persons_of, ("id", "employer", "order"), count(view, persons_of))
-        at = np.minimum(np.searchsorted(companies, persons["employer"]), len(companies) - 1)
-        of_these = companies[at] == persons["employer"]
+        at = np.minimum(np.searchsorted(pulling, persons["employer"]), len(pulling) - 1)
+        of_these = pulling[at] == persons["employer"]
         score = np.concatenate([score, pulled[at][of_these]])
         ids = np.concatenate([ids, persons["id"][of_these]])
         order = np.concatenate([order, persons["order"][of_these]])
+    if not len(ids):
+        return score, ids, order
     first = np.lexsort((-score, ids))  # by id, the best score first
     once = first[np.concatenate([[True], ids[first][1:] != ids[first][:-1]])]
     return score[once], ids[once], order[once]

@@ -117,6 +117,85 @@ def test_after_edits_caught_up_in_memory(tmp_path: Path, monkeypatch: pytest.Mon
                 assert fast == slow, (login, text, options)
 
 
+#: Filters the index answers (show, temperatures, contact types, tags, a manager, access; names
+#: spelt as a user may), and two it leaves to the store.
+FILTERED = [{"show": "persons"}, {"show": "companies"}, {"temperatures": ["HOT"]},
+            {"temperatures": ["cold", " Warm "]}, {"contact_types": ["client", "Partner"]},
+            {"tags": ["lead"]}, {"tags": ["Lead", "customer"]},
+            {"show": "persons", "temperatures": ["Hot", "Warm"], "tags": ["Lead"]},
+            {"show": "companies", "contact_types": ["Supplier", "Client"], "tags": ["Customer"]},
+            {"manager": "Anna"}, {"access": "restricted", "show": "persons"},
+            {"access": "public", "temperatures": ["Cold"]}]
+BY_STORE = [{"show": "with_opportunities"}, {"manager": "none", "tags": ["Lead"]}]
+FILTERED_QUERIES = ["anna", "schm", "m?ller", "müller", "gmbh", "a"]
+
+
+@pytest.mark.parametrize(("chosen", "first_hits"), [
+    *((f, ranked.FIRST_HITS) for f in FILTERED + BY_STORE),
+    *((f, 3) for f in FILTERED[6:9])],  # only the best hits ordered, ties past them read whole
+    ids=lambda v: ",".join(f"{k}={w}" for k, w in v.items()) if isinstance(v, dict) else str(v))
+def test_a_filtered_index_page_is_the_store_page(store: Store, monkeypatch: pytest.MonkeyPatch,
+                                                 chosen: dict[str, Any], first_hits: int) -> None:
+    """The filters apply to every contact found and to the persons a matching company pulls in,
+    not to that company: the index's page and count equal the store's, and the index answers
+    every page by relevance with the filters it holds."""
+    monkeypatch.setattr(ranked, "FIRST_HITS", first_hits)
+    answered = 0
+    for login in ("admin", "anna", "ben"):
+        user = store if login == "admin" else store.as_user(login)
+        for text in FILTERED_QUERIES:
+            for options in OPTIONS[:-1]:  # the last, as the first
+                fast, slow, by_index = _both(user, monkeypatch, text, **options, **chosen)
+                assert fast == slow, (login, text, options)
+                answered += fast[1] > 0
+                expected = chosen in FILTERED and options.get("descending") is not False
+                assert by_index == expected, (login, text, options)
+    assert answered >= 10  # not only empty pages
+
+
+def test_filters_after_edits_caught_up_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A contact's temperature, type and tags edited: logged for the index, which filters by the
+    new ones at once (the edits caught up in memory), as the store does."""
+    store = Store(tmp_path / "crm.duckdb")
+    populate(store)
+    with store.db.read() as tx:
+        person = int(tx.scalar("SELECT min(id) FROM contacts WHERE NOT is_company"))
+        logged = int(tx.scalar("SELECT max(seq) FROM search_changes"))
+
+    def found(**chosen: Any) -> list[int]:
+        fast, slow, by_index = _both(store, monkeypatch, "zebrafisch", **chosen)
+        assert fast == slow and by_index, chosen
+        return fast[0]
+
+    assert found(temperatures=["Hot"]) == []
+    cs = store.change(region="DE")
+    cs.update(person, last_name="Zebrafisch")
+    cs.remove_tags(person, "Lead", "Customer", "Supplier", "Staff")
+    new = cs.create_company("Zebrafisch AG")
+    cs.link_company(person, new)
+    company = cs.commit(on_duplicate="save").created[new]
+    for edit in ("set_temperature", "set_contact_type", "add_tags", "remove_tags"):
+        cs = store.change(region="DE")
+        if edit == "set_temperature":
+            cs.set_temperature(person, "Hot")
+            cs.set_temperature(company, "Cold")
+        elif edit == "set_contact_type":
+            cs.set_contact_type(person, "Partner")
+        else:
+            getattr(cs, edit)(person, "Staff")
+        assert cs.commit(on_duplicate="save").status == "committed"
+        with store.db.read() as tx:  # logged for the index, though no searched text changed
+            assert person in {int(r[0]) for r in tx.rows(
+                "SELECT contact_id FROM search_changes WHERE seq > ?", [logged])}, edit
+            logged = int(tx.scalar("SELECT max(seq) FROM search_changes"))
+        hot = found(temperatures=["hot"])
+        assert hot == [person], edit  # the company pulls it in though filtered out itself
+        assert found(temperatures=["cold"]) == [company]
+        assert found(contact_types=["partner"], show="persons") == (
+            [] if edit == "set_temperature" else [person])
+        assert found(tags=["staff"], temperatures=["Hot"]) == ([person] if edit == "add_tags" else [])
+
+
 def test_names_tied_in_the_index_are_ordered_by_the_store() -> None:
     # three matches with one score and one name prefix: the store's names decide, then ids
     found = (np.array([2.0, 2.0, 2.0, 3.0, 1.0]), np.array([5, 3, 9, 1, 4]),
