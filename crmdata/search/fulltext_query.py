@@ -179,10 +179,14 @@ def _arrays(searcher: tantivy.Searcher, q: tantivy.Query, columns: Sequence[str]
         raise IndexUnavailable(f"a document of the full-text index lacks a value: {exc}") from exc
 
 
-def hit_arrays(view: View, q: tantivy.Query, columns: Sequence[str], limit: int) -> dict[str, np.ndarray]:
-    """:func:`hits` with ``limit`` as arrays, one per column and ``score``, best first (equal
-    scores in any order): for many hits, which Python tuples would make slow to order.
+def hit_arrays(view: View, q: tantivy.Query, columns: Sequence[str], limit: int | None = None,
+               ) -> dict[str, np.ndarray]:
+    """:func:`hits` as arrays, one per column and ``score``, best first (equal scores in any
+    order): for many hits, which Python tuples would make slow to order. Without ``limit``,
+    every hit, in one look-up (tantivy sizes its buffer by the hits, not by the limit).
     Raises :class:`~crmdata.search.fulltext.IndexUnavailable` where a hit lacks a column."""
+    if limit is None:
+        limit = view.disk.num_docs + (view.recent.num_docs if view.recent is not None else 0)
     try:
         found = _arrays(view.disk, q, columns, limit + len(view.stale))
         if view.recent is not None:
@@ -193,6 +197,12 @@ def hit_arrays(view: View, q: tantivy.Query, columns: Sequence[str], limit: int)
         raise IndexUnavailable(str(exc)) from exc
     best = np.argsort(-found["score"], kind="stable")[:limit]
     return {k: v[best] for k, v in found.items()}
+
+
+def as_arrays(found: Sequence[tuple[Any, ...]], columns: Sequence[str]) -> dict[str, np.ndarray]:
+    """Pure: :func:`hits` rows ``(score, *columns)`` as the arrays of :func:`hit_arrays`."""
+    return {name: np.array([h[k] for h in found], dtype=_DTYPES[name])
+            for k, name in enumerate(("score", *columns))}
 
 
 def _counted(searcher: tantivy.Searcher, q: tantivy.Query, result: Any) -> int:

@@ -31,7 +31,7 @@ from ..access import User
 from ..model import ShareType
 from .documents import SCHEMA
 from .fulltext import View
-from .fulltext_query import build_query, count, hit_arrays, hits
+from .fulltext_query import as_arrays, build_query, count, hit_arrays, hits
 from .parse import Query
 from .sql import VIA_COMPANY
 
@@ -139,7 +139,7 @@ def best_page(view: View, query: Query, user: User, page: int, page_size: int,
     # the matching companies that pull in their persons: the filters do not apply to them
     pulling = (_all_of(q, visible, _COMPANY) if include_company_persons and only is not None else None)
     if len(top) >= total:  # every hit in hand: ordered whole, the persons pulled in added
-        direct = _arrays_of(top, columns)
+        direct = as_arrays(top, columns)
         companies = _companies(view, direct, pulling, include_company_persons)
         return page_window(*_with_persons(view, direct, companies, allowed, float("-inf")),
                            page, page_size, False, names)
@@ -151,7 +151,7 @@ def best_page(view: View, query: Query, user: User, page: int, page_size: int,
             return None
         companies = _companies(view, direct, pulling, include_company_persons)
     else:
-        direct = _arrays_of(top, columns)
+        direct = as_arrays(top, columns)
         everyone = _all_of(qv, _COMPANY) if pulling is None else pulling
         companies = _companies(view, None, everyone, include_company_persons)
     if len(companies[0]):  # the persons of matching companies not matching themselves
@@ -172,21 +172,8 @@ def _companies(view: View, direct: dict[str, np.ndarray] | None, pulling: tantiv
         assert direct is not None
         companies = direct["kind"] == 1
         return direct["id"][companies], direct["score"][companies]
-    found = hits(view, pulling)
-    return (np.array([int(h[1]) for h in found], dtype=np.int64),
-            np.array([float(h[0]) for h in found], dtype=np.float64))
-
-
-def _arrays_of(found: Sequence[tuple[float, ...]], columns: Sequence[str]) -> dict[str, np.ndarray]:
-    """:func:`~crmdata.search.fulltext_query.hits` rows as the arrays of
-    :func:`~crmdata.search.fulltext_query.hit_arrays`."""
-    names = ("score", *columns)
-    return {name: np.array([h[k] for h in found], dtype=_DTYPES.get(name, np.int64))
-            for k, name in enumerate(names)}
-
-
-#: The numpy type of a hit's score and name order (any other column: int64).
-_DTYPES: dict[str, type] = {"score": np.float64, "order": np.uint64}
+    found = hit_arrays(view, pulling, ("id",))
+    return found["id"], found["score"]
 
 
 def _with_persons(view: View, direct: dict[str, np.ndarray], companies: tuple[np.ndarray, np.ndarray],
@@ -200,7 +187,7 @@ def _with_persons(view: View, direct: dict[str, np.ndarray], companies: tuple[np
         by_id = np.argsort(companies[0][strong])
         pulling, pulled = companies[0][strong][by_id], companies[1][strong][by_id] * VIA_COMPANY
         persons_of = _persons_of(pulling.tolist(), allowed)
-        persons = hit_arrays(view, persons_of, ("id", "employer", "order"), count(view, persons_of))
+        persons = hit_arrays(view, persons_of, ("id", "employer", "order"))
         at = np.minimum(np.searchsorted(pulling, persons["employer"]), len(pulling) - 1)
         of_these = pulling[at] == persons["employer"]
         score = np.concatenate([score, pulled[at][of_these]])

@@ -64,8 +64,9 @@ def test_the_index_page_is_the_store_page(store: Store, monkeypatch: pytest.Monk
     read_whole: list[int] = []  # how many hits each look-up of every hit read
     real = ranked.hit_arrays
 
-    def spy(view: Any, q: Any, columns: Any, limit: int) -> Any:
-        if columns[1] == "kind":  # the matches themselves, not the persons of matching companies
+    def spy(view: Any, q: Any, columns: Any, limit: int | None = None) -> Any:
+        if columns[1:2] == ("kind",):  # the matches themselves, not companies or their persons
+            assert limit is not None
             read_whole.append(limit)
         return real(view, q, columns, limit)
 
