@@ -101,10 +101,6 @@ def build_query(query: Query) -> tantivy.Query:
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, _term_query(t)) for t in query.terms])
 
 
-#: Hits fetched in the first round; a query with more is asked again for all of them.
-_FIRST_ROUND = 2_000
-
-
 def _search(searcher: tantivy.Searcher, q: tantivy.Query, columns: Sequence[str],
             limit: int | None = None, counted: list[int] | None = None) -> list[tuple[Any, ...]]:
     """Every hit of ``q`` (or the ``limit`` best): its score and the fast-field ``columns``
@@ -114,11 +110,8 @@ def _search(searcher: tantivy.Searcher, q: tantivy.Query, columns: Sequence[str]
             result = searcher.search(q, limit=max(1, limit), count=counted is not None)
             if counted is not None:
                 counted[:] = [_counted(searcher, q, result)]
-        else:
-            result = searcher.search(q, limit=_FIRST_ROUND, count=True)
-        total = getattr(result, "count", None)
-        if limit is None and total is not None and total > _FIRST_ROUND:
-            result = searcher.search(q, limit=total, count=False)
+        else:  # every hit in one look-up (a limit of the whole index costs no more than the hits)
+            result = searcher.search(q, limit=max(1, searcher.num_docs))
     except ValueError as exc:  # e.g. a phrase word matching too many words for tantivy
         raise IndexUnavailable(str(exc)) from exc
     hits = result.hits
@@ -183,7 +176,7 @@ def hit_arrays(view: View, q: tantivy.Query, columns: Sequence[str], limit: int 
                ) -> dict[str, np.ndarray]:
     """:func:`hits` as arrays, one per column and ``score``, best first (equal scores in any
     order): for many hits, which Python tuples would make slow to order. Without ``limit``,
-    every hit, in one look-up (tantivy sizes its buffer by the hits, not by the limit).
+    every hit, in one look-up (a limit of the whole index costs no more than the hits).
     Raises :class:`~crmdata.search.fulltext.IndexUnavailable` where a hit lacks a column."""
     if limit is None:
         limit = view.disk.num_docs + (view.recent.num_docs if view.recent is not None else 0)
