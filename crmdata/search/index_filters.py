@@ -28,6 +28,7 @@ from .filters import (
     NO_MANAGER,
     Filters,
 )
+from .fulltext_query import one_of
 
 #: The filters the index's documents answer (with the exceptions of :func:`answerable`).
 INDEXED = frozenset({"show", "temperatures", "contact_types", "tags", "manager", "access"})
@@ -48,10 +49,7 @@ def answerable(filters: Filters) -> bool:
 
 def _any_of(field: str, values: Iterable[int]) -> tantivy.Query:
     """The documents whose integer ``field`` holds any of ``values`` (none: no document)."""
-    wanted = sorted(set(values))
-    if not wanted:
-        return tantivy.Query.empty_query()
-    return tantivy.Query.term_set_query(SCHEMA, field, wanted)
+    return one_of(field, list(values))
 
 
 def filter_query(filters: Filters, named: Sequence[tuple[int, str | None, int]]) -> tantivy.Query | None:

@@ -31,7 +31,7 @@ from ..access import User
 from ..model import ShareType
 from .documents import SCHEMA
 from .fulltext import View
-from .fulltext_query import as_arrays, build_query, count, hit_arrays, hits
+from .fulltext_query import as_arrays, build_query, count, hit_arrays, hits, one_of
 from .parse import Query
 from .sql import VIA_COMPANY
 
@@ -57,7 +57,7 @@ def _all_of(*parts: tantivy.Query | None, but_not: tantivy.Query | None = None) 
 
 def _persons_of(companies: Sequence[int], allowed: tantivy.Query | None) -> tantivy.Query:
     """Pure: the persons of ``companies`` that ``allowed`` (None: any) finds."""
-    return _all_of(tantivy.Query.term_set_query(SCHEMA, "employer", sorted(companies)),
+    return _all_of(one_of("employer", companies),
                    tantivy.Query.term_query(SCHEMA, "kind", 0), allowed)
 
 

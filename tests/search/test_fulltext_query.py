@@ -114,3 +114,23 @@ def test_a_words_beginning_finds_exactly_the_words_that_begin_so() -> None:
         exact = {n for n, w in enumerate(words, start=1) if w in atom.forms}
         loose = round(LOOSE_SCORE * WEIGHTS["name"], 6)
         assert all(found[n] > loose for n in exact) and all(found[n] == loose for n in expected - exact)
+
+
+@pytest.mark.parametrize("few", [0, 2, 1_000])
+def test_one_of_finds_what_a_term_set_finds_scoring_one(few: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Values looked up one by one (up to ``FEW_TERMS``) or as a term set find the same
+    documents, each scoring 1; no values find none."""
+    monkeypatch.setattr(fulltext_query, "FEW_TERMS", few)
+    index = tantivy.Index(SCHEMA)
+    writer = index.writer(15_000_000, 1)
+    for n in range(1, 41):
+        writer.add_json(json.dumps({"id": n, "employer": 1000 + n % 7}))
+    writer.commit()
+    index.reload()
+    view = View(index.searcher())
+    for values in ([1003], [1001, 1005, 1005, 1006], [999, 1002], list(range(990, 1010)), [5, 6]):
+        found = fulltext_query.hits(view, fulltext_query.one_of("employer", values), limit=100)
+        expected = {n for n in range(1, 41) if 1000 + n % 7 in values}
+        assert {int(i) for _s, i in found} == expected, values
+        assert {s for s, _i in found} <= {1.0}
+    assert fulltext_query.hits(view, fulltext_query.one_of("id", [])) == []
