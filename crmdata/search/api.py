@@ -190,13 +190,14 @@ def _from_index(
     page: int, page_size: int, include_company_persons: bool, engine: Engine, deadline: float | None,
     max_changes: int | None,
 ) -> tuple[int, pd.DataFrame, dict[int, Match]] | None:
-    """A search by relevance without filters or with those the index's documents answer
-    (:mod:`crmdata.search.index_filters`), counted and ordered by the full-text index
-    (:mod:`crmdata.search.ranked`), the page's rows read from the store. None where the index
-    does not answer so: other sorts, lowest scores first or other filters; more hits tied at
-    the page than the index orders; no index; or a page row the store does not give back."""
-    if (parsed.is_empty or sort != "relevance" or descending is False or not index_filters.answerable(chosen)
-            or not _usable(db, engine)):
+    """A search by relevance or by display name, without filters or with those the index's
+    documents answer (:mod:`crmdata.search.index_filters`), counted and ordered by the
+    full-text index (:mod:`crmdata.search.ranked`), the page's rows read from the store. None
+    where the index does not answer so: other sorts, lowest scores first or other filters; more
+    hits than the index orders; no index; or a page row the store does not give back."""
+    by_name = sort == "display_name"
+    if (parsed.is_empty or not (by_name or (sort == "relevance" and descending is not False))
+            or not index_filters.answerable(chosen) or not _usable(db, engine)):
         return None
     named_sql = named_ids_sql(chosen)
     named = [(int(p), n, int(i)) for p, n, i in tx.rows(*named_sql)] if named_sql is not None else []
@@ -213,7 +214,12 @@ def _from_index(
             missing = [i for i in ids if i not in held]
             return {**{i: held[i].name for i in ids if i in held}, **(_names(tx, missing) if missing else {})}
 
-        window = ranked.best_page(view, parsed, user, page, page_size, include_company_persons, names, only)
+        if by_name:
+            window = ranked.name_page(view, parsed, user, page, page_size, bool(descending),
+                                      include_company_persons, names, only)
+        else:
+            window = ranked.best_page(view, parsed, user, page, page_size, include_company_persons, names,
+                                      only)
         if window is not None:
             held.update(fulltext_query.held(view, [i for i in window.ids if i not in held]))
     except (fulltext.IndexUnavailable, OSError):

@@ -18,13 +18,13 @@ there on and the contacts of newer entries are re-indexed; an entry meaning "eve
 another format or without its state is rebuilt from the store. A search inside a write transaction, an
 in-memory store or an index that cannot be written (another process is updating it) is
 answered by the DuckDB index instead: same results, slower. A search with other filters than
-those the documents hold or another sort than relevance has the hits checked by the store
-itself (the contact must still exist, be visible to the user and pass the filters); one by
-relevance without filters or with those (:mod:`crmdata.search.index_filters`) is counted and
-ordered by the index, whose documents also carry each contact's kind, company, share type,
-managers, temperature level, contact type, tags and name order (:mod:`crmdata.search.ranked`),
-and only the page's rows are read from
-the store, with the access rule: a page row the store does not give back sends the search
+those the documents hold or another sort than relevance or display name has the hits checked
+by the store itself (the contact must still exist, be visible to the user and pass the
+filters); one by relevance or display name without filters or with those
+(:mod:`crmdata.search.index_filters`) is counted and ordered by the index, whose documents
+also carry each contact's kind, company, share type, managers, temperature level, contact
+type, tags and name order (:mod:`crmdata.search.ranked`), and only the page's rows are read
+from the store, with the access rule: a page row the store does not give back sends the search
 through the store. The documents also keep what a result page shows of each contact besides
 its own row (:class:`~crmdata.search.documents.Held`: contact information, custom values, tag
 ids, name), so a page reads from the store only its rows, their companies' names, their last

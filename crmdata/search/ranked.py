@@ -1,4 +1,5 @@
-"""One page of a search by relevance, and its count, from the full-text index alone.
+"""One page of a search by relevance or by display name, and its count, from the full-text
+index alone (:func:`best_page`, :func:`name_page`).
 
 A search sorted by relevance, without filters or with those the index's documents answer
 (:mod:`crmdata.search.index_filters`), needs from the store only the page's own rows: the
@@ -11,7 +12,9 @@ in its persons (at :data:`~crmdata.search.sql.VIA_COMPANY` of its score) that th
 through, whether or not they let the company through, and every one is counted once, at its
 best score. The order is the store's (score, then lower-cased display name, then id): the index
 holds the name's first bytes, and contacts tied there on the page's edges are ordered by the
-names the store gives (:func:`page_window`).
+names the store gives (:func:`page_window`). Sorted by display name (the store's
+``lower(display_name)``, nameless contacts last, then id, both ways), the same matches are all
+read and ordered by that name prefix and the same names (:func:`name_window`).
 
 The index reflects the store as of this read (the caller catches it up first), so the count
 is the store's. The page's rows are still read from the store with the access rule, and a
@@ -29,7 +32,7 @@ import tantivy
 
 from ..access import User
 from ..model import ShareType
-from .documents import SCHEMA
+from .documents import LAST_ORDER, SCHEMA
 from .fulltext import View
 from .fulltext_query import as_arrays, build_query, count, hit_arrays, hits, one_of
 from .parse import Query
@@ -141,8 +144,9 @@ def best_page(view: View, query: Query, user: User, page: int, page_size: int,
     if len(top) >= total:  # every hit in hand: ordered whole, the persons pulled in added
         direct = as_arrays(top, columns)
         companies = _companies(view, direct, pulling, include_company_persons)
-        return page_window(*_with_persons(view, direct, companies, allowed, float("-inf")),
-                           page, page_size, False, names)
+        found = _with_persons(view, direct, companies, allowed, float("-inf"))
+        assert found is not None  # no bound given
+        return page_window(*found, page, page_size, False, names)
     if top[min(wanted, len(top)) - 1][0] == top[-1][0]:  # ties at the page's last score run past it
         if total > ALL_HITS:
             return None
@@ -159,7 +163,63 @@ def best_page(view: View, query: Query, user: User, page: int, page_size: int,
     floor = float(direct["score"][wanted - 1]) if len(direct["id"]) >= wanted else float("-inf")
     kept = {k: v[direct["score"] >= floor] for k, v in direct.items()}
     best = _with_persons(view, kept, companies, allowed, floor)
+    assert best is not None  # no bound given
     return Page(page_window(*best, page, page_size, False, names).ids, total)
+
+
+def name_window(ids: np.ndarray, order: np.ndarray, page: int, page_size: int, descending: bool,
+                names: Callable[[Sequence[int]], dict[int, str | None]]) -> Page:
+    """The page of the matches (arrays of one length: contact id, name order) in the store's
+    order by display name: lower-cased name, then id, both ascending or both ``descending``,
+    contacts without a name last either way. ``names`` as for :func:`page_window`."""
+    unnamed = (order == LAST_ORDER).astype(np.int8)
+    key = LAST_ORDER - order if descending else order  # unnamed contacts come last by ``unnamed``
+    ranked = np.lexsort((-ids if descending else ids, key, unnamed))
+    total = len(ranked)
+    start = (page - 1) * page_size
+    end = min(start + page_size, total)
+    if start >= end:
+        return Page([], total)
+    lo, hi = start, end - 1
+
+    def tie(k: int) -> tuple[int, int]:
+        return int(unnamed[ranked[k]]), int(key[ranked[k]])
+
+    while lo > 0 and tie(lo - 1) == tie(start):
+        lo -= 1
+    while hi + 1 < total and tie(hi + 1) == tie(end - 1):
+        hi += 1
+    window = [(*tie(k), int(ids[ranked[k]])) for k in range(lo, hi + 1)]
+    tied = sorted({h[2] for a, b in zip(window, window[1:], strict=False)
+                   if a[:2] == b[:2] and not a[0] for h in (a, b)})  # named contacts alike so far
+    if tied:
+        named = names(tied)
+        window.sort(key=lambda h: (named.get(h[2]) or "", h[2]), reverse=descending)
+        window.sort(key=lambda h: h[:2])  # stable: the names decide only within a tie
+    return Page([h[2] for h in window[start - lo:end - lo]], total)
+
+
+def name_page(view: View, query: Query, user: User, page: int, page_size: int, descending: bool,
+              include_company_persons: bool, names: Callable[[Sequence[int]], dict[int, str | None]],
+              only: tantivy.Query | None = None) -> Page | None:
+    """The matches of :func:`best_page` (the same hits, persons pulled in and filters) in the
+    order of the store's sort by display name (:func:`name_window`): every hit is read, and
+    the persons of every matching company. None where the hits or those persons are more than
+    :data:`ALL_HITS` (the store's query orders them)."""
+    visible = visible_query(user)
+    q = build_query(query)
+    qv = q if visible is None and only is None else _all_of(q, visible, only)
+    allowed = visible if only is None else _all_of(visible, only)
+    if count(view, qv) > ALL_HITS:
+        return None
+    direct = hit_arrays(view, qv, ("id", "kind", "order"))
+    pulling = _all_of(q, visible, _COMPANY) if include_company_persons and only is not None else None
+    companies = _companies(view, direct, pulling, include_company_persons)
+    found = _with_persons(view, direct, companies, allowed, float("-inf"), ALL_HITS)
+    if found is None:
+        return None
+    _score, ids, order = found
+    return name_window(ids, order, page, page_size, descending, names)
 
 
 def _companies(view: View, direct: dict[str, np.ndarray] | None, pulling: tantivy.Query | None,
@@ -177,17 +237,22 @@ def _companies(view: View, direct: dict[str, np.ndarray] | None, pulling: tantiv
 
 
 def _with_persons(view: View, direct: dict[str, np.ndarray], companies: tuple[np.ndarray, np.ndarray],
-                  allowed: tantivy.Query | None, floor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  allowed: tantivy.Query | None, floor: float, most: int | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Score, id and order of the direct hits (arrays ``score``, ``id``, ``kind``, ``order``)
     and of the persons ``allowed`` finds that ``companies`` (ids, scores) pull in scoring
-    ``floor`` or more, each contact once at its best score."""
+    ``floor`` or more, each contact once at its best score; None where those persons are more
+    than ``most``."""
     score, ids, order = direct["score"], direct["id"], direct["order"]
     strong = companies[1] * VIA_COMPANY >= floor
     if strong.any():
         by_id = np.argsort(companies[0][strong])
         pulling, pulled = companies[0][strong][by_id], companies[1][strong][by_id] * VIA_COMPANY
         persons_of = _persons_of(pulling.tolist(), allowed)
-        persons = hit_arrays(view, persons_of, ("id", "employer", "order"))
+        columns = ("id", "employer", "order")
+        persons = hit_arrays(view, persons_of, columns, None if most is None else most + 1)
+        if most is not None and len(persons["id"]) > most:
+            return None
         at = np.minimum(np.searchsorted(pulling, persons["employer"]), len(pulling) - 1)
         of_these = pulling[at] == persons["employer"]
         score = np.concatenate([score, pulled[at][of_these]])

@@ -22,6 +22,10 @@ OPTIONS = [{"page": 1}, {"page": 2, "page_size": 7}, {"page": 40, "page_size": 1
            {"include_company_persons": False}, {"descending": False, "page": 2, "page_size": 9},
            {"descending": True}]
 WHOLE = ranked.ALL_HITS  # the shipped bound (the tests below lower it)
+NAME_OPTIONS = [{"descending": True}, {"page": 2, "page_size": 7},
+                {"descending": True, "page": 3, "page_size": 9}, {"include_company_persons": False},
+                {"page": 1}, {"page": 40, "page_size": 10},
+                {"descending": False, "page": 2, "page_size": 9}]
 
 
 def _both(store: Store, monkeypatch: pytest.MonkeyPatch, text: str, **options: Any,
@@ -113,7 +117,7 @@ def test_after_edits_caught_up_in_memory(tmp_path: Path, monkeypatch: pytest.Mon
     for login in ("admin", "anna", "ben"):
         user = store if login == "admin" else store.as_user(login)
         for text in ("schmidt", "werke", "schm", "a"):
-            for options in OPTIONS:
+            for options in [*OPTIONS, *({"sort": "display_name", **o} for o in NAME_OPTIONS[:2])]:
                 fast, slow, _by_index = _both(user, monkeypatch, text, **dict(options))
                 assert fast == slow, (login, text, options)
 
@@ -215,3 +219,65 @@ def test_names_tied_in_the_index_are_ordered_by_the_store() -> None:
     assert ranked.page_window(*found, 3, 3, False, names).ids == []
     empty = (np.array([]), np.array([], dtype=np.int64), np.array([], dtype=np.uint64))
     assert ranked.page_window(*empty, 1, 3, False, names) == ranked.Page([], 0)
+
+
+# 5: more hits or pulled-in persons than that are left to the store
+@pytest.mark.parametrize(("login", "all_hits"),
+                         [("admin", WHOLE), ("anna", WHOLE), ("ben", WHOLE), ("anna", 5)])
+def test_the_index_orders_by_name_as_the_store(store: Store, monkeypatch: pytest.MonkeyPatch, login: str,
+                                               all_hits: int) -> None:
+    """Sorted by display name (either way, nameless last), a search's page and total from the
+    index are the store's, for every user; every hit and pulled-in person is read."""
+    monkeypatch.setattr(ranked, "ALL_HITS", all_hits)
+    user = store if login == "admin" else store.as_user(login)
+    answered = 0
+    for text in QUERIES:
+        for options in NAME_OPTIONS:
+            fast, slow, by_index = _both(user, monkeypatch, text, sort="display_name", **dict(options))
+            assert fast == slow, (login, text, options)
+            answered += by_index
+            if all_hits == WHOLE:
+                assert by_index, (login, text, options)
+            elif slow[1] > 2 * all_hits:  # more matches or more persons than the index orders
+                assert not by_index, (login, text, options)
+    assert answered >= (len(QUERIES) * len(NAME_OPTIONS) if all_hits == WHOLE else 1)
+
+
+@pytest.mark.parametrize("chosen", [FILTERED[0], FILTERED[2], FILTERED[7], FILTERED[9], *BY_STORE],
+                         ids=lambda v: ",".join(f"{k}={w}" for k, w in v.items()))
+def test_a_filtered_search_by_name_is_the_store_page(store: Store, monkeypatch: pytest.MonkeyPatch,
+                                                     chosen: dict[str, Any]) -> None:
+    for login in ("admin", "anna"):
+        user = store if login == "admin" else store.as_user(login)
+        for text in FILTERED_QUERIES:
+            for options in NAME_OPTIONS[:3]:
+                fast, slow, by_index = _both(user, monkeypatch, text, sort="display_name", **options,
+                                             **chosen)
+                assert fast == slow, (login, text, options)
+                assert by_index == (chosen in FILTERED), (login, text, options)
+
+
+def test_a_name_window_orders_as_the_stores_sort_by_name() -> None:
+    """Name order first; contacts tied on the index's name prefix by the store's names, then
+    ids (both reversed when descending); nameless contacts last either way, by id."""
+    last = ranked.LAST_ORDER
+    ids = np.array([5, 3, 9, 1, 4, 8, 2], dtype=np.int64)
+    order = np.array([7, 7, 7, 9, 1, last, last], dtype=np.uint64)
+    asked: list[list[int]] = []
+
+    def names(wanted: Any) -> dict[int, str | None]:
+        asked.append(sorted(wanted))
+        return {5: "schmidtbauer b", 3: "schmidtbauer a", 9: "schmidtbauer a"}
+
+    def page(n: int, size: int, descending: bool) -> list[int]:
+        return ranked.name_window(ids, order, n, size, descending, names).ids
+
+    assert page(1, 7, False) == [4, 3, 9, 5, 1, 2, 8]
+    assert page(1, 7, True) == [1, 5, 9, 3, 4, 8, 2]
+    assert page(1, 2, False) == [4, 3] and asked[-1] == [3, 5, 9]
+    assert page(2, 3, False) == [5, 1, 2]
+    assert page(3, 3, True) == [2]
+    asked.clear()
+    assert page(1, 1, True) == [1] and asked == []  # no tie on the page: no names read
+    assert page(4, 2, False) == [8] and page(5, 2, False) == []
+    assert ranked.name_window(ids, order, 1, 3, False, names).total == 7
