@@ -47,6 +47,9 @@ QUERIES: list[tuple[str, str, dict[str, Any]]] = [
     ("word + 3 filters", "müller", {"show": "persons", "temperatures": ["Hot", "Warm"], "tags": ["Lead"]}),
     ("word, by relevance", "müller", {"sort": "relevance"}),
     ("prefix, by relevance, page 3", "schm", {"sort": "relevance", "page": 3}),
+    ("word, by name", "müller", {"sort": "display_name"}),
+    ("prefix, by name descending, page 3", "schm", {"sort": "display_name", "descending": True, "page": 3}),
+    ("phrase, by name", '"Lore Hamann"', {"sort": "display_name"}),
 ]
 
 
