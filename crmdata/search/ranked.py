@@ -210,9 +210,16 @@ def name_page(view: View, query: Query, user: User, page: int, page_size: int, d
     q = build_query(query)
     qv = q if visible is None and only is None else _all_of(q, visible, only)
     allowed = visible if only is None else _all_of(visible, only)
-    if count(view, qv) > ALL_HITS:
+    columns = ("id", "kind", "order")
+    if view.recent is None:  # a few hits are all read in the look-up that counts them
+        top, total = hits(view, qv, columns, limit=FIRST_HITS, counted=True)
+    else:
+        top, total = hits(view, qv, columns, limit=FIRST_HITS), count(view, qv)
+    if total > ALL_HITS:
         return None
-    direct = hit_arrays(view, qv, ("id", "kind", "order"))
+    direct = as_arrays(top, columns) if len(top) >= total else hit_arrays(view, qv, columns, total)
+    if len(direct["id"]) != total:  # the second look-up disagrees with the first's count
+        return None
     pulling = _all_of(q, visible, _COMPANY) if include_company_persons and only is not None else None
     companies = _companies(view, direct, pulling, include_company_persons)
     found = _with_persons(view, direct, companies, allowed, float("-inf"), ALL_HITS)

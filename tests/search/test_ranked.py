@@ -221,13 +221,16 @@ def test_names_tied_in_the_index_are_ordered_by_the_store() -> None:
     assert ranked.page_window(*empty, 1, 3, False, names) == ranked.Page([], 0)
 
 
-# 5: more hits or pulled-in persons than that are left to the store
-@pytest.mark.parametrize(("login", "all_hits"),
-                         [("admin", WHOLE), ("anna", WHOLE), ("ben", WHOLE), ("anna", 5)])
+# first hits 3: every hit read in a second look-up; 5: more hits or pulled-in persons than
+# that are left to the store
+@pytest.mark.parametrize(("login", "first_hits", "all_hits"), [
+    ("admin", ranked.FIRST_HITS, WHOLE), ("anna", 3, WHOLE), ("ben", ranked.FIRST_HITS, WHOLE),
+    ("anna", 3, 5)])
 def test_the_index_orders_by_name_as_the_store(store: Store, monkeypatch: pytest.MonkeyPatch, login: str,
-                                               all_hits: int) -> None:
+                                               first_hits: int, all_hits: int) -> None:
     """Sorted by display name (either way, nameless last), a search's page and total from the
     index are the store's, for every user; every hit and pulled-in person is read."""
+    monkeypatch.setattr(ranked, "FIRST_HITS", first_hits)
     monkeypatch.setattr(ranked, "ALL_HITS", all_hits)
     user = store if login == "admin" else store.as_user(login)
     answered = 0
