@@ -53,17 +53,23 @@ def same_values(source: str, columns: tuple[str, ...], max_block: int | None = N
         return f"SELECT a.id AS id1, b.id AS id2 FROM ({rows}) a JOIN ({rows}) b ON {on} AND a.id < b.id"
     cols = ", ".join(columns)
     sort = ", ".join(f"{c} NULLS LAST" for c in (*order, "id"))  # the same order on every engine
-    ranked = (f"SELECT id, {cols}, count(*) OVER (PARTITION BY {cols}) AS n_block, "
-              f"row_number() OVER (PARTITION BY {cols} ORDER BY {sort}) AS n_row FROM ({rows}) r")
-    small = f"SELECT * FROM ({ranked}) q WHERE n_block <= {int(max_block)}"
-    large = f"SELECT * FROM ({ranked}) q WHERE n_block > {int(max_block)}"
+    same_block = " AND ".join(f"r.{c} = n.{c}" for c in columns)
     steps = ", ".join(f"({k})" for k in range(1, WINDOW + 1))
-    return (f"SELECT a.id AS id1, b.id AS id2 FROM ({small}) a JOIN ({small}) b ON {on} AND a.id < b.id\n"
+    # Each step is named and read twice, so DuckDB makes it once (the same subquery written
+    # out twice was ranked twice). A block's size is counted by grouping and only the records
+    # of the large blocks are ranked: a window over every record cost more than the rule's joins.
+    return (f"WITH keyed AS ({rows}),\n"
+            f"sized AS (SELECT r.*, n.n_block FROM keyed r JOIN (SELECT {cols}, count(*) AS n_block "
+            f"FROM keyed GROUP BY {cols}) n ON {same_block}),\n"
+            f"small AS (SELECT id, {cols} FROM sized WHERE n_block <= {int(max_block)}),\n"
+            f"large AS (SELECT id, {cols}, row_number() OVER (PARTITION BY {cols} ORDER BY {sort}) AS n_row "
+            f"FROM sized WHERE n_block > {int(max_block)})\n"
+            f"SELECT a.id AS id1, b.id AS id2 FROM small a JOIN small b ON {on} AND a.id < b.id\n"
             f"UNION ALL\n"
             f"SELECT CASE WHEN a.id < b.id THEN a.id ELSE b.id END AS id1, "
             f"CASE WHEN a.id < b.id THEN b.id ELSE a.id END AS id2 "
-            f"FROM ({large}) a CROSS JOIN (VALUES {steps}) AS w(step) "
-            f"JOIN ({large}) b ON {on} AND b.n_row = a.n_row + w.step")
+            f"FROM large a CROSS JOIN (VALUES {steps}) AS w(step) "
+            f"JOIN large b ON {on} AND b.n_row = a.n_row + w.step")
 
 
 def default_rules(prefix: str = "dd_") -> tuple[Rule, ...]:
