@@ -22,7 +22,7 @@ pairs are scored where they are computed and only those above the threshold leav
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..model import ContactKind
@@ -508,7 +508,9 @@ def score_sql(
     return f"SELECT * FROM (SELECT v.*, {total} AS match_weight FROM ({vectors}) v) s{where}"
 
 
-def patterns_sql(vectors: str, kind: str) -> str:
-    """Counts of each combination of level codes among the pairs (what EM needs, nothing more)."""
-    cols = ", ".join(gamma(c.name) for c in COMPARISONS[kind])
+def patterns_sql(vectors: str, kind: str, names: Sequence[str] | None = None) -> str:
+    """Counts of each combination of level codes among the pairs (what EM needs, nothing more):
+    of every comparison of the kind, or only of those ``names`` (the others are then not
+    computed at all)."""
+    cols = ", ".join(gamma(c.name) for c in COMPARISONS[kind] if names is None or c.name in names)
     return f"SELECT {cols}, count(*) AS n FROM ({vectors}) v GROUP BY {cols}"

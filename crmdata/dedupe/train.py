@@ -273,17 +273,20 @@ def colleagues_model(
     return {1: m1, 0: 1.0}, {1: u1, 0: 1.0}
 
 
-def _patterns(tx: Tx, pairs: str, kind: str) -> pd.DataFrame:
-    return tx.df(compare.patterns_sql(compare.vectors_sql(pairs, kind), kind))
+def _patterns(tx: Tx, pairs: str, kind: str, names: list[str] | None = None) -> pd.DataFrame:
+    return tx.df(compare.patterns_sql(compare.vectors_sql(pairs, kind), kind, names))
 
 
 def random_patterns(tx: Tx, kind: str, size: int = U_SAMPLE, prefix: str = "dd_") -> pd.DataFrame:
-    """Level patterns of every pair among up to ``size`` pseudo-randomly chosen contacts of a kind."""
+    """Level patterns of every pair among up to ``size`` pseudo-randomly chosen contacts of a kind,
+    of the comparisons whose u is estimated (:func:`.fellegi.u_from_patterns`; the fixed
+    corrections are counted apart and not compared here)."""
     tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}rs AS SELECT id FROM {prefix}c WHERE kind = '{kind}'
                    ORDER BY (CAST(id AS BIGINT) * 48271) % 1000003, id LIMIT {int(size)}""")
     tx.execute(f"""CREATE OR REPLACE TEMP TABLE {prefix}rp AS SELECT a.id AS id1, b.id AS id2
                    FROM {prefix}rs a JOIN {prefix}rs b ON a.id < b.id""")
-    out = _patterns(tx, f"{prefix}rp", kind)
+    estimated = [c.name for c in COMPARISONS[kind] if c.name not in compare.FIXED]
+    out = _patterns(tx, f"{prefix}rp", kind, estimated)
     tx.execute(f"DROP TABLE {prefix}rp")
     tx.execute(f"DROP TABLE {prefix}rs")
     return out

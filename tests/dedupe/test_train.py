@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from crmdata.dedupe import train
+from crmdata import Store
+from crmdata.dedupe import compare, fellegi, keys, train
+from crmdata.model import ContactKind
 
 
 def test_a_session_estimates_the_corrections_of_the_comparisons_it_estimates() -> None:
@@ -68,3 +70,24 @@ def test_the_colleagues_correction_holds_where_matches_would_outnumber_the_pairs
     assert cu[1] == pytest.approx((45_000 - 1e5 * 0.9 * 0.9 * 0.1) / apart_u / (1e8 - 1e5))
     assert cm[1] == pytest.approx(0.02 * 1e-3)  # the product of the u's it replaces
     assert cm[1] / cu[1] < 2**-4  # a correction of more than four bits, not none
+
+
+def test_random_pairs_give_the_same_u_without_the_fixed_corrections(sample_store: Store) -> None:
+    """The random pairs' patterns leave out the fixed corrections, whose u is counted apart:
+    every estimated u is what the patterns of all comparisons give."""
+    with sample_store.db.read() as tx:
+        keys.build(tx, sample_store.user)
+        train.add_term_frequencies(tx)
+        tx.register("_nick", keys.nickname_pairs())
+        tx.execute("CREATE OR REPLACE TEMP TABLE dd_nick AS SELECT * FROM _nick")
+        for kind in ContactKind:
+            patterns = train.random_patterns(tx, kind)
+            assert not {compare.gamma(c) for c in compare.FIXED} & set(patterns.columns)
+            sample = (f"SELECT id FROM dd_c WHERE kind = '{kind}' "
+                      f"ORDER BY (CAST(id AS BIGINT) * 48271) % 1000003, id LIMIT {train.U_SAMPLE}")
+            tx.execute(f"CREATE OR REPLACE TEMP TABLE t_rp AS SELECT a.id AS id1, b.id AS id2 "
+                       f"FROM ({sample}) a JOIN ({sample}) b ON a.id < b.id")
+            every = tx.df(compare.patterns_sql(compare.vectors_sql("t_rp", kind), kind))
+            u, n = fellegi.u_from_patterns(patterns, kind)
+            assert n == int(every["n"].sum()) > 1000
+            assert (u, n) == fellegi.u_from_patterns(every, kind)
