@@ -431,13 +431,13 @@ def _finish(tx: Tx, *, default_region: str, info: pd.DataFrame | None, prefix: s
         SELECT DISTINCT id, k FROM {prefix}phone_raw WHERE k IS NOT NULL""")
     tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}domain AS "
                f"{domain_rows_sql(info_table, key_table, prefix + 'email')}")
-    # counted by joins on grouped keys (hash joins, not a subquery per contact); a contact
-    # without keys of a kind gets NULL: missing, not zero agreement
-    tables = ("email", "phone", "domain")
-    counts_sql = ", ".join(f"n{i}.n AS n_{t}" for i, t in enumerate(tables))
-    joins = " ".join(f"LEFT JOIN (SELECT id, count(*) AS n FROM {prefix}{t} GROUP BY id) n{i} "
-                     f"ON n{i}.id = k.id" for i, t in enumerate(tables))
-    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT k.*, {counts_sql} FROM {prefix}c k {joins}")
+    # counted on grouped keys (hash joins, not a subquery per contact) and written into new
+    # columns of the key table, which is not copied again; a contact without keys of a kind
+    # keeps NULL: missing, not zero agreement
+    for name in ("email", "phone", "domain"):
+        tx.execute(f"ALTER TABLE {prefix}c ADD COLUMN n_{name} BIGINT")
+        tx.execute(f"UPDATE {prefix}c SET n_{name} = n.n FROM (SELECT id, count(*) AS n FROM {prefix}{name} "
+                   f"GROUP BY id) n WHERE n.id = {prefix}c.id")
     counts = tx.one(f"""SELECT (SELECT count(*) FROM {prefix}c), (SELECT count(*) FROM {prefix}email),
                         (SELECT count(*) FROM {prefix}phone)""")
     assert counts is not None

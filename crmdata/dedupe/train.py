@@ -94,16 +94,18 @@ def add_term_frequencies(tx: Tx, prefix: str = "dd_") -> None:
     """Add ``tf_<key>`` columns to ``{prefix}c``: each value's share of the non-null values of
     its kind, counted in the table itself (the write-back check looks its few contacts' values
     up in the fitted models instead: :func:`tf_of`)."""
-    # each key's values grouped once and joined back (no window over the whole table)
-    cols = ", ".join(f"t{i}.tf AS tf_{k}" for i, k in enumerate(TF_KEYS))
-    joins = " ".join(
-        f"LEFT JOIN (SELECT kind, {k} AS v, "
-        f"CAST(count(*) AS DOUBLE) / sum(count(*)) OVER (PARTITION BY kind) AS tf "
-        f"FROM {prefix}c WHERE {k} IS NOT NULL GROUP BY kind, {k}) t{i} "
-        f"ON t{i}.kind = c.kind AND t{i}.v = c.{k}"
-        for i, k in enumerate(TF_KEYS)
-    )
-    tx.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}c AS SELECT c.*, {cols} FROM {prefix}c c {joins}")
+    # each key's values grouped once and joined back (no window over the whole table), into
+    # new columns of the key table (not a copy of the whole table per run)
+    c = f"{prefix}c"
+    for k in TF_KEYS:
+        tx.execute(f"ALTER TABLE {c} ADD COLUMN tf_{k} DOUBLE")
+    for k in TF_KEYS:
+        tx.execute(
+            f"UPDATE {c} SET tf_{k} = t.tf FROM (SELECT kind, {k} AS v, "
+            f"CAST(count(*) AS DOUBLE) / sum(count(*)) OVER (PARTITION BY kind) AS tf "
+            f"FROM {c} WHERE {k} IS NOT NULL GROUP BY kind, {k}) t "
+            f"WHERE t.kind = {c}.kind AND t.v = {c}.{k}"
+        )
 
 
 def tf_of(model: fellegi.Model | None, key: str, value: object) -> float | None:

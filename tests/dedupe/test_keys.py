@@ -68,3 +68,16 @@ def test_a_few_contacts_get_the_keys_of_the_same_contacts_among_many() -> None:
     assert few[0]["custom_key"].tolist() == [None] * len(base) and many["custom_key"].iloc[0] == "gold kunde"
     assert many.loc[1, "region"] == "DE" and many.loc[0, "first_head"] == "jurgen"
     assert set(many["kind"]) == {"P", "C"} and many["company_id"].iloc[3] is None
+
+
+def test_each_contact_counts_its_keys_and_a_contact_without_any_has_none(sample_store: Store) -> None:
+    with sample_store.db.read() as tx:
+        keys.build(tx, sample_store.user, prefix="kt_")
+        frame = tx.df("SELECT id, n_email, n_phone, n_domain FROM kt_c")
+        for name in ("email", "phone", "domain"):
+            rows = tx.df(f"SELECT id, k FROM kt_{name}")
+            counted = frame.set_index("id")[f"n_{name}"]
+            expected = rows.groupby("id").size().reindex(counted.index)  # NaN: no key at all
+            assert counted.isna().sum() > 0 and counted.notna().sum() > 0
+            pd.testing.assert_series_equal(counted.astype(float), expected.astype(float), check_names=False)
+        keys.drop(tx, "kt_")

@@ -91,3 +91,17 @@ def test_random_pairs_give_the_same_u_without_the_fixed_corrections(sample_store
             u, n = fellegi.u_from_patterns(patterns, kind)
             assert n == int(every["n"].sum()) > 1000
             assert (u, n) == fellegi.u_from_patterns(every, kind)
+
+
+def test_a_term_frequency_is_the_values_share_among_the_contacts_of_its_kind(sample_store: Store) -> None:
+    with sample_store.db.read() as tx:
+        keys.build(tx, sample_store.user)
+        train.add_term_frequencies(tx)
+        frame = tx.df(f"SELECT id, kind, {', '.join(compare.TF_KEYS)}, "
+                      f"{', '.join(f'tf_{k}' for k in compare.TF_KEYS)} FROM dd_c")
+    for key in compare.TF_KEYS:
+        known = frame[frame[key].notna()]
+        per_value = known.groupby(["kind", key])["id"].transform("size")
+        share = per_value / known.groupby("kind")["id"].transform("size")
+        assert known[f"tf_{key}"].tolist() == pytest.approx(share.tolist(), rel=1e-12)
+        assert frame.loc[frame[key].isna(), f"tf_{key}"].isna().all()
