@@ -34,6 +34,12 @@ def _fold(text: str) -> str:
     return text.lower() if text.isascii() else fold(text, umlauts=True)
 
 
+def _fold_plain(text: str) -> str:
+    """The search folding without umlauts spelled out (form A); plain ASCII only needs lower
+    case (fast path: the phonetic keys are made of keys that are ASCII already)."""
+    return text.lower() if text.isascii() else fold(text)
+
+
 def fold_text(value: str | None) -> str | None:
     """Lower case, accents dropped, umlauts folded both ways, only letters, digits, single spaces."""
     if value is None:
@@ -98,7 +104,7 @@ _COLOGNE_SIMPLE = {
 
 def cologne(value: str | None) -> str | None:
     """Kölner Phonetik (Postel 1969) of a name: ``Müller``/``Mueller``/``Möller`` -> ``657``."""
-    text = fold(str(value)) if value is not None else ""
+    text = _fold_plain(str(value)) if value is not None else ""
     word = "".join(ch for ch in text if "a" <= ch <= "z")
     if not word:
         return None
@@ -133,7 +139,7 @@ def cologne(value: str | None) -> str | None:
 
 def metaphone(value: str | None) -> str | None:
     """The primary Double Metaphone key of a name (``Smith`` = ``Smyth`` -> ``SM0``)."""
-    text = fold(str(value)) if value is not None else ""
+    text = _fold_plain(str(value)) if value is not None else ""
     word = "".join(ch for ch in text if "a" <= ch <= "z" or ch == " ").strip()
     if not word:
         return None

@@ -41,6 +41,17 @@ def test_cologne_phonetics(raw: str, code: str | None) -> None:
     assert nz.cologne(raw) == code
 
 
+def test_the_ascii_fast_path_folds_as_the_search_folding_does() -> None:
+    """Plain ASCII text is only lower-cased; every ASCII character folds to itself lower-cased,
+    so the phonetic keys of the ASCII keys are those the full folding gives."""
+    from crmdata.search.normalise import fold
+
+    every = "".join(chr(i) for i in range(128))
+    assert nz._fold_plain(every) == fold(every) == every.lower()
+    for text in ("Müller", "Groß", "Øster", "Straße", "Łódź", "ΣΟΦΟΣ"):
+        assert nz._fold_plain(text) == fold(text)
+
+
 @pytest.mark.parametrize(("a", "b"), [("Smith", "Smyth"), ("Schmidt", "Schmitt"), ("Catherine", "Kathryn"),
                                       ("Katherine", "Catherine"), ("Müller", "Mueller")])
 def test_double_metaphone_alike(a: str, b: str) -> None:
