@@ -283,7 +283,9 @@ def run(
         parts = []
         for kind in ContactKind:
             rule_pairs = int(pairs_on.scalar(train.rule_pairs_sql(f"dd_vec_{kind}", kind)) or 0)
-            models[kind] = model = train.fit(tx, kind, rule_pairs, decided)
+            # the EM sessions read the vectors of candidate pairs where the run's DuckDB holds them
+            compared = f"dd_vec_{kind}" if isinstance(pairs_on, DuckEngine) else None
+            models[kind] = model = train.fit(tx, kind, rule_pairs, decided, compared=compared)
             parts.append(_score_kind(pairs_on, kind, model, threshold))
             pairs_on.drop(f"dd_vec_{kind}")
         pairs_on.drop("dd_pairs")

@@ -294,6 +294,24 @@ def random_patterns(tx: Tx, kind: str, size: int = U_SAMPLE, prefix: str = "dd_"
     return out
 
 
+def session_patterns(tx: Tx, pairs: str, kind: str, compared: str | None = None) -> pd.DataFrame:
+    """Level patterns of the pairs of the table ``pairs`` (a session's). With ``compared`` (a
+    table of :func:`.compare.vectors_sql` rows), the pairs found there are read from it and only
+    the others compared: a pair's vector depends on its two contacts alone, so the patterns are
+    those of comparing every pair (a pair the session holds twice still counts twice)."""
+    if compared is None:
+        return _patterns(tx, pairs, kind)
+    rest = f"{pairs}_rest"
+    tx.execute(f"""CREATE OR REPLACE TEMP TABLE {rest} AS SELECT s.id1, s.id2 FROM {pairs} s
+                   WHERE NOT EXISTS (SELECT 1 FROM {compared} v WHERE v.id1 = s.id1 AND v.id2 = s.id2)""")
+    cols = ", ".join(compare.gamma(c.name) for c in COMPARISONS[kind])
+    both = (f"SELECT {cols} FROM {compared} v JOIN {pairs} s ON s.id1 = v.id1 AND s.id2 = v.id2 "
+            f"UNION ALL SELECT {cols} FROM ({compare.vectors_sql(rest, kind)}) w")
+    out = tx.df(compare.patterns_sql(both, kind))
+    tx.execute(f"DROP TABLE {rest}")
+    return out
+
+
 def session_pairs_sql(session: Session, kind: str, keep: float, prefix: str = "dd_") -> str:
     """``(id1, id2)`` of the session's pairs of one kind, a share ``keep`` of them (portable)."""
     if session.table:
@@ -335,11 +353,14 @@ def rule_pairs_sql(vectors: str, kind: str) -> str:
     return f"SELECT count(*) FROM {vectors} WHERE {RULES[kind]}"
 
 
-def fit(tx: Tx, kind: str, rule_pairs: int, decided: pd.DataFrame, prefix: str = "dd_") -> fellegi.Model:
+def fit(tx: Tx, kind: str, rule_pairs: int, decided: pd.DataFrame, prefix: str = "dd_",
+        compared: str | None = None) -> fellegi.Model:
     """Fit the model of one kind on the key tables ``{prefix}...``; ``rule_pairs`` is how many
     candidate pairs the deterministic rules take (:func:`rule_pairs_sql`, counted by whichever
     engine computed the candidate vectors); ``decided`` holds review decisions (id1, id2,
-    decision) on pairs of visible contacts."""
+    decision) on pairs of visible contacts. ``compared``: a table in ``tx`` of vectors already
+    computed (the candidate pairs' of the kind), which the EM sessions read their pairs' from
+    instead of comparing them again (:func:`session_patterns`)."""
     n = int(tx.scalar(f"SELECT count(*) FROM {prefix}c WHERE kind = '{kind}'") or 0)
     base = fellegi.default_model(kind)
     if n < 50:
@@ -371,7 +392,7 @@ def fit(tx: Tx, kind: str, rule_pairs: int, decided: pd.DataFrame, prefix: str =
         tx.execute(
             f"CREATE OR REPLACE TEMP TABLE {prefix}sp AS {session_pairs_sql(session, kind, keep, prefix)}"
         )
-        pats = _patterns(tx, f"{prefix}sp", kind)
+        pats = session_patterns(tx, f"{prefix}sp", kind, compared)
         tx.execute(f"DROP TABLE {prefix}sp")
         active = [c for c in names if c not in session.leaves_out and c not in compare.FIXED]
         m, lam, iters = fellegi.em(

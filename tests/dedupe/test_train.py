@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from crmdata import Store
@@ -105,3 +106,28 @@ def test_a_term_frequency_is_the_values_share_among_the_contacts_of_its_kind(sam
         share = per_value / known.groupby("kind")["id"].transform("size")
         assert known[f"tf_{key}"].tolist() == pytest.approx(share.tolist(), rel=1e-12)
         assert frame.loc[frame[key].isna(), f"tf_{key}"].isna().all()
+
+
+def test_a_session_reads_the_vectors_already_compared_and_gets_the_same_patterns(sample_store: Store) -> None:
+    """Half of a session's pairs (and pairs it does not hold) compared beforehand: the patterns
+    are those of comparing every pair of the session, twice-held pairs counted twice."""
+    with sample_store.db.read() as tx:
+        keys.build(tx, sample_store.user)
+        train.add_term_frequencies(tx)
+        tx.register("_nick", keys.nickname_pairs())
+        tx.execute("CREATE OR REPLACE TEMP TABLE dd_nick AS SELECT * FROM _nick")
+        session = train.SESSIONS[ContactKind.PERSON][1]  # same first and last name
+        tx.execute(f"CREATE TEMP TABLE t_sp AS {train.session_pairs_sql(session, ContactKind.PERSON, 1.0)}")
+        tx.execute("INSERT INTO t_sp SELECT * FROM t_sp WHERE id1 % 5 = 0")  # some pairs held twice
+        tx.execute("""CREATE TEMP TABLE t_some AS SELECT id1, id2 FROM t_sp WHERE id2 % 2 = 0
+                      UNION SELECT a.id, b.id FROM dd_c a JOIN dd_c b ON a.id + 1 = b.id""")
+        tx.execute(f"CREATE TEMP TABLE t_vec AS {compare.vectors_sql('t_some', ContactKind.PERSON)}")
+        inside = tx.scalar("SELECT count(*) FROM t_sp s JOIN t_vec v ON v.id1 = s.id1 AND v.id2 = s.id2")
+        total = tx.scalar("SELECT count(*) FROM t_sp")
+        assert 0 < inside < total
+        plain = train.session_patterns(tx, "t_sp", ContactKind.PERSON)
+        read = train.session_patterns(tx, "t_sp", ContactKind.PERSON, compared="t_vec")
+    assert int(read["n"].sum()) == total
+    cols = list(plain.columns)
+    pd.testing.assert_frame_equal(plain.sort_values(cols, ignore_index=True),
+                                  read[cols].sort_values(cols, ignore_index=True))
