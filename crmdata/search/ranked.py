@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import tantivy
@@ -84,26 +85,34 @@ def page_window(score: np.ndarray, ids: np.ndarray, order: np.ndarray, page: int
     index's name prefix leaves tied at the page (few, usually none)."""
     sign = 1.0 if low_first else -1.0
     ranked = np.lexsort((ids, order, sign * score))
-    total = len(ranked)
-    start = (page - 1) * page_size
-    end = min(start + page_size, total)
-    if start >= end:
-        return Page([], total)
-    lo, hi = start, end - 1
 
     def tie(k: int) -> tuple[float, int]:
         return float(score[ranked[k]]), int(order[ranked[k]])
 
-    while lo > 0 and tie(lo - 1) == tie(start):
-        lo -= 1
-    while hi + 1 < total and tie(hi + 1) == tie(end - 1):
-        hi += 1
-    window = [(*tie(k), int(ids[ranked[k]])) for k in range(lo, hi + 1)]
+    window, on_page = _around_page(ranked, tie, ids, page, page_size)
     tied = sorted({h[2] for a, b in zip(window, window[1:], strict=False) if a[:2] == b[:2] for h in (a, b)})
     if tied:
         named = names(tied)
         window.sort(key=lambda h: (sign * h[0], h[1], named.get(h[2]) is None, named.get(h[2]) or "", h[2]))
-    return Page([h[2] for h in window[start - lo:end - lo]], total)
+    return Page([h[2] for h in window[on_page]], len(ranked))
+
+
+def _around_page(ranked: np.ndarray, tie: Callable[[int], tuple[Any, ...]], ids: np.ndarray, page: int,
+                 page_size: int) -> tuple[list[tuple[Any, ...]], slice]:
+    """The matches of the page in the order ``ranked`` (positions into ``ids``) and every one
+    tied with its first or last match by ``tie`` (a position's order key), as ``(*key, id)``;
+    and where the page lies among them (nothing past the last page)."""
+    total = len(ranked)
+    start = (page - 1) * page_size
+    end = min(start + page_size, total)
+    if start >= end:
+        return [], slice(0, 0)
+    lo, hi = start, end - 1
+    while lo > 0 and tie(lo - 1) == tie(start):
+        lo -= 1
+    while hi + 1 < total and tie(hi + 1) == tie(end - 1):
+        hi += 1
+    return [(*tie(k), int(ids[ranked[k]])) for k in range(lo, hi + 1)], slice(start - lo, end - lo)
 
 
 #: Hits read in the first look-up of :func:`best_page`: a search with no more is ordered whole.
@@ -175,28 +184,18 @@ def name_window(ids: np.ndarray, order: np.ndarray, page: int, page_size: int, d
     unnamed = (order == LAST_ORDER).astype(np.int8)
     key = LAST_ORDER - order if descending else order  # unnamed contacts come last by ``unnamed``
     ranked = np.lexsort((-ids if descending else ids, key, unnamed))
-    total = len(ranked)
-    start = (page - 1) * page_size
-    end = min(start + page_size, total)
-    if start >= end:
-        return Page([], total)
-    lo, hi = start, end - 1
 
     def tie(k: int) -> tuple[int, int]:
         return int(unnamed[ranked[k]]), int(key[ranked[k]])
 
-    while lo > 0 and tie(lo - 1) == tie(start):
-        lo -= 1
-    while hi + 1 < total and tie(hi + 1) == tie(end - 1):
-        hi += 1
-    window = [(*tie(k), int(ids[ranked[k]])) for k in range(lo, hi + 1)]
+    window, on_page = _around_page(ranked, tie, ids, page, page_size)
     tied = sorted({h[2] for a, b in zip(window, window[1:], strict=False)
                    if a[:2] == b[:2] and not a[0] for h in (a, b)})  # named contacts alike so far
     if tied:
         named = names(tied)
         window.sort(key=lambda h: (named.get(h[2]) or "", h[2]), reverse=descending)
         window.sort(key=lambda h: h[:2])  # stable: the names decide only within a tie
-    return Page([h[2] for h in window[start - lo:end - lo]], total)
+    return Page([h[2] for h in window[on_page]], len(ranked))
 
 
 def name_page(view: View, query: Query, user: User, page: int, page_size: int, descending: bool,
