@@ -13,7 +13,7 @@ values, activity, opportunities, contacts without managers) goes through the sto
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import fields
 
 import tantivy
@@ -47,11 +47,6 @@ def answerable(filters: Filters) -> bool:
                if f.name not in INDEXED)
 
 
-def _any_of(field: str, values: Iterable[int]) -> tantivy.Query:
-    """The documents whose integer ``field`` holds any of ``values`` (none: no document)."""
-    return one_of(field, list(values))
-
-
 def filter_query(filters: Filters, named: Sequence[tuple[int, str | None, int]]) -> tantivy.Query | None:
     """Pure: the documents ``filters`` (:func:`answerable`) let through, scoring nothing (so a
     hit's score stays its words' score); None for no filter. ``named``: the rows of
@@ -61,17 +56,17 @@ def filter_query(filters: Filters, named: Sequence[tuple[int, str | None, int]])
     if filters.show in ("persons", "companies"):
         parts.append(tantivy.Query.term_query(SCHEMA, "kind", 1 if filters.show == "companies" else 0))
     if filters.temperatures:
-        parts.append(_any_of("status", (i for p, _n, i in named if p == NAMED_TEMPERATURE)))
+        parts.append(one_of("status", (i for p, _n, i in named if p == NAMED_TEMPERATURE)))
     if filters.contact_types:
-        parts.append(_any_of("contact_type", (i for p, _n, i in named if p == NAMED_CONTACT_TYPE)))
+        parts.append(one_of("contact_type", (i for p, _n, i in named if p == NAMED_CONTACT_TYPE)))
     for tag in filters.tags:  # all of these tags
-        parts.append(_any_of("tag_id", (i for p, n, i in named if p == NAMED_TAG and n == tag)))
+        parts.append(one_of("tag_id", (i for p, n, i in named if p == NAMED_TAG and n == tag)))
     if filters.manager is not None:
-        parts.append(_any_of("manager", (i for p, _n, i in named if p == NAMED_MANAGER)))
+        parts.append(one_of("manager", (i for p, _n, i in named if p == NAMED_MANAGER)))
     if filters.access == "restricted":
         parts.append(tantivy.Query.term_query(SCHEMA, "share", int(ShareType.NONE)))
     elif filters.access == "public":
-        parts.append(_any_of("share", (int(ShareType.READ), int(ShareType.READ_WRITE))))
+        parts.append(one_of("share", (int(ShareType.READ), int(ShareType.READ_WRITE))))
     if not parts:
         return None
     return tantivy.Query.const_score_query(

@@ -123,6 +123,39 @@ FIRST_HITS = 2_000
 ALL_HITS = 200_000
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """The queries of one search over the index: ``q`` its words; ``matched`` the contacts it
+    finds that the user may view and the filters let through; ``allowed`` what a page row,
+    found or pulled in, must pass; ``pulling`` the companies that pull in their persons where
+    filters keep them apart from ``matched`` (None: the companies among ``matched``)."""
+
+    q: tantivy.Query
+    matched: tantivy.Query
+    allowed: tantivy.Query | None
+    pulling: tantivy.Query | None
+
+
+def _asked(query: Query, user: User, include_company_persons: bool, only: tantivy.Query | None) -> _Asked:
+    """Pure: :class:`_Asked` of a search (``only``: the filters, scoring nothing)."""
+    visible = visible_query(user)
+    q = build_query(query)
+    matched = q if visible is None and only is None else _all_of(q, visible, only)
+    allowed = visible if only is None else _all_of(visible, only)  # a row of the page, found or pulled in
+    # the matching companies that pull in their persons: the filters do not apply to them
+    pulling = _all_of(q, visible, _COMPANY) if include_company_persons and only is not None else None
+    return _Asked(q, matched, allowed, pulling)
+
+
+def _first_look(view: View, q: tantivy.Query, columns: Sequence[str], limit: int,
+                ) -> tuple[list[tuple[Any, ...]], int]:
+    """The ``limit`` best hits of ``q`` and how many there are, in one look-up where the view
+    allows it."""
+    if view.recent is None:
+        return hits(view, q, columns, limit=limit, counted=True)
+    return hits(view, q, columns, limit=limit), count(view, q)
+
+
 def best_page(view: View, query: Query, user: User, page: int, page_size: int,
               include_company_persons: bool, names: Callable[[Sequence[int]], dict[int, str | None]],
               only: tantivy.Query | None = None) -> Page | None:
@@ -138,18 +171,11 @@ def best_page(view: View, query: Query, user: User, page: int, page_size: int,
 
     ``only``: the filters (:func:`crmdata.search.index_filters.filter_query`, scoring nothing),
     applied to the hits and to the persons matching companies pull in, not to those companies."""
-    visible = visible_query(user)
-    q = build_query(query)
-    qv = q if visible is None and only is None else _all_of(q, visible, only)
-    allowed = visible if only is None else _all_of(visible, only)  # a row of the page, found or pulled in
+    asked = _asked(query, user, include_company_persons, only)
+    q, qv, allowed, pulling = asked.q, asked.matched, asked.allowed, asked.pulling
     wanted = page * page_size
     columns = ("id", "kind", "order")
-    if view.recent is None:
-        top, total = hits(view, qv, columns, limit=max(wanted, FIRST_HITS), counted=True)
-    else:
-        top, total = hits(view, qv, columns, limit=max(wanted, FIRST_HITS)), count(view, qv)
-    # the matching companies that pull in their persons: the filters do not apply to them
-    pulling = (_all_of(q, visible, _COMPANY) if include_company_persons and only is not None else None)
+    top, total = _first_look(view, qv, columns, max(wanted, FIRST_HITS))
     if len(top) >= total:  # every hit in hand: ordered whole, the persons pulled in added
         direct = as_arrays(top, columns)
         companies = _companies(view, direct, pulling, include_company_persons)
@@ -205,23 +231,16 @@ def name_page(view: View, query: Query, user: User, page: int, page_size: int, d
     order of the store's sort by display name (:func:`name_window`): every hit is read, and
     the persons of every matching company. None where the hits or those persons are more than
     :data:`ALL_HITS` (the store's query orders them)."""
-    visible = visible_query(user)
-    q = build_query(query)
-    qv = q if visible is None and only is None else _all_of(q, visible, only)
-    allowed = visible if only is None else _all_of(visible, only)
+    asked = _asked(query, user, include_company_persons, only)
     columns = ("id", "kind", "order")
-    if view.recent is None:  # a few hits are all read in the look-up that counts them
-        top, total = hits(view, qv, columns, limit=FIRST_HITS, counted=True)
-    else:
-        top, total = hits(view, qv, columns, limit=FIRST_HITS), count(view, qv)
+    top, total = _first_look(view, asked.matched, columns, FIRST_HITS)  # a few hits: all read here
     if total > ALL_HITS:
         return None
-    direct = as_arrays(top, columns) if len(top) >= total else hit_arrays(view, qv, columns, total)
+    direct = as_arrays(top, columns) if len(top) >= total else hit_arrays(view, asked.matched, columns, total)
     if len(direct["id"]) != total:  # the second look-up disagrees with the first's count
         return None
-    pulling = _all_of(q, visible, _COMPANY) if include_company_persons and only is not None else None
-    companies = _companies(view, direct, pulling, include_company_persons)
-    found = _with_persons(view, direct, companies, allowed, float("-inf"), ALL_HITS)
+    companies = _companies(view, direct, asked.pulling, include_company_persons)
+    found = _with_persons(view, direct, companies, asked.allowed, float("-inf"), ALL_HITS)
     if found is None:
         return None
     _score, ids, order = found
