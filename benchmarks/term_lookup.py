@@ -8,7 +8,7 @@ boolean query of term queries) and more as one term set query. This measures bot
 the full-text index of a copy of the edit benchmark's store of ``N`` generated contacts (1M by
 default, :func:`benchmarks.edit_bench._store_file`; copied and indexed once, then reused): for each count
 of values, random company ids (spread as a search's companies are), the median milliseconds
-of counting the persons they employ, each form in turn ``ROUNDS`` times (default 15). Both
+of counting the persons they employ, each form ``ROUNDS`` times after a warm-up (default 15). Both
 forms must count the same documents.
 
 Not part of ``make bench`` (it chooses a constant; it does not describe the product).
@@ -17,22 +17,11 @@ Not part of ``make bench`` (it chooses a constant; it does not describe the prod
 from __future__ import annotations
 
 import shutil
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from functools import partial
 
 COUNTS = (2, 25, 100, 256, 512, 800, 1600)
-
-
-def _median_ms(run: Callable[[], int], rounds: int) -> tuple[float, int]:
-    times, found = [], -1
-    for _ in range(rounds):
-        t = time.perf_counter()
-        found = run()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times), found
 
 
 def measure(size: int, rounds: int) -> str:
@@ -46,6 +35,7 @@ def measure(size: int, rounds: int) -> str:
 
     from .common import CACHE
     from .edit_bench import _store_file
+    from .fulltext_bench import _time
 
     copy = CACHE / f"term-lookup-{size}.duckdb"  # a copy of its own, kept with its index
     if not copy.exists():
@@ -65,8 +55,8 @@ def measure(size: int, rounds: int) -> str:
             as_set = tantivy.Query.term_set_query(SCHEMA, "employer", wanted)
             each = tantivy.Query.boolean_query(
                 [(tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, "employer", v)) for v in wanted])
-            set_ms, by_set = _median_ms(partial(count, view, as_set), rounds)
-            each_ms, by_each = _median_ms(partial(count, view, each), rounds)
+            set_ms, _p95, by_set = _time(partial(count, view, as_set), rounds)
+            each_ms, _p95, by_each = _time(partial(count, view, each), rounds)
             if by_set != by_each:
                 raise SystemExit(f"the two forms counted {by_set} and {by_each} persons of {n} companies")
             lines.append(f"| {len(wanted):,} | {set_ms:.2f} | {each_ms:.2f} | {each_ms / set_ms:.2f} | "
