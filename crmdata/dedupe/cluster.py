@@ -3,18 +3,19 @@
 Connected components (:func:`scipy.sparse.csgraph.connected_components`) of the pairs at the
 reporting threshold. A component is then split where one link is all that holds two groups of
 records together: a bridge (a link whose removal disconnects it, :func:`networkx.bridges`)
-between two groups of at least two records is cut, the weakest first, however probable the
-link itself. If the two groups were one contact, more than one of their four or more pairs
-across would have matched; one link says that one record of each looks like the other (a
-birthday copied within a family, a shared address), not that the groups are one. A real
-cluster of 20 records, whose members match each other many times over, has no such bridge and
-stays whole; a lone record is never cut off. The same holds for one record that alone joins
-two or more groups of two or more (an articulation point, :func:`networkx.articulation_points`):
-a record without a last name at a shared address matches every namesake living there, but the
-namesakes do not match each other. The record stays with the group it is most strongly tied to
-(the sum of its links' match weights) and its links to the other groups are cut. Pairs decided
-"not duplicate" are kept apart by a minimum cut between them (:func:`networkx.minimum_cut`, links
-weighted by their match weight). Every pair returned belongs to a cluster; the cut links are returned apart.
+between two groups of at least two records is cut, the weakest first (of links equally likely,
+the one between the smaller ids), however probable the link itself. If the two groups were one
+contact, more than one of their four or more pairs across would have matched; one link says that
+one record of each looks like the other (a birthday copied within a family, a shared address),
+not that the groups are one. A real cluster of 20 records, whose members match each other many
+times over, has no such bridge and stays whole; a lone record is never cut off. The same holds
+for one record that alone joins two or more groups of two or more (an articulation point,
+:func:`networkx.articulation_points`): a record without a last name at a shared address matches
+every namesake living there, but the namesakes do not match each other. The record stays with
+the group it is most strongly tied to (the sum of its links' match weights) and its links to the
+other groups are cut. Pairs decided "not duplicate" are kept apart by a minimum cut between them
+(:func:`networkx.minimum_cut`, links weighted by their match weight). Every pair returned
+belongs to a cluster; the cut links are returned apart.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from scipy.sparse.csgraph import connected_components
 
 #: Records a component needs before it can have a bridge between two groups of two.
 SPLITTABLE = 4
+
+#: Larger than any contact id (the smallest id of no records).
+_NONE = 2**63 - 1
 
 
 #: Contact id -> the smallest id of its component, for the links ``ids1[i]-ids2[i]``.
@@ -61,39 +65,148 @@ def _split(g: nx.Graph, banned: list[tuple[int, int]]) -> list[tuple[int, int]]:
         h = work.pop()
         if h.number_of_nodes() < SPLITTABLE:
             continue
-        bridges = sorted((h.edges[e]["score"], e) for e in nx.bridges(h))
-        chosen = None
-        for _, (x, y) in bridges:  # the weakest bridge between two groups, never one shedding a lone record
-            h.remove_edge(x, y)
-            if min(len(nx.node_connected_component(h, x)), len(nx.node_connected_component(h, y))) >= 2:
-                chosen = (x, y)
-                break
-            h.add_edge(x, y, **g.edges[x, y])
-        if chosen is not None:
-            cut.append(chosen)
-        else:
-            links = _hub_links(h)
-            if not links:
-                continue
-            h.remove_edges_from(links)
-            cut += links
+        links = _bridge_cuts(h) or _hub_links(h)
+        if not links:
+            continue
+        h.remove_edges_from(links)
+        cut += links
         work += [h.subgraph(c).copy() for c in nx.connected_components(h)]
+    return cut
+
+
+def _bridge_cuts(h: nx.Graph) -> list[tuple[int, int]]:
+    """The bridges of ``h`` to cut, weakest first (ties by their records' ids), each one that
+    still holds two groups of at least two records together when its turn comes.
+
+    Cutting a bridge only makes the groups of the other bridges smaller, never larger, so one
+    pass in that order cuts what cutting the weakest such bridge and looking again would. The
+    groups are counted on the tree the bridges make of the parts they join (what stays
+    connected without any bridge), each cut taking its part's records off the parts above it:
+    the cost grows with the component, not with the component times its bridges."""
+    bridges = sorted((float(h.edges[x, y]["score"]), min(x, y), max(x, y)) for x, y in nx.bridges(h))
+    if not bridges:
+        return []
+    joined = nx.Graph(h)
+    joined.remove_edges_from((a, b) for _s, a, b in bridges)
+    part_of: dict[int, int] = {}
+    size: list[int] = []
+    for i, members in enumerate(nx.connected_components(joined)):
+        size.append(len(members))
+        part_of.update(dict.fromkeys(members, i))
+    tree: dict[int, list[int]] = {}
+    for _s, a, b in bridges:
+        tree.setdefault(part_of[a], []).append(part_of[b])
+        tree.setdefault(part_of[b], []).append(part_of[a])
+    root = part_of[min(h.nodes)]
+    parent = {root: -1}
+    order = [root]
+    for p in order:  # breadth first: every part after its parent
+        for q in tree[p]:
+            if q not in parent:
+                parent[q] = p
+                order.append(q)
+    below = dict(enumerate(size))  # records in a part and the parts under it, still joined to it
+    for p in reversed(order[1:]):
+        below[parent[p]] += below[p]
+    severed: set[int] = set()  # parts whose link to their parent was cut
+    cut: list[tuple[int, int]] = []
+    for _s, a, b in bridges:
+        child = part_of[a] if parent[part_of[a]] == part_of[b] else part_of[b]
+        top = parent[child]
+        while parent[top] >= 0 and top not in severed:
+            top = parent[top]
+        lower = below[child]
+        if min(lower, below[top] - lower) < 2:
+            continue
+        cut.append((a, b))
+        severed.add(child)
+        p = parent[child]
+        while True:
+            below[p] -= lower
+            if p == top:
+                break
+            p = parent[p]
     return cut
 
 
 def _hub_links(h: nx.Graph) -> list[tuple[int, int]]:
     """The links to cut at the hub of ``h`` whose cut links are the weakest: a record whose
     removal leaves two or more groups of at least two records; it keeps its links to the group
-    it is tied to most strongly and to lone records. [] when ``h`` has no such hub."""
+    it is tied to most strongly and to lone records. [] when ``h`` has no such hub.
+
+    The groups a record's removal leaves are read off the block-cut tree of ``h`` (its
+    biconnected parts joined at the records they share): one per part around the record, the
+    records beyond that part. So every candidate record is weighed in one pass over ``h``."""
+    blocks = [set(b) for b in nx.biconnected_components(h)]
+    member: dict[int, list[int]] = {}
+    for i, block in enumerate(blocks):
+        for v in block:
+            member.setdefault(v, []).append(i)
+    hubs = sorted(v for v, bs in member.items() if len(bs) > 1)
+    if not hubs:
+        return []
+    # the tree: blocks as ("b", i), hubs as ("h", v); a tree node stands for its own records
+    # (a block for those it alone holds, a hub for itself), counted and their smallest id kept
+    weight: dict[tuple[str, int], int] = {}
+    least: dict[tuple[str, int], int] = {}
+    for i, block in enumerate(blocks):
+        own = [v for v in block if len(member[v]) == 1]
+        weight[("b", i)] = len(own)
+        least[("b", i)] = min(own, default=_NONE)
+    for v in hubs:
+        weight[("h", v)], least[("h", v)] = 1, v
+    root = ("b", member[min(h.nodes)][0])
+    parent: dict[tuple[str, int], tuple[str, int] | None] = {root: None}
+    order: list[tuple[str, int]] = []  # depth first, so that a subtree is a run of ``order``
+    stack = [root]
+    while stack:
+        t = stack.pop()
+        order.append(t)
+        nexts = [("h", v) for v in blocks[t[1]] if len(member[v]) > 1] if t[0] == "b" else \
+                [("b", i) for i in member[t[1]]]
+        for u in nexts:
+            if u not in parent:
+                parent[u] = t
+                stack.append(u)
+    below = dict(weight)
+    low = dict(least)
+    for t in reversed(order[1:]):
+        up = parent[t]
+        assert up is not None
+        below[up] += below[t]
+        low[up] = min(low[up], low[t])
+    # the smallest id outside each subtree, from the minima before and after its run in ``order``
+    place = {t: k for k, t in enumerate(order)}
+    end = {t: place[t] for t in order}
+    for t in reversed(order[1:]):
+        up = parent[t]
+        assert up is not None
+        end[up] = max(end[up], end[t])
+    ahead = [_NONE] * (len(order) + 1)
+    after = [_NONE] * (len(order) + 1)
+    for k, t in enumerate(order):
+        ahead[k + 1] = min(ahead[k], least[t])
+    for k in range(len(order) - 1, -1, -1):
+        after[k] = min(after[k + 1], least[order[k]])
+    total = h.number_of_nodes()
     best: tuple[float, int, list[tuple[int, int]]] | None = None
-    for v in sorted(nx.articulation_points(h)):  # sorted, ties rounded: the same cut whatever the order
-        rest = nx.restricted_view(h, [v], [])
-        groups = [part for part in nx.connected_components(rest) if len(part) >= 2]
+    for v in hubs:
+        node = ("h", v)
+        sides = []  # (records, smallest id, block) of each group v's removal leaves
+        for i in member[v]:
+            b = ("b", i)
+            if parent[b] == node:
+                sides.append((below[b], low[b], i))
+            else:
+                outside = min(ahead[place[node]], after[end[node] + 1])
+                sides.append((total - below[node], outside, i))
+        groups = [(n, m, i) for n, m, i in sides if n >= 2]
         if len(groups) < 2:
             continue
-        ties = [round(sum(h.edges[v, u]["capacity"] for u in h.adj[v] if u in part), 6) for part in groups]
-        kept = max(range(len(groups)), key=lambda i: (ties[i], -min(groups[i])))
-        links = [(v, u) for i, part in enumerate(groups) if i != kept for u in h.adj[v] if u in part]
+        into = {i: [u for u in h.adj[v] if u in blocks[i]] for _n, _m, i in groups}
+        ties = [round(sum(h.edges[v, u]["capacity"] for u in into[i]), 6) for _n, _m, i in groups]
+        kept = max(range(len(groups)), key=lambda k: (ties[k], -groups[k][1]))
+        links = [(v, u) for k, (_n, _m, i) in enumerate(groups) if k != kept for u in into[i]]
         strongest = round(max(h.edges[e]["score"] for e in links), 9)
         if best is None or (strongest, v) < best[:2]:
             best = (strongest, v, links)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import random
 
+import networkx as nx
 import pandas as pd
 
 from crmdata.dedupe.cluster import cluster_pairs, clusters
@@ -93,3 +95,76 @@ def test_ties_are_broken_the_same_way_whatever_the_order_of_the_pairs() -> None:
     for seed in range(12):
         shuffled = _pairs(rows).sample(frac=1.0, random_state=seed)
         assert clusters(shuffled) == first, seed
+
+
+def test_of_two_bridges_equally_likely_the_one_of_the_smaller_ids_is_cut_first() -> None:
+    """1-2 and 4-5 are pairs; record 3 hangs between them by two links of one score. Cutting
+    2-3 leaves 3 with 4-5 (3-4 would then cut off a lone record); cutting 3-4 first would do the
+    mirror image. The smaller ids decide, whatever the order of the rows."""
+    rows = [(1, 2, 0.99), (4, 5, 0.99), (2, 3, 0.6), (3, 4, 0.6)]
+    for seed in range(6):
+        got, cut = clusters(_pairs(rows).sample(frac=1.0, random_state=seed))
+        assert cut == {(2, 3)}, seed
+        assert cluster_pairs(got) == {(1, 2), (3, 4), (3, 5), (4, 5)}, seed
+
+
+def _reference_split(g: nx.Graph) -> set[tuple[int, int]]:
+    """The rule of :mod:`crmdata.dedupe.cluster` done the plain way: look for the weakest
+    bridge between two groups of two again after every cut, and weigh every hub by removing it."""
+    cut: set[tuple[int, int]] = set()
+    work = [g.subgraph(c).copy() for c in nx.connected_components(g)]
+    while work:
+        h = work.pop()
+        if h.number_of_nodes() < 4:
+            continue
+        links: list[tuple[int, int]] = []
+        for _s, x, y in sorted((h.edges[e]["score"], min(e), max(e)) for e in nx.bridges(h)):
+            h.remove_edge(x, y)
+            if min(len(nx.node_connected_component(h, x)), len(nx.node_connected_component(h, y))) >= 2:
+                links = [(x, y)]
+                break
+            h.add_edge(x, y, **g.edges[x, y])
+        if not links:
+            best = None
+            for v in sorted(nx.articulation_points(h)):
+                groups = [p for p in nx.connected_components(nx.restricted_view(h, [v], [])) if len(p) >= 2]
+                if len(groups) < 2:
+                    continue
+                ties = [round(sum(h.edges[v, u]["capacity"] for u in h.adj[v] if u in p), 6) for p in groups]
+                kept = max(range(len(groups)), key=lambda i: (ties[i], -min(groups[i])))
+                out = [(v, u) for i, p in enumerate(groups) if i != kept for u in h.adj[v] if u in p]
+                strongest = round(max(h.edges[e]["score"] for e in out), 9)
+                if best is None or (strongest, v) < best[:2]:
+                    best = (strongest, v, out)
+            links = [] if best is None else best[2]
+        if not links:
+            continue
+        h.remove_edges_from(links)
+        cut |= {(min(x, y), max(x, y)) for x, y in links}
+        work += [h.subgraph(c).copy() for c in nx.connected_components(h)]
+    return cut
+
+
+def test_bridges_and_hubs_are_cut_as_the_plain_rule_cuts_them() -> None:
+    """Groups of two to five records joined by single links and by records between groups:
+    the one-pass bridge cuts and the block-cut tree's hubs cut what the plain rule cuts."""
+    rng = random.Random(5)
+    for trial in range(40):
+        rows: list[tuple[int, int, float, float]] = []
+        groups = [list(range(10 * k, 10 * k + rng.randint(1, 5))) for k in range(1, rng.randint(3, 9))]
+        for members in groups:
+            rows += [(a, b, rng.uniform(0.8, 1.0), rng.uniform(3, 9))
+                     for a, b in itertools.combinations(members, 2) if rng.random() < 0.8]
+        nodes = [v for members in groups for v in members]
+        for _ in range(rng.randint(len(groups), 3 * len(groups))):
+            a, b = rng.sample(nodes, 2)
+            rows.append((min(a, b), max(a, b), rng.uniform(0.5, 1.0), rng.uniform(0.5, 9)))
+        frame = pd.DataFrame(rows, columns=["id1", "id2", "score", "match_weight"])
+        frame = frame.drop_duplicates(["id1", "id2"])
+        if frame.empty:
+            continue
+        got, cut = clusters(frame)
+        g = nx.Graph()
+        for a, b, s, w in frame.itertuples(index=False):
+            g.add_edge(a, b, score=s, capacity=max(w, 0.0) + 1e-6)
+        assert cut == _reference_split(g), trial
