@@ -24,7 +24,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +181,13 @@ def _job(step: str) -> Iterator[None]:
         raise CrmDataError(f"The Spark job failed ({step}): {_first_line(exc)}") from exc
 
 
+def _release(frame: Any) -> None:
+    """Free the blocks of a local checkpoint (:meth:`SparkEngine.create`) without waiting; where
+    the plan is not the checkpoint's plain RDD, Spark's cleaner frees them once unreferenced."""
+    with suppress(Exception):
+        frame._jdf.queryExecution().analyzed().rdd().unpersist(False)
+
+
 class SparkEngine:
     """Runs the portable SQL on Spark over key tables handed over as Parquet in ``folder``."""
 
@@ -197,13 +204,22 @@ class SparkEngine:
             self.spark.read.parquet(str(parquet)).createOrReplaceTempView(name)
 
     def create(self, name: str, sql: str) -> None:
+        """Compute the rows of ``sql`` now (so a failure names this step) and make them the view
+        ``name``, read by later steps without the plan that made them.
+
+        The rows are kept as a local checkpoint, not a cached query: a cached query keeps its
+        whole plan (the blocking rules' union, the comparisons' joins), and every later statement
+        over it, and every uncaching, has Spark's planner analyse and compare that plan again,
+        which on a small run costs many times the work itself. A local checkpoint is held by the
+        executors like a cache (memory, then disk); an executor lost mid-run fails the run with
+        a clear error instead of recomputing the rows.
+        """
         with _job(name):
-            frame = self.spark.sql(sql).persist()
-            frame.count()  # computed now, so a failure names this step
+            frame = self.spark.sql(sql).localCheckpoint(eager=True)
             self._cached[name] = frame
             # a union (the blocking rules') has every part's partitions: later steps read the
-            # cached rows in as many partitions as a shuffle makes, not hundreds of tiny tasks
-            # (merged after caching, so the parts are still computed each in its own task)
+            # kept rows in as many partitions as a shuffle makes, not hundreds of tiny tasks
+            # (merged after computing, so the parts are still computed each in its own task)
             most = int(self.spark.conf.get("spark.sql.shuffle.partitions"))
             view = frame.coalesce(most) if frame.rdd.getNumPartitions() > most else frame
             view.createOrReplaceTempView(name)
@@ -228,10 +244,11 @@ class SparkEngine:
             return None if row is None else row[0]
 
     def drop(self, name: str) -> None:
+        """Forget the view ``name`` and free the rows :meth:`create` kept for it (without waiting)."""
         frame = self._cached.pop(name, None)
-        if frame is not None:
-            frame.unpersist()
         self.spark.catalog.dropTempView(name)
+        if frame is not None:
+            _release(frame)
 
     def close(self) -> None:
         """Forget every view and cached table of the run (the session stays for the next run)."""
