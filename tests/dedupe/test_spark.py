@@ -210,3 +210,20 @@ def test_a_made_union_is_read_in_as_many_partitions_as_a_shuffle_makes(spark_ses
                                                 "part": [i for i in range(12) for _ in range(50)]})))
     finally:
         engine.drop("t_union")
+
+
+def test_a_made_table_is_read_without_its_plan_and_freed_when_dropped(spark_session: object,
+                                                                       tmp_path: Path) -> None:
+    engine = spark.SparkEngine(spark_session, tmp_path)
+    jsc = spark_session.sparkContext._jsc  # type: ignore[attr-defined]
+    kept = len(jsc.getPersistentRDDs())
+    engine.create("t_kept", "SELECT a.id, b.id AS id2 FROM range(0, 40) a JOIN range(0, 40) b ON a.id < b.id")
+    try:
+        assert len(jsc.getPersistentRDDs()) == kept + 1
+        plan = spark_session.table("t_kept")._jdf.queryExecution().analyzed().toString()  # type: ignore[attr-defined]
+        assert "Join" not in plan  # later statements do not carry (and re-plan) what made the rows
+        assert engine.scalar("SELECT count(*) FROM t_kept") == 40 * 39 // 2
+    finally:
+        engine.drop("t_kept")
+    assert len(jsc.getPersistentRDDs()) == kept
+    assert not spark_session.catalog.tableExists("t_kept")  # type: ignore[attr-defined]
