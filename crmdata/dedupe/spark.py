@@ -196,6 +196,7 @@ class SparkEngine:
     def __init__(self, spark: Any, folder: Path) -> None:
         self.spark = spark
         self.folder = folder
+        self.local = bool(_LOCAL.match(str(spark.sparkContext.master)))  # one machine: see create()
         self._cached: dict[str, Any] = {}
 
     def load(self, name: str, parquet: Path) -> None:
@@ -205,17 +206,22 @@ class SparkEngine:
 
     def create(self, name: str, sql: str) -> None:
         """Compute the rows of ``sql`` now (so a failure names this step) and make them the view
-        ``name``, read by later steps without the plan that made them.
+        ``name`` for later steps.
 
-        The rows are kept as a local checkpoint, not a cached query: a cached query keeps its
-        whole plan (the blocking rules' union, the comparisons' joins), and every later statement
-        over it, and every uncaching, has Spark's planner analyse and compare that plan again,
-        which on a small run costs many times the work itself. A local checkpoint is held by the
-        executors like a cache (memory, then disk); an executor lost mid-run fails the run with
-        a clear error instead of recomputing the rows.
+        On one machine (a ``local`` master) the rows are kept as a local checkpoint, not a
+        cached query: a cached query keeps its whole plan (the blocking rules' union, the
+        comparisons' joins), and every later statement over it, and every uncaching, has Spark's
+        planner analyse and compare that plan again, which on a small run costs many times the
+        work itself. A local checkpoint cannot be recomputed when an executor is lost, which on
+        one machine would end the run anyway; on a cluster the rows stay a cached query, which
+        Spark recomputes from its plan after such a loss.
         """
         with _job(name):
-            frame = self.spark.sql(sql).localCheckpoint(eager=True)
+            if self.local:
+                frame = self.spark.sql(sql).localCheckpoint(eager=True)
+            else:
+                frame = self.spark.sql(sql).persist()
+                frame.count()
             self._cached[name] = frame
             # a union (the blocking rules') has every part's partitions: later steps read the
             # kept rows in as many partitions as a shuffle makes, not hundreds of tiny tasks
@@ -246,8 +252,10 @@ class SparkEngine:
     def drop(self, name: str) -> None:
         """Forget the view ``name`` and free the rows :meth:`create` kept for it (without waiting)."""
         frame = self._cached.pop(name, None)
+        if frame is not None and not self.local:
+            frame.unpersist()
         self.spark.catalog.dropTempView(name)
-        if frame is not None:
+        if frame is not None and self.local:
             _release(frame)
 
     def close(self) -> None:
