@@ -43,6 +43,10 @@ DATASETS = {
     "FEBRL4": "FEBRL4: files A and B (5,000 each, one link per record), deduplicated together",
     "pseudopeople": "pseudopeople 1.3.1 sample data: census, ACS, CPS, WIC, W-2/1099 and 1040 "
                     "rows of one simulated town, default noise, truth = simulant_id",
+    "pseudopeople, seed 7": "the same six sources of pseudopeople's sample data, their noise drawn "
+                            "with seed 7 instead of 0 (other typos, omissions and copied values)",
+    "pseudopeople, 3x noise": "the same six sources with every noise probability of pseudopeople's "
+                              "default configuration tripled (at most 0.95)",
     "generated 10k": "crmdata.sample.generate(10_000, seed=1): persons and companies, with the "
                      "Birthday, Newsletter, Segment and Customer number custom fields",
     "generated 10k, no birthdays": "the same file without the Birthday column and the other "
@@ -102,12 +106,34 @@ PSEUDOPEOPLE_SOURCES = ("decennial_census", "american_community_survey", "curren
                         "women_infants_and_children", "taxes_w2_and_1099", "taxes_1040")
 
 
-def _pseudopeople() -> pd.DataFrame:
+#: Variants of the pseudopeople set: name -> (seed of the noise, factor on every noise probability).
+PSEUDOPEOPLE_VARIANTS = {"pseudopeople": (0, 1.0), "pseudopeople, seed 7": (7, 1.0),
+                         "pseudopeople, 3x noise": (0, 3.0)}
+
+
+def _noisier(config: dict[str, object], factor: float) -> None:
+    """Every ``cell_probability`` and ``row_probability`` of a pseudopeople configuration
+    multiplied by ``factor`` (at most 0.95), in place."""
+    for key, value in config.items():
+        if isinstance(value, dict):
+            _noisier(value, factor)
+        elif key in ("cell_probability", "row_probability") and isinstance(value, int | float):
+            config[key] = min(0.95, float(value) * factor)
+
+
+def _pseudopeople(seed: int = 0, factor: float = 1.0) -> pd.DataFrame:
+    """The six sources of pseudopeople's sample data, their noise drawn with ``seed`` and every
+    noise probability of the default configuration times ``factor``."""
     import pseudopeople as psp
 
     parts = []
     for source in PSEUDOPEOPLE_SOURCES:
-        frame = getattr(psp, f"generate_{source}")(verbose=False)
+        options: dict[str, object] = {"verbose": False, "seed": seed}
+        if factor != 1.0:
+            config = psp.get_config()[source]
+            _noisier(config, factor)
+            options["config"] = {source: config}
+        frame = getattr(psp, f"generate_{source}")(**options)
         if "mailing_address_street_name" in frame:
             frame = frame.rename(columns=lambda c: c.replace("mailing_address_", ""))
         text = frame.astype("string")
@@ -189,8 +215,8 @@ def records(name: str) -> pd.DataFrame:
     ROOT.mkdir(parents=True, exist_ok=True)
     if name.startswith("FEBRL"):
         frame = _febrl(int(name[-1]))
-    elif name == "pseudopeople":
-        frame = _pseudopeople()
+    elif name in PSEUDOPEOPLE_VARIANTS:
+        frame = _pseudopeople(*PSEUDOPEOPLE_VARIANTS[name])
     else:
         frame = _generated(_size(name), "no birthdays" not in name)[0]
     part = path.with_suffix(".part")
