@@ -1,10 +1,14 @@
 """A duplicate run of two revisions side by side:
-``python -m benchmarks.dedupe_ab OLD NEW [ROUNDS] [--size=N]``.
+``python -m benchmarks.dedupe_ab OLD NEW [ROUNDS] [--size=N] [--set=NAME] [--threshold=P]
+[--engine=spark]``.
 
 Each revision (a git revision, exported with ``git archive``: :func:`benchmarks.revisions.export`)
 runs ``Store.find_duplicates(keep_model=False)`` on its own copy of the scale benchmark's store
 of ``N`` generated contacts (default 100,000; :func:`benchmarks.scale_bench._store_file`), in a
-fresh process; the two take turns for ``ROUNDS`` rounds (default 3), in alternating order, so
+fresh process (``--set=NAME``: the store of a labelled set of the duplicate benchmark,
+:func:`benchmarks.linkage_data.store`, instead; ``--threshold=P``: the run at that probability;
+``--engine=spark``: on Spark, ``local[2]``, the JVM started in the measured process);
+the two take turns for ``ROUNDS`` rounds (default 3), in alternating order, so
 both see the same phases of a machine whose speed drifts. Reported per revision: the median
 seconds of the run and of each of its steps (``DuplicateReport.timings``), and the peak RSS.
 Both revisions must report the same pairs with the same scores, clusters and reasons (a digest
@@ -29,8 +33,11 @@ import hashlib, json, sys, time
 import crmdata
 from crmdata import Store
 store = Store(sys.argv[1])
+options = {} if sys.argv[2] == "default" else {"threshold": float(sys.argv[2])}
+if sys.argv[3] == "spark":
+    options.update(engine="spark", spark_master="local[2]")
 t = time.perf_counter()
-report = store.find_duplicates(keep_model=False)
+report = store.find_duplicates(keep_model=False, **options)
 seconds = time.perf_counter() - t
 pairs = report.pairs.sort_values(['contact_id_1', 'contact_id_2'])
 columns = ['contact_id_1', 'contact_id_2', 'cluster_id', 'score', 'reasons', 'waterfall']
@@ -42,7 +49,8 @@ print(json.dumps({'tree': crmdata.__file__, 'seconds': seconds, 'timings': repor
 """
 
 
-def compare(old: str, new: str, rounds: int = 3, size: int = 100_000, source: Path | None = None) -> str:
+def compare(old: str, new: str, rounds: int = 3, size: int = 100_000, source: Path | None = None,
+            threshold: str = "default", engine: str = "duckdb") -> str:
     """Markdown table rows, one per revision (:func:`table`), of runs on copies of ``source``
     (default: the scale benchmark's store of ``size`` contacts), which is left as it was."""
     from .common import remove_store
@@ -56,7 +64,7 @@ def compare(old: str, new: str, rounds: int = 3, size: int = 100_000, source: Pa
         for _round, rev in in_turns(list(trees), rounds):
             db = scratch / f"{len(runs[rev])}-{rev.replace('/', '_')}.duckdb"
             shutil.copyfile(source, db)
-            runs[rev].append(run_fresh(rev, trees[rev], _RUN, [str(db)], scratch))
+            runs[rev].append(run_fresh(rev, trees[rev], _RUN, [str(db), threshold, engine], scratch))
             remove_store(db)
     return table(runs)
 
@@ -81,12 +89,20 @@ def table(runs: dict[str, list[dict[str, Any]]]) -> str:
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--size=")]
-    sizes = [int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--size=")]
-    if len(args) < 2:
-        raise SystemExit("usage: python -m benchmarks.dedupe_ab OLD_REV NEW_REV [ROUNDS] [--size=N]")
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    options = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
+    if len(args) < 2 or set(options) - {"size", "set", "threshold", "engine"}:
+        raise SystemExit("usage: python -m benchmarks.dedupe_ab OLD_REV NEW_REV [ROUNDS] [--size=N] "
+                         "[--set=NAME] [--threshold=P] [--engine=spark]")
     rounds = int(args[2]) if len(args) > 2 else 3
-    print(compare(args[0], args[1], rounds, sizes[0] if sizes else 100_000))
+    source = None
+    if "set" in options:
+        from .linkage_data import store
+
+        source = store(options["set"], "api")[0]
+    threshold = str(float(options["threshold"])) if "threshold" in options else "default"
+    print(compare(args[0], args[1], rounds, int(options.get("size", 100_000)), source, threshold,
+                  options.get("engine", "duckdb")))
 
 
 if __name__ == "__main__":
