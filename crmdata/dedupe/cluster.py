@@ -60,21 +60,25 @@ def _split(g: nx.Graph, banned: list[tuple[int, int]]) -> list[tuple[int, int]]:
             links = [(x, y) for x, y in g.edges if (x in side_a) != (y in side_a)]
             g.remove_edges_from(links)
             cut += links
-    work = [g.subgraph(c).copy() for c in nx.connected_components(g)]
+    work = _pieces(g)
     while work:
         h = work.pop()
-        if h.number_of_nodes() < SPLITTABLE:
-            continue
-        links = _bridge_cuts(h) or _hub_links(h)
+        blocks = [set(b) for b in nx.biconnected_components(h)]
+        links = _bridge_cuts(h, blocks) or _hub_links(h, blocks)
         if not links:
             continue
         h.remove_edges_from(links)
         cut += links
-        work += [h.subgraph(c).copy() for c in nx.connected_components(h)]
+        work += _pieces(h)
     return cut
 
 
-def _bridge_cuts(h: nx.Graph) -> list[tuple[int, int]]:
+def _pieces(g: nx.Graph) -> list[nx.Graph]:
+    """The connected parts of ``g`` that could be split (:data:`SPLITTABLE` records or more)."""
+    return [g.subgraph(c).copy() for c in nx.connected_components(g) if len(c) >= SPLITTABLE]
+
+
+def _bridge_cuts(h: nx.Graph, blocks: list[set[int]]) -> list[tuple[int, int]]:
     """The bridges of ``h`` to cut, weakest first (ties by their records' ids), each one that
     still holds two groups of at least two records together when its turn comes.
 
@@ -83,7 +87,9 @@ def _bridge_cuts(h: nx.Graph) -> list[tuple[int, int]]:
     groups are counted on the tree the bridges make of the parts they join (what stays
     connected without any bridge), each cut taking its part's records off the parts above it:
     the cost grows with the component, not with the component times its bridges."""
-    bridges = sorted((float(h.edges[x, y]["score"]), min(x, y), max(x, y)) for x, y in nx.bridges(h))
+    # a bridge is a biconnected part of ``h`` (``blocks``) made of one link
+    ends = [tuple(b) for b in blocks if len(b) == 2]
+    bridges = sorted((float(h.edges[x, y]["score"]), min(x, y), max(x, y)) for x, y in ends)
     if not bridges:
         return []
     joined = nx.Graph(h)
@@ -129,15 +135,15 @@ def _bridge_cuts(h: nx.Graph) -> list[tuple[int, int]]:
     return cut
 
 
-def _hub_links(h: nx.Graph) -> list[tuple[int, int]]:
+def _hub_links(h: nx.Graph, blocks: list[set[int]]) -> list[tuple[int, int]]:
     """The links to cut at the hub of ``h`` whose cut links are the weakest: a record whose
     removal leaves two or more groups of at least two records; it keeps its links to the group
     it is tied to most strongly and to lone records. [] when ``h`` has no such hub.
 
     The groups a record's removal leaves are read off the block-cut tree of ``h`` (its
     biconnected parts joined at the records they share): one per part around the record, the
-    records beyond that part. So every candidate record is weighed in one pass over ``h``."""
-    blocks = [set(b) for b in nx.biconnected_components(h)]
+    records beyond that part (``blocks``: the parts). So every candidate record is weighed in
+    one pass over ``h``."""
     member: dict[int, list[int]] = {}
     for i, block in enumerate(blocks):
         for v in block:
