@@ -174,20 +174,18 @@ def _hub_links(h: nx.Graph, blocks: list[set[int]]) -> list[tuple[int, int]]:
             if u not in parent:
                 parent[u] = t
                 stack.append(u)
+    # per subtree: its records, their smallest id and where its run in ``order`` ends
     below = dict(weight)
     low = dict(least)
+    place = {t: k for k, t in enumerate(order)}
+    end = dict(place)
     for t in reversed(order[1:]):
         up = parent[t]
         assert up is not None
         below[up] += below[t]
         low[up] = min(low[up], low[t])
-    # the smallest id outside each subtree, from the minima before and after its run in ``order``
-    place = {t: k for k, t in enumerate(order)}
-    end = {t: place[t] for t in order}
-    for t in reversed(order[1:]):
-        up = parent[t]
-        assert up is not None
         end[up] = max(end[up], end[t])
+    # the smallest id outside a subtree: the minima before and after its run in ``order``
     ahead = [_NONE] * (len(order) + 1)
     after = [_NONE] * (len(order) + 1)
     for k, t in enumerate(order):
