@@ -372,9 +372,9 @@ def main() -> None:
     if system == "crmdata":
         out = run_crmdata(name, "api", calibrate=calibrate)
     elif system == "crmdata-cli":
-        out = run_crmdata(name, "cli")
+        out = run_crmdata(name, "cli", calibrate=calibrate)
     elif system == "crmdata-spark":
-        out = run_crmdata(name, "api", "spark")
+        out = run_crmdata(name, "api", "spark", calibrate=calibrate)
     elif system == "splink":
         out = run_splink(name)
     elif system == "recordlinkage":
