@@ -212,40 +212,27 @@ def test_a_made_union_is_read_in_as_many_partitions_as_a_shuffle_makes(spark_ses
         engine.drop("t_union")
 
 
-def test_a_made_table_is_read_without_its_plan_and_freed_when_dropped(spark_session: object,
-                                                                       tmp_path: Path) -> None:
+@pytest.mark.parametrize("local", [True, False], ids=["local master", "cluster master"])
+def test_a_made_table_is_kept_as_the_master_needs_and_freed_when_dropped(spark_session: object,
+                                                                       tmp_path: Path, local: bool) -> None:
+    """On a ``local`` master a step's rows are read without the plan that made them (later
+    statements do not carry and re-plan it); on a cluster they stay a cached query, so an
+    executor lost mid-run is made good from the plan. Either way dropping frees them."""
     engine = spark.SparkEngine(spark_session, tmp_path)
+    assert engine.local  # the tests' session runs on local[2] ...
+    engine.local = local  # ... so the cluster's way is asked for here
     jsc = spark_session.sparkContext._jsc  # type: ignore[attr-defined]
     kept = len(jsc.getPersistentRDDs())
     engine.create("t_kept", "SELECT a.id, b.id AS id2 FROM range(0, 40) a JOIN range(0, 40) b ON a.id < b.id")
     try:
-        assert len(jsc.getPersistentRDDs()) == kept + 1
+        if local:
+            assert len(jsc.getPersistentRDDs()) == kept + 1
+        else:
+            assert spark_session.catalog.isCached("t_kept")  # type: ignore[attr-defined]
         plan = spark_session.table("t_kept")._jdf.queryExecution().analyzed().toString()  # type: ignore[attr-defined]
-        assert "Join" not in plan  # later statements do not carry (and re-plan) what made the rows
+        assert ("Join" in plan) is not local
         assert engine.scalar("SELECT count(*) FROM t_kept") == 40 * 39 // 2
     finally:
         engine.drop("t_kept")
     assert len(jsc.getPersistentRDDs()) == kept
     assert not spark_session.catalog.tableExists("t_kept")  # type: ignore[attr-defined]
-
-
-def test_on_a_cluster_a_made_table_keeps_its_plan_so_spark_can_recompute_it(spark_session: object,
-                                                                            tmp_path: Path) -> None:
-    """A master other than ``local``: the rows stay a cached query (an executor lost mid-run is
-    made good from the plan) and are uncached when dropped."""
-    engine = spark.SparkEngine(spark_session, tmp_path)
-    assert engine.local  # the tests' session runs on local[2] ...
-    engine.local = False  # ... so the cluster's way is asked for here
-    jsc = spark_session.sparkContext._jsc  # type: ignore[attr-defined]
-    kept = len(jsc.getPersistentRDDs())
-    engine.create("t_cached", "SELECT a.id, b.id AS id2 FROM range(0, 30) a "
-                              "JOIN range(0, 30) b ON a.id < b.id")
-    try:
-        plan = spark_session.table("t_cached")._jdf.queryExecution().analyzed().toString()  # type: ignore[attr-defined]
-        assert "Join" in plan
-        assert spark_session.catalog.isCached("t_cached")  # type: ignore[attr-defined]
-        assert engine.scalar("SELECT count(*) FROM t_cached") == 30 * 29 // 2
-    finally:
-        engine.drop("t_cached")
-    assert len(jsc.getPersistentRDDs()) == kept
-    assert not spark_session.catalog.tableExists("t_cached")  # type: ignore[attr-defined]
