@@ -21,6 +21,7 @@ belongs to a cluster; the cut links are returned apart.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -51,8 +52,27 @@ def components(ids1: np.ndarray, ids2: np.ndarray) -> dict[int, int]:
     return {node: smallest[lab] for node, lab in zip(nodes.tolist(), labels.tolist(), strict=True)}
 
 
+class _HubCut(NamedTuple):
+    """A hub's links to cut, and the groups they cut off: (its biconnected part at the hub, records)."""
+
+    hub: int
+    links: list[tuple[int, int]]
+    groups: list[tuple[int, int]]
+
+
+#: A piece of a component to look at: the records and links left, its biconnected parts (None
+#: until found), and whether a bridge of it may still need cutting.
+_Piece = tuple[nx.Graph, list[set[int]] | None, bool]
+
+
 def _split(g: nx.Graph, banned: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Cut the links of one component as the module says; returns the cut links."""
+    """Cut the links of one component as the module says; returns the cut links. ``g`` is
+    taken apart in place.
+
+    A cut changes the biconnected parts of a piece only where it cuts, so the pieces a cut
+    leaves keep the parts they had where that is known to hold (the rest of a piece after a
+    hub's cut, every piece after bridge cuts), and the largest piece is never copied: a
+    component of thousands of records may lose a few records to each of thousands of cuts."""
     cut: list[tuple[int, int]] = []
     for a, b in banned:
         if a in g and b in g and nx.has_path(g, a, b):
@@ -60,22 +80,81 @@ def _split(g: nx.Graph, banned: list[tuple[int, int]]) -> list[tuple[int, int]]:
             links = [(x, y) for x, y in g.edges if (x in side_a) != (y in side_a)]
             g.remove_edges_from(links)
             cut += links
-    work = _pieces(g)
+    work: list[_Piece] = [(h, None, True) for h, _blocks in _pieces(g, None)]
     while work:
-        h = work.pop()
-        blocks = [set(b) for b in nx.biconnected_components(h)]
-        links = _bridge_cuts(h, blocks) or _hub_links(h, blocks)
-        if not links:
-            continue
-        h.remove_edges_from(links)
-        cut += links
-        work += _pieces(h)
+        h, blocks, bridges = work.pop()
+        if blocks is None:
+            blocks = [set(b) for b in nx.biconnected_components(h)]
+        if bridges:
+            links = _bridge_cuts(h, blocks)
+            if links:
+                h.remove_edges_from(links)
+                cut += links
+                gone = {frozenset(link) for link in links}  # a bridge is a part of one link
+                left = [b for b in blocks if len(b) > 2 or frozenset(b) not in gone]
+                work += [(p, bs, True) for p, bs in _pieces(h, left)]
+                continue
+        hub = _hub_cut(h, blocks)
+        if hub is not None:
+            h.remove_edges_from(hub.links)
+            cut += hub.links
+            work += _after_hub(h, blocks, hub)
     return cut
 
 
-def _pieces(g: nx.Graph) -> list[nx.Graph]:
-    """The connected parts of ``g`` that could be split (:data:`SPLITTABLE` records or more)."""
-    return [g.subgraph(c).copy() for c in nx.connected_components(g) if len(c) >= SPLITTABLE]
+def _pieces(g: nx.Graph, blocks: list[set[int]] | None) -> list[tuple[nx.Graph, list[set[int]] | None]]:
+    """The connected parts of ``g`` that could be split (:data:`SPLITTABLE` records or more),
+    each with its share of ``blocks`` (the biconnected parts of ``g``, when known). The largest
+    part is ``g`` itself with the others' records taken out; only the others are copied."""
+    parts = sorted(nx.connected_components(g), key=len)
+    if not parts:
+        return []
+    part_of = {v: k for k, c in enumerate(parts[:-1]) for v in c}
+    share: list[list[set[int]]] = [[] for _ in parts]
+    for b in blocks or []:
+        share[part_of.get(next(iter(b)), len(parts) - 1)].append(b)
+    out = [(g.subgraph(c).copy(), share[k] if blocks is not None else None)
+           for k, c in enumerate(parts[:-1]) if len(c) >= SPLITTABLE]
+    g.remove_nodes_from(part_of)
+    if len(parts[-1]) >= SPLITTABLE:
+        out.append((g, share[-1] if blocks is not None else None))
+    return out
+
+
+def _after_hub(h: nx.Graph, blocks: list[set[int]], hub: _HubCut) -> list[_Piece]:
+    """The pieces left after ``hub``'s links were cut from ``h``: each group cut off, and the
+    rest, which keeps the hub. The largest stays ``h``; only the others are walked and copied.
+
+    The rest keeps its biconnected parts as they were in ``h`` and has no bridge to cut: ``h``
+    had none (hubs are weighed only then), and each side of a bridge only lost records. So it
+    goes to its next hub at once. A group cut off is looked at afresh: the part it shared with
+    the hub lost the hub, and may have come apart."""
+    v = hub.hub
+    rest = h.number_of_nodes() - sum(n for _i, n in hub.groups)
+    sides = [(rest, -1), *((n, i) for i, n in hub.groups)]  # (records, part at the hub; -1: the rest)
+    largest = max(sides)[1]
+    side_of: dict[int, int] = {}
+    for _n, i in sides:
+        if i != largest:
+            start = v if i < 0 else next(u for u in blocks[i] if u != v)
+            side_of.update(dict.fromkeys(nx.node_connected_component(h, start), i))
+    cut_off = {i for i, _n in hub.groups}
+    kept = [b for k, b in enumerate(blocks)  # the rest's parts
+            if k not in cut_off and (v in b or side_of.get(next(iter(b)), largest) == -1)]
+    out: list[_Piece] = [(h.subgraph(side).copy(), kept if i < 0 else None, i >= 0)
+                         for i, side in _members(side_of).items() if len(side) >= SPLITTABLE]
+    h.remove_nodes_from(side_of)
+    if h.number_of_nodes() >= SPLITTABLE:
+        out.append((h, kept if largest < 0 else None, largest >= 0))
+    return out
+
+
+def _members(side_of: dict[int, int]) -> dict[int, list[int]]:
+    """Side -> its records, from record -> side."""
+    out: dict[int, list[int]] = {}
+    for v, i in side_of.items():
+        out.setdefault(i, []).append(v)
+    return out
 
 
 def _bridge_cuts(h: nx.Graph, blocks: list[set[int]]) -> list[tuple[int, int]]:
@@ -92,13 +171,7 @@ def _bridge_cuts(h: nx.Graph, blocks: list[set[int]]) -> list[tuple[int, int]]:
     bridges = sorted((float(h.edges[x, y]["score"]), min(x, y), max(x, y)) for x, y in ends)
     if not bridges:
         return []
-    joined = nx.Graph(h)
-    joined.remove_edges_from((a, b) for _s, a, b in bridges)
-    part_of: dict[int, int] = {}
-    size: list[int] = []
-    for i, members in enumerate(nx.connected_components(joined)):
-        size.append(len(members))
-        part_of.update(dict.fromkeys(members, i))
+    part_of, size = _parts(h, blocks)
     tree: dict[int, list[int]] = {}
     for _s, a, b in bridges:
         tree.setdefault(part_of[a], []).append(part_of[b])
@@ -135,10 +208,39 @@ def _bridge_cuts(h: nx.Graph, blocks: list[set[int]]) -> list[tuple[int, int]]:
     return cut
 
 
-def _hub_links(h: nx.Graph, blocks: list[set[int]]) -> list[tuple[int, int]]:
+def _parts(h: nx.Graph, blocks: list[set[int]]) -> tuple[dict[int, int], list[int]]:
+    """(record -> its part, records per part): the parts of ``h`` that stay connected without
+    its bridges, the biconnected parts of more than one link joined where they share a record."""
+    up = {v: v for v in h}
+
+    def root(v: int) -> int:
+        while up[v] != v:
+            up[v] = up[up[v]]
+            v = up[v]
+        return v
+
+    for block in blocks:
+        if len(block) > 2:
+            first, *rest = block
+            top = root(first)
+            for v in rest:
+                up[root(v)] = top
+    number: dict[int, int] = {}  # a part's root record -> the part's number
+    part_of: dict[int, int] = {}
+    size: list[int] = []
+    for v in h:
+        i = number.setdefault(root(v), len(size))
+        if i == len(size):
+            size.append(0)
+        part_of[v] = i
+        size[i] += 1
+    return part_of, size
+
+
+def _hub_cut(h: nx.Graph, blocks: list[set[int]]) -> _HubCut | None:
     """The links to cut at the hub of ``h`` whose cut links are the weakest: a record whose
     removal leaves two or more groups of at least two records; it keeps its links to the group
-    it is tied to most strongly and to lone records. [] when ``h`` has no such hub.
+    it is tied to most strongly and to lone records. None when ``h`` has no such hub.
 
     The groups a record's removal leaves are read off the block-cut tree of ``h`` (its
     biconnected parts joined at the records they share): one per part around the record, the
@@ -150,7 +252,7 @@ def _hub_links(h: nx.Graph, blocks: list[set[int]]) -> list[tuple[int, int]]:
             member.setdefault(v, []).append(i)
     hubs = sorted(v for v, bs in member.items() if len(bs) > 1)
     if not hubs:
-        return []
+        return None
     # the tree: blocks as ("b", i), hubs as ("h", v); a tree node stands for its own records
     # (a block for those it alone holds, a hub for itself), counted and their smallest id kept
     weight: dict[tuple[str, int], int] = {}
@@ -193,7 +295,7 @@ def _hub_links(h: nx.Graph, blocks: list[set[int]]) -> list[tuple[int, int]]:
     for k in range(len(order) - 1, -1, -1):
         after[k] = min(after[k + 1], least[order[k]])
     total = h.number_of_nodes()
-    best: tuple[float, int, list[tuple[int, int]]] | None = None
+    best: tuple[float, int, _HubCut] | None = None
     for v in hubs:
         node = ("h", v)
         sides = []  # (records, smallest id, block) of each group v's removal leaves
@@ -213,8 +315,9 @@ def _hub_links(h: nx.Graph, blocks: list[set[int]]) -> list[tuple[int, int]]:
         links = [(v, u) for k, (_n, _m, i) in enumerate(groups) if k != kept for u in into[i]]
         strongest = round(max(h.edges[e]["score"] for e in links), 9)
         if best is None or (strongest, v) < best[:2]:
-            best = (strongest, v, links)
-    return [] if best is None else best[2]
+            cut_off = [(i, n) for k, (n, _m, i) in enumerate(groups) if k != kept]
+            best = (strongest, v, _HubCut(v, links, cut_off))
+    return None if best is None else best[2]
 
 
 def clusters(

@@ -145,6 +145,17 @@ def _reference_split(g: nx.Graph) -> set[tuple[int, int]]:
     return cut
 
 
+def _check_against_the_plain_rule(frame: pd.DataFrame, trial: int) -> int:
+    """Assert the module cuts what :func:`_reference_split` cuts; returns the links cut."""
+    got, cut = clusters(frame)
+    g = nx.Graph()
+    for a, b, s, w in frame.itertuples(index=False):
+        g.add_edge(a, b, score=s, capacity=max(w, 0.0) + 1e-6)
+    assert cut == _reference_split(g), trial
+    assert not any(got.get(a) == got.get(b) for a, b in cut), trial
+    return len(cut)
+
+
 def test_bridges_and_hubs_are_cut_as_the_plain_rule_cuts_them() -> None:
     """Groups of two to five records joined by single links and by records between groups:
     the one-pass bridge cuts and the block-cut tree's hubs cut what the plain rule cuts."""
@@ -161,10 +172,36 @@ def test_bridges_and_hubs_are_cut_as_the_plain_rule_cuts_them() -> None:
             rows.append((min(a, b), max(a, b), rng.uniform(0.5, 1.0), rng.uniform(0.5, 9)))
         frame = pd.DataFrame(rows, columns=["id1", "id2", "score", "match_weight"])
         frame = frame.drop_duplicates(["id1", "id2"])
-        if frame.empty:
-            continue
-        got, cut = clusters(frame)
-        g = nx.Graph()
-        for a, b, s, w in frame.itertuples(index=False):
-            g.add_edge(a, b, score=s, capacity=max(w, 0.0) + 1e-6)
-        assert cut == _reference_split(g), trial
+        if not frame.empty:
+            _check_against_the_plain_rule(frame, trial)
+
+
+def test_a_large_component_of_many_hubs_is_cut_as_the_plain_rule_cuts_it() -> None:
+    """One component of 15 to 40 households (two to six records each, most of their pairs
+    matched, or a chain or ring of records), many records tied into two or three households
+    each (a record without a last name at a shared address), and a few stray links: many hubs
+    cut one after another, groups cut off larger than what keeps the hub and smaller, and
+    bridges to cut inside a group cut off. The pieces keep their biconnected parts from cut to
+    cut where that holds; the cuts are still the plain rule's."""
+    rng = random.Random(11)
+    total = 0
+    for trial in range(25):
+        rows: list[tuple[int, int, float, float]] = []
+        homes = [list(range(100 * k, 100 * k + rng.randint(2, 6))) for k in range(1, rng.randint(15, 40))]
+        for members in homes:  # most pairs matched, or a chain of records (closed to a ring or not)
+            pairs = (itertools.combinations(members, 2) if rng.random() < 0.6 else
+                     itertools.pairwise(members + members[:1] * rng.randint(0, 1)))
+            rows += [(a, b, rng.uniform(0.7, 1.0), rng.uniform(2, 12))
+                     for a, b in pairs if rng.random() < 0.8]
+        for hub in range(50, 50 + rng.randint(len(homes) // 2, len(homes))):
+            for members in rng.sample(homes, rng.randint(2, 3)):
+                for v in rng.sample(members, rng.randint(1, min(2, len(members)))):
+                    rows.append((hub, v, rng.uniform(0.5, 1.0), rng.uniform(0.5, 12)))
+        nodes = [v for members in homes for v in members]
+        for _ in range(rng.randint(0, 3)):
+            a, b = rng.sample(nodes, 2)
+            rows.append((min(a, b), max(a, b), rng.uniform(0.5, 1.0), rng.uniform(0.5, 9)))
+        frame = pd.DataFrame(rows, columns=["id1", "id2", "score", "match_weight"])
+        frame = frame.assign(id1=frame[["id1", "id2"]].min(axis=1), id2=frame[["id1", "id2"]].max(axis=1))
+        total += _check_against_the_plain_rule(frame.drop_duplicates(["id1", "id2"]), trial)
+    assert total > 200  # many cuts in all
