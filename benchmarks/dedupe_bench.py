@@ -38,16 +38,15 @@ def systems_for(name: str) -> list[str]:
             "recordlinkage"]
 
 
-def command(system: str, name: str, extra: tuple[str, ...] = ()) -> str:
-    return f'python -m benchmarks.linkage_systems {system} "{name}"' + "".join(f" {a}" for a in extra)
+def command(system: str, name: str) -> str:
+    return f'python -m benchmarks.linkage_systems {system} "{name}"'
 
 
-def measure(system: str, name: str, timeout: float = 1800, extra: tuple[str, ...] = ()) -> dict[str, Any]:
-    """One system on one data set in a fresh process (``extra``: more arguments of
-    :mod:`.linkage_systems`); a failure is reported, not raised."""
+def measure(system: str, name: str, timeout: float = 1800) -> dict[str, Any]:
+    """One system on one data set in a fresh process; a failure is reported, not raised."""
     started = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-m", "benchmarks.linkage_systems", system, name, *extra],
+        done = subprocess.run([sys.executable, "-m", "benchmarks.linkage_systems", system, name],
                               capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return {"error": f"did not finish in {timeout:.0f} s"}
@@ -63,13 +62,13 @@ def _num(value: float | None, digits: int = 3) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
 
 
-def _score_row(name: str, system: str, r: dict[str, Any], extra: tuple[str, ...] = ()) -> str:
+def _score_row(name: str, system: str, r: dict[str, Any]) -> str:
     label = SYSTEM_NAMES[system]
     if "error" in r:
         return f"| {name} | {label} | | | | | | | | failed: {r['error']} |"
     return (f"| {name} | {label} | {r['precision']:.4f} | {r['recall']:.4f} | **{r['f1']:.4f}** | "
             f"{_num(r.get('ece'))} | {r['seconds']:.1f} | {r['peak_rss_mib']:,.0f} | "
-            f"{r['found_pairs']:,.0f} / {r['true_pairs']:,.0f} | `{command(system, name, extra)}` |")
+            f"{r['found_pairs']:,.0f} / {r['true_pairs']:,.0f} | `{command(system, name)}` |")
 
 
 def _reliability(name: str, results: dict[str, dict[str, Any]]) -> list[str]:

@@ -19,16 +19,6 @@ from .dedupe_bench import _num, _score_row, measure
 HEADING = "## Duplicate detection on other draws of pseudopeople (issue 16: robustness)"
 SETS = ["pseudopeople", "pseudopeople, seed 7", "pseudopeople, 3x noise"]
 SYSTEMS = ["crmdata", "splink", "recordlinkage"]
-#: Sets whose crmdata run leaves out the second, untimed run at a probability of 0.01 that the
-#: reliability table needs: there the pairs above 0.01 join most of the town into one
-#: component, and splitting it takes crmdata's clustering far longer than the run itself.
-NO_CALIBRATION = {"pseudopeople, 3x noise"}
-
-
-def _extra(system: str, name: str) -> tuple[str, ...]:
-    return ("--no-calibration",) if system == "crmdata" and name in NO_CALIBRATION else ()
-
-
 def summary(results: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
     """Per set: crmdata's F1 and precision beside Splink's and recordlinkage's F1."""
     lines = []
@@ -55,8 +45,8 @@ def run(quick: bool = False) -> str:
         results[name] = {}
         for system in SYSTEMS:
             print(f"  {system} on {name} ...", flush=True)
-            results[name][system] = measure(system, name, extra=_extra(system, name))
-    rows = [_score_row(name, system, results[name][system], _extra(system, name))
+            results[name][system] = measure(system, name)
+    rows = [_score_row(name, system, results[name][system])
             for name in names for system in SYSTEMS]
     return "\n".join([
         HEADING,
