@@ -26,6 +26,7 @@ from typing import NamedTuple
 import networkx as nx
 import numpy as np
 import pandas as pd
+from networkx.utils import UnionFind
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -133,27 +134,17 @@ def _after_hub(h: nx.Graph, blocks: list[set[int]], hub: _HubCut) -> list[_Piece
     rest = h.number_of_nodes() - sum(n for _i, n in hub.groups)
     sides = [(rest, -1), *((n, i) for i, n in hub.groups)]  # (records, part at the hub; -1: the rest)
     largest = max(sides)[1]
-    side_of: dict[int, int] = {}
-    for _n, i in sides:
-        if i != largest:
-            start = v if i < 0 else next(u for u in blocks[i] if u != v)
-            side_of.update(dict.fromkeys(nx.node_connected_component(h, start), i))
+    walked = {i: nx.node_connected_component(h, v if i < 0 else next(u for u in blocks[i] if u != v))
+              for _n, i in sides if i != largest}  # the records of every side but the largest
+    side_of = {x: i for i, side in walked.items() for x in side}
     cut_off = {i for i, _n in hub.groups}
     kept = [b for k, b in enumerate(blocks)  # the rest's parts
             if k not in cut_off and (v in b or side_of.get(next(iter(b)), largest) == -1)]
     out: list[_Piece] = [(h.subgraph(side).copy(), kept if i < 0 else None, i >= 0)
-                         for i, side in _members(side_of).items() if len(side) >= SPLITTABLE]
+                         for i, side in walked.items() if len(side) >= SPLITTABLE]
     h.remove_nodes_from(side_of)
     if h.number_of_nodes() >= SPLITTABLE:
         out.append((h, kept if largest < 0 else None, largest >= 0))
-    return out
-
-
-def _members(side_of: dict[int, int]) -> dict[int, list[int]]:
-    """Side -> its records, from record -> side."""
-    out: dict[int, list[int]] = {}
-    for v, i in side_of.items():
-        out.setdefault(i, []).append(v)
     return out
 
 
@@ -211,29 +202,15 @@ def _bridge_cuts(h: nx.Graph, blocks: list[set[int]]) -> list[tuple[int, int]]:
 def _parts(h: nx.Graph, blocks: list[set[int]]) -> tuple[dict[int, int], list[int]]:
     """(record -> its part, records per part): the parts of ``h`` that stay connected without
     its bridges, the biconnected parts of more than one link joined where they share a record."""
-    up = {v: v for v in h}
-
-    def root(v: int) -> int:
-        while up[v] != v:
-            up[v] = up[up[v]]
-            v = up[v]
-        return v
-
+    joined = UnionFind(h.nodes)
     for block in blocks:
         if len(block) > 2:
-            first, *rest = block
-            top = root(first)
-            for v in rest:
-                up[root(v)] = top
-    number: dict[int, int] = {}  # a part's root record -> the part's number
+            joined.union(*block)
     part_of: dict[int, int] = {}
     size: list[int] = []
-    for v in h:
-        i = number.setdefault(root(v), len(size))
-        if i == len(size):
-            size.append(0)
-        part_of[v] = i
-        size[i] += 1
+    for i, members in enumerate(joined.to_sets()):
+        size.append(len(members))
+        part_of.update(dict.fromkeys(members, i))
     return part_of, size
 
 
