@@ -19,6 +19,8 @@ from .dedupe_bench import _num, _score_row, measure
 HEADING = "## Duplicate detection on other draws of pseudopeople (issue 16: robustness)"
 SETS = ["pseudopeople", "pseudopeople, seed 7", "pseudopeople, 3x noise"]
 SYSTEMS = ["crmdata", "splink", "recordlinkage"]
+
+
 def summary(results: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
     """Per set: crmdata's F1 and precision beside Splink's and recordlinkage's F1."""
     lines = []
@@ -46,8 +48,7 @@ def run(quick: bool = False) -> str:
         for system in SYSTEMS:
             print(f"  {system} on {name} ...", flush=True)
             results[name][system] = measure(system, name)
-    rows = [_score_row(name, system, results[name][system])
-            for name in names for system in SYSTEMS]
+    rows = [_score_row(name, system, results[name][system]) for name in names for system in SYSTEMS]
     return "\n".join([
         HEADING,
         "",
