@@ -442,16 +442,24 @@ def fit(tx: Tx, kind: str, rule_pairs: int, decided: pd.DataFrame, prefix: str =
     return model
 
 
+#: Comparisons of who a contact is: however noisy the records, duplicates agree on them exactly
+#: more often than they differ outright.
+NAMES: frozenset[str] = frozenset({"first_name", "last_name", "company_name"})
+
+
 def _sane(
     m: Mapping[str, Mapping[int, float]], u: Mapping[str, Mapping[int, float]], names: list[str]
 ) -> bool:
     """EM found the intended split: every exact level is likelier among matches than among others
-    (a comparison of what can be compared has no exact level)."""
+    (a comparison of what can be compared has no exact level), and the matches' names agree
+    exactly more often than they differ outright. A session whose few matches drown among the
+    other pairs sharing its key (a birthday, a town's only postcode) can settle instead on a
+    class of families or of pairs alike by chance, which are no duplicates of each other."""
     for c in names:
         if c in compare.COVERAGE:
             continue
         top = max(m[c])
-        if m[c][top] <= u[c][top]:
+        if m[c][top] <= u[c][top] or (c in NAMES and m[c][top] <= m[c][0]):
             return False
     return True
 

@@ -73,6 +73,31 @@ def test_the_colleagues_correction_holds_where_matches_would_outnumber_the_pairs
     assert cm[1] / cu[1] < 2**-4  # a correction of more than four bits, not none
 
 
+def test_a_session_whose_matches_mostly_differ_in_name_is_not_used() -> None:
+    """What EM made of pairs sharing a birthday in a noisy town (few duplicates among many
+    strangers and relatives born the same day): a "match" class with mostly other first names.
+    A class whose phones mostly differ is still a fair one (people change numbers)."""
+    u = {
+        "first_name": {5: 0.0023, 4: 0.0014, 3: 0.0005, 2: 0.0013, 1: 0.0001, 0: 0.9945},
+        "last_name": {4: 0.0007, 3: 0.0005, 2: 0.0012, 1: 0.0006, 0: 0.9969},
+        "phone": {1: 0.0001, 0: 0.9999},
+        "comparable": {1: 0.95, 0: 0.05},
+    }
+    fair = {
+        "first_name": {5: 0.70, 4: 0.06, 3: 0.03, 2: 0.05, 1: 0.0, 0: 0.16},
+        "last_name": {4: 0.83, 3: 0.0, 2: 0.0, 1: 0.02, 0: 0.15},
+        "phone": {1: 0.4, 0: 0.6},
+        "comparable": {1: 0.9, 0: 0.1},
+    }
+    names = ["first_name", "last_name", "phone", "comparable"]
+    assert train._sane(fair, u, names)
+    families = {**fair, "first_name": {5: 0.258, 4: 0.021, 3: 0.013, 2: 0.015, 1: 0.002, 0: 0.69}}
+    assert not train._sane(families, u, names)
+    assert train._sane(families, u, ["last_name", "phone"])  # a session not estimating first names
+    by_chance = {**fair, "last_name": {4: 0.187, 3: 0.015, 2: 0.007, 1: 0.004, 0: 0.788}}
+    assert not train._sane(by_chance, u, names)
+
+
 def test_random_pairs_give_the_same_u_without_the_fixed_corrections(sample_store: Store) -> None:
     """The random pairs' patterns leave out the fixed corrections, whose u is counted apart:
     every estimated u is what the patterns of all comparisons give."""
