@@ -30,8 +30,9 @@ def _worker(store: str, seed: int, checker: str = "exact", linger: float = 0.0) 
     """Commit one edit per line read from standard input; print wall ms and whether it folded."""
     import random
 
-    from crmdata import Store, db
+    from crmdata import Store
     from crmdata.edit.dupcheck import ExactKeyChecker
+    from crmdata.store_files import wal_size
 
     s = Store(store, linger=linger) if linger else Store(store)
     s.checkpoint()
@@ -44,11 +45,11 @@ def _worker(store: str, seed: int, checker: str = "exact", linger: float = 0.0) 
         cs = s.change(region="DE", **({"checker": ExactKeyChecker()} if checker == "exact" else {}))
         cs.update(cid, title=f"AB {i}")
         cs.add_info(cid, "email", f"ab.{i}.{cid}.{os.getpid()}@example.org")
-        wal = db.wal_size(store)
+        wal = wal_size(store)
         t = time.perf_counter()
         cs.commit(on_duplicate="save")
         ms = (time.perf_counter() - t) * 1000
-        print(f"{ms:.3f} {int(db.wal_size(store) < wal)}", flush=True)
+        print(f"{ms:.3f} {int(wal_size(store) < wal)}", flush=True)
 
 
 def compare(old: str, new: str, source: Path, scratch: Path, commits: int = DEFAULT_COMMITS,

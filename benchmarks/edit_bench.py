@@ -47,7 +47,7 @@ def _commit_times(store: object, ids: list[int], tag: str, checker: object = Non
     benchmark (``on_duplicate="save"``), but the check always runs in full. ``folds`` gets,
     per commit, whether it folded the write-ahead log into the file (the log shrank).
     """
-    from crmdata.db import wal_size
+    from crmdata.store_files import wal_size
 
     path = Path(store.db.path)  # type: ignore[attr-defined]
     pins, commits, flagged = [], [], 0
@@ -80,8 +80,9 @@ def _raw_times(path: Path, ids: list[int], attach: bool, deferred: bool = False)
     row is numbered by the store's sequence, as crmdata numbers it."""
     import duckdb
 
-    from crmdata.db import BLOCK_MEMORY, WAL_LIMIT, wal_size
+    from crmdata.db import BLOCK_MEMORY, WAL_LIMIT
     from crmdata.schema import INFO_IDS
+    from crmdata.store_files import wal_size
 
     host = duckdb.connect(":memory:")
     if deferred:

@@ -15,10 +15,11 @@ from crmdata.ui import LINGER
 
 OPEN = """
 import os
-from crmdata import Store, db
+from crmdata import Store
+from crmdata.db import host
 from crmdata.ui import LINGER
 store = Store(os.environ["CRMDATA_DB"], linger=LINGER)
-print(len(store.search('"Lore Hamann"')), os.path.realpath(os.environ["CRMDATA_DB"]) in db._HOST._attached)
+print(len(store.search('"Lore Hamann"')), os.path.realpath(os.environ["CRMDATA_DB"]) in host.HOST._attached)
 """
 AGAIN = 'print(len(store.search("zyxwvu")))'
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crmdata import db as db_module
 from crmdata import numbering
-from crmdata.db import Database
+from crmdata.db import Database, host
 from crmdata.errors import CrmDataError, KeyTaken, StoreError
 
 INSERT = ("INSERT INTO contacts (id, is_company, first_name, display_name, created_by, created_at, "
@@ -80,7 +79,7 @@ def test_commits_wait_in_the_log_and_other_processes_see_them(tmp_path: Path) ->
     db.checkpoint()
     with db.transaction() as tx:
         tx.execute(INSERT, [1])
-    assert 0 < _wal(path) <= db_module.WAL_LIMIT  # released without folding the log in
+    assert 0 < _wal(path) <= host.WAL_LIMIT  # released without folding the log in
     seen = subprocess.run(
         [sys.executable, "-c", "from crmdata.db import Database\n"
          f"with Database({str(path)!r}).read() as tx: print(tx.scalar('SELECT count(*) FROM contacts'))"],
@@ -94,7 +93,7 @@ def test_the_log_is_folded_in_past_its_limit_and_on_request(tmp_path: Path,
     db = Database(path)
     with db.transaction() as tx:
         tx.execute(INSERT, [1])
-    monkeypatch.setattr(db_module, "WAL_LIMIT", 0)
+    monkeypatch.setattr(host, "WAL_LIMIT", 0)
     with db.transaction() as tx:
         tx.execute(INSERT, [2])
     assert _wal(path) == 0
@@ -145,14 +144,14 @@ def test_meta_values_are_read_once_per_action_and_kept_right_by_their_writers(tm
 def test_actions_show_no_progress_bar_of_duckdb(tmp_path: Path) -> None:
     """Cron jobs and pipes get no progress bar on standard output (Jupyter turns it on for a
     connection it makes; an action's cursor starts with it off, and a store in memory sets it)."""
-    db_module._HOST._host().execute("SET enable_progress_bar = true")  # as Jupyter leaves it
+    host.HOST._host().execute("SET enable_progress_bar = true")  # as Jupyter leaves it
     try:
         for db in (Database(tmp_path / "crm.duckdb"), Database(":memory:")):
             with db.read() as tx:
                 assert tx.scalar("SELECT current_setting('enable_progress_bar')") is False
             db.close()
     finally:
-        db_module._HOST._host().execute("RESET enable_progress_bar")
+        host.HOST._host().execute("RESET enable_progress_bar")
 
 
 def _write_meta(db: Database, key: str) -> None:

@@ -122,17 +122,17 @@ print(round(waited, 3))
 def test_a_lingering_store_keeps_its_file_only_until_another_process_waits(tmp_path: Path) -> None:
     import os
 
-    from crmdata import db as dbmod
+    from crmdata.db import host
 
     path = tmp_path / "crm.duckdb"
     db = Database(path, linger=60.0)
     key = os.path.realpath(path)
     with db.read() as tx:
         assert tx.scalar("SELECT count(*) FROM meta")
-    assert key in dbmod._HOST._attached  # kept attached after the read, for the next action
+    assert key in host.HOST._attached  # kept attached after the read, for the next action
     with db.read() as tx:  # the next action takes it as it is
         tx.scalar("SELECT count(*) FROM meta")
-    assert key in dbmod._HOST._attached
+    assert key in host.HOST._attached
     started = time.monotonic()
     out = subprocess.run([sys.executable, "-c", OTHER, str(path)], capture_output=True, text=True,
                          timeout=120)
@@ -142,13 +142,13 @@ def test_a_lingering_store_keeps_its_file_only_until_another_process_waits(tmp_p
     with db.read() as tx:  # attached afresh: sees the other process's write
         assert tx.scalar("SELECT value FROM meta WHERE key = 'other'") == "wrote"
     db.close()
-    assert key not in dbmod._HOST._attached  # closing lets the file go at once
+    assert key not in host.HOST._attached  # closing lets the file go at once
 
 
 def test_one_watcher_thread_serves_back_to_back_lingering_actions(tmp_path: Path) -> None:
     """Actions that each linger do not start a thread each: the one watching lingering files
     stays while actions follow one another, and ends once none has lingered for a while."""
-    from crmdata import db as dbmod
+    from crmdata.db import host
 
     db = Database(tmp_path / "crm.duckdb", linger=0.05)
     seen = set()
@@ -156,10 +156,10 @@ def test_one_watcher_thread_serves_back_to_back_lingering_actions(tmp_path: Path
         with db.read() as tx:
             tx.scalar("SELECT count(*) FROM meta")
             time.sleep(0.02)  # the watcher polls while the action holds the file
-        seen.add(dbmod._HOST._watcher)
+        seen.add(host.HOST._watcher)
     assert len(seen) == 1 and None not in seen
     watcher = seen.pop()
     assert watcher is not None
-    watcher.join(timeout=dbmod.WATCH_KEEP + 5)  # the linger runs out, then the watcher ends
-    assert not watcher.is_alive() and dbmod._HOST._watcher is None
+    watcher.join(timeout=host.WATCH_KEEP + 5)  # the linger runs out, then the watcher ends
+    assert not watcher.is_alive() and host.HOST._watcher is None
     db.close()
