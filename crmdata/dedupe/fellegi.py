@@ -43,6 +43,10 @@ M_MIN = 1e-4
 TF_FLOOR = 1e-4
 #: The recall assumed for the deterministic rules that estimate λ.
 RULE_RECALL = 0.6
+#: EM's iterations at most: a safety net, not a stopping rule. EM creeps where one class is
+#: told apart by a single comparison (a session of same-name pairs with only addresses to
+#: compare takes hundreds of iterations), and stopped early its m depends on the cap.
+EM_MAX_ITER = 2_000
 #: Default prior per kind before anything is estimated (share of random pairs that are one
 #: contact; company lists are shorter than person lists).
 DEFAULT_PRIOR: dict[str, float] = {ContactKind.PERSON: 1e-5, ContactKind.COMPANY: 1e-4}
@@ -236,7 +240,7 @@ def em(
     u: Mapping[str, Mapping[int, float]],
     prior: float,
     *,
-    max_iter: int = 100,
+    max_iter: int = EM_MAX_ITER,
     tol: float = 1e-6,
     fixed: Mapping[str, Mapping[int, float]] | None = None,
     strength: float = 0.0,
