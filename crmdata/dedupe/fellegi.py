@@ -349,6 +349,25 @@ def matches_from_session(session_matches: float, key_m: Sequence[float]) -> floa
     return session_matches / max(recall, 1e-3)
 
 
+def u_without_matches(
+    u: Mapping[str, Mapping[int, float]], m: Mapping[str, Mapping[int, float]], prior: float
+) -> dict[str, dict[int, float]]:
+    """u with the matches among the random pairs taken out: a level's share among random pairs
+    is ``prior * m + (1 - prior) * u``. Where duplicates are many (a list of five thousand
+    records, half of them copies), the matches among random pairs share birthdays and addresses
+    far more often than different persons do, and counted as different persons they would
+    weigh those levels down by several bits."""
+    out: dict[str, dict[int, float]] = {}
+    for c, levels in u.items():
+        if c not in m:
+            out[c] = dict(levels)
+            continue
+        raw = {lv: max((v - prior * m[c].get(lv, 0.0)) / (1.0 - prior), U_MIN) for lv, v in levels.items()}
+        total = sum(raw.values())
+        out[c] = {lv: v / total for lv, v in raw.items()}
+    return out
+
+
 def prior_from_sessions(matches: Sequence[float], total_pairs: int) -> float | None:
     """λ as the median of the sessions' estimates of all matches over all pairs (None without any).
 

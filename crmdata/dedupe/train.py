@@ -430,6 +430,7 @@ def fit(tx: Tx, kind: str, rule_pairs: int, decided: pd.DataFrame, prefix: str =
             "session_matches": matches,
         }
     )
+    u = fellegi.u_without_matches(u, m_all, prior)
     if families is not None:
         m_all["family"], u["family"] = family_model(families, total_pairs, prior, m_all, u)
         m_all["colleagues"], u["colleagues"] = colleagues_model(families, total_pairs, prior, m_all, u)

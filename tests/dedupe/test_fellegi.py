@@ -168,3 +168,17 @@ def test_em_estimates_how_common_families_are_among_a_sessions_pairs() -> None:
     assert naive["first_name"][0] > 0.2 and naive_lam > 0.13  # the families counted as matches
     assert got["first_name"][0] < 0.03  # 20 of 1,000 matches: the pattern's 320 pairs are one
     assert lam == pytest.approx(1_000 / 9_324, abs=0.005)
+
+
+def test_u_leaves_out_the_matches_among_the_random_pairs() -> None:
+    """A million random pairs, 500 of them matches (λ 5e-4), 90% of matches sharing a birthday:
+    450 of the 480 pairs sharing one are matches, so different persons share one 30 times in
+    999,500, not 480 in a million (four bits less for a shared birthday)."""
+    u = {"birthday": {4: 480 / 1e6, 0: 1 - 480 / 1e6}, "family": {2: 0.5, 0: 0.5}}
+    m = {"birthday": {4: 0.9, 0: 0.1}}
+    got = fellegi.u_without_matches(u, m, 5e-4)
+    assert got["birthday"][4] == pytest.approx(30 / 999_500, rel=1e-3)
+    assert sum(got["birthday"].values()) == pytest.approx(1.0)
+    assert got["family"] == u["family"]  # no m to take out
+    # where the matches explain every shared birthday, the level keeps the least u there is
+    assert fellegi.u_without_matches(u, m, 6e-4)["birthday"][4] == pytest.approx(fellegi.U_MIN, rel=1e-3)
