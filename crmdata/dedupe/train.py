@@ -5,10 +5,13 @@ come out to :mod:`.fellegi`'s estimators:
 
 - term frequencies of names, postcodes and company names become columns ``tf_<key>`` of the
   key table (:func:`add_term_frequencies`);
-- u from the pairs among a pseudo-random sample of contacts (:data:`U_SAMPLE` of them);
+- u from the pairs among a pseudo-random sample of contacts (:data:`U_SAMPLE` of them), less
+  the matches among them once λ and m are known (:func:`.fellegi.u_without_matches`);
 - m by EM per training session: the pairs of one blocking key (sampled down to
-  :data:`SESSION_PAIRS` when it makes more), leaving out the comparisons reading that key;
-- λ from deterministic rules over the candidate pairs (:data:`RULES`);
+  :data:`SESSION_PAIRS` when it makes more), leaving out the comparisons reading that key; a
+  session whose "matches" are no duplicates of each other is not used (:func:`_sane`);
+- λ from the matches the sessions found, else from deterministic rules over the candidate
+  pairs (:data:`RULES`);
 - with review decisions: m blended with the decided duplicates, then Platt scaling.
 """
 
