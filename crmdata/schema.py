@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from .errors import StoreError
 from .model import DEFAULT_CONTACT_TYPES, DEFAULT_TAGS, DEFAULT_TEMPERATURES, InfoType, ListType
+from .quoting import sql_literal
 
 if TYPE_CHECKING:
     from .db import Tx
@@ -35,7 +36,7 @@ def _quote(value: str | None) -> str:
     """A SQL string literal for constant seed data (never for user input)."""
     if value is None:
         return "NULL"
-    return "'" + value.replace("'", "''") + "'"
+    return sql_literal(value)
 
 
 def _seed_list_items() -> list[str]:

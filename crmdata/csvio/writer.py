@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import CrmDataError
+from ..quoting import sql_literal
 
 #: A value that needs the guard: any apostrophes, then a character a spreadsheet starts a formula with
 #: (RE2 syntax, shared by Python, Arrow and DuckDB)...
@@ -85,14 +86,10 @@ def restore(value: str) -> str:
     return value[1:] if value.startswith("'") and needs_guard(value[1:]) else value
 
 
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def restore_sql(expr: str) -> str:
     """SQL for :func:`restore` of a text expression (DuckDB's regular expressions are RE2)."""
-    guarded = _sql_literal("^'" + NEEDS_GUARD[1:])
-    number = _sql_literal("^'" + PLAIN_NUMBER[1:])
+    guarded = sql_literal("^'" + NEEDS_GUARD[1:])
+    number = sql_literal("^'" + PLAIN_NUMBER[1:])
     return (f"CASE WHEN starts_with({expr}, chr(39)) AND regexp_matches({expr}, {guarded}) "
             f"AND NOT regexp_matches({expr}, {number}) THEN substr({expr}, 2) ELSE {expr} END")
 

@@ -25,6 +25,7 @@ import time
 import duckdb
 
 from ..errors import StoreError
+from ..quoting import sql_literal
 from ..store_files import wal_size
 from ..turns import TURN_POLL, Turn
 
@@ -43,10 +44,6 @@ WAL_LIMIT = 32 * 1024
 #: (docs/benchmarks.md, "Write-back latency"), and DuckDB never gives this memory back, so it
 #: is kept small.
 BLOCK_MEMORY = "64MiB"
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class _Host:
@@ -115,7 +112,7 @@ class _Host:
                 turn.take(deadline)
                 alias = f"crm_{next(self._names)}"
                 try:
-                    host.execute(f"ATTACH {_literal(key)} AS {alias}").fetchall()
+                    host.execute(f"ATTACH {sql_literal(key)} AS {alias}").fetchall()
                 except BaseException:
                     turn.give_back()
                     raise

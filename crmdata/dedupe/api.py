@@ -32,6 +32,7 @@ from pandas.api.types import union_categoricals
 from ..db import Database, Tx
 from ..errors import CrmDataError
 from ..model import DEFAULT_PHONE_REGION, ContactKind
+from ..quoting import sql_literal
 from ..sizes import parse_memory
 from . import DEFAULT_THRESHOLD, blocking, cluster, compare, decisions, explain, keys, train
 from .checker import FuzzyChecker
@@ -355,16 +356,12 @@ def spark_engine(spark_session: Any, tx: Tx, temp_directory: str | Path | None) 
             target = folder / f"{name}.parquet"
             source = ("SELECT id1, id2, decision FROM dedupe_decisions WHERE decision = 'not_duplicate'"
                       if name == "dedupe_decisions" else f"SELECT * FROM {name}")
-            tx.execute(f"COPY ({source}) TO '{_quote(str(target))}' (FORMAT PARQUET)")
+            tx.execute(f"COPY ({source}) TO {sql_literal(str(target))} (FORMAT PARQUET)")
             engine.load(name, target)
         yield engine
     finally:
         engine.close()
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _quote(text: str) -> str:
-    return text.replace("'", "''")
 
 
 def decide(db: Database, user: User, id1: int, id2: int, decision: str) -> tuple[int, int]:

@@ -32,6 +32,7 @@ from ..access import User, view_predicate
 from ..db import Tx
 from ..matchkeys import phone_e164, phone_sql
 from ..model import DEFAULT_PHONE_REGION, ContactKind, CustomFieldType, InfoType
+from ..quoting import sql_literal
 from . import normalise as nz
 
 #: Custom date fields read as a person's birthday (folded labels).
@@ -53,11 +54,6 @@ class KeyCounts:
     emails: int
     phones: int
     phones_by_phonenumbers: int
-
-
-def _literal(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 #: Results kept per normalising function across the chunks of one build (names, companies,
@@ -159,8 +155,8 @@ def contacts_sql(user: User, ids: Sequence[int] | None = None,
     the ids of their companies, whose names persons carry)."""
     pred, pparams = view_predicate(user, "c")
     co_pred, co_params = view_predicate(user, "co")  # a person's company name: the company's check
-    birthday_labels = ", ".join(_literal(b.strip().lower()) for b in date_labels) or "''"
-    custom_labels = ", ".join(_literal(b.strip().lower()) for b in text_labels) or "''"
+    birthday_labels = ", ".join(sql_literal(b.strip().lower()) for b in date_labels) or "''"
+    custom_labels = ", ".join(sql_literal(b.strip().lower()) for b in text_labels) or "''"
     ctes, t = picked_sql(ids, companies=companies)
     sql = f"""
         WITH {"".join(f"{c}, " for c in ctes)}

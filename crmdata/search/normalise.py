@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..quoting import sql_literal
+
 #: Letters folded before marks are stripped (both forms). ``ς`` because Python lower-cases a
 #: final sigma to ``ς`` and DuckDB to ``σ``.
 SPECIAL: tuple[tuple[str, str], ...] = (
@@ -72,16 +74,12 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(text)
 
 
-def _sql_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def fold_sql(expr: str, umlauts: bool = False) -> str:
     """SQL for :func:`fold` applied to the SQL expression ``expr``."""
     out = f"lower(nfc_normalize({expr}))"
     pairs = (UMLAUTS if umlauts else ()) + SPECIAL
     for src, dst in pairs:
-        out = f"replace({out}, {_sql_literal(src)}, {_sql_literal(dst)})"
+        out = f"replace({out}, {sql_literal(src)}, {sql_literal(dst)})"
     return f"strip_accents({out})"
 
 
@@ -96,7 +94,7 @@ def fold_column_sql(column: str, umlauts: bool = False) -> str:
 
 def words_sql(folded_expr: str) -> str:
     """SQL for the list of words of an already folded text."""
-    return f"regexp_extract_all({folded_expr}, {_sql_literal(WORD_RE_SQL)})"
+    return f"regexp_extract_all({folded_expr}, {sql_literal(WORD_RE_SQL)})"
 
 
 def reversed_text(text: str) -> str:
