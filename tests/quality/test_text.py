@@ -54,6 +54,18 @@ def test_rules_table() -> None:
 _TLDS = st.from_regex(r"\A[a-z]{2,8}\Z").filter(lambda t: t not in SPECIAL_TLDS)
 
 
+@pytest.mark.parametrize(("email", "fast"), [
+    ("0@00--0.aa", False),  # "--" as a label's 3rd and 4th characters: email-validator refuses it
+    ("x@xn--bcher-kva.de", False),  # Punycode: the library decodes it
+    ("x@a--b.com", True),
+    ("x@abc--d.com", True),
+    ("x@ab-c.com", True),
+])
+def test_the_fast_email_pattern_leaves_double_hyphens_after_two_characters_to_the_library(
+        email: str, fast: bool) -> None:
+    assert bool(re.fullmatch(FAST_EMAIL_RE, email)) is fast
+
+
 @settings(max_examples=300, deadline=None)
 @given(local=st.from_regex(r"\A[a-z0-9_+\-]{1,20}(\.[a-z0-9_+\-]{1,10}){0,2}\Z"),
        labels=st.lists(st.from_regex(r"\A[a-z0-9]([a-z0-9\-]{0,20}[a-z0-9])?\Z"), min_size=1, max_size=3),
